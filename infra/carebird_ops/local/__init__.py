@@ -1,1 +1,1 @@
-"""The embedded local stack: moto in server mode, a local Lambda runner, scheduler, API gateway and X emulator."""
+"""The embedded local stack: moto server mode, local Lambda runner, scheduler, API gateway, X emulator."""

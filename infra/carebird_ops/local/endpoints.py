@@ -51,5 +51,7 @@ def read_endpoints(path: Path | None = None) -> StackEndpoints:
     try:
         raw = json.loads(path.read_text())
     except FileNotFoundError:
-        raise StackNotRunning(f"the local stack is not running (no {path}); start it with `carebird local up`") from None
+        raise StackNotRunning(
+            f"the local stack is not running (no {path}); start it with `carebird local up`"
+        ) from None
     return StackEndpoints(**raw)
