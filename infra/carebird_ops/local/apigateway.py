@@ -159,7 +159,10 @@ class ApiGateway:
                 "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
                 "requestTimeEpoch": int(now * 1000),
                 "domainName": request.host,
-                "identity": {"sourceIp": request.remote_addr, "userAgent": request.user_agent.string},
+                "identity": {
+                    "sourceIp": request.remote_addr or "127.0.0.1",
+                    "userAgent": request.user_agent.string,
+                },
             },
             "body": body,
             "isBase64Encoded": is_b64,

@@ -75,6 +75,7 @@ class LocalStack:
 
         from carebird_ops.local import template as template_module
         from carebird_ops.local.apigateway import ApiGateway
+        from carebird_ops.local.logs import LogShipper
         from carebird_ops.local.provision import Provisioner
         from carebird_ops.local.runner import LambdaRunner, install_into_moto
         from carebird_ops.local.scheduler import Scheduler
@@ -121,6 +122,10 @@ class LocalStack:
         runner = LambdaRunner(base_env=aws_env, log_dir=sdir / "logs")
         install_into_moto(runner)
         self._parts.append(runner)
+        shipper = LogShipper(aws_url, REGION)
+        runner.add_log_listener(shipper)
+        shipper.start()
+        self._parts.append(shipper)
         self.runner = runner
 
         overrides = {"XApiBaseUrl": x_url, **o.parameter_overrides}

@@ -1,0 +1,22 @@
+"""Reply function: the agent API behind API Gateway (REST proxy events)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from carebird.agent_api import build_api
+from carebird.observability import logger
+
+_api: APIGatewayRestResolver | None = None
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    global _api
+    if _api is None:  # built on the first request, reused while the sandbox is warm
+        _api = build_api()
+    return _api.resolve(event, context)

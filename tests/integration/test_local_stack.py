@@ -1,0 +1,169 @@
+"""`carebird local up` provisions template.yaml into the local stack and serves it over HTTP."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from carebird_ops.local.endpoints import StackEndpoints
+from carebird_ops.local.template import find_template, load
+from tests.conftest import REPO, carebird
+
+
+def client(stack: StackEndpoints, service: str) -> Any:
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=stack.aws,
+        region_name=stack.region,
+        aws_access_key_id="l",
+        aws_secret_access_key="l",
+    )
+
+
+def test_every_resource_of_the_template_is_provisioned(local_stack: StackEndpoints) -> None:
+    template = load(find_template(REPO))
+    declared = {lid for lid, r in template.resources.items() if "Condition" not in r}
+    assert declared <= set(local_stack.resources), declared - set(local_stack.resources)
+
+    table = local_stack.resources["CarebirdTable"]
+    ddb = client(local_stack, "dynamodb")
+    description = ddb.describe_table(TableName=table)["Table"]
+    assert description["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert {i["IndexName"] for i in description["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2"}
+    assert (
+        ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]["AttributeName"] == "expires_at"
+    )
+    backups = ddb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+    lam = client(local_stack, "lambda")
+    for logical in ("PollFunction", "ClassifyFunction", "ReplyFunction", "FollowupFunction"):
+        config = lam.get_function_configuration(FunctionName=local_stack.resources[logical])
+        env = config["Environment"]["Variables"]
+        assert config["Runtime"] == "python3.12"
+        assert env["TABLE_NAME"] == table  # Globals, resolved
+        assert env["X_API_BASE_URL"] == local_stack.x_api  # the product reaches the emulator by configuration
+    poll_env = lam.get_function_configuration(FunctionName=local_stack.resources["PollFunction"])[
+        "Environment"
+    ]
+    assert poll_env["Variables"]["TRIAGE_STATE_MACHINE_ARN"] == local_stack.resources["TriageStateMachine"]
+
+    definition = client(local_stack, "stepfunctions").describe_state_machine(
+        stateMachineArn=local_stack.resources["TriageStateMachine"]
+    )["definition"]
+    assert "${" not in definition
+    classify_arn = lam.get_function_configuration(FunctionName=local_stack.resources["ClassifyFunction"])[
+        "FunctionArn"
+    ]
+    assert classify_arn in definition
+
+    rule = client(local_stack, "events").describe_rule(Name=local_stack.resources["PollFunctionPollSchedule"])
+    assert rule["ScheduleExpression"] == "rate(1 minute)"
+    alarms = {a["AlarmName"] for a in client(local_stack, "cloudwatch").describe_alarms()["MetricAlarms"]}
+    assert {
+        local_stack.resources[a] for a in ("IngestionSilentAlarm", "PollErrorsAlarm", "TriageFailuresAlarm")
+    } <= alarms
+    assert client(local_stack, "secretsmanager").describe_secret(
+        SecretId=local_stack.resources["XCredentialsSecret"]
+    )
+
+
+def test_a_step_functions_execution_runs_the_real_classify_handler(local_stack: StackEndpoints) -> None:
+    sfn = client(local_stack, "stepfunctions")
+    mention = {"brand": "AcmeHelp", "tweet_id": "1001", "text": "My flight was cancelled and nobody answers!"}
+    arn = sfn.start_execution(
+        stateMachineArn=local_stack.resources["TriageStateMachine"],
+        name="it-classify-1",
+        input=json.dumps(mention),
+    )["executionArn"]
+    deadline = time.monotonic() + 30
+    while (execution := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "execution still running after 30 s"
+        time.sleep(0.1)
+    assert execution["status"] == "SUCCEEDED", execution
+    classification = json.loads(execution["output"])["triage"]["classification"]
+    assert classification["sentiment"]["label"] == "negative"
+    events = [e["type"] for e in sfn.get_execution_history(executionArn=arn)["events"]]
+    assert "TaskSucceeded" in events
+
+
+def test_the_agent_api_is_served_as_api_gateway_would(local_stack: StackEndpoints) -> None:
+    health = requests.get(f"{local_stack.agent_api}/health", timeout=30)
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok"
+    assert health.headers["x-amzn-RequestId"]
+    document = requests.get(f"{local_stack.agent_api}/openapi", params={"format": "json"}, timeout=30).json()
+    assert "/health" in document["paths"]
+    wrong_stage = local_stack.agent_api.rsplit("/", 1)[0] + "/nostage/health"
+    assert requests.get(wrong_stage, timeout=30).status_code == 403
+
+
+def test_the_poll_schedule_fires_the_poll_function(local_stack: StackEndpoints) -> None:
+    logs = client(local_stack, "logs")
+    group = f"/aws/lambda/{local_stack.resources['PollFunction']}"
+    deadline = time.monotonic() + 20  # the schedule runs 60x faster in tests: every second
+    while time.monotonic() < deadline:
+        try:
+            messages = [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+        except logs.exceptions.ResourceNotFoundException:
+            messages = []
+        if any(m.startswith("START RequestId") for m in messages):
+            return
+        time.sleep(0.5)
+    pytest.fail("the poll function was never invoked by its schedule")
+
+
+def test_up_refuses_while_a_stack_runs(local_stack: StackEndpoints) -> None:
+    second = carebird("local", "up", "--detach", "--aws-port", "0", "--x-port", "0", "--api-port", "0")
+    assert second.returncode == 1
+    assert "already running" in second.stderr
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path: Any) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = carebird(
+            "local", "up", "--aws-port", str(port), "--x-port", "0", "--api-port", "0",
+            env={"CAREBIRD_LOCAL_DIR": str(tmp_path)},
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert f"port {port}" in result.stderr and "already in use" in result.stderr
+
+
+def test_x_api_flag_points_the_product_at_another_endpoint(tmp_path: Any) -> None:
+    env = {"CAREBIRD_LOCAL_DIR": str(tmp_path)}
+    other = "http://127.0.0.1:9/x-proxy"
+    up = carebird("local", "up", "--detach", "--aws-port", "0", "--api-port", "0", "--x-api", other, env=env)
+    assert up.returncode == 0, up.stderr
+    try:
+        state = json.loads((tmp_path / "stack.json").read_text())
+        assert state["x_api"] == other
+        lam = boto3.client(
+            "lambda",
+            endpoint_url=state["aws"],
+            region_name="us-east-1",
+            aws_access_key_id="l",
+            aws_secret_access_key="l",
+        )
+        env_vars = lam.get_function_configuration(FunctionName=state["resources"]["PollFunction"])[
+            "Environment"
+        ]
+        assert env_vars["Variables"]["X_API_BASE_URL"] == other
+    finally:
+        down = carebird("local", "down", env=env)
+    assert down.returncode == 0 and "stopped" in down.stdout
+    assert not (tmp_path / "stack.json").exists()
+
+
+def test_unknown_arguments_are_a_usage_error() -> None:
+    result = carebird("local", "up", "--no-such-flag")
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
