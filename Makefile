@@ -51,7 +51,7 @@ cfn-lint: setup
 	$(BIN)/cfn-lint template.yaml
 
 sam-validate: $(SAM_VENV)/.installed
-	$(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
 
 test-unit: setup
 	$(BIN)/pytest tests/unit tests/contract -q
