@@ -78,7 +78,7 @@ class Credentials(TypedDict, total=False):
 
 class EmulatorClientError(RuntimeError):
     def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"X API emulator answered {status}: {message}")
+        super().__init__(f"X API emulator answered {status}: {message}" if status else message)
         self.status = status
         self.message = message
 
@@ -102,7 +102,10 @@ class EmulatorClient:
         try:
             response = self.session.request(method, url, json=json, params=params, timeout=self.timeout)
         except requests.ConnectionError as exc:
-            raise EmulatorClientError(0, f"cannot reach {self.base_url}: {exc}") from exc
+            reason = type(exc.__cause__ or exc).__name__
+            raise EmulatorClientError(
+                0, f"cannot reach the X API emulator at {self.base_url} ({reason})"
+            ) from exc
         try:
             body = response.json()
         except ValueError:
