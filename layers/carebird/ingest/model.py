@@ -1,0 +1,175 @@
+"""Domain types of ingestion. No tweepy, boto3 or PynamoDB type appears here or leaves an adapter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TWEET_ID_PATTERN = r"^[0-9]{1,20}$"
+
+
+class Author(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    username: str = ""
+    name: str = ""
+    followers_count: int | None = None
+    verified: bool | None = None
+    verified_type: str | None = None
+    protected: bool | None = None
+
+
+class ReferencedPost(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: str  # "retweeted", "quoted" or "replied_to"
+    id: str
+
+
+class Mention(BaseModel):
+    """A post that mentions a brand, as X returned it (full text of long posts, author expanded)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(pattern=TWEET_ID_PATTERN)
+    author: Author
+    text: str
+    created_at: datetime
+    conversation_id: str | None = None
+    in_reply_to_user_id: str | None = None
+    referenced: tuple[ReferencedPost, ...] = ()
+    lang: str | None = None
+    entities: dict[str, Any] | None = None
+    public_metrics: dict[str, int] | None = None
+
+    @property
+    def number(self) -> int:
+        return int(self.id)
+
+    @property
+    def is_retweet(self) -> bool:
+        return any(ref.type == "retweeted" for ref in self.referenced)
+
+
+class MentionStatus(StrEnum):
+    PENDING = "pending"  # stored, not yet handed to triage
+    HANDED_OFF = "handed_off"  # a triage execution exists for it
+    SKIPPED = "skipped"  # noise: stored for the record, never triaged
+
+
+class SkipReason(StrEnum):
+    OWN_POST = "own_post"
+    RETWEET = "retweet"
+    REPEAT = "repeat"
+
+
+class IngestedMention(BaseModel):
+    """A mention as stored for one brand (the same post can mention two brands of a deployment)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    brand_id: str
+    mention: Mention
+    status: MentionStatus
+    skip_reason: SkipReason | None = None
+    ingested_at: datetime
+    handed_off_at: datetime | None = None
+
+    def triage_input(self) -> dict[str, Any]:
+        """What the triage workflow receives. Deterministic, so a retried start sends the same input."""
+        return {
+            "brand_id": self.brand_id,
+            "mention": self.mention.model_dump(mode="json"),
+            "ingested_at": self.ingested_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Newest mention id of a brand that is stored together with everything older that X let us reach."""
+
+    since_id: str
+    created_at: datetime  # of the post `since_id`: where a time-window backfill starts
+
+    @property
+    def number(self) -> int:
+        return int(self.since_id)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    limit: int
+    remaining: int
+    reset_at: datetime
+
+
+@dataclass(frozen=True)
+class MentionsQuery:
+    since_id: str | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    pagination_token: str | None = None
+    max_results: int = 100
+
+
+@dataclass(frozen=True)
+class MentionPage:
+    mentions: list[Mention]  # newest first, as X returns them
+    next_token: str | None
+    rate: RateLimit | None
+    reads: int  # posts returned, which is what X bills
+
+
+class GapStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class GapReason(StrEnum):
+    REACH_LIMIT = "reach_limit"  # X pages back only ~800 mentions
+    PAGE_FAILED = "page_failed"  # a page of the chain could not be read (429, 5xx, timeout)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Mentions with from_id < id < to_id may exist that were never read. Found by the time window."""
+
+    brand_id: str
+    from_id: str  # the cursor when the gap was found ("0" before any cursor)
+    to_id: str  # oldest id that was read
+    from_time: datetime  # created_at of from_id (or the first poll's start_time)
+    to_time: datetime  # created_at of to_id
+    reason: GapReason
+    detected_at: datetime
+    status: GapStatus = GapStatus.OPEN
+    attempts: int = 0
+    recovered: int = 0
+    last_attempt_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    def contains(self, tweet_id: str) -> bool:
+        return int(self.from_id) < int(tweet_id) < int(self.to_id)
+
+
+@dataclass(frozen=True)
+class PollState:
+    """Per-brand scheduling state that must survive between invocations."""
+
+    blocked_until: datetime | None = None  # X said 429: no call before this
+    next_poll_at: datetime | None = None
+    interval_seconds: float | None = None
+    rate: RateLimit | None = None  # the last x-rate-limit-* headers seen
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    consecutive_errors: int = 0
+    last_error: str | None = None
+
+
+def utc(dt: datetime) -> datetime:
+    """Naive datetimes are UTC by convention in this package; make that explicit."""
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)

@@ -1,0 +1,366 @@
+"""In-memory fakes of the ingestion ports, faithful to the behaviour the adapters promise.
+
+FakeStore follows the same contract as the DynamoDB adapter (tests/integration/test_ingest_store.py
+runs the same checks on both). FakeX models the mentions timeline of X: newest first, since_id /
+start_time / end_time, pagination tokens, the ~800 reach, 180 requests per 15 minutes, and billed reads.
+Crash injection: a CrashPlan shared by the store and the handoff kills the "process" at a chosen side
+effect (before or after it happens); a dead process does nothing more, as in Lambda.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from carebird.brands import Brand, BrandListing
+from carebird.ingest.model import (
+    Author,
+    Cursor,
+    Gap,
+    GapStatus,
+    IngestedMention,
+    Mention,
+    MentionPage,
+    MentionsQuery,
+    MentionStatus,
+    PollState,
+    RateLimit,
+    ReferencedPost,
+)
+from carebird.ingest.ports import AlreadyIngested, HandoffFailed
+from carebird.x_errors import XError, XRateLimited
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class Crash(BaseException):
+    """The Lambda died here. BaseException, so no `except Exception` in the code under test can absorb it."""
+
+
+@dataclass
+class CrashPlan:
+    """Kill the process at the n-th side-effect point (counting 'before' and 'after' each effect)."""
+
+    at: int | None = None
+    seen: int = 0
+    dead: bool = False
+    points: list[str] = field(default_factory=list)
+
+    def tick(self, point: str) -> None:
+        if self.dead:
+            raise Crash(f"already dead, at {point}")
+        self.seen += 1
+        self.points.append(point)
+        if self.at is not None and self.seen == self.at:
+            self.dead = True
+            raise Crash(point)
+
+    def rearm(self, at: int | None) -> None:
+        self.at, self.seen, self.dead = at, 0, False
+
+
+class FakeClock:
+    def __init__(self, start: datetime = T0) -> None:
+        self.t = start
+        self.sleeps: list[float] = []
+
+    def now(self) -> datetime:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.t += timedelta(seconds=seconds)
+
+
+class FakeMetrics:
+    def __init__(self) -> None:
+        self.values: dict[str, list[float]] = {}
+
+    def add_metric(self, name: str, unit: str, value: float) -> None:
+        self.values.setdefault(name, []).append(value)
+
+    def total(self, name: str) -> float:
+        return sum(self.values.get(name, []))
+
+
+class FakeHandoff:
+    """Step Functions as the poller sees it: one execution per name, a repeated name is a no-op."""
+
+    def __init__(self, crash: CrashPlan | None = None) -> None:
+        self.crash = crash or CrashPlan()
+        self.executions: dict[str, dict[str, object]] = {}
+        self.starts: Counter[str] = Counter()
+        self.fail_next = 0
+
+    def start(self, mention: IngestedMention) -> None:
+        self.crash.tick("before:start")
+        if self.fail_next:
+            self.fail_next -= 1
+            raise HandoffFailed("throttled")
+        name = f"m-{mention.brand_id}-{mention.mention.id}"
+        self.starts[name] += 1
+        self.executions.setdefault(name, mention.triage_input())
+        self.crash.tick("after:start")
+
+
+class FakeStore:
+    def __init__(self, clock: FakeClock, crash: CrashPlan | None = None) -> None:
+        self.clock = clock
+        self.crash = crash or CrashPlan()
+        self.brands: dict[str, Brand] = {}
+        self.cursors: dict[str, Cursor] = {}
+        self.mentions: dict[tuple[str, str], IngestedMention] = {}
+        self.claims: dict[tuple[str, str, str], tuple[str, int]] = {}
+        self.states: dict[str, PollState] = {}
+        self.leases: dict[str, tuple[str, int]] = {}
+        self.gap_items: dict[tuple[str, str], Gap] = {}
+        self.put_attempts = 0
+
+    def _effect(self, name: str) -> None:
+        self.crash.tick(f"before:{name}")
+
+    def _done(self, name: str) -> None:
+        self.crash.tick(f"after:{name}")
+
+    # brands
+    def put_brand(self, brand: Brand) -> None:
+        self.brands[brand.id] = brand
+
+    def list_brands(self) -> BrandListing:
+        return BrandListing(sorted(self.brands.values(), key=lambda b: b.handle.lower()), [])
+
+    # cursor
+    def get_cursor(self, brand_id: str) -> Cursor | None:
+        return self.cursors.get(brand_id)
+
+    def advance_cursor(self, brand_id: str, cursor: Cursor) -> bool:
+        self._effect("advance_cursor")
+        current = self.cursors.get(brand_id)
+        if current is not None and int(current.since_id) >= int(cursor.since_id):
+            self._done("advance_cursor")
+            return False
+        self.cursors[brand_id] = cursor
+        self._done("advance_cursor")
+        return True
+
+    # mentions
+    def put_mention(self, mention: IngestedMention) -> None:
+        self._effect("put_mention")
+        self.put_attempts += 1
+        key = (mention.brand_id, str(int(mention.mention.id)))
+        if key in self.mentions:
+            raise AlreadyIngested(key)
+        self.mentions[key] = mention
+        self._done("put_mention")
+
+    def get_mention(self, brand_id: str, tweet_id: str) -> IngestedMention | None:
+        return self.mentions.get((brand_id, str(int(tweet_id))))
+
+    def list_mentions(self, brand_id: str, limit: int = 50) -> list[IngestedMention]:
+        mine = [m for (b, _), m in self.mentions.items() if b == brand_id]
+        return sorted(mine, key=lambda m: -m.mention.number)[:limit]
+
+    def mark_handed_off(self, brand_id: str, tweet_id: str, at: datetime) -> None:
+        self._effect("mark_handed_off")
+        key = (brand_id, str(int(tweet_id)))
+        current = self.mentions.get(key)
+        if current is not None and current.status is MentionStatus.PENDING:
+            done = {"status": MentionStatus.HANDED_OFF, "handed_off_at": at}
+            self.mentions[key] = current.model_copy(update=done)
+        self._done("mark_handed_off")
+
+    def pending_handoffs(self, brand_id: str, limit: int) -> list[IngestedMention]:
+        mine = [m for (b, _), m in self.mentions.items() if b == brand_id]
+        pending = [m for m in mine if m.status is MentionStatus.PENDING]
+        return sorted(pending, key=lambda m: m.mention.number)[:limit]
+
+    def claim_text(
+        self,
+        brand_id: str,
+        author_id: str,
+        fingerprint: str,
+        tweet_id: str,
+        created_at: datetime,
+        window: timedelta,
+    ) -> bool:
+        self._effect("claim_text")
+        key = (brand_id, author_id, fingerprint)
+        created = int(created_at.timestamp())
+        held = self.claims.get(key)
+        if held is not None and held[1] > created and held[0] != tweet_id:
+            self._done("claim_text")
+            return False
+        self.claims[key] = (tweet_id, created + math.ceil(window.total_seconds()))
+        self._done("claim_text")
+        return True
+
+    # poll state and lease
+    def get_poll_state(self, brand_id: str) -> PollState:
+        return self.states.get(brand_id, PollState())
+
+    def save_poll_state(self, brand_id: str, state: PollState) -> None:
+        self._effect("save_poll_state")
+        self.states[brand_id] = state
+        self._done("save_poll_state")
+
+    def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> bool:
+        held = self.leases.get(brand_id)
+        if held is not None and held[1] >= int(now.timestamp()) and held[0] != owner:
+            return False
+        self.leases[brand_id] = (owner, math.ceil(until.timestamp()))
+        return True
+
+    def release_lease(self, brand_id: str, owner: str) -> None:
+        if self.crash.dead:
+            return  # a dead process releases nothing
+        if self.leases.get(brand_id, ("", 0))[0] == owner:
+            del self.leases[brand_id]
+
+    # gaps
+    def record_gap(self, gap: Gap) -> None:
+        self._effect("record_gap")
+        key = (gap.brand_id, str(int(gap.from_id)))
+        held = self.gap_items.get(key)
+        if held is None:
+            self.gap_items[key] = gap
+        elif int(held.to_id) < int(gap.to_id):
+            self.gap_items[key] = replace(
+                held, to_id=gap.to_id, to_time=gap.to_time, status=GapStatus.OPEN, closed_at=None
+            )
+        self._done("record_gap")
+
+    def open_gaps(self, brand_id: str) -> list[Gap]:
+        return [g for g in self.gaps(brand_id) if g.status is GapStatus.OPEN]
+
+    def gaps(self, brand_id: str) -> list[Gap]:
+        ordered = sorted(self.gap_items.items(), key=lambda kv: int(kv[0][1]))
+        return [g for (b, _), g in ordered if b == brand_id]
+
+    def save_gap(self, gap: Gap) -> None:
+        self._effect("save_gap")
+        self.gap_items[(gap.brand_id, str(int(gap.from_id)))] = gap
+        self._done("save_gap")
+
+
+@dataclass
+class _Post:
+    mention: Mention
+    mentions: frozenset[str]  # brand user ids this post mentions
+
+
+class FakeX:
+    """The X mentions timeline of every brand, with X's limits."""
+
+    def __init__(
+        self,
+        clock: FakeClock,
+        *,
+        reach: int = 800,
+        limit: int = 180,
+        window: timedelta = timedelta(minutes=15),
+        windows_bypass_reach: bool = True,
+    ) -> None:
+        self.clock = clock
+        self.reach = reach
+        self.limit = limit
+        self.window = window
+        # Whether a query bounded by end_time can page back beyond the newest `reach` mentions.
+        self.windows_bypass_reach = windows_bypass_reach
+        self.posts: list[_Post] = []
+        self.next_id = 1_800_000_000_000_000_000
+        self.queries: list[tuple[str, MentionsQuery]] = []
+        self.reads = 0
+        self.failures: list[XError] = []  # raised by the next calls, in order
+        self.fail_on_call: dict[int, XError] = {}
+        self.calls = 0
+        self._window_start: dict[str, datetime] = {}
+        self._used: Counter[str] = Counter()
+        self.calls_while_exhausted = 0
+
+    # ---------------------------------------------------------------- the world
+    def post(
+        self,
+        brand: Brand | list[Brand],
+        text: str = "help please",
+        *,
+        author: str = "4242",
+        username: str = "customer",
+        at: datetime | None = None,
+        retweet_of: str | None = None,
+        step_seconds: float = 1.0,
+    ) -> Mention:
+        brands = brand if isinstance(brand, list) else [brand]
+        self.next_id += 1 + len(self.posts) % 3  # ids increase but are not contiguous
+        created = at or self.clock.now()
+        mention = Mention(
+            id=str(self.next_id),
+            author=Author(id=author, username=username, name=username.title()),
+            text=text,
+            created_at=created,
+            conversation_id=str(self.next_id),
+            referenced=(ReferencedPost(type="retweeted", id=retweet_of),) if retweet_of else (),
+            lang="en",
+        )
+        self.posts.append(_Post(mention, frozenset(b.user_id for b in brands)))
+        if at is None:
+            self.clock.advance(step_seconds)
+        return mention
+
+    def posts_of(self, brand: Brand) -> list[Mention]:
+        return [p.mention for p in self.posts if brand.user_id in p.mentions]
+
+    # ---------------------------------------------------------------- the API
+    def read_mentions(self, brand: Brand, query: MentionsQuery) -> MentionPage:
+        self.calls += 1
+        self.queries.append((brand.user_id, query))
+        token_key = brand.credentials_secret
+        now = self.clock.now()
+        start = self._window_start.get(token_key)
+        if start is None or now >= start + self.window:
+            self._window_start[token_key] = start = now
+            self._used[token_key] = 0
+        reset_at = start + self.window
+        if self._used[token_key] >= self.limit:
+            self.calls_while_exhausted += 1
+            raise XRateLimited(reset_at)
+        self._used[token_key] += 1
+        if self.calls in self.fail_on_call:
+            raise self.fail_on_call.pop(self.calls)
+        if self.failures:
+            raise self.failures.pop(0)
+
+        newest_first = sorted(self.posts_of(brand), key=lambda m: -m.number)
+        if query.end_time is not None and self.windows_bypass_reach:
+            timeline = [m for m in newest_first if m.created_at <= query.end_time][: self.reach]
+        else:
+            timeline = newest_first[: self.reach]
+            if query.end_time is not None:
+                timeline = [m for m in timeline if m.created_at <= query.end_time]
+        if query.since_id is not None:  # since_id takes precedence over start_time, as on X
+            timeline = [m for m in timeline if m.number > int(query.since_id)]
+        elif query.start_time is not None:
+            timeline = [m for m in timeline if m.created_at >= query.start_time]
+        offset = int(query.pagination_token) if query.pagination_token else 0
+        page = timeline[offset : offset + query.max_results]
+        more = offset + query.max_results < len(timeline)
+        self.reads += len(page)
+        return MentionPage(
+            mentions=page,
+            next_token=str(offset + query.max_results) if more else None,
+            rate=RateLimit(self.limit, self.limit - self._used[token_key], reset_at),
+            reads=len(page),
+        )
+
+    def requests_in_window(self, brand: Brand) -> int:
+        return self._used[brand.credentials_secret]
+
+
+def brand(handle: str = "acme", user_id: str = "1000", **kwargs: object) -> Brand:
+    return Brand.model_validate(
+        {"handle": handle, "user_id": user_id, "credentials_secret": f"carebird/test/x/{handle}", **kwargs}
+    )

@@ -1,0 +1,396 @@
+"""Poll logic on fakes: what a brand's customers and its operator would notice."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from carebird.ingest.cadence import Cadence
+from carebird.ingest.model import GapReason, GapStatus, MentionStatus, SkipReason
+from carebird.ingest.poll import PollTuning
+from carebird.x_errors import TransientXError, XAuthError, XRateLimited
+from tests.support.ingest_fakes import T0, Crash, brand
+from tests.unit.ingest.world import World
+
+ACME = brand("acme", "1000")
+GLOBEX = brand("globex", "2000")
+
+
+def test_new_mentions_are_stored_and_each_handed_to_triage_once() -> None:
+    w = World()
+    w.add(ACME)
+    posts = [w.x.post(ACME, f"my order {i} is late") for i in range(3)]
+
+    summary = w.run()
+
+    assert (summary.ingested, summary.skipped, summary.reads, summary.errors) == (3, 0, 3, 0)
+    w.assert_exactly_once(ACME)
+    assert w.store.get_cursor(ACME.id).since_id == posts[-1].id  # type: ignore[union-attr]
+    execution = w.handoff.executions[f"m-{ACME.id}-{posts[0].id}"]
+    assert execution["brand_id"] == ACME.id
+    assert execution["mention"]["text"] == "my order 0 is late"  # type: ignore[index]
+
+
+def test_first_poll_of_a_new_brand_reaches_back_only_the_initial_lookback() -> None:
+    w = World(tuning=PollTuning(initial_lookback_seconds=3600))
+    w.add(ACME)
+    w.x.post(ACME, "last week", at=T0 - timedelta(days=7))
+    recent = w.x.post(ACME, "just now", at=T0 - timedelta(minutes=5))
+
+    summary = w.run()
+
+    assert summary.ingested == 1
+    assert [m.mention.id for m in w.store.list_mentions(ACME.id)] == [recent.id]
+    assert summary.gaps == 0
+
+
+def test_pages_are_followed_until_caught_up_and_written_oldest_first() -> None:
+    w = World()
+    w.add(ACME)
+    w.run()  # the brand is set up and has a cursor from here on
+    for i in range(230):
+        w.x.post(ACME, f"message {i}", author=str(5000 + i))
+    w.next_minute()
+    first_query = len(w.x.queries)
+
+    summary = w.run()
+
+    queries = [q for _, q in w.x.queries[first_query:]]
+    assert len(queries) == 3  # 100 + 100 + 30
+    assert queries[0].pagination_token is None and queries[1].pagination_token is not None
+    assert summary.ingested == 230 and summary.reads == 230 and summary.gaps == 0
+    w.assert_exactly_once(ACME)
+    ingested = sorted(w.store.mentions.values(), key=lambda m: m.ingested_at)
+    assert [m.mention.number for m in ingested] == sorted(m.mention.number for m in ingested)
+
+
+def test_steady_state_costs_one_read_per_mention_and_never_rereads() -> None:
+    w = World()
+    w.add(ACME)
+    w.x.post(ACME, "hello")
+    w.run()
+    reads_before, ingested = w.x.reads, 0
+    for batch in (1, 4, 0, 7, 2, 0, 3):
+        for i in range(batch):
+            w.x.post(ACME, f"batch {batch} #{i}", author=str(7000 + batch * 10 + i))
+        w.next_minute()
+        ingested += w.run().ingested
+
+    assert ingested == 17
+    assert (w.x.reads - reads_before) / ingested == 1.00
+    # every query after the first starts exactly at the newest stored id: no overlap, no re-read
+    for _, query in w.x.queries[1:]:
+        assert query.since_id is not None and query.start_time is None
+
+
+def test_a_page_that_ignores_since_id_does_not_move_the_cursor_back_or_store_old_posts() -> None:
+    w = World()
+    w.add(ACME)
+    w.x.post(ACME, "one")
+    newest = w.x.post(ACME, "two")
+    w.run()
+    original = w.x.read_mentions
+
+    def sloppy(b, query):  # type: ignore[no-untyped-def]
+        page = original(b, replace(query, since_id=None))  # X returning everything again
+        return page
+
+    w.x.read_mentions = sloppy  # type: ignore[method-assign]
+    w.next_minute()
+    summary = w.run()
+
+    assert summary.ingested == 0 and summary.duplicates == 0
+    assert w.store.get_cursor(ACME.id).since_id == newest.id  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------------- crashes
+def _crash_scenario(w: World) -> None:
+    """Noise, repeats and enough mentions for two pages: every kind of write happens."""
+    w.add(ACME)
+    w.run()
+    w.x.post(ACME, "we are live", author=ACME.user_id)
+    w.x.post(ACME, "RT @acme: we are live", author="31", retweet_of="1")
+    for i in range(7):
+        w.x.post(ACME, f"question {i}", author=str(100 + i))
+    w.x.post(ACME, "question 3", author="103")  # a repeat
+    w.next_minute()
+
+
+def _count_crash_points() -> int:
+    w = World(tuning=PollTuning(page_size=5))
+    _crash_scenario(w)
+    w.crash.rearm(None)
+    w.run()
+    return w.crash.seen
+
+
+@pytest.mark.parametrize("crash_at", range(1, _count_crash_points() + 1))
+def test_a_crash_at_any_point_loses_nothing_and_duplicates_nothing(crash_at: int) -> None:
+    w = World(tuning=PollTuning(page_size=5))
+    _crash_scenario(w)
+    w.crash.rearm(crash_at)
+
+    with pytest.raises(Crash):
+        w.run()
+    point = w.crash.points[-1]
+    w.crash.rearm(None)
+    w.next_minute()
+    w.run()
+
+    noise = {m.id for m in w.x.posts_of(ACME) if m.author.id == ACME.user_id or m.is_retweet}
+    repeat = {m.id for m in w.x.posts_of(ACME) if m.text == "question 3"}
+    w.assert_exactly_once(ACME, skipped_ids=frozenset(noise | {max(repeat, key=int)}))
+    assert all(n <= 2 for n in w.handoff.starts.values()), point
+
+
+def test_a_crash_between_triage_start_and_marking_is_recovered_without_a_second_execution() -> None:
+    def world() -> tuple[World, str]:
+        w = World()
+        w.add(ACME)
+        return w, w.x.post(ACME, "refund?").id
+
+    probe, _ = world()
+    probe.run()
+    w, tweet_id = world()
+    w.crash.rearm(probe.crash.points.index("after:start") + 1)  # StartExecution done, reply lost
+
+    with pytest.raises(Crash):
+        w.run()
+    assert w.store.get_mention(ACME.id, tweet_id).status is MentionStatus.PENDING  # type: ignore[union-attr]
+    w.crash.rearm(None)
+    w.next_minute()
+    summary = w.run()
+
+    assert w.store.get_mention(ACME.id, tweet_id).status is MentionStatus.HANDED_OFF  # type: ignore[union-attr]
+    assert summary.reads == 0  # the pending one came from storage, not from X again
+    assert list(w.handoff.executions) == [f"m-{ACME.id}-{tweet_id}"]
+    assert w.handoff.starts[f"m-{ACME.id}-{tweet_id}"] == 2  # the retry was answered "already exists"
+
+
+def test_triage_that_cannot_start_now_is_retried_on_the_next_poll() -> None:
+    w = World()
+    w.add(ACME)
+    post = w.x.post(ACME, "where is my parcel")
+    w.handoff.fail_next = 1
+
+    first = w.run()
+    assert first.ingested == 1 and first.handed_off == 0
+    w.next_minute()
+    second = w.run()
+
+    assert second.handed_off == 1 and second.reads == 0
+    assert w.store.get_mention(ACME.id, post.id).status is MentionStatus.HANDED_OFF  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------------- noise
+def test_noise_is_stored_as_skipped_with_its_reason_and_never_triaged() -> None:
+    w = World()
+    w.add(ACME)
+    own = w.x.post(ACME, "Happy Monday from Acme!", author=ACME.user_id)
+    rt = w.x.post(ACME, "RT @acme: Happy Monday", author="77", retweet_of=own.id)
+    first = w.x.post(ACME, "@acme my card was charged twice https://t.co/aaa", author="55")
+    repeat = w.x.post(ACME, "@Acme  My card was charged TWICE https://t.co/bbb", author="55")
+    other_author = w.x.post(ACME, "@acme my card was charged twice", author="56")
+
+    summary = w.run()
+
+    status = {m.mention.id: (m.status, m.skip_reason) for m in w.store.mentions.values()}
+    assert status[own.id] == (MentionStatus.SKIPPED, SkipReason.OWN_POST)
+    assert status[rt.id] == (MentionStatus.SKIPPED, SkipReason.RETWEET)
+    assert status[repeat.id] == (MentionStatus.SKIPPED, SkipReason.REPEAT)
+    assert status[first.id][0] is MentionStatus.HANDED_OFF
+    assert status[other_author.id][0] is MentionStatus.HANDED_OFF
+    assert (summary.ingested, summary.skipped) == (2, 3)
+    assert w.metrics.total("MentionsSkipped") == 3 and w.metrics.total("MentionsIngested") == 2
+    assert set(w.handoff.executions) == {f"m-{ACME.id}-{first.id}", f"m-{ACME.id}-{other_author.id}"}
+
+
+def test_the_same_text_after_the_repeat_window_is_new_work() -> None:
+    w = World()
+    w.add(brand("acme", "1000", settings={"repeat_window_seconds": 600}))
+    w.x.post(ACME, "still broken", author="55", at=T0 - timedelta(minutes=30))
+    w.x.post(ACME, "still broken", author="55", at=T0 - timedelta(minutes=25))  # within 10 min
+    w.x.post(ACME, "still broken", author="55", at=T0 - timedelta(minutes=5))  # 25 min later
+
+    summary = w.run()
+
+    assert (summary.ingested, summary.skipped) == (2, 1)
+
+
+def test_a_post_mentioning_two_brands_is_work_for_both() -> None:
+    w = World()
+    w.add(ACME)
+    w.add(GLOBEX)
+    post = w.x.post([ACME, GLOBEX], "@acme @globex which of you broke my router")
+
+    summary = w.run()
+
+    assert summary.ingested == 2
+    assert set(w.handoff.executions) == {f"m-{ACME.id}-{post.id}", f"m-{GLOBEX.id}-{post.id}"}
+
+
+# ---------------------------------------------------------------------- rate limits and cadence
+def test_after_a_429_nothing_calls_x_for_that_brand_before_the_reset() -> None:
+    w = World()
+    w.add(ACME)
+    reset = T0 + timedelta(minutes=9)
+    w.x.failures.append(XRateLimited(reset))
+    w.x.post(ACME, "hello?")
+
+    first = w.run(budget=50)
+    assert first.rate_limited == 1 and first.errors == 0
+    calls = w.x.calls
+    for _ in range(3):  # three more schedule ticks, all before the reset
+        w.clock.advance(120)
+        assert w.clock.now() < reset
+        w.run(budget=50)
+    assert w.x.calls == calls
+    assert w.store.get_poll_state(ACME.id).blocked_until == reset
+
+    w.clock.t = reset + timedelta(seconds=1)
+    after = w.run()
+    assert after.ingested == 1
+
+
+def test_a_busy_brand_is_polled_every_few_seconds_without_spending_the_rate_limit_reserve() -> None:
+    w = World(x_limit=40, tuning=PollTuning(cadence=Cadence(10, 60, rate_limit_reserve=8)))
+    w.add(ACME)
+    original_sleep = w.clock.sleep
+
+    def customers_keep_writing(seconds: float) -> None:
+        original_sleep(seconds)
+        w.x.post(ACME, f"msg at {w.clock.now().isoformat()}", author="9", at=w.clock.now())
+
+    w.clock.sleep = customers_keep_writing  # type: ignore[method-assign]
+    total = 0
+    for _ in range(15):  # 15 schedule ticks: more than one 15-minute window
+        total += w.run(budget=50).ingested
+        w.clock.advance(60 - 50)
+
+    polls_per_minute = len(w.x.queries) / 15
+    assert polls_per_minute >= 2  # sub-minute latency while busy
+    assert w.x.calls_while_exhausted == 0  # never hit a 429
+    assert max(w.clock.sleeps) <= 60
+    assert total == len(w.x.posts)
+
+
+def test_a_quiet_brand_backs_off_to_once_a_minute() -> None:
+    w = World()
+    w.add(ACME)
+    w.run()
+    w.clock.advance(60)
+    start = len(w.x.queries)
+    for _ in range(10):
+        w.run(budget=50)
+        w.clock.advance(10)
+
+    queries = len(w.x.queries) - start
+    assert queries <= 12  # ~one a minute, not one every 15 s (which would be ~40)
+    assert w.store.get_poll_state(ACME.id).interval_seconds == 60
+
+
+# ---------------------------------------------------------------------- gaps
+def test_a_backlog_beyond_x_reach_is_recorded_as_a_gap_and_backfilled_by_time_window() -> None:
+    w = World(x_reach=50, tuning=PollTuning(reach_limit=50, page_size=20))
+    w.add(ACME)
+    w.x.post(ACME, "before the outage")
+    w.run()
+    for i in range(130):
+        w.x.post(ACME, f"outage report {i}", author=str(9000 + i))
+    w.next_minute()
+
+    summary = w.run()
+
+    assert summary.gaps == 1 and summary.gaps_closed == 1
+    assert w.metrics.total("Gaps") == 1
+    (gap,) = w.store.gaps(ACME.id)
+    assert gap.status is GapStatus.CLOSED and gap.reason is GapReason.REACH_LIMIT and gap.recovered == 80
+    assert gap.attempts == 2  # X's reach applies to a window too: 50, then the last 30
+    w.assert_exactly_once(ACME)
+    backfill = [q for _, q in w.x.queries if q.end_time is not None]
+    assert backfill and all(q.start_time is not None and q.since_id is None for q in backfill)
+
+
+def test_a_gap_the_api_cannot_fill_stays_open_and_is_retried_a_bounded_number_of_times() -> None:
+    tuning = PollTuning(reach_limit=50, page_size=50, gap_retry_seconds=60, gap_max_attempts=3)
+    w = World(x_reach=50, windows_bypass_reach=False, tuning=tuning)
+    w.add(ACME)
+    w.x.post(ACME, "before the outage")
+    w.run()
+    for i in range(120):
+        w.x.post(ACME, f"outage report {i}", author=str(9000 + i))
+    w.next_minute()
+    w.run()
+    for _ in range(6):
+        w.next_minute()
+        w.run()
+
+    (gap,) = w.store.gaps(ACME.id)
+    assert gap.status is GapStatus.OPEN and gap.attempts == 3
+    assert len(w.store.mentions) == 1 + 50  # the newest 50 are in; X will not give us the other 70
+    missing = {m.id for m in w.x.posts_of(ACME)} - {tid for _, tid in w.store.mentions}
+    assert len(missing) == 70 and all(gap.contains(tid) for tid in missing)
+
+
+def test_a_page_that_fails_midway_keeps_what_was_read_and_fills_the_rest_next_time() -> None:
+    w = World(tuning=PollTuning(page_size=10, gap_retry_seconds=0))
+    w.add(ACME)
+    w.run()
+    for i in range(35):
+        w.x.post(ACME, f"m{i}", author=str(300 + i))
+    w.next_minute()
+    w.x.fail_on_call[w.x.calls + 2] = TransientXError("502 from X")
+
+    first = w.run()
+    assert first.ingested == 10 and first.gaps == 1 and first.errors == 1
+    (gap,) = w.store.open_gaps(ACME.id)
+    assert gap.reason is GapReason.PAGE_FAILED
+    assert w.store.get_cursor(ACME.id).since_id == max((m.id for m in w.x.posts_of(ACME)), key=int)  # type: ignore[union-attr]
+
+    w.next_minute()
+    second = w.run()
+    assert second.gaps_closed == 1 and second.ingested == 25
+    w.assert_exactly_once(ACME)
+
+
+# ---------------------------------------------------------------------- isolation
+def test_a_brand_whose_poll_fails_does_not_stop_the_others() -> None:
+    w = World()
+    w.add(ACME)
+    w.add(GLOBEX)
+    w.x.post(GLOBEX, "hi globex")
+    original = w.x.read_mentions
+
+    def acme_credentials_revoked(b, query):  # type: ignore[no-untyped-def]
+        if b.user_id == ACME.user_id:
+            raise XAuthError("401 Unauthorized")
+        return original(b, query)
+
+    w.x.read_mentions = acme_credentials_revoked  # type: ignore[method-assign]
+    summary = w.run()
+
+    assert summary.errors == 1 and summary.ingested == 1
+    assert w.metrics.total("PollErrors") == 1
+    assert w.metrics.total("PollSucceeded") == 1
+    assert "XAuthError" in (w.store.get_poll_state(ACME.id).last_error or "")
+
+
+def test_disabled_brands_are_not_polled() -> None:
+    w = World()
+    w.add(brand("acme", "1000", poll_enabled=False))
+    w.x.post(ACME, "anyone?")
+    summary = w.run()
+    assert summary.brands == 0 and w.x.calls == 0
+
+
+def test_an_overlapping_invocation_leaves_a_brand_to_the_one_polling_it() -> None:
+    w = World()
+    w.add(ACME)
+    w.x.post(ACME, "hello")
+    assert w.store.acquire_lease(ACME.id, "other-invocation", T0 + timedelta(seconds=80), T0)
+
+    summary = w.run()
+
+    assert summary.polls == 0 and w.x.calls == 0

@@ -1,0 +1,62 @@
+"""A poller wired to the in-memory fakes, plus the invariants every scenario must end in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from carebird.brands import Brand
+from carebird.ingest.model import MentionStatus
+from carebird.ingest.poll import Poller, PollSummary, PollTuning
+from tests.support.ingest_fakes import CrashPlan, FakeClock, FakeHandoff, FakeMetrics, FakeStore, FakeX
+
+
+@dataclass
+class World:
+    clock: FakeClock = field(default_factory=FakeClock)
+    crash: CrashPlan = field(default_factory=CrashPlan)
+    tuning: PollTuning = field(default_factory=PollTuning)
+    x_reach: int = 800
+    x_limit: int = 180
+    windows_bypass_reach: bool = True
+
+    def __post_init__(self) -> None:
+        self.store = FakeStore(self.clock, self.crash)
+        self.handoff = FakeHandoff(self.crash)
+        self.metrics = FakeMetrics()
+        self.x = FakeX(
+            self.clock, reach=self.x_reach, limit=self.x_limit, windows_bypass_reach=self.windows_bypass_reach
+        )
+        self.poller = Poller(self.store, self.x, self.handoff, self.metrics, self.clock, self.tuning)
+        self.invocations = 0
+
+    def add(self, brand: Brand) -> Brand:
+        self.store.put_brand(brand)
+        return brand
+
+    def run(self, budget: float = 0.0, hard: float = 60.0) -> PollSummary:
+        """One invocation: a first round of every due brand, then re-polls for `budget` seconds."""
+        self.invocations += 1
+        now = self.clock.now()
+        return self.poller.run(
+            f"inv-{self.invocations}", now + timedelta(seconds=budget), now + timedelta(seconds=hard)
+        )
+
+    def next_minute(self) -> None:
+        """The schedule's next tick: leases of a dead run have expired, the brand is due."""
+        self.clock.advance(120)
+
+    def assert_exactly_once(self, brand: Brand, skipped_ids: frozenset[str] = frozenset()) -> None:
+        posted = {m.id for m in self.x.posts_of(brand)}
+        stored = {tid for (b, tid), _ in self.store.mentions.items() if b == brand.id}
+        assert stored == posted, f"missing {sorted(posted - stored)}, unexpected {sorted(stored - posted)}"
+        work = {
+            m.mention.id
+            for (b, _), m in self.store.mentions.items()
+            if b == brand.id and m.status is not MentionStatus.SKIPPED
+        }
+        assert work == posted - skipped_ids
+        executions = {name for name in self.handoff.executions if name.startswith(f"m-{brand.id}-")}
+        assert executions == {f"m-{brand.id}-{tid}" for tid in work}, "each mention triaged exactly once"
+        pending = [m for m in self.store.mentions.values() if m.status is MentionStatus.PENDING]
+        assert pending == [], "nothing left waiting for triage"
