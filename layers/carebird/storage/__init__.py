@@ -1,0 +1,35 @@
+"""DynamoDB access for carebird: one table (env TABLE_NAME), PynamoDB models kept inside this package.
+
+The table's key schema is fixed by template.yaml: `pk`/`sk` (S), GSIs `gsi1` (`gsi1pk`/`gsi1sk`) and
+`gsi2` (`gsi2pk`/`gsi2sk`), both projecting ALL, TTL attribute `expires_at` (epoch seconds). Every
+entity prefixes its keys with its name, so entities added later share the table without collisions.
+Tweet ids in sort keys are zero-padded to 20 digits so that string order is numeric order.
+
+Item types (`<id>` is the brand's X user id, `<tid>` a tweet id, `<tid20>` the same zero-padded):
+
+    entity        pk                          sk            gsi1pk / gsi1sk          gsi2pk / gsi2sk
+    brand         BRAND#<id>                  BRAND         BRANDS / <handle lower>  -
+    cursor        BRAND#<id>                  CURSOR        -                        -
+    poll state    BRAND#<id>                  POLL          -                        -
+    gap           BRAND#<id>                  GAP#<from20>  -                        -
+    mention       MENTION#<id>#<tid>          MENTION       MENTIONS#<id> / <tid20>  HANDOFF#<id> / <tid20>
+    repeat claim  REPEAT#<id>#<author>#<sha>  REPEAT        -                        -
+
+Only pending mentions carry gsi2 keys. TTL (`expires_at`): closed gaps after 30 days, repeat claims one
+day after their window ends. Mentions, brands and cursors never expire.
+
+Access patterns:
+- get a brand: GetItem BRAND#<id> / BRAND. List brands (by handle), find one by handle: Query gsi1 BRANDS.
+- read the cursor: consistent GetItem. Advance it: UpdateItem with
+  `attribute_not_exists(since_id) OR since_id < :new` (padded ids, so the cursor only moves forward).
+- poll state and lease: GetItem / UpdateItem BRAND#<id> / POLL; the lease is taken with
+  `attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :me`.
+- store a mention: PutItem with `attribute_not_exists(pk)`; a conflict is `AlreadyIngested`.
+- a brand's mentions, newest first: Query gsi1 MENTIONS#<id>, descending.
+- a brand's mentions awaiting triage, oldest first: Query gsi2 HANDOFF#<id> (sparse: marking a mention
+  handed off removes gsi2pk/gsi2sk in the same UpdateItem that sets its status).
+- is this post a repeat: PutItem REPEAT#... with `attribute_not_exists(pk) OR window_ends_at <= :created
+  OR tweet_id = :me` (the first post of a text within the window claims it; re-claiming is idempotent).
+- a brand's gaps: consistent Query BRAND#<id>, sk begins_with GAP#; recorded with a conditional PutItem,
+  widened with `to_id < :new`.
+"""

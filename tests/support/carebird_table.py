@@ -1,0 +1,34 @@
+"""Create the product's table in a test engine exactly as template.yaml declares it (never by hand)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from samtranslator.yaml_helper import yaml_parse
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@cache
+def table_properties() -> dict[str, Any]:
+    template = yaml_parse((REPO / "template.yaml").read_text())
+    props: dict[str, Any] = template["Resources"]["CarebirdTable"]["Properties"]
+    return props
+
+
+def create_carebird_table(client: Any, name: str) -> None:
+    """`client` is a boto3 DynamoDB client for the engine under test (moto or DynamoDB Local)."""
+    props = table_properties()
+    client.create_table(
+        TableName=name,
+        AttributeDefinitions=props["AttributeDefinitions"],
+        KeySchema=props["KeySchema"],
+        GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
+        BillingMode=props["BillingMode"],
+    )
+    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 100})
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl:
+        client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
