@@ -1,0 +1,247 @@
+"""Reading a brand's mentions from X with tweepy (OAuth 1.0a user context of the brand account).
+
+Implements `carebird.ingest.ports.MentionsReader`. Nothing tweepy-shaped leaves this module: pages come
+back as domain `Mention`s with their author expanded and the full text of long posts, failures as the
+typed errors of `carebird.x_errors`, and the `x-rate-limit-*` headers as a `RateLimit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+import tweepy
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
+from pydantic import BaseModel, ConfigDict, ValidationError
+from requests.adapters import BaseAdapter
+
+from carebird.brands import Brand
+from carebird.ingest.model import Author, Mention, MentionPage, MentionsQuery, RateLimit, ReferencedPost
+from carebird.x_errors import TransientXError, XAuthError, XBadRequest, XRateLimited
+from carebird.x_transport import route_session
+
+TWEET_FIELDS = [
+    "created_at",
+    "conversation_id",
+    "in_reply_to_user_id",
+    "referenced_tweets",
+    "lang",
+    "entities",
+    "public_metrics",
+    "author_id",
+    "note_tweet",
+]
+EXPANSIONS = ["author_id", "referenced_tweets.id"]
+USER_FIELDS = ["username", "name", "public_metrics", "verified", "verified_type", "protected"]
+# A 429 without a reset header: assume the whole 15-minute window.
+DEFAULT_RATE_WINDOW = timedelta(minutes=15)
+
+
+class XCredentials(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    consumer_key: str
+    consumer_secret: str
+    access_token: str
+    access_token_secret: str
+    bearer_token: str = ""
+
+
+CredentialsLoader = Callable[[str], XCredentials]
+
+
+def secrets_manager_credentials(max_age_seconds: int = 300) -> CredentialsLoader:
+    """Credentials from the Secrets Manager secret a brand names, cached by Powertools for `max_age`."""
+
+    def load(secret: str) -> XCredentials:
+        try:
+            value = parameters.get_secret(secret, transform="json", max_age=max_age_seconds)
+        except GetParameterError as exc:
+            raise XAuthError(f"cannot read X credentials secret {secret!r}: {exc}") from exc
+        except TransformParameterError as exc:
+            raise XAuthError(f"X credentials secret {secret!r} is not JSON: {exc}") from exc
+        return parse_credentials(value, secret)
+
+    return load
+
+
+def parse_credentials(value: Any, secret: str) -> XCredentials:
+    try:
+        creds = XCredentials.model_validate(value)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) or "(secret)" for e in exc.errors())
+        raise XAuthError(f"X credentials secret {secret!r} lacks or has invalid: {fields}") from None
+    empty = [
+        name
+        for name in ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+        if not getattr(creds, name)
+    ]
+    if empty:
+        raise XAuthError(f"X credentials secret {secret!r} has empty: {', '.join(empty)}")
+    return creds
+
+
+class _TimeoutSession(requests.Session):
+    """tweepy passes no timeout, and a hung read would hold the whole poll; give every request one."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        return super().request(*args, **kwargs)
+
+
+class TweepyMentionsReader:
+    def __init__(
+        self,
+        credentials: CredentialsLoader,
+        base_url: str | None = None,
+        *,
+        timeout_seconds: float = 10.0,
+        transport: BaseAdapter | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._credentials = credentials
+        self._base_url = base_url or None
+        self._timeout = timeout_seconds
+        self._transport = transport  # tests mount a canned X here
+        self._clock = clock
+        self._clients: dict[str, tuple[XCredentials, tweepy.Client]] = {}
+
+    def read_mentions(self, brand: Brand, query: MentionsQuery) -> MentionPage:
+        client = self._client(brand.credentials_secret)
+        params: dict[str, Any] = {
+            "max_results": query.max_results,
+            "tweet_fields": TWEET_FIELDS,
+            "expansions": EXPANSIONS,
+            "user_fields": USER_FIELDS,
+            "user_auth": True,
+        }
+        for name in ("since_id", "start_time", "end_time", "pagination_token"):
+            value = getattr(query, name)
+            if value is not None:
+                params[name] = value
+        try:
+            response: requests.Response = client.get_users_mentions(brand.user_id, **params)
+        except tweepy.TooManyRequests as exc:
+            raise XRateLimited(self._reset_at(exc.response), "X mentions rate limit exhausted") from None
+        except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
+            raise XAuthError(f"X refused the credentials of @{brand.handle}: {_describe(exc)}") from None
+        except tweepy.TwitterServerError as exc:
+            raise TransientXError(f"X server error: {_describe(exc)}") from None
+        except tweepy.HTTPException as exc:
+            raise XBadRequest(f"X rejected the mentions request: {_describe(exc)}") from None
+        except requests.RequestException as exc:
+            raise TransientXError(f"X unreachable: {type(exc).__name__}: {exc}") from None
+        return self._page(response)
+
+    def _client(self, secret: str) -> tweepy.Client:
+        creds = self._credentials(secret)
+        cached = self._clients.get(secret)
+        if cached is not None and cached[0] == creds:
+            return cached[1]
+        client = tweepy.Client(
+            bearer_token=creds.bearer_token or None,
+            consumer_key=creds.consumer_key,
+            consumer_secret=creds.consumer_secret,
+            access_token=creds.access_token,
+            access_token_secret=creds.access_token_secret,
+            return_type=requests.Response,
+            wait_on_rate_limit=False,  # never sleep inside a Lambda on a 429: report it and stop
+        )
+        client.session = _TimeoutSession(self._timeout)
+        route_session(client.session, self._base_url)
+        if self._transport is not None:
+            for prefix in ("https://", "http://"):
+                client.session.mount(prefix, self._transport)
+        self._clients[secret] = (creds, client)
+        return client
+
+    def _page(self, response: requests.Response) -> MentionPage:
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise TransientXError(f"X returned a body that is not JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise TransientXError("X returned JSON that is not an object")
+        data = body.get("data") or []
+        includes = body.get("includes") or {}
+        users = {u["id"]: u for u in includes.get("users") or [] if isinstance(u, dict) and "id" in u}
+        meta = body.get("meta") or {}
+        try:
+            mentions = [_mention(post, users) for post in data]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TransientXError(f"X returned a post this adapter cannot read: {exc!r}") from None
+        return MentionPage(
+            mentions=mentions,
+            next_token=meta.get("next_token") or None,
+            rate=_rate_limit(response.headers),
+            reads=len(data),
+        )
+
+    def _reset_at(self, response: Any) -> datetime:
+        headers = getattr(response, "headers", None) or {}
+        rate = _rate_limit(headers)
+        if rate is not None:
+            return rate.reset_at
+        reset = headers.get("x-rate-limit-reset")
+        if reset is not None:
+            try:
+                return datetime.fromtimestamp(int(reset), UTC)
+            except ValueError:
+                pass
+        return self._clock() + DEFAULT_RATE_WINDOW
+
+
+def _mention(post: dict[str, Any], users: dict[str, dict[str, Any]]) -> Mention:
+    author_id = str(post["author_id"])
+    user = users.get(author_id, {})
+    note = post.get("note_tweet")
+    # Posts over 280 characters arrive truncated in `text`; the whole of it is in note_tweet.
+    text = note["text"] if isinstance(note, dict) and note.get("text") else post["text"]
+    user_metrics = user.get("public_metrics") or {}
+    return Mention(
+        id=str(post["id"]),
+        author=Author(
+            id=author_id,
+            username=user.get("username", ""),
+            name=user.get("name", ""),
+            followers_count=user_metrics.get("followers_count"),
+            verified=user.get("verified"),
+            verified_type=user.get("verified_type"),
+            protected=user.get("protected"),
+        ),
+        text=text,
+        created_at=datetime.fromisoformat(post["created_at"].replace("Z", "+00:00")),
+        conversation_id=post.get("conversation_id"),
+        in_reply_to_user_id=post.get("in_reply_to_user_id"),
+        referenced=tuple(
+            ReferencedPost(type=ref["type"], id=str(ref["id"])) for ref in post.get("referenced_tweets") or ()
+        ),
+        lang=post.get("lang"),
+        entities=post.get("entities"),
+        public_metrics=post.get("public_metrics"),
+    )
+
+
+def _rate_limit(headers: Any) -> RateLimit | None:
+    try:
+        return RateLimit(
+            limit=int(headers["x-rate-limit-limit"]),
+            remaining=int(headers["x-rate-limit-remaining"]),
+            reset_at=datetime.fromtimestamp(int(headers["x-rate-limit-reset"]), UTC),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _describe(exc: tweepy.HTTPException) -> str:
+    status = getattr(exc.response, "status_code", "?")
+    detail = "; ".join(str(m) for m in exc.api_messages) or str(exc)
+    return f"{status} {detail}".strip()
