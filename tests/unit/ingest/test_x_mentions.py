@@ -12,13 +12,12 @@ import boto3
 import pytest
 import requests
 from moto import mock_aws
-from requests.adapters import BaseAdapter
-from requests.structures import CaseInsensitiveDict
 
 from carebird.brands import Brand
 from carebird.ingest.model import MentionsQuery
 from carebird.x_errors import TransientXError, XAuthError, XBadRequest, XRateLimited
 from carebird.x_mentions import TweepyMentionsReader, XCredentials, secrets_manager_credentials
+from tests.support.x_http import CannedX
 
 BRAND = Brand(handle="acme", user_id="1000", credentials_secret="carebird/test/x/acme")
 CREDS = XCredentials(
@@ -26,35 +25,6 @@ CREDS = XCredentials(
 )
 RESET = 1_772_442_000  # epoch seconds
 LONG = "I have been waiting for three weeks. " * 12
-
-
-class CannedX(BaseAdapter):
-    """Answers each request with the next canned (status, body, headers), or raises a given exception."""
-
-    def __init__(self, *answers: tuple[int, Any, dict[str, str]] | Exception) -> None:
-        super().__init__()
-        self.answers = list(answers)
-        self.requests: list[requests.PreparedRequest] = []
-        self.timeouts: list[Any] = []
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        self.requests.append(request)
-        self.timeouts.append(kwargs.get("timeout"))
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        status, body, headers = answer
-        response = requests.Response()
-        response.status_code = status
-        response.reason = {200: "OK", 429: "Too Many Requests"}.get(status, "Error")
-        response._content = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        response.headers = CaseInsensitiveDict({"content-type": "application/json", **headers})
-        response.url = request.url or ""
-        response.request = request
-        return response
-
-    def close(self) -> None:
-        pass
 
 
 def rate_headers(remaining: int = 179) -> dict[str, str]:
