@@ -1,0 +1,39 @@
+"""Poll function: on each schedule tick, ingest every brand's new mentions and hand them to triage.
+
+Returns the run's counts: {brands, polls, ingested, skipped, duplicates, reads, gaps, gaps_closed,
+handed_off, rate_limited, errors}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict
+
+from carebird.ingest.service import PollRuntime, poll_runtime
+from carebird.observability import logger, metrics, tracer
+
+
+class PollEvent(BaseModel):
+    """An EventBridge scheduled event, or `{}` from `carebird poll`; only its id matters here."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = None
+
+
+runtime = poll_runtime  # replaced in tests by a runtime on fakes
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    poll_event = PollEvent.model_validate(event or {})
+    invocation_id = poll_event.id or context.aws_request_id
+    logger.set_correlation_id(invocation_id)
+    rt: PollRuntime = runtime()
+    summary = rt.run(invocation_id, context.get_remaining_time_in_millis() / 1000)
+    logger.info("poll finished", extra={"summary": summary.as_dict()})
+    return summary.as_dict()

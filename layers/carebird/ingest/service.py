@@ -1,0 +1,57 @@
+"""Wiring for the poll function: settings -> adapters -> Poller, built once per warm container."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+from carebird.ingest.poll import Poller, PollSummary
+from carebird.ingest.settings import PollSettings, poll_settings
+from carebird.observability import metrics
+from carebird.storage.ingest import DynamoIngestStore
+from carebird.triage_handoff import StepFunctionsHandoff
+from carebird.x_mentions import TweepyMentionsReader, secrets_manager_credentials
+
+# Time kept after the budget to finish the brand being polled (a page chain and its writes) and flush.
+FINISH_RESERVE_SECONDS = 10.0
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(max(0.0, seconds))
+
+
+@dataclass(frozen=True)
+class PollRuntime:
+    settings: PollSettings
+    poller: Poller
+
+    def run(self, invocation_id: str, remaining_seconds: float) -> PollSummary:
+        """Poll until the budget is spent or the Lambda's remaining time says stop, whichever is first."""
+        now = self.poller.clock.now()
+        hard = max(0.0, remaining_seconds - FINISH_RESERVE_SECONDS)
+        budget = min(self.settings.poll_budget_seconds, hard)
+        return self.poller.run(invocation_id, now + timedelta(seconds=budget), now + timedelta(seconds=hard))
+
+
+@lru_cache(maxsize=1)
+def poll_runtime() -> PollRuntime:
+    settings = poll_settings()
+    poller = Poller(
+        store=DynamoIngestStore(settings.table_name),
+        x=TweepyMentionsReader(
+            secrets_manager_credentials(settings.secret_max_age_seconds),
+            settings.x_api_base_url,
+            timeout_seconds=settings.x_timeout_seconds,
+        ),
+        handoff=StepFunctionsHandoff(settings.triage_state_machine_arn),
+        metrics=metrics,
+        clock=SystemClock(),
+        tuning=settings.tuning(),
+    )
+    return PollRuntime(settings, poller)
