@@ -311,8 +311,8 @@ def create_posts(ctx: Context) -> Result:
         reply_settings="everyone" if reply_settings == "everyone" else str(reply_settings),
         source=f"api:{ctx.principal.app.name}",
     )
-    data = {"id": str(post.id), "text": state.display_text(post), "edit_history_tweet_ids": [str(post.id)]}
-    return 201, {"data": data}
+    # TweetCreateResponse declares id and text only.
+    return 201, {"data": {"id": str(post.id), "text": state.display_text(post)}}
 
 
 def delete_posts(ctx: Context, id: str) -> Result:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 from urllib.parse import parse_qsl
 
 from oauthlib.common import safe_string_equals
@@ -85,13 +86,16 @@ def _oauth1(state: EmulatorState, request: Request, header: str) -> Principal:
         uri_query=query, body=body, headers={"Authorization": header}, exclude_oauth_signature=True
     )
     normalized = signature.normalize_parameters(params)
+    secrets = SimpleNamespace(
+        client_secret=app.consumer_secret, resource_owner_secret=user.access_token_secret
+    )
     origins = (*CANONICAL_ORIGINS, request.host_url.rstrip("/"))
     path = request.environ.get("RAW_URI", "").split("?", 1)[0] or request.path
     for origin in origins:
         base = signature.signature_base_string(
             request.method.upper(), signature.base_string_uri(origin + path), normalized
         )
-        expected = signature.sign_hmac_sha1(base, app.consumer_secret, user.access_token_secret)
+        expected = signature.sign_hmac_sha1_with_client(base, secrets)
         if safe_string_equals(expected, oauth["oauth_signature"]):
             break
     else:
