@@ -135,7 +135,9 @@ class EmulatorApp:
             if decision.action == "error":
                 assert decision.status is not None
                 state.stats.record(op.name, principal.token, decision.status)
-                return _error_response(errors.server_error(decision.status))
+                return _error_response(
+                    errors.server_error(decision.status), state.limiter.peek(*limiter_keys)
+                )
             if decision.action == "rate_limit":
                 headers = state.limiter.peek(*limiter_keys)
                 headers["x-rate-limit-remaining"] = "0"

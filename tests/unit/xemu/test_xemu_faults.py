@@ -53,6 +53,7 @@ def test_injected_errors_look_like_x(x: X) -> None:
     )
     response = x.get(MENTIONS)
     assert response.status_code == 503
+    assert response.headers["x-rate-limit-limit"] == "180"  # the token's real window, not consumed
     unavailable = "Service Unavailable"
     assert response.json == {
         "title": unavailable,
