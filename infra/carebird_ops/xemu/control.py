@@ -18,7 +18,7 @@ from carebird_ops.xemu.model import App, DmEvent, Post, User
 from carebird_ops.xemu.operations import BY_NAME
 from carebird_ops.xemu.params import rfc3339
 from carebird_ops.xemu.render import Renderer
-from carebird_ops.xemu.state import Conflict, EmulatorState, Missing, Settings
+from carebird_ops.xemu.state import VERIFIED_TYPES, Conflict, EmulatorState, Missing, Settings
 
 Json = dict[str, Any]
 
@@ -63,6 +63,12 @@ def _flag(value: object, what: str) -> bool:
     if not isinstance(value, bool):
         raise ControlError(400, f"{what}: expected true or false")
     return value
+
+
+def _verified_type(value: object) -> str:
+    if value not in VERIFIED_TYPES:
+        raise ControlError(400, f"verified_type: one of {list(VERIFIED_TYPES)}")
+    return str(value)
 
 
 def _count(value: object, what: str) -> int:
@@ -262,7 +268,7 @@ class ControlApi:
             "following": lambda v: setattr(user, "following_count", _count(v, "following")),
             "listed": lambda v: setattr(user, "listed_count", _count(v, "listed")),
             "verified": lambda v: setattr(user, "verified", _flag(v, "verified")),
-            "verified_type": lambda v: setattr(user, "verified_type", str(v)),
+            "verified_type": lambda v: setattr(user, "verified_type", _verified_type(v)),
             "protected": lambda v: setattr(user, "protected", _flag(v, "protected")),
             "accepts_dms": lambda v: setattr(user, "accepts_dms", _flag(v, "accepts_dms")),
             "description": lambda v: setattr(user, "description", str(v)),

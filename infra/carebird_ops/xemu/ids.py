@@ -21,20 +21,25 @@ class IdGenerator:
     def __init__(self) -> None:
         self._last_now_id = 0
         self._used: set[int] = set()
+        self._next_at: dict[int, int] = {}  # first free id per backdated instant, so bursts stay linear
 
     def mint(self, now: float, *, at: float | None = None) -> int:
         if at is None:
             candidate = max(snowflake_floor(now) + 1, self._last_now_id + 1)
         else:
             # Backdated objects (seeded history) get ids from their own time, so id order stays time order.
-            candidate = snowflake_floor(at) + 1
+            floor = snowflake_floor(at) + 1
+            candidate = self._next_at.get(floor, floor)
         while candidate in self._used:
             candidate += 1
         self._used.add(candidate)
         if at is None:
             self._last_now_id = candidate
+        else:
+            self._next_at[floor] = candidate + 1
         return candidate
 
     def reset(self) -> None:
         self._last_now_id = 0
         self._used.clear()
+        self._next_at.clear()

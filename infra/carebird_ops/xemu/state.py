@@ -21,6 +21,7 @@ from carebird_ops.xemu.ratelimit import RateLimiter
 from carebird_ops.xemu.stats import Stats
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+VERIFIED_TYPES = ("blue", "government", "business", "none")  # X's User.verified_type enum
 
 
 class Conflict(Exception):
@@ -123,6 +124,8 @@ class EmulatorState:
     ) -> User:
         if not USERNAME_RE.match(username):
             raise ValueError(f"username must match ^[A-Za-z0-9_]{{1,15}}$, got {username!r}")
+        if verified_type is not None and verified_type not in VERIFIED_TYPES:
+            raise ValueError(f"verified_type must be one of {list(VERIFIED_TYPES)}, got {verified_type!r}")
         if username.lower() in self._users_by_name:
             raise Conflict(f"user @{self.user_by_username(username).username} exists already")  # type: ignore[union-attr]
         tokens = user_tokens(username)

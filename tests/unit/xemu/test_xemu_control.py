@@ -24,6 +24,8 @@ def test_users(x: X) -> None:
     assert x.control("POST", "users", {"username": "bad name"}).status_code == 400
     assert x.control("POST", "users", {"username": "bob", "followers": -1}).status_code == 400
     assert x.control("POST", "users", {"username": "bob", "colour": "red"}).status_code == 400
+    assert x.control("POST", "users", {"username": "bob", "verified_type": "gold"}).status_code == 400
+    assert x.control("PATCH", "users/alice", {"verified_type": "gold"}).status_code == 400
     changed = x.control("PATCH", "users/alice", {"verified": True, "followers": 1_000_000}).json
     assert changed["verified_type"] == "blue" and changed["followers_count"] == 1_000_000
     assert x.control("GET", "users/nobody").status_code == 404

@@ -151,3 +151,12 @@ def test_ids_grow_with_time(x: X) -> None:
     b = x.say("alice", "@AcmeHelp two")
     assert a.id < b.id
     assert a.id >= snowflake_floor(a.created_at)
+
+
+def test_a_backdated_burst_keeps_unique_ids_in_time_order(x: X) -> None:
+    at = 1_780_000_000.0
+    burst = [x.say(f"fan{i}", f"@AcmeHelp same second {i}", created_at=at) for i in range(3000)]
+    later = x.say("alice", "@AcmeHelp a second later", created_at=at + 1)
+    ids = [p.id for p in burst]
+    assert len(set(ids)) == 3000 and ids == sorted(ids)
+    assert ids[-1] < later.id
