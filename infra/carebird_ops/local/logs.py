@@ -60,8 +60,8 @@ class LogShipper:
         session = boto3.session.Session(
             aws_access_key_id="local", aws_secret_access_key="local", region_name=region
         )
-        self._logs = session.client("logs", endpoint_url=endpoint_url)
-        self._cloudwatch = session.client("cloudwatch", endpoint_url=endpoint_url)
+        self._logs: Any = session.client("logs", endpoint_url=endpoint_url)
+        self._cloudwatch: Any = session.client("cloudwatch", endpoint_url=endpoint_url)
         self._queue: queue.Queue[tuple[str, str, int]] = queue.Queue()
         self._streams: set[str] = set()
         self._stop = threading.Event()
