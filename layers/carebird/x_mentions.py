@@ -123,7 +123,7 @@ class TweepyMentionsReader:
             "user_fields": USER_FIELDS,
             "user_auth": True,
         }
-        for name in ("since_id", "start_time", "end_time", "pagination_token"):
+        for name in ("since_id", "start_time", "end_time", "until_id", "pagination_token"):
             value = getattr(query, name)
             if value is not None:
                 params[name] = value
@@ -182,7 +182,8 @@ class TweepyMentionsReader:
             mentions=mentions,
             next_token=meta.get("next_token") or None,
             rate=_rate_limit(response.headers),
-            reads=len(data),
+            # X bills every post it returns, the expanded referenced posts in includes too.
+            reads=len(data) + len(includes.get("tweets") or []),
         )
 
     def _reset_at(self, response: Any) -> datetime:

@@ -1,8 +1,9 @@
 """In-memory fakes of the ingestion ports, faithful to the behaviour the adapters promise.
 
-FakeStore follows the same contract as the DynamoDB adapter (tests/integration/test_ingest_store.py
-runs the same checks on both). FakeX models the mentions timeline of X: newest first, since_id /
-start_time / end_time, pagination tokens, the ~800 reach, 180 requests per 15 minutes, and billed reads.
+FakeStore follows the same contract as the DynamoDB adapter (tests/integration/storage/
+test_ingest_store.py runs the same checks on both). FakeX models X's mentions timeline: newest first,
+since_id / until_id / start_time / end_time, pagination tokens, the ~800 reach, 180 requests per 15
+minutes, and billed reads.
 Crash injection: a CrashPlan shared by the store and the handoff kills the "process" at a chosen side
 effect (before or after it happens); a dead process does nothing more, as in Lambda.
 """
@@ -341,6 +342,8 @@ class FakeX:
             timeline = newest_first[: self.reach]
             if query.end_time is not None:
                 timeline = [m for m in timeline if m.created_at <= query.end_time]
+        if query.until_id is not None:  # until_id takes precedence over end_time, as on X
+            timeline = [m for m in timeline if m.number < int(query.until_id)]
         if query.since_id is not None:  # since_id takes precedence over start_time, as on X
             timeline = [m for m in timeline if m.number > int(query.since_id)]
         elif query.start_time is not None:

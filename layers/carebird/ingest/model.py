@@ -113,6 +113,7 @@ class MentionsQuery:
     since_id: str | None = None
     start_time: datetime | None = None
     end_time: datetime | None = None
+    until_id: str | None = None  # X: takes precedence over end_time
     pagination_token: str | None = None
     max_results: int = 100
 
@@ -122,7 +123,7 @@ class MentionPage:
     mentions: list[Mention]  # newest first, as X returns them
     next_token: str | None
     rate: RateLimit | None
-    reads: int  # posts returned, which is what X bills
+    reads: int  # posts X returned, expanded ones included: what X bills
 
 
 class GapStatus(StrEnum):

@@ -58,7 +58,7 @@ class PollTuning:
     cadence: Cadence = field(default_factory=Cadence)
     initial_lookback_seconds: float = 3600.0  # a brand's first poll starts this far back
     repeat_window_seconds: float = 86400.0  # default; a brand may set settings.repeat_window_seconds
-    reach_limit: int = 800  # how many mentions X lets a client page back through
+    reach_limit: int = 800  # how many mentions X lets a client page back through (see _read_chain)
     page_size: int = 100
     max_pages: int = 20  # a token chain longer than X's reach is a broken chain
     gap_retry_seconds: float = 300.0
@@ -289,7 +289,7 @@ class Poller:
     def _read_chain(self, brand: Brand, query: MentionsQuery, floor: int, counts: _BrandCounts) -> _Chain:
         chain = _Chain()
         token: str | None = None
-        last_page_full = False
+        returned = 0
         for _ in range(self.tuning.max_pages):
             try:
                 page = self.x.read_mentions(brand, replace(query, pagination_token=token))
@@ -298,16 +298,16 @@ class Poller:
                 return chain
             counts.reads += page.reads
             chain.rate = page.rate or chain.rate
+            returned += len(page.mentions)
             for mention in page.mentions:
                 if mention.number > floor:  # since_id is exclusive; never trust a page to honour it
                     chain.mentions.setdefault(mention.id, mention)
                 else:
                     chain.reached_floor = True
-            last_page_full = len(page.mentions) >= query.max_results
             if not page.next_token:
-                # X ends the chain at its reach limit too; a full last page or a chain as long as the
-                # reach means older mentions may exist that no token leads to.
-                chain.truncated = last_page_full or len(chain.mentions) >= self.tuning.reach_limit
+                # X also ends the chain where its reach ends, with no sign of it but the length; "~800"
+                # counts posts since deleted or withheld, so a chain within 5% of the reach counts as cut.
+                chain.truncated = returned >= self.tuning.reach_limit * 0.95
                 return chain
             token = page.next_token
         chain.truncated = True
@@ -404,10 +404,13 @@ class Poller:
     ) -> tuple[Gap, XRateLimited | None]:
         """One time-window query over the gap. The window starts at the cursor post itself, so seeing
         that post again proves the chain reached back across the whole gap."""
-        # X takes whole seconds; widen to the enclosing seconds and keep only ids inside the gap.
+        # X takes whole seconds: the window is widened to the enclosing seconds, and until_id (which X
+        # prefers to end_time) keeps the posts already stored at the upper boundary out of the bill.
         start = gap.from_time.replace(microsecond=0)
         end = gap.to_time.replace(microsecond=0) + timedelta(seconds=1)
-        query = MentionsQuery(start_time=start, end_time=end, max_results=self.tuning.page_size)
+        query = MentionsQuery(
+            start_time=start, end_time=end, until_id=gap.to_id, max_results=self.tuning.page_size
+        )
         chain = self._read_chain(brand, query, int(gap.from_id), counts)
         found = [m for m in chain.ascending() if gap.contains(m.id)]
         stored = self._store_all(brand, found, counts, summary)

@@ -101,17 +101,18 @@ def test_the_request_is_user_context_with_the_fields_triage_needs() -> None:
     assert x.timeouts == [7]  # a hung connection cannot hold the poll
 
 
-def test_a_time_window_is_sent_in_whole_seconds() -> None:
+def test_a_backfill_window_is_sent_in_whole_seconds_with_its_until_id() -> None:
     x = CannedX((200, {"meta": {"result_count": 0}}, rate_headers()))
     window = MentionsQuery(
         start_time=datetime(2026, 3, 2, 9, 0, 0, 500000, tzinfo=UTC),
         end_time=datetime(2026, 3, 2, 9, 5, tzinfo=UTC),
+        until_id="1790000000000000040",
     )
     reader(x).read_mentions(BRAND, window)
 
     query = parse_qs(urlsplit(x.requests[0].url or "").query)
     assert query["start_time"] == ["2026-03-02T09:00:00Z"] and query["end_time"] == ["2026-03-02T09:05:00Z"]
-    assert "since_id" not in query
+    assert query["until_id"] == ["1790000000000000040"] and "since_id" not in query
 
 
 def test_a_page_becomes_domain_mentions_with_full_text_authors_and_rate_limit() -> None:
@@ -126,7 +127,7 @@ def test_a_page_becomes_domain_mentions_with_full_text_authors_and_rate_limit() 
     assert first.entities and first.entities["mentions"][0]["username"] == "acme"
     assert second.is_retweet and second.author.username == "rt_rick"
     assert page.next_token == "7140dibdnow9c7btw4"
-    assert page.reads == 2  # the expanded parent in includes is not a mention
+    assert page.reads == 3  # two mentions and the parent post X expanded: X bills all three
     assert page.rate is not None and (page.rate.limit, page.rate.remaining) == (180, 12)
     assert page.rate.reset_at == datetime.fromtimestamp(RESET, UTC)
 
