@@ -1,0 +1,150 @@
+"""Cases: one customer's conversation with a brand, with every decision taken on it and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CaseStatus(StrEnum):
+    QUEUED = "queued"  # waiting in its queue for an agent
+    ASSIGNED = "assigned"  # an agent holds it
+    PENDING_CUSTOMER = "pending_customer"  # answered; waiting on the customer (SLA clock paused)
+    RESOLVED = "resolved"
+    CLOSED = "closed"  # no work: spam, praise, or closed after resolution
+
+    @property
+    def is_open(self) -> bool:
+        return self in (CaseStatus.QUEUED, CaseStatus.ASSIGNED, CaseStatus.PENDING_CUSTOMER)
+
+
+class Channel(StrEnum):
+    PUBLIC = "public"
+    DM = "dm"
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    username: str = ""
+    name: str = ""
+    followers: int = 0
+    verified: bool = False
+
+
+class CaseMessage(BaseModel):
+    """A message in the case's thread: the customer's posts and DMs, the brand's replies, internal notes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str  # X post or DM event id; for notes and outgoing messages a generated id
+    direction: str  # "in" (customer), "out" (brand), "note" (internal)
+    channel: Channel
+    author_id: str
+    text: str
+    created_at: datetime
+    conversation_id: str | None = None
+    in_reply_to_id: str | None = None
+    engagement: dict[str, int] = Field(default_factory=dict)
+    classification: dict[str, Any] | None = None
+
+
+class Decision(BaseModel):
+    """Why the case is where it is. Every routing, priority, threading and closing choice adds one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    kind: str  # queue | priority | assignment | threaded | closed | needs_human | reopened ...
+    value: str
+    reason: str
+    by: str = "triage"
+
+
+class Case(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    brand_id: str
+    customer: Customer
+    channel: Channel
+    status: CaseStatus
+    queue: str
+    skill: str | None = None
+    language: str | None = None
+    assignee: str | None = None
+    priority: str = "P3"
+    priority_score: float = 0.0
+    classification: dict[str, Any] = Field(default_factory=dict)
+    conversation_ids: tuple[str, ...] = ()
+    message_ids: tuple[str, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    created_at: datetime
+    updated_at: datetime
+    first_message_at: datetime
+    first_response_due: datetime | None = None
+    first_response_at: datetime | None = None
+    sla_met: bool | None = None
+    closed_reason: str | None = None
+    version: int = 0
+
+    def with_decision(self, decision: Decision, **changes: Any) -> Case:
+        return self.model_copy(update={"decisions": (*self.decisions, decision), **changes})
+
+
+class Agent(BaseModel):
+    """An agent of a brand: what they can handle, and how much at once."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")
+    brand_id: str
+    name: str = ""
+    skills: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ("en",)
+    capacity: int = Field(default=5, ge=1, le=100)
+    available: bool = True
+    role: str = Field(default="agent", pattern=r"^(agent|supervisor)$")
+    open_cases: int = 0
+    last_assigned_at: datetime | None = None
+
+    def can_take(self, skill: str | None, language: str | None) -> bool:
+        if not self.available or self.open_cases >= self.capacity:
+            return False
+        if skill is not None and skill not in self.skills:
+            return False
+        return language is None or not self.languages or language in self.languages
+
+
+class IncomingMessage(BaseModel):
+    """What triage receives for one customer message: a mention (public) or a DM."""
+
+    model_config = ConfigDict(frozen=True)
+
+    brand_id: str
+    id: str
+    channel: Channel
+    customer: Customer
+    text: str
+    created_at: datetime
+    conversation_id: str | None = None
+    in_reply_to_id: str | None = None
+    engagement: dict[str, int] = Field(default_factory=dict)
+    lang: str | None = None
+
+
+class Outcome(BaseModel):
+    """What the workflow learns from triage; the Choice states after Route read it."""
+
+    case_id: str
+    status: CaseStatus
+    queue: str
+    priority: str
+    assignee: str | None = None
+    threaded: bool = False
+    first_response_due: datetime | None = None
+    reason: str = ""

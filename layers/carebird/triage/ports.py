@@ -1,0 +1,69 @@
+"""What triage needs from the outside world. Adapters: carebird.storage.cases (DynamoDB), tests' fakes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from carebird.triage.model import Agent, Case, CaseMessage, Customer
+
+
+class CaseConflict(Exception):
+    """The case changed since it was read (optimistic locking); read it again and retry."""
+
+
+class ConversationClaimed(Exception):
+    """Another case already owns this conversation (two first messages raced); thread into it instead."""
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__(case_id)
+        self.case_id = case_id
+
+
+class CaseStore(Protocol):
+    def get(self, case_id: str) -> Case | None: ...
+
+    def open_case_for_conversation(self, brand_id: str, conversation_id: str) -> Case | None: ...
+
+    def open_case_for_customer(self, brand_id: str, customer_id: str) -> Case | None: ...
+
+    def create(self, case: Case, message: CaseMessage) -> Case:
+        """Store a new case with its first message and its threading keys, atomically.
+
+        Idempotent: if a case with this id exists, return it. Raises ConversationClaimed when one of
+        the case's conversations already belongs to another open case.
+        """
+        ...
+
+    def add_message(self, case: Case, message: CaseMessage) -> bool:
+        """Append a message to the case's thread; False if it was there already (a retried step)."""
+        ...
+
+    def save(self, case: Case) -> Case:
+        """Write the case if its stored version is `case.version`; returns it with the next version.
+
+        Raises CaseConflict otherwise. Keeps the threading keys in step with the case's status."""
+        ...
+
+
+class AgentDirectory(Protocol):
+    def agents(self, brand_id: str) -> list[Agent]: ...
+
+    def claim(self, agent: Agent, case_id: str, at: datetime) -> str | None:
+        """Assign the case to the agent if they still have capacity, atomically with the capacity count.
+
+        Returns the id of the agent who holds the case: `agent.id` when this call assigned it, another
+        id when an earlier attempt already assigned it (a retried step), None when `agent` is full."""
+        ...
+
+    def release(self, agent_id: str, case_id: str) -> None:
+        """Give back the capacity the case took (it was resolved, closed or reassigned)."""
+        ...
+
+
+class PriorityPolicy(Protocol):
+    def score(
+        self, classification: dict[str, Any], customer: Customer, engagement: dict[str, int]
+    ) -> tuple[str, float, str]:
+        """(level P1..P4, score 0..100, the reason in words)."""
+        ...

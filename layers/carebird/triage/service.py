@@ -1,0 +1,363 @@
+"""Triage: thread each customer message into its case, close noise, or route a new case to the right skill.
+
+Every step is idempotent on the message id, because Step Functions retries a failed Task: the case id
+of a new case is derived from its first message, messages are appended at most once, and an agent's
+capacity is taken with a conditional write.
+
+Routing, in order (each choice is recorded on the case with its reason):
+1. Threading. A message in a conversation that already has an open case (a reply in the same
+   conversation_id), or a DM from a customer with an open case, joins that case. A closed or resolved
+   case is never reopened by triage: the message starts a new case.
+2. Noise. Spam, and messages that need no response (thanks, praise) when the brand closes those, become
+   cases closed with the reason, so the record shows they were seen.
+3. Queue. The skill's queue when the classifier is confident and the skill is configured; the triage
+   queue (a person sorts it) when confidence is below the brand's minimum or the skill is unknown; the
+   fallback queue when the skill's queue does not serve the message's language.
+4. Agent. Among available agents with the skill and the language, the least loaded (open cases over
+   capacity, then whoever was assigned longest ago) who still has capacity; otherwise the case waits in
+   its queue.
+5. SLA. The first-response deadline is the brand's target for the priority, counted in the queue's
+   business hours from the moment the customer wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from carebird.triage.config import TriageConfig
+from carebird.triage.model import (
+    Agent,
+    Case,
+    CaseMessage,
+    CaseStatus,
+    Channel,
+    Decision,
+    IncomingMessage,
+    Outcome,
+)
+from carebird.triage.ports import AgentDirectory, CaseConflict, CaseStore, ConversationClaimed, PriorityPolicy
+
+Clock = Callable[[], datetime]
+_MAX_CONFLICT_RETRIES = 5
+
+
+def case_id_for(message: IncomingMessage) -> str:
+    return f"{message.brand_id}-{'d' if message.channel is Channel.DM else 't'}{message.id}"
+
+
+def _label(classification: dict[str, Any], key: str) -> tuple[Any, float]:
+    """(value, confidence) of one classifier signal: {label|value, confidence}, or a bare value."""
+    signal = classification.get(key)
+    if isinstance(signal, dict):
+        value = signal.get("label", signal.get("value"))
+        return value, float(signal.get("confidence", 1.0))
+    return signal, 1.0
+
+
+class TriageService:
+    def __init__(
+        self,
+        cases: CaseStore,
+        agents: AgentDirectory,
+        priority: PriorityPolicy,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self._cases = cases
+        self._agents = agents
+        self._priority = priority
+        self._clock = clock
+
+    # ------------------------------------------------------------------ entry points
+    def triage(
+        self, message: IncomingMessage, classification: dict[str, Any], config: TriageConfig
+    ) -> Outcome:
+        """Route a message the classifier says needs work."""
+        existing = self._existing_case(message)
+        if existing is not None:
+            return self._thread(existing, message, classification)
+        return self._new_case(message, classification, config, close_reason=None)
+
+    def close_noise(
+        self, message: IncomingMessage, classification: dict[str, Any], config: TriageConfig
+    ) -> Outcome:
+        """Spam, or no response needed. A message inside an open conversation still joins its case."""
+        existing = self._existing_case(message)
+        if existing is not None:
+            return self._thread(existing, message, classification)
+        spam, spam_confidence = _label(classification, "spam")
+        if spam:
+            reason = f"spam (confidence {spam_confidence:.2f})" + _reasons_suffix(classification, "spam")
+        else:
+            if not config.close_no_action:
+                return self._new_case(message, classification, config, close_reason=None)
+            _, confidence = _label(classification, "needs_response")
+            reason = f"needs no response: thanks or praise (confidence {confidence:.2f})"
+        return self._new_case(message, classification, config, close_reason=reason)
+
+    def needs_human(self, message: IncomingMessage, error: str, config: TriageConfig) -> Outcome:
+        """Classification failed for good: the message goes to people rather than being lost."""
+        existing = self._existing_case(message)
+        if existing is not None:
+            return self._thread(existing, message, {"error": error})
+        now = self._clock()
+        case = self._blank_case(message, now, config.needs_human_queue)
+        case = case.with_decision(
+            Decision(
+                at=now, kind="needs_human", value=config.needs_human_queue, reason=f"triage failed: {error}"
+            )
+        )
+        case = self._with_sla(case, "P2", config, message.created_at, "P2 by default when triage failed")
+        return self._create(case, message, {"error": error}, config)
+
+    # ------------------------------------------------------------------ steps
+    def _existing_case(self, message: IncomingMessage) -> Case | None:
+        if message.conversation_id:
+            case = self._cases.open_case_for_conversation(message.brand_id, message.conversation_id)
+            if case is not None:
+                return case
+        if message.channel is Channel.DM:
+            return self._cases.open_case_for_customer(message.brand_id, message.customer.id)
+        return None
+
+    def _thread(self, case: Case, message: IncomingMessage, classification: dict[str, Any]) -> Outcome:
+        # Append first (idempotent), then record it on the case; a retry after a crash between the two
+        # finds the message stored but not yet on the case, and finishes the job.
+        self._cases.add_message(case, _case_message(message, classification))
+        for _ in range(_MAX_CONFLICT_RETRIES):
+            if message.id in case.message_ids:
+                break
+            now = self._clock()
+            via = (
+                f"conversation {message.conversation_id}"
+                if message.conversation_id
+                else "the customer's open DM case"
+            )
+            updates: dict[str, Any] = {
+                "message_ids": (*case.message_ids, message.id),
+                "updated_at": now,
+            }
+            if message.conversation_id and message.conversation_id not in case.conversation_ids:
+                updates["conversation_ids"] = (*case.conversation_ids, message.conversation_id)
+            updated = case.with_decision(
+                Decision(at=now, kind="threaded", value=message.id, reason=f"joined via {via}"), **updates
+            )
+            level, score, why = self._priority.score(
+                {**case.classification, **{k: v for k, v in classification.items() if k != "priority"}},
+                case.customer,
+                message.engagement,
+            )
+            if _rank(level) < _rank(case.priority):  # a case only moves up on new messages
+                updated = updated.with_decision(
+                    Decision(
+                        at=now, kind="priority", value=level, reason=f"raised from {case.priority}: {why}"
+                    ),
+                    priority=level,
+                    priority_score=score,
+                )
+            try:
+                case = self._cases.save(updated)
+                break
+            except CaseConflict:
+                fresh = self._cases.get(case.id)
+                if fresh is None:
+                    raise
+                case = fresh
+        else:
+            # Still conflicting: fail the step so Step Functions retries it (it is idempotent).
+            raise CaseConflict(f"case {case.id} kept changing while threading message {message.id}")
+        return _outcome(case, threaded=True, reason=f"threaded into case {case.id}")
+
+    def _new_case(
+        self,
+        message: IncomingMessage,
+        classification: dict[str, Any],
+        config: TriageConfig,
+        close_reason: str | None,
+    ) -> Outcome:
+        now = self._clock()
+        if close_reason is not None:
+            case = self._blank_case(message, now, config.triage_queue).with_decision(
+                Decision(at=now, kind="closed", value="closed", reason=close_reason),
+                status=CaseStatus.CLOSED,
+                closed_reason=close_reason,
+                classification=classification,
+                priority="P4",
+            )
+            return self._create(case, message, classification, config)
+
+        queue, skill, language, why_queue = self._choose_queue(message, classification, config)
+        level, score, why_priority = self._priority.score(
+            classification, message.customer, message.engagement
+        )
+        case = self._blank_case(message, now, queue).model_copy(
+            update={"skill": skill, "language": language, "classification": classification}
+        )
+        case = case.with_decision(Decision(at=now, kind="queue", value=queue, reason=why_queue))
+        case = case.with_decision(
+            Decision(at=now, kind="priority", value=level, reason=why_priority),
+            priority=level,
+            priority_score=score,
+        )
+        case = self._with_sla(case, level, config, message.created_at, f"{level} target")
+        return self._create(case, message, classification, config)
+
+    def _create(
+        self, case: Case, message: IncomingMessage, classification: dict[str, Any], config: TriageConfig
+    ) -> Outcome:
+        try:
+            stored = self._cases.create(case, _case_message(message, classification))
+        except ConversationClaimed as claimed:
+            # Two first messages of one conversation raced; the other one made the case.
+            owner = self._cases.get(claimed.case_id)
+            if owner is None:
+                raise
+            return self._thread(owner, message, classification)
+        if stored.status is CaseStatus.QUEUED and stored.assignee is None:
+            stored = self._assign(stored)
+        return _outcome(
+            stored, threaded=False, reason=stored.decisions[-1].reason if stored.decisions else ""
+        )
+
+    def _choose_queue(
+        self, message: IncomingMessage, classification: dict[str, Any], config: TriageConfig
+    ) -> tuple[str, str | None, str | None, str]:
+        skill, skill_confidence = _label(classification, "skill")
+        language, _ = _label(classification, "language")
+        language = language or message.lang
+        if not skill:
+            return config.triage_queue, None, language, "no skill recognised: a person sorts it"
+        if skill not in config.skills:
+            return config.triage_queue, None, language, f"skill {skill!r} is not configured for this brand"
+        if skill_confidence < config.min_confidence:
+            return (
+                config.triage_queue,
+                skill,
+                language,
+                f"skill {skill} at confidence {skill_confidence:.2f}, "
+                f"below the brand's {config.min_confidence:.2f}",
+            )
+        queue = config.skills[skill].queue
+        served = config.queues[queue].languages
+        if served and language and language not in served:
+            fallback = config.fallback_queue
+            fallback_languages = config.queues[fallback].languages
+            if fallback_languages and language not in fallback_languages:
+                return config.triage_queue, skill, language, f"no queue serves language {language!r}"
+            return (
+                fallback,
+                skill,
+                language,
+                f"skill {skill}, but {queue} does not serve {language!r}: fallback",
+            )
+        return queue, skill, language, f"skill {skill} (confidence {skill_confidence:.2f}) -> queue {queue}"
+
+    def _assign(self, case: Case) -> Case:
+        candidates = [a for a in self._agents.agents(case.brand_id) if a.can_take(case.skill, case.language)]
+        candidates.sort(key=_load_order)
+        for agent in candidates:
+            now = self._clock()
+            holder = self._agents.claim(agent, case.id, now)
+            if holder is None:
+                continue  # someone else took their last slot; try the next
+            if holder == agent.id:
+                load = f"{agent.open_cases}/{agent.capacity} open"
+                reason = f"least loaded agent with skill {case.skill or 'any'}: {load}"
+            else:
+                reason = f"already assigned to {holder} by an earlier attempt of this step"
+            updated = case.with_decision(
+                Decision(at=now, kind="assignment", value=holder, reason=reason),
+                assignee=holder,
+                status=CaseStatus.ASSIGNED,
+                updated_at=now,
+            )
+            try:
+                return self._cases.save(updated)
+            except CaseConflict:
+                fresh = self._cases.get(case.id)
+                return fresh if fresh is not None else case
+        now = self._clock()
+        waiting = case.with_decision(
+            Decision(
+                at=now,
+                kind="assignment",
+                value="queue",
+                reason="no available agent with capacity: waits in queue",
+            )
+        )
+        try:
+            return self._cases.save(waiting)
+        except CaseConflict:
+            return self._cases.get(case.id) or case
+
+    # ------------------------------------------------------------------ helpers
+    def _blank_case(self, message: IncomingMessage, now: datetime, queue: str) -> Case:
+        return Case(
+            id=case_id_for(message),
+            brand_id=message.brand_id,
+            customer=message.customer,
+            channel=message.channel,
+            status=CaseStatus.QUEUED,
+            queue=queue,
+            language=message.lang,
+            conversation_ids=(message.conversation_id,) if message.conversation_id else (),
+            message_ids=(message.id,),
+            created_at=now,
+            updated_at=now,
+            first_message_at=message.created_at,
+        )
+
+    def _with_sla(self, case: Case, level: str, config: TriageConfig, since: datetime, why: str) -> Case:
+        target = config.sla[level]
+        calendar = config.queues[case.queue].business_hours
+        due = calendar.add(since, target.first_response)
+        reason = (
+            f"{why}: first response within {target.first_response_minutes:g} business minutes of {case.queue}"
+        )
+        return case.with_decision(
+            Decision(at=case.updated_at, kind="sla", value=due.isoformat(), reason=reason),
+            first_response_due=due,
+        )
+
+
+def _rank(level: str) -> int:
+    return int(level[1:]) if level[:1] == "P" and level[1:].isdigit() else 9
+
+
+def _load_order(agent: Agent) -> tuple[float, datetime]:
+    last = agent.last_assigned_at or datetime.min.replace(tzinfo=UTC)
+    return agent.open_cases / agent.capacity, last
+
+
+def _reasons_suffix(classification: dict[str, Any], topic: str) -> str:
+    reasons = [r for r in classification.get("reasons", []) if isinstance(r, str) and topic in r.lower()]
+    return f": {'; '.join(reasons)}" if reasons else ""
+
+
+def _case_message(message: IncomingMessage, classification: dict[str, Any]) -> CaseMessage:
+    return CaseMessage(
+        id=message.id,
+        direction="in",
+        channel=message.channel,
+        author_id=message.customer.id,
+        text=message.text,
+        created_at=message.created_at,
+        conversation_id=message.conversation_id,
+        in_reply_to_id=message.in_reply_to_id,
+        engagement=message.engagement,
+        classification=classification or None,
+    )
+
+
+def _outcome(case: Case, threaded: bool, reason: str) -> Outcome:
+    return Outcome(
+        case_id=case.id,
+        status=case.status,
+        queue=case.queue,
+        priority=case.priority,
+        assignee=case.assignee,
+        threaded=threaded,
+        first_response_due=case.first_response_due,
+        reason=reason,
+    )

@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from carebird.triage.config import DEFAULT_TRIAGE, load_triage_config
+from carebird.triage.model import Agent, CaseStatus, Channel, Customer, IncomingMessage
+from carebird.triage.ports import CaseConflict
+from carebird.triage.service import TriageService, case_id_for
+from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
+CONFIG = load_triage_config(None)
+
+
+def message(
+    id: str = "100",
+    text: str = "I was charged twice",
+    conversation: str | None = "100",
+    channel: Channel = Channel.PUBLIC,
+    customer: str = "42",
+    engagement: dict[str, int] | None = None,
+) -> IncomingMessage:
+    return IncomingMessage(
+        brand_id="acme",
+        id=id,
+        channel=channel,
+        customer=Customer(id=customer, username=f"user{customer}", followers=10),
+        text=text,
+        created_at=NOW,
+        conversation_id=conversation,
+        engagement=engagement or {},
+        lang="en",
+    )
+
+
+def classified(
+    skill: str | None = "billing", confidence: float = 0.9, language: str = "en", **extra: Any
+) -> dict:
+    return {
+        "sentiment": {"label": "negative", "confidence": 0.8},
+        "skill": {"label": skill, "confidence": confidence},
+        "language": {"label": language, "confidence": 0.9},
+        "needs_response": {"value": True, "confidence": 0.9},
+        "spam": {"value": False, "confidence": 0.9},
+        **extra,
+    }
+
+
+def service(
+    agents: list[Agent] | None = None, cases: FakeCases | None = None
+) -> tuple[TriageService, FakeCases, FakeAgents]:
+    cases = cases or FakeCases()
+    directory = FakeAgents(agents or [])
+    return TriageService(cases, directory, FixedPriority(), clock=lambda: NOW), cases, directory
+
+
+def agent(
+    id: str, skills: tuple[str, ...] = ("billing",), open_cases: int = 0, capacity: int = 2, **kw: Any
+) -> Agent:
+    return Agent(id=id, brand_id="acme", skills=skills, open_cases=open_cases, capacity=capacity, **kw)
+
+
+def test_routes_to_the_skill_queue_and_the_least_loaded_agent_with_reasons() -> None:
+    svc, cases, directory = service(
+        [agent("busy", open_cases=1), agent("free"), agent("other", skills=("bookings",))]
+    )
+    outcome = svc.triage(message(), classified(), CONFIG)
+    assert (outcome.queue, outcome.assignee, outcome.status) == ("billing", "free", CaseStatus.ASSIGNED)
+    assert outcome.priority == "P2"
+    assert outcome.first_response_due == NOW + timedelta(minutes=60)  # P2 target, 24/7 queue
+    case = cases.get(outcome.case_id)
+    assert case is not None
+    kinds = {d.kind: d.reason for d in case.decisions}
+    assert "billing" in kinds["queue"] and "confidence 0.90" in kinds["queue"]
+    assert kinds["priority"] == "negative"
+    assert "least loaded" in kinds["assignment"]
+    assert directory.by_id["free"].open_cases == 1
+
+
+def test_without_a_free_agent_the_case_waits_in_its_queue() -> None:
+    svc, cases, _ = service([agent("full", open_cases=2), agent("away", available=False)])
+    outcome = svc.triage(message(), classified(), CONFIG)
+    assert (outcome.status, outcome.assignee, outcome.queue) == (CaseStatus.QUEUED, None, "billing")
+    case = cases.get(outcome.case_id)
+    assert case is not None and "waits in queue" in case.decisions[-1].reason
+
+
+@pytest.mark.parametrize(
+    ("classification", "reason_part"),
+    [
+        (classified(confidence=0.3), "below the brand's 0.50"),
+        (classified(skill=None), "no skill recognised"),
+        (classified(skill="astrology"), "'astrology' is not configured"),
+    ],
+)
+def test_low_confidence_or_unknown_skill_goes_to_the_triage_queue(
+    classification: dict, reason_part: str
+) -> None:
+    svc, cases, _ = service()
+    outcome = svc.triage(message(), classification, CONFIG)
+    assert outcome.queue == "triage"
+    case = cases.get(outcome.case_id)
+    assert case is not None and reason_part in case.decisions[0].reason
+
+
+def test_a_language_the_skill_queue_does_not_serve_goes_to_the_fallback() -> None:
+    raw = {**DEFAULT_TRIAGE, "queues": {**DEFAULT_TRIAGE["queues"], "billing": {"languages": ["en"]}}}
+    config = load_triage_config({"triage": raw})
+    svc, _, _ = service()
+    outcome = svc.triage(message(), classified(language="es"), config)
+    assert outcome.queue == "general"
+
+
+def test_replies_in_the_same_conversation_join_the_open_case() -> None:
+    svc, cases, _ = service([agent("ana")])
+    first = svc.triage(message(id="100", conversation="100"), classified(), CONFIG)
+    second = svc.triage(message(id="101", text="still waiting", conversation="100"), classified(), CONFIG)
+    assert second.threaded and second.case_id == first.case_id
+    assert [m.id for m in cases.messages[first.case_id]] == ["100", "101"]
+    case = cases.get(first.case_id)
+    assert case is not None and case.message_ids == ("100", "101") and case.assignee == "ana"
+    assert case.decisions[-1].kind == "threaded"
+
+
+def test_a_dm_from_the_customer_joins_their_open_case() -> None:
+    svc, cases, _ = service()
+    public = svc.triage(message(id="100", conversation="100"), classified(), CONFIG)
+    dm = svc.triage(message(id="9001", conversation=None, channel=Channel.DM), classified(), CONFIG)
+    assert dm.threaded and dm.case_id == public.case_id
+    assert cases.messages[public.case_id][-1].channel is Channel.DM
+
+
+def test_a_message_after_the_case_is_closed_opens_a_new_case() -> None:
+    svc, cases, _ = service()
+    first = svc.triage(message(id="100", conversation="100"), classified(), CONFIG)
+    stored = cases.get(first.case_id)
+    assert stored is not None
+    cases.save(stored.model_copy(update={"status": CaseStatus.RESOLVED}))
+    again = svc.triage(message(id="102", conversation="100"), classified(), CONFIG)
+    assert not again.threaded and again.case_id != first.case_id
+
+
+def test_spam_and_praise_are_closed_with_the_reason_unless_inside_an_open_case() -> None:
+    svc, cases, _ = service()
+    spam = svc.close_noise(
+        message(id="200", conversation="200"), classified(spam={"value": True, "confidence": 0.97}), CONFIG
+    )
+    assert spam.status is CaseStatus.CLOSED
+    closed = cases.get(spam.case_id)
+    assert closed is not None and closed.closed_reason == "spam (confidence 0.97)"
+    thanks = classified(needs_response={"value": False, "confidence": 0.8})
+    praise = svc.close_noise(message(id="300", conversation="300", text="love you"), thanks, CONFIG)
+    assert praise.status is CaseStatus.CLOSED and "needs no response" in (
+        cases.get(praise.case_id).closed_reason or ""
+    )  # type: ignore[union-attr]
+    # "thanks, that fixed it" inside an open conversation is part of that case, not a new closed one
+    open_case = svc.triage(message(id="400", conversation="400"), classified(), CONFIG)
+    reply = svc.close_noise(message(id="401", conversation="400", text="thanks!"), thanks, CONFIG)
+    assert reply.threaded and reply.case_id == open_case.case_id
+
+
+def test_acknowledge_mode_keeps_praise_as_a_low_priority_case() -> None:
+    config = load_triage_config({"triage": {**DEFAULT_TRIAGE, "close_no_action": False}})
+    svc, _, _ = service()
+    outcome = svc.close_noise(
+        message(), classified(needs_response={"value": False, "confidence": 0.9}), config
+    )
+    assert outcome.status is CaseStatus.QUEUED
+
+
+def test_every_step_is_idempotent_when_step_functions_retries_it() -> None:
+    svc, cases, directory = service([agent("ana")])
+    first = svc.triage(message(), classified(), CONFIG)
+    again = svc.triage(message(), classified(), CONFIG)
+    assert again.case_id == first.case_id
+    assert len(cases.cases) == 1 and len(cases.messages[first.case_id]) == 1
+    assert directory.by_id["ana"].open_cases == 1  # capacity taken once
+
+
+def test_a_retried_thread_step_finishes_recording_the_message() -> None:
+    svc, cases, _ = service()
+    first = svc.triage(message(id="100"), classified(), CONFIG)
+    cases.fail_next_save = 10  # the thread step crashes after appending the message
+    with pytest.raises(CaseConflict):  # the step fails, and Step Functions will retry it
+        svc.triage(message(id="101", conversation="100"), classified(), CONFIG)
+    cases.fail_next_save = 0
+    retried = svc.triage(message(id="101", conversation="100"), classified(), CONFIG)
+    case = cases.get(first.case_id)
+    assert retried.threaded and case is not None and case.message_ids == ("100", "101")
+    assert [m.id for m in cases.messages[first.case_id]] == ["100", "101"]
+
+
+def test_viral_engagement_raises_the_priority_of_the_open_case() -> None:
+    svc, cases, _ = service()
+    first = svc.triage(message(id="100"), classified(), CONFIG)
+    assert first.priority == "P2"
+    svc.triage(
+        message(id="101", conversation="100", engagement={"retweet_count": 5000}), classified(), CONFIG
+    )
+    case = cases.get(first.case_id)
+    assert case is not None and case.priority == "P1"
+    assert case.decisions[-1].kind == "priority" and "raised from P2" in case.decisions[-1].reason
+
+
+def test_classifier_failure_sends_the_message_to_people() -> None:
+    svc, cases, _ = service()
+    outcome = svc.needs_human(message(), "ClassifierCrashed: boom", CONFIG)
+    assert outcome.queue == "needs-human" and outcome.status is CaseStatus.QUEUED
+    case = cases.get(outcome.case_id)
+    assert case is not None and "triage failed: ClassifierCrashed: boom" in case.decisions[0].reason
+
+
+def test_case_ids_differ_between_posts_and_dms_with_the_same_number() -> None:
+    assert case_id_for(message(id="5")) != case_id_for(message(id="5", channel=Channel.DM))
