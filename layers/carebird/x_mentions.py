@@ -171,6 +171,11 @@ class TweepyMentionsReader:
         if not isinstance(body, dict):
             raise TransientXError("X returned JSON that is not an object")
         data = body.get("data") or []
+        if not data and body.get("errors"):
+            # X answers 200 with only `errors` when the user itself is missing or suspended; reading that
+            # as "no mentions" would hide a misconfigured brand forever.
+            details = "; ".join(str(e.get("detail") or e.get("title") or e) for e in body["errors"])
+            raise XBadRequest(f"X could not read the mentions timeline: {details}")
         includes = body.get("includes") or {}
         users = {u["id"]: u for u in includes.get("users") or [] if isinstance(u, dict) and "id" in u}
         meta = body.get("meta") or {}

@@ -64,7 +64,6 @@ class PollTuning:
     gap_retry_seconds: float = 300.0
     gap_max_attempts: int = 20  # window queries per gap before it is left open for a person
     handoff_batch: int = 100
-    default_block_seconds: float = 900.0  # a 429 without x-rate-limit-reset blocks a full window
     lease_slack_seconds: float = 30.0
 
 
@@ -441,7 +440,10 @@ class Poller:
         summary.rate_limited += 1
         now = self.clock.now()
         reset_at = (
-            exc.reset_at if exc.reset_at > now else now + timedelta(seconds=self.tuning.default_block_seconds)
+            # A reset already past (clock skew, or the window just rolled over): wait one short interval.
+            exc.reset_at
+            if exc.reset_at > now
+            else now + timedelta(seconds=self.tuning.cadence.min_interval_seconds)
         )
         logger.warning(
             "X rate limit reached; no request before the reset", extra={"reset_at": reset_at.isoformat()}

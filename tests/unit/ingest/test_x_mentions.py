@@ -154,6 +154,25 @@ def test_a_429_reports_the_reset_and_is_not_retried() -> None:
         ((403, {"title": "Forbidden", "status": 403, "detail": "client-not-enrolled"}, {}), XAuthError),
         ((400, {"errors": [{"message": "Invalid since_id"}], "title": "Invalid Request"}, {}), XBadRequest),
         ((404, {"title": "Not Found Error", "status": 404}, {}), XBadRequest),
+        (
+            (
+                200,
+                {
+                    "errors": [
+                        {
+                            "value": "1000",
+                            "detail": "Could not find user with id: [1000].",
+                            "title": "Not Found Error",
+                            "resource_type": "user",
+                            "parameter": "id",
+                            "type": "https://api.twitter.com/2/problems/resource-not-found",
+                        }
+                    ]
+                },
+                {},
+            ),
+            XBadRequest,
+        ),
         ((503, {"title": "Service Unavailable", "status": 503}, {}), TransientXError),
         ((500, "<html>oops</html>", {"content-type": "text/html"}), TransientXError),
         ((200, "<html>captive portal</html>", {"content-type": "text/html"}), TransientXError),
