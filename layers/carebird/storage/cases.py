@@ -1,0 +1,327 @@
+"""Cases and agents in DynamoDB. Implements carebird.triage.ports.CaseStore and AgentDirectory.
+
+Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust>` customer's X id):
+
+    entity          pk                      sk                   gsi1pk / gsi1sk                 gsi2pk / gsi2sk
+    case            CASE#<case>             CASE                 QUEUE#<b>#<queue> /             ASSIGNEE#<b>#<agent> /
+                                                                 <status>#<due>#<case>           <status>#<due>#<case>
+    message         CASE#<case>             MSG#<iso time>#<id>  -                               -
+    conversation    CONV#<b>#<conv>         CONV                 -                               -
+    customer open   CUSTOMER#<b>#<cust>     OPEN#<case>          -                               -
+    agent           AGENT#<b>               AGENT#<agent>        -                               -
+    assignment      CASE#<case>             ASSIGNMENT           -                               -
+
+Access patterns:
+- a case: GetItem CASE#<case>/CASE (consistent). Its thread: Query CASE#<case>, sk begins_with MSG#.
+- a queue's cases by status, soonest SLA first: Query gsi1 QUEUE#<b>#<queue>, sk begins_with <status>#.
+- an agent's cases: Query gsi2 ASSIGNEE#<b>#<agent> (only assigned cases carry gsi2 keys).
+- the open case of a conversation: GetItem CONV#<b>#<conv>, then the case. A conversation is claimed by
+  the transaction that creates its case: `attribute_not_exists(pk) OR case_open = false`, so two first
+  messages racing cannot make two open cases of one conversation.
+- a customer's open case (a DM joins it): Query CUSTOMER#<b>#<cust>, sk begins_with OPEN#.
+- update a case: UpdateItem with `version = :expected` (optimistic locking); threading keys follow the
+  case's status in the same transaction.
+- assign: one transaction puts ASSIGNMENT (`attribute_not_exists`) and adds one to the agent's
+  open_cases (`open_cases < capacity`); a retried step finds the ASSIGNMENT and its holder.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from carebird.storage.table import Gsi1, Gsi2, TableItem, bind, is_condition_failure
+from carebird.triage.model import Agent, Case, CaseMessage
+from carebird.triage.ports import CaseConflict, ConversationClaimed
+
+
+def case_pk(case_id: str) -> str:
+    return f"CASE#{case_id}"
+
+
+class CaseItem(TableItem):
+    body = UnicodeAttribute()  # the Case as JSON: one schema, owned by the domain model
+    brand_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    queue = UnicodeAttribute()
+    assignee = UnicodeAttribute(null=True)
+    version = NumberAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    by_queue = Gsi1()
+    by_assignee = Gsi2()
+
+
+class MessageItem(TableItem):
+    body = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+
+
+class ConversationItem(TableItem):
+    case_id = UnicodeAttribute()
+    case_open = BooleanAttribute()
+
+
+class CustomerOpenItem(TableItem):
+    case_id = UnicodeAttribute()
+
+
+class AgentItem(TableItem):
+    body = UnicodeAttribute()
+    open_cases = NumberAttribute(default=0)
+    capacity = NumberAttribute()
+    last_assigned_at = UnicodeAttribute(null=True)
+
+
+class AssignmentItem(TableItem):
+    agent_id = UnicodeAttribute()
+    assigned_at = UnicodeAttribute()
+
+
+def _due_key(case: Case) -> str:
+    due = case.first_response_due or case.created_at
+    return f"{case.status.value}#{due.astimezone(UTC).isoformat()}#{case.id}"
+
+
+class DynamoCaseStore:
+    def __init__(self, table_name: str, *, host: str | None = None, region: str | None = None) -> None:
+        self._case = bind(CaseItem, table_name, host=host, region=region)
+        self._message = bind(MessageItem, table_name, host=host, region=region)
+        self._conversation = bind(ConversationItem, table_name, host=host, region=region)
+        self._customer = bind(CustomerOpenItem, table_name, host=host, region=region)
+        self._connection = Connection(host=host, region=region)
+
+    # ------------------------------------------------------------------ reads
+    def get(self, case_id: str) -> Case | None:
+        try:
+            item = self._case.get(case_pk(case_id), "CASE", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return _case_from(item)
+
+    def open_case_for_conversation(self, brand_id: str, conversation_id: str) -> Case | None:
+        try:
+            item = self._conversation.get(f"CONV#{brand_id}#{conversation_id}", "CONV", consistent_read=True)
+        except DoesNotExist:
+            return None
+        if not item.case_open:
+            return None
+        case = self.get(item.case_id)
+        return case if case is not None and case.status.is_open else None
+
+    def open_case_for_customer(self, brand_id: str, customer_id: str) -> Case | None:
+        newest: Case | None = None
+        for item in self._customer.query(
+            f"CUSTOMER#{brand_id}#{customer_id}", self._customer.sk.startswith("OPEN#"), consistent_read=True
+        ):
+            case = self.get(item.case_id)
+            if (
+                case is not None
+                and case.status.is_open
+                and (newest is None or case.created_at > newest.created_at)
+            ):
+                newest = case
+        return newest
+
+    def messages(self, case_id: str) -> list[CaseMessage]:
+        items = self._message.query(
+            case_pk(case_id), self._message.sk.startswith("MSG#"), consistent_read=True
+        )
+        return [CaseMessage.model_validate_json(item.body) for item in items]
+
+    def queue(self, brand_id: str, queue: str, status: str | None = None, limit: int = 100) -> list[Case]:
+        condition = self._case.gsi1sk.startswith(f"{status}#") if status else None
+        items = self._case.by_queue.query(f"QUEUE#{brand_id}#{queue}", condition, limit=limit)
+        return [_case_from(item) for item in items]
+
+    # ------------------------------------------------------------------ writes
+    def create(self, case: Case, message: CaseMessage) -> Case:
+        existing = self.get(case.id)
+        if existing is not None:
+            return existing
+        stored = case.model_copy(update={"version": 1})
+        case_item = self._case_item(stored)
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(case_item, condition=self._case.pk.does_not_exist())
+                tx.save(self._message_item(stored.id, message), condition=self._message.pk.does_not_exist())
+                if stored.status.is_open:
+                    for conversation in stored.conversation_ids:
+                        item = self._conversation(
+                            f"CONV#{stored.brand_id}#{conversation}",
+                            "CONV",
+                            case_id=stored.id,
+                            case_open=True,
+                        )
+                        tx.save(
+                            item,
+                            condition=self._conversation.pk.does_not_exist()
+                            | (self._conversation.case_open == False)  # noqa: E712 - a PynamoDB condition
+                            | (self._conversation.case_id == stored.id),
+                        )
+                    tx.save(self._customer(f"CUSTOMER#{stored.brand_id}#{stored.customer.id}", f"OPEN#{stored.id}",
+                                           case_id=stored.id))  # fmt: skip
+        except TransactWriteError as exc:
+            again = self.get(case.id)
+            if again is not None:  # a concurrent attempt of the same step made it
+                return again
+            for conversation in case.conversation_ids:
+                owner = self.open_case_for_conversation(case.brand_id, conversation)
+                if owner is not None:
+                    raise ConversationClaimed(owner.id) from exc
+            raise
+        return stored
+
+    def add_message(self, case: Case, message: CaseMessage) -> bool:
+        try:
+            self._message_item(case.id, message).save(condition=self._message.pk.does_not_exist())
+        except PutError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def save(self, case: Case) -> Case:
+        saved = case.model_copy(update={"version": case.version + 1})
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(self._case_item(saved), condition=self._case.version == case.version)
+                for conversation in saved.conversation_ids:
+                    item = self._conversation(
+                        f"CONV#{saved.brand_id}#{conversation}",
+                        "CONV",
+                        case_id=saved.id,
+                        case_open=saved.status.is_open,
+                    )
+                    # Never take a conversation away from another open case.
+                    tx.save(
+                        item,
+                        condition=self._conversation.pk.does_not_exist()
+                        | (self._conversation.case_id == saved.id)
+                        | (self._conversation.case_open == False),  # noqa: E712
+                    )
+                customer_key = (f"CUSTOMER#{saved.brand_id}#{saved.customer.id}", f"OPEN#{saved.id}")
+                if saved.status.is_open:
+                    tx.save(self._customer(*customer_key, case_id=saved.id))
+                else:
+                    tx.delete(self._customer(*customer_key))
+        except TransactWriteError as exc:
+            raise CaseConflict(f"case {case.id} changed since version {case.version}") from exc
+        return saved
+
+    # ------------------------------------------------------------------ mapping
+    def _case_item(self, case: Case) -> CaseItem:
+        assigned = case.assignee is not None and case.status.is_open
+        return self._case(
+            case_pk(case.id),
+            "CASE",
+            body=case.model_dump_json(),
+            brand_id=case.brand_id,
+            status=case.status.value,
+            queue=case.queue,
+            assignee=case.assignee,
+            version=case.version,
+            gsi1pk=f"QUEUE#{case.brand_id}#{case.queue}",
+            gsi1sk=_due_key(case),
+            gsi2pk=f"ASSIGNEE#{case.brand_id}#{case.assignee}" if assigned else None,
+            gsi2sk=_due_key(case) if assigned else None,
+        )
+
+    def _message_item(self, case_id: str, message: CaseMessage) -> MessageItem:
+        sk = f"MSG#{message.created_at.astimezone(UTC).isoformat()}#{message.id}"
+        return self._message(case_pk(case_id), sk, body=message.model_dump_json(), message_id=message.id)
+
+
+def _case_from(item: CaseItem) -> Case:
+    return Case.model_validate_json(item.body).model_copy(update={"version": int(item.version)})
+
+
+class DynamoAgentDirectory:
+    def __init__(self, table_name: str, *, host: str | None = None, region: str | None = None) -> None:
+        self._agent = bind(AgentItem, table_name, host=host, region=region)
+        self._assignment = bind(AssignmentItem, table_name, host=host, region=region)
+        self._connection = Connection(host=host, region=region)
+
+    def put(self, agent: Agent) -> None:
+        """Add or update an agent's profile; their current load is kept."""
+        try:
+            current = self._agent.get(f"AGENT#{agent.brand_id}", f"AGENT#{agent.id}", consistent_read=True)
+            open_cases = int(current.open_cases)
+        except DoesNotExist:
+            open_cases = 0
+        body = agent.model_dump(mode="json", exclude={"open_cases", "last_assigned_at"})
+        self._agent(
+            f"AGENT#{agent.brand_id}",
+            f"AGENT#{agent.id}",
+            body=json.dumps(body),
+            open_cases=open_cases,
+            capacity=agent.capacity,
+        ).save()
+
+    def agents(self, brand_id: str) -> list[Agent]:
+        items = self._agent.query(
+            f"AGENT#{brand_id}", self._agent.sk.startswith("AGENT#"), consistent_read=True
+        )
+        return [_agent_from(item) for item in items]
+
+    def claim(self, agent: Agent, case_id: str, at: datetime) -> str | None:
+        try:
+            held = self._assignment.get(case_pk(case_id), "ASSIGNMENT", consistent_read=True)
+            return str(held.agent_id)
+        except DoesNotExist:
+            pass
+        agent_item = self._agent(f"AGENT#{agent.brand_id}", f"AGENT#{agent.id}")
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(
+                    self._assignment(
+                        case_pk(case_id), "ASSIGNMENT", agent_id=agent.id, assigned_at=at.isoformat()
+                    ),
+                    condition=self._assignment.pk.does_not_exist(),
+                )
+                tx.update(
+                    agent_item,
+                    actions=[
+                        self._agent.open_cases.add(1),
+                        self._agent.last_assigned_at.set(at.isoformat()),
+                    ],
+                    condition=self._agent.open_cases < self._agent.capacity,
+                )
+        except TransactWriteError:
+            try:  # a concurrent attempt of the same step may have assigned it
+                return str(
+                    self._assignment.get(case_pk(case_id), "ASSIGNMENT", consistent_read=True).agent_id
+                )
+            except DoesNotExist:
+                return None
+        return agent.id
+
+    def release(self, agent_id: str, case_id: str) -> None:
+        try:
+            held = self._assignment.get(case_pk(case_id), "ASSIGNMENT", consistent_read=True)
+        except DoesNotExist:
+            return
+        if held.agent_id != agent_id:
+            return
+        brand_id = case_id.split("-", 1)[0]
+        agent_item = self._agent(f"AGENT#{brand_id}", f"AGENT#{agent_id}")
+        with TransactWrite(connection=self._connection) as tx:
+            tx.delete(held, condition=self._assignment.agent_id == agent_id)
+            tx.update(
+                agent_item, actions=[self._agent.open_cases.add(-1)], condition=self._agent.open_cases > 0
+            )
+
+
+def _agent_from(item: AgentItem) -> Agent:
+    data: dict[str, Any] = json.loads(item.body)
+    data["open_cases"] = int(item.open_cases)
+    data["last_assigned_at"] = item.last_assigned_at
+    return Agent.model_validate(data)

@@ -1,0 +1,142 @@
+"""The case store and agent directory on moto and on DynamoDB Local: same tests, same answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
+from carebird.triage.config import load_triage_config
+from carebird.triage.model import Agent, Case, CaseMessage, CaseStatus, Channel, Customer, IncomingMessage
+from carebird.triage.ports import CaseConflict, ConversationClaimed
+from carebird.triage.service import TriageService
+from tests.integration.storage.conftest import Engine
+from tests.unit.triage.fakes import FixedPriority
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def case(id: str = "acme-t1", conversation: str = "1", customer: str = "42", **kw: object) -> Case:
+    data: dict[str, object] = {
+        "id": id,
+        "brand_id": "acme",
+        "customer": Customer(id=customer, username="c"),
+        "channel": Channel.PUBLIC,
+        "status": CaseStatus.QUEUED,
+        "queue": "billing",
+        "conversation_ids": (conversation,),
+        "message_ids": ("1",),
+        "created_at": NOW,
+        "updated_at": NOW,
+        "first_message_at": NOW,
+        "first_response_due": NOW + timedelta(hours=1),
+        **kw,
+    }
+    return Case.model_validate(data)
+
+
+def msg(id: str = "1", conversation: str = "1") -> CaseMessage:
+    return CaseMessage(
+        id=id, direction="in", channel=Channel.PUBLIC, author_id="42", text=f"m{id}", created_at=NOW,
+        conversation_id=conversation,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def store(engine: Engine) -> DynamoCaseStore:
+    return DynamoCaseStore(engine.table_name, host=engine.host)
+
+
+@pytest.fixture
+def agents(engine: Engine) -> DynamoAgentDirectory:
+    return DynamoAgentDirectory(engine.table_name, host=engine.host)
+
+
+def test_create_is_idempotent_and_keeps_the_thread(store: DynamoCaseStore) -> None:
+    created = store.create(case(), msg())
+    again = store.create(case(), msg())
+    assert created.version == again.version == 1
+    assert [m.id for m in store.messages("acme-t1")] == ["1"]
+    assert store.open_case_for_conversation("acme", "1") == created
+    assert store.open_case_for_customer("acme", "42") == created
+
+
+def test_a_conversation_belongs_to_one_open_case(store: DynamoCaseStore) -> None:
+    store.create(case(), msg())
+    with pytest.raises(ConversationClaimed) as claimed:
+        store.create(case(id="acme-t2"), msg(id="2"))
+    assert claimed.value.case_id == "acme-t1"
+    assert store.get("acme-t2") is None
+
+
+def test_messages_append_once(store: DynamoCaseStore) -> None:
+    created = store.create(case(), msg())
+    assert store.add_message(created, msg(id="2")) is True
+    assert store.add_message(created, msg(id="2")) is False
+    assert [m.id for m in store.messages("acme-t1")] == ["1", "2"]
+
+
+def test_save_is_optimistically_locked_and_moves_threading_keys(store: DynamoCaseStore) -> None:
+    created = store.create(case(), msg())
+    saved = store.save(created.model_copy(update={"assignee": "ana", "status": CaseStatus.ASSIGNED}))
+    assert saved.version == 2
+    with pytest.raises(CaseConflict):
+        store.save(created)  # version 1 is stale
+    store.save(saved.model_copy(update={"status": CaseStatus.RESOLVED}))
+    assert store.open_case_for_conversation("acme", "1") is None
+    assert store.open_case_for_customer("acme", "42") is None
+    # the conversation is free again: a new first message makes a new case
+    assert store.create(case(id="acme-t9"), msg(id="9")).id == "acme-t9"
+
+
+def test_queue_lists_cases_by_status_soonest_due_first(store: DynamoCaseStore) -> None:
+    store.create(
+        case(id="acme-t1", conversation="1", first_response_due=NOW + timedelta(hours=2)), msg("1", "1")
+    )
+    store.create(
+        case(id="acme-t2", conversation="2", first_response_due=NOW + timedelta(hours=1)), msg("2", "2")
+    )
+    assert [c.id for c in store.queue("acme", "billing", status="queued")] == ["acme-t2", "acme-t1"]
+
+
+def test_claiming_capacity_is_atomic_and_idempotent(agents: DynamoAgentDirectory) -> None:
+    agents.put(Agent(id="ana", brand_id="acme", skills=("billing",), capacity=1))
+    ana = agents.agents("acme")[0]
+    assert agents.claim(ana, "acme-t1", NOW) == "ana"
+    assert agents.claim(ana, "acme-t1", NOW) == "ana"  # a retried step: same holder, capacity taken once
+    assert agents.agents("acme")[0].open_cases == 1
+    assert agents.claim(ana, "acme-t2", NOW) is None  # full
+    agents.release("ana", "acme-t1")
+    assert agents.agents("acme")[0].open_cases == 0
+    assert agents.claim(agents.agents("acme")[0], "acme-t2", NOW) == "ana"
+
+
+def test_triage_service_end_to_end_on_the_engine(
+    store: DynamoCaseStore, agents: DynamoAgentDirectory
+) -> None:
+    agents.put(Agent(id="ana", brand_id="acme", skills=("billing",), capacity=3))
+    service = TriageService(store, agents, FixedPriority(), clock=lambda: NOW)
+    config = load_triage_config(None)
+    classification = {
+        "sentiment": {"label": "negative", "confidence": 0.9},
+        "skill": {"label": "billing", "confidence": 0.9},
+    }
+
+    def incoming(
+        id: str, channel: Channel = Channel.PUBLIC, conversation: str | None = "1"
+    ) -> IncomingMessage:
+        return IncomingMessage(
+            brand_id="acme", id=id, channel=channel, customer=Customer(id="42", username="c"), text="charged twice",
+            created_at=NOW, conversation_id=conversation,
+        )  # fmt: skip
+
+    first = service.triage(incoming("1"), classification, config)
+    reply = service.triage(incoming("2"), classification, config)
+    dm = service.triage(incoming("3", Channel.DM, None), classification, config)
+    assert first.assignee == "ana" and first.status is CaseStatus.ASSIGNED
+    assert reply.case_id == dm.case_id == first.case_id
+    stored = store.get(first.case_id)
+    assert stored is not None and stored.message_ids == ("1", "2", "3")
+    assert [m.id for m in store.messages(first.case_id)] == ["1", "2", "3"]
+    assert agents.agents("acme")[0].open_cases == 1
