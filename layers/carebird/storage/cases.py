@@ -2,14 +2,14 @@
 
 Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust>` customer's X id):
 
-    entity          pk                      sk                   gsi1pk / gsi1sk                 gsi2pk / gsi2sk
-    case            CASE#<case>             CASE                 QUEUE#<b>#<queue> /             ASSIGNEE#<b>#<agent> /
-                                                                 <status>#<due>#<case>           <status>#<due>#<case>
-    message         CASE#<case>             MSG#<iso time>#<id>  -                               -
-    conversation    CONV#<b>#<conv>         CONV                 -                               -
-    customer open   CUSTOMER#<b>#<cust>     OPEN#<case>          -                               -
-    agent           AGENT#<b>               AGENT#<agent>        -                               -
-    assignment      CASE#<case>             ASSIGNMENT           -                               -
+    entity         pk                   sk                   gsi1pk / gsi1sk           gsi2pk / gsi2sk
+    case           CASE#<case>          CASE                 QUEUE#<b>#<queue> /       ASSIGNEE#<b>#<agent> /
+                                                             <status>#<due>#<case>     <status>#<due>#<case>
+    message        CASE#<case>          MSG#<iso time>#<id>  -                         -
+    conversation   CONV#<b>#<conv>      CONV                 -                         -
+    customer open  CUSTOMER#<b>#<cust>  OPEN#<case>          -                         -
+    agent          AGENT#<b>            AGENT#<agent>        -                         -
+    assignment     CASE#<case>          ASSIGNMENT           -                         -
 
 Access patterns:
 - a case: GetItem CASE#<case>/CASE (consistent). Its thread: Query CASE#<case>, sk begins_with MSG#.
@@ -167,8 +167,8 @@ class DynamoCaseStore:
                             | (self._conversation.case_open == False)  # noqa: E712 - a PynamoDB condition
                             | (self._conversation.case_id == stored.id),
                         )
-                    tx.save(self._customer(f"CUSTOMER#{stored.brand_id}#{stored.customer.id}", f"OPEN#{stored.id}",
-                                           case_id=stored.id))  # fmt: skip
+                    customer_key = f"CUSTOMER#{stored.brand_id}#{stored.customer.id}"
+                    tx.save(self._customer(customer_key, f"OPEN#{stored.id}", case_id=stored.id))
         except TransactWriteError as exc:
             again = self.get(case.id)
             if again is not None:  # a concurrent attempt of the same step made it

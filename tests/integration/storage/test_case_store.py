@@ -126,8 +126,9 @@ def test_triage_service_end_to_end_on_the_engine(
     def incoming(
         id: str, channel: Channel = Channel.PUBLIC, conversation: str | None = "1"
     ) -> IncomingMessage:
+        customer = Customer(id="42", username="c")
         return IncomingMessage(
-            brand_id="acme", id=id, channel=channel, customer=Customer(id="42", username="c"), text="charged twice",
+            brand_id="acme", id=id, channel=channel, customer=customer, text="charged twice",
             created_at=NOW, conversation_id=conversation,
         )  # fmt: skip
 
