@@ -8,20 +8,35 @@ typed errors of `carebird.x_errors`, and the `x-rate-limit-*` headers as a `Rate
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 import tweepy
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
-from pydantic import BaseModel, ConfigDict, ValidationError
 from requests.adapters import BaseAdapter
 
 from carebird.brands import Brand
 from carebird.ingest.model import Author, Mention, MentionPage, MentionsQuery, RateLimit, ReferencedPost
+from carebird.x_client import (
+    DEFAULT_RATE_WINDOW,
+    BrandClients,
+    CredentialsLoader,
+    XCredentials,
+    describe,
+    parse_credentials,
+    reset_at,
+    secrets_manager_credentials,
+)
 from carebird.x_errors import TransientXError, XAuthError, XBadRequest, XRateLimited
-from carebird.x_transport import route_session
+
+# Credentials and clients moved to carebird.x_client; these names stay importable from here.
+__all__ = [
+    "CredentialsLoader",
+    "TweepyMentionsReader",
+    "XCredentials",
+    "parse_credentials",
+    "secrets_manager_credentials",
+]
 
 TWEET_FIELDS = [
     "created_at",
@@ -36,65 +51,6 @@ TWEET_FIELDS = [
 ]
 EXPANSIONS = ["author_id", "referenced_tweets.id"]
 USER_FIELDS = ["username", "name", "public_metrics", "verified", "verified_type", "protected"]
-# A 429 without a reset header: assume the whole 15-minute window.
-DEFAULT_RATE_WINDOW = timedelta(minutes=15)
-
-
-class XCredentials(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    consumer_key: str
-    consumer_secret: str
-    access_token: str
-    access_token_secret: str
-    bearer_token: str = ""
-
-
-CredentialsLoader = Callable[[str], XCredentials]
-
-
-def secrets_manager_credentials(max_age_seconds: int = 300) -> CredentialsLoader:
-    """Credentials from the Secrets Manager secret a brand names, cached by Powertools for `max_age`."""
-
-    def load(secret: str) -> XCredentials:
-        try:
-            value = parameters.get_secret(secret, transform="json", max_age=max_age_seconds)
-        except GetParameterError as exc:
-            raise XAuthError(f"cannot read X credentials secret {secret!r}: {exc}") from exc
-        except TransformParameterError as exc:
-            raise XAuthError(f"X credentials secret {secret!r} is not JSON: {exc}") from exc
-        return parse_credentials(value, secret)
-
-    return load
-
-
-def parse_credentials(value: Any, secret: str) -> XCredentials:
-    try:
-        creds = XCredentials.model_validate(value)
-    except ValidationError as exc:
-        fields = ", ".join(".".join(str(p) for p in e["loc"]) or "(secret)" for e in exc.errors())
-        raise XAuthError(f"X credentials secret {secret!r} lacks or has invalid: {fields}") from None
-    empty = [
-        name
-        for name in ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
-        if not getattr(creds, name)
-    ]
-    if empty:
-        raise XAuthError(f"X credentials secret {secret!r} has empty: {', '.join(empty)}")
-    return creds
-
-
-class _TimeoutSession(requests.Session):
-    """tweepy passes no timeout, and a hung read would hold the whole poll; give every request one."""
-
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self._timeout = timeout
-
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._timeout
-        return super().request(*args, **kwargs)
 
 
 class TweepyMentionsReader:
@@ -107,15 +63,13 @@ class TweepyMentionsReader:
         transport: BaseAdapter | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._credentials = credentials
-        self._base_url = base_url or None
-        self._timeout = timeout_seconds
-        self._transport = transport  # tests mount a canned X here
+        self._clients = BrandClients(
+            credentials, base_url, timeout_seconds=timeout_seconds, transport=transport
+        )
         self._clock = clock
-        self._clients: dict[str, tuple[XCredentials, tweepy.Client]] = {}
 
     def read_mentions(self, brand: Brand, query: MentionsQuery) -> MentionPage:
-        client = self._client(brand.credentials_secret)
+        client = self._clients.client(brand.credentials_secret)
         params: dict[str, Any] = {
             "max_results": query.max_results,
             "tweet_fields": TWEET_FIELDS,
@@ -132,36 +86,14 @@ class TweepyMentionsReader:
         except tweepy.TooManyRequests as exc:
             raise XRateLimited(self._reset_at(exc.response), "X mentions rate limit exhausted") from None
         except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
-            raise XAuthError(f"X refused the credentials of @{brand.handle}: {_describe(exc)}") from None
+            raise XAuthError(f"X refused the credentials of @{brand.handle}: {describe(exc)}") from None
         except tweepy.TwitterServerError as exc:
-            raise TransientXError(f"X server error: {_describe(exc)}") from None
+            raise TransientXError(f"X server error: {describe(exc)}") from None
         except tweepy.HTTPException as exc:
-            raise XBadRequest(f"X rejected the mentions request: {_describe(exc)}") from None
+            raise XBadRequest(f"X rejected the mentions request: {describe(exc)}") from None
         except requests.RequestException as exc:
             raise TransientXError(f"X unreachable: {type(exc).__name__}: {exc}") from None
         return self._page(response)
-
-    def _client(self, secret: str) -> tweepy.Client:
-        creds = self._credentials(secret)
-        cached = self._clients.get(secret)
-        if cached is not None and cached[0] == creds:
-            return cached[1]
-        client = tweepy.Client(
-            bearer_token=creds.bearer_token or None,
-            consumer_key=creds.consumer_key,
-            consumer_secret=creds.consumer_secret,
-            access_token=creds.access_token,
-            access_token_secret=creds.access_token_secret,
-            return_type=requests.Response,
-            wait_on_rate_limit=False,  # never sleep inside a Lambda on a 429: report it and stop
-        )
-        client.session = _TimeoutSession(self._timeout)
-        route_session(client.session, self._base_url)
-        if self._transport is not None:
-            for prefix in ("https://", "http://"):
-                client.session.mount(prefix, self._transport)
-        self._clients[secret] = (creds, client)
-        return client
 
     def _page(self, response: requests.Response) -> MentionPage:
         try:
@@ -192,17 +124,7 @@ class TweepyMentionsReader:
         )
 
     def _reset_at(self, response: Any) -> datetime:
-        headers = getattr(response, "headers", None) or {}
-        rate = _rate_limit(headers)
-        if rate is not None:
-            return rate.reset_at
-        reset = headers.get("x-rate-limit-reset")
-        if reset is not None:
-            try:
-                return datetime.fromtimestamp(int(reset), UTC)
-            except ValueError:
-                pass
-        return self._clock() + DEFAULT_RATE_WINDOW
+        return reset_at(getattr(response, "headers", None), self._clock() + DEFAULT_RATE_WINDOW)
 
 
 def _mention(post: dict[str, Any], users: dict[str, dict[str, Any]]) -> Mention:
@@ -245,9 +167,3 @@ def _rate_limit(headers: Any) -> RateLimit | None:
         )
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def _describe(exc: tweepy.HTTPException) -> str:
-    status = getattr(exc.response, "status_code", "?")
-    detail = "; ".join(str(m) for m in exc.api_messages) or str(exc)
-    return f"{status} {detail}".strip()
