@@ -1,0 +1,140 @@
+"""The triage workflow's steps, as the Step Functions Tasks call them (functions/classify/route.py).
+
+The execution input is what ingestion hands off (carebird.ingest.model.IngestedMention.triage_input):
+{"brand_id", "mention": {...}, "ingested_at"}; a DM arrives as {"brand_id", "dm": {...}}. The Classify
+Task adds "classification"; a failed Classify adds "error" (Step Functions' Catch output).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from carebird.brands import Brand
+from carebird.triage.config import load_triage_config
+from carebird.triage.model import Channel, Customer, IncomingMessage
+from carebird.triage.service import TriageService
+
+Action = Literal["triage", "close_noise", "needs_human"]
+
+
+class BrandNotFound(LookupError):
+    """The execution names a brand this deployment does not have (removed since the hand-off)."""
+
+
+class DirectMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    text: str
+    created_at: datetime
+    sender: dict[str, Any]
+    dm_conversation_id: str | None = None
+
+
+class ExecutionState(BaseModel):
+    """The execution's state as the ASL passes it whole (`"state.$": "$"`): a missing field is ours to
+    handle, never a States.Runtime failure that would lose the message."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    brand_id: str
+    mention: dict[str, Any] | None = None
+    dm: DirectMessage | None = None
+    classified: dict[str, Any] = Field(default_factory=dict)  # {"value": classification}
+    error: dict[str, Any] | None = None
+
+
+class StepInput(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    action: Action
+    state: ExecutionState
+
+    @property
+    def brand_id(self) -> str:
+        return self.state.brand_id
+
+    @property
+    def mention(self) -> dict[str, Any] | None:
+        return self.state.mention
+
+    @property
+    def dm(self) -> DirectMessage | None:
+        return self.state.dm
+
+    @property
+    def classification(self) -> dict[str, Any]:
+        value = self.state.classified.get("value")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        return self.state.error
+
+
+def incoming_message(step: StepInput) -> IncomingMessage:
+    if step.mention is not None:
+        post = step.mention
+        author = post.get("author") or {}
+        replied_to = next(
+            (r["id"] for r in post.get("referenced") or () if r.get("type") == "replied_to"), None
+        )
+        return IncomingMessage(
+            brand_id=step.brand_id,
+            id=str(post["id"]),
+            channel=Channel.PUBLIC,
+            customer=_customer(author),
+            text=str(post.get("text") or ""),
+            created_at=post["created_at"],
+            conversation_id=post.get("conversation_id"),
+            in_reply_to_id=replied_to,
+            engagement={k: int(v) for k, v in (post.get("public_metrics") or {}).items()},
+            lang=post.get("lang"),
+        )
+    if step.dm is not None:
+        return IncomingMessage(
+            brand_id=step.brand_id,
+            id=step.dm.id,
+            channel=Channel.DM,
+            customer=_customer(step.dm.sender),
+            text=step.dm.text,
+            created_at=step.dm.created_at,
+        )
+    raise ValueError("a triage step needs a mention or a dm")
+
+
+def _customer(author: dict[str, Any]) -> Customer:
+    return Customer(
+        id=str(author.get("id") or ""),
+        username=str(author.get("username") or ""),
+        name=str(author.get("name") or ""),
+        followers=int(author.get("followers_count") or author.get("followers") or 0),
+        verified=bool(author.get("verified")),
+    )
+
+
+@dataclass
+class TriageStep:
+    service: TriageService
+    brand_lookup: Any  # Callable[[str], Brand | None]
+
+    def run(self, event: dict[str, Any]) -> dict[str, Any]:
+        step = StepInput.model_validate(event)
+        brand: Brand | None = self.brand_lookup(step.brand_id)
+        if brand is None:
+            raise BrandNotFound(f"brand {step.brand_id} is not configured in this deployment")
+        config = load_triage_config(dict(brand.settings))
+        message = incoming_message(step)
+        if step.action == "needs_human":
+            error = step.error or {}
+            cause = f"{error.get('Error', 'Unknown')}: {str(error.get('Cause', ''))[:500]}"
+            outcome = self.service.needs_human(message, cause, config)
+        elif step.action == "close_noise":
+            outcome = self.service.close_noise(message, step.classification, config)
+        else:
+            outcome = self.service.triage(message, step.classification, config)
+        return outcome.model_dump(mode="json")

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from carebird.brands import Brand
+from carebird.triage.model import CaseStatus, Channel
+from carebird.triage.service import TriageService
+from carebird.triage.workflow import BrandNotFound, TriageStep
+from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+BRAND = Brand(handle="AcmeHelp", user_id="1000", credentials_secret="s")
+MENTION = {
+    "id": "555",
+    "author": {"id": "42", "username": "alice", "name": "Alice", "followers_count": 1200, "verified": True},
+    "text": "@AcmeHelp charged twice for my ticket",
+    "created_at": "2026-11-23T09:58:00+00:00",
+    "conversation_id": "555",
+    "referenced": [],
+    "lang": "en",
+    "public_metrics": {"retweet_count": 3, "like_count": 7},
+}
+BILLING = {
+    "sentiment": {"label": "negative", "confidence": 0.9},
+    "skill": {"label": "billing", "confidence": 0.9},
+    "needs_response": {"value": True, "confidence": 0.9},
+}
+
+
+def step() -> tuple[TriageStep, FakeCases]:
+    cases = FakeCases()
+    service = TriageService(cases, FakeAgents([]), FixedPriority(), clock=lambda: NOW)
+    return TriageStep(service, lambda brand_id: BRAND if brand_id == "1000" else None), cases
+
+
+def event(action: str, **state: Any) -> dict[str, Any]:
+    return {"action": action, "state": {"brand_id": "1000", "ingested_at": NOW.isoformat(), **state}}
+
+
+def test_a_mention_becomes_a_case_with_its_customer_and_engagement() -> None:
+    triage, cases = step()
+    outcome = triage.run(event("triage", mention=MENTION, classified={"value": BILLING}))
+    assert outcome["queue"] == "billing" and outcome["status"] == "queued"
+    case = cases.get(outcome["case_id"])
+    assert case is not None
+    assert (case.customer.username, case.customer.followers, case.customer.verified) == ("alice", 1200, True)
+    assert case.first_message_at == datetime(2026, 11, 23, 9, 58, tzinfo=UTC)
+    assert cases.messages[case.id][0].engagement == {"retweet_count": 3, "like_count": 7}
+
+
+def test_a_dm_arrives_on_the_dm_channel() -> None:
+    triage, cases = step()
+    dm = {
+        "id": "9001",
+        "text": "hello?",
+        "created_at": NOW.isoformat(),
+        "sender": {"id": "42", "username": "alice"},
+    }
+    outcome = triage.run(event("triage", dm=dm, classified={"value": BILLING}))
+    case = cases.get(outcome["case_id"])
+    assert case is not None and case.channel is Channel.DM
+
+
+def test_needs_human_keeps_the_error_from_step_functions() -> None:
+    triage, cases = step()
+    error = {"Error": "Lambda.Unknown", "Cause": "classifier exploded"}
+    outcome = triage.run(event("needs_human", mention=MENTION, error=error))
+    assert outcome["queue"] == "needs-human"
+    case = cases.get(outcome["case_id"])
+    assert case is not None and "Lambda.Unknown: classifier exploded" in case.decisions[0].reason
+
+
+def test_close_noise_reads_the_classification_from_the_execution_state() -> None:
+    triage, _ = step()
+    spam = {"spam": {"value": True, "confidence": 0.99}}
+    assert (
+        triage.run(event("close_noise", mention=MENTION, classified={"value": spam}))["status"]
+        == CaseStatus.CLOSED
+    )
+
+
+def test_an_unknown_brand_is_a_named_error() -> None:
+    triage, _ = step()
+    with pytest.raises(BrandNotFound, match="brand 77"):
+        triage.run({"action": "triage", "state": {"brand_id": "77", "mention": MENTION}})
+
+
+def test_a_state_with_neither_mention_nor_dm_is_rejected() -> None:
+    triage, _ = step()
+    with pytest.raises(ValueError, match="mention or a dm"):
+        triage.run(event("triage"))
