@@ -172,6 +172,14 @@ def scenarios(w: World) -> dict[str, tuple[Call, int]]:
         "mentions, app-only": (Call("getUsersMentions", "GET", mentions, ALL_TWEET, user=None), 200),
         "mentions, empty": (Call("getUsersMentions", "GET", mentions, {"since_id": w.retweet}), 200),
         "mentions, unknown user": (Call("getUsersMentions", "GET", "/2/users/42/mentions"), 200),
+        "user timeline, every field": (
+            Call("getUsersPosts", "GET", f"/2/users/{w.brand_id}/tweets", {"max_results": "5", **ALL_TWEET}),
+            200,
+        ),
+        "user timeline, app-only, no replies": (
+            Call("getUsersPosts", "GET", f"/2/users/{w.brand_id}/tweets", {"exclude": "replies"}, user=None),
+            200,
+        ),
         "post": (Call("getPostsById", "GET", f"/2/tweets/{w.quote}", ALL_TWEET, user=None), 200),
         "post, long": (Call("getPostsById", "GET", f"/2/tweets/{w.long_mention}", ALL_TWEET), 200),
         "post, unknown": (Call("getPostsById", "GET", "/2/tweets/42"), 200),

@@ -147,8 +147,36 @@ def _page_boundary(ctx: Context, base: int) -> int | None:
 
 def get_users_mentions(ctx: Context, id: str) -> Result:
     _path_id("id", id)
-    q = ctx.query
-    start, end = q.get("start_time"), q.get("end_time")
+    _check_time_window(ctx)
+    user = ctx.state.users.get(id)
+    if user is None:
+        return 200, {"errors": [errors.not_found_entry("user", "id", id)]}
+    return _timeline(ctx, ctx.state.mentions_of(user, ctx.viewer_id))
+
+
+def get_users_posts(ctx: Context, id: str) -> Result:
+    """The user's own posts, newest first (retweets included unless excluded), as X's user timeline."""
+    _path_id("id", id)
+    _check_time_window(ctx)
+    user = ctx.state.users.get(id)
+    if user is None:
+        return 200, {"errors": [errors.not_found_entry("user", "id", id)]}
+    exclude = ctx.query.get("exclude") or frozenset()
+    assert isinstance(exclude, frozenset)
+    posts = [
+        p
+        for p in reversed(ctx.state.posts_by(user.id))
+        if not p.deleted
+        and ctx.state.visible(p, ctx.viewer_id)
+        and not ("replies" in exclude and p.in_reply_to_id is not None)
+        and not ("retweets" in exclude and p.retweeted_id is not None)
+    ]
+    # X serves only the most recent 3200 posts of a user timeline.
+    return _timeline(ctx, posts[: ctx.state.settings.user_timeline_cap])
+
+
+def _check_time_window(ctx: Context) -> None:
+    start, end = ctx.query.get("start_time"), ctx.query.get("end_time")
     if isinstance(start, float) and isinstance(end, float) and start >= end:
         raise _invalid(
             "start_time",
@@ -156,10 +184,12 @@ def get_users_mentions(ctx: Context, id: str) -> Result:
             f"Invalid 'start_time':'{ctx.request.args['start_time']}'. 'start_time' must be before "
             f"'end_time':'{ctx.request.args['end_time']}'",
         )
-    user = ctx.state.users.get(id)
-    if user is None:
-        return 200, {"errors": [errors.not_found_entry("user", "id", id)]}
-    posts = ctx.state.mentions_of(user, ctx.viewer_id)
+
+
+def _timeline(ctx: Context, posts: list[Post]) -> Result:
+    """One page of a newest-first timeline, windowed by since/until ids or times, as X pages them."""
+    q = ctx.query
+    start, end = q.get("start_time"), q.get("end_time")
     since_id, until_id = q.get("since_id"), q.get("until_id")
     if isinstance(since_id, int):  # since_id wins over start_time, as X documents
         posts = [p for p in posts if p.id > since_id]
@@ -443,6 +473,7 @@ HANDLERS: dict[str, Callable[..., Result]] = {
     "getUsersByIds": get_users_by_ids,
     "getUsersByUsernames": get_users_by_usernames,
     "getUsersMentions": get_users_mentions,
+    "getUsersPosts": get_users_posts,
     "getPostsById": get_posts_by_id,
     "getPostsByIds": get_posts_by_ids,
     "createPosts": create_posts,

@@ -81,7 +81,7 @@ def _count_reads(op: Operation, body: Mapping[str, Any]) -> tuple[list[str], int
     post_ids = [t["id"] for t in includes.get("tweets", [])]
     users = len(includes.get("users", []))
     dm_events = 0
-    if op.name.startswith(("getPosts", "getUsersMentions")):
+    if op.name.startswith(("getPosts", "getUsersMentions", "getUsersPosts")):
         post_ids = [t["id"] for t in items] + post_ids
     elif op.name.startswith("getUsers"):
         users += len(items)

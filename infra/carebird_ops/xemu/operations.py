@@ -163,6 +163,23 @@ OPERATIONS: tuple[Operation, ...] = (
         False,
         (rl.user(180), rl.app(450)),
     ),
+    Operation(
+        "getUsersPosts",
+        "GET",
+        "/2/users/{id}/tweets",
+        _q(
+            _TWEET_EXPANSION_PARAMS,
+            since_id=SnowflakeId(),
+            until_id=SnowflakeId(),
+            max_results=IntRange(5, 100),
+            pagination_token=Token(),
+            exclude=EnumList(("replies", "retweets")),
+            start_time=Timestamp(),
+            end_time=Timestamp(),
+        ),
+        False,
+        (rl.user(900), rl.app(1500)),
+    ),
     Operation("getPostsById", "GET", "/2/tweets/{id}", _TWEET_EXPANSION_PARAMS, False, _POST_LOOKUP_LIMITS),
     Operation(
         "getPostsByIds",

@@ -38,6 +38,8 @@ class Settings:
     duplicate_window_seconds: int = 3600
     # The mentions timeline only reaches this many of the most recent mentions, however you page.
     mentions_cap: int = 800
+    # A user timeline (GET /2/users/:id/tweets) reaches only this many of the user's most recent posts.
+    user_timeline_cap: int = 3200
 
 
 class EmulatorState:
