@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 # Modules under carebird_ops.cli, each exposing register(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("local", "xapi", "brands", "ingest", "agents")
+COMMAND_MODULES: tuple[str, ...] = ("local", "xapi", "brands", "ingest", "agents", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -112,10 +112,12 @@ class Agent(BaseModel):
     open_cases: int = 0
     last_assigned_at: datetime | None = None
 
-    def can_take(self, skill: str | None, language: str | None) -> bool:
+    def can_take(self, capability: str, language: str | None) -> bool:
+        """`capability` is the case's skill, or for a case without one (triage, needs-human) its queue:
+        an agent sorts the triage queue only if "triage" is among their skills."""
         if not self.available or self.open_cases >= self.capacity:
             return False
-        if skill is not None and skill not in self.skills:
+        if capability not in self.skills:
             return False
         return language is None or not self.languages or language in self.languages
 

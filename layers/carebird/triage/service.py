@@ -254,7 +254,8 @@ class TriageService:
         return queue, skill, language, f"skill {skill} (confidence {skill_confidence:.2f}) -> queue {queue}"
 
     def _assign(self, case: Case) -> Case:
-        candidates = [a for a in self._agents.agents(case.brand_id) if a.can_take(case.skill, case.language)]
+        capability = case.skill or case.queue
+        candidates = [a for a in self._agents.agents(case.brand_id) if a.can_take(capability, case.language)]
         candidates.sort(key=_load_order)
         for agent in candidates:
             now = self._clock()
@@ -263,7 +264,7 @@ class TriageService:
                 continue  # someone else took their last slot; try the next
             if holder == agent.id:
                 load = f"{agent.open_cases}/{agent.capacity} open"
-                reason = f"least loaded agent with skill {case.skill or 'any'}: {load}"
+                reason = f"least loaded agent with skill {capability}: {load}"
             else:
                 reason = f"already assigned to {holder} by an earlier attempt of this step"
             updated = case.with_decision(

@@ -215,3 +215,11 @@ def test_classifier_failure_sends_the_message_to_people() -> None:
 
 def test_case_ids_differ_between_posts_and_dms_with_the_same_number() -> None:
     assert case_id_for(message(id="5")) != case_id_for(message(id="5", channel=Channel.DM))
+
+
+def test_the_triage_queue_is_sorted_only_by_agents_who_do_triage() -> None:
+    svc, _, _ = service([agent("billing-only")])
+    waiting = svc.triage(message(id="1"), classified(skill=None), CONFIG)
+    assert (waiting.queue, waiting.assignee) == ("triage", None)
+    svc, _, _ = service([agent("sorter", skills=("triage",))])
+    assert svc.triage(message(id="2"), classified(skill=None), CONFIG).assignee == "sorter"

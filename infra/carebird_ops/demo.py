@@ -1,0 +1,294 @@
+"""`carebird demo`: the product end to end on the local stack, with scripted customers on the X emulator.
+
+It starts the local stack from template.yaml (or uses the one running), sets up a brand with its X
+credentials secret and agents, has customers post mentions on the emulator, and lets the product do the
+rest: the poll schedule ingests the mentions and the triage workflow turns them into cases in skill queues.
+It then prints what happened, read back from the product's own stores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from carebird_ops.local.endpoints import STATE_DIR_ENV, StackEndpoints, StackNotRunning, read_endpoints
+
+BRAND = "AcmeHelp"
+TIME_SCALE = 60  # one minute of schedule is one second: the poll runs every second
+
+# (customer, text, profile): what customers say to the brand on X.
+CUSTOMERS: dict[str, dict[str, Any]] = {
+    "alice": {"followers": 340},
+    "bob": {"followers": 1200},
+    "carla": {"followers": 90},
+    "dave": {"followers": 3},
+    "erin": {"followers": 560},
+    "frank": {"followers": 480_000, "verified": True},
+    "gina": {"followers": 25},
+}
+SCRIPT: list[tuple[str, str]] = [
+    ("alice", "@AcmeHelp I was charged twice for my booking last night, I need a refund please"),
+    (
+        "bob",
+        "@AcmeHelp my flight was cancelled and I'm stranded in Denver. Nobody at the desk. Please rebook me!",
+    ),
+    ("carla", "@AcmeHelp me cobraron dos veces el billete, necesito un reembolso"),
+    ("dave", "@AcmeHelp FREE crypto giveaway!!! click http://win-btc.example.com to claim"),
+    ("erin", "@AcmeHelp thank you so much, the crew on my flight today was amazing!"),
+    ("frank", "@AcmeHelp your app keeps crashing every time I try to log in. Fix it."),
+    ("gina", "@AcmeHelp hello?"),
+]
+FOLLOW_UP = ("alice", "@AcmeHelp still waiting on that refund, it's been hours")
+AGENTS = [
+    {"id": "ana", "skills": "billing", "languages": "en,es", "capacity": "4"},
+    {"id": "ben", "skills": "bookings", "languages": "en", "capacity": "4"},
+    {"id": "chen", "skills": "technical", "languages": "en", "capacity": "4"},
+]
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+@dataclass
+class Report:
+    mentions_ingested: int = 0
+    mentions_skipped: int = 0
+    executions: Counter[str] = field(default_factory=Counter)
+    cases: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        opened = [c for c in self.cases if c["status"] != "closed"]
+        return {
+            "mentions_ingested": self.mentions_ingested,
+            "mentions_skipped": self.mentions_skipped,
+            "cases_opened": len(opened),
+            "cases_closed_as_noise": len(self.cases) - len(opened),
+            "cases_by_queue": dict(Counter(c["queue"] for c in opened)),
+            "triage_executions": dict(self.executions),
+            "cases": self.cases,
+        }
+
+
+def _run(*args: str, env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "carebird_ops", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+    if result.returncode != 0:
+        raise DemoError(
+            f"carebird {' '.join(args)} failed:\n{result.stderr.strip() or result.stdout.strip()}"
+        )
+    return result.stdout
+
+
+class Demo:
+    def __init__(self, say: Any) -> None:
+        self.say = say
+        self.started_stack = False
+        self.env = dict(os.environ)
+
+    # ------------------------------------------------------------------ stack
+    def stack(self) -> StackEndpoints:
+        try:
+            endpoints = read_endpoints()
+            os.kill(endpoints.pid, 0)
+            self.say(f"using the running local stack (pid {endpoints.pid})")
+            return endpoints
+        except (StackNotRunning, ProcessLookupError, ValueError, TypeError):
+            pass
+        state = Path(tempfile.mkdtemp(prefix="carebird-demo-"))
+        self.env[STATE_DIR_ENV] = str(state)
+        os.environ[STATE_DIR_ENV] = str(state)
+        self.say("starting the local stack from template.yaml ...")
+        started = time.monotonic()
+        _run(
+            "local", "up", "--detach", "--aws-port", "0", "--x-port", "0", "--api-port", "0",
+            "--time-scale", str(TIME_SCALE), env=self.env,
+        )  # fmt: skip
+        self.started_stack = True
+        endpoints = read_endpoints()
+        self.say(f"  up in {time.monotonic() - started:.1f} s: AWS {endpoints.aws}, X {endpoints.x_api}")
+        return endpoints
+
+    def stop(self) -> None:
+        if self.started_stack:
+            _run("local", "down", env=self.env)
+            self.say("local stack stopped")
+
+    # ------------------------------------------------------------------ scenario
+    def set_up_brand(self, endpoints: StackEndpoints) -> str:
+        from carebird_ops.xemu.client import EmulatorClient
+
+        x = EmulatorClient(endpoints.x_api)
+        brand_user = x.ensure_user(BRAND, name="Acme Airlines Help", followers=250_000, verified=True)
+        credentials = x.credentials(BRAND)
+        secrets = _client(endpoints, "secretsmanager")
+        secret_id = endpoints.resources["XCredentialsSecret"]
+        secrets.put_secret_value(
+            SecretId=secret_id,
+            SecretString=json.dumps({k: credentials.get(k, "") for k in (
+                "consumer_key", "consumer_secret", "access_token", "access_token_secret", "bearer_token")}),
+        )  # fmt: skip
+        _run(
+            "brand",
+            "add",
+            "--handle",
+            BRAND,
+            "--user-id",
+            brand_user["id"],
+            "--secret",
+            secret_id,
+            env=self.env,
+        )
+        for agent in AGENTS:
+            _run(
+                "agent", "add", "--brand", BRAND, "--id", agent["id"], "--skills", agent["skills"],
+                "--languages", agent["languages"], "--capacity", agent["capacity"], env=self.env,
+            )  # fmt: skip
+        self.say(f"brand @{BRAND} (X user {brand_user['id']}), credentials in {secret_id.split(':')[-1]}")
+        self.say(f"agents: {', '.join(a['id'] + ' (' + a['skills'] + ')' for a in AGENTS)}")
+        for name, profile in CUSTOMERS.items():
+            x.ensure_user(name, **profile)
+        return str(brand_user["id"])
+
+    def post_mentions(self, endpoints: StackEndpoints) -> list[str]:
+        from carebird_ops.xemu.client import EmulatorClient
+
+        x = EmulatorClient(endpoints.x_api)
+        ids: list[str] = []
+        self.say("customers post on X:")
+        for author, text in SCRIPT:
+            post = x.post(author, text)
+            ids.append(str(post["id"]))
+            self.say(f"  @{author:<6} {text}")
+        # a reply in alice's conversation: it must join her case, not open a new one
+        author, text = FOLLOW_UP
+        reply = x.post(author, text, in_reply_to=ids[0])
+        ids.append(str(reply["id"]))
+        self.say(f"  @{author:<6} {text}   (reply in the same conversation)")
+        return ids
+
+    def wait_for_triage(
+        self, endpoints: StackEndpoints, brand_id: str, count: int, timeout: float = 120
+    ) -> Report:
+        from carebird.storage.ingest import DynamoIngestStore
+
+        os.environ.update(endpoints.aws_env())
+        store = DynamoIngestStore(endpoints.resources["CarebirdTable"])
+        sfn = _client(endpoints, "stepfunctions")
+        machine = endpoints.resources["TriageStateMachine"]
+        deadline = time.monotonic() + timeout
+        while True:
+            mentions = store.list_mentions(brand_id, limit=1000)
+            work = [m for m in mentions if m.status.value != "skipped"]
+            executions = sfn.list_executions(stateMachineArn=machine)["executions"]
+            statuses = Counter(e["status"] for e in executions)
+            if (
+                len(mentions) >= count
+                and statuses.get("RUNNING", 0) == 0
+                and sum(statuses.values()) >= len(work)
+            ):
+                break
+            if time.monotonic() > deadline:
+                stored = f"{len(mentions)} of {count} mentions stored"
+                raise DemoError(f"after {timeout:.0f} s: {stored}, executions {dict(statuses)}")
+            time.sleep(0.5)
+        report = Report(
+            mentions_ingested=len(mentions),
+            mentions_skipped=len(mentions) - len(work),
+            executions=statuses,
+        )
+        report.cases = self.cases(endpoints, brand_id)
+        return report
+
+    def cases(self, endpoints: StackEndpoints, brand_id: str) -> list[dict[str, Any]]:
+        from carebird.storage.brands import DynamoBrandRepository
+        from carebird.storage.cases import DynamoCaseStore
+        from carebird.triage.config import load_triage_config
+
+        table = endpoints.resources["CarebirdTable"]
+        brand = DynamoBrandRepository(table).get_brand(brand_id)
+        config = load_triage_config(dict(brand.settings) if brand else None)
+        store = DynamoCaseStore(table)
+        found: list[dict[str, Any]] = []
+        for queue in config.queues:
+            for case in store.queue(brand_id, queue):
+                found.append(
+                    {
+                        "id": case.id,
+                        "customer": case.customer.username,
+                        "queue": case.queue,
+                        "status": case.status.value,
+                        "priority": case.priority,
+                        "assignee": case.assignee,
+                        "messages": len(case.message_ids),
+                        "first_response_due": case.first_response_due.isoformat()
+                        if case.first_response_due
+                        else None,
+                        "reasons": [f"{d.kind}: {d.reason}" for d in case.decisions],
+                    }
+                )
+        return sorted(found, key=lambda c: (c["status"] == "closed", c["priority"], c["id"]))
+
+
+def _client(endpoints: StackEndpoints, service: str) -> Any:
+    return boto3.client(  # type: ignore[call-overload]
+        service, endpoint_url=endpoints.aws, region_name=endpoints.region,
+        aws_access_key_id="local", aws_secret_access_key="local",
+    )  # fmt: skip
+
+
+def describe(report: Report) -> str:
+    data = report.as_json()
+    lines = [
+        "",
+        f"mentions ingested: {data['mentions_ingested']} "
+        f"({data['mentions_skipped']} skipped as noise by ingestion)",
+        f"triage executions: {data['triage_executions']}",
+        f"cases opened: {data['cases_opened']}   closed as noise: {data['cases_closed_as_noise']}",
+        f"open cases by queue: {data['cases_by_queue']}",
+        "",
+    ]
+    for case in report.cases:
+        who = case["assignee"] or "-"
+        lines.append(
+            f"{case['priority']}  {case['queue']:<12} {case['status']:<9} @{case['customer']:<6} "
+            f"agent {who:<5} {case['messages']} msg  case {case['id']}"
+        )
+        for reason in case["reasons"]:
+            lines.append(f"      {reason}")
+    return "\n".join(lines)
+
+
+def run(as_json: bool = False, keep: bool = False) -> int:
+    quiet = as_json
+
+    def say(text: str) -> None:
+        if not quiet:
+            print(text, flush=True)
+
+    demo = Demo(say)
+    try:
+        endpoints = demo.stack()
+        brand_id = demo.set_up_brand(endpoints)
+        posted = demo.post_mentions(endpoints)
+        say("the poll schedule ingests them; the triage workflow classifies and routes each one ...")
+        report = demo.wait_for_triage(endpoints, brand_id, count=len(posted))
+    finally:
+        if not keep:
+            demo.stop()
+    if as_json:
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        print(describe(report))
+    return 0
