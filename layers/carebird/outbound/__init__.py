@@ -1,4 +1,12 @@
 """Outbound delivery to X: an agent's reply reaches the customer exactly once, whole, in the right thread.
 
-- `text`: X's weighted length and the splitting of a long reply into a numbered thread.
+- `text`: X's weighted length, and a long reply split into a numbered thread (" 1/3" suffixes).
+- `model`: `OutgoingReply` (what the agent sends), the outbox records, `DeliveryResult`.
+- `delivery`: `Deliverer.deliver(reply) -> DeliveryResult`, the exactly-once procedure (read its docstring).
+- `ports`: `XPublisher`, `OutboxStore`, `BrandDirectory`, `MetricsSink`.
+- `x_publisher`: `TweepyPublisher`, the XPublisher on tweepy.
+- `errors`: X's refusals (`ReplyNotAllowed`, `DmNotAllowed`, `DuplicateContent`, ...), `ReplyConflict`.
+- `carebird.storage.outbox`: `DynamoOutboxStore`, the OutboxStore in the table.
+
+Nothing is imported here, so `carebird.outbound.text` loads without tweepy.
 """

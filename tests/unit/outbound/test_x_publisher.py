@@ -155,7 +155,8 @@ def test_find_reply_answers_none_when_x_has_no_such_post() -> None:
 
 
 def test_find_reply_refuses_to_guess_past_its_page_limit() -> None:
-    page = (200, {"data": [_post("1790000000000000040", "other")], "meta": {"next_token": "more"}}, {})
+    body = {"data": [_post("1790000000000000040", "other")], "meta": {"next_token": "more"}}
+    page: tuple[int, Any, dict[str, str]] = (200, body, {})
     x = CannedX(*[page] * 5)
     with pytest.raises(TransientXError, match="past 5 pages"):
         publisher(x).find_reply(BRAND, CUSTOMER_POST, "hello", SINCE)
