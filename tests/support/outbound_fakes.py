@@ -42,7 +42,7 @@ class FakeBrands:
 class FakeOutbox:
     def __init__(self, crash: CrashPlan | None = None) -> None:
         self.crash = crash or CrashPlan()
-        self.replies: dict[tuple[str, str], ReplyRecord] = {}
+        self.replies_by_key: dict[tuple[str, str], ReplyRecord] = {}
         self.records: dict[tuple[str, str, int], PartRecord] = {}
         self.writes: Counter[str] = Counter()
 
@@ -52,12 +52,19 @@ class FakeOutbox:
 
     def open_reply(self, reply: ReplyRecord) -> ReplyRecord:
         key = (reply.case_id, reply.reply_id)
-        if key in self.replies:
-            return self.replies[key]
+        if key in self.replies_by_key:
+            return self.replies_by_key[key]
         self._effect("open_reply")
-        self.replies[key] = reply
+        self.replies_by_key[key] = reply
         self.crash.tick("after:open_reply")
         return reply
+
+    def reply(self, case_id: str, reply_id: str) -> ReplyRecord | None:
+        return self.replies_by_key.get((case_id, reply_id))
+
+    def replies(self, case_id: str) -> list[ReplyRecord]:
+        mine = [r for (c, _), r in self.replies_by_key.items() if c == case_id]
+        return sorted(mine, key=lambda r: (r.created_at, r.reply_id))
 
     def parts(self, case_id: str, reply_id: str) -> dict[int, PartRecord]:
         return {i: r for (c, rid, i), r in self.records.items() if (c, rid) == (case_id, reply_id)}

@@ -291,14 +291,14 @@ def test_nothing_is_recorded_for_a_reply_that_cannot_be_sent(w: World) -> None:
         w.deliverer().deliver(w.reply("x" * 10_001, channel=Channel.DM, in_reply_to_tweet_id=None))
     with pytest.raises(UnknownBrand):
         w.deliverer().deliver(w.reply(brand_id="999"))
-    assert w.outbox.replies == {} and w.x.calls == {}
+    assert w.outbox.replies_by_key == {} and w.x.calls == {}
 
 
 def test_a_retry_resumes_the_plan_it_recorded(w: World) -> None:
     w.x.script = ["ok", "429:600"]
     w.deliverer().deliver(w.reply())
-    stored = w.outbox.replies[("case-1", "reply-1")]
-    w.outbox.replies[("case-1", "reply-1")] = type(stored)(
+    stored = w.outbox.replies_by_key[("case-1", "reply-1")]
+    w.outbox.replies_by_key[("case-1", "reply-1")] = type(stored)(
         **{**stored.__dict__, "parts": (stored.parts[0], "part two as first planned 2/2")}
     )
     w.clock.advance(601)
