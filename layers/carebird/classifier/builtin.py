@@ -1,0 +1,334 @@
+"""The built-in classifier: what triage uses for a brand that has no trained model.
+
+No training data: sentiment is VADER's lexicon and rules (English), with a few customer-service terms on
+top; skill comes from the brand's keyword rules; language, urgency, needs-response, spam and bot signals
+are rules too. Every decision comes with a confidence and a short reason a person can read. Any text,
+including an empty one, gives a Classification: nothing here raises on what a customer wrote.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from typing import Any
+
+from carebird.classifier.language import resolve_language
+from carebird.classifier.model import (
+    ANY_LANGUAGE,
+    BrandRules,
+    Classification,
+    MentionFeatures,
+    Signal,
+)
+from carebird.classifier.priority import priority
+
+# VADER's own cut-offs for its compound score.
+_POSITIVE_AT = 0.05
+_NEGATIVE_AT = -0.05
+
+URGENCY_TERMS: tuple[str, ...] = (
+    # en
+    "cancelled", "canceled", "cancellation", "stranded", "stuck", "charged twice", "double charged",
+    "overcharged", "refund", "locked out", "hacked", "fraud", "stolen", "emergency", "urgent", "asap",
+    "missed my connection", "missed connection", "missed my flight", "lost my", "lost luggage",
+    "can't log in", "cannot log in", "can't access", "account suspended", "no one is helping",
+    "still waiting", "outage", "not working", "medical", "wheelchair",
+    # es / fr / de / pt / it
+    "cancelado", "cancelada", "reembolso", "urgente", "bloqueado", "annulé", "remboursement", "bloqué",
+    "storniert", "annulliert", "erstattung", "dringend", "gesperrt", "reembolso", "bloqueada",
+    "rimborso", "cancellato", "bloccato",
+)  # fmt: skip
+
+# Problems that VADER's general lexicon reads as neutral but a brand reads as a complaint.
+_COMPLAINT_TERMS: tuple[str, ...] = (
+    "cancelled", "canceled", "delayed", "delay", "stranded", "stuck", "lost", "broken", "damaged",
+    "refund", "overcharged", "charged twice", "still waiting", "no response", "on hold", "not working",
+    "doesn't work", "didn't work", "won't let me", "can't", "cannot", "never received", "missed",
+    "rude", "worst", "unacceptable", "ridiculous",
+)  # fmt: skip
+
+_THANKS_TERMS: tuple[str, ...] = (
+    "thank you", "thanks", "thx", "ty", "appreciate it", "appreciated", "love you", "you rock", "awesome",
+    "great job", "well done", "kudos", "shout out", "gracias", "merci", "danke", "obrigado", "obrigada",
+    "grazie",
+)  # fmt: skip
+
+_QUESTION_TERMS: tuple[str, ...] = (
+    "how", "why", "when", "where", "what", "which", "who", "can you", "could you", "will you", "please",
+    "pls", "plz", "help", "dm", "anyone", "is there", "do you", "does",
+)  # fmt: skip
+
+_PROMO_TERMS: tuple[str, ...] = (
+    "giveaway", "free followers", "click here", "click the link", "check out my", "limited offer",
+    "discount code", "promo code", "use code", "earn money", "make money", "work from home", "dm me for",
+    "cheap", "win a", "winner", "buy now", "subscribe",
+)  # fmt: skip
+_CRYPTO_TERMS: tuple[str, ...] = (
+    "crypto", "bitcoin", "btc", "eth", "ethereum", "usdt", "airdrop", "nft", "token presale", "wallet",
+    "forex", "binary options", "investment opportunity", "1000x", "pump",
+)  # fmt: skip
+_FOLLOW_BAIT: tuple[str, ...] = (
+    "follow back", "followback", "follow for follow", "f4f", "follow4follow", "gain followers",
+    "teamfollowback", "follow me", "follow train", "retweet to win",
+)  # fmt: skip
+
+# Emoji VADER's lexicon scores as neutral (or, for a broken heart, as positive), on its -4..4 scale.
+_EMOJI_VALENCE: dict[str, float] = {
+    "😡": -3.0, "🤬": -3.5, "😤": -2.0, "👎": -2.0, "😒": -1.5, "🙄": -1.5, "💔": -3.0, "👍": 1.5,
+    "🙏": 1.0, "👏": 1.5, "💯": 1.5,
+}  # fmt: skip
+
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_MENTION = re.compile(r"@\w+")
+_HASHTAG = re.compile(r"#\w+")
+_WORD = re.compile(r"\w+")
+
+
+_MAX_TERM_WORDS = 5
+
+
+@functools.lru_cache(maxsize=256)
+def _term_keys(terms: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(term, its words joined by one space) for each term, as `Words` spells its n-grams."""
+    keys = ((t.strip().lower(), " ".join(_WORD.findall(t.lower()))) for t in terms)
+    return tuple(dict.fromkeys((term, key) for term, key in keys if key))
+
+
+class Words:
+    """The word n-grams of a text, built once so that every term list is a few set look-ups."""
+
+    def __init__(self, text: str) -> None:
+        words = _WORD.findall(text.lower())
+        self.words = words
+        self.grams = {
+            " ".join(words[i : i + n])
+            for n in range(1, _MAX_TERM_WORDS + 1)
+            for i in range(len(words) - n + 1)
+        }
+
+    def find(self, terms: tuple[str, ...]) -> list[str]:
+        """The distinct terms (whole words or phrases, case-insensitive) present in the text."""
+        return list(dict.fromkeys(term for term, key in _term_keys(terms) if key in self.grams))
+
+
+@functools.cache
+def _vader() -> Any:
+    # Built on first use (it reads its lexicon, ~40 ms), never at import.
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def vader_compound(text: str) -> float:
+    """VADER's compound score (-1..1) of the text."""
+    return float(_vader().polarity_scores(text)["compound"])
+
+
+class DefaultClassifier:
+    """The built-in MentionClassifier. Cheap to construct; the lexicon loads on the first classification."""
+
+    def classify(self, mention: MentionFeatures, rules: BrandRules | None) -> Classification:
+        rules = rules or BrandRules()
+        text = mention.text if isinstance(mention.text, str) else ""
+        content = _HASHTAG.sub(lambda m: m.group(0)[1:], _MENTION.sub(" ", _URL.sub(" ", text))).strip()
+        reasons: list[str] = []
+
+        language, language_confidence, why = resolve_language(text, mention.lang)
+        reasons.append(why)
+
+        words = Words(content)
+        urgent_terms = words.find(URGENCY_TERMS + rules.urgency_terms)
+        urgency = _urgency(urgent_terms, reasons)
+        sentiment = self.sentiment_of(mention, content, words, language, reasons)
+        skill = self.skill_of(mention, content, words, language, rules, reasons)
+        spam, bot = _spam_and_bot(text, words, mention, reasons)
+        needs_response = _needs_response(text, content, words, mention, sentiment, urgency, spam, reasons)
+
+        level = priority(
+            sentiment=str(sentiment.value),
+            sentiment_confidence=sentiment.confidence,
+            urgent=bool(urgency.value),
+            urgency_confidence=urgency.confidence,
+            followers=max(0, int(mention.followers or 0)),
+            verified=bool(mention.verified),
+            engagement=mention.engagement,
+        )
+        return Classification(
+            sentiment=sentiment,
+            skill=skill,
+            language=Signal(language, language_confidence),
+            urgency=urgency,
+            needs_response=needs_response,
+            spam=spam,
+            bot=bot,
+            priority=level,
+            reasons=tuple(reasons),
+        )
+
+    def sentiment_of(
+        self, mention: MentionFeatures, content: str, words: Words, language: str | None, reasons: list[str]
+    ) -> Signal:
+        """Sentiment from the text without links and mentions; appends its reason."""
+        if not content:
+            reasons.append("sentiment neutral: nothing to read but links or mentions")
+            return Signal("neutral", 0.5)
+        compound = vader_compound(content)
+        emoji = [e for e in _EMOJI_VALENCE if e in content]
+        if emoji:
+            # Blend VADER with the emoji it misses, on VADER's normalisation (x / sqrt(x^2 + 15)).
+            total = sum(_EMOJI_VALENCE[e] for e in emoji)
+            compound = max(-1.0, min(1.0, compound + total / (total * total + 15) ** 0.5))
+        complaints = words.find(_COMPLAINT_TERMS)
+        if compound <= _NEGATIVE_AT:
+            label, confidence = "negative", 0.55 + 0.4 * min(1.0, -compound)
+            why = f"sentiment negative: lexicon score {compound:.2f}"
+        elif complaints and compound < 0.5:
+            # "My flight was cancelled" has no negative word in a general lexicon, but it is a complaint.
+            label, confidence = "negative", 0.55 + 0.05 * min(3, len(complaints)) - 0.2 * max(0.0, compound)
+            why = f"sentiment negative: reports a problem ({', '.join(complaints[:3])})"
+        elif compound >= _POSITIVE_AT:
+            label, confidence = "positive", 0.55 + 0.4 * min(1.0, compound)
+            why = f"sentiment positive: lexicon score {compound:.2f}"
+        else:
+            label, confidence = "neutral", 0.6 if content else 0.5
+            why = "sentiment neutral: no opinion words"
+        if language not in (None, "en"):
+            confidence = min(confidence, 0.4)
+            why += f" (the lexicon is English; this is {language}, so low confidence)"
+        reasons.append(why)
+        return Signal(label, round(confidence, 3))
+
+    def skill_of(
+        self,
+        mention: MentionFeatures,
+        content: str,
+        words: Words,
+        language: str | None,
+        rules: BrandRules,
+        reasons: list[str],
+    ) -> Signal:
+        """The skill whose keywords match best, for the message's language; appends its reason."""
+        if not rules.skills:
+            return Signal(None, 0.0)
+        scores: dict[str, tuple[int, list[str]]] = {}
+        for skill, per_language in rules.skills.items():
+            terms = tuple(per_language.get(ANY_LANGUAGE, ())) + (
+                tuple(per_language.get(language, ())) if language else ()
+            )
+            found = words.find(terms)
+            if found and rules.is_known(skill):
+                # Phrases say more than single words: weight a hit by its word count.
+                scores[skill] = (sum(len(f.split()) for f in found), found)
+        if not scores:
+            reasons.append("skill unknown: no keyword of a skill matched")
+            return Signal(None, 0.0)
+        ranked = sorted(scores.items(), key=lambda item: item[1][0], reverse=True)
+        skill, (score, found) = ranked[0]
+        runner_up = ranked[1][1][0] if len(ranked) > 1 else 0
+        confidence = min(0.95, 0.6 + 0.1 * (score - 1)) * (
+            1.0 if runner_up == 0 else 1 - runner_up / (2 * score)
+        )
+        tie = f", also {ranked[1][0]} ({runner_up})" if runner_up else ""
+        reasons.append(f"skill {skill}: matched {', '.join(found[:3])}{tie}")
+        return Signal(skill, round(confidence, 3))
+
+
+def _urgency(terms: list[str], reasons: list[str]) -> Signal:
+    if not terms:
+        return Signal(False, 0.7)
+    reasons.append(f"urgent: {', '.join(terms[:4])}")
+    return Signal(True, min(0.95, 0.6 + 0.15 * (len(terms) - 1)))
+
+
+def _spam_and_bot(
+    text: str, words: Words, mention: MentionFeatures, reasons: list[str]
+) -> tuple[Signal, Signal]:
+    signals: list[tuple[str, float]] = []
+    links = len(_URL.findall(text))
+    if links and len(words.words) <= 1:
+        signals.append(("only links", 0.6))
+    promo = words.find(_PROMO_TERMS)
+    if promo:
+        signals.append((f"promotion ({', '.join(promo[:2])})", 0.35 * len(promo)))
+    crypto = words.find(_CRYPTO_TERMS)
+    if crypto:
+        signals.append((f"crypto ({', '.join(crypto[:2])})", 0.45 * len(crypto)))
+    bait = words.find(_FOLLOW_BAIT)
+    if bait:
+        signals.append((f"follower bait ({', '.join(bait[:2])})", 0.6))
+    if len(_HASHTAG.findall(text)) >= 5:
+        signals.append(("many hashtags", 0.3))
+    mentions = len(_MENTION.findall(text))
+    repeated = _repetition(words.words)
+    bot_signals: list[tuple[str, float]] = []
+    if repeated:
+        bot_signals.append((f"repeated text ({repeated})", 0.6))
+    if mentions >= 5:
+        bot_signals.append((f"{mentions} mentions", 0.4))
+    if links and mention.followers <= 5 and not mention.verified:
+        bot_signals.append((f"link from an account with {mention.followers} followers", 0.3))
+    spam_score = sum(w for _, w in signals) + 0.5 * sum(w for _, w in bot_signals)
+    bot_score = sum(w for _, w in bot_signals)
+    if mention.verified:
+        spam_score, bot_score = spam_score / 2, bot_score / 2
+    spam = _vote("spam", spam_score, signals + bot_signals, reasons)
+    bot = _vote("bot-like", bot_score, bot_signals, reasons)
+    return spam, bot
+
+
+def _vote(name: str, score: float, signals: list[tuple[str, float]], reasons: list[str]) -> Signal:
+    """A signal is on at score 0.6; confidence grows with the score either side of that line."""
+    if score >= 0.6:
+        reasons.append(f"{name}: {', '.join(s for s, _ in signals)}")
+        return Signal(True, round(min(0.95, 0.5 + score / 3), 3))
+    return Signal(False, round(max(0.5, 0.9 - score / 2), 3))
+
+
+def _repetition(words: list[str]) -> str:
+    if len(words) >= 6:
+        word, count = Counter(words).most_common(1)[0]
+        if count / len(words) >= 0.5:
+            return f"{word!r} {count} times"
+    return ""
+
+
+def _needs_response(
+    text: str,
+    content: str,
+    words: Words,
+    mention: MentionFeatures,
+    sentiment: Signal,
+    urgency: Signal,
+    spam: Signal,
+    reasons: list[str],
+) -> Signal:
+    if spam.value:
+        reasons.append("no response: spam")
+        return Signal(False, spam.confidence)
+    if not content or not any(ch.isalnum() for ch in content):
+        if sentiment.value == "negative":
+            reasons.append("needs response: an angry message without words")
+            return Signal(True, 0.55)
+        if mention.is_dm:
+            reasons.append("needs response: a direct message with nothing to read yet")
+            return Signal(True, 0.5)
+        reasons.append("no response: nothing to answer (no words)")
+        return Signal(False, 0.6)
+    question = "?" in text or bool(words.find(_QUESTION_TERMS))
+    thanks = words.find(_THANKS_TERMS)
+    if urgency.value:
+        reasons.append("needs response: urgent")
+        return Signal(True, 0.9)
+    if sentiment.value == "negative":
+        reasons.append("needs response: a complaint")
+        return Signal(True, round(0.6 + 0.3 * sentiment.confidence, 3))
+    if question:
+        reasons.append("needs response: a question or a request")
+        return Signal(True, 0.75)
+    if thanks or sentiment.value == "positive":
+        reasons.append(f"no response: thanks or praise ({', '.join(thanks[:2]) or 'positive'})")
+        return Signal(False, 0.7 if thanks else 0.55)
+    # Unclear: better that a person glances at it than that it is silently closed.
+    reasons.append("needs response: unclear, so a person looks")
+    return Signal(True, 0.5 if not mention.is_dm else 0.65)
