@@ -268,7 +268,8 @@ class _Part:
             except XRefused as exc:
                 return self._failed(exc.code, self._explain(exc))
             except XRateLimited as exc:
-                wait = (exc.reset_at - self.d.clock()).total_seconds()
+                # X gives the reset in whole seconds: wait one more, or the window may still be closed.
+                wait = (exc.reset_at - self.d.clock()).total_seconds() + 1
                 if attempt < tuning.max_attempts and wait <= tuning.max_rate_limit_wait_seconds:
                     self.d.sleep(max(wait, 0.0))
                     continue
