@@ -12,22 +12,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
-import tweepy
 from requests.adapters import BaseAdapter
 
 from carebird.brands import Brand
-from carebird.ingest.model import Author, Mention, MentionPage, MentionsQuery, RateLimit, ReferencedPost
+from carebird.ingest.model import Author, Mention, MentionPage, MentionsQuery, ReferencedPost
 from carebird.x_client import (
-    DEFAULT_RATE_WINDOW,
     BrandClients,
     CredentialsLoader,
     XCredentials,
-    describe,
     parse_credentials,
-    reset_at,
     secrets_manager_credentials,
 )
-from carebird.x_errors import TransientXError, XAuthError, XBadRequest, XRateLimited
+from carebird.x_errors import TransientXError
+from carebird.x_reads import USER_FIELDS, included_users, json_object, parse_time, rate_limit, x_errors
 
 # Credentials and clients moved to carebird.x_client; these names stay importable from here.
 __all__ = [
@@ -49,8 +46,10 @@ TWEET_FIELDS = [
     "author_id",
     "note_tweet",
 ]
-EXPANSIONS = ["author_id", "referenced_tweets.id"]
-USER_FIELDS = ["username", "name", "public_metrics", "verified", "verified_type", "protected"]
+# Only the author is expanded. `referenced_tweets` keeps the ids and types (enough to spot a retweet, and
+# threading goes by conversation_id); expanding the referenced posts would bill each parent post as a
+# read again, for nothing triage uses.
+EXPANSIONS = ["author_id"]
 
 
 class TweepyMentionsReader:
@@ -81,35 +80,15 @@ class TweepyMentionsReader:
             value = getattr(query, name)
             if value is not None:
                 params[name] = value
-        try:
+        with x_errors(brand, "mentions", self._clock):
             response: requests.Response = client.get_users_mentions(brand.user_id, **params)
-        except tweepy.TooManyRequests as exc:
-            raise XRateLimited(self._reset_at(exc.response), "X mentions rate limit exhausted") from None
-        except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
-            raise XAuthError(f"X refused the credentials of @{brand.handle}: {describe(exc)}") from None
-        except tweepy.TwitterServerError as exc:
-            raise TransientXError(f"X server error: {describe(exc)}") from None
-        except tweepy.HTTPException as exc:
-            raise XBadRequest(f"X rejected the mentions request: {describe(exc)}") from None
-        except requests.RequestException as exc:
-            raise TransientXError(f"X unreachable: {type(exc).__name__}: {exc}") from None
         return self._page(response)
 
     def _page(self, response: requests.Response) -> MentionPage:
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise TransientXError(f"X returned a body that is not JSON: {exc}") from None
-        if not isinstance(body, dict):
-            raise TransientXError("X returned JSON that is not an object")
+        body = json_object(response, "mentions timeline")
         data = body.get("data") or []
-        if not data and body.get("errors"):
-            # X answers 200 with only `errors` when the user itself is missing or suspended; reading that
-            # as "no mentions" would hide a misconfigured brand forever.
-            details = "; ".join(str(e.get("detail") or e.get("title") or e) for e in body["errors"])
-            raise XBadRequest(f"X could not read the mentions timeline: {details}")
         includes = body.get("includes") or {}
-        users = {u["id"]: u for u in includes.get("users") or [] if isinstance(u, dict) and "id" in u}
+        users = included_users(body)
         meta = body.get("meta") or {}
         try:
             mentions = [_mention(post, users) for post in data]
@@ -118,13 +97,10 @@ class TweepyMentionsReader:
         return MentionPage(
             mentions=mentions,
             next_token=meta.get("next_token") or None,
-            rate=_rate_limit(response.headers),
-            # X bills every post it returns, the expanded referenced posts in includes too.
+            rate=rate_limit(response.headers),
+            # X bills every post it returns; includes.tweets stays empty without the referenced expansion.
             reads=len(data) + len(includes.get("tweets") or []),
         )
-
-    def _reset_at(self, response: Any) -> datetime:
-        return reset_at(getattr(response, "headers", None), self._clock() + DEFAULT_RATE_WINDOW)
 
 
 def _mention(post: dict[str, Any], users: dict[str, dict[str, Any]]) -> Mention:
@@ -146,7 +122,7 @@ def _mention(post: dict[str, Any], users: dict[str, dict[str, Any]]) -> Mention:
             protected=user.get("protected"),
         ),
         text=text,
-        created_at=datetime.fromisoformat(post["created_at"].replace("Z", "+00:00")),
+        created_at=parse_time(post["created_at"]),
         conversation_id=post.get("conversation_id"),
         in_reply_to_user_id=post.get("in_reply_to_user_id"),
         referenced=tuple(
@@ -156,14 +132,3 @@ def _mention(post: dict[str, Any], users: dict[str, dict[str, Any]]) -> Mention:
         entities=post.get("entities"),
         public_metrics=post.get("public_metrics"),
     )
-
-
-def _rate_limit(headers: Any) -> RateLimit | None:
-    try:
-        return RateLimit(
-            limit=int(headers["x-rate-limit-limit"]),
-            remaining=int(headers["x-rate-limit-remaining"]),
-            reset_at=datetime.fromtimestamp(int(headers["x-rate-limit-reset"]), UTC),
-        )
-    except (KeyError, TypeError, ValueError):
-        return None

@@ -69,7 +69,6 @@ PAGE = {
             },
             {"id": "56", "username": "rt_rick", "name": "Rick"},
         ],
-        "tweets": [{"id": "1790000000000000010", "text": "@acme where is my parcel", "author_id": "55"}],
     },
     "meta": {"result_count": 2, "newest_id": "1790000000000000012", "next_token": "7140dibdnow9c7btw4"},
 }
@@ -94,7 +93,8 @@ def test_the_request_is_user_context_with_the_fields_triage_needs() -> None:
     assert {"note_tweet", "referenced_tweets", "author_id", "entities", "created_at"} <= set(
         query["tweet.fields"].split(",")
     )
-    assert set(query["expansions"].split(",")) == {"author_id", "referenced_tweets.id"}
+    # Only the author: expanding referenced posts would bill each parent post as one more read.
+    assert query["expansions"] == "author_id"
     assert "username" in query["user.fields"].split(",")
     assert str(sent.headers["Authorization"]).startswith("OAuth ")  # OAuth 1.0a user context, not bearer
     assert 'oauth_consumer_key="ck"' in str(sent.headers["Authorization"])
@@ -127,7 +127,8 @@ def test_a_page_becomes_domain_mentions_with_full_text_authors_and_rate_limit() 
     assert first.entities and first.entities["mentions"][0]["username"] == "acme"
     assert second.is_retweet and second.author.username == "rt_rick"
     assert page.next_token == "7140dibdnow9c7btw4"
-    assert page.reads == 3  # two mentions and the parent post X expanded: X bills all three
+    assert page.reads == 2  # one billed read per mention, nothing else
+    assert first.referenced[0].type == "replied_to"  # ids and types of referenced posts are kept
     assert page.rate is not None and (page.rate.limit, page.rate.remaining) == (180, 12)
     assert page.rate.reset_at == datetime.fromtimestamp(RESET, UTC)
 
