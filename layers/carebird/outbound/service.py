@@ -1,0 +1,90 @@
+"""Wiring for outbound delivery: environment -> adapters -> Deliverer, built once per warm container.
+
+A function that sends replies (the agent API's reply route, a Step Functions task) calls
+`outbound_deliverer().deliver(reply)`. Nothing here runs at import: settings are read and validated on
+the first call, and neither AWS nor X is called until a reply is delivered.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from carebird.observability import metrics
+from carebird.outbound.delivery import Deliverer, DeliveryTuning
+from carebird.outbound.x_publisher import TweepyPublisher
+from carebird.storage.brands import DynamoBrandRepository
+from carebird.storage.outbox import DynamoOutboxStore
+from carebird.x_client import secrets_manager_credentials
+
+
+class DeliverySettingsError(RuntimeError):
+    """The function's environment is wrong; the message names each variable and what is wrong with it."""
+
+
+class DeliverySettings(BaseSettings):
+    """Every field is read from the environment variable of the same name in upper case."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+
+    table_name: str = Field(min_length=1)
+    x_api_base_url: str | None = None  # empty: X itself
+    x_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
+    secret_max_age_seconds: int = Field(default=300, ge=0)
+    delivery_max_attempts: int = Field(default=3, ge=1, le=5)
+    delivery_lease_seconds: float = Field(default=120.0, gt=0)
+    outbox_retention_days: int = Field(default=90, ge=1)
+
+    @field_validator("x_api_base_url")
+    @classmethod
+    def _url_or_empty(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL, or empty for X itself")
+        return value
+
+    def tuning(self) -> DeliveryTuning:
+        # One call may take the connect and the read timeout in full, plus a little.
+        return DeliveryTuning(
+            max_attempts=self.delivery_max_attempts,
+            lease_seconds=self.delivery_lease_seconds,
+            call_budget_seconds=2 * self.x_timeout_seconds + 5,
+        )
+
+
+def load_delivery_settings() -> DeliverySettings:
+    try:
+        settings = DeliverySettings()  # type: ignore[call-arg]  # required fields come from the environment
+        settings.tuning()
+    except (ValidationError, ValueError) as exc:
+        if isinstance(exc, ValidationError):
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+            )
+        else:
+            problems = f"DELIVERY_LEASE_SECONDS: {exc} (X_TIMEOUT_SECONDS sets how long a call may take)"
+        raise DeliverySettingsError(f"outbound delivery configuration: {problems}") from None
+    return settings
+
+
+@lru_cache(maxsize=1)
+def outbound_deliverer() -> Deliverer:
+    """The Deliverer on DynamoDB, tweepy and Powertools metrics, validated on first use."""
+    settings = load_delivery_settings()
+    return Deliverer(
+        store=DynamoOutboxStore(
+            settings.table_name, retention=timedelta(days=settings.outbox_retention_days)
+        ),
+        publisher=TweepyPublisher(
+            secrets_manager_credentials(settings.secret_max_age_seconds),
+            settings.x_api_base_url,
+            timeout_seconds=settings.x_timeout_seconds,
+        ),
+        brands=DynamoBrandRepository(settings.table_name),
+        metrics=metrics,
+        tuning=settings.tuning(),
+    )
