@@ -1,4 +1,4 @@
-"""Ingestion against the X API emulator over HTTP: the real tweepy adapter, routed by X_API_BASE_URL,
+"""Ingestion against the X API emulator over HTTP: the real tweepy adapters, routed by X_API_BASE_URL,
 with X's paging, caps, rate limits and billing (storage and triage are the unit tests' fakes)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import pytest
 from carebird.brands import Brand
 from carebird.ingest.model import GapStatus, MentionStatus, SkipReason
 from carebird.ingest.poll import Poller, PollSummary, PollTuning
+from carebird.x_dms import TweepyDmReader
 from carebird.x_mentions import TweepyMentionsReader, XCredentials
 from carebird_ops.xemu.client import EmulatorClient
 from carebird_ops.xemu.server import EmulatorHandle, start
@@ -42,7 +43,8 @@ class Ingestion:
         self.store.put_brand(self.brand)
         self.handoff = FakeHandoff()
         reader = TweepyMentionsReader(lambda _: creds, emulator.url, timeout_seconds=5)
-        self.poller = Poller(self.store, reader, self.handoff, FakeMetrics(), self.clock, tuning)
+        dms = TweepyDmReader(lambda _: creds, emulator.url, timeout_seconds=5)
+        self.poller = Poller(self.store, reader, self.handoff, FakeMetrics(), self.clock, tuning, dms=dms)
         self.runs = 0
 
     def advance(self, seconds: float) -> None:
@@ -56,6 +58,9 @@ class Ingestion:
 
     def posts_read(self) -> int:
         return int(self.emu.stats()["totals"]["posts_read"])
+
+    def dm_events_read(self) -> int:
+        return int(self.emu.stats()["totals"]["dm_events_read"])
 
 
 def test_every_mention_is_read_once_paged_through_tweepy_and_stored_once(emulator: EmulatorHandle) -> None:
@@ -89,9 +94,45 @@ def test_every_mention_is_read_once_paged_through_tweepy_and_stored_once(emulato
     assert (again.ingested, again.reads) == (0, 0)
 
 
+def mention_requests(ing: Ingestion) -> int:
+    return int(ing.emu.stats()["by_endpoint"].get("getUsersMentions", {}).get("requests", 0))
+
+
 def stored_retweet_refs(ing: Ingestion, tweet_id: str) -> list[tuple[str, str]]:
     stored = next(m for (_, tid), m in ing.store.mentions.items() if tid == tweet_id)
     return [(r.type, r.id) for r in stored.mention.referenced]
+
+
+def test_dms_are_read_until_the_cursor_stored_once_and_customer_ones_triaged_once(
+    emulator: EmulatorHandle,
+) -> None:
+    ing = Ingestion(emulator, PollTuning())
+    for name in ["wanda", *(f"customer{i}" for i in range(130))]:
+        ing.emu.create_user(name, followers=7)
+    ing.emu.dm("wanda", HANDLE, "hello?")
+    ing.run()  # the DM cursor starts here
+    ing.advance(60)
+    customers = [ing.emu.dm(f"customer{i}", HANDLE, f"order {i} never arrived")["id"] for i in range(130)]
+    answer = ing.emu.dm(HANDLE, "customer3", "Sorry to hear that! Checking now.")
+    ing.advance(60)
+    read_before = ing.dm_events_read()
+
+    summary = ing.run()
+
+    assert (summary.dms_ingested, summary.dms_skipped, summary.errors) == (130, 1, 0)
+    dms = {eid: d for (_, eid), d in ing.store.dms.items()}
+    assert dms[answer["id"]].skip_reason is SkipReason.OWN_MESSAGE
+    names = {n for n in ing.handoff.executions if n.startswith("d-")}
+    assert names == {f"d-{ing.brand.id}-{eid}" for eid in [*customers, min(dms, key=int)]}
+    sample = ing.handoff.executions[f"d-{ing.brand.id}-{customers[0]}"]["dm"]
+    assert sample["sender"]["username"] == "customer0" and sample["dm_conversation_id"]  # type: ignore[index]
+    # Pages of 2, 4, 8, ... then 100: X bills what it returns, and the chain stops at the cursor.
+    assert ing.dm_events_read() - read_before == summary.dm_reads <= 131 + 100
+
+    ing.advance(60)
+    again = ing.run()
+    assert (again.dms_ingested, again.duplicates) == (0, 0)
+    assert again.dm_reads <= 131 + 1  # the last poll found 131: its first page asks for 132
 
 
 def test_a_burst_beyond_the_mentions_cap_leaves_an_open_gap(emulator: EmulatorHandle) -> None:
@@ -118,7 +159,7 @@ def test_a_rate_limit_midway_keeps_what_was_read_and_waits_for_the_reset(emulato
     ing.emu.set_rate_limit("getUsersMentions", 3, window_seconds=900)
     ing.emu.bulk_post([{"author": f"c{i}", "text": f"@{HANDLE} question {i}"} for i in range(20)])
     ing.advance(60)
-    requests_before = int(ing.emu.stats()["totals"]["requests"])
+    requests_before = mention_requests(ing)
 
     first = ing.run()
     assert first.rate_limited == 1 and first.gaps == 1
@@ -127,7 +168,7 @@ def test_a_rate_limit_midway_keeps_what_was_read_and_waits_for_the_reset(emulato
     for _ in range(5):  # ticks before the reset: not one request to X
         ing.advance(60)
         ing.run()
-    assert int(ing.emu.stats()["totals"]["requests"]) - requests_before <= 3 + 1
+    assert mention_requests(ing) - requests_before <= 3 + 1
 
     ing.advance(900)
     ing.run()

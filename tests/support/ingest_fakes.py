@@ -3,7 +3,8 @@
 FakeStore follows the same contract as the DynamoDB adapter (tests/integration/storage/
 test_ingest_store.py runs the same checks on both). FakeX models X's mentions timeline: newest first,
 since_id / until_id / start_time / end_time, pagination tokens, the ~800 reach, 180 requests per 15
-minutes, and billed reads.
+minutes, and billed reads. FakeDms models GET /2/dm_events: every conversation's events newest first,
+pagination tokens and nothing else (no since_id), 300 requests per 15 minutes.
 Crash injection: a CrashPlan shared by the store and the handoff kills the "process" at a chosen side
 effect (before or after it happens); a dead process does nothing more, as in Lambda.
 """
@@ -19,8 +20,13 @@ from carebird.brands import Brand, BrandListing
 from carebird.ingest.model import (
     Author,
     Cursor,
+    DirectMessage,
+    DmPage,
+    DmSender,
+    Feed,
     Gap,
     GapStatus,
+    IngestedDm,
     IngestedMention,
     Mention,
     MentionPage,
@@ -108,6 +114,16 @@ class FakeHandoff:
         self.executions.setdefault(name, mention.triage_input())
         self.crash.tick("after:start")
 
+    def start_dm(self, dm: IngestedDm) -> None:
+        self.crash.tick("before:start_dm")
+        if self.fail_next:
+            self.fail_next -= 1
+            raise HandoffFailed("throttled")
+        name = f"d-{dm.brand_id}-{dm.dm.id}"
+        self.starts[name] += 1
+        self.executions.setdefault(name, dm.triage_input())
+        self.crash.tick("after:start_dm")
+
 
 class FakeStore:
     def __init__(self, clock: FakeClock, crash: CrashPlan | None = None) -> None:
@@ -115,9 +131,11 @@ class FakeStore:
         self.crash = crash or CrashPlan()
         self.brands: dict[str, Brand] = {}
         self.cursors: dict[str, Cursor] = {}
+        self.dm_cursors: dict[str, Cursor] = {}
         self.mentions: dict[tuple[str, str], IngestedMention] = {}
+        self.dms: dict[tuple[str, str], IngestedDm] = {}
         self.claims: dict[tuple[str, str, str], tuple[str, int]] = {}
-        self.states: dict[str, PollState] = {}
+        self.states: dict[tuple[str, Feed], PollState] = {}
         self.leases: dict[str, tuple[str, int]] = {}
         self.gap_items: dict[tuple[str, str], Gap] = {}
         self.put_attempts = 0
@@ -140,13 +158,22 @@ class FakeStore:
         return self.cursors.get(brand_id)
 
     def advance_cursor(self, brand_id: str, cursor: Cursor) -> bool:
-        self._effect("advance_cursor")
-        current = self.cursors.get(brand_id)
+        return self._advance(self.cursors, brand_id, cursor, "advance_cursor")
+
+    def get_dm_cursor(self, brand_id: str) -> Cursor | None:
+        return self.dm_cursors.get(brand_id)
+
+    def advance_dm_cursor(self, brand_id: str, cursor: Cursor) -> bool:
+        return self._advance(self.dm_cursors, brand_id, cursor, "advance_dm_cursor")
+
+    def _advance(self, cursors: dict[str, Cursor], brand_id: str, cursor: Cursor, effect: str) -> bool:
+        self._effect(effect)
+        current = cursors.get(brand_id)
         if current is not None and int(current.since_id) >= int(cursor.since_id):
-            self._done("advance_cursor")
+            self._done(effect)
             return False
-        self.cursors[brand_id] = cursor
-        self._done("advance_cursor")
+        cursors[brand_id] = cursor
+        self._done(effect)
         return True
 
     # mentions
@@ -180,6 +207,37 @@ class FakeStore:
         pending = [m for m in mine if m.status is MentionStatus.PENDING]
         return sorted(pending, key=lambda m: m.mention.number)[:limit]
 
+    # DMs
+    def put_dm(self, dm: IngestedDm) -> None:
+        self._effect("put_dm")
+        key = (dm.brand_id, str(int(dm.dm.id)))
+        if key in self.dms:
+            raise AlreadyIngested(key)
+        self.dms[key] = dm
+        self._done("put_dm")
+
+    def get_dm(self, brand_id: str, event_id: str) -> IngestedDm | None:
+        return self.dms.get((brand_id, str(int(event_id))))
+
+    def list_dms(self, brand_id: str, limit: int = 50) -> list[IngestedDm]:
+        mine = [d for (b, _), d in self.dms.items() if b == brand_id]
+        return sorted(mine, key=lambda d: -d.dm.number)[:limit]
+
+    def mark_dm_handed_off(self, brand_id: str, event_id: str, at: datetime) -> None:
+        self._effect("mark_dm_handed_off")
+        key = (brand_id, str(int(event_id)))
+        current = self.dms.get(key)
+        if current is not None and current.status is MentionStatus.PENDING:
+            self.dms[key] = current.model_copy(
+                update={"status": MentionStatus.HANDED_OFF, "handed_off_at": at}
+            )
+        self._done("mark_dm_handed_off")
+
+    def pending_dm_handoffs(self, brand_id: str, limit: int) -> list[IngestedDm]:
+        mine = [d for (b, _), d in self.dms.items() if b == brand_id]
+        pending = [d for d in mine if d.status is MentionStatus.PENDING]
+        return sorted(pending, key=lambda d: d.dm.number)[:limit]
+
     def claim_text(
         self,
         brand_id: str,
@@ -201,12 +259,12 @@ class FakeStore:
         return True
 
     # poll state and lease
-    def get_poll_state(self, brand_id: str) -> PollState:
-        return self.states.get(brand_id, PollState())
+    def get_poll_state(self, brand_id: str, feed: Feed = Feed.MENTIONS) -> PollState:
+        return self.states.get((brand_id, feed), PollState())
 
-    def save_poll_state(self, brand_id: str, state: PollState) -> None:
+    def save_poll_state(self, brand_id: str, state: PollState, feed: Feed = Feed.MENTIONS) -> None:
         self._effect("save_poll_state")
-        self.states[brand_id] = state
+        self.states[(brand_id, feed)] = state
         self._done("save_poll_state")
 
     def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> bool:
@@ -361,6 +419,82 @@ class FakeX:
 
     def requests_in_window(self, brand: Brand) -> int:
         return self._used[brand.credentials_secret]
+
+
+class FakeDms:
+    """X's DM events of every brand's inbox, with X's 300 requests per 15 minutes per token."""
+
+    def __init__(
+        self, clock: FakeClock, *, limit: int = 300, window: timedelta = timedelta(minutes=15)
+    ) -> None:
+        self.clock = clock
+        self.limit = limit
+        self.window = window
+        self.events: list[tuple[frozenset[str], DirectMessage]] = []  # (participant user ids, event)
+        self.next_id = 1_900_000_000_000_000_000
+        self.calls = 0
+        self.reads = 0
+        self.tokens: list[str | None] = []
+        self.failures: list[XError] = []  # raised by the next calls, in order
+        self._window_start: dict[str, datetime] = {}
+        self._used: Counter[str] = Counter()
+        self.calls_while_exhausted = 0
+
+    def send(
+        self,
+        sender: str,
+        recipient: str,
+        text: str = "hello, my order?",
+        *,
+        username: str = "customer",
+        at: datetime | None = None,
+        step_seconds: float = 1.0,
+    ) -> DirectMessage:
+        """`sender` DMs `recipient` (user ids); a customer writing to a brand, or the brand answering."""
+        self.next_id += 1 + len(self.events) % 2
+        low, high = sorted((sender, recipient), key=int)
+        event = DirectMessage(
+            id=str(self.next_id),
+            text=text,
+            created_at=at or self.clock.now(),
+            sender=DmSender(id=sender, username=username, name=username.title(), followers_count=3),
+            dm_conversation_id=f"{low}-{high}",
+        )
+        self.events.append((frozenset((sender, recipient)), event))
+        if at is None:
+            self.clock.advance(step_seconds)
+        return event
+
+    def inbox(self, brand: Brand) -> list[DirectMessage]:
+        return [e for users, e in self.events if brand.user_id in users]
+
+    def read_dm_events(self, brand: Brand, pagination_token: str | None, max_results: int) -> DmPage:
+        self.calls += 1
+        self.tokens.append(pagination_token)
+        token_key = brand.credentials_secret
+        now = self.clock.now()
+        start = self._window_start.get(token_key)
+        if start is None or now >= start + self.window:
+            self._window_start[token_key] = start = now
+            self._used[token_key] = 0
+        reset_at = start + self.window
+        if self._used[token_key] >= self.limit:
+            self.calls_while_exhausted += 1
+            raise XRateLimited(reset_at)
+        self._used[token_key] += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        newest_first = sorted(self.inbox(brand), key=lambda e: -e.number)
+        offset = int(pagination_token) if pagination_token else 0
+        page = newest_first[offset : offset + max_results]
+        more = offset + max_results < len(newest_first)
+        self.reads += len(page)
+        return DmPage(
+            events=page,
+            next_token=str(offset + max_results) if more else None,
+            rate=RateLimit(self.limit, self.limit - self._used[token_key], reset_at),
+            reads=len(page),
+        )
 
 
 def brand(handle: str = "acme", user_id: str = "1000", **kwargs: object) -> Brand:

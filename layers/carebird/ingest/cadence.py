@@ -1,22 +1,28 @@
-"""When to poll a brand next.
+"""When to poll a brand's feed (mentions, DMs) next.
 
 The cadence rule:
 
-1. A busy brand (its last poll returned new mentions) is polled again after `min_interval_seconds`
+1. A busy feed (its last poll returned something new) is polled again after `min_interval_seconds`
    (default 15 s), inside the same invocation: sub-minute latency while customers are writing.
-2. A quiet brand backs off by doubling the interval after each empty poll, up to
+2. A quiet feed backs off by doubling the interval after each empty poll, up to
    `max_interval_seconds` (default 60 s, the schedule's period), so idle brands cost one read a minute.
-3. Rate-limit headroom always wins. X allows 180 mentions requests per 15 minutes per user token and
-   reports what is left in `x-rate-limit-remaining` / `x-rate-limit-reset`. Keeping
-   `rate_limit_reserve` requests (default 20) untouched for paging bursts and other readers of the
-   token, the remaining requests are spread evenly until the reset:
+3. Rate-limit headroom wins over rules 1 and 2. X allows 180 mentions requests and 300 DM-event requests
+   per 15 minutes per user token and reports what is left in `x-rate-limit-remaining` /
+   `x-rate-limit-reset`. Keeping `rate_limit_reserve` requests (default 20) untouched for paging bursts
+   and other readers of the token, the remaining requests are spread evenly until the reset:
        interval = max(rule 1 or 2, seconds_until_reset / (remaining - reserve))
    With no spare request at all, the next poll waits for the reset. So a 15 s cadence (60 requests
    per window) only slows when paging has already used most of the window.
-4. After a 429, nothing calls X for that brand before the reset X announced (persisted as
+4. A burst outruns X's reach: X pages back through only the ~800 newest mentions, so mentions arriving
+   faster than the cadence reads them are lost to a plain since_id poll. When the last poll's new
+   mentions, at the rate they arrived, would fill `reach_fraction` (half) of the reach before the next
+   poll, the next poll comes that much sooner (never sooner than `burst_min_interval_seconds`), and
+   pacing (rule 3) may not delay it: such a poll reads full pages, which cost the same requests now or
+   later, and the reserve exists for them. Only an exhausted window (`remaining` 0) stops it.
+5. After a 429, nothing calls X for that feed before the reset X announced (persisted as
    `blocked_until`, so the next invocation honours it as well).
-5. After an error, the interval doubles per consecutive error from `min_interval_seconds`, capped at
-   `max_interval_seconds`: a failing brand is retried every minute, never in a tight loop.
+6. After an error, the interval doubles per consecutive error from `min_interval_seconds`, capped at
+   `max_interval_seconds`: a failing feed is retried every minute, never in a tight loop.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ class Cadence:
     min_interval_seconds: float = 15.0
     max_interval_seconds: float = 60.0
     rate_limit_reserve: int = 20
+    reach_fraction: float = 0.5
+    burst_min_interval_seconds: float = 1.0
 
     def base_interval(self, found_new: bool, previous: float | None) -> float:
         if found_new or previous is None:
@@ -42,11 +50,28 @@ class Cadence:
         exponent = max(0, min(consecutive_errors - 1, 16))
         return min(self.max_interval_seconds, self.min_interval_seconds * 2**exponent)
 
-    def next_poll_at(self, now: datetime, interval: float, rate: RateLimit | None) -> datetime:
-        """`now + interval`, stretched so the brand's token keeps its reserve until the window resets."""
+    def burst_interval(self, new: int, over_seconds: float | None, reach: int) -> float | None:
+        """Rule 4: how soon to poll again after `new` mentions arrived within `over_seconds`, or None
+        when rules 1-3 already poll soon enough."""
+        if new <= 0 or over_seconds is None or over_seconds <= 0:
+            return None
+        seconds = self.reach_fraction * reach * over_seconds / new
+        if seconds >= self.min_interval_seconds:
+            return None
+        return max(self.burst_min_interval_seconds, seconds)
+
+    def next_poll_at(
+        self, now: datetime, interval: float, rate: RateLimit | None, burst: float | None = None
+    ) -> datetime:
+        """`now + interval`, stretched so the token keeps its reserve until the window resets; a `burst`
+        interval (rule 4) shortens it and is stretched only by an exhausted window."""
+        if burst is not None:
+            interval = min(interval, burst)
         earliest = now + timedelta(seconds=interval)
         if rate is None or rate.reset_at <= now:
             return earliest
+        if burst is not None:
+            return earliest if rate.remaining > 0 else max(earliest, rate.reset_at)
         spare = rate.remaining - self.rate_limit_reserve
         if spare <= 0:
             return max(earliest, rate.reset_at)

@@ -57,6 +57,8 @@ class Mention(BaseModel):
 
 
 class MentionStatus(StrEnum):
+    """Where a stored mention or DM is on its way to triage."""
+
     PENDING = "pending"  # stored, not yet handed to triage
     HANDED_OFF = "handed_off"  # a triage execution exists for it
     SKIPPED = "skipped"  # noise: stored for the record, never triaged
@@ -66,6 +68,14 @@ class SkipReason(StrEnum):
     OWN_POST = "own_post"
     RETWEET = "retweet"
     REPEAT = "repeat"
+    OWN_MESSAGE = "own_message"  # a DM the brand itself sent (an agent's reply)
+
+
+class Feed(StrEnum):
+    """What is read from X for a brand; each feed has its own cursor, rate limit and poll schedule."""
+
+    MENTIONS = "mentions"
+    DMS = "dms"
 
 
 class IngestedMention(BaseModel):
@@ -89,9 +99,62 @@ class IngestedMention(BaseModel):
         }
 
 
+class DmSender(BaseModel):
+    """Who sent a DM, in the shape the triage workflow reads."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    username: str = ""
+    name: str = ""
+    followers_count: int | None = None
+    verified: bool | None = None
+
+
+class DirectMessage(BaseModel):
+    """A DM event (MessageCreate) in one of the brand's conversations, its sender expanded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(pattern=TWEET_ID_PATTERN)
+    text: str
+    created_at: datetime
+    sender: DmSender
+    dm_conversation_id: str | None = None
+
+    @property
+    def number(self) -> int:
+        return int(self.id)
+
+
+class IngestedDm(BaseModel):
+    """A DM as stored for the brand whose inbox it was read from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    brand_id: str
+    dm: DirectMessage
+    status: MentionStatus
+    skip_reason: SkipReason | None = None
+    ingested_at: datetime
+    handed_off_at: datetime | None = None
+
+    def triage_input(self) -> dict[str, Any]:
+        """What the triage workflow receives for a DM; deterministic, as for mentions."""
+        return {
+            "brand_id": self.brand_id,
+            "dm": self.dm.model_dump(mode="json"),
+            "ingested_at": self.ingested_at.isoformat(),
+        }
+
+
 @dataclass(frozen=True)
 class Cursor:
-    """Newest mention id of a brand that is stored together with everything older that X let us reach."""
+    """Newest id of a brand's feed that is stored together with everything older that X let us reach.
+
+    For mentions it is the next query's since_id. X has no since_id for DM events: their chain is paged
+    newest first until an event at or below the cursor shows up.
+    """
 
     since_id: str
     created_at: datetime  # of the post `since_id`: where a time-window backfill starts
@@ -124,6 +187,14 @@ class MentionPage:
     next_token: str | None
     rate: RateLimit | None
     reads: int  # posts X returned, expanded ones included: what X bills
+
+
+@dataclass(frozen=True)
+class DmPage:
+    events: list[DirectMessage]  # newest first, as X returns them
+    next_token: str | None
+    rate: RateLimit | None
+    reads: int  # DM events X returned
 
 
 class GapStatus(StrEnum):
@@ -169,6 +240,7 @@ class PollState:
     last_success_at: datetime | None = None
     consecutive_errors: int = 0
     last_error: str | None = None
+    found: int = 0  # new messages the last successful poll read (sizes the next DM chain's first page)
 
 
 def utc(dt: datetime) -> datetime:

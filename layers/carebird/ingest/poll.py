@@ -1,32 +1,43 @@
-"""Poll every enabled brand's mentions into storage and hand each new one to triage exactly once.
+"""Poll every enabled brand's mentions and DMs into storage and hand each new one to triage exactly once.
 
-Pure domain logic: it talks only to the ports in `carebird.ingest.ports`.
+Pure domain logic: it talks only to the ports in `carebird.ingest.ports`. A brand has two feeds, its
+mentions timeline and its DM events, each with its own cursor, X rate limit and schedule (see
+`carebird.ingest.cadence`); one lease per brand keeps overlapping invocations off both.
 
 Why nothing is lost or duplicated, whatever point a run dies at:
-- A brand's pages are read newest first down to its cursor, then written oldest first. Each write is
-  conditional on the tweet id (`AlreadyIngested` is the normal answer to a retry, not an error).
-- The cursor moves to the newest id only after every mention up to it is stored, and only forwards.
-  A run that dies before that re-reads the same range next time; the writes dedupe it.
-- A mention is stored as pending in the same write that makes it discoverable as pending, handed to
+- A feed's pages are read newest first down to its cursor, then written oldest first, in batches. Each
+  write is conditional on the tweet or DM event id (`AlreadyIngested` is the normal answer to a retry).
+- The cursor moves to the newest id of a batch only after every message up to it is stored, and only
+  forwards. A run that dies before that re-reads the same range next time; the writes dedupe it.
+- A message is stored as pending in the same write that makes it discoverable as pending, handed to
   triage under a name derived from its id (a second start of the same name is a no-op), and marked
-  handed off afterwards. Pending mentions left by a dead run are handed off at the next poll.
-- When X cannot page back to the cursor (its ~800 reach, or a page that failed), the hole is recorded
-  as a gap before the cursor moves, then filled from a time-window query, now or in a later run.
+  handed off afterwards. Pending messages left by a dead run are handed off at the next poll.
+- When X cannot page back to the mentions cursor (its ~800 reach, or a page that failed), the hole is
+  recorded as a gap before the cursor moves, then filled from a time-window query, now or in a later
+  run. DM events have no time-window query: a DM chain that fails midway keeps its cursor, so the next
+  poll reads the whole range again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TypeVar
 
 from carebird.brands import Brand, InvalidBrand
 from carebird.ingest.cadence import Cadence
 from carebird.ingest.model import (
     Cursor,
+    DirectMessage,
+    Feed,
     Gap,
     GapReason,
     GapStatus,
+    IngestedDm,
     IngestedMention,
     Mention,
     MentionsQuery,
@@ -39,6 +50,7 @@ from carebird.ingest.noise import obvious_noise, text_fingerprint
 from carebird.ingest.ports import (
     AlreadyIngested,
     Clock,
+    DmReader,
     HandoffFailed,
     IngestStore,
     MentionsReader,
@@ -51,6 +63,7 @@ from carebird.x_errors import XError, XRateLimited
 COUNT = "Count"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SECONDS = "Seconds"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -64,22 +77,30 @@ class PollTuning:
     gap_retry_seconds: float = 300.0
     gap_max_attempts: int = 20  # window queries per gap before it is left open for a person
     handoff_batch: int = 100
+    drain_pages: int = 10  # handoff batches drained per feed and run (a stale index cannot spin it)
     lease_slack_seconds: float = 30.0
+    # Messages stored between two cursor moves: a run that must stop (or dies) midway keeps its progress.
+    write_batch: int = 100
+    # Concurrent conditional writes and triage starts: DynamoDB's latency, not X, bounds a burst's pace.
+    write_concurrency: int = 8
 
 
 @dataclass
 class PollSummary:
     brands: int = 0
-    polls: int = 0
-    ingested: int = 0  # stored as work and handed toward triage
-    skipped: int = 0  # stored as noise
+    polls: int = 0  # feed polls: a brand's mentions and its DMs count one each
+    ingested: int = 0  # mentions stored as work and handed toward triage
+    skipped: int = 0  # mentions stored as noise
     duplicates: int = 0  # read again after an interrupted run; the first write stood
     reads: int = 0  # posts X returned (what X bills)
     gaps: int = 0
     gaps_closed: int = 0
-    handed_off: int = 0
+    handed_off: int = 0  # triage executions started, for mentions and DMs
     rate_limited: int = 0
     errors: int = 0
+    dms_ingested: int = 0  # customer DMs stored and handed toward triage
+    dms_skipped: int = 0  # the brand's own DMs, stored for the record
+    dm_reads: int = 0  # DM events X returned
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -87,13 +108,14 @@ class PollSummary:
 
 @dataclass
 class _Chain:
-    """One chain of pages, newest first, as far back as X and the floor allow."""
+    """One chain of mention pages, newest first, as far back as X and the floor allow."""
 
     mentions: dict[str, Mention] = field(default_factory=dict)
     rate: RateLimit | None = None
     failure: XError | None = None
     truncated: bool = False
     reached_floor: bool = False  # a post at or below the floor came back: nothing between is missing
+    from_time: datetime | None = None  # created_at of the floor: when the chain's mentions began
 
     def ascending(self) -> list[Mention]:
         return sorted(self.mentions.values(), key=lambda m: m.number)
@@ -106,11 +128,31 @@ class _Chain:
 
 
 @dataclass
-class _BrandCounts:
+class _DmChain:
+    """DM events newer than the cursor, read newest first until the cursor (or the lookback) showed up."""
+
+    events: dict[str, DirectMessage] = field(default_factory=dict)
+    rate: RateLimit | None = None
+    failure: XError | None = None
+    truncated: bool = False
+
+    def ascending(self) -> list[DirectMessage]:
+        return sorted(self.events.values(), key=lambda e: e.number)
+
+
+@dataclass
+class _Counts:
     ingested: int = 0
     skipped: int = 0
     reads: int = 0
     lags: list[float] = field(default_factory=list)
+
+
+# Metric names per feed: (X reads, ingested as work, skipped as noise, ingest lag).
+_METRICS = {
+    Feed.MENTIONS: ("XReads", "MentionsIngested", "MentionsSkipped", "IngestLagSeconds"),
+    Feed.DMS: ("XDmEventReads", "DmsIngested", "DmsSkipped", "DmIngestLagSeconds"),
+}
 
 
 class Poller:
@@ -122,24 +164,36 @@ class Poller:
         metrics: MetricsSink,
         clock: Clock,
         tuning: PollTuning | None = None,
+        dms: DmReader | None = None,
     ) -> None:
         self.store = store
         self.x = x
+        self.dms = dms  # None: DMs are not read (a deployment whose X app lacks DM access)
         self.handoff = handoff
         self.metrics = metrics
         self.clock = clock
         self.tuning = tuning or PollTuning()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self._stop_writing_at: datetime | None = None
 
     # ------------------------------------------------------------------ the invocation
     def run(
-        self, invocation_id: str, deadline: datetime, hard_deadline: datetime | None = None
+        self,
+        invocation_id: str,
+        deadline: datetime,
+        hard_deadline: datetime | None = None,
+        lease_until: datetime | None = None,
     ) -> PollSummary:
-        """Poll every enabled brand that is due once, then keep re-polling busy ones until `deadline`.
+        """Poll every enabled brand's due feeds once, then keep re-polling busy ones until `deadline`.
 
         The first round may run past `deadline` (a budget is for re-polls, not for skipping a brand),
-        but never past `hard_deadline`, which the caller sets from the time the Lambda has left.
+        but never past `hard_deadline`, which the caller sets from the time the Lambda has left; a feed
+        that is still writing then stops after its current batch. `lease_until` is when this invocation
+        is certainly over (the Lambda's timeout), so a run that was killed blocks nobody for long.
         """
         hard_deadline = hard_deadline or deadline
+        self._stop_writing_at = hard_deadline
         summary = PollSummary()
         listing = self.store.list_brands()
         for invalid in listing.invalid:
@@ -147,7 +201,8 @@ class Poller:
         brands = [b for b in listing.brands if b.poll_enabled]
         summary.brands = len(brands)
 
-        lease_until = max(deadline, hard_deadline) + timedelta(seconds=self.tuning.lease_slack_seconds)
+        if lease_until is None:
+            lease_until = max(deadline, hard_deadline) + timedelta(seconds=self.tuning.lease_slack_seconds)
         leased: list[Brand] = []
         for brand in brands:
             if self.store.acquire_lease(brand.id, invocation_id, lease_until, self.clock.now()):
@@ -155,65 +210,80 @@ class Poller:
             else:
                 logger.info("another invocation is polling this brand", extra={"brand": brand.handle})
         try:
-            states = {b.id: self.store.get_poll_state(b.id) for b in leased}
-            for brand in leased:
-                self._drain_pending(brand, summary)
-            self._round(leased, states, hard_deadline, summary)
-            while self._round(leased, states, deadline, summary, wait=True):
+            feeds = [(brand, feed) for brand in leased for feed in self._feeds(brand)]
+            states = {(b.id, f): self.store.get_poll_state(b.id, f) for b, f in feeds}
+            for brand, feed in feeds:
+                self._drain_pending(brand, feed, summary, hard_deadline)
+            self._round(feeds, states, hard_deadline, summary)
+            while self._round(feeds, states, deadline, summary, wait=True):
                 pass
         finally:
             for brand in leased:
                 self.store.release_lease(brand.id, invocation_id)
         return summary
 
+    def _feeds(self, brand: Brand) -> list[Feed]:
+        if self.dms is None or brand.settings.get("poll_dms") is False:
+            return [Feed.MENTIONS]
+        return [Feed.MENTIONS, Feed.DMS]
+
     def _round(
         self,
-        brands: list[Brand],
-        states: dict[str, PollState],
+        feeds: list[tuple[Brand, Feed]],
+        states: dict[tuple[str, Feed], PollState],
         deadline: datetime,
         summary: PollSummary,
         wait: bool = False,
     ) -> bool:
-        """Poll the brands that are due (sleeping until one is, if `wait`). False when time is up."""
+        """Poll the feeds that are due (sleeping until one is, if `wait`). False when time is up."""
         now = self.clock.now()
-        if not brands or now >= deadline:
+        if not feeds or now >= deadline:
             return False
-        due_at = {b.id: _due_at(states[b.id]) for b in brands}
-        due = sorted((b for b in brands if due_at[b.id] <= now), key=lambda b: due_at[b.id])
+        due_at = {(b.id, f): _due_at(states[(b.id, f)]) for b, f in feeds}
+        due = sorted(
+            (bf for bf in feeds if due_at[(bf[0].id, bf[1])] <= now), key=lambda bf: due_at[(bf[0].id, bf[1])]
+        )
         if not due:
             wake = min(due_at.values())
             if not wait or wake >= deadline:
                 return False
             self.clock.sleep((wake - now).total_seconds())
             return True
-        for brand in due:
+        for brand, feed in due:
             if self.clock.now() >= deadline:
                 return False
-            states[brand.id] = self._poll_brand(brand, states[brand.id], summary)
+            key = (brand.id, feed)
+            states[key] = self._poll(brand, feed, states[key], summary)
         return True
 
-    # ------------------------------------------------------------------ one brand, once
-    def _poll_brand(self, brand: Brand, state: PollState, summary: PollSummary) -> PollState:
-        logger.append_keys(brand=brand.handle, brand_id=brand.id)
-        counts = _BrandCounts()
+    # ------------------------------------------------------------------ one feed of one brand, once
+    def _poll(self, brand: Brand, feed: Feed, state: PollState, summary: PollSummary) -> PollState:
+        logger.append_keys(brand=brand.handle, brand_id=brand.id, feed=feed.value)
+        counts = _Counts()
         started = self.clock.now()
         summary.polls += 1
+        attempt = self._attempt_mentions if feed is Feed.MENTIONS else self._attempt_dms
         try:
-            new_state = self._attempt(brand, state, counts, summary, started)
-            self.store.save_poll_state(brand.id, new_state)
+            new_state = attempt(brand, state, counts, summary, started)
+            self.store.save_poll_state(brand.id, new_state, feed)
             return new_state
         except Exception as exc:  # one brand's failure must not stop the others
-            self._error(summary, "polling the brand failed", exc)
+            self._error(summary, f"polling the brand's {feed.value} failed", exc)
             return self._failed(state, exc, started, state.rate)
         finally:
-            self._emit(counts)
-            summary.reads += counts.reads
-            summary.ingested += counts.ingested
-            summary.skipped += counts.skipped
-            logger.remove_keys(["brand", "brand_id"])
+            self._emit(feed, counts)
+            if feed is Feed.MENTIONS:
+                summary.reads += counts.reads
+                summary.ingested += counts.ingested
+                summary.skipped += counts.skipped
+            else:
+                summary.dm_reads += counts.reads
+                summary.dms_ingested += counts.ingested
+                summary.dms_skipped += counts.skipped
+            logger.remove_keys(["brand", "brand_id", "feed"])
 
-    def _attempt(
-        self, brand: Brand, state: PollState, counts: _BrandCounts, summary: PollSummary, started: datetime
+    def _attempt_mentions(
+        self, brand: Brand, state: PollState, counts: _Counts, summary: PollSummary, started: datetime
     ) -> PollState:
         try:
             chain = self._ingest_new(brand, counts, summary)
@@ -235,16 +305,25 @@ class Poller:
         self.metrics.add_metric("PollSucceeded", COUNT, 1)
         cadence = self.tuning.cadence
         interval = cadence.base_interval(bool(chain.mentions), state.interval_seconds)
+        # Rule 4 of the cadence: the mentions since the last successful poll tell how fast they arrive.
+        arrived_since = state.last_success_at or chain.from_time
+        burst = cadence.burst_interval(
+            len(chain.mentions),
+            (started - arrived_since).total_seconds() if arrived_since else None,
+            self.tuning.reach_limit,
+        )
+        if burst is not None:
+            logger.info("mentions arrive in a burst; polling sooner", extra={"interval_seconds": burst})
         now = self.clock.now()
         return PollState(
-            next_poll_at=cadence.next_poll_at(now, interval, rate),
+            next_poll_at=cadence.next_poll_at(now, interval, rate, burst),
             interval_seconds=interval,
             rate=rate,
             last_polled_at=started,
             last_success_at=now,
         )
 
-    def _ingest_new(self, brand: Brand, counts: _BrandCounts, summary: PollSummary) -> _Chain:
+    def _ingest_new(self, brand: Brand, counts: _Counts, summary: PollSummary) -> _Chain:
         cursor = self.store.get_cursor(brand.id)
         now = self.clock.now()
         if cursor is not None:
@@ -255,6 +334,7 @@ class Poller:
             query = MentionsQuery(start_time=from_time, max_results=self.tuning.page_size)
             floor = 0
         chain = self._read_chain(brand, query, floor, counts)
+        chain.from_time = from_time
         if not chain.mentions:
             if chain.failure is not None:
                 raise chain.failure
@@ -278,14 +358,15 @@ class Poller:
                 "mentions between the cursor and the oldest one read are unreachable for now",
                 extra={"from_id": gap.from_id, "to_id": gap.to_id, "reason": gap.reason.value},
             )
-        stored = self._store_all(brand, chain.ascending(), counts, summary)
-        newest = chain.newest()
-        self.store.advance_cursor(brand.id, Cursor(newest.id, newest.created_at))
-        # Triage after the cursor: a crash while starting executions then costs no second read of X.
-        self._hand_off_all(stored, summary)
+        for batch in self._batches(chain.ascending()):
+            stored = self._store_mentions(brand, batch, counts, summary)
+            last = batch[-1]
+            self.store.advance_cursor(brand.id, Cursor(last.id, last.created_at))
+            # Triage after the cursor: a crash while starting executions then costs no second read of X.
+            self._hand_off_mentions(stored, summary)
         return chain
 
-    def _read_chain(self, brand: Brand, query: MentionsQuery, floor: int, counts: _BrandCounts) -> _Chain:
+    def _read_chain(self, brand: Brand, query: MentionsQuery, floor: int, counts: _Counts) -> _Chain:
         chain = _Chain()
         token: str | None = None
         returned = 0
@@ -312,77 +393,252 @@ class Poller:
         chain.truncated = True
         return chain
 
-    # ------------------------------------------------------------------ storing and handing off
-    def _store_all(
-        self, brand: Brand, mentions: Iterable[Mention], counts: _BrandCounts, summary: PollSummary
-    ) -> list[IngestedMention]:
-        """Store mentions oldest first (so the first of a repeat is the one that counts).
+    def _batches(self, items: Sequence[T]) -> Iterable[Sequence[T]]:
+        """Consecutive slices of `write_batch`; stops early once the run must wind down (hard deadline)."""
+        size = max(1, self.tuning.write_batch)
+        for start in range(0, len(items), size):
+            if start and self._stop_writing_at is not None and self.clock.now() >= self._stop_writing_at:
+                logger.warning(
+                    "out of time; the rest of the chain is read again by the next run",
+                    extra={"written": start, "read": len(items)},
+                )
+                return
+            yield items[start : start + size]
 
-        Returns the newly stored ones; those that are work still need `_hand_off_all`.
+    # ------------------------------------------------------------------ storing and handing off mentions
+    def _store_mentions(
+        self, brand: Brand, mentions: Sequence[Mention], counts: _Counts, summary: PollSummary
+    ) -> list[IngestedMention]:
+        """Store mentions, each once; returns the newly stored ones (those that are work still need
+        `_hand_off_mentions`).
+
+        Of posts with the same author and text, the oldest is the one that counts and the others are
+        repeats, so each such group is written oldest first; different groups are written concurrently.
         """
-        stored: list[IngestedMention] = []
         window = timedelta(seconds=_repeat_window(brand, self.tuning.repeat_window_seconds))
-        for mention in mentions:
+        groups: dict[tuple[str, ...], list[tuple[Mention, SkipReason | None]]] = {}
+        for mention in sorted(mentions, key=lambda m: m.number):
             reason = obvious_noise(mention, brand)
             if reason is None and window > timedelta(0):
-                first = self.store.claim_text(
-                    brand.id,
-                    mention.author.id,
-                    text_fingerprint(mention.text),
-                    mention.id,
-                    mention.created_at,
-                    window,
+                key: tuple[str, ...] = (mention.author.id, text_fingerprint(mention.text))
+            else:
+                key = ("id", mention.id)
+            groups.setdefault(key, []).append((mention, reason))
+
+        def write(group: list[tuple[Mention, SkipReason | None]]) -> list[tuple[IngestedMention, bool]]:
+            written = []
+            for mention, reason in group:
+                if reason is None and window > timedelta(0):
+                    first = self.store.claim_text(
+                        brand.id,
+                        mention.author.id,
+                        text_fingerprint(mention.text),
+                        mention.id,
+                        mention.created_at,
+                        window,
+                    )
+                    reason = None if first else SkipReason.REPEAT
+                record = IngestedMention(
+                    brand_id=brand.id,
+                    mention=mention,
+                    status=MentionStatus.SKIPPED if reason else MentionStatus.PENDING,
+                    skip_reason=reason,
+                    ingested_at=self.clock.now(),
                 )
-                reason = None if first else SkipReason.REPEAT
-            now = self.clock.now()
-            record = IngestedMention(
-                brand_id=brand.id,
-                mention=mention,
-                status=MentionStatus.SKIPPED if reason else MentionStatus.PENDING,
-                skip_reason=reason,
-                ingested_at=now,
-            )
-            try:
-                self.store.put_mention(record)
-            except AlreadyIngested:
+                try:
+                    self.store.put_mention(record)
+                except AlreadyIngested:
+                    written.append((record, False))
+                    continue
+                written.append((record, True))
+            return written
+
+        results = [r for rs in self._concurrently([partial(write, g) for g in groups.values()]) for r in rs]
+        stored: list[IngestedMention] = []
+        for record, new in sorted(results, key=lambda r: r[0].mention.number):
+            if not new:
                 summary.duplicates += 1
                 continue
             stored.append(record)
-            if reason is not None:
+            if record.status is MentionStatus.SKIPPED:
                 counts.skipped += 1
             else:
                 counts.ingested += 1
-                counts.lags.append(max(0.0, (now - mention.created_at).total_seconds()))
+                counts.lags.append(max(0.0, (record.ingested_at - record.mention.created_at).total_seconds()))
         return stored
 
-    def _hand_off_all(self, records: Iterable[IngestedMention], summary: PollSummary) -> None:
-        for record in records:
-            if record.status is MentionStatus.PENDING:
-                self._hand_off(record, summary)
+    def _hand_off_mentions(self, records: Iterable[IngestedMention], summary: PollSummary) -> int:
+        pending = [r for r in records if r.status is MentionStatus.PENDING]
 
-    def _hand_off(self, record: IngestedMention, summary: PollSummary) -> None:
-        try:
-            self.handoff.start(record)
-        except HandoffFailed as exc:
-            logger.warning(
-                "triage not started; retried at the next poll",
-                extra={"tweet_id": record.mention.id, "error": str(exc)},
-            )
-            return
-        self.store.mark_handed_off(record.brand_id, record.mention.id, self.clock.now())
-        summary.handed_off += 1
+        def hand_off(record: IngestedMention) -> bool:
+            try:
+                self.handoff.start(record)
+            except HandoffFailed as exc:
+                _handoff_failed(record.mention.id, exc)
+                return False
+            self.store.mark_handed_off(record.brand_id, record.mention.id, self.clock.now())
+            return True
 
-    def _drain_pending(self, brand: Brand, summary: PollSummary) -> None:
+        done = sum(self._concurrently([partial(hand_off, r) for r in pending]))
+        summary.handed_off += done
+        return done
+
+    def _drain_pending(self, brand: Brand, feed: Feed, summary: PollSummary, deadline: datetime) -> None:
         """Hand off what an interrupted run stored but did not hand off."""
+        batch = self.tuning.handoff_batch
         try:
-            pending = self.store.pending_handoffs(brand.id, self.tuning.handoff_batch)
-            for record in pending:
-                self._hand_off(record, summary)
+            for _ in range(self.tuning.drain_pages):
+                if feed is Feed.MENTIONS:
+                    mentions = self.store.pending_handoffs(brand.id, batch)
+                    found, done = len(mentions), self._hand_off_mentions(mentions, summary)
+                else:
+                    dms = self.store.pending_dm_handoffs(brand.id, batch)
+                    found, done = len(dms), self._hand_off_dms(dms, summary)
+                if found < batch or done < found or self.clock.now() >= deadline:
+                    return
         except Exception as exc:  # the brand's poll may still succeed; its pending wait for the next run
-            self._error(summary, "handing off pending mentions failed", exc)
+            self._error(summary, f"handing off pending {feed.value} failed", exc)
+
+    # ------------------------------------------------------------------ DMs
+    def _attempt_dms(
+        self, brand: Brand, state: PollState, counts: _Counts, summary: PollSummary, started: datetime
+    ) -> PollState:
+        try:
+            chain = self._ingest_dms(brand, state, counts, summary)
+        except XRateLimited as exc:
+            return self._blocked(state, exc, started, summary)
+        except XError as exc:
+            self._error(summary, "reading DM events failed", exc)
+            return self._failed(state, exc, started, state.rate)
+        rate = chain.rate or state.rate
+        if isinstance(chain.failure, XRateLimited):
+            return self._blocked(state, chain.failure, started, summary)
+        if chain.failure is not None:
+            self._error(summary, "a page of DM events failed; the next poll reads them again", chain.failure)
+            return self._failed(state, chain.failure, started, rate)
+        self.metrics.add_metric("DmPollSucceeded", COUNT, 1)
+        cadence = self.tuning.cadence
+        interval = cadence.base_interval(bool(chain.events), state.interval_seconds)
+        now = self.clock.now()
+        return PollState(
+            next_poll_at=cadence.next_poll_at(now, interval, rate),
+            interval_seconds=interval,
+            rate=rate,
+            last_polled_at=started,
+            last_success_at=now,
+            found=len(chain.events),
+        )
+
+    def _ingest_dms(self, brand: Brand, state: PollState, counts: _Counts, summary: PollSummary) -> _DmChain:
+        cursor = self.store.get_dm_cursor(brand.id)
+        if cursor is None:
+            since: datetime | None = self.clock.now() - timedelta(
+                seconds=self.tuning.initial_lookback_seconds
+            )
+            chain = self._read_dm_chain(brand, 0, since, self.tuning.page_size, counts)
+        else:
+            # Every event X returns is billed, and a DM page cannot start at the cursor: ask for about as
+            # many as arrived last time, plus one to meet the cursor; the pages after grow from there.
+            first_page = min(self.tuning.page_size, state.found + 1)
+            chain = self._read_dm_chain(brand, cursor.number, None, first_page, counts)
+        if not chain.events:
+            if chain.failure is not None:
+                raise chain.failure
+            return chain
+        # Without since_id or time windows for DM events, a hole cannot be read later: only a chain that
+        # reached the cursor may move it. One that failed is stored as far as it got and read again.
+        may_advance = chain.failure is None
+        if chain.truncated:
+            self._error(
+                summary,
+                "more DMs arrived since the last poll than one poll pages through; older ones were skipped",
+                XError(f"DM chain cut after {self.tuning.max_pages} pages, above {cursor}"),
+            )
+        for batch in self._batches(chain.ascending()):
+            stored = self._store_dms(brand, batch, counts, summary)
+            if may_advance:
+                last = batch[-1]
+                self.store.advance_dm_cursor(brand.id, Cursor(last.id, last.created_at))
+            self._hand_off_dms(stored, summary)
+        return chain
+
+    def _read_dm_chain(
+        self, brand: Brand, floor: int, since: datetime | None, page_size: int, counts: _Counts
+    ) -> _DmChain:
+        assert self.dms is not None
+        chain = _DmChain()
+        token: str | None = None
+        size = max(1, page_size)
+        for _ in range(self.tuning.max_pages):
+            try:
+                page = self.dms.read_dm_events(brand, token, size)
+            except XError as exc:
+                chain.failure = exc
+                return chain
+            counts.reads += page.reads
+            chain.rate = page.rate or chain.rate
+            reached = False
+            for event in page.events:
+                if event.number > floor and (since is None or event.created_at >= since):
+                    chain.events.setdefault(event.id, event)
+                else:
+                    reached = True
+            if reached or not page.next_token:
+                return chain
+            token = page.next_token
+            size = min(self.tuning.page_size, size * 2)
+        chain.truncated = True
+        return chain
+
+    def _store_dms(
+        self, brand: Brand, events: Sequence[DirectMessage], counts: _Counts, summary: PollSummary
+    ) -> list[IngestedDm]:
+        def write(event: DirectMessage) -> tuple[IngestedDm, bool]:
+            own = event.sender.id == brand.user_id
+            record = IngestedDm(
+                brand_id=brand.id,
+                dm=event,
+                status=MentionStatus.SKIPPED if own else MentionStatus.PENDING,
+                skip_reason=SkipReason.OWN_MESSAGE if own else None,
+                ingested_at=self.clock.now(),
+            )
+            try:
+                self.store.put_dm(record)
+            except AlreadyIngested:
+                return record, False
+            return record, True
+
+        stored: list[IngestedDm] = []
+        for record, new in self._concurrently([partial(write, e) for e in events]):
+            if not new:
+                summary.duplicates += 1
+                continue
+            stored.append(record)
+            if record.status is MentionStatus.SKIPPED:
+                counts.skipped += 1
+            else:
+                counts.ingested += 1
+                counts.lags.append(max(0.0, (record.ingested_at - record.dm.created_at).total_seconds()))
+        return stored
+
+    def _hand_off_dms(self, records: Iterable[IngestedDm], summary: PollSummary) -> int:
+        pending = [r for r in records if r.status is MentionStatus.PENDING]
+
+        def hand_off(record: IngestedDm) -> bool:
+            try:
+                self.handoff.start_dm(record)
+            except HandoffFailed as exc:
+                _handoff_failed(record.dm.id, exc)
+                return False
+            self.store.mark_dm_handed_off(record.brand_id, record.dm.id, self.clock.now())
+            return True
+
+        done = sum(self._concurrently([partial(hand_off, r) for r in pending]))
+        summary.handed_off += done
+        return done
 
     # ------------------------------------------------------------------ gaps
-    def _backfill_gaps(self, brand: Brand, counts: _BrandCounts, summary: PollSummary) -> XRateLimited | None:
+    def _backfill_gaps(self, brand: Brand, counts: _Counts, summary: PollSummary) -> XRateLimited | None:
         now = self.clock.now()
         retry = timedelta(seconds=self.tuning.gap_retry_seconds)
         for gap in self.store.open_gaps(brand.id):
@@ -399,7 +655,7 @@ class Poller:
         return None
 
     def _backfill(
-        self, brand: Brand, gap: Gap, counts: _BrandCounts, summary: PollSummary
+        self, brand: Brand, gap: Gap, counts: _Counts, summary: PollSummary
     ) -> tuple[Gap, XRateLimited | None]:
         """One time-window query over the gap. The window starts at the cursor post itself, so seeing
         that post again proves the chain reached back across the whole gap."""
@@ -412,7 +668,7 @@ class Poller:
         )
         chain = self._read_chain(brand, query, int(gap.from_id), counts)
         found = [m for m in chain.ascending() if gap.contains(m.id)]
-        stored = self._store_all(brand, found, counts, summary)
+        stored = self._store_mentions(brand, found, counts, summary)
         now = self.clock.now()
         progress = replace(
             gap, attempts=gap.attempts + 1, recovered=gap.recovered + len(stored), last_attempt_at=now
@@ -430,8 +686,22 @@ class Poller:
             oldest = found[0]
             progress = replace(progress, to_id=oldest.id, to_time=oldest.created_at)
         self.store.save_gap(progress)
-        self._hand_off_all(stored, summary)
+        self._hand_off_mentions(stored, summary)
         return progress, chain.failure if isinstance(chain.failure, XRateLimited) else None
+
+    # ------------------------------------------------------------------ concurrency
+    def _concurrently(self, tasks: Sequence[Callable[[], T]]) -> list[T]:
+        """Run `tasks` on the write pool and return their results in order, after all have finished; the
+        first failure is raised then. With `write_concurrency` 1 they simply run one after another."""
+        if self.tuning.write_concurrency <= 1 or len(tasks) <= 1:
+            return [task() for task in tasks]
+        with self._pool_lock:
+            if self._pool is None:  # kept for the warm container's next invocations
+                self._pool = ThreadPoolExecutor(self.tuning.write_concurrency, thread_name_prefix="ingest")
+            pool = self._pool
+        futures = [pool.submit(task) for task in tasks]
+        wait(futures)
+        return [f.result() for f in futures]
 
     # ------------------------------------------------------------------ outcomes
     def _blocked(
@@ -482,12 +752,19 @@ class Poller:
             exc_info=not isinstance(exc, (XError, InvalidBrand)),
         )
 
-    def _emit(self, counts: _BrandCounts) -> None:
-        self.metrics.add_metric("XReads", COUNT, counts.reads)
-        self.metrics.add_metric("MentionsIngested", COUNT, counts.ingested)
-        self.metrics.add_metric("MentionsSkipped", COUNT, counts.skipped)
-        for lag in counts.lags:
-            self.metrics.add_metric("IngestLagSeconds", SECONDS, lag)
+    def _emit(self, feed: Feed, counts: _Counts) -> None:
+        reads, ingested, skipped, lag = _METRICS[feed]
+        self.metrics.add_metric(reads, COUNT, counts.reads)
+        self.metrics.add_metric(ingested, COUNT, counts.ingested)
+        self.metrics.add_metric(skipped, COUNT, counts.skipped)
+        for value in counts.lags:
+            self.metrics.add_metric(lag, SECONDS, value)
+
+
+def _handoff_failed(message_id: str, exc: HandoffFailed) -> None:
+    logger.warning(
+        "triage not started; retried at the next poll", extra={"id": message_id, "error": str(exc)}
+    )
 
 
 def _due_at(state: PollState) -> datetime:

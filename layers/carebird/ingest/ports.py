@@ -1,5 +1,6 @@
 """The ports that poll logic talks to. Adapters: `carebird.storage.ingest` (DynamoDB),
-`carebird.x_mentions` (tweepy), `carebird.triage_handoff` (Step Functions); tests use in-memory fakes."""
+`carebird.x_mentions` and `carebird.x_dms` (tweepy), `carebird.triage_handoff` (Step Functions); tests use
+in-memory fakes."""
 
 from __future__ import annotations
 
@@ -7,15 +8,25 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from carebird.brands import Brand, BrandListing
-from carebird.ingest.model import Cursor, Gap, IngestedMention, MentionPage, MentionsQuery, PollState
+from carebird.ingest.model import (
+    Cursor,
+    DmPage,
+    Feed,
+    Gap,
+    IngestedDm,
+    IngestedMention,
+    MentionPage,
+    MentionsQuery,
+    PollState,
+)
 
 
 class AlreadyIngested(Exception):
-    """The mention is already stored for this brand: the first write wins, this one changed nothing."""
+    """The mention or DM is already stored for this brand: the first write wins, this one changed nothing."""
 
 
 class HandoffFailed(Exception):
-    """Triage could not be started now; the mention stays pending and is retried on the next poll."""
+    """Triage could not be started now; the message stays pending and is retried on the next poll."""
 
 
 class MentionsReader(Protocol):
@@ -27,9 +38,22 @@ class MentionsReader(Protocol):
         ...
 
 
+class DmReader(Protocol):
+    def read_dm_events(self, brand: Brand, pagination_token: str | None, max_results: int) -> DmPage:
+        """One page of the DM events (MessageCreate) of all the brand's conversations, newest first.
+
+        Raises the `carebird.x_errors` types, as `MentionsReader` does.
+        """
+        ...
+
+
 class TriageHandoff(Protocol):
     def start(self, mention: IngestedMention) -> None:
         """Start triage for the mention. Idempotent per mention; raises HandoffFailed when it cannot."""
+        ...
+
+    def start_dm(self, dm: IngestedDm) -> None:
+        """Start triage for the DM. Idempotent per DM; raises HandoffFailed when it cannot."""
         ...
 
 
@@ -78,9 +102,25 @@ class IngestStore(Protocol):
         """True if this post is the first with this author and text in `window` (or already the claimant)."""
         ...
 
-    def get_poll_state(self, brand_id: str) -> PollState: ...
+    def get_dm_cursor(self, brand_id: str) -> Cursor | None: ...
 
-    def save_poll_state(self, brand_id: str, state: PollState) -> None: ...
+    def advance_dm_cursor(self, brand_id: str, cursor: Cursor) -> bool:
+        """As `advance_cursor`, for the brand's DM events."""
+        ...
+
+    def put_dm(self, dm: IngestedDm) -> None:
+        """Store a new DM (pending ones become listed by `pending_dm_handoffs`); raises AlreadyIngested."""
+        ...
+
+    def mark_dm_handed_off(self, brand_id: str, event_id: str, at: datetime) -> None: ...
+
+    def pending_dm_handoffs(self, brand_id: str, limit: int) -> list[IngestedDm]:
+        """Stored DMs of the brand still waiting for triage, oldest first."""
+        ...
+
+    def get_poll_state(self, brand_id: str, feed: Feed = Feed.MENTIONS) -> PollState: ...
+
+    def save_poll_state(self, brand_id: str, state: PollState, feed: Feed = Feed.MENTIONS) -> None: ...
 
     def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> bool:
         """Exclusive right to poll the brand until `until`, so overlapping invocations never double-read."""

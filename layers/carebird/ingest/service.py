@@ -12,10 +12,15 @@ from carebird.ingest.settings import PollSettings, poll_settings
 from carebird.observability import metrics
 from carebird.storage.ingest import DynamoIngestStore
 from carebird.triage_handoff import StepFunctionsHandoff
-from carebird.x_mentions import TweepyMentionsReader, secrets_manager_credentials
+from carebird.x_client import secrets_manager_credentials
+from carebird.x_dms import TweepyDmReader
+from carebird.x_mentions import TweepyMentionsReader
 
-# Time kept after the budget to finish the brand being polled (a page chain and its writes) and flush.
+# Time kept after the budget to finish the feed being polled (a page chain and its writes) and flush;
+# a quarter of the time left when the function's timeout is short.
 FINISH_RESERVE_SECONDS = 10.0
+# Clock difference between Lambda hosts that a brand's lease allows for.
+LEASE_SKEW_SECONDS = 5.0
 
 
 class SystemClock:
@@ -34,20 +39,29 @@ class PollRuntime:
     def run(self, invocation_id: str, remaining_seconds: float) -> PollSummary:
         """Poll until the budget is spent or the Lambda's remaining time says stop, whichever is first."""
         now = self.poller.clock.now()
-        hard = max(0.0, remaining_seconds - FINISH_RESERVE_SECONDS)
+        hard = max(0.0, remaining_seconds - min(FINISH_RESERVE_SECONDS, remaining_seconds / 4))
         budget = min(self.settings.poll_budget_seconds, hard)
-        return self.poller.run(invocation_id, now + timedelta(seconds=budget), now + timedelta(seconds=hard))
+        # Nothing of this invocation runs past the Lambda's timeout, so its leases need not outlive it:
+        # a run killed by the timeout holds up the next one by seconds, not by a whole budget.
+        lease_until = now + timedelta(seconds=remaining_seconds + LEASE_SKEW_SECONDS)
+        return self.poller.run(
+            invocation_id, now + timedelta(seconds=budget), now + timedelta(seconds=hard), lease_until
+        )
 
 
 @lru_cache(maxsize=1)
 def poll_runtime() -> PollRuntime:
     settings = poll_settings()
+    credentials = secrets_manager_credentials(settings.secret_max_age_seconds)
     poller = Poller(
         store=DynamoIngestStore(settings.table_name),
         x=TweepyMentionsReader(
-            secrets_manager_credentials(settings.secret_max_age_seconds),
-            settings.x_api_base_url,
-            timeout_seconds=settings.x_timeout_seconds,
+            credentials, settings.x_api_base_url, timeout_seconds=settings.x_timeout_seconds
+        ),
+        dms=(
+            TweepyDmReader(credentials, settings.x_api_base_url, timeout_seconds=settings.x_timeout_seconds)
+            if settings.poll_dms
+            else None
         ),
         handoff=StepFunctionsHandoff(settings.triage_state_machine_arn),
         metrics=metrics,

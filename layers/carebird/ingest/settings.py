@@ -37,6 +37,8 @@ class PollSettings(BaseSettings):
     gap_retry_seconds: float = Field(default=300.0, ge=0)
     gap_max_attempts: int = Field(default=20, ge=1)
     x_timeout_seconds: float = Field(default=10.0, gt=0)
+    poll_dms: bool = True  # false for an X app without DM access: only mentions are read
+    write_concurrency: int = Field(default=8, ge=1, le=32)
     secret_max_age_seconds: int = Field(default=300, ge=0)
 
     @field_validator("x_api_base_url")
@@ -60,6 +62,7 @@ class PollSettings(BaseSettings):
             reach_limit=self.x_mentions_reach,
             gap_retry_seconds=self.gap_retry_seconds,
             gap_max_attempts=self.gap_max_attempts,
+            write_concurrency=self.write_concurrency,
         )
 
 

@@ -10,22 +10,29 @@ Item types (`<id>` is the brand's X user id, `<tid>` a tweet id, `<tid20>` the s
     entity        pk                          sk            gsi1pk / gsi1sk          gsi2pk / gsi2sk
     brand         BRAND#<id>                  BRAND         BRANDS / <handle lower>  -
     cursor        BRAND#<id>                  CURSOR        -                        -
+    DM cursor     BRAND#<id>                  DMCURSOR      -                        -
     poll state    BRAND#<id>                  POLL          -                        -
+    DM poll state BRAND#<id>                  POLL#DMS      -                        -
     gap           BRAND#<id>                  GAP#<from20>  -                        -
     mention       MENTION#<id>#<tid>          MENTION       MENTIONS#<id> / <tid20>  HANDOFF#<id> / <tid20>
+    DM            DM#<id>#<eid>               DM            DMS#<id> / <eid20>       DMHANDOFF#<id> / <eid20>
     repeat claim  REPEAT#<id>#<author>#<sha>  REPEAT        -                        -
 
-Only pending mentions carry gsi2 keys. TTL (`expires_at`): closed gaps after 30 days, repeat claims one
-day after their window ends. Mentions, brands and cursors never expire.
+(`<eid>` is a DM event id.) Only pending mentions and DMs carry gsi2 keys. TTL (`expires_at`): closed
+gaps after 30 days, repeat claims one day after their window ends. Mentions, DMs, brands and cursors
+never expire.
 
 Access patterns:
 - get a brand: GetItem BRAND#<id> / BRAND. List brands (by handle), find one by handle: Query gsi1 BRANDS.
-- read the cursor: consistent GetItem. Advance it: UpdateItem with
+- read a cursor (mentions: CURSOR, DMs: DMCURSOR): consistent GetItem. Advance it: UpdateItem with
   `attribute_not_exists(since_id) OR since_id < :new` (padded ids, so the cursor only moves forward).
-- poll state and lease: GetItem / UpdateItem BRAND#<id> / POLL; the lease is taken with
+- poll state per feed and lease: GetItem / UpdateItem BRAND#<id> / POLL (or POLL#DMS); the brand's
+  lease, on POLL, is taken with
   `attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :me`.
 - store a mention: PutItem with `attribute_not_exists(pk)`; a conflict is `AlreadyIngested`.
 - a brand's mentions, newest first: Query gsi1 MENTIONS#<id>, descending.
+- store a DM: PutItem with `attribute_not_exists(pk)`; its listing and handoff index work as for mentions
+  (gsi1 DMS#<id>, gsi2 DMHANDOFF#<id>).
 - a brand's mentions awaiting triage, oldest first: Query gsi2 HANDOFF#<id> (sparse: marking a mention
   handed off removes gsi2pk/gsi2sk in the same UpdateItem that sets its status).
 - is this post a repeat: PutItem REPEAT#... with `attribute_not_exists(pk) OR window_ends_at <= :created

@@ -1,4 +1,4 @@
-"""The ingestion store in DynamoDB: cursors, mentions, repeat claims, gaps and per-brand poll state.
+"""The ingestion store in DynamoDB: cursors, mentions, DMs, repeat claims, gaps and per-feed poll state.
 
 Implements `carebird.ingest.ports.IngestStore`. Keys and access patterns: see `carebird.storage`.
 """
@@ -22,9 +22,13 @@ from carebird.brands import BrandListing
 from carebird.ingest.model import (
     Author,
     Cursor,
+    DirectMessage,
+    DmSender,
+    Feed,
     Gap,
     GapReason,
     GapStatus,
+    IngestedDm,
     IngestedMention,
     Mention,
     MentionStatus,
@@ -43,6 +47,14 @@ REPEAT_CLAIM_RETENTION = timedelta(days=1)
 
 def mention_pk(brand_id: str, tweet_id: str) -> str:
     return f"MENTION#{brand_id}#{int(tweet_id)}"
+
+
+def dm_pk(brand_id: str, event_id: str) -> str:
+    return f"DM#{brand_id}#{int(event_id)}"
+
+
+CURSOR_SK = {Feed.MENTIONS: "CURSOR", Feed.DMS: "DMCURSOR"}
+POLL_SK = {Feed.MENTIONS: "POLL", Feed.DMS: "POLL#DMS"}  # the brand's lease lives on POLL
 
 
 class CursorItem(TableItem):
@@ -64,6 +76,7 @@ class PollStateItem(TableItem):
     last_success_at = UTCDateTimeAttribute(null=True)
     consecutive_errors = NumberAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
+    found = NumberAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
 
 
@@ -108,6 +121,25 @@ class MentionItem(TableItem):
     handed_off_at = UTCDateTimeAttribute(null=True)
 
 
+class DmItem(TableItem):
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)  # present only while pending, as for mentions
+    gsi2sk = UnicodeAttribute(null=True)
+    by_gsi1 = Gsi1()
+    by_gsi2 = Gsi2()
+    brand_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    sender = MapAttribute()  # type: ignore[var-annotated]
+    dm_conversation_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    skip_reason = UnicodeAttribute(null=True)
+    ingested_at = UTCDateTimeAttribute()
+    handed_off_at = UTCDateTimeAttribute(null=True)
+
+
 class RepeatItem(TableItem):
     tweet_id = UnicodeAttribute()
     window_ends_at = NumberAttribute()  # epoch seconds of the claimant's created_at + window
@@ -121,25 +153,38 @@ class DynamoIngestStore:
         self._poll = bind(PollStateItem, table_name, host=host, region=region)
         self._gap = bind(GapItem, table_name, host=host, region=region)
         self._mention = bind(MentionItem, table_name, host=host, region=region)
+        self._dm = bind(DmItem, table_name, host=host, region=region)
         self._repeat = bind(RepeatItem, table_name, host=host, region=region)
 
     # ------------------------------------------------------------------ brands
     def list_brands(self) -> BrandListing:
         return self.brands.list_brands()
 
-    # ------------------------------------------------------------------ cursor
+    # ------------------------------------------------------------------ cursors
     def get_cursor(self, brand_id: str) -> Cursor | None:
+        return self._get_cursor(brand_id, Feed.MENTIONS)
+
+    def advance_cursor(self, brand_id: str, cursor: Cursor) -> bool:
+        return self._advance_cursor(brand_id, cursor, Feed.MENTIONS)
+
+    def get_dm_cursor(self, brand_id: str) -> Cursor | None:
+        return self._get_cursor(brand_id, Feed.DMS)
+
+    def advance_dm_cursor(self, brand_id: str, cursor: Cursor) -> bool:
+        return self._advance_cursor(brand_id, cursor, Feed.DMS)
+
+    def _get_cursor(self, brand_id: str, feed: Feed) -> Cursor | None:
         try:
-            item = self._cursor.get(brand_pk(brand_id), "CURSOR", consistent_read=True)
+            item = self._cursor.get(brand_pk(brand_id), CURSOR_SK[feed], consistent_read=True)
         except DoesNotExist:
             return None
         if item.since_id is None or item.since_created_at is None:
             return None
         return Cursor(str(int(item.since_id)), item.since_created_at)
 
-    def advance_cursor(self, brand_id: str, cursor: Cursor) -> bool:
+    def _advance_cursor(self, brand_id: str, cursor: Cursor, feed: Feed) -> bool:
         new = padded(cursor.since_id)
-        item = self._cursor(brand_pk(brand_id), "CURSOR")
+        item = self._cursor(brand_pk(brand_id), CURSOR_SK[feed])
         try:
             item.update(
                 actions=[
@@ -227,6 +272,67 @@ class DynamoIngestStore:
         # its triage again is a no-op, so only skip what the item itself says is done.
         return [m for m in map(_to_mention, results) if m.status is MentionStatus.PENDING]
 
+    # ------------------------------------------------------------------ DMs
+    def put_dm(self, dm: IngestedDm) -> None:
+        event = dm.dm
+        pending = dm.status is MentionStatus.PENDING
+        item = self._dm(
+            dm_pk(dm.brand_id, event.id),
+            "DM",
+            gsi1pk=f"DMS#{dm.brand_id}",
+            gsi1sk=padded(event.id),
+            gsi2pk=f"DMHANDOFF#{dm.brand_id}" if pending else None,
+            gsi2sk=padded(event.id) if pending else None,
+            brand_id=dm.brand_id,
+            event_id=event.id,
+            text=event.text,
+            created_at=event.created_at,
+            sender=event.sender.model_dump(mode="json"),
+            dm_conversation_id=event.dm_conversation_id,
+            status=dm.status.value,
+            skip_reason=dm.skip_reason.value if dm.skip_reason else None,
+            ingested_at=dm.ingested_at,
+            handed_off_at=dm.handed_off_at,
+        )
+        try:
+            item.save(condition=self._dm.pk.does_not_exist())
+        except PutError as exc:
+            if is_condition_failure(exc):
+                raise AlreadyIngested(f"DM {event.id} of brand {dm.brand_id}") from None
+            raise
+
+    def get_dm(self, brand_id: str, event_id: str) -> IngestedDm | None:
+        try:
+            return _to_dm(self._dm.get(dm_pk(brand_id, event_id), "DM", consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def list_dms(self, brand_id: str, limit: int = 50) -> list[IngestedDm]:
+        """The brand's stored DMs, newest first."""
+        results = self._dm.query(f"DMS#{brand_id}", index_name="gsi1", scan_index_forward=False, limit=limit)
+        return [_to_dm(item) for item in results]
+
+    def mark_dm_handed_off(self, brand_id: str, event_id: str, at: datetime) -> None:
+        item = self._dm(dm_pk(brand_id, event_id), "DM")
+        try:
+            item.update(
+                actions=[
+                    self._dm.status.set(MentionStatus.HANDED_OFF.value),
+                    self._dm.handed_off_at.set(at),
+                    self._dm.gsi2pk.remove(),
+                    self._dm.gsi2sk.remove(),
+                ],
+                condition=self._dm.status == MentionStatus.PENDING.value,
+            )
+        except UpdateError as exc:
+            if not is_condition_failure(exc):
+                raise
+
+    def pending_dm_handoffs(self, brand_id: str, limit: int) -> list[IngestedDm]:
+        results = self._dm.query(f"DMHANDOFF#{brand_id}", index_name="gsi2", limit=limit)
+        return [d for d in map(_to_dm, results) if d.status is MentionStatus.PENDING]
+
+    # ------------------------------------------------------------------ repeat claims
     def claim_text(
         self,
         brand_id: str,
@@ -259,9 +365,9 @@ class DynamoIngestStore:
         return True
 
     # ------------------------------------------------------------------ poll state and lease
-    def get_poll_state(self, brand_id: str) -> PollState:
+    def get_poll_state(self, brand_id: str, feed: Feed = Feed.MENTIONS) -> PollState:
         try:
-            item = self._poll.get(brand_pk(brand_id), "POLL", consistent_read=True)
+            item = self._poll.get(brand_pk(brand_id), POLL_SK[feed], consistent_read=True)
         except DoesNotExist:
             return PollState()
         rate = None
@@ -276,9 +382,10 @@ class DynamoIngestStore:
             last_success_at=item.last_success_at,
             consecutive_errors=int(item.consecutive_errors or 0),
             last_error=item.last_error,
+            found=int(item.found or 0),
         )
 
-    def save_poll_state(self, brand_id: str, state: PollState) -> None:
+    def save_poll_state(self, brand_id: str, state: PollState, feed: Feed = Feed.MENTIONS) -> None:
         p = self._poll
         values: list[tuple[Any, Any]] = [
             (p.blocked_until, state.blocked_until),
@@ -291,16 +398,17 @@ class DynamoIngestStore:
             (p.last_success_at, state.last_success_at),
             (p.consecutive_errors, state.consecutive_errors),
             (p.last_error, state.last_error),
+            (p.found, state.found),
             (p.updated_at, _now()),
         ]
         # Only the state's own attributes: the lease on the same item belongs to acquire/release.
         actions = [attr.set(value) if value is not None else attr.remove() for attr, value in values]
-        p(brand_pk(brand_id), "POLL").update(actions=actions)
+        p(brand_pk(brand_id), POLL_SK[feed]).update(actions=actions)
 
     def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> bool:
         p = self._poll
         try:
-            p(brand_pk(brand_id), "POLL").update(
+            p(brand_pk(brand_id), POLL_SK[Feed.MENTIONS]).update(
                 actions=[p.lease_owner.set(owner), p.lease_until.set(math.ceil(until.timestamp()))],
                 condition=p.lease_until.does_not_exist()
                 | (p.lease_until < int(now.timestamp()))
@@ -315,7 +423,7 @@ class DynamoIngestStore:
     def release_lease(self, brand_id: str, owner: str) -> None:
         p = self._poll
         try:
-            p(brand_pk(brand_id), "POLL").update(
+            p(brand_pk(brand_id), POLL_SK[Feed.MENTIONS]).update(
                 actions=[p.lease_owner.remove(), p.lease_until.remove()], condition=p.lease_owner == owner
             )
         except UpdateError as exc:
@@ -417,6 +525,23 @@ def _to_mention(item: MentionItem) -> IngestedMention:
     return IngestedMention(
         brand_id=item.brand_id,
         mention=mention,
+        status=MentionStatus(item.status),
+        skip_reason=SkipReason(item.skip_reason) if item.skip_reason else None,
+        ingested_at=item.ingested_at,
+        handed_off_at=item.handed_off_at,
+    )
+
+
+def _to_dm(item: DmItem) -> IngestedDm:
+    return IngestedDm(
+        brand_id=item.brand_id,
+        dm=DirectMessage(
+            id=item.event_id,
+            text=item.text,
+            created_at=item.created_at,
+            sender=DmSender.model_validate(plain(item.sender)),
+            dm_conversation_id=item.dm_conversation_id,
+        ),
         status=MentionStatus(item.status),
         skip_reason=SkipReason(item.skip_reason) if item.skip_reason else None,
         ingested_at=item.ingested_at,

@@ -12,9 +12,13 @@ import pytest
 from carebird.ingest.model import (
     Author,
     Cursor,
+    DirectMessage,
+    DmSender,
+    Feed,
     Gap,
     GapReason,
     GapStatus,
+    IngestedDm,
     IngestedMention,
     Mention,
     MentionStatus,
@@ -109,6 +113,59 @@ def test_pending_handoffs_are_listed_oldest_first_until_marked(store: Any) -> No
     assert store.get_mention(BRAND, "200").status is MentionStatus.SKIPPED
 
 
+# ---------------------------------------------------------------------- DMs
+def dm(event_id: str, sender: str = "55", status: MentionStatus = MentionStatus.PENDING) -> IngestedDm:
+    return IngestedDm(
+        brand_id=BRAND,
+        dm=DirectMessage(
+            id=event_id,
+            text="hello, my parcel is lost",
+            created_at=T,
+            sender=DmSender(id=sender, username="cust", name="Cust O'Mer", followers_count=12, verified=True),
+            dm_conversation_id=f"{sender}-{BRAND}",
+        ),
+        status=status,
+        skip_reason=SkipReason.OWN_MESSAGE if status is MentionStatus.SKIPPED else None,
+        ingested_at=T,
+    )
+
+
+def test_a_dm_is_written_once_reads_back_whole_and_never_collides_with_a_mention(store: Any) -> None:
+    store.put_mention(ingested(mention("1790000000000000010")))
+    store.put_dm(dm("1790000000000000010"))  # the same number as a tweet id: another entity
+    with pytest.raises(AlreadyIngested):
+        store.put_dm(dm("1790000000000000010", status=MentionStatus.SKIPPED))
+    assert store.get_dm(BRAND, "1790000000000000010") == dm("1790000000000000010")
+    assert store.get_dm("2000", "1790000000000000010") is None
+
+
+def test_dms_list_newest_first_and_pending_ones_oldest_first_until_marked(store: Any) -> None:
+    store.put_dm(dm("300"))
+    store.put_dm(dm("1000"))
+    store.put_dm(dm("200", sender=BRAND, status=MentionStatus.SKIPPED))
+    assert [d.dm.id for d in store.list_dms(BRAND, limit=2)] == ["1000", "300"]
+    assert [d.dm.id for d in store.pending_dm_handoffs(BRAND, 10)] == ["300", "1000"]
+
+    first = T + timedelta(seconds=5)
+    store.mark_dm_handed_off(BRAND, "300", first)
+    store.mark_dm_handed_off(BRAND, "300", first + timedelta(seconds=30))
+
+    assert [d.dm.id for d in store.pending_dm_handoffs(BRAND, 10)] == ["1000"]
+    done = store.get_dm(BRAND, "300")
+    assert done.status is MentionStatus.HANDED_OFF and done.handed_off_at == first
+    assert store.pending_handoffs(BRAND, 10) == []  # the mentions' handoff index holds no DM
+
+
+def test_the_dm_cursor_moves_forward_only_and_apart_from_the_mentions_cursor(store: Any) -> None:
+    assert store.get_dm_cursor(BRAND) is None
+    assert store.advance_dm_cursor(BRAND, Cursor("999", T))
+    assert store.advance_dm_cursor(BRAND, Cursor("1000", T + timedelta(seconds=1)))
+    assert not store.advance_dm_cursor(BRAND, Cursor("999", T))
+    assert store.get_cursor(BRAND) is None
+    assert store.advance_cursor(BRAND, Cursor("5", T))
+    assert store.get_dm_cursor(BRAND) == Cursor("1000", T + timedelta(seconds=1))
+
+
 # ---------------------------------------------------------------------- cursor
 def test_the_cursor_only_moves_forward_comparing_ids_as_numbers(store: Any) -> None:
     assert store.get_cursor(BRAND) is None
@@ -155,6 +212,17 @@ def test_poll_state_round_trips_and_clears_what_is_gone(store: Any) -> None:
     calm = PollState(next_poll_at=T + timedelta(seconds=60), interval_seconds=60.0, last_success_at=T)
     store.save_poll_state(BRAND, calm)
     assert store.get_poll_state(BRAND) == calm
+
+
+def test_each_feed_has_its_own_poll_state_and_the_dm_state_leaves_the_lease_alone(store: Any) -> None:
+    until = T + timedelta(seconds=80)
+    assert store.acquire_lease(BRAND, "inv-a", until, T)
+    dms = PollState(next_poll_at=T + timedelta(seconds=30), interval_seconds=30.0, found=7)
+    store.save_poll_state(BRAND, dms, Feed.DMS)
+
+    assert store.get_poll_state(BRAND, Feed.DMS) == dms
+    assert store.get_poll_state(BRAND) == PollState()
+    assert not store.acquire_lease(BRAND, "inv-b", until, T + timedelta(seconds=1))
 
 
 def test_a_lease_keeps_a_second_invocation_out_until_it_expires_or_is_released(store: Any) -> None:

@@ -394,3 +394,74 @@ def test_an_overlapping_invocation_leaves_a_brand_to_the_one_polling_it() -> Non
     summary = w.run()
 
     assert summary.polls == 0 and w.x.calls == 0
+
+
+# ---------------------------------------------------------------------- bursts and batches
+def test_a_burst_that_pacing_would_let_pass_x_reach_is_polled_sooner_and_nothing_is_lost() -> None:
+    # 60 requests per window: pacing alone would poll every ~25 s, while 30 mentions a second arrive,
+    # so 800 (X's reach) would pile up between two polls and the oldest be lost for good.
+    w = World(x_limit=60, windows_bypass_reach=False)
+    w.add(ACME)
+    w.run()
+    start = w.clock.now()
+    arrivals = [start + timedelta(seconds=i / 30) for i in range(30 * 90)]
+
+    def elapse(seconds: float) -> None:
+        w.clock.advance(seconds)
+        while arrivals and arrivals[0] <= w.clock.now():
+            n = len(w.x.posts)
+            w.x.post(ACME, f"outage report {n}", author=str(10_000 + n), at=arrivals.pop(0))
+
+    w.clock.sleep = elapse  # type: ignore[method-assign]
+    for _ in range(4):
+        w.run(budget=50)
+        elapse(10)
+    w.next_minute()
+    w.run()
+
+    assert not arrivals and len(w.x.posts_of(ACME)) == 30 * 90
+    assert w.store.gaps(ACME.id) == []
+    assert w.x.calls_while_exhausted == 0
+    w.assert_exactly_once(ACME)
+    assert w.x.reads == len(w.x.posts_of(ACME))  # a burst is read once too
+
+
+def test_a_run_out_of_time_stops_between_batches_and_the_next_run_goes_on_from_the_last_one() -> None:
+    w = World(tuning=PollTuning(write_batch=10))
+    w.add(ACME)
+    w.run()
+    posts = [w.x.post(ACME, f"m{i}", author=str(400 + i)) for i in range(35)]
+    w.next_minute()
+    original = w.store.put_mention
+
+    def slow_put(mention):  # type: ignore[no-untyped-def]
+        original(mention)
+        w.clock.advance(1)  # each write takes a second
+
+    w.store.put_mention = slow_put  # type: ignore[method-assign]
+    first = w.run(budget=0, hard=15)
+
+    assert first.ingested == 20  # two batches of 10 in 15 s; the third waits for the next run
+    assert w.store.get_cursor(ACME.id).since_id == posts[19].id  # type: ignore[union-attr]
+    assert first.handed_off == 20
+    w.next_minute()
+    second = w.run()
+    assert (second.ingested, second.reads, second.duplicates) == (15, 15, 0)
+    w.assert_exactly_once(ACME)
+
+
+def test_concurrent_writes_keep_the_oldest_of_a_repeat_as_the_one_that_counts() -> None:
+    w = World(write_concurrency=8)
+    w.add(ACME)
+    seen: set[tuple[str, str]] = set()
+    firsts, repeats = set(), set()
+    for i in range(60):
+        author, text = str(200 + i % 6), f"my order {i % 12} is late"
+        post = w.x.post(ACME, text, author=author)
+        (repeats if (author, text) in seen else firsts).add(post.id)
+        seen.add((author, text))
+
+    summary = w.run()
+
+    assert summary.ingested == len(firsts) == 12 and summary.skipped == len(repeats) == 48
+    w.assert_exactly_once(ACME, skipped_ids=frozenset(repeats))

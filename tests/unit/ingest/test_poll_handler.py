@@ -23,6 +23,7 @@ from carebird.ingest.settings import PollSettings, poll_settings
 from carebird.observability import metrics
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.ingest import DynamoIngestStore
+from carebird.x_dms import TweepyDmReader
 from carebird.x_errors import XAuthError
 from carebird.x_mentions import TweepyMentionsReader, secrets_manager_credentials
 from tests.support.carebird_table import REPO, create_carebird_table
@@ -143,6 +144,28 @@ MENTIONS_PAGE = {
     "meta": {"result_count": 2, "newest_id": "1790000000000000032"},
 }
 EMPTY = {"meta": {"result_count": 0}}
+DM_EVENTS = {
+    "data": [
+        {
+            "id": "1790000000000000041",
+            "event_type": "MessageCreate",
+            "text": "where is my refund?",
+            "sender_id": "55",
+            "dm_conversation_id": "55-1000",
+            "created_at": "{now}",
+        },
+        {
+            "id": "1790000000000000040",
+            "event_type": "MessageCreate",
+            "text": "Hi Wanda, how can we help?",
+            "sender_id": "1000",
+            "dm_conversation_id": "55-1000",
+            "created_at": "{now}",
+        },
+    ],
+    "includes": {"users": [{"id": "55", "username": "wanda", "name": "Wanda"}]},
+    "meta": {"result_count": 2},
+}
 
 
 def test_wired_to_dynamodb_secrets_and_step_functions_a_run_ingests_and_triages_once(
@@ -163,9 +186,13 @@ def test_wired_to_dynamodb_secrets_and_step_functions_a_run_ingests_and_triages_
     service.poll_runtime.cache_clear()
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     page = json.loads(json.dumps(MENTIONS_PAGE).replace("{now}", now))
+    dm_page = json.loads(json.dumps(DM_EVENTS).replace("{now}", now))
     reset = str(int(time.time()) + 2)  # a window about to reset: pacing allows the quick second tick
     headers = {"x-rate-limit-limit": "180", "x-rate-limit-remaining": "170", "x-rate-limit-reset": reset}
     canned = CannedX((200, page, headers), (200, EMPTY, headers))
+    dm_headers = {**headers, "x-rate-limit-limit": "300", "x-rate-limit-remaining": "290"}
+    # The second tick reads the newest event again: X has no since_id for DMs, the cursor stops the chain.
+    canned_dms = CannedX((200, dm_page, dm_headers), (200, dm_page, dm_headers))
 
     with mock_aws():
         create_carebird_table(boto3.client("dynamodb"), "carebird-CarebirdTable")
@@ -186,9 +213,10 @@ def test_wired_to_dynamodb_secrets_and_step_functions_a_run_ingests_and_triages_
             Brand(handle="acme", user_id="1000", credentials_secret=secret)
         )
         rt = service.poll_runtime()
-        assert isinstance(rt.poller.x, TweepyMentionsReader)
+        assert isinstance(rt.poller.x, TweepyMentionsReader) and isinstance(rt.poller.dms, TweepyDmReader)
         # The one seam: X answers from canned HTTP responses instead of the network.
         rt.poller.x = TweepyMentionsReader(secrets_manager_credentials(0), None, transport=canned)
+        rt.poller.dms = TweepyDmReader(secrets_manager_credentials(0), None, transport=canned_dms)
         app = load_app()
 
         first = app.handler(SCHEDULED, Context())
@@ -197,14 +225,42 @@ def test_wired_to_dynamodb_secrets_and_step_functions_a_run_ingests_and_triages_
 
         store = DynamoIngestStore("carebird-CarebirdTable")
         stored = store.list_mentions("1000")
+        dms = store.list_dms("1000")
         executions = sfn.list_executions(stateMachineArn=ARN)["executions"]
+        dm_input = json.loads(
+            sfn.describe_execution(
+                executionArn=next(e["executionArn"] for e in executions if e["name"].startswith("d-"))
+            )["input"]
+        )
 
     assert (first["ingested"], first["reads"], first["errors"]) == (2, 2, 0)
-    assert emf()["PollSucceeded"] == 2
+    assert (first["dms_ingested"], first["dms_skipped"], first["dm_reads"]) == (1, 1, 2)
+    emitted = emf()
+    assert emitted["PollSucceeded"] == 2 and emitted["DmsIngested"] == 1
     assert (second["ingested"], second["reads"], second["errors"]) == (0, 0, 0)
+    assert (second["dms_ingested"], second["duplicates"]) == (0, 0)  # the cursor ended the second chain
     assert [m.status for m in stored] == [MentionStatus.HANDED_OFF] * 2
+    assert [(d.dm.id, d.status) for d in dms] == [
+        ("1790000000000000041", MentionStatus.HANDED_OFF),
+        ("1790000000000000040", MentionStatus.SKIPPED),  # the brand's own answer
+    ]
     names = sorted(e["name"] for e in executions)
-    assert names == ["m-1000-1790000000000000031", "m-1000-1790000000000000032"]
+    assert names == ["d-1000-1790000000000000041", "m-1000-1790000000000000031", "m-1000-1790000000000000032"]
+    assert dm_input["dm"] == {
+        "id": "1790000000000000041",
+        "text": "where is my refund?",
+        "created_at": dm_input["dm"]["created_at"],
+        "sender": {
+            "id": "55",
+            "username": "wanda",
+            "name": "Wanda",
+            "followers_count": None,
+            "verified": None,
+        },
+        "dm_conversation_id": "55-1000",
+    }
+    dm_query = canned_dms.requests[0].url or ""
+    assert "event_types=MessageCreate" in dm_query and "expansions=sender_id" in dm_query
     second_query = canned.requests[1].url or ""
     assert "since_id=1790000000000000032" in second_query  # the cursor carried over between invocations
     poll_settings.cache_clear()

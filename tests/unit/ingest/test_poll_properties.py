@@ -1,5 +1,5 @@
-"""Property: whatever arrives, however it is paged, wherever runs die, every mention ends up stored once
-and every one that is work is triaged exactly once."""
+"""Property: whatever arrives, however it is paged, wherever runs die, every mention and DM ends up stored
+once and every one that is work is triaged exactly once."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from carebird.ingest.poll import PollTuning
+from carebird.x_errors import TransientXError
 from tests.support.ingest_fakes import Crash, brand
 from tests.unit.ingest.world import World
 
@@ -67,3 +68,50 @@ def test_every_mention_is_stored_once_and_triaged_once(
         if n
         else True
     )  # type: ignore[union-attr]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    batches=st.lists(st.lists(st.sampled_from(["customer", "customer", "brand"]), max_size=60), max_size=4),
+    write_batch=st.integers(min_value=1, max_value=30),
+    failing_page=st.lists(st.one_of(st.none(), st.integers(1, 6)), min_size=4, max_size=4),
+    crash_points=st.lists(st.one_of(st.none(), st.integers(0, 10_000)), min_size=4, max_size=4),
+)
+def test_every_dm_is_stored_once_and_each_customer_dm_triaged_once(
+    batches: list[list[str]],
+    write_batch: int,
+    failing_page: list[int | None],
+    crash_points: list[int | None],
+) -> None:
+    w = World(tuning=PollTuning(write_batch=write_batch))
+    w.add(ACME)
+    w.run()
+    original = w.dms.read_dm_events
+    n = 0
+    for batch, fail_at, point in zip(batches, failing_page, crash_points, strict=False):
+        for kind in batch:
+            n += 1
+            if kind == "brand":
+                w.dms.send(ACME.user_id, str(100 + n % 5), f"answer {n}")
+            else:
+                w.dms.send(str(100 + n % 5), ACME.user_id, f"question {n}")
+        calls = {"n": 0}
+
+        def flaky(b, token, size, fail_at=fail_at, calls=calls):  # type: ignore[no-untyped-def]
+            calls["n"] += 1
+            if calls["n"] == fail_at:
+                raise TransientXError("503 from X")
+            return original(b, token, size)
+
+        w.dms.read_dm_events = flaky  # type: ignore[method-assign]
+        w.next_minute()
+        w.crash.rearm(None if point is None else 1 + point % (6 * len(batch) + 8))
+        with contextlib.suppress(Crash):
+            w.run()
+        w.crash.rearm(None)
+
+    w.dms.read_dm_events = original  # type: ignore[method-assign]
+    for _ in range(2):  # one to recover, one to let a failing-page backoff pass
+        w.next_minute()
+        w.run()
+    w.assert_dms_exactly_once(ACME)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
-from carebird.ingest.settings import SettingsError, load_poll_settings
+from carebird.ingest.poll import PollSummary
+from carebird.ingest.service import PollRuntime
+from carebird.ingest.settings import PollSettings, SettingsError, load_poll_settings
+from tests.support.ingest_fakes import FakeClock
 
 ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:carebird-triage"
 
@@ -54,3 +59,42 @@ def test_defaults_and_an_empty_base_url_meaning_x_itself(monkeypatch: pytest.Mon
     tuning = settings.tuning()
     assert (tuning.cadence.min_interval_seconds, tuning.cadence.max_interval_seconds) == (15, 60)
     assert tuning.cadence.rate_limit_reserve == 20 and tuning.reach_limit == 800
+    assert tuning.write_concurrency == 8 and settings.poll_dms is True
+
+
+class RecordingPoller:
+    def __init__(self) -> None:
+        self.clock = FakeClock()
+        self.calls: list[tuple[datetime, datetime | None, datetime | None]] = []
+
+    def run(
+        self,
+        invocation_id: str,
+        deadline: datetime,
+        hard_deadline: datetime | None = None,
+        lease_until: datetime | None = None,
+    ) -> PollSummary:
+        self.calls.append((deadline, hard_deadline, lease_until))
+        return PollSummary()
+
+
+@pytest.mark.parametrize(
+    ("remaining", "budget", "expected"),
+    [
+        (60.0, 50.0, (50.0, 50.0, 65.0)),  # the usual 60 s function: 10 s kept to finish and flush
+        (60.0, 20.0, (20.0, 50.0, 65.0)),
+        (4.0, 50.0, (3.0, 3.0, 9.0)),  # a short timeout keeps a quarter, and still polls
+    ],
+)
+def test_the_runtime_derives_deadlines_and_the_lease_from_the_lambdas_time(
+    remaining: float, budget: float, expected: tuple[float, float, float]
+) -> None:
+    settings = PollSettings(table_name="t", triage_state_machine_arn=ARN, poll_budget_seconds=budget)
+    poller = RecordingPoller()
+    PollRuntime(settings, poller).run("inv", remaining)  # type: ignore[arg-type]
+
+    ((deadline, hard, lease),) = poller.calls
+    now = poller.clock.now()
+    assert hard is not None and lease is not None
+    # The lease ends when the Lambda must be dead (plus clock skew): a killed run blocks the next briefly.
+    assert tuple((t - now).total_seconds() for t in (deadline, hard, lease)) == expected

@@ -10,7 +10,15 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from carebird.ingest.model import Author, IngestedMention, Mention, MentionStatus
+from carebird.ingest.model import (
+    Author,
+    DirectMessage,
+    DmSender,
+    IngestedDm,
+    IngestedMention,
+    Mention,
+    MentionStatus,
+)
 from carebird.ingest.ports import HandoffFailed
 from carebird.triage_handoff import StepFunctionsHandoff
 
@@ -65,3 +73,49 @@ def test_a_missing_state_machine_is_a_handoff_failure_not_a_crash(sfn: tuple) ->
     client, arn = sfn
     with pytest.raises(HandoffFailed):
         StepFunctionsHandoff(arn.replace(":triage", ":gone"), client).start(MENTION)
+
+
+DM = IngestedDm(
+    brand_id="1000",
+    dm=DirectMessage(
+        id="1790000000000000021",  # the same number as MENTION's tweet: the names must still differ
+        text="my card was charged twice",
+        created_at=T,
+        sender=DmSender(id="55", username="wanda", name="Wanda", followers_count=12, verified=False),
+        dm_conversation_id="55-1000",
+    ),
+    status=MentionStatus.PENDING,
+    ingested_at=T,
+)
+
+
+def test_a_dm_starts_its_own_execution_with_the_dm_shape_triage_reads(sfn: tuple) -> None:
+    client, arn = sfn
+    handoff = StepFunctionsHandoff(arn, client)
+    handoff.start(MENTION)
+    handoff.start_dm(DM)
+    handoff.start_dm(DM)
+
+    names = sorted(e["name"] for e in client.list_executions(stateMachineArn=arn)["executions"])
+    assert names == ["d-1000-1790000000000000021", "m-1000-1790000000000000021"]
+    execution = next(
+        e for e in client.list_executions(stateMachineArn=arn)["executions"] if e["name"][0] == "d"
+    )
+    payload = json.loads(client.describe_execution(executionArn=execution["executionArn"])["input"])
+    assert payload == {
+        "brand_id": "1000",
+        "dm": {
+            "id": "1790000000000000021",
+            "text": "my card was charged twice",
+            "created_at": "2026-03-02T09:00:00Z",
+            "sender": {
+                "id": "55",
+                "username": "wanda",
+                "name": "Wanda",
+                "followers_count": 12,
+                "verified": False,
+            },
+            "dm_conversation_id": "55-1000",
+        },
+        "ingested_at": "2026-03-02T09:00:00+00:00",
+    }

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from carebird.brands import Brand
 from carebird.ingest.model import MentionStatus
 from carebird.ingest.poll import Poller, PollSummary, PollTuning
-from tests.support.ingest_fakes import CrashPlan, FakeClock, FakeHandoff, FakeMetrics, FakeStore, FakeX
+from tests.support.ingest_fakes import (
+    CrashPlan,
+    FakeClock,
+    FakeDms,
+    FakeHandoff,
+    FakeMetrics,
+    FakeStore,
+    FakeX,
+)
 
 
 @dataclass
@@ -19,15 +27,28 @@ class World:
     x_reach: int = 800
     x_limit: int = 180
     windows_bypass_reach: bool = True
+    read_dms: bool = True
+    # One writer, so that a crash point is the same side effect on every run of a scenario.
+    write_concurrency: int = 1
 
     def __post_init__(self) -> None:
+        self.tuning = replace(self.tuning, write_concurrency=self.write_concurrency)
         self.store = FakeStore(self.clock, self.crash)
         self.handoff = FakeHandoff(self.crash)
         self.metrics = FakeMetrics()
         self.x = FakeX(
             self.clock, reach=self.x_reach, limit=self.x_limit, windows_bypass_reach=self.windows_bypass_reach
         )
-        self.poller = Poller(self.store, self.x, self.handoff, self.metrics, self.clock, self.tuning)
+        self.dms = FakeDms(self.clock)
+        self.poller = Poller(
+            self.store,
+            self.x,
+            self.handoff,
+            self.metrics,
+            self.clock,
+            self.tuning,
+            dms=self.dms if self.read_dms else None,
+        )
         self.invocations = 0
 
     def add(self, brand: Brand) -> Brand:
@@ -60,3 +81,17 @@ class World:
         assert executions == {f"m-{brand.id}-{tid}" for tid in work}, "each mention triaged exactly once"
         pending = [m for m in self.store.mentions.values() if m.status is MentionStatus.PENDING]
         assert pending == [], "nothing left waiting for triage"
+
+    def assert_dms_exactly_once(self, brand: Brand) -> None:
+        """Every DM of the brand's inbox stored once; each customer's DM handed to triage once."""
+        sent = {e.id: e for e in self.dms.inbox(brand)}
+        stored = {eid: d for (b, eid), d in self.store.dms.items() if b == brand.id}
+        assert set(stored) == set(sent), f"missing {sorted(set(sent) - set(stored))}"
+        customers = {eid for eid, e in sent.items() if e.sender.id != brand.user_id}
+        work = {eid for eid, d in stored.items() if d.status is not MentionStatus.SKIPPED}
+        assert work == customers, "the brand's own DMs are skipped, every customer's is work"
+        executions = {n for n in self.handoff.executions if n.startswith(f"d-{brand.id}-")}
+        assert executions == {f"d-{brand.id}-{eid}" for eid in work}, "each DM triaged exactly once"
+        assert all(self.handoff.starts[f"d-{brand.id}-{eid}"] >= 1 for eid in work)
+        pending = [d for d in stored.values() if d.status is MentionStatus.PENDING]
+        assert pending == [], "no DM left waiting for triage"
