@@ -1,9 +1,10 @@
-"""`carebird mentions` (what ingestion stored) and `carebird poll` (run the poll function once)."""
+"""`carebird mentions` and `carebird dms` (what ingestion stored), `carebird poll` (one poll run)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -11,8 +12,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from carebird.brands import InvalidBrand
-from carebird.ingest.model import IngestedMention
+from carebird.brands import Brand, InvalidBrand
+from carebird.ingest.model import IngestedDm, IngestedMention
 from carebird.storage.ingest import DynamoIngestStore
 from carebird_ops.cli import CliError
 from carebird_ops.cli.aws_target import TABLE_HELP, aws_target, target_options
@@ -30,6 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     mentions.add_argument("--json", action="store_true", help="print JSON")
     mentions.add_argument("--table", help=TABLE_HELP)
     mentions.set_defaults(func=cmd_mentions)
+
+    dms = sub.add_parser("dms", parents=[common], help="DMs stored by ingestion, newest first")
+    dms.add_argument("--brand", metavar="HANDLE", help="only this brand's DMs")
+    dms.add_argument("--limit", type=int, default=50, help="at most this many per brand (default 50)")
+    dms.add_argument("--json", action="store_true", help="print JSON")
+    dms.add_argument("--table", help=TABLE_HELP)
+    dms.set_defaults(func=cmd_dms)
 
     poll = sub.add_parser("poll", parents=[common], help="invoke the poll function once and print its counts")
     poll.add_argument(
@@ -53,9 +61,43 @@ def mention_row(stored: IngestedMention, handle: str) -> dict[str, Any]:
     }
 
 
+def dm_row(stored: IngestedDm, handle: str) -> dict[str, Any]:
+    event = stored.dm
+    return {
+        "id": event.id,
+        "brand": handle,
+        "author": event.sender.username or event.sender.id,
+        "author_id": event.sender.id,
+        "text": event.text,
+        "created_at": event.created_at.isoformat(),
+        "dm_conversation_id": event.dm_conversation_id,
+        "status": stored.status.value,
+        "skip_reason": stored.skip_reason.value if stored.skip_reason else None,
+    }
+
+
 def cmd_mentions(args: argparse.Namespace) -> int:
+    store = _store(args)
+    rows = _rows(
+        args, store, lambda b: [mention_row(m, b.handle) for m in store.list_mentions(b.id, args.limit)]
+    )
+    return _print_rows(args, rows, "no mentions stored yet")
+
+
+def cmd_dms(args: argparse.Namespace) -> int:
+    store = _store(args)
+    rows = _rows(args, store, lambda b: [dm_row(d, b.handle) for d in store.list_dms(b.id, args.limit)])
+    return _print_rows(args, rows, "no DMs stored yet")
+
+
+def _store(args: argparse.Namespace) -> DynamoIngestStore:
     target = aws_target(args)
-    store = DynamoIngestStore(target.resource("CarebirdTable", args.table, "--table"))
+    return DynamoIngestStore(target.resource("CarebirdTable", args.table, "--table"))
+
+
+def _rows(
+    args: argparse.Namespace, store: DynamoIngestStore, rows_of: Callable[[Brand], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     try:
         if args.brand:
             brand = store.brands.find_brand(args.brand)
@@ -64,17 +106,21 @@ def cmd_mentions(args: argparse.Namespace) -> int:
             brands = [brand]
         else:
             brands = store.list_brands().brands
-        rows = [mention_row(m, b.handle) for b in brands for m in store.list_mentions(b.id, args.limit)]
+        rows = [row for b in brands for row in rows_of(b)]
     except InvalidBrand as exc:
         raise CliError(str(exc)) from None
     except (PynamoDBException, BotoCoreError) as exc:
-        raise CliError(f"cannot read mentions: {exc}") from None
+        raise CliError(f"cannot read the table: {exc}") from None
     rows.sort(key=lambda r: (r["created_at"], int(r["id"])), reverse=True)
+    return rows
+
+
+def _print_rows(args: argparse.Namespace, rows: list[dict[str, Any]], none: str) -> int:
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     if not rows:
-        print("no mentions stored yet")
+        print(none)
     for r in rows:
         status = r["status"] + (f" ({r['skip_reason']})" if r["skip_reason"] else "")
         text = " ".join(r["text"].split())

@@ -1,10 +1,13 @@
-"""`carebird brand ...`, `carebird mentions`, `carebird poll`: as an operator types them (AWS on moto)."""
+"""`carebird brand ...`, `carebird mentions`, `carebird dms`, `carebird poll`: as an operator types them
+(AWS on moto)."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +17,16 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from carebird.ingest.model import Author, IngestedMention, Mention, MentionStatus, SkipReason
+from carebird.ingest.model import (
+    Author,
+    DirectMessage,
+    DmSender,
+    IngestedDm,
+    IngestedMention,
+    Mention,
+    MentionStatus,
+    SkipReason,
+)
 from carebird.storage.ingest import DynamoIngestStore
 from carebird_ops.cli import ingest, main
 from tests.support.carebird_table import create_carebird_table
@@ -128,6 +140,49 @@ def test_mentions_lists_what_was_stored_with_status(aws: None, capsys: pytest.Ca
 
     code, _, err = run(capsys, "mentions", "--table", TABLE, "--brand", "initech")
     assert code == 1 and "no brand @initech" in err
+
+
+def test_dms_lists_what_was_stored_with_status(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "brand", "add", "--table", TABLE, "--handle", "acme", "--user-id", "1000", "--secret", "s")
+    store = DynamoIngestStore(TABLE)
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    for eid, sender, status in [
+        ("21", "55", MentionStatus.HANDED_OFF),
+        ("22", "1000", MentionStatus.SKIPPED),
+    ]:
+        event = DirectMessage(
+            id=eid, text=f"dm\n{eid}", created_at=at, sender=DmSender(id=sender, username=f"u{sender}")
+        )
+        skip = SkipReason.OWN_MESSAGE if status is MentionStatus.SKIPPED else None
+        store.put_dm(IngestedDm(brand_id="1000", dm=event, status=status, skip_reason=skip, ingested_at=at))
+
+    code, out, _ = run(capsys, "dms", "--table", TABLE)
+    assert code == 0 and out.splitlines() == [
+        "2026-03-02T09:00:00+00:00  @acme  22  @u1000  [skipped (own_message)]  dm 22",
+        "2026-03-02T09:00:00+00:00  @acme  21  @u55  [handed_off]  dm 21",
+    ]
+    code, out, _ = run(capsys, "dms", "--table", TABLE, "--brand", "acme", "--json", "--limit", "1")
+    assert [r["id"] for r in json.loads(out)] == ["22"]
+
+
+def test_a_closed_pipe_ends_any_command_quietly() -> None:
+    # `carebird mentions | head -1`: the reader leaves long before the command has printed everything.
+    script = (
+        "from carebird_ops.cli import ingest, main\n"
+        "ingest.cmd_mentions = lambda args: [print(f'row {i} ' * 20) for i in range(100_000)] and 0\n"
+        "raise SystemExit(main(['mentions', '--table', 't']))\n"
+    )
+    shell = f'{sys.executable} -c "$SCRIPT" | head -1; exit ${{PIPESTATUS[0]}}'
+    result = subprocess.run(
+        ["bash", "-c", shell],
+        env={**os.environ, "SCRIPT": script},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.startswith("row 0 ")
+    assert result.stderr == ""  # no BrokenPipeError traceback, nor "Exception ignored" at exit
+    assert result.returncode == 141  # 128 + SIGPIPE, as a Unix tool cut off by its reader
 
 
 class FakeLambda:
