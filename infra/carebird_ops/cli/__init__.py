@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 # Modules under carebird_ops.cli, each exposing register(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("local", "xapi", "brands", "ingest", "agents", "demo")
+COMMAND_MODULES: tuple[str, ...] = ("local", "xapi", "brands", "ingest", "agents", "demo", "classifier")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -66,23 +66,29 @@ def word_tokens(text: str) -> list[str]:
 
 def word_ngrams(text: str, max_n: int = 2) -> list[str]:
     """Word 1..max_n-grams of a raw text (normalised here)."""
-    tokens = word_tokens(normalise(text))
+    return word_ngrams_of_normalised(normalise(text), max_n)
+
+
+def word_ngrams_of_normalised(text: str, max_n: int) -> list[str]:
+    tokens = word_tokens(text)
     grams = list(tokens)
     for n in range(2, max_n + 1):
-        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        grams.extend([" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)])
     return grams
 
 
 def char_ngrams(text: str, min_n: int = 2, max_n: int = 5) -> list[str]:
     """Character n-grams inside word boundaries (each word padded with a space) of a raw text."""
+    return char_ngrams_of_normalised(normalise(text), min_n, max_n)
+
+
+def char_ngrams_of_normalised(text: str, min_n: int, max_n: int) -> list[str]:
     grams: list[str] = []
-    for word in normalise(text).lower().split(" "):
+    for word in text.lower().split(" "):
         if not word:
             continue
         padded = f" {word} "
         size = len(padded)
-        for n in range(min_n, max_n + 1):
-            if n > size:
-                break
-            grams.extend(padded[i : i + n] for i in range(size - n + 1))
+        for n in range(min_n, min(max_n, size) + 1):
+            grams.extend([padded[i : i + n] for i in range(size - n + 1)])
     return grams
