@@ -217,6 +217,17 @@ class _Part:
                 "in_progress",
                 record.lease_until,
             )
+        failed_until = record.retry_at if record is not None and record.status is PartStatus.FAILED else None
+        if record is not None and failed_until is not None and failed_until > now:
+            # X said when it would take it again; calling before then only spends the limit.
+            return PartOutcome(
+                self.index,
+                record.text,
+                PartOutcomeStatus.FAILED,
+                error_code=record.error_code,
+                error=record.error_message,
+                retry_at=failed_until,
+            )
         # Pending with its lease ended: its delivery stopped somewhere between claiming and recording,
         # maybe after X posted. Failed after an unanswered call: the same doubt.
         may_exist = record is not None and (record.status is PartStatus.PENDING or record.may_exist)

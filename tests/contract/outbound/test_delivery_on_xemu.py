@@ -256,7 +256,8 @@ def test_a_429_fails_the_part_with_the_reset_time_and_a_later_retry_finishes(ben
     assert reset.isoformat() in (result.error or "")
     assert bench.sleeps == []  # 15 minutes is too long to wait inside a Lambda
 
-    bench.emu.advance_clock(900)
+    bench.emu.advance_clock(900)  # fifteen minutes later, for X and for this function
+    bench.offset = timedelta(seconds=901)
     bench.emu.set_rate_limit("createPosts", 100)
     assert bench.deliver().status is DeliveryStatus.DELIVERED
     bench.assert_one_thread_under_the_mention(3)

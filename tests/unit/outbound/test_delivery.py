@@ -244,7 +244,11 @@ def test_a_rate_limit_resetting_later_fails_the_part_with_its_reset_time(w: Worl
     assert result.status is DeliveryStatus.FAILED and result.error_code == "rate_limited"
     assert result.retry_at == reset and reset.isoformat() in (result.error or "")
     assert w.clock.sleeps == []
-    w.clock.advance(601)
+    w.clock.advance(300)
+    early = w.deliverer().deliver(w.reply())
+    assert early.error_code == "rate_limited" and early.retry_at == reset
+    assert w.x.calls["post"] == 1  # X is not asked again before the reset it gave
+    w.clock.advance(301)
     assert w.deliverer().deliver(w.reply()).status is DeliveryStatus.DELIVERED
 
 
