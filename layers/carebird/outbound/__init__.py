@@ -6,6 +6,7 @@
 - `ports`: `XPublisher`, `OutboxStore`, `BrandDirectory`, `MetricsSink`.
 - `x_publisher`: `TweepyPublisher`, the XPublisher on tweepy.
 - `errors`: X's refusals (`ReplyNotAllowed`, `DmNotAllowed`, `DuplicateContent`, ...), `ReplyConflict`.
+- `service`: `outbound_deliverer()`, the Deliverer wired from the environment (once per container).
 - `carebird.storage.outbox`: `DynamoOutboxStore`, the OutboxStore in the table.
 
 Nothing is imported here, so `carebird.outbound.text` loads without tweepy.
