@@ -17,6 +17,8 @@ Item types (`<id>` is the brand's X user id, `<tid>` a tweet id, `<tid20>` the s
     mention       MENTION#<id>#<tid>          MENTION       MENTIONS#<id> / <tid20>  HANDOFF#<id> / <tid20>
     DM            DM#<id>#<eid>               DM            DMS#<id> / <eid20>       DMHANDOFF#<id> / <eid20>
     repeat claim  REPEAT#<id>#<author>#<sha>  REPEAT        -                        -
+    reply         OUTBOX#<case>#<reply>       REPLY         OUTBOX#<case> / <created>#<reply>  -
+    reply part    OUTBOX#<case>#<reply>       PART#<nnn>    -                        -
 
 (`<eid>` is a DM event id.) Only pending mentions and DMs carry gsi2 keys. TTL (`expires_at`): closed
 gaps after 30 days, repeat claims one day after their window ends. Mentions, DMs, brands and cursors
@@ -39,4 +41,8 @@ Access patterns:
   OR tweet_id = :me` (the first post of a text within the window claims it; re-claiming is idempotent).
 - a brand's gaps: consistent Query BRAND#<id>, sk begins_with GAP#; recorded with a conditional PutItem,
   widened with `to_id < :new`.
+- an outbound reply (`storage.outbox`): the header is put with `attribute_not_exists(pk)`; a delivery's
+  state is one consistent Query OUTBOX#<case>#<reply>; each part write is conditional on the attempt id
+  read (`attribute_not_exists(pk)` for the first claim), and a claim never replaces a sent part. A
+  case's replies, oldest first: Query gsi1 OUTBOX#<case>. Outbox records expire 90 days after the reply.
 """
