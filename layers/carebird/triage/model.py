@@ -51,6 +51,9 @@ class CaseMessage(BaseModel):
     in_reply_to_id: str | None = None
     engagement: dict[str, int] = Field(default_factory=dict)
     classification: dict[str, Any] | None = None
+    # Outgoing messages: the delivery as last recorded ({status, x_ids, error_code, error}); the outbox
+    # (carebird.outbound) holds the live state, this snapshot outlives its retention.
+    delivery: dict[str, Any] | None = None
 
 
 class Decision(BaseModel):
@@ -89,6 +92,9 @@ class Case(BaseModel):
     first_response_due: datetime | None = None
     first_response_at: datetime | None = None
     sla_met: bool | None = None
+    # Set by a workflow that waits for the first response (a Step Functions task token): the first
+    # agent reply sends it SendTaskSuccess.
+    first_response_task_token: str | None = None
     closed_reason: str | None = None
     version: int = 0
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from carebird.classifier import MentionClassifier
+from carebird.classifier import classifier_for as _classifier_for
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
 from carebird.triage.priority import ClassifierPriority
@@ -43,3 +46,13 @@ def triage_step() -> TriageStep:
     table = triage_settings().table_name
     service = TriageService(DynamoCaseStore(table), DynamoAgentDirectory(table), ClassifierPriority())
     return TriageStep(service=service, brand_lookup=brand_repository().get_brand)
+
+
+@lru_cache(maxsize=32)
+def _classifier(sources: tuple[str, ...]) -> MentionClassifier:
+    return _classifier_for(sources)
+
+
+def classifier_for(sources: Sequence[str]) -> MentionClassifier:
+    """One classifier per set of model sources, kept while the sandbox is warm (models load once)."""
+    return _classifier(tuple(sources))

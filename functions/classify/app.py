@@ -1,0 +1,24 @@
+"""Classify function: the triage workflow's Classify step (sentiment, skill, language, urgency, spam).
+
+Input: the execution's state ({"brand_id", "mention" | "dm", ...}). Output: the classification, each
+signal with its confidence and the reasons, which the workflow's Choice and Route steps read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from carebird.observability import logger, metrics, tracer
+from carebird.triage import runtime
+from carebird.triage.classify import classify_step
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    classification = classify_step(event, runtime.brand_repository().get_brand, runtime.classifier_for)
+    logger.info("classified", extra={"brand_id": event.get("brand_id"), "classification": classification})
+    return classification
