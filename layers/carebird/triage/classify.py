@@ -56,7 +56,7 @@ def model_sources(brand: Brand) -> tuple[str, ...]:
         raw = [raw]
     if not isinstance(raw, list) or not all(isinstance(s, str) and s for s in raw):
         raise ValueError(f"brand {brand.handle}: setting 'models' must be a list of paths or s3:// URIs")
-    return tuple(raw)
+    return tuple(str(source) for source in raw)
 
 
 def classify_step(
