@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from carebird.brands import Brand
-from carebird.triage.config import load_triage_config
+from carebird.triage.config import TriageConfigError, load_triage_config
 from carebird.triage.model import Channel, Customer, IncomingMessage
 from carebird.triage.service import TriageService
 
@@ -127,8 +127,14 @@ class TriageStep:
         brand: Brand | None = self.brand_lookup(step.brand_id)
         if brand is None:
             raise BrandNotFound(f"brand {step.brand_id} is not configured in this deployment")
-        config = load_triage_config(dict(brand.settings))
         message = incoming_message(step)
+        try:
+            config = load_triage_config(dict(brand.settings))
+        except TriageConfigError:
+            if step.action != "needs_human":
+                raise
+            # The brand's own config may be what failed: people still get the message.
+            config = load_triage_config(None)
         if step.action == "needs_human":
             error = step.error or {}
             cause = f"{error.get('Error', 'Unknown')}: {str(error.get('Cause', ''))[:500]}"

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from carebird.brands import Brand
+from carebird.triage.config import TriageConfigError
 from carebird.triage.model import CaseStatus, Channel
 from carebird.triage.service import TriageService
 from carebird.triage.workflow import BrandNotFound, TriageStep
@@ -92,3 +93,16 @@ def test_a_state_with_neither_mention_nor_dm_is_rejected() -> None:
     triage, _ = step()
     with pytest.raises(ValueError, match="mention or a dm"):
         triage.run(event("triage"))
+
+
+def test_needs_human_works_even_when_the_brands_triage_config_is_broken() -> None:
+    cases = FakeCases()
+    broken = Brand(
+        handle="AcmeHelp", user_id="1000", credentials_secret="s", settings={"triage": {"skills": 1}}
+    )
+    service = TriageService(cases, FakeAgents([]), FixedPriority(), clock=lambda: NOW)
+    triage = TriageStep(service, lambda _: broken)
+    error = {"Error": "TriageConfigError", "Cause": "triage.skills: not a dict"}
+    assert triage.run(event("needs_human", mention=MENTION, error=error))["queue"] == "needs-human"
+    with pytest.raises(TriageConfigError):
+        triage.run(event("triage", mention=MENTION, classified={"value": BILLING}))
