@@ -1,0 +1,27 @@
+"""Wiring for the follow-up function, built once per warm sandbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from carebird.followup.service import FollowupService
+from carebird.outbound.service import outbound_deliverer
+from carebird.storage.brands import DynamoBrandRepository
+from carebird.storage.surveys import DynamoSurveyStore
+from carebird.triage.runtime import triage_settings
+
+
+@lru_cache(maxsize=1)
+def followup_service() -> FollowupService:
+    table = triage_settings().table_name
+    brands = DynamoBrandRepository(table)
+
+    def brand_settings(brand_id: str) -> dict[str, Any] | None:
+        brand = brands.get_brand(brand_id)
+        return dict(brand.settings) if brand else None
+
+    return FollowupService(
+        DynamoSurveyStore(table), outbound_deliverer(), brand_settings, lambda: datetime.now(UTC)
+    )
