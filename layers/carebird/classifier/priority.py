@@ -6,7 +6,7 @@
           + 35 * c_u        if urgent                  (c_u: urgency confidence)
           + min(15, 3 * log10(1 + followers))          reach: 1k followers -> 9, 100k -> 15
           + 10              if the author is verified
-          + min(20, 6 * log10(1 + e))                  engagement:
+          + min(25, 8 * log10(1 + e))                  engagement (a viral complaint is P1):
                                         e = 3 * quotes + 2 * retweets + replies + 0.5 * likes
     clamped to 0..100.
 
@@ -66,7 +66,7 @@ def priority(
         score += 10
         reasons.append("verified author (+10)")
     weight = engagement_weight(engagement)
-    lift = min(20.0, 6 * math.log10(1 + weight))
+    lift = min(25.0, 8 * math.log10(1 + weight))
     if lift >= 1:
         score += lift
         reasons.append(f"engagement {weight:g} (+{lift:.0f})")

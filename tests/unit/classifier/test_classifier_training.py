@@ -1,0 +1,125 @@
+"""Training in scikit-learn, scoring in pure Python: the two must agree, and the model must learn."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carebird.classifier import InvalidModel, TextModel, clear_model_cache, load_model, loading
+from tests.support.classifier_data import make_examples
+
+# Training is the dev extra's job: without scikit-learn these tests have nothing to test.
+pytest.importorskip("sklearn")
+
+from carebird_ops.training import TrainingDataError, fit_text_model, infer_target
+from carebird_ops.training.trainer import fit_classifier
+
+
+def test_a_trained_model_separates_obviously_different_classes(examples, held_out) -> None:
+    model = fit_text_model(*examples)
+    texts, labels = held_out
+    predicted = [model.predict(t).label for t in texts]
+    accuracy = sum(p == y for p, y in zip(predicted, labels, strict=True)) / len(labels)
+    assert accuracy >= 0.95
+    assert model.target == "skill"
+    assert model.predict("my suitcase is lost, where is my bag").label == "baggage"
+    assert model.predict("please refund my ticket").label == "refunds"
+
+
+def test_pure_python_scores_match_scikit_learn_on_held_out_data(examples, held_out) -> None:
+    fitted = fit_classifier(*examples)
+    model = TextModel.from_bytes(fitted.export("skill").to_bytes())
+    texts = [*held_out[0], "words the model never saw", "", "😀 🙃", "https://t.co/x @someone"]
+    expected = fitted.decision_scores(texts)
+    for text, row in zip(texts, expected, strict=True):
+        ours = model.scores(text)
+        assert ours == pytest.approx(list(row), abs=1e-5), text
+    assert [model.predict(t).label for t in texts] == fitted.predict(texts)
+
+
+def test_two_classes_export_as_two_scores_that_agree_with_the_binary_svm() -> None:
+    topics = {
+        "negative": ["awful delay", "worst service", "lost my bag"],
+        "positive": ["thanks a lot", "great crew"],
+    }
+    texts, labels = make_examples(25, seed=3, topics=topics)
+    fitted = fit_classifier(texts, labels)
+    model = TextModel.from_bytes(fitted.export(infer_target(labels)).to_bytes())
+    assert model.classes == ("negative", "positive")
+    assert model.target == "sentiment"
+    for text, row in zip(texts[:10], fitted.decision_scores(texts[:10]), strict=True):
+        assert model.scores(text) == pytest.approx(list(row), abs=1e-5)
+    prediction = model.predict("the worst delay, awful")
+    assert prediction.label == "negative"
+    assert sum(prediction.probabilities.values()) == pytest.approx(1.0)
+
+
+def test_confidence_is_a_probability_and_higher_for_clear_texts(examples) -> None:
+    model = fit_text_model(*examples)
+    clear = model.predict("I want a refund, refund my ticket")
+    vague = model.predict("today at the airport")
+    assert 0.0 < vague.confidence < clear.confidence <= 1.0
+    assert clear.confidence > 0.5
+
+
+def test_training_refuses_a_single_label() -> None:
+    with pytest.raises(TrainingDataError, match="two labels"):
+        fit_text_model(["a b", "c d", "e f"], ["x", "x", "x"])
+
+
+def test_artifact_round_trip_and_damage(tmp_path: Path, examples) -> None:
+    model = fit_text_model(*examples, info={"source": "made in the test"})
+    data = model.to_bytes()
+    again = TextModel.from_bytes(data)
+    assert again.classes == model.classes
+    assert again.info["source"] == "made in the test"
+    assert again.predict("where is my bag") == model.predict("where is my bag")
+
+    with pytest.raises(InvalidModel, match="gzip"):
+        TextModel.from_bytes(b"not a model", "broken.model")
+    with pytest.raises(InvalidModel, match=r"not a carebird\.text-model"):
+        TextModel.from_bytes(gzip.compress(json.dumps({"format": "other"}).encode()))
+    doc = json.loads(gzip.decompress(data))
+    doc["weights"] = doc["weights"][:-8]
+    with pytest.raises(InvalidModel, match="weights"):
+        TextModel.from_bytes(gzip.compress(json.dumps(doc).encode()), "cut.model")
+
+
+def test_load_model_reads_a_path_once_per_process(tmp_path: Path, examples) -> None:
+    clear_model_cache()
+    path = tmp_path / "brand.model"
+    path.write_bytes(fit_text_model(*examples).to_bytes())
+    first = load_model(path)
+    path.write_bytes(b"replaced")  # a warm process keeps what it read
+    assert load_model(str(path)) is first
+    clear_model_cache()
+    with pytest.raises(InvalidModel):
+        load_model(path)
+    clear_model_cache()
+
+
+class _FakeS3:
+    def __init__(self, objects: dict[tuple[str, str], bytes]) -> None:
+        self.objects = objects
+        self.calls = 0
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+        self.calls += 1
+        from io import BytesIO
+
+        return {"Body": BytesIO(self.objects[(Bucket, Key)])}
+
+
+def test_load_model_reads_s3_uris_through_the_client(monkeypatch: pytest.MonkeyPatch, examples) -> None:
+    clear_model_cache()
+    s3 = _FakeS3({("models", "brand/sentiment-v2.model"): fit_text_model(*examples).to_bytes()})
+    monkeypatch.setattr(loading, "_s3_client", lambda: s3)
+    model = load_model("s3://models/brand/sentiment-v2.model")
+    assert model.predict("refund my ticket").label == "refunds"
+    load_model("s3://models/brand/sentiment-v2.model")
+    assert s3.calls == 1
+    clear_model_cache()
