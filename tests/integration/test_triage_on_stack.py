@@ -1,0 +1,158 @@
+"""Real executions of the real triage ASL on the local stack, through each of its paths."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from carebird.brands import Brand
+from carebird.storage.brands import DynamoBrandRepository
+from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
+from carebird.triage.model import Agent, Case
+from carebird_ops.local.endpoints import StackEndpoints
+
+
+@pytest.fixture
+def aws(local_stack: StackEndpoints, monkeypatch: pytest.MonkeyPatch) -> StackEndpoints:
+    for key, value in local_stack.aws_env().items():
+        monkeypatch.setenv(key, value)
+    return local_stack
+
+
+@pytest.fixture
+def brand(aws: StackEndpoints) -> Iterator[Brand]:
+    """A brand of its own per test (the stack is shared), not polled: executions are started directly."""
+    user_id = str(random.randint(10**9, 10**10))
+    created = Brand(
+        handle=f"b{user_id[-8:]}", user_id=user_id, credentials_secret="unused", poll_enabled=False
+    )
+    DynamoBrandRepository(aws.resources["CarebirdTable"]).put_brand(created)
+    DynamoAgentDirectory(aws.resources["CarebirdTable"]).put(
+        Agent(id="ana", brand_id=user_id, skills=("billing", "bookings"), languages=("en", "es"), capacity=5)
+    )
+    yield created
+
+
+def mention(tweet_id: str, text: str, author: str = "42", conversation: str | None = None) -> dict[str, Any]:
+    return {
+        "id": tweet_id,
+        "author": {"id": author, "username": f"user{author}", "followers_count": 150},
+        "text": text,
+        "created_at": datetime.now(UTC).isoformat(),
+        "conversation_id": conversation or tweet_id,
+        "referenced": [],
+        "lang": "en",
+        "public_metrics": {},
+    }
+
+
+def execute(stack: StackEndpoints, name: str, state: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    sfn = boto3.client(
+        "stepfunctions", endpoint_url=stack.aws, region_name=stack.region,
+        aws_access_key_id="l", aws_secret_access_key="l",
+    )  # fmt: skip
+    arn = sfn.start_execution(
+        stateMachineArn=stack.resources["TriageStateMachine"], name=name, input=json.dumps(state)
+    )["executionArn"]
+    deadline = time.monotonic() + 60
+    while (execution := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, f"{name} still running after 60 s"
+        time.sleep(0.1)
+    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+    assert execution["status"] == "SUCCEEDED", (execution, entered)
+    return json.loads(execution["output"]), entered
+
+
+def case_of(stack: StackEndpoints, output: dict[str, Any]) -> Case:
+    case = DynamoCaseStore(stack.resources["CarebirdTable"]).get(output["outcome"]["value"]["case_id"])
+    assert case is not None
+    return case
+
+
+def run(stack: StackEndpoints, brand: Brand, tweet_id: str, text: str, **kw: Any) -> tuple[Case, list[str]]:
+    state = {
+        "brand_id": brand.id,
+        "mention": mention(tweet_id, text, **kw),
+        "ingested_at": "2026-11-23T10:00:00Z",
+    }
+    output, path = execute(stack, f"it-{brand.id}-{tweet_id}", state)
+    return case_of(stack, output), path
+
+
+def test_a_complaint_is_routed_to_its_skill_queue_and_agent(aws: StackEndpoints, brand: Brand) -> None:
+    case, path = run(aws, brand, "1", "@acme I was charged twice for my booking, I need a refund")
+    assert path == ["Classify", "NoiseOrWork", "Route"]
+    assert (case.queue, case.assignee, case.status.value) == ("billing", "ana", "assigned")
+    assert case.classification["sentiment"]["label"] == "negative"
+    assert {d.kind for d in case.decisions} >= {"queue", "priority", "sla", "assignment"}
+    assert case.first_response_due is not None
+
+
+def test_spam_is_closed_with_the_reason(aws: StackEndpoints, brand: Brand) -> None:
+    case, path = run(
+        aws, brand, "2", "@acme FREE crypto giveaway!!! click http://win-btc.example.com to claim"
+    )
+    assert path == ["Classify", "NoiseOrWork", "CloseNoise"]
+    assert case.status.value == "closed" and (case.closed_reason or "").startswith("spam")
+
+
+def test_praise_needs_no_response_and_is_closed(aws: StackEndpoints, brand: Brand) -> None:
+    case, path = run(aws, brand, "3", "@acme thank you so much, the crew on my flight today was amazing!")
+    assert path[-1] == "CloseNoise"
+    assert case.status.value == "closed" and "needs no response" in (case.closed_reason or "")
+
+
+def test_no_recognisable_skill_goes_to_the_triage_queue(aws: StackEndpoints, brand: Brand) -> None:
+    case, _ = run(aws, brand, "4", "@acme hello? is anyone there")
+    assert case.queue == "triage" and case.assignee is None
+    assert "no skill recognised" in case.decisions[0].reason
+
+
+def test_a_reply_in_the_conversation_joins_the_open_case(aws: StackEndpoints, brand: Brand) -> None:
+    first, _ = run(aws, brand, "5", "@acme my flight was cancelled, please rebook me", author="77")
+    second, _ = run(aws, brand, "6", "@acme still waiting, any news?", author="77", conversation="5")
+    assert second.id == first.id and second.message_ids == ("5", "6")
+
+
+def test_a_dm_from_the_customer_joins_their_open_case(aws: StackEndpoints, brand: Brand) -> None:
+    first, _ = run(aws, brand, "7", "@acme I was charged twice for my ticket", author="88")
+    dm = {
+        "id": "9007",
+        "text": "here is my booking reference ABC123",
+        "created_at": datetime.now(UTC).isoformat(),
+        "sender": {"id": "88", "username": "user88"},
+    }
+    output, _ = execute(aws, f"it-{brand.id}-dm-9007", {"brand_id": brand.id, "dm": dm})
+    joined = case_of(aws, output)
+    assert joined.id == first.id and "9007" in joined.message_ids
+
+
+def test_a_classifier_that_raises_sends_the_message_to_people(aws: StackEndpoints, brand: Brand) -> None:
+    broken = brand.model_copy(update={"settings": {"models": 42}})  # not a list of model sources
+    DynamoBrandRepository(aws.resources["CarebirdTable"]).put_brand(broken)
+    case, path = run(aws, brand, "8", "@acme I was charged twice")
+    assert path == ["Classify", "NeedsHuman"]
+    assert case.queue == "needs-human"
+    assert "triage failed" in case.decisions[0].reason and "models" in case.decisions[0].reason
+
+
+def test_a_retried_execution_name_never_makes_a_second_case(aws: StackEndpoints, brand: Brand) -> None:
+    case, _ = run(aws, brand, "9", "@acme refund please, charged twice")
+    sfn = boto3.client(
+        "stepfunctions", endpoint_url=aws.aws, region_name=aws.region,
+        aws_access_key_id="l", aws_secret_access_key="l",
+    )  # fmt: skip
+    with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
+        sfn.start_execution(
+            stateMachineArn=aws.resources["TriageStateMachine"], name=f"it-{brand.id}-9",
+            input=json.dumps({"brand_id": brand.id, "mention": mention("9", "different input")}),
+        )  # fmt: skip
+    assert case.message_ids == ("9",)
