@@ -12,7 +12,7 @@ PIP_FLAGS := --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 
 .PHONY: help setup lint typecheck test test-unit test-integration cfn-lint sam-validate build demo \
-        deploy local-up local-down bench-classify bench-ingest clean
+        deploy local-up local-down bench-classify bench-ingest bench-triage clean
 
 help:
 	@echo "make setup        create/update .venv with the project and its dev tools"
@@ -83,6 +83,9 @@ bench-classify: setup
 
 bench-ingest: setup
 	$(BIN)/python -m carebird_ops.bench.ingest
+
+bench-triage: setup
+	$(BIN)/python -m carebird_ops.bench.triage
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam node_modules .carebird
