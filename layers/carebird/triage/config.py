@@ -47,6 +47,15 @@ class SlaTarget(BaseModel):
         return timedelta(minutes=self.first_response_minutes)
 
 
+class EscalationStep(BaseModel):
+    """What a breach does to a case: the n-th breach of a case takes the n-th step (the last one repeats)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    queue: str = "escalations"
+    raise_priority: int = Field(default=1, ge=0, le=3)  # levels up, never above P1
+
+
 class TriageConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -60,6 +69,9 @@ class TriageConfig(BaseModel):
     sla: dict[str, SlaTarget]
     # Close praise and thanks without work (True), or keep them as low-priority cases to acknowledge.
     close_no_action: bool = True
+    # The assignee and supervisors are told when this share of the first-response target has passed.
+    at_risk_fraction: float = Field(default=0.8, gt=0, lt=1)
+    escalation_ladder: tuple[EscalationStep, ...] = (EscalationStep(),)
 
     @model_validator(mode="after")
     def _consistent(self) -> TriageConfig:
@@ -69,6 +81,11 @@ class TriageConfig(BaseModel):
         for field in ("fallback_queue", "triage_queue", "needs_human_queue"):
             if getattr(self, field) not in self.queues:
                 raise ValueError(f"{field}: unknown queue {getattr(self, field)!r}")
+        if not self.escalation_ladder:
+            raise ValueError("escalation_ladder: needs at least one step")
+        for index, step in enumerate(self.escalation_ladder):
+            if step.queue not in self.queues:
+                raise ValueError(f"escalation_ladder.{index}.queue: unknown queue {step.queue!r}")
         missing = [p for p in PRIORITIES if p not in self.sla]
         if missing:
             raise ValueError(f"sla: no target for {', '.join(missing)}")
@@ -132,6 +149,7 @@ DEFAULT_TRIAGE: dict[str, Any] = {
         "general": _ALWAYS_OPEN,
         "triage": _ALWAYS_OPEN,
         "needs-human": _ALWAYS_OPEN,
+        "escalations": _ALWAYS_OPEN,
     },
     "sla": {
         "P1": {"first_response_minutes": 15, "next_response_minutes": 30, "resolution_minutes": 240},

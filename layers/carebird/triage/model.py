@@ -95,6 +95,8 @@ class Case(BaseModel):
     # Set by a workflow that waits for the first response (a Step Functions task token): the first
     # agent reply sends it SendTaskSuccess.
     first_response_task_token: str | None = None
+    at_risk_at: datetime | None = None  # when the assignee and supervisors are told the SLA is at risk
+    sla_breaches: int = 0
     closed_reason: str | None = None
     version: int = 0
 
@@ -156,3 +158,7 @@ class Outcome(BaseModel):
     threaded: bool = False
     first_response_due: datetime | None = None
     reason: str = ""
+    # For the workflow's SLA watch: wait for the first response, at most until at-risk, then breach.
+    await_first_response: bool = False
+    at_risk_in_seconds: int = 1
+    breach_in_seconds: int = 1

@@ -67,3 +67,21 @@ class PriorityPolicy(Protocol):
     ) -> tuple[str, float, str]:
         """(level P1..P4, score 0..100, the reason in words)."""
         ...
+
+
+class FirstResponseSignal(Protocol):
+    def first_response(self, task_token: str, output: dict[str, Any]) -> None:
+        """SendTaskSuccess to the workflow waiting on the token (a finished wait is not an error)."""
+        ...
+
+
+class Notifier(Protocol):
+    def notify(self, subject: str, message: dict[str, Any]) -> None:
+        """Tell people (the assignee, supervisors) something about a case."""
+        ...
+
+
+class SlaMetrics(Protocol):
+    def breach(self, brand_id: str, queue: str, priority: str) -> None:
+        """Count one SLA breach (metric SlaBreaches), by brand, queue and priority."""
+        ...

@@ -22,6 +22,7 @@ Routing, in order (each choice is recorded on the case with its reason):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -37,10 +38,36 @@ from carebird.triage.model import (
     IncomingMessage,
     Outcome,
 )
-from carebird.triage.ports import AgentDirectory, CaseConflict, CaseStore, ConversationClaimed, PriorityPolicy
+from carebird.triage.ports import (
+    AgentDirectory,
+    CaseConflict,
+    CaseStore,
+    ConversationClaimed,
+    FirstResponseSignal,
+    Notifier,
+    PriorityPolicy,
+    SlaMetrics,
+)
 
 Clock = Callable[[], datetime]
 _MAX_CONFLICT_RETRIES = 5
+
+
+class CaseNotFound(LookupError):
+    pass
+
+
+class _Silent:
+    """Stand-ins for deployments (and tests) that wire no notifications, signal or metrics."""
+
+    def first_response(self, task_token: str, output: dict[str, Any]) -> None:
+        return None
+
+    def notify(self, subject: str, message: dict[str, Any]) -> None:
+        return None
+
+    def breach(self, brand_id: str, queue: str, priority: str) -> None:
+        return None
 
 
 def case_id_for(message: IncomingMessage) -> str:
@@ -63,11 +90,23 @@ class TriageService:
         agents: AgentDirectory,
         priority: PriorityPolicy,
         clock: Clock = lambda: datetime.now(UTC),
+        *,
+        sla_clock_scale: float = 1.0,
+        signal: FirstResponseSignal | None = None,
+        notifier: Notifier | None = None,
+        sla_metrics: SlaMetrics | None = None,
     ) -> None:
+        if sla_clock_scale <= 0:
+            raise ValueError("sla_clock_scale must be positive")
         self._cases = cases
         self._agents = agents
         self._priority = priority
         self._clock = clock
+        # >1 compresses every SLA target (tests, demos): due dates, waits and verdicts stay consistent.
+        self._scale = sla_clock_scale
+        self._signal: FirstResponseSignal = signal or _Silent()
+        self._notifier: Notifier = notifier or _Silent()
+        self._sla_metrics: SlaMetrics = sla_metrics or _Silent()
 
     # ------------------------------------------------------------------ entry points
     def triage(
@@ -167,7 +206,7 @@ class TriageService:
         else:
             # Still conflicting: fail the step so Step Functions retries it (it is idempotent).
             raise CaseConflict(f"case {case.id} kept changing while threading message {message.id}")
-        return _outcome(case, threaded=True, reason=f"threaded into case {case.id}")
+        return self._outcome(case, threaded=True, reason=f"threaded into case {case.id}")
 
     def _new_case(
         self,
@@ -216,7 +255,7 @@ class TriageService:
             return self._thread(owner, message, classification)
         if stored.status is CaseStatus.QUEUED and stored.assignee is None:
             stored = self._assign(stored)
-        return _outcome(
+        return self._outcome(
             stored, threaded=False, reason=stored.decisions[-1].reason if stored.decisions else ""
         )
 
@@ -253,8 +292,8 @@ class TriageService:
             )
         return queue, skill, language, f"skill {skill} (confidence {skill_confidence:.2f}) -> queue {queue}"
 
-    def _assign(self, case: Case) -> Case:
-        capability = case.skill or case.queue
+    def _assign(self, case: Case, capability: str | None = None) -> Case:
+        capability = capability or case.skill or case.queue
         candidates = [a for a in self._agents.agents(case.brand_id) if a.can_take(capability, case.language)]
         candidates.sort(key=_load_order)
         for agent in candidates:
@@ -312,14 +351,152 @@ class TriageService:
     def _with_sla(self, case: Case, level: str, config: TriageConfig, since: datetime, why: str) -> Case:
         target = config.sla[level]
         calendar = config.queues[case.queue].business_hours
-        due = calendar.add(since, target.first_response)
+        window = target.first_response / self._scale
+        due = calendar.add(since, window)
+        at_risk = calendar.add(since, window * config.at_risk_fraction)
         reason = (
             f"{why}: first response within {target.first_response_minutes:g} business minutes of {case.queue}"
         )
+        if self._scale != 1:
+            reason += f" (SLA clock {self._scale:g}x faster)"
         return case.with_decision(
             Decision(at=case.updated_at, kind="sla", value=due.isoformat(), reason=reason),
             first_response_due=due,
+            at_risk_at=at_risk,
         )
+
+    def _outcome(self, case: Case, threaded: bool, reason: str) -> Outcome:
+        now = self._clock()
+        watch = (
+            not threaded
+            and case.status.is_open
+            and case.first_response_due is not None
+            and case.first_response_at is None
+        )
+        at_risk = case.at_risk_at or case.first_response_due or now
+        due = case.first_response_due or now
+        return Outcome(
+            case_id=case.id,
+            status=case.status,
+            queue=case.queue,
+            priority=case.priority,
+            assignee=case.assignee,
+            threaded=threaded,
+            first_response_due=case.first_response_due,
+            reason=reason,
+            await_first_response=watch,
+            at_risk_in_seconds=_seconds_until(now, at_risk),
+            breach_in_seconds=_seconds_until(now, due),
+        )
+
+    # ------------------------------------------------------------------ SLA watch
+    def _get(self, case_id: str) -> Case:
+        case = self._cases.get(case_id)
+        if case is None:
+            raise CaseNotFound(f"case {case_id} does not exist")
+        return case
+
+    def watch_first_response(self, case_id: str, task_token: str) -> bool:
+        """Keep the waiting workflow's token on the case, for the first reply to send. If the first reply
+        came already (or the case is no longer open), signal the workflow now. True while it waits."""
+        for _ in range(_MAX_CONFLICT_RETRIES):
+            case = self._get(case_id)
+            if case.first_response_at is not None or not case.status.is_open:
+                self._signal.first_response(
+                    task_token, {"case_id": case.id, "already": True, "status": case.status.value}
+                )
+                return False
+            if case.first_response_task_token == task_token:
+                return True
+            try:
+                self._cases.save(case.model_copy(update={"first_response_task_token": task_token}))
+                return True
+            except CaseConflict:
+                continue
+        raise CaseConflict(f"case {case_id} kept changing while storing its SLA watch")
+
+    def sla_at_risk(self, case_id: str) -> int:
+        """Tell the assignee and supervisors; returns the seconds left until the breach."""
+        for _ in range(_MAX_CONFLICT_RETRIES):
+            case = self._get(case_id)
+            due = case.first_response_due or self._clock()
+            if case.first_response_at is not None or any(d.kind == "sla_at_risk" for d in case.decisions):
+                return _seconds_until(self._clock(), due)
+            now = self._clock()
+            left = _seconds_until(now, due)
+            updated = case.with_decision(
+                Decision(
+                    at=now,
+                    kind="sla_at_risk",
+                    value=case.assignee or case.queue,
+                    reason=f"no first response yet; the target is due in {left} s at {due.isoformat()}",
+                ),
+                updated_at=now,
+            )
+            try:
+                self._cases.save(updated)
+            except CaseConflict:
+                continue
+            self._notify(updated, "SLA at risk", f"first response due {due.isoformat()}")
+            return left
+        raise CaseConflict(f"case {case_id} kept changing while marking it at risk")
+
+    def sla_breach(self, case_id: str, config: TriageConfig) -> Outcome:
+        """The first-response target passed: escalate by the brand's ladder, count it, tell people."""
+        for _ in range(_MAX_CONFLICT_RETRIES):
+            case = self._get(case_id)
+            if case.first_response_at is not None or not case.status.is_open:
+                return self._outcome(case, threaded=False, reason="answered or closed before the breach")
+            if any(d.kind == "sla_breach" and d.value == "first_response" for d in case.decisions):
+                return self._outcome(case, threaded=False, reason="breach already escalated")
+            now = self._clock()
+            step = config.escalation_ladder[min(case.sla_breaches, len(config.escalation_ladder) - 1)]
+            level = f"P{max(1, _rank(case.priority) - step.raise_priority)}"
+            if case.assignee is not None:
+                self._agents.release(case.assignee, case.id)
+            reason = (
+                f"first response not made by {(case.first_response_due or now).isoformat()}: "
+                f"escalated from {case.queue} to {step.queue}, priority {case.priority} -> {level}"
+            )
+            updated = case.with_decision(
+                Decision(at=now, kind="sla_breach", value="first_response", reason=reason),
+                queue=step.queue,
+                priority=level,
+                assignee=None,
+                status=CaseStatus.QUEUED,
+                sla_breaches=case.sla_breaches + 1,
+                updated_at=now,
+            )
+            try:
+                saved = self._cases.save(updated)
+            except CaseConflict:
+                continue
+            self._sla_metrics.breach(case.brand_id, case.queue, case.priority)
+            self._notify(saved, "SLA breached", reason)
+            assigned = self._assign(saved, capability=step.queue)  # those who work escalations
+            return self._outcome(assigned, threaded=False, reason=reason)
+        raise CaseConflict(f"case {case_id} kept changing while escalating it")
+
+    def _notify(self, case: Case, subject: str, detail: str) -> None:
+        supervisors = [a.id for a in self._agents.agents(case.brand_id) if a.role == "supervisor"]
+        self._notifier.notify(
+            f"{subject}: case {case.id}",
+            {
+                "case_id": case.id,
+                "brand_id": case.brand_id,
+                "queue": case.queue,
+                "priority": case.priority,
+                "assignee": case.assignee,
+                "supervisors": supervisors,
+                "customer": case.customer.username,
+                "detail": detail,
+            },
+        )
+
+
+def _seconds_until(now: datetime, moment: datetime) -> int:
+    """Whole seconds to wait (a Step Functions timeout is a positive integer)."""
+    return max(1, math.ceil((moment - now).total_seconds()))
 
 
 def _rank(level: str) -> int:
@@ -348,17 +525,4 @@ def _case_message(message: IncomingMessage, classification: dict[str, Any]) -> C
         in_reply_to_id=message.in_reply_to_id,
         engagement=message.engagement,
         classification=classification or None,
-    )
-
-
-def _outcome(case: Case, threaded: bool, reason: str) -> Outcome:
-    return Outcome(
-        case_id=case.id,
-        status=case.status,
-        queue=case.queue,
-        priority=case.priority,
-        assignee=case.assignee,
-        threaded=threaded,
-        first_response_due=case.first_response_due,
-        reason=reason,
     )

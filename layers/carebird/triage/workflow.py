@@ -18,7 +18,8 @@ from carebird.triage.config import TriageConfigError, load_triage_config
 from carebird.triage.model import Channel, Customer, IncomingMessage
 from carebird.triage.service import TriageService
 
-Action = Literal["triage", "close_noise", "needs_human"]
+Action = Literal["triage", "close_noise", "needs_human", "watch_first_response", "sla_at_risk", "sla_breach"]
+SLA_ACTIONS = ("watch_first_response", "sla_at_risk", "sla_breach")
 
 
 class BrandNotFound(LookupError):
@@ -46,6 +47,7 @@ class ExecutionState(BaseModel):
     dm: DirectMessage | None = None
     classified: dict[str, Any] = Field(default_factory=dict)  # {"value": classification}
     error: dict[str, Any] | None = None
+    outcome: dict[str, Any] | None = None  # {"value": Outcome} once Route has run
 
 
 class StepInput(BaseModel):
@@ -53,6 +55,7 @@ class StepInput(BaseModel):
 
     action: Action
     state: ExecutionState
+    token: str | None = None  # the Task token of a .waitForTaskToken state
 
     @property
     def brand_id(self) -> str:
@@ -127,6 +130,8 @@ class TriageStep:
         brand: Brand | None = self.brand_lookup(step.brand_id)
         if brand is None:
             raise BrandNotFound(f"brand {step.brand_id} is not configured in this deployment")
+        if step.action in SLA_ACTIONS:
+            return self._sla(step, brand)
         message = incoming_message(step)
         try:
             config = load_triage_config(dict(brand.settings))
@@ -144,3 +149,18 @@ class TriageStep:
         else:
             outcome = self.service.triage(message, step.classification, config)
         return outcome.model_dump(mode="json")
+
+    def _sla(self, step: StepInput, brand: Brand) -> dict[str, Any]:
+        case_id = str((step.state.outcome or {}).get("value", {}).get("case_id") or "")
+        if not case_id:
+            raise ValueError(
+                f"{step.action} needs the Route step's outcome (a case id) in the execution state"
+            )
+        if step.action == "watch_first_response":
+            if not step.token:
+                raise ValueError("watch_first_response needs the Task token")
+            return {"waiting": self.service.watch_first_response(case_id, step.token)}
+        if step.action == "sla_at_risk":
+            return {"breach_in_seconds": self.service.sla_at_risk(case_id)}
+        config = load_triage_config(dict(brand.settings))
+        return self.service.sla_breach(case_id, config).model_dump(mode="json")
