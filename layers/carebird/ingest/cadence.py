@@ -4,8 +4,11 @@ The cadence rule:
 
 1. A busy feed (its last poll returned something new) is polled again after `min_interval_seconds`
    (default 15 s), inside the same invocation: sub-minute latency while customers are writing.
-2. A quiet feed backs off by doubling the interval after each empty poll, up to
-   `max_interval_seconds` (default 60 s, the schedule's period), so idle brands cost one read a minute.
+2. A quiet DM feed backs off by doubling the interval after each empty poll, up to
+   `max_interval_seconds` (default 60 s, the schedule's period): with no since_id for DM events, every
+   DM poll is billed at least the one event that proves nothing is newer. Mentions do not back off: an
+   empty mentions response is not billed, and a brand polled once a minute would lose any burst faster
+   than 13 mentions a second beyond X's reach (rule 4) before its first poll; at 15 s it takes 53.
 3. Rate-limit headroom wins over rules 1 and 2. X allows 180 mentions requests and 300 DM-event requests
    per 15 minutes per user token and reports what is left in `x-rate-limit-remaining` /
    `x-rate-limit-reset`. Keeping `rate_limit_reserve` requests (default 20) untouched for paging bursts

@@ -11,7 +11,10 @@ Why nothing is lost or duplicated, whatever point a run dies at:
   forwards. A run that dies before that re-reads the same range next time; the writes dedupe it.
 - A message is stored as pending in the same write that makes it discoverable as pending, handed to
   triage under a name derived from its id (a second start of the same name is a no-op), and marked
-  handed off afterwards. Pending messages left by a dead run are handed off at the next poll.
+  handed off afterwards. Pending messages left by a dead run are handed off by the next.
+- Reading X is what cannot wait (a burst passes X's reach); handing off can, since pending messages
+  are durable. So triage is started in the gaps, while no feed is due, and a slow Step Functions never
+  delays a read.
 - When X cannot page back to the mentions cursor (its ~800 reach, or a page that failed), the hole is
   recorded as a gap before the cursor moves, then filled from a time-window query, now or in a later
   run. DM events have no time-window query: a DM chain that fails midway keeps its cursor, so the next
@@ -77,7 +80,10 @@ class PollTuning:
     gap_retry_seconds: float = 300.0
     gap_max_attempts: int = 20  # window queries per gap before it is left open for a person
     handoff_batch: int = 100
-    drain_pages: int = 10  # handoff batches drained per feed and run (a stale index cannot spin it)
+    drain_pages: int = 10  # handoff batches per feed at a time (a stale index cannot spin it)
+    # Triage starts get at least this long after a poll even when another poll is due: a feed that is
+    # always due (a burst) must not starve triage.
+    handoff_min_seconds: float = 0.5
     lease_slack_seconds: float = 30.0
     # Messages stored between two cursor moves: a run that must stop (or dies) midway keeps its progress.
     write_batch: int = 100
@@ -176,6 +182,7 @@ class Poller:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._stop_writing_at: datetime | None = None
+        self._maybe_pending: set[tuple[str, Feed]] = set()
 
     # ------------------------------------------------------------------ the invocation
     def run(
@@ -212,11 +219,12 @@ class Poller:
         try:
             feeds = [(brand, feed) for brand in leased for feed in self._feeds(brand)]
             states = {(b.id, f): self.store.get_poll_state(b.id, f) for b, f in feeds}
-            for brand, feed in feeds:
-                self._drain_pending(brand, feed, summary, hard_deadline)
+            self._maybe_pending = {(b.id, f) for b, f in feeds}  # a dead run may have left some
             self._round(feeds, states, hard_deadline, summary)
             while self._round(feeds, states, deadline, summary, wait=True):
                 pass
+            # What is still pending, while nothing is due: the next invocation must find its polls on time.
+            self._hand_off_pending(feeds, self._handoff_until(states, hard_deadline), summary)
         finally:
             for brand in leased:
                 self.store.release_lease(brand.id, invocation_id)
@@ -247,14 +255,23 @@ class Poller:
             wake = min(due_at.values())
             if not wait or wake >= deadline:
                 return False
-            self.clock.sleep((wake - now).total_seconds())
+            self._hand_off_pending(feeds, wake, summary)
+            self.clock.sleep(max(0.0, (wake - self.clock.now()).total_seconds()))
             return True
         for brand, feed in due:
             if self.clock.now() >= deadline:
                 return False
             key = (brand.id, feed)
             states[key] = self._poll(brand, feed, states[key], summary)
+            self._maybe_pending.add(key)
+            self._hand_off_pending([(brand, feed)], self._handoff_until(states, deadline), summary)
         return True
+
+    def _handoff_until(self, states: dict[tuple[str, Feed], PollState], deadline: datetime) -> datetime:
+        """Until the next poll is due (or a short minimum), never past the run's hard deadline."""
+        hard = self._stop_writing_at or deadline
+        least = self.clock.now() + timedelta(seconds=self.tuning.handoff_min_seconds)
+        return min(hard, max(_next_due(states), least))
 
     # ------------------------------------------------------------------ one feed of one brand, once
     def _poll(self, brand: Brand, feed: Feed, state: PollState, summary: PollSummary) -> PollState:
@@ -304,7 +321,7 @@ class Poller:
             return self._blocked(state, blocked, started, summary)
         self.metrics.add_metric("PollSucceeded", COUNT, 1)
         cadence = self.tuning.cadence
-        interval = cadence.base_interval(bool(chain.mentions), state.interval_seconds)
+        interval = cadence.base_interval(True, state.interval_seconds)  # rule 2: mentions never back off
         # Rule 4 of the cadence: the mentions since the last successful poll tell how fast they arrive.
         arrived_since = state.last_success_at or chain.from_time
         burst = cadence.burst_interval(
@@ -359,11 +376,11 @@ class Poller:
                 extra={"from_id": gap.from_id, "to_id": gap.to_id, "reason": gap.reason.value},
             )
         for batch in self._batches(chain.ascending()):
-            stored = self._store_mentions(brand, batch, counts, summary)
+            self._store_mentions(brand, batch, counts, summary)
             last = batch[-1]
             self.store.advance_cursor(brand.id, Cursor(last.id, last.created_at))
-            # Triage after the cursor: a crash while starting executions then costs no second read of X.
-            self._hand_off_mentions(stored, summary)
+        # Triage comes after the cursor (see _hand_off_pending): a crash while starting executions then
+        # costs no second read of X.
         return chain
 
     def _read_chain(self, brand: Brand, query: MentionsQuery, floor: int, counts: _Counts) -> _Chain:
@@ -409,8 +426,8 @@ class Poller:
     def _store_mentions(
         self, brand: Brand, mentions: Sequence[Mention], counts: _Counts, summary: PollSummary
     ) -> list[IngestedMention]:
-        """Store mentions, each once; returns the newly stored ones (those that are work still need
-        `_hand_off_mentions`).
+        """Store mentions, each once; returns the newly stored ones (the pending ones among them are
+        handed off by `_hand_off_pending`).
 
         Of posts with the same author and text, the oldest is the one that counts and the others are
         repeats, so each such group is written oldest first; different groups are written concurrently.
@@ -467,10 +484,14 @@ class Poller:
                 counts.lags.append(max(0.0, (record.ingested_at - record.mention.created_at).total_seconds()))
         return stored
 
-    def _hand_off_mentions(self, records: Iterable[IngestedMention], summary: PollSummary) -> int:
+    def _hand_off_mentions(
+        self, records: Iterable[IngestedMention], summary: PollSummary, until: datetime
+    ) -> int:
         pending = [r for r in records if r.status is MentionStatus.PENDING]
 
         def hand_off(record: IngestedMention) -> bool:
+            if self.clock.now() >= until:
+                return False
             try:
                 self.handoff.start(record)
             except HandoffFailed as exc:
@@ -483,21 +504,31 @@ class Poller:
         summary.handed_off += done
         return done
 
-    def _drain_pending(self, brand: Brand, feed: Feed, summary: PollSummary, deadline: datetime) -> None:
-        """Hand off what an interrupted run stored but did not hand off."""
+    def _hand_off_pending(
+        self, feeds: Sequence[tuple[Brand, Feed]], until: datetime, summary: PollSummary
+    ) -> None:
+        """Start triage for what the feeds have pending, oldest first, until `until` (the next poll)."""
         batch = self.tuning.handoff_batch
-        try:
-            for _ in range(self.tuning.drain_pages):
-                if feed is Feed.MENTIONS:
-                    mentions = self.store.pending_handoffs(brand.id, batch)
-                    found, done = len(mentions), self._hand_off_mentions(mentions, summary)
-                else:
-                    dms = self.store.pending_dm_handoffs(brand.id, batch)
-                    found, done = len(dms), self._hand_off_dms(dms, summary)
-                if found < batch or done < found or self.clock.now() >= deadline:
-                    return
-        except Exception as exc:  # the brand's poll may still succeed; its pending wait for the next run
-            self._error(summary, f"handing off pending {feed.value} failed", exc)
+        for brand, feed in feeds:
+            key = (brand.id, feed)
+            if key not in self._maybe_pending:
+                continue
+            try:
+                for _ in range(self.tuning.drain_pages):
+                    if self.clock.now() >= until:
+                        return
+                    if feed is Feed.MENTIONS:
+                        mentions = self.store.pending_handoffs(brand.id, batch)
+                        found, done = len(mentions), self._hand_off_mentions(mentions, summary, until)
+                    else:
+                        dms = self.store.pending_dm_handoffs(brand.id, batch)
+                        found, done = len(dms), self._hand_off_dms(dms, summary, until)
+                    if found < batch and done == found:
+                        self._maybe_pending.discard(key)
+                    if found < batch or done < found:
+                        break
+            except Exception as exc:  # the pending ones wait for the next chance; polling goes on
+                self._error(summary, f"handing off pending {feed.value} failed", exc)
 
     # ------------------------------------------------------------------ DMs
     def _attempt_dms(
@@ -555,11 +586,10 @@ class Poller:
                 XError(f"DM chain cut after {self.tuning.max_pages} pages, above {cursor}"),
             )
         for batch in self._batches(chain.ascending()):
-            stored = self._store_dms(brand, batch, counts, summary)
+            self._store_dms(brand, batch, counts, summary)
             if may_advance:
                 last = batch[-1]
                 self.store.advance_dm_cursor(brand.id, Cursor(last.id, last.created_at))
-            self._hand_off_dms(stored, summary)
         return chain
 
     def _read_dm_chain(
@@ -621,10 +651,12 @@ class Poller:
                 counts.lags.append(max(0.0, (record.ingested_at - record.dm.created_at).total_seconds()))
         return stored
 
-    def _hand_off_dms(self, records: Iterable[IngestedDm], summary: PollSummary) -> int:
+    def _hand_off_dms(self, records: Iterable[IngestedDm], summary: PollSummary, until: datetime) -> int:
         pending = [r for r in records if r.status is MentionStatus.PENDING]
 
         def hand_off(record: IngestedDm) -> bool:
+            if self.clock.now() >= until:
+                return False
             try:
                 self.handoff.start_dm(record)
             except HandoffFailed as exc:
@@ -686,7 +718,6 @@ class Poller:
             oldest = found[0]
             progress = replace(progress, to_id=oldest.id, to_time=oldest.created_at)
         self.store.save_gap(progress)
-        self._hand_off_mentions(stored, summary)
         return progress, chain.failure if isinstance(chain.failure, XRateLimited) else None
 
     # ------------------------------------------------------------------ concurrency
@@ -769,6 +800,10 @@ def _handoff_failed(message_id: str, exc: HandoffFailed) -> None:
 
 def _due_at(state: PollState) -> datetime:
     return max(t or _EPOCH for t in (state.next_poll_at, state.blocked_until))
+
+
+def _next_due(states: dict[tuple[str, Feed], PollState]) -> datetime:
+    return min((_due_at(state) for state in states.values()), default=_EPOCH)
 
 
 def _repeat_window(brand: Brand, default: float) -> float:

@@ -20,7 +20,7 @@ from carebird.x_mentions import TweepyMentionsReader
 # a quarter of the time left when the function's timeout is short.
 FINISH_RESERVE_SECONDS = 10.0
 # Clock difference between Lambda hosts that a brand's lease allows for.
-LEASE_SKEW_SECONDS = 5.0
+LEASE_SKEW_SECONDS = 2.0
 
 
 class SystemClock:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from carebird.ingest.cadence import Cadence
-from carebird.ingest.model import GapReason, GapStatus, MentionStatus, SkipReason
+from carebird.ingest.model import Feed, GapReason, GapStatus, MentionStatus, SkipReason
 from carebird.ingest.poll import PollTuning
 from carebird.x_errors import TransientXError, XAuthError, XRateLimited
 from tests.support.ingest_fakes import T0, Crash, brand
@@ -173,10 +173,11 @@ def test_triage_that_cannot_start_now_is_retried_on_the_next_poll() -> None:
     w = World()
     w.add(ACME)
     post = w.x.post(ACME, "where is my parcel")
-    w.handoff.fail_next = 1
+    w.handoff.fail_next = 1_000  # Step Functions refusing for the whole run
 
     first = w.run()
     assert first.ingested == 1 and first.handed_off == 0
+    w.handoff.fail_next = 0
     w.next_minute()
     second = w.run()
 
@@ -276,19 +277,21 @@ def test_a_busy_brand_is_polled_every_few_seconds_without_spending_the_rate_limi
     assert total == len(w.x.posts)
 
 
-def test_a_quiet_brand_backs_off_to_once_a_minute() -> None:
+def test_quiet_mentions_are_polled_at_the_busy_cadence_and_quiet_dms_back_off_to_once_a_minute() -> None:
     w = World()
     w.add(ACME)
     w.run()
     w.clock.advance(60)
-    start = len(w.x.queries)
-    for _ in range(10):
+    mentions, dms = len(w.x.queries), w.dms.calls
+    for _ in range(10):  # ten minutes without a customer writing
         w.run(budget=50)
         w.clock.advance(10)
 
-    queries = len(w.x.queries) - start
-    assert queries <= 12  # ~one a minute, not one every 15 s (which would be ~40)
-    assert w.store.get_poll_state(ACME.id).interval_seconds == 60
+    # An empty mentions page costs no read, and a quiet brand must catch a sudden burst within X's reach.
+    assert len(w.x.queries) - mentions >= 30  # every 15 s while a run lasts (50 s of each minute)
+    # A DM poll costs at least one read (no since_id): one a minute.
+    assert w.dms.calls - dms <= 12
+    assert w.store.get_poll_state(ACME.id, Feed.DMS).interval_seconds == 60
 
 
 # ---------------------------------------------------------------------- gaps
@@ -443,10 +446,38 @@ def test_a_run_out_of_time_stops_between_batches_and_the_next_run_goes_on_from_t
 
     assert first.ingested == 20  # two batches of 10 in 15 s; the third waits for the next run
     assert w.store.get_cursor(ACME.id).since_id == posts[19].id  # type: ignore[union-attr]
-    assert first.handed_off == 20
+    assert first.handed_off == 0  # out of time: stored as pending, the next run starts their triage
     w.next_minute()
     second = w.run()
-    assert (second.ingested, second.reads, second.duplicates) == (15, 15, 0)
+    assert (second.ingested, second.reads, second.duplicates, second.handed_off) == (15, 15, 0, 35)
+    w.assert_exactly_once(ACME)
+
+
+def test_slow_triage_starts_fill_the_gaps_between_polls_and_never_delay_one() -> None:
+    w = World(read_dms=False)  # one feed: with two due at once, the first poll's starts get half a second
+    w.add(ACME)
+    w.run()
+    original_start = w.handoff.start
+    starts_when_a_poll_was_due = 0
+
+    def slow_start(mention):  # type: ignore[no-untyped-def]
+        nonlocal starts_when_a_poll_was_due
+        due = w.store.get_poll_state(ACME.id).next_poll_at
+        assert due is not None
+        starts_when_a_poll_was_due += w.clock.now() >= due
+        w.clock.advance(2)  # Step Functions taking 2 s for each StartExecution
+        original_start(mention)
+
+    w.handoff.start = slow_start  # type: ignore[method-assign]
+    for i in range(30):
+        w.x.post(ACME, f"question {i}", author=str(600 + i))
+    w.next_minute()
+
+    for _ in range(4):
+        w.run(budget=50)
+        w.clock.advance(10)
+
+    assert starts_when_a_poll_was_due == 0
     w.assert_exactly_once(ACME)
 
 

@@ -163,8 +163,12 @@ def test_a_busy_inbox_is_paced_within_the_dm_read_limit() -> None:
     for _ in range(20):
         w.run(budget=50)
         w.clock.advance(10)
+    w.clock.sleep = original_sleep  # type: ignore[method-assign]
+    w.next_minute()
+    w.run()
 
     assert w.dms.calls_while_exhausted == 0
+    assert len(w.dms.events) > 50  # busy indeed
     w.assert_dms_exactly_once(ACME)
 
 
