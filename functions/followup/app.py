@@ -1,4 +1,5 @@
-"""Follow-up function: on its schedule, asks the customers of resolved cases how it went (once per case)."""
+"""Follow-up function, every minute: asks the customers of resolved cases how it went (once per case), and
+publishes how long the longest-waiting customer has waited for a first answer (OldestUnansweredAge)."""
 
 from __future__ import annotations
 
@@ -17,5 +18,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     result = runtime.followup_service().sweep().as_dict()
     if result["sent"]:
         metrics.add_metric(name="SurveysSent", unit="Count", value=result["sent"])
-    logger.info("survey sweep", extra=result)
+    oldest = runtime.oldest_unanswered_now()
+    metrics.add_metric(name="OldestUnansweredAge", unit="Seconds", value=oldest.age_seconds)
+    result["oldest_unanswered_seconds"] = int(oldest.age_seconds)
+    result["waiting_for_first_answer"] = oldest.waiting
+    logger.info("follow-up run", extra={**result, "oldest_case": oldest.case_id})
     return result

@@ -453,7 +453,7 @@ class Provisioner:
 
     def _queue(self, logical_id: str, props: dict[str, Any]) -> None:
         name = self._name(logical_id, props, "QueueName")
-        attributes = {k: str(v) for k, v in props.items() if k not in ("QueueName", "Tags")}
+        attributes = {k: _attribute(v) for k, v in props.items() if k not in ("QueueName", "Tags")}
         if "RedrivePolicy" in props:
             attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
         url = self._client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
@@ -468,6 +468,50 @@ class Provisioner:
         name = self._name(logical_id, props, "LogGroupName")
         self._client("logs").create_log_group(logGroupName=name)
         self._record(logical_id, name, Arn=self._arn("logs", f"log-group:{name}:*"))
+
+    def _user_pool(self, logical_id: str, props: dict[str, Any]) -> None:
+        name = self._name(logical_id, props, "UserPoolName")
+        passed = (
+            "Policies", "Schema", "AdminCreateUserConfig", "UsernameConfiguration", "AccountRecoverySetting",
+            "AutoVerifiedAttributes", "AliasAttributes", "UsernameAttributes", "MfaConfiguration",
+            "DeletionProtection", "UserPoolTags",
+        )  # fmt: skip
+        args = {k: props[k] for k in passed if k in props}
+        pool = self._client("cognito-idp").create_user_pool(PoolName=name, **args)["UserPool"]
+        pool_id = pool["Id"]
+        provider = f"cognito-idp.{self.region}.amazonaws.com/{pool_id}"
+        self._record(
+            logical_id, pool_id, Arn=pool["Arn"], ProviderName=provider, ProviderURL=f"https://{provider}",
+            UserPoolId=pool_id,
+        )  # fmt: skip
+
+    def _user_pool_client(self, logical_id: str, props: dict[str, Any]) -> None:
+        passed = (
+            "GenerateSecret", "ExplicitAuthFlows", "PreventUserExistenceErrors", "IdTokenValidity",
+            "AccessTokenValidity", "RefreshTokenValidity", "TokenValidityUnits", "ReadAttributes",
+            "WriteAttributes", "AllowedOAuthFlows", "AllowedOAuthScopes", "AllowedOAuthFlowsUserPoolClient",
+            "CallbackURLs", "LogoutURLs", "SupportedIdentityProviders", "EnableTokenRevocation",
+        )  # fmt: skip
+        args = {k: props[k] for k in passed if k in props}
+        for key in ("IdTokenValidity", "AccessTokenValidity", "RefreshTokenValidity"):
+            if key in args:
+                args[key] = int(args[key])
+        if "GenerateSecret" in args:
+            args["GenerateSecret"] = str(args["GenerateSecret"]).lower() == "true"
+        client = self._client("cognito-idp").create_user_pool_client(
+            UserPoolId=props["UserPoolId"], ClientName=self._name(logical_id, props, "ClientName"), **args
+        )["UserPoolClient"]
+        self._record(
+            logical_id,
+            client["ClientId"],
+            ClientSecret=client.get("ClientSecret", ""),
+            Name=client["ClientName"],
+        )
+
+
+def _attribute(value: Any) -> str:
+    """SQS attributes are strings; CloudFormation's booleans become "true"/"false" as the API expects."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _tags(tags: Any) -> dict[str, str]:

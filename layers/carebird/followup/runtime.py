@@ -9,8 +9,10 @@ from typing import Any
 from carebird.followup.service import FollowupService
 from carebird.outbound.service import outbound_deliverer
 from carebird.storage.brands import DynamoBrandRepository
+from carebird.storage.cases import DynamoCaseStore
 from carebird.storage.surveys import DynamoSurveyStore
 from carebird.triage.runtime import triage_settings
+from carebird.triage.unanswered import Oldest, oldest_unanswered
 
 
 @lru_cache(maxsize=1)
@@ -25,3 +27,9 @@ def followup_service() -> FollowupService:
     return FollowupService(
         DynamoSurveyStore(table), outbound_deliverer(), brand_settings, lambda: datetime.now(UTC)
     )
+
+
+def oldest_unanswered_now() -> Oldest:
+    table = triage_settings().table_name
+    brands = DynamoBrandRepository(table).list_brands().brands
+    return oldest_unanswered(brands, DynamoCaseStore(table), datetime.now(UTC))
