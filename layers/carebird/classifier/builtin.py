@@ -36,7 +36,7 @@ URGENCY_TERMS: tuple[str, ...] = (
     "still waiting", "outage", "not working", "medical", "wheelchair",
     # es / fr / de / pt / it
     "cancelado", "cancelada", "reembolso", "urgente", "bloqueado", "annulé", "remboursement", "bloqué",
-    "storniert", "annulliert", "erstattung", "dringend", "gesperrt", "reembolso", "bloqueada",
+    "storniert", "annulliert", "erstattung", "dringend", "gesperrt", "bloqueada",
     "rimborso", "cancellato", "bloccato",
 )  # fmt: skip
 
@@ -191,7 +191,7 @@ class DefaultClassifier:
             label, confidence = "positive", 0.55 + 0.4 * min(1.0, compound)
             why = f"sentiment positive: lexicon score {compound:.2f}"
         else:
-            label, confidence = "neutral", 0.6 if content else 0.5
+            label, confidence = "neutral", 0.6
             why = "sentiment neutral: no opinion words"
         if language not in (None, "en"):
             confidence = min(confidence, 0.4)

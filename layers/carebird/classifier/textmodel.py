@@ -20,12 +20,20 @@ import math
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from operator import mul
+from operator import itemgetter, mul
 from typing import Any
 
 from carebird.classifier.text import char_ngrams_of_normalised, normalise, word_ngrams_of_normalised
+
+
+def _dot_fallback(a: Sequence[float], b: Sequence[float]) -> float:
+    return sum(map(mul, a, b))
+
+
+# math.sumprod (Python 3.12, the Lambda runtime) skips the intermediate products; 3.11 sums them.
+_dot: Callable[[Sequence[float], Sequence[float]], float] = getattr(math, "sumprod", _dot_fallback)
 
 FORMAT = "carebird.text-model"
 FORMAT_VERSION = 1
@@ -149,8 +157,10 @@ class TextModel:
             columns, values, scale = block.vector(normalised)
             if not scale:
                 continue
+            # One C-level gather per class (itemgetter) and one C-level dot product (sumprod).
+            gather = itemgetter(*columns) if len(columns) > 1 else lambda w, c=columns[0]: (w[c],)
             for k, weights in enumerate(class_weights):
-                scores[k] += scale * sum(map(mul, values, map(weights.__getitem__, columns)))
+                scores[k] += scale * _dot(values, gather(weights))
         return scores
 
     def predict(self, text: str) -> Prediction:

@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench-*`: measured on the local stack, printed as tables."""
