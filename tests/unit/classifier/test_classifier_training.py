@@ -123,3 +123,21 @@ def test_load_model_reads_s3_uris_through_the_client(monkeypatch: pytest.MonkeyP
     load_model("s3://models/brand/sentiment-v2.model")
     assert s3.calls == 1
     clear_model_cache()
+
+
+def test_loading_and_scoring_a_model_needs_no_numpy_or_scikit_learn(tmp_path: Path, examples) -> None:
+    """The Lambda layer ships neither: the runtime side must not import them, even indirectly."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "brand.model"
+    path.write_bytes(fit_text_model(*examples).to_bytes())
+    script = (
+        "import sys\n"
+        "from carebird.classifier import classifier_for, MentionFeatures\n"
+        f"result = classifier_for([{str(path)!r}]).classify(MentionFeatures(text='refund my ticket'), None)\n"
+        "assert result.skill.value == 'refunds', result\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'scipy', 'sklearn')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
