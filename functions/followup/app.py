@@ -16,6 +16,7 @@ from carebird.observability import logger, metrics, tracer
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     result = runtime.followup_service().sweep().as_dict()
+    result["closed_unanswered"] = runtime.survey_answers().expire()
     if result["sent"]:
         metrics.add_metric(name="SurveysSent", unit="Count", value=result["sent"])
     oldest = runtime.oldest_unanswered_now()

@@ -17,6 +17,7 @@ class SurveyStatus(StrEnum):
     DUE = "due"  # waits for its time
     SENT = "sent"  # asked; waiting for the customer's answer
     ANSWERED = "answered"
+    EXPIRED = "expired"  # no answer within the brand's timeout: the case is closed
     SKIPPED = "skipped"  # opted out, or the brand does not survey
     FAILED = "failed"  # X refused both the DM and the public reply
 
@@ -30,13 +31,16 @@ class Survey(BaseModel):
     customer_id: str
     customer_handle: str
     reply_to_tweet_id: str | None  # the customer's last post, for a public reply
+    conversation_ids: tuple[str, ...] = ()  # a post in one of these answers the survey (as does a DM)
     status: SurveyStatus = SurveyStatus.DUE
     due_at: datetime
     sent_at: datetime | None = None
+    answer_by: datetime | None = None  # sent_at + the brand's answer timeout
     channel: str | None = None  # "dm" or "public", once sent
     note: str = ""
     score: int | None = None
-    answer: str | None = None
+    answer: str | None = None  # the customer's words, as written (also when they gave no rating)
+    answered_at: datetime | None = None
 
 
 class SurveySettings(BaseModel):
@@ -46,6 +50,9 @@ class SurveySettings(BaseModel):
 
     enabled: bool = True
     delay_minutes: float = Field(default=60.0, ge=0)
+    answer_timeout_hours: float = Field(default=72.0, gt=0)  # then the resolved case is closed
+    low_score: int = Field(default=2, ge=1, le=5)  # this score or lower reopens the case
+    reopen_queue: str = "escalations"  # where a low score sends the case: supervisors read it
     wording: str = DEFAULT_WORDING
     opted_out: tuple[str, ...] = ()  # customer X ids who asked not to be surveyed
 

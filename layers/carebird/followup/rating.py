@@ -33,7 +33,8 @@ _EMOJI = {
 _CORRECTIONS = ("no", "actually", "i mean", "wait", "sorry", "correction", "make that", "rather")
 _STAR = "⭐"
 _TOKEN = re.compile(
-    r"(?P<fraction>\b(?P<num>[1-5])\s*/\s*5\b)"
+    r"(?P<unit_star>\b(?P<starred>[1-5])\s*" + _STAR + r"(?!" + _STAR + r"))"  # "5 ⭐": one star as the unit
+    r"|(?P<fraction>\b(?P<num>[1-5])\s*/\s*5\b)"
     r"|(?P<digit>(?<![\d.,])\b[1-5]\b(?![.,]\d)(?!\s*/\s*(?:[0-46-9]|\d\d)))"
     r"|(?P<word>\b(?:" + "|".join(_WORDS) + r")\b)"
     r"|(?P<stars>" + _STAR + r"+)"
@@ -62,6 +63,8 @@ def parse_rating(text: str) -> Rating:
         kind = match.lastgroup
         if kind == "correction":
             corrected_at = len(ratings)
+        elif kind == "unit_star":
+            ratings.append((int(match.group("starred")), "digit"))
         elif kind == "fraction":
             ratings.append((int(match.group("num")), "digit"))
         elif kind == "digit":

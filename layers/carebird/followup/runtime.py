@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from carebird.followup.service import FollowupService
+from carebird.followup.cases import FollowupCaseActions
+from carebird.followup.service import FollowupService, SurveyAnswers
+from carebird.observability import metrics
 from carebird.outbound.service import outbound_deliverer
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoCaseStore
@@ -33,3 +35,25 @@ def oldest_unanswered_now() -> Oldest:
     table = triage_settings().table_name
     brands = DynamoBrandRepository(table).list_brands().brands
     return oldest_unanswered(brands, DynamoCaseStore(table), datetime.now(UTC))
+
+
+def _brand_settings(table: str) -> Any:
+    brands = DynamoBrandRepository(table)
+
+    def settings(brand_id: str) -> dict[str, Any] | None:
+        brand = brands.get_brand(brand_id)
+        return dict(brand.settings) if brand else None
+
+    return settings
+
+
+@lru_cache(maxsize=1)
+def survey_answers() -> SurveyAnswers:
+    table = triage_settings().table_name
+    return SurveyAnswers(
+        DynamoSurveyStore(table),
+        FollowupCaseActions(DynamoCaseStore(table)),
+        _brand_settings(table),
+        metrics,
+        lambda: datetime.now(UTC),
+    )

@@ -101,11 +101,14 @@ class FollowupService:
                 update={"status": SurveyStatus.SKIPPED, "note": "the customer opted out"}
             )
         text = settings.text_for(survey)
+        answer_by = now + timedelta(hours=settings.answer_timeout_hours)
         dm = self._deliverer.deliver(self._reply(survey, Channel.DM, text))
         if dm.status is DeliveryStatus.IN_PROGRESS:
             return None
         if dm.status is DeliveryStatus.DELIVERED:
-            return survey.model_copy(update={"status": SurveyStatus.SENT, "sent_at": now, "channel": "dm"})
+            return survey.model_copy(
+                update={"status": SurveyStatus.SENT, "sent_at": now, "channel": "dm", "answer_by": answer_by}
+            )
         if survey.reply_to_tweet_id is None:
             return survey.model_copy(update={"status": SurveyStatus.FAILED, "note": f"DM failed: {dm.error}"})
         public = self._deliverer.deliver(self._reply(survey, Channel.PUBLIC, text))
@@ -114,8 +117,11 @@ class FollowupService:
         if public.status is DeliveryStatus.DELIVERED:
             note = f"DM not possible ({dm.error_code or dm.error}); asked publicly"
             return survey.model_copy(
-                update={"status": SurveyStatus.SENT, "sent_at": now, "channel": "public", "note": note}
-            )
+                update={
+                    "status": SurveyStatus.SENT, "sent_at": now, "channel": "public", "note": note,
+                    "answer_by": answer_by,
+                }
+            )  # fmt: skip
         return survey.model_copy(
             update={"status": SurveyStatus.FAILED, "note": f"DM: {dm.error}; public reply: {public.error}"}
         )
@@ -132,3 +138,88 @@ class FollowupService:
             in_reply_to_tweet_id=survey.reply_to_tweet_id if channel is Channel.PUBLIC else None,
             text=text,
         )
+
+
+class CaseActions(Protocol):
+    def reopen_for_low_score(self, case_id: str, queue: str, score: int, text: str, at: datetime) -> None: ...
+
+    def close_unanswered(self, case_id: str, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class Answer:
+    case_id: str
+    score: int | None
+    reopened: bool
+
+
+class AnswerStore(Protocol):
+    def awaiting_answer(self, brand_id: str, customer_id: str) -> Survey | None: ...
+
+    def expired(self, now: datetime, limit: int) -> list[Survey]: ...
+
+    def record(self, survey: Survey) -> bool:
+        """Write the survey's new state if it is still sent and unanswered; False otherwise."""
+        ...
+
+
+class SurveyAnswers:
+    """The customer's next message after a survey: a rating, recorded once, and a low one reopens the case."""
+
+    def __init__(
+        self,
+        store: AnswerStore,
+        cases: CaseActions,
+        brand_settings: Callable[[str], dict[str, Any] | None],
+        metrics: Any,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._cases = cases
+        self._brand_settings = brand_settings
+        self._metrics = metrics
+        self._clock = clock
+
+    def answer(
+        self, brand_id: str, customer_id: str, text: str, conversation_id: str | None, is_dm: bool
+    ) -> Answer | None:
+        """None when the message does not answer a survey (or gives no rating: then it is kept as the
+        survey's unparsed answer and triaged like any message, since it may be a new problem)."""
+        from carebird.followup.rating import parse_rating
+
+        survey = self._store.awaiting_answer(brand_id, customer_id)
+        if survey is None:
+            return None
+        if not is_dm and conversation_id not in survey.conversation_ids:
+            return None
+        now = self._clock()
+        rating = parse_rating(text)
+        if rating.score is None:
+            self._store.record(survey.model_copy(update={"answer": text}))
+            return None
+        answered = survey.model_copy(
+            update={
+                "status": SurveyStatus.ANSWERED,
+                "score": rating.score,
+                "answer": text,
+                "answered_at": now,
+            }
+        )
+        if not self._store.record(answered):
+            return Answer(survey.case_id, rating.score, reopened=False)  # a retried step: already counted
+        self._metrics.add_metric(name="Csat", unit="Count", value=rating.score)
+        settings = survey_settings(self._brand_settings(brand_id) or {})
+        low = rating.score <= settings.low_score
+        if low:
+            self._cases.reopen_for_low_score(survey.case_id, settings.reopen_queue, rating.score, text, now)
+        return Answer(survey.case_id, rating.score, reopened=low)
+
+    def expire(self, limit: int = 50) -> int:
+        """Close the cases whose survey went unanswered past the brand's timeout."""
+        closed = 0
+        now = self._clock()
+        for survey in self._store.expired(now, limit):
+            if self._store.record(survey.model_copy(update={"status": SurveyStatus.EXPIRED})):
+                self._cases.close_unanswered(survey.case_id, now)
+                closed += 1
+        return closed

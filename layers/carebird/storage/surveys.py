@@ -1,25 +1,33 @@
 """Satisfaction surveys in DynamoDB. Implements carebird.followup.service.SurveyStore.
 
-    entity   pk                sk       gsi1pk / gsi1sk
-    survey   SURVEY#<case>     SURVEY   SURVEYS_DUE / <due iso>#<case>   (only while due: a sparse index)
+    entity   pk             sk       gsi1pk / gsi1sk                         gsi2pk / gsi2sk
+    survey   SURVEY#<case>  SURVEY   SURVEYS_DUE / <due iso>#<case>          -
+                                     (while due)
+                                     SURVEYS_WAITING / <answer by>#<case>    SURVEY_CUSTOMER#<b>#<cust> /
+                                     (while sent and unanswered)             <sent iso>#<case>
 
 - schedule: PutItem with `attribute_not_exists(pk)`: one survey per case, whatever triggers it twice.
 - due surveys, oldest first: Query gsi1 SURVEYS_DUE with sk <= "<now iso>~".
-- finish: PutItem with `status = due` (the sweep that gets there first wins); the new item carries no
-  gsi1 keys, so it leaves the due index in the same write.
+- finish: PutItem with `status = due` (the sweep that gets there first wins).
+- a customer's survey awaiting an answer: Query gsi2 SURVEY_CUSTOMER#<b>#<cust>, newest first.
+- unanswered past their time: Query gsi1 SURVEYS_WAITING with sk <= "<now iso>~".
+- record an answer or expiry: PutItem with `status = sent`; an answered survey leaves both indexes.
+Both indexes are sparse: an item carries the keys only while it is in that state.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PutError
 
 from carebird.followup.model import Survey, SurveyStatus
-from carebird.storage.table import Gsi1, TableItem, bind, is_condition_failure
+from carebird.storage.table import Gsi1, Gsi2, TableItem, bind, is_condition_failure
 
 DUE = "SURVEYS_DUE"
+WAITING = "SURVEYS_WAITING"
 
 
 class SurveyItem(TableItem):
@@ -27,7 +35,10 @@ class SurveyItem(TableItem):
     status = UnicodeAttribute()
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
     due_index = Gsi1()
+    customer_index = Gsi2()
 
 
 class DynamoSurveyStore:
@@ -35,14 +46,21 @@ class DynamoSurveyStore:
         self._item = bind(SurveyItem, table_name, host=host, region=region)
 
     def _to_item(self, survey: Survey) -> SurveyItem:
-        due = survey.status is SurveyStatus.DUE
+        keys: dict[str, Any] = {"gsi1pk": None, "gsi1sk": None, "gsi2pk": None, "gsi2sk": None}
+        if survey.status is SurveyStatus.DUE:
+            keys["gsi1pk"] = DUE
+            keys["gsi1sk"] = f"{_iso(survey.due_at)}#{survey.case_id}"
+        elif survey.status is SurveyStatus.SENT and survey.sent_at is not None:
+            keys["gsi1pk"] = WAITING
+            keys["gsi1sk"] = f"{_iso(survey.answer_by or survey.sent_at)}#{survey.case_id}"
+            keys["gsi2pk"] = f"SURVEY_CUSTOMER#{survey.brand_id}#{survey.customer_id}"
+            keys["gsi2sk"] = f"{_iso(survey.sent_at)}#{survey.case_id}"
         return self._item(
             f"SURVEY#{survey.case_id}",
             "SURVEY",
             body=survey.model_dump_json(),
             status=survey.status.value,
-            gsi1pk=DUE if due else None,
-            gsi1sk=f"{survey.due_at.astimezone(UTC).isoformat()}#{survey.case_id}" if due else None,
+            **keys,
         )
 
     def schedule(self, survey: Survey) -> bool:
@@ -65,10 +83,32 @@ class DynamoSurveyStore:
         return [Survey.model_validate_json(item.body) for item in items]
 
     def finish(self, survey: Survey) -> bool:
+        return self._put_if(survey, SurveyStatus.DUE)
+
+    def awaiting_answer(self, brand_id: str, customer_id: str) -> Survey | None:
+        items = self._item.customer_index.query(
+            f"SURVEY_CUSTOMER#{brand_id}#{customer_id}", scan_index_forward=False, limit=1
+        )
+        for item in items:
+            return Survey.model_validate_json(item.body)
+        return None
+
+    def expired(self, now: datetime, limit: int) -> list[Survey]:
+        items = self._item.due_index.query(WAITING, self._item.gsi1sk <= f"{_iso(now)}~", limit=limit)
+        return [Survey.model_validate_json(item.body) for item in items]
+
+    def record(self, survey: Survey) -> bool:
+        return self._put_if(survey, SurveyStatus.SENT)
+
+    def _put_if(self, survey: Survey, expected: SurveyStatus) -> bool:
         try:
-            self._to_item(survey).save(condition=self._item.status == SurveyStatus.DUE.value)
+            self._to_item(survey).save(condition=self._item.status == expected.value)
         except PutError as exc:
             if is_condition_failure(exc):
                 return False
             raise
         return True
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()

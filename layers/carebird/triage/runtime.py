@@ -87,7 +87,11 @@ def triage_step() -> TriageStep:
         notifier=SnsNotifier(settings.notifications_topic_arn) if settings.notifications_topic_arn else None,
         sla_metrics=PowertoolsSlaMetrics(),
     )
-    return TriageStep(service=service, brand_lookup=brand_repository().get_brand)
+    from carebird.followup.runtime import survey_answers  # follow-up reads answers to its surveys
+
+    return TriageStep(
+        service=service, brand_lookup=brand_repository().get_brand, survey_answers=survey_answers()
+    )
 
 
 @lru_cache(maxsize=32)

@@ -389,6 +389,10 @@ class TriageService:
             breach_in_seconds=_seconds_until(now, due),
         )
 
+    def attach(self, case_id: str, message: IncomingMessage, classification: dict[str, Any]) -> Outcome:
+        """Add the message to a given case's thread (a survey answer belongs to the surveyed case)."""
+        return self._thread(self._get(case_id), message, classification)
+
     # ------------------------------------------------------------------ SLA watch
     def _get(self, case_id: str) -> Case:
         case = self._cases.get(case_id)

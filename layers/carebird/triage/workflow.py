@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -120,10 +120,17 @@ def _customer(author: dict[str, Any]) -> Customer:
     )
 
 
+class SurveyAnswerReader(Protocol):
+    def answer(
+        self, brand_id: str, customer_id: str, text: str, conversation_id: str | None, is_dm: bool
+    ) -> Any: ...  # an object with .case_id, .score, .reopened, or None
+
+
 @dataclass
 class TriageStep:
     service: TriageService
     brand_lookup: Any  # Callable[[str], Brand | None]
+    survey_answers: SurveyAnswerReader | None = None
 
     def run(self, event: dict[str, Any]) -> dict[str, Any]:
         step = StepInput.model_validate(event)
@@ -140,6 +147,18 @@ class TriageStep:
                 raise
             # The brand's own config may be what failed: people still get the message.
             config = load_triage_config(None)
+        if step.action != "needs_human" and self.survey_answers is not None:
+            answer = self.survey_answers.answer(
+                brand.id,
+                message.customer.id,
+                message.text,
+                message.conversation_id,
+                message.channel is Channel.DM,
+            )
+            if answer is not None:  # the customer's rating: it goes on the surveyed case, not a new one
+                return self.service.attach(answer.case_id, message, step.classification).model_dump(
+                    mode="json"
+                )
         if step.action == "needs_human":
             error = step.error or {}
             cause = f"{error.get('Error', 'Unknown')}: {str(error.get('Cause', ''))[:500]}"

@@ -31,3 +31,21 @@ def test_one_survey_per_case_due_in_order_and_finished_once(engine: Engine) -> N
     assert [s.case_id for s in store.due(NOW, 10)] == ["c2"]
     stored = store.get("c1")
     assert stored is not None and stored.status is SurveyStatus.SENT and stored.channel == "dm"
+
+
+def test_a_sent_survey_is_found_by_customer_and_expires_by_its_answer_time(engine: Engine) -> None:
+    store = DynamoSurveyStore(engine.table_name, host=engine.host)
+    store.schedule(survey("c1", NOW))
+    sent = survey("c1", NOW).model_copy(
+        update={"status": SurveyStatus.SENT, "sent_at": NOW, "answer_by": NOW + timedelta(hours=72)}
+    )
+    assert store.finish(sent)
+    waiting = store.awaiting_answer("1000", "42")
+    assert waiting is not None and waiting.case_id == "c1"
+    assert store.expired(NOW, 10) == []
+    assert [s.case_id for s in store.expired(NOW + timedelta(hours=73), 10)] == ["c1"]
+    answered = sent.model_copy(update={"status": SurveyStatus.ANSWERED, "score": 4})
+    assert store.record(answered) is True
+    assert store.record(answered) is False  # recorded once
+    assert store.awaiting_answer("1000", "42") is None
+    assert store.expired(NOW + timedelta(hours=73), 10) == []

@@ -18,6 +18,8 @@ from carebird.followup.rating import parse_rating
         ("😡", 1, "emoji"),
         ("❤️", 5, "emoji"),
         ("4 🙂 thanks", 4, "digit"),
+        ("5 ⭐ thanks!", 5, "digit"),
+        ("3⭐", 3, "digit"),
         ("5 stars lol no 1", 1, "correction"),
         ("3... actually 4", 4, "correction"),
         ("4, I mean 2", 2, "correction"),
