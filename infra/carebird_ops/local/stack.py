@@ -74,6 +74,7 @@ class LocalStack:
         from moto.server import ThreadedMotoServer
 
         from carebird_ops.local import template as template_module
+        from carebird_ops.local.alarms import AlarmEvaluator
         from carebird_ops.local.apigateway import ApiGateway
         from carebird_ops.local.logs import LogShipper
         from carebird_ops.local.provision import Provisioner
@@ -146,6 +147,11 @@ class LocalStack:
         scheduler.start()
         self._parts.append(scheduler)
         self.scheduler = scheduler
+
+        # moto keeps alarms but never evaluates them: CloudWatch's part, on the scheduler's clock.
+        alarms = AlarmEvaluator(aws_url, REGION, o.time_scale)
+        alarms.start()
+        self._parts.append(alarms)
 
         self.endpoints = StackEndpoints(
             aws=aws_url,
