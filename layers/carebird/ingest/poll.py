@@ -80,7 +80,6 @@ class PollTuning:
     gap_retry_seconds: float = 300.0
     gap_max_attempts: int = 20  # window queries per gap before it is left open for a person
     handoff_batch: int = 100
-    drain_pages: int = 10  # handoff batches per feed at a time (a stale index cannot spin it)
     # Triage starts get at least this long after a poll even when another poll is due: a feed that is
     # always due (a burst) must not starve triage.
     handoff_min_seconds: float = 0.5
@@ -121,7 +120,6 @@ class _Chain:
     failure: XError | None = None
     truncated: bool = False
     reached_floor: bool = False  # a post at or below the floor came back: nothing between is missing
-    from_time: datetime | None = None  # created_at of the floor: when the chain's mentions began
 
     def ascending(self) -> list[Mention]:
         return sorted(self.mentions.values(), key=lambda m: m.number)
@@ -131,6 +129,22 @@ class _Chain:
 
     def newest(self) -> Mention:
         return max(self.mentions.values(), key=lambda m: m.number)
+
+
+@dataclass
+class _Reading:
+    """A mentions poll in progress: how far it has read, and what is read but not written yet."""
+
+    cursor: Cursor | None  # the newest mention read (the stored cursor until the first read)
+    from_time: datetime  # created_at of the cursor's post, or where the first poll of a brand starts
+    rate: RateLimit | None
+    last_read_at: datetime | None
+    interval: float
+    backlog: list[Mention] = field(default_factory=list)  # read, not yet written; oldest first
+    written: int = 0
+    failure: XError | None = None
+    failed_after_reading: bool = False  # the failing chain had read some pages
+    next_read_at: datetime = _EPOCH
 
 
 @dataclass
@@ -144,6 +158,21 @@ class _DmChain:
 
     def ascending(self) -> list[DirectMessage]:
         return sorted(self.events.values(), key=lambda e: e.number)
+
+
+@dataclass
+class _Handoffs:
+    """A feed's messages awaiting triage in this run: the ones it stored, and those a dead run left."""
+
+    queue: dict[str, IngestedMention | IngestedDm] = field(default_factory=dict)  # by message id
+    more_in_store: bool = True  # the store may hold pending ones not queued yet
+
+    def add(self, records: Iterable[IngestedMention | IngestedDm]) -> None:
+        for record in records:
+            self.queue.setdefault(_message_id(record), record)
+
+    def oldest(self, n: int) -> list[IngestedMention | IngestedDm]:
+        return sorted(self.queue.values(), key=lambda r: int(_message_id(r)))[:n]
 
 
 @dataclass
@@ -182,7 +211,7 @@ class Poller:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._stop_writing_at: datetime | None = None
-        self._maybe_pending: set[tuple[str, Feed]] = set()
+        self._handoffs: dict[tuple[str, Feed], _Handoffs] = {}
 
     # ------------------------------------------------------------------ the invocation
     def run(
@@ -219,7 +248,9 @@ class Poller:
         try:
             feeds = [(brand, feed) for brand in leased for feed in self._feeds(brand)]
             states = {(b.id, f): self.store.get_poll_state(b.id, f) for b, f in feeds}
-            self._maybe_pending = {(b.id, f) for b, f in feeds}  # a dead run may have left some
+            self._handoffs = {(b.id, f): _Handoffs() for b, f in feeds}
+            for brand, feed in feeds:  # what a dead run left, before this run stores anything new
+                self._queue_from_store(brand, feed, summary)
             self._round(feeds, states, hard_deadline, summary)
             while self._round(feeds, states, deadline, summary, wait=True):
                 pass
@@ -263,7 +294,6 @@ class Poller:
                 return False
             key = (brand.id, feed)
             states[key] = self._poll(brand, feed, states[key], summary)
-            self._maybe_pending.add(key)
             self._hand_off_pending([(brand, feed)], self._handoff_until(states, deadline), summary)
         return True
 
@@ -302,67 +332,69 @@ class Poller:
     def _attempt_mentions(
         self, brand: Brand, state: PollState, counts: _Counts, summary: PollSummary, started: datetime
     ) -> PollState:
-        try:
-            chain = self._ingest_new(brand, counts, summary)
-        except XRateLimited as exc:
-            return self._blocked(state, exc, started, summary)
-        except XError as exc:
-            self._error(summary, "reading mentions failed", exc)
-            return self._failed(state, exc, started, state.rate)
-        rate = chain.rate or state.rate
-        if isinstance(chain.failure, XRateLimited):
-            return self._blocked(state, chain.failure, started, summary)
-        if chain.failure is not None:
+        """Read the mentions newer than the cursor and write them; while the writes take longer than
+        the cadence allows between reads, keep reading on schedule (storage may be slower than X's
+        reach allows), so a burst is read in time even when it is written late."""
+        cursor = self.store.get_cursor(brand.id)
+        lookback = timedelta(seconds=self.tuning.initial_lookback_seconds)
+        reading = _Reading(
+            cursor=cursor,
+            from_time=cursor.created_at if cursor else self.clock.now() - lookback,
+            rate=state.rate,
+            last_read_at=state.last_success_at,
+            interval=self.tuning.cadence.base_interval(True, state.interval_seconds),  # rule 2
+        )
+        self._read_more(brand, reading, counts, summary)
+        while reading.backlog:
+            if reading.failure is None and self.clock.now() >= reading.next_read_at:
+                self._read_more(brand, reading, counts, summary)
+            elif not self._write_next_batch(brand, reading, counts, summary):
+                break
+        # Triage comes after the cursor (see _hand_off_pending): a crash while starting executions then
+        # costs no second read of X.
+        if isinstance(reading.failure, XRateLimited):
+            return self._blocked(state, reading.failure, started, summary)
+        if reading.failure is not None:
             # What was read is stored and the rest is a recorded gap; still, X failed and it counts.
-            self._error(summary, "a page of mentions failed; the rest is recorded as a gap", chain.failure)
-            return self._failed(state, chain.failure, started, rate)
+            message = (
+                "a page of mentions failed; the rest is recorded as a gap"
+                if reading.failed_after_reading
+                else "reading mentions failed"
+            )
+            self._error(summary, message, reading.failure)
+            return self._failed(state, reading.failure, started, reading.rate)
         blocked = self._backfill_gaps(brand, counts, summary)
         if blocked is not None:
             return self._blocked(state, blocked, started, summary)
         self.metrics.add_metric("PollSucceeded", COUNT, 1)
-        cadence = self.tuning.cadence
-        interval = cadence.base_interval(True, state.interval_seconds)  # rule 2: mentions never back off
-        # Rule 4 of the cadence: the mentions since the last successful poll tell how fast they arrive.
-        arrived_since = state.last_success_at or chain.from_time
-        burst = cadence.burst_interval(
-            len(chain.mentions),
-            (started - arrived_since).total_seconds() if arrived_since else None,
-            self.tuning.reach_limit,
-        )
-        if burst is not None:
-            logger.info("mentions arrive in a burst; polling sooner", extra={"interval_seconds": burst})
-        now = self.clock.now()
         return PollState(
-            next_poll_at=cadence.next_poll_at(now, interval, rate, burst),
-            interval_seconds=interval,
-            rate=rate,
+            next_poll_at=reading.next_read_at,
+            interval_seconds=reading.interval,
+            rate=reading.rate,
             last_polled_at=started,
-            last_success_at=now,
+            last_success_at=reading.last_read_at,
         )
 
-    def _ingest_new(self, brand: Brand, counts: _Counts, summary: PollSummary) -> _Chain:
-        cursor = self.store.get_cursor(brand.id)
+    def _read_more(self, brand: Brand, reading: _Reading, counts: _Counts, summary: PollSummary) -> None:
+        """One chain of pages from the newest mention read so far; schedules the next read."""
         now = self.clock.now()
-        if cursor is not None:
-            query = MentionsQuery(since_id=cursor.since_id, max_results=self.tuning.page_size)
-            floor, from_time = cursor.number, cursor.created_at
+        if reading.cursor is not None:
+            query = MentionsQuery(since_id=reading.cursor.since_id, max_results=self.tuning.page_size)
+            floor = reading.cursor.number
         else:
-            from_time = now - timedelta(seconds=self.tuning.initial_lookback_seconds)
-            query = MentionsQuery(start_time=from_time, max_results=self.tuning.page_size)
+            query = MentionsQuery(start_time=reading.from_time, max_results=self.tuning.page_size)
             floor = 0
         chain = self._read_chain(brand, query, floor, counts)
-        chain.from_time = from_time
-        if not chain.mentions:
-            if chain.failure is not None:
-                raise chain.failure
-            return chain
-        if chain.failure is not None or chain.truncated:
+        reading.rate = chain.rate or reading.rate
+        reading.failure = chain.failure
+        reading.failed_after_reading = bool(chain.mentions)
+        if chain.mentions and (chain.failure is not None or chain.truncated):
             oldest = chain.oldest()
             gap = Gap(
                 brand_id=brand.id,
-                from_id=cursor.since_id if cursor else "0",
+                from_id=reading.cursor.since_id if reading.cursor else "0",
                 to_id=oldest.id,
-                from_time=from_time,
+                from_time=reading.from_time,
                 to_time=oldest.created_at,
                 reason=GapReason.PAGE_FAILED if chain.failure else GapReason.REACH_LIMIT,
                 detected_at=now,
@@ -375,13 +407,44 @@ class Poller:
                 "mentions between the cursor and the oldest one read are unreachable for now",
                 extra={"from_id": gap.from_id, "to_id": gap.to_id, "reason": gap.reason.value},
             )
-        for batch in self._batches(chain.ascending()):
-            self._store_mentions(brand, batch, counts, summary)
-            last = batch[-1]
-            self.store.advance_cursor(brand.id, Cursor(last.id, last.created_at))
-        # Triage comes after the cursor (see _hand_off_pending): a crash while starting executions then
-        # costs no second read of X.
-        return chain
+        if chain.mentions:
+            reading.backlog.extend(chain.ascending())
+            newest = chain.newest()
+            reading.cursor, reading.from_time = Cursor(newest.id, newest.created_at), newest.created_at
+        # Rule 4 of the cadence: the mentions since the last read tell how fast they arrive.
+        cadence = self.tuning.cadence
+        arrived_since = reading.last_read_at or (
+            now - timedelta(seconds=self.tuning.initial_lookback_seconds)
+        )
+        burst = cadence.burst_interval(
+            len(chain.mentions), (now - arrived_since).total_seconds(), self.tuning.reach_limit
+        )
+        if burst is not None:
+            logger.info("mentions arrive in a burst; reading sooner", extra={"interval_seconds": burst})
+        reading.last_read_at = now
+        reading.next_read_at = cadence.next_poll_at(self.clock.now(), reading.interval, reading.rate, burst)
+
+    def _write_next_batch(
+        self, brand: Brand, reading: _Reading, counts: _Counts, summary: PollSummary
+    ) -> bool:
+        """Store the oldest batch of the backlog and move the cursor to it; False when out of time."""
+        if (
+            reading.written
+            and self._stop_writing_at is not None
+            and self.clock.now() >= self._stop_writing_at
+        ):
+            logger.warning(
+                "out of time; the rest of the chain is read again by the next run",
+                extra={"written": reading.written, "read": reading.written + len(reading.backlog)},
+            )
+            return False
+        size = max(1, self.tuning.write_batch)
+        batch, reading.backlog[:size] = reading.backlog[:size], []
+        self._store_mentions(brand, batch, counts, summary)
+        last = batch[-1]
+        self.store.advance_cursor(brand.id, Cursor(last.id, last.created_at))
+        reading.written += len(batch)
+        return True
 
     def _read_chain(self, brand: Brand, query: MentionsQuery, floor: int, counts: _Counts) -> _Chain:
         chain = _Chain()
@@ -482,11 +545,12 @@ class Poller:
             else:
                 counts.ingested += 1
                 counts.lags.append(max(0.0, (record.ingested_at - record.mention.created_at).total_seconds()))
+        self._queue(brand, Feed.MENTIONS, stored)
         return stored
 
     def _hand_off_mentions(
         self, records: Iterable[IngestedMention], summary: PollSummary, until: datetime
-    ) -> int:
+    ) -> list[bool]:
         pending = [r for r in records if r.status is MentionStatus.PENDING]
 
         def hand_off(record: IngestedMention) -> bool:
@@ -500,35 +564,59 @@ class Poller:
             self.store.mark_handed_off(record.brand_id, record.mention.id, self.clock.now())
             return True
 
-        done = sum(self._concurrently([partial(hand_off, r) for r in pending]))
-        summary.handed_off += done
+        done = self._concurrently([partial(hand_off, r) for r in pending])
+        summary.handed_off += sum(done)
         return done
+
+    def _queue(self, brand: Brand, feed: Feed, records: Iterable[IngestedMention | IngestedDm]) -> None:
+        handoffs = self._handoffs.get((brand.id, feed))
+        if handoffs is not None:  # None: a store outside a run (tests of the parts)
+            handoffs.add(r for r in records if r.status is MentionStatus.PENDING)
+
+    def _queue_from_store(self, brand: Brand, feed: Feed, summary: PollSummary) -> None:
+        """Queue what the store holds pending (left by a dead run, or refused by Step Functions)."""
+        handoffs = self._handoffs[(brand.id, feed)]
+        batch = self.tuning.handoff_batch
+        try:
+            if feed is Feed.MENTIONS:
+                found: Sequence[IngestedMention | IngestedDm] = self.store.pending_handoffs(brand.id, batch)
+            else:
+                found = self.store.pending_dm_handoffs(brand.id, batch)
+        except Exception as exc:  # polling goes on; the next run looks again
+            handoffs.more_in_store = False
+            self._error(summary, f"reading the pending {feed.value} failed", exc)
+            return
+        handoffs.add(found)
+        handoffs.more_in_store = len(found) >= batch
 
     def _hand_off_pending(
         self, feeds: Sequence[tuple[Brand, Feed]], until: datetime, summary: PollSummary
     ) -> None:
         """Start triage for what the feeds have pending, oldest first, until `until` (the next poll)."""
-        batch = self.tuning.handoff_batch
         for brand, feed in feeds:
-            key = (brand.id, feed)
-            if key not in self._maybe_pending:
-                continue
-            try:
-                for _ in range(self.tuning.drain_pages):
-                    if self.clock.now() >= until:
-                        return
-                    if feed is Feed.MENTIONS:
-                        mentions = self.store.pending_handoffs(brand.id, batch)
-                        found, done = len(mentions), self._hand_off_mentions(mentions, summary, until)
-                    else:
-                        dms = self.store.pending_dm_handoffs(brand.id, batch)
-                        found, done = len(dms), self._hand_off_dms(dms, summary, until)
-                    if found < batch and done == found:
-                        self._maybe_pending.discard(key)
-                    if found < batch or done < found:
+            handoffs = self._handoffs[(brand.id, feed)]
+            while self.clock.now() < until:
+                if not handoffs.queue:
+                    if not handoffs.more_in_store:
                         break
-            except Exception as exc:  # the pending ones wait for the next chance; polling goes on
-                self._error(summary, f"handing off pending {feed.value} failed", exc)
+                    self._queue_from_store(brand, feed, summary)
+                    continue
+                chunk = handoffs.oldest(self.tuning.handoff_batch)
+                try:
+                    if feed is Feed.MENTIONS:
+                        done = self._hand_off_mentions(chunk, summary, until)  # type: ignore[arg-type]
+                    else:
+                        done = self._hand_off_dms(chunk, summary, until)  # type: ignore[arg-type]
+                except Exception as exc:  # they stay pending in the store; the next run queues them again
+                    self._error(summary, f"handing off pending {feed.value} failed", exc)
+                    handoffs.queue.clear()
+                    handoffs.more_in_store = False
+                    break
+                for record, started in zip(chunk, done, strict=True):
+                    if started:
+                        del handoffs.queue[_message_id(record)]
+                if not all(done):  # Step Functions refused, or time is up: later
+                    break
 
     # ------------------------------------------------------------------ DMs
     def _attempt_dms(
@@ -649,9 +737,12 @@ class Poller:
             else:
                 counts.ingested += 1
                 counts.lags.append(max(0.0, (record.ingested_at - record.dm.created_at).total_seconds()))
+        self._queue(brand, Feed.DMS, stored)
         return stored
 
-    def _hand_off_dms(self, records: Iterable[IngestedDm], summary: PollSummary, until: datetime) -> int:
+    def _hand_off_dms(
+        self, records: Iterable[IngestedDm], summary: PollSummary, until: datetime
+    ) -> list[bool]:
         pending = [r for r in records if r.status is MentionStatus.PENDING]
 
         def hand_off(record: IngestedDm) -> bool:
@@ -665,8 +756,8 @@ class Poller:
             self.store.mark_dm_handed_off(record.brand_id, record.dm.id, self.clock.now())
             return True
 
-        done = sum(self._concurrently([partial(hand_off, r) for r in pending]))
-        summary.handed_off += done
+        done = self._concurrently([partial(hand_off, r) for r in pending])
+        summary.handed_off += sum(done)
         return done
 
     # ------------------------------------------------------------------ gaps
@@ -796,6 +887,10 @@ def _handoff_failed(message_id: str, exc: HandoffFailed) -> None:
     logger.warning(
         "triage not started; retried at the next poll", extra={"id": message_id, "error": str(exc)}
     )
+
+
+def _message_id(record: IngestedMention | IngestedDm) -> str:
+    return record.mention.id if isinstance(record, IngestedMention) else record.dm.id
 
 
 def _due_at(state: PollState) -> datetime:

@@ -496,3 +496,42 @@ def test_concurrent_writes_keep_the_oldest_of_a_repeat_as_the_one_that_counts() 
 
     assert summary.ingested == len(firsts) == 12 and summary.skipped == len(repeats) == 48
     w.assert_exactly_once(ACME, skipped_ids=frozenset(repeats))
+
+
+def test_while_slow_storage_writes_a_burst_reads_go_on_on_schedule_and_nothing_passes_x_reach() -> None:
+    # Each write takes 0.1 s (a DynamoDB in trouble, or the loaded local stack) while 40 mentions a
+    # second arrive: writing lags far behind, and X keeps only the newest 800.
+    w = World(windows_bypass_reach=False, read_dms=False)
+    w.add(ACME)
+    w.run()
+    start = w.clock.now()
+    arrivals = [start + timedelta(seconds=i / 40) for i in range(40 * 60)]
+
+    def arrive() -> None:
+        while arrivals and arrivals[0] <= w.clock.now():
+            n = len(w.x.posts)
+            w.x.post(ACME, f"outage report {n}", author=str(20_000 + n), at=arrivals.pop(0))
+
+    def elapse(seconds: float) -> None:
+        w.clock.advance(seconds)
+        arrive()
+
+    original_put = w.store.put_mention
+
+    def slow_put(mention):  # type: ignore[no-untyped-def]
+        original_put(mention)
+        elapse(0.1)
+
+    w.clock.sleep = elapse  # type: ignore[method-assign]
+    w.store.put_mention = slow_put  # type: ignore[method-assign]
+    for _ in range(6):
+        w.run(budget=50, hard=300)  # a long function timeout lets a run write its backlog
+        elapse(10)
+    w.store.put_mention = original_put  # type: ignore[method-assign]
+    w.next_minute()
+    w.run()
+
+    assert not arrivals
+    assert w.store.gaps(ACME.id) == []
+    w.assert_exactly_once(ACME)
+    assert w.x.reads == len(w.x.posts_of(ACME))  # read ahead, not read twice
