@@ -10,7 +10,16 @@ import sys
 from collections.abc import Sequence
 
 # Modules under carebird_ops.cli, each exposing register(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("local", "xapi", "brands", "ingest", "agents", "demo", "classifier")
+COMMAND_MODULES: tuple[str, ...] = (
+    "local",
+    "xapi",
+    "brands",
+    "ingest",
+    "agents",
+    "demo",
+    "classifier",
+    "alarms",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
