@@ -11,6 +11,8 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
     agent          AGENT#<b>            AGENT#<agent>        -                         -
     assignment     CASE#<case>          ASSIGNMENT           -                         -
 
+(Corrections and canned responses: carebird.storage.casework.)
+
 Access patterns:
 - a case: GetItem CASE#<case>/CASE (consistent). Its thread: Query CASE#<case>, sk begins_with MSG#.
 - a queue's cases by status, soonest SLA first: Query gsi1 QUEUE#<b>#<queue>, sk begins_with <status>#.
@@ -23,6 +25,9 @@ Access patterns:
   case's status in the same transaction.
 - assign: one transaction puts ASSIGNMENT (`attribute_not_exists`) and adds one to the agent's
   open_cases (`open_cases < capacity`); a retried step finds the ASSIGNMENT and its holder.
+- an agent's claim (`take`): the same transaction without the capacity condition (a person chose the
+  case); the ASSIGNMENT's `attribute_not_exists` is what makes the second of two claimers lose.
+- an outgoing message's delivery snapshot: PutItem over its own MSG# item (`put_message`).
 """
 
 from __future__ import annotations
@@ -137,9 +142,17 @@ class DynamoCaseStore:
         )
         return [CaseMessage.model_validate_json(item.body) for item in items]
 
-    def queue(self, brand_id: str, queue: str, status: str | None = None, limit: int = 100) -> list[Case]:
+    def queue(
+        self, brand_id: str, queue: str, status: str | None = None, limit: int | None = 100
+    ) -> list[Case]:
+        """The queue's cases (of one status), soonest due first within a status; `limit` None: all."""
         condition = self._case.gsi1sk.startswith(f"{status}#") if status else None
         items = self._case.by_queue.query(f"QUEUE#{brand_id}#{queue}", condition, limit=limit)
+        return [_case_from(item) for item in items]
+
+    def assigned_to(self, brand_id: str, agent_id: str, limit: int | None = None) -> list[Case]:
+        """The open cases an agent holds, soonest due first within a status."""
+        items = self._case.by_assignee.query(f"ASSIGNEE#{brand_id}#{agent_id}", limit=limit)
         return [_case_from(item) for item in items]
 
     # ------------------------------------------------------------------ writes
@@ -188,6 +201,10 @@ class DynamoCaseStore:
                 return False
             raise
         return True
+
+    def put_message(self, case_id: str, message: CaseMessage) -> None:
+        """Write a message of the thread over its stored version (an outgoing message's delivery)."""
+        self._message_item(case_id, message).save()
 
     def save(self, case: Case) -> Case:
         saved = case.model_copy(update={"version": case.version + 1})
@@ -271,6 +288,50 @@ class DynamoAgentDirectory:
             f"AGENT#{brand_id}", self._agent.sk.startswith("AGENT#"), consistent_read=True
         )
         return [_agent_from(item) for item in items]
+
+    def agent(self, brand_id: str, agent_id: str) -> Agent | None:
+        try:
+            item = self._agent.get(f"AGENT#{brand_id}", f"AGENT#{agent_id}", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return _agent_from(item)
+
+    def holder(self, case_id: str) -> str | None:
+        """The agent who holds the case, if anyone does."""
+        try:
+            return str(self._assignment.get(case_pk(case_id), "ASSIGNMENT", consistent_read=True).agent_id)
+        except DoesNotExist:
+            return None
+
+    def take(self, agent: Agent, case_id: str, at: datetime) -> str:
+        """An agent claims the case themselves: like `claim`, without the capacity check, since a person
+        chose it. Returns the holder: `agent.id`, or whoever claimed it first."""
+        held = self.holder(case_id)
+        if held is not None:
+            return held
+        agent_item = self._agent(f"AGENT#{agent.brand_id}", f"AGENT#{agent.id}")
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(
+                    self._assignment(
+                        case_pk(case_id), "ASSIGNMENT", agent_id=agent.id, assigned_at=at.isoformat()
+                    ),
+                    condition=self._assignment.pk.does_not_exist(),
+                )
+                tx.update(
+                    agent_item,
+                    actions=[
+                        self._agent.open_cases.add(1),
+                        self._agent.last_assigned_at.set(at.isoformat()),
+                    ],
+                    condition=self._agent.pk.exists(),
+                )
+        except TransactWriteError:
+            held = self.holder(case_id)
+            if held is None:  # not a lost race: the agent's record is gone
+                raise LookupError(f"no agent {agent.id} of brand {agent.brand_id}") from None
+            return held
+        return agent.id
 
     def claim(self, agent: Agent, case_id: str, at: datetime) -> str | None:
         try:

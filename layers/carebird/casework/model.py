@@ -1,0 +1,171 @@
+"""The case work domain: who asks, what they see of queues and cases, and what their actions leave behind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from carebird.triage.model import Case, CaseMessage, Channel
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An agent acting through the API: identity from the token, role and queues from their record."""
+
+    agent_id: str
+    brand_id: str
+    role: str  # "agent" | "supervisor"
+    name: str
+    queues: frozenset[str]  # the queues they work; for a supervisor every queue of the brand
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == "supervisor"
+
+    def works(self, queue: str) -> bool:
+        return self.is_supervisor or queue in self.queues
+
+
+class QueueSummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    queue: str
+    open: int = Field(description="open cases: queued, assigned, or answered and waiting on the customer")
+    unassigned: int = Field(description="open cases nobody holds")
+    awaiting_first_response: int
+    oldest_waiting_since: datetime | None = Field(
+        default=None, description="when the customer who has waited longest for a first response wrote"
+    )
+    oldest_waiting_seconds: int | None = None
+    at_risk: int = Field(
+        description="awaiting a first response that is due within the at-risk window, or late"
+    )
+    breached: int = Field(description="awaiting a first response that is already late")
+
+
+class SlaClock(BaseModel):
+    """The first-response clock: running until the first agent reply is on X."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = "first_response"
+    state: str = Field(description="running | met | breached (answered late, or late and still waiting)")
+    started_at: datetime
+    due_at: datetime | None = None
+    stopped_at: datetime | None = None
+    met: bool | None = None
+    seconds_left: int | None = Field(default=None, description="while running; negative when late")
+
+
+class PartView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    text: str
+    status: str = Field(description="pending | sent | failed | not_sent")
+    x_id: str | None = None
+    error_code: str | None = None
+    error: str | None = None
+
+
+class ReplyView(BaseModel):
+    """An outgoing message and its delivery: pending, sent, or failed with X's reason."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    case_id: str
+    channel: Channel
+    text: str
+    author_id: str
+    created_at: datetime
+    in_reply_to_id: str | None = None
+    status: str = Field(description="pending | sent | failed")
+    error_code: str | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+    x_ids: list[str] = Field(default_factory=list)
+    parts: list[PartView] = Field(default_factory=list)
+
+    @property
+    def final(self) -> bool:
+        """Nothing more will happen without a new request: sent, or refused for good by X."""
+        return self.status == "sent" or (self.status == "failed" and self.error_code not in TRANSIENT_CODES)
+
+
+# Delivery failures that a later attempt may overcome (the same Idempotency-Key resumes the reply).
+TRANSIENT_CODES = frozenset({"x_unavailable", "rate_limited", "unconfirmed", "in_progress"})
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: Case
+    messages: list[CaseMessage]
+    replies: dict[str, ReplyView]  # outgoing message id -> its delivery
+    sla: SlaClock
+    held_by: str | None
+
+
+@dataclass(frozen=True)
+class ReplyRequest:
+    """What an agent asks to send: their own text, or a canned response with values for its placeholders."""
+
+    text: str | None = None
+    canned_response_id: str | None = None
+    variables: dict[str, str] | None = None
+    channel: Channel | None = None  # None: the case's own channel
+    in_reply_to_id: str | None = None  # public replies: the customer's post (default: their latest)
+
+    def payload(self) -> dict[str, Any]:
+        """What identifies the request for idempotency: a key reused with another payload is refused."""
+        return {
+            "text": self.text,
+            "canned_response_id": self.canned_response_id,
+            "variables": dict(sorted((self.variables or {}).items())),
+            "channel": self.channel.value if self.channel else None,
+            "in_reply_to_id": self.in_reply_to_id,
+        }
+
+
+class RoutingCorrection(BaseModel):
+    """A person moved a case triage had routed: a labelled example for retraining the classifier.
+
+    Stored by `carebird.storage.casework.DynamoCorrectionLog` (pk CORRECTION#<brand>, sk
+    <at>#<case>#<id>); `corrections(brand_id)` lists them oldest first for `carebird export-corrections`.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    brand_id: str
+    case_id: str
+    kind: str = Field(description="queue (moved to another queue) or agent (handed to another agent)")
+    text: str = Field(description="the customer's first message, as the classifier saw it")
+    language: str | None = None
+    classification: dict[str, Any] = Field(default_factory=dict)
+    original_queue: str
+    original_skill: str | None = None
+    corrected_queue: str
+    corrected_skill: str | None = None
+    original_assignee: str | None = None
+    corrected_assignee: str | None = None
+    agent_id: str
+    reason: str = ""
+    at: datetime
+
+
+class CannedResponse(BaseModel):
+    """A brand's reply template. Placeholders are `{name}`: customer_name, customer_handle, agent_name,
+    brand_handle, case_id are filled in; any other is a variable the agent supplies with the reply."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    brand_id: str
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=5000)
+    updated_by: str = ""
+    updated_at: datetime | None = None

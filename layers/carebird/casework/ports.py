@@ -1,0 +1,100 @@
+"""What case work needs from the outside world. Adapters: carebird.storage (DynamoDB), carebird.outbound
+(X), carebird.sla_signal (Step Functions); the unit tests' fakes implement the same protocols."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from carebird.brands import Brand
+from carebird.casework.model import CannedResponse, RoutingCorrection
+from carebird.outbound.model import DeliveryResult, OutgoingReply, PartRecord, ReplyRecord
+from carebird.triage.model import Agent, Case, CaseMessage
+from carebird.triage.ports import AgentDirectory, CaseStore
+
+
+class CaseRepository(CaseStore, Protocol):
+    def messages(self, case_id: str) -> list[CaseMessage]:
+        """The case's thread, oldest first: the customer's messages, the brand's replies, notes."""
+        ...
+
+    def queue(
+        self, brand_id: str, queue: str, status: str | None = None, limit: int | None = 100
+    ) -> list[Case]:
+        """A queue's cases of one status (all statuses if None), soonest due first within a status."""
+        ...
+
+    def assigned_to(self, brand_id: str, agent_id: str, limit: int | None = None) -> list[Case]:
+        """The open cases an agent holds."""
+        ...
+
+    def put_message(self, case_id: str, message: CaseMessage) -> None:
+        """Write a message over its stored version (an outgoing message's delivery snapshot)."""
+        ...
+
+
+class AgentRoster(AgentDirectory, Protocol):
+    def agent(self, brand_id: str, agent_id: str) -> Agent | None: ...
+
+    def holder(self, case_id: str) -> str | None:
+        """Who holds the case (its assignment), if anyone."""
+        ...
+
+    def take(self, agent: Agent, case_id: str, at: datetime) -> str:
+        """Claim the case for `agent` unless someone holds it; returns the holder, atomically decided."""
+        ...
+
+
+class BrandLookup(Protocol):
+    def get_brand(self, brand_id: str) -> Brand | None: ...
+
+
+class ReplySender(Protocol):
+    """carebird.outbound.delivery.Deliverer satisfies this."""
+
+    def plan(self, reply: OutgoingReply) -> list[str]:
+        """The posts the reply becomes; raises carebird.outbound.text.InvalidReply if it cannot be sent."""
+        ...
+
+    def deliver(self, reply: OutgoingReply) -> DeliveryResult: ...
+
+
+class DeliveryRecords(Protocol):
+    """The outbox, read side (carebird.outbound.ports.OutboxStore)."""
+
+    def reply(self, case_id: str, reply_id: str) -> ReplyRecord | None: ...
+
+    def parts(self, case_id: str, reply_id: str) -> dict[int, PartRecord]: ...
+
+
+class CorrectionLog(Protocol):
+    def record(self, correction: RoutingCorrection) -> None:
+        """Store the correction; recording the same id again changes nothing."""
+        ...
+
+    def corrections(self, brand_id: str, since: datetime | None = None) -> list[RoutingCorrection]:
+        """The brand's corrections, oldest first."""
+        ...
+
+
+class CannedResponseStore(Protocol):
+    def canned_responses(self, brand_id: str) -> list[CannedResponse]: ...
+
+    def canned_response(self, brand_id: str, response_id: str) -> CannedResponse | None: ...
+
+    def put_canned_response(self, response: CannedResponse) -> None: ...
+
+    def delete_canned_response(self, brand_id: str, response_id: str) -> bool:
+        """False if there was none."""
+        ...
+
+
+class WorkflowSignal(Protocol):
+    def first_response(self, task_token: str, output: dict[str, Any]) -> None:
+        """Tell the waiting workflow the first response happened (SendTaskSuccess). A token the workflow no
+        longer waits on (already answered, timed out) is not an error."""
+        ...
+
+
+class MetricsSink(Protocol):
+    def add_metric(self, name: str, unit: str, value: float) -> None: ...

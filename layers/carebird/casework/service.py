@@ -1,0 +1,745 @@
+"""Case work: every action an agent takes on a case, checked against who they are and the case's state.
+
+Visibility. An agent works the queues of their skills (a skill's queue in the brand's triage config, or a
+queue named directly among their skills, such as "triage"); a supervisor works every queue of the brand.
+A case of another brand does not exist for them (404); a case in a queue they do not work is 403.
+
+Claims. Who holds a case is decided by one conditional write (the ASSIGNMENT record, see
+carebird.storage.cases): of two agents claiming at once, exactly one gets it and the other is told who.
+Replying needs the claim, so two agents never answer one customer. Unclaiming, reassigning and resolving a
+case someone else holds needs a supervisor.
+
+States. queued -> (claim) assigned -> (reply on X) pending_customer -> (resolve) resolved -> (reopen)
+queued. Reassigning moves an open case to another queue (queued) or agent (assigned); every move is kept
+as a routing correction for retraining the classifier. A request the state does not allow is refused with
+the state in the message, never half done.
+
+Replies. The reply is recorded on the case (pending) before X is called, then delivered through
+carebird.outbound (split into a numbered thread at X's weights, each part once, transient X errors
+retried), and its delivery status (sent, pending, or failed with X's reason) is kept on the message. The
+first reply that is whole on X stops the first-response clock: first_response_at and sla_met are recorded
+with the reason, and a workflow waiting on the case (a Step Functions task token) is signalled.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from carebird.casework.canned import render
+from carebird.casework.errors import (
+    ClaimedByOther,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotClaimed,
+    NotFound,
+    TransitionNotAllowed,
+    UnknownAgent,
+)
+from carebird.casework.model import (
+    CannedResponse,
+    CaseDetail,
+    PartView,
+    Principal,
+    QueueSummary,
+    ReplyRequest,
+    ReplyView,
+    RoutingCorrection,
+    SlaClock,
+)
+from carebird.casework.ports import (
+    AgentRoster,
+    BrandLookup,
+    CannedResponseStore,
+    CaseRepository,
+    CorrectionLog,
+    DeliveryRecords,
+    MetricsSink,
+    ReplySender,
+    WorkflowSignal,
+)
+from carebird.observability import logger
+from carebird.outbound.errors import ReplyConflict
+from carebird.outbound.model import Channel as OutChannel
+from carebird.outbound.model import DeliveryResult, DeliveryStatus, OutgoingReply, PartStatus
+from carebird.outbound.text import EmptyReply, InvalidReply, ReplyTooLong
+from carebird.triage.config import TriageConfig, load_triage_config
+from carebird.triage.model import Agent, Case, CaseMessage, CaseStatus, Channel, Decision
+from carebird.triage.ports import CaseConflict
+
+Clock = Callable[[], datetime]
+OPEN_STATUSES = (CaseStatus.QUEUED, CaseStatus.ASSIGNED, CaseStatus.PENDING_CUSTOMER)
+AT_RISK_WINDOW = timedelta(minutes=30)
+MAX_LIST = 200
+_MAX_CONFLICT_RETRIES = 5
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def queues_of(agent: Agent, config: TriageConfig) -> frozenset[str]:
+    """The queues an agent works: those of their skills, and queues named among their skills."""
+    if agent.role == "supervisor":
+        return frozenset(config.queues)
+    queues = {config.skills[s].queue for s in agent.skills if s in config.skills}
+    queues |= {s for s in agent.skills if s in config.queues}
+    return frozenset(queues)
+
+
+class CaseWorkService:
+    def __init__(
+        self,
+        *,
+        cases: CaseRepository,
+        agents: AgentRoster,
+        brands: BrandLookup,
+        sender: ReplySender,
+        deliveries: DeliveryRecords,
+        corrections: CorrectionLog,
+        canned: CannedResponseStore,
+        signal: WorkflowSignal,
+        metrics: MetricsSink,
+        clock: Clock = _utc_now,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        at_risk_window: timedelta = AT_RISK_WINDOW,
+    ) -> None:
+        self.cases = cases
+        self.agents = agents
+        self.brands = brands
+        self.sender = sender
+        self.deliveries = deliveries
+        self.corrections = corrections
+        self.canned = canned
+        self.signal = signal
+        self.metrics = metrics
+        self.clock = clock
+        self.new_id = new_id
+        self.at_risk_window = at_risk_window
+
+    # ------------------------------------------------------------------ who is asking
+    def principal(self, brand_id: str, agent_id: str) -> Principal:
+        agent = self.agents.agent(brand_id, agent_id)
+        if agent is None:
+            raise UnknownAgent(
+                f"there is no agent {agent_id} for this brand; a supervisor adds agents with "
+                "`carebird agent add`"
+            )
+        return Principal(
+            agent_id=agent.id,
+            brand_id=brand_id,
+            role=agent.role,
+            name=agent.name,
+            queues=queues_of(agent, self._config(brand_id)),
+        )
+
+    def _config(self, brand_id: str) -> TriageConfig:
+        brand = self.brands.get_brand(brand_id)
+        if brand is None:
+            raise UnknownAgent(f"brand {brand_id} is not registered")
+        return load_triage_config(dict(brand.settings))
+
+    def _visible(self, p: Principal, case_id: str) -> Case:
+        case = self.cases.get(case_id)
+        if case is None or case.brand_id != p.brand_id:
+            raise NotFound(f"there is no case {case_id}")
+        if not p.works(case.queue):
+            raise Forbidden(f"case {case_id} is in queue {case.queue}, which you do not work")
+        return case
+
+    # ------------------------------------------------------------------ reading
+    def queues(self, p: Principal) -> list[QueueSummary]:
+        now = self.clock()
+        return [self._summary(p.brand_id, queue, now) for queue in sorted(p.queues)]
+
+    def _summary(self, brand_id: str, queue: str, now: datetime) -> QueueSummary:
+        open_cases = [
+            c for s in OPEN_STATUSES for c in self.cases.queue(brand_id, queue, s.value, limit=None)
+        ]
+        waiting = [c for c in open_cases if c.first_response_at is None]
+        oldest = min((c.first_message_at for c in waiting), default=None)
+        due = [c.first_response_due for c in waiting if c.first_response_due is not None]
+        return QueueSummary(
+            queue=queue,
+            open=len(open_cases),
+            unassigned=sum(1 for c in open_cases if c.assignee is None),
+            awaiting_first_response=len(waiting),
+            oldest_waiting_since=oldest,
+            oldest_waiting_seconds=int((now - oldest).total_seconds()) if oldest else None,
+            at_risk=sum(1 for d in due if d - now <= self.at_risk_window),
+            breached=sum(1 for d in due if d < now),
+        )
+
+    def list_cases(
+        self,
+        p: Principal,
+        *,
+        queue: str | None = None,
+        status: CaseStatus | None = None,
+        assignee: str | None = None,
+        limit: int = 50,
+    ) -> list[Case]:
+        """Cases the agent may see, soonest SLA due first. `assignee` "me" is the caller."""
+        limit = max(1, min(limit, MAX_LIST))
+        if queue is not None:
+            if queue not in self._config(p.brand_id).queues:
+                raise NotFound(f"there is no queue {queue}")
+            if not p.works(queue):
+                raise Forbidden(f"you do not work queue {queue}")
+        queues = [queue] if queue else sorted(p.queues)
+        statuses = [status] if status else list(OPEN_STATUSES)
+        if assignee == "me":
+            assignee = p.agent_id
+        found: list[Case]
+        if assignee is not None and all(s.is_open for s in statuses):
+            found = [
+                c
+                for c in self.cases.assigned_to(p.brand_id, assignee)
+                if c.status in statuses and c.queue in queues and p.works(c.queue)
+            ]
+        else:
+            found = [
+                c
+                for q in queues
+                for s in statuses
+                for c in self.cases.queue(p.brand_id, q, s.value, limit=None if assignee else limit)
+                if assignee is None or c.assignee == assignee
+            ]
+        found.sort(key=lambda c: (c.first_response_due or c.created_at, c.id))
+        return found[:limit]
+
+    def case(self, p: Principal, case_id: str) -> CaseDetail:
+        case = self._visible(p, case_id)
+        messages = self.cases.messages(case_id)
+        replies = {m.id: self._reply_view(case, m) for m in messages if m.direction == "out"}
+        return CaseDetail(
+            case=case, messages=messages, replies=replies, sla=self.sla(case), held_by=case.assignee
+        )
+
+    def sla(self, case: Case) -> SlaClock:
+        now = self.clock()
+        due = case.first_response_due
+        if case.first_response_at is not None:
+            met = case.sla_met
+            return SlaClock(
+                state="breached" if met is False else "met",
+                started_at=case.first_message_at,
+                due_at=due,
+                stopped_at=case.first_response_at,
+                met=met,
+            )
+        if not case.status.is_open:
+            return SlaClock(state="not_required", started_at=case.first_message_at, due_at=due)
+        left = int((due - now).total_seconds()) if due else None
+        return SlaClock(
+            state="breached" if left is not None and left < 0 else "running",
+            started_at=case.first_message_at,
+            due_at=due,
+            seconds_left=left,
+        )
+
+    def _reply_view(self, case: Case, message: CaseMessage) -> ReplyView:
+        base: dict[str, Any] = {
+            "id": message.id,
+            "case_id": case.id,
+            "channel": message.channel,
+            "text": message.text,
+            "author_id": message.author_id,
+            "created_at": message.created_at,
+            "in_reply_to_id": message.in_reply_to_id,
+        }
+        record = self.deliveries.reply(case.id, message.id)
+        if record is None:  # never reached the outbox, or its records expired: the snapshot tells
+            snapshot = message.delivery or {"status": "pending"}
+            return ReplyView(
+                **base,
+                status=str(snapshot.get("status", "pending")),
+                error_code=snapshot.get("error_code"),
+                error=snapshot.get("error"),
+                x_ids=list(snapshot.get("x_ids") or []),
+            )
+        stored = self.deliveries.parts(case.id, message.id)
+        parts: list[PartView] = []
+        for index, text in enumerate(record.parts, 1):
+            part = stored.get(index)
+            if part is None:
+                parts.append(PartView(index=index, text=text, status="not_sent"))
+            else:
+                parts.append(
+                    PartView(
+                        index=index,
+                        text=part.text,
+                        status=part.status.value,
+                        x_id=part.x_id,
+                        error_code=part.error_code,
+                        error=part.error_message,
+                    )
+                )
+        statuses = {p.status for p in parts}
+        failed = next((p for p in parts if p.status == PartStatus.FAILED.value), None)
+        status = "sent" if statuses == {"sent"} else "failed" if failed else "pending"
+        trouble = failed or next((p for p in parts if p.error), None)
+        return ReplyView(
+            **base,
+            status=status,
+            error_code=trouble.error_code if trouble and status != "sent" else None,
+            error=trouble.error if trouble and status != "sent" else None,
+            x_ids=[p.x_id for p in parts if p.x_id],
+            parts=parts,
+        )
+
+    # ------------------------------------------------------------------ claims
+    def claim(self, p: Principal, case_id: str) -> Case:
+        case = self._visible(p, case_id)
+        if not case.status.is_open:
+            raise TransitionNotAllowed(f"case {case_id} is {case.status.value}: reopen it before claiming it")
+        agent = self._agent(p)
+        now = self.clock()
+        holder = self.agents.take(agent, case_id, now)
+        if holder != p.agent_id:
+            raise ClaimedByOther(case_id, holder)
+
+        def claimed(current: Case) -> Case | None:
+            if current.assignee == p.agent_id and current.status is not CaseStatus.QUEUED:
+                return None
+            return current.with_decision(
+                Decision(at=now, kind="assignment", value=p.agent_id, reason="claimed", by=p.agent_id),
+                assignee=p.agent_id,
+                status=CaseStatus.ASSIGNED if current.status is CaseStatus.QUEUED else current.status,
+                updated_at=now,
+            )
+
+        return self._update(case, claimed)
+
+    def unclaim(self, p: Principal, case_id: str) -> Case:
+        case = self._visible(p, case_id)
+        holder = self.agents.holder(case_id) or case.assignee
+        if holder is None or not case.status.is_open:
+            raise TransitionNotAllowed(f"case {case_id} is not claimed by anyone")
+        if holder != p.agent_id and not p.is_supervisor:
+            raise ClaimedByOther(case_id, holder)
+        self.agents.release(holder, case_id)
+        now = self.clock()
+        why = "unclaimed" if holder == p.agent_id else f"unclaimed from {holder} by a supervisor"
+
+        def released(current: Case) -> Case | None:
+            if current.assignee is None:
+                return None
+            return current.with_decision(
+                Decision(at=now, kind="assignment", value="queue", reason=why, by=p.agent_id),
+                assignee=None,
+                status=CaseStatus.QUEUED if current.status is CaseStatus.ASSIGNED else current.status,
+                updated_at=now,
+            )
+
+        return self._update(case, released)
+
+    def _agent(self, p: Principal) -> Agent:
+        agent = self.agents.agent(p.brand_id, p.agent_id)
+        if agent is None:
+            raise UnknownAgent(f"there is no agent {p.agent_id} for this brand")
+        return agent
+
+    # ------------------------------------------------------------------ replies
+    def reply(self, p: Principal, case_id: str, request: ReplyRequest, reply_id: str) -> ReplyView:
+        """Send a reply on X. A retry with the same `reply_id` resumes the same reply: never posts twice."""
+        case = self._visible(p, case_id)
+        if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+            raise TransitionNotAllowed(f"case {case_id} is {case.status.value}: reopen it to reply")
+        if case.assignee is None or case.status is CaseStatus.QUEUED:
+            raise NotClaimed(f"claim case {case_id} before replying, so no one else answers it too")
+        if case.assignee != p.agent_id:
+            raise ClaimedByOther(case_id, case.assignee)
+        text = self._reply_text(p, case, request)
+        messages = self.cases.messages(case_id)
+        channel = request.channel or case.channel
+        target = self._reply_target(case, messages, channel, request.in_reply_to_id)
+        try:
+            outgoing = OutgoingReply(
+                case_id=case.id,
+                reply_id=reply_id,
+                brand_id=case.brand_id,
+                channel=OutChannel(channel.value),
+                customer_id=case.customer.id,
+                customer_handle=case.customer.username or None,
+                in_reply_to_tweet_id=target,
+                text=text,
+            )
+            self.sender.plan(outgoing)
+        except ReplyTooLong as exc:
+            raise Invalid(str(exc), "reply_too_long") from None
+        except EmptyReply as exc:
+            raise Invalid(str(exc), "empty_reply") from None
+        except InvalidReply as exc:
+            raise Invalid(str(exc), "invalid_reply") from None
+        existing = next((m for m in messages if m.id == reply_id and m.direction == "out"), None)
+        if existing is not None and existing.text != text:
+            raise Conflict(f"reply {reply_id} was already sent with other text; a new reply needs a new key")
+        message = existing or CaseMessage(
+            id=reply_id,
+            direction="out",
+            channel=channel,
+            author_id=p.agent_id,
+            text=text,
+            created_at=self.clock(),
+            conversation_id=case.conversation_ids[0]
+            if channel is Channel.PUBLIC and case.conversation_ids
+            else None,
+            in_reply_to_id=target if channel is Channel.PUBLIC else None,
+            delivery={"status": "pending"},
+        )
+        if existing is None:
+            # Recorded before X is called: a delivery that dies halfway still shows on the case.
+            self.cases.add_message(case, message)
+        try:
+            result = self.sender.deliver(outgoing)
+        except ReplyConflict as exc:
+            raise Conflict(str(exc)) from None
+        view = _view_of(message, result)
+        snapshot = {
+            "status": view.status,
+            "x_ids": view.x_ids,
+            "error_code": view.error_code,
+            "error": view.error,
+        }
+        self.cases.put_message(case_id, message.model_copy(update={"delivery": snapshot}))
+        if result.status is DeliveryStatus.DELIVERED:
+            self._replied(case, p, self.clock())
+        return view
+
+    def _reply_text(self, p: Principal, case: Case, request: ReplyRequest) -> str:
+        if (request.text is None) == (request.canned_response_id is None):
+            raise Invalid("give either text or canned_response_id")
+        if request.text is not None:
+            return request.text
+        assert request.canned_response_id is not None
+        canned = self.canned.canned_response(p.brand_id, request.canned_response_id)
+        if canned is None:
+            raise Invalid(f"there is no canned response {request.canned_response_id}")
+        brand = self.brands.get_brand(p.brand_id)
+        known = {
+            "customer_name": case.customer.name or case.customer.username or "there",
+            "customer_handle": f"@{case.customer.username}" if case.customer.username else "",
+            "agent_name": p.name or p.agent_id,
+            "brand_handle": f"@{brand.handle}" if brand else "",
+            "case_id": case.id,
+        }
+        return render(canned.text, {**(request.variables or {}), **known})
+
+    @staticmethod
+    def _reply_target(
+        case: Case, messages: list[CaseMessage], channel: Channel, asked: str | None
+    ) -> str | None:
+        if channel is Channel.DM:
+            if asked is not None:
+                raise Invalid("in_reply_to_id is for public replies; a DM goes to the customer")
+            return None
+        posts = [m.id for m in messages if m.direction == "in" and m.channel is Channel.PUBLIC]
+        if asked is not None:
+            if asked not in posts:
+                raise Invalid(f"{asked} is not a post of the customer in case {case.id}")
+            return asked
+        if not posts:
+            raise Invalid(f"case {case.id} has no public post of the customer to reply under; reply by DM")
+        return posts[-1]  # the customer's latest post: the reply lands at the end of their thread
+
+    def _replied(self, case: Case, p: Principal, at: datetime) -> None:
+        """A reply is whole on X: the first one stops the first-response clock; the case waits on the
+        customer."""
+        signalled: set[str] = set()
+
+        def answered(current: Case) -> Case | None:
+            changes: dict[str, Any] = {"updated_at": at}
+            if current.status is CaseStatus.ASSIGNED:
+                changes["status"] = CaseStatus.PENDING_CUSTOMER
+            if current.first_response_at is not None:
+                if "status" not in changes:
+                    return None
+                return current.model_copy(update=changes)
+            due = current.first_response_due
+            met = None if due is None else at <= due
+            waited = int((at - current.first_message_at).total_seconds())
+            if due is None:
+                verdict, why = "no_target", "no first-response target"
+            else:
+                verdict = "met" if met else "missed"
+                why = f"{'within' if met else 'after'} the target due {due.isoformat()}"
+            token = current.first_response_task_token
+            if token is not None and token not in signalled:
+                self.signal.first_response(
+                    token,
+                    {
+                        "case_id": current.id,
+                        "first_response_at": at.isoformat(),
+                        "sla_met": met,
+                        "agent_id": p.agent_id,
+                    },
+                )
+                signalled.add(token)
+            changes.update(first_response_at=at, sla_met=met, first_response_task_token=None)
+            return current.with_decision(
+                Decision(
+                    at=at,
+                    kind="first_response",
+                    value=verdict,
+                    reason=f"first reply by {p.agent_id}, {waited} s after the customer wrote, {why}",
+                    by=p.agent_id,
+                ),
+                **changes,
+            )
+
+        before = case.first_response_at
+        updated = self._update(case, answered)
+        if before is None and updated.first_response_at == at:
+            self.metrics.add_metric(
+                "TimeToFirstResponse", "Seconds", (at - updated.first_message_at).total_seconds()
+            )
+            if updated.sla_met is False:
+                # Not SlaBreaches: the triage workflow counts the breach itself, when the target passes.
+                self.metrics.add_metric("FirstResponsesLate", "Count", 1)
+            logger.info(
+                "first response", extra={"case_id": case.id, "sla_met": updated.sla_met, "agent": p.agent_id}
+            )
+
+    # ------------------------------------------------------------------ notes
+    def note(self, p: Principal, case_id: str, text: str) -> CaseMessage:
+        case = self._visible(p, case_id)
+        if not text.strip():
+            raise Invalid("the note is empty")
+        message = CaseMessage(
+            id=f"note-{self.new_id()}",
+            direction="note",
+            channel=case.channel,
+            author_id=p.agent_id,
+            text=text,
+            created_at=self.clock(),
+        )
+        self.cases.add_message(case, message)
+        return message
+
+    # ------------------------------------------------------------------ moving cases
+    def reassign(
+        self,
+        p: Principal,
+        case_id: str,
+        *,
+        queue: str | None = None,
+        agent_id: str | None = None,
+        reason: str = "",
+    ) -> Case:
+        if (queue is None) == (agent_id is None):
+            raise Invalid("reassign to either a queue or an agent")
+        case = self._visible(p, case_id)
+        if not case.status.is_open:
+            raise TransitionNotAllowed(f"case {case_id} is {case.status.value}: reopen it to reassign it")
+        holder = case.assignee
+        if holder is not None and holder != p.agent_id and not p.is_supervisor:
+            raise ClaimedByOther(case_id, holder)
+        config = self._config(p.brand_id)
+        if queue is not None:
+            return self._to_queue(p, case, queue, config, reason)
+        assert agent_id is not None
+        return self._to_agent(p, case, agent_id, config, reason)
+
+    def _to_queue(self, p: Principal, case: Case, queue: str, config: TriageConfig, reason: str) -> Case:
+        if queue not in config.queues:
+            raise Invalid(f"there is no queue {queue}; queues are {', '.join(sorted(config.queues))}")
+        if queue == case.queue:
+            raise Invalid(f"case {case.id} is already in queue {queue}")
+        skill = next((name for name, rule in config.skills.items() if rule.queue == queue), None)
+        if case.assignee is not None:
+            self.agents.release(case.assignee, case.id)
+        now = self.clock()
+        why = f"moved from {case.queue} by {p.agent_id}" + (f": {reason}" if reason else "")
+
+        def moved(current: Case) -> Case | None:
+            return current.with_decision(
+                Decision(at=now, kind="queue", value=queue, reason=why, by=p.agent_id),
+                queue=queue,
+                skill=skill,
+                assignee=None,
+                status=CaseStatus.QUEUED if current.status is CaseStatus.ASSIGNED else current.status,
+                updated_at=now,
+            )
+
+        updated = self._update(case, moved)
+        self._correct(p, case, updated, "queue", reason, now)
+        return updated
+
+    def _to_agent(self, p: Principal, case: Case, agent_id: str, config: TriageConfig, reason: str) -> Case:
+        target = self.agents.agent(p.brand_id, agent_id)
+        if target is None:
+            raise Invalid(f"there is no agent {agent_id}")
+        if case.queue not in queues_of(target, config):
+            raise Invalid(f"{agent_id} does not work queue {case.queue}")
+        if case.assignee == agent_id:
+            raise Invalid(f"case {case.id} is already {agent_id}'s")
+        if case.assignee is not None:
+            self.agents.release(case.assignee, case.id)
+        now = self.clock()
+        holder = self.agents.take(target, case.id, now)
+        if holder != agent_id:
+            raise ClaimedByOther(case.id, holder)
+        why = f"handed from {case.assignee or 'the queue'} to {agent_id} by {p.agent_id}" + (
+            f": {reason}" if reason else ""
+        )
+
+        def handed(current: Case) -> Case | None:
+            return current.with_decision(
+                Decision(at=now, kind="assignment", value=agent_id, reason=why, by=p.agent_id),
+                assignee=agent_id,
+                status=CaseStatus.ASSIGNED if current.status is CaseStatus.QUEUED else current.status,
+                updated_at=now,
+            )
+
+        updated = self._update(case, handed)
+        self._correct(p, case, updated, "agent", reason, now)
+        return updated
+
+    def _correct(self, p: Principal, before: Case, after: Case, kind: str, reason: str, at: datetime) -> None:
+        first = next((m for m in self.cases.messages(before.id) if m.direction == "in"), None)
+        correction = RoutingCorrection(
+            id=self.new_id(),
+            brand_id=before.brand_id,
+            case_id=before.id,
+            kind=kind,
+            text=first.text if first else "",
+            language=before.language,
+            classification=before.classification,
+            original_queue=before.queue,
+            original_skill=before.skill,
+            corrected_queue=after.queue,
+            corrected_skill=after.skill,
+            original_assignee=before.assignee,
+            corrected_assignee=after.assignee,
+            agent_id=p.agent_id,
+            reason=reason,
+            at=at,
+        )
+        self.corrections.record(correction)
+        self.metrics.add_metric("RoutingCorrections", "Count", 1)
+
+    def resolve(self, p: Principal, case_id: str, reason: str = "") -> Case:
+        case = self._visible(p, case_id)
+        if not case.status.is_open:
+            raise TransitionNotAllowed(f"case {case_id} is already {case.status.value}")
+        holder = case.assignee
+        if holder is not None and holder != p.agent_id and not p.is_supervisor:
+            raise ClaimedByOther(case_id, holder)
+        if holder is not None:
+            self.agents.release(holder, case_id)
+        now = self.clock()
+        why = f"resolved by {p.agent_id}" + (f": {reason}" if reason else "")
+
+        def resolved(current: Case) -> Case | None:
+            if not current.status.is_open:
+                raise TransitionNotAllowed(f"case {case_id} is already {current.status.value}")
+            return current.with_decision(
+                Decision(at=now, kind="resolved", value="resolved", reason=why, by=p.agent_id),
+                status=CaseStatus.RESOLVED,
+                updated_at=now,
+            )
+
+        return self._update(case, resolved)
+
+    def reopen(self, p: Principal, case_id: str, reason: str = "") -> Case:
+        case = self._visible(p, case_id)
+        if case.status.is_open:
+            raise TransitionNotAllowed(
+                f"case {case_id} is {case.status.value}: only resolved or closed cases can be reopened"
+            )
+        now = self.clock()
+        why = f"reopened by {p.agent_id}" + (f": {reason}" if reason else "")
+
+        def reopened(current: Case) -> Case | None:
+            if current.status.is_open:
+                raise TransitionNotAllowed(f"case {case_id} is already open ({current.status.value})")
+            return current.with_decision(
+                Decision(at=now, kind="reopened", value="queued", reason=why, by=p.agent_id),
+                status=CaseStatus.QUEUED,
+                assignee=None,
+                closed_reason=None,
+                updated_at=now,
+            )
+
+        return self._update(case, reopened)
+
+    def _update(self, case: Case, change: Callable[[Case], Case | None]) -> Case:
+        """Apply `change` to the case and save it; on a concurrent change, re-read and apply it again."""
+        for _ in range(_MAX_CONFLICT_RETRIES):
+            updated = change(case)
+            if updated is None:
+                return case
+            try:
+                return self.cases.save(updated)
+            except CaseConflict:
+                fresh = self.cases.get(case.id)
+                if fresh is None:
+                    raise NotFound(f"there is no case {case.id}") from None
+                if fresh.version == case.version:
+                    # Not a concurrent edit: the customer's conversation belongs to another open case.
+                    raise TransitionNotAllowed(
+                        f"the customer's conversation of case {case.id} continues in another open case"
+                    ) from None
+                case = fresh
+        raise Conflict(f"case {case.id} kept changing while this request tried to update it; try again")
+
+    # ------------------------------------------------------------------ canned responses
+    def canned_responses(self, p: Principal) -> list[CannedResponse]:
+        return sorted(self.canned.canned_responses(p.brand_id), key=lambda r: r.id)
+
+    def put_canned_response(self, p: Principal, response_id: str, title: str, text: str) -> CannedResponse:
+        if not p.is_supervisor:
+            raise Forbidden("only supervisors manage canned responses")
+        response = CannedResponse(
+            id=response_id,
+            brand_id=p.brand_id,
+            title=title,
+            text=text,
+            updated_by=p.agent_id,
+            updated_at=self.clock(),
+        )
+        self.canned.put_canned_response(response)
+        return response
+
+    def delete_canned_response(self, p: Principal, response_id: str) -> None:
+        if not p.is_supervisor:
+            raise Forbidden("only supervisors manage canned responses")
+        if not self.canned.delete_canned_response(p.brand_id, response_id):
+            raise NotFound(f"there is no canned response {response_id}")
+
+
+def _view_of(message: CaseMessage, result: DeliveryResult) -> ReplyView:
+    status = {
+        DeliveryStatus.DELIVERED: "sent",
+        DeliveryStatus.FAILED: "failed",
+        DeliveryStatus.IN_PROGRESS: "pending",
+    }[result.status]
+    return ReplyView(
+        id=message.id,
+        case_id=result.case_id,
+        channel=message.channel,
+        text=message.text,
+        author_id=message.author_id,
+        created_at=message.created_at,
+        in_reply_to_id=message.in_reply_to_id,
+        status=status,
+        error_code=result.error_code if status != "sent" else None,
+        error=result.error if status != "sent" else None,
+        retry_at=result.retry_at if status != "sent" else None,
+        x_ids=result.x_ids,
+        parts=[
+            PartView(
+                index=part.index,
+                text=part.text,
+                status=part.status.value,
+                x_id=part.x_id,
+                error_code=part.error_code,
+                error=part.error,
+            )
+            for part in result.parts
+        ],
+    )
