@@ -1,4 +1,7 @@
-"""Reply function: the agent API behind API Gateway (REST proxy events)."""
+"""Reply function: the agent API behind API Gateway (REST proxy events).
+
+The routes live in carebird.agent_api; the case work behind them in carebird.casework.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from carebird.agent_api import build_api
-from carebird.observability import logger
+from carebird.observability import logger, metrics, tracer
 
 _api: APIGatewayRestResolver | None = None
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     global _api
     if _api is None:  # built on the first request, reused while the sandbox is warm

@@ -2,28 +2,393 @@
 
 Served by the reply function behind API Gateway; routes are Powertools event-handler routes with
 request validation, and the OpenAPI document is generated from them (GET /openapi?format=json).
+
+Every route but /health and /openapi sits behind API Gateway's Cognito authorizer, which passes the
+token's claims in requestContext.authorizer.claims: `cognito:username` is the agent id and
+`custom:brand_id` their brand. Their role and queues are read from the agent's record at each request
+(carebird.casework.service). The routes only translate HTTP to `CaseWorkService` calls and back; errors
+become JSON bodies `{"error": {"code", "message", ...}}` (carebird.agent_api.errors).
 """
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+import hashlib
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.models import APIKey
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 
 from carebird import __version__
+from carebird.agent_api.errors import error_response, install_error_handlers
+from carebird.agent_api.idempotency import NotFinal, Once
+from carebird.agent_api.schemas import (
+    AGENT_ID,
+    CANNED_ID,
+    CASE_ID,
+    IDEMPOTENCY_KEY,
+    QUEUE,
+    CannedBody,
+    CannedOut,
+    CannedResponse,
+    CaseOut,
+    CasesOut,
+    CaseSummaryOut,
+    DecisionOut,
+    ErrorOut,
+    Health,
+    Me,
+    MessageOut,
+    NoteBody,
+    QueuesOut,
+    ReasonBody,
+    ReassignBody,
+    ReplyBody,
+    ReplyView,
+)
+from carebird.casework.errors import UnknownAgent
+from carebird.casework.model import CaseDetail, Principal, ReplyRequest
+from carebird.triage.model import CaseStatus, Channel
+
+if TYPE_CHECKING:
+    from carebird.casework.service import CaseWorkService
 
 API_TITLE = "carebird agent API"
+SECURITY_SCHEME = "cognito"
+
+ServiceProvider = Callable[[], "CaseWorkService"]
+OnceProvider = Callable[[], Once]
 
 
-def build_api() -> APIGatewayRestResolver:
+def _default_service() -> CaseWorkService:
+    from carebird.agent_api.runtime import case_work_service
+
+    return case_work_service()
+
+
+def _default_once() -> Once:
+    from carebird.agent_api.runtime import idempotency
+
+    return idempotency()
+
+
+def _errors(*codes: int) -> dict[int, Any]:
+    described = {
+        401: "no valid token (answered by API Gateway)",
+        403: "the case is in a queue you do not work, or the action needs a supervisor",
+        404: "no such case (or canned response)",
+        409: "the case's state or claim does not allow it; claimed_by_other names the holder",
+        422: "the request is malformed, or cannot be carried out as asked",
+    }
+    return {
+        code: {"description": described[code], "content": {"application/json": {"model": ErrorOut}}}
+        for code in codes
+    }
+
+
+CaseId = Annotated[str, Path(pattern=CASE_ID, description="the case's id, e.g. 1000-t1790000000000000001")]
+
+
+def build_api(
+    service: ServiceProvider = _default_service, once: OnceProvider = _default_once
+) -> APIGatewayRestResolver:
     api = APIGatewayRestResolver(enable_validation=True)
-    api.enable_swagger(
-        path="/openapi",
+    api.configure_openapi(
         title=API_TITLE,
         version=__version__,
-        description="Work the X support queues: cases, claims, replies, notes, reassignment, resolution.",
+        description=(
+            "Work the X support queues: cases, claims, replies, notes, reassignment, resolution. Every "
+            "operation except /health and /openapi needs an agent's Cognito ID token in the Authorization "
+            "header (`carebird agent token`)."
+        ),
+        security_schemes={
+            SECURITY_SCHEME: APIKey.model_validate(
+                {"name": "Authorization", "in": "header", "description": "an agent's Cognito ID token"}
+            )
+        },
     )
+    api.enable_swagger(path="/openapi")
+    install_error_handlers(api)
+    secured: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
 
-    @api.get("/health", summary="Liveness of the agent API")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    def principal() -> Principal:
+        claims = api.current_event.request_context.authorizer.claims
+        agent_id = claims.get("cognito:username")
+        brand_id = claims.get("custom:brand_id")
+        if not agent_id or not brand_id:
+            raise UnknownAgent("the token names no agent and brand (cognito:username, custom:brand_id)")
+        return service().principal(str(brand_id), str(agent_id))
+
+    @api.get("/health", summary="Liveness of the agent API", tags=["meta"])
+    def health() -> Health:
+        return Health(status="ok", version=__version__)
+
+    @api.get(
+        "/me",
+        summary="Who the token belongs to: agent, role, queues",
+        tags=["meta"],
+        security=secured,
+        responses=_errors(403),
+    )
+    def me() -> Me:
+        p = principal()
+        return Me(agent_id=p.agent_id, brand_id=p.brand_id, name=p.name, role=p.role, queues=sorted(p.queues))
+
+    @api.get(
+        "/queues",
+        summary="Your queues with open count, oldest waiting and at-risk count",
+        tags=["queues"],
+        security=secured,
+        responses=_errors(403),
+    )
+    def queues() -> QueuesOut:
+        p = principal()
+        return QueuesOut(queues=service().queues(p))
+
+    @api.get(
+        "/cases",
+        summary="Cases in your queues, soonest SLA due first",
+        tags=["cases"],
+        security=secured,
+        responses=_errors(403, 404, 422),
+    )
+    def list_cases(
+        queue: Annotated[
+            str | None, Query(pattern=QUEUE, description="one queue (default: all of yours)")
+        ] = None,
+        status: Annotated[CaseStatus | None, Query(description="default: every open status")] = None,
+        assignee: Annotated[str | None, Query(pattern=AGENT_ID, description="an agent id, or `me`")] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> CasesOut:
+        p = principal()
+        found = service().list_cases(p, queue=queue, status=status, assignee=assignee, limit=limit)
+        return CasesOut(cases=[CaseSummaryOut.of(c) for c in found])
+
+    @api.get(
+        "/cases/<case_id>",
+        summary="One case: thread, customer, classification and reasons, SLA clock",
+        tags=["cases"],
+        security=secured,
+        responses=_errors(403, 404, 422),
+    )
+    def get_case(case_id: CaseId) -> CaseOut:
+        return _case_out(service().case(principal(), case_id))
+
+    def _case_out(detail: CaseDetail) -> CaseOut:
+        case = detail.case
+        return CaseOut(
+            **CaseSummaryOut.of(case).model_dump(),
+            classification=case.classification,
+            priority_score=case.priority_score,
+            closed_reason=case.closed_reason,
+            updated_at=case.updated_at,
+            version=case.version,
+            reasons=[DecisionOut(**d.model_dump()) for d in case.decisions],
+            sla=detail.sla,
+            thread=[MessageOut.of(m, detail.replies.get(m.id)) for m in detail.messages],
+        )
+
+    def _case_now(case_id: str) -> CaseOut:
+        return _case_out(service().case(principal(), case_id))
+
+    @api.post(
+        "/cases/<case_id>/claim",
+        summary="Claim the case; 409 naming the holder if someone has it",
+        tags=["cases"],
+        security=secured,
+        responses=_errors(403, 404, 409, 422),
+    )
+    def claim(case_id: CaseId) -> CaseOut:
+        service().claim(principal(), case_id)
+        return _case_now(case_id)
+
+    @api.post(
+        "/cases/<case_id>/unclaim",
+        summary="Give the case back to its queue",
+        tags=["cases"],
+        security=secured,
+        responses=_errors(403, 404, 409, 422),
+    )
+    def unclaim(case_id: CaseId) -> CaseOut:
+        service().unclaim(principal(), case_id)
+        return _case_now(case_id)
+
+    @api.post(
+        "/cases/<case_id>/replies",
+        summary="Reply on X: publicly in the customer's thread, or by DM",
+        description=(
+            "201: every part is on X. 202: not confirmed yet; send the same request with the same "
+            "Idempotency-Key again. 422 with `reply`: X refused it (e.g. reply_not_allowed, "
+            "dm_not_allowed); nothing more will be sent. 503 with `reply`: X unavailable or rate limited; "
+            "retry with the same Idempotency-Key, which never posts a part twice. A reply longer than one "
+            "post becomes a numbered thread."
+        ),
+        tags=["replies"],
+        security=secured,
+        responses={
+            201: {"description": "sent", "content": {"application/json": {"model": ReplyView}}},
+            202: {"description": "not confirmed yet", "content": {"application/json": {"model": ReplyView}}},
+            503: {
+                "description": "X unavailable; retry",
+                "content": {"application/json": {"model": ErrorOut}},
+            },
+            **_errors(403, 404, 409, 422),
+        },
+    )
+    def reply(
+        case_id: CaseId,
+        body: ReplyBody,
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias="Idempotency-Key",
+                pattern=IDEMPOTENCY_KEY,
+                description="the same key (with the same body) never sends twice; any printable ASCII",
+            ),
+        ] = None,
+    ) -> Response[ReplyView | ErrorOut]:
+        p = principal()
+        request = ReplyRequest(
+            text=body.text,
+            canned_response_id=body.canned_response_id,
+            variables=body.variables,
+            channel=Channel(body.channel) if body.channel else None,
+            in_reply_to_id=body.in_reply_to_id,
+        )
+
+        def send(reply_id: str) -> dict[str, Any]:
+            view = service().reply(p, case_id, request, reply_id)
+            answer = {"view": view.model_dump(mode="json")}
+            if not view.final:
+                raise NotFinal(answer)
+            return answer
+
+        if idempotency_key is None:
+            try:
+                answer = send(uuid.uuid4().hex)
+            except NotFinal as unsettled:
+                answer = unsettled.answer
+        else:
+            scope = f"{p.brand_id}|{p.agent_id}|{case_id}|{idempotency_key}"
+            reply_id = "r" + hashlib.sha256(scope.encode()).hexdigest()[:31]
+            try:
+                answer = once().run(scope, request.payload(), lambda: send(reply_id), api.lambda_context)
+            except NotFinal as unsettled:
+                answer = unsettled.answer
+            except IdempotencyAlreadyInProgressError:
+                return error_response(
+                    409, "in_progress", "a request with this Idempotency-Key is still running; retry shortly"
+                )
+            except IdempotencyValidationError:
+                return error_response(
+                    422, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
+                )
+        return _reply_response(ReplyView.model_validate(answer["view"]))
+
+    @api.post(
+        "/cases/<case_id>/notes",
+        summary="Add an internal note (never sent to the customer)",
+        tags=["cases"],
+        security=secured,
+        responses=_errors(403, 404, 422),
+    )
+    def add_note(case_id: CaseId, body: NoteBody) -> Response[MessageOut]:
+        message = service().note(principal(), case_id, body.text)
+        return Response(
+            status_code=201,
+            content_type=content_types.APPLICATION_JSON,
+            body=MessageOut.of(message, None),
+        )
+
+    @api.post(
+        "/cases/<case_id>/reassign",
+        summary="Move the case to a queue or hand it to an agent (kept as a routing correction)",
+        tags=["cases"],
+        security=secured,
+        responses=_errors(403, 404, 409, 422),
+    )
+    def reassign(case_id: CaseId, body: ReassignBody) -> CaseSummaryOut:
+        # The case may leave the caller's queues: answer with what they may still see of it.
+        case = service().reassign(
+            principal(), case_id, queue=body.queue, agent_id=body.agent_id, reason=body.reason
+        )
+        return CaseSummaryOut.of(case)
+
+    @api.post(
+        "/cases/<case_id>/resolve",
+        summary="Resolve the case",
+        tags=["cases"],
+        security=secured,
+        responses=_errors(403, 404, 409, 422),
+    )
+    def resolve(case_id: CaseId, body: Annotated[ReasonBody | None, Body()] = None) -> CaseOut:
+        service().resolve(principal(), case_id, body.reason if body else "")
+        return _case_now(case_id)
+
+    @api.post(
+        "/cases/<case_id>/reopen",
+        summary="Reopen a resolved or closed case into its queue",
+        tags=["cases"],
+        security=secured,
+        responses=_errors(403, 404, 409, 422),
+    )
+    def reopen(case_id: CaseId, body: Annotated[ReasonBody | None, Body()] = None) -> CaseOut:
+        service().reopen(principal(), case_id, body.reason if body else "")
+        return _case_now(case_id)
+
+    @api.get(
+        "/canned-responses",
+        summary="The brand's reply templates",
+        tags=["canned responses"],
+        security=secured,
+        responses=_errors(403),
+    )
+    def list_canned() -> CannedOut:
+        return CannedOut(canned_responses=service().canned_responses(principal()))
+
+    @api.put(
+        "/canned-responses/<response_id>",
+        summary="Create or change a template (supervisors)",
+        tags=["canned responses"],
+        security=secured,
+        responses=_errors(403, 422),
+    )
+    def put_canned(response_id: Annotated[str, Path(pattern=CANNED_ID)], body: CannedBody) -> CannedResponse:
+        return service().put_canned_response(principal(), response_id, body.title, body.text)
+
+    @api.delete(
+        "/canned-responses/<response_id>",
+        summary="Delete a template (supervisors)",
+        tags=["canned responses"],
+        security=secured,
+        responses=_errors(403, 404, 422),
+    )
+    def delete_canned(response_id: Annotated[str, Path(pattern=CANNED_ID)]) -> Response[None]:
+        service().delete_canned_response(principal(), response_id)
+        return Response(status_code=204, content_type=None, body=None)
 
     return api
+
+
+_TRANSIENT_STATUS = {"x_unavailable": 503, "rate_limited": 503}
+
+
+def _reply_response(view: ReplyView) -> Response[Any]:
+    if view.status == "sent":
+        return Response(201, content_types.APPLICATION_JSON, view.model_dump(mode="json"))
+    if view.status == "pending":
+        return Response(202, content_types.APPLICATION_JSON, view.model_dump(mode="json"))
+    code = view.error_code or "refused"
+    status = _TRANSIENT_STATUS.get(code, 422)
+    headers: dict[str, str] = {}
+    if status == 503:
+        wait = 30 if view.retry_at is None else int((view.retry_at - datetime.now(UTC)).total_seconds())
+        headers["Retry-After"] = str(max(1, wait))
+    return error_response(status, code, view.error or "X did not take the reply", reply=view, headers=headers)

@@ -1,0 +1,125 @@
+"""The agent API in-process: REST v1 events (as API Gateway sends them after its Cognito authorizer) into
+the Powertools resolver, the case-work service on fakes behind it, Powertools idempotency on moto."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from carebird.agent_api import build_api
+from carebird.agent_api.idempotency import PowertoolsOnce, table_persistence
+from tests.support.carebird_table import create_carebird_table
+from tests.support.casework_fakes import BRAND_ID, CaseWorld
+
+
+class LambdaContextStub:
+    function_name = "carebird-ReplyFunction"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:carebird-ReplyFunction"
+    aws_request_id = "req-1"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class Api:
+    def __init__(self, world: CaseWorld, once: PowertoolsOnce) -> None:
+        self.world = world
+        self.resolver = build_api(service=lambda: world.service, once=lambda: once)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        agent: str | None = "ana",
+        brand: str = BRAND_ID,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> Answer:
+        sent_headers = {"Content-Type": "application/json", **(headers or {})}
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        try:
+            text: str | None = data.decode() if data is not None else None
+            encoded = False
+        except UnicodeDecodeError:
+            text, encoded = base64.b64encode(data or b"").decode(), True
+        context: dict[str, Any] = {
+            "stage": "v1",
+            "requestId": str(uuid.uuid4()),
+            "resourcePath": "/{proxy+}",
+            "httpMethod": method,
+            "path": f"/v1{path}",
+            "identity": {"sourceIp": "127.0.0.1"},
+        }
+        if agent is not None:
+            context["authorizer"] = {"claims": {"cognito:username": agent, "custom:brand_id": brand}}
+        event = {
+            "resource": "/{proxy+}",
+            "path": path,
+            "httpMethod": method,
+            "headers": sent_headers,
+            "multiValueHeaders": {k: [v] for k, v in sent_headers.items()},
+            "queryStringParameters": query,
+            "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+            "pathParameters": {"proxy": path.lstrip("/")},
+            "requestContext": context,
+            "body": text,
+            "isBase64Encoded": encoded,
+        }
+        result = self.resolver.resolve(event, LambdaContextStub())  # type: ignore[arg-type]
+        raw_body = result.get("body") or ""
+        parsed = json.loads(raw_body) if raw_body else None
+        headers_out = dict(result.get("headers") or {})
+        headers_out.update({k: v[-1] for k, v in (result.get("multiValueHeaders") or {}).items() if v})
+        return Answer(int(result["statusCode"]), headers_out, parsed)
+
+    # shorthands
+    def get(self, path: str, **kw: Any) -> Answer:
+        return self.call("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Answer:
+        return self.call("POST", path, body, **kw)
+
+
+@pytest.fixture
+def world() -> CaseWorld:
+    return CaseWorld()
+
+
+@pytest.fixture
+def once(monkeypatch: pytest.MonkeyPatch) -> Iterator[PowertoolsOnce]:
+    for key, value in {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("POWERTOOLS_IDEMPOTENCY_DISABLED", raising=False)
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        create_carebird_table(client, "carebird-unit")
+        yield PowertoolsOnce(table_persistence("carebird-unit"))
+
+
+@pytest.fixture
+def api(world: CaseWorld, once: PowertoolsOnce) -> Api:
+    return Api(world, once)

@@ -1,0 +1,178 @@
+"""Replies: whole, once, in the customer's thread, with a delivery status on the case, and the SLA clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from carebird.outbound.text import weighted_length
+from carebird.triage.model import Channel
+from tests.support.casework_fakes import CaseWorld
+from tests.support.outbound_fakes import CUSTOMER_ID
+from tests.unit.agent_api.conftest import Api
+
+LONG = " ".join(
+    f"Step {i}: open https://acme.example.com/help/refunds/{i} and check the charge 💳 退款."
+    for i in range(1, 9)
+)
+
+
+def test_a_reply_lands_under_the_customers_post_and_stops_the_first_response_clock(
+    api: Api, world: CaseWorld
+) -> None:
+    case = world.open_case(assignee="ana", due_in=timedelta(minutes=15), first_response_task_token="tok-1")
+    world.clock.advance(600)
+    answer = api.post(f"/cases/{case.id}/replies", {"text": "Hi Alice, the refund is on its way."})
+    assert answer.status == 201
+    assert answer.body["status"] == "sent" and answer.body["channel"] == "public"
+    (post,) = world.x.thread_under(case.message_ids[0])
+    assert answer.body["x_ids"] == [post.id] and post.text == "Hi Alice, the refund is on its way."
+    body = api.get(f"/cases/{case.id}").body
+    assert body["status"] == "pending_customer"
+    assert body["sla"] == {
+        "name": "first_response", "state": "met", "started_at": body["first_message_at"],
+        "due_at": body["first_response_due"], "stopped_at": body["first_response_at"], "met": True,
+        "seconds_left": None,
+    }  # fmt: skip
+    assert body["sla_met"] is True
+    assert body["reasons"][-1]["kind"] == "first_response" and "600 s after" in body["reasons"][-1]["reason"]
+    out = body["thread"][-1]
+    assert out["direction"] == "out" and out["delivery"]["status"] == "sent"
+    assert world.signal.sent == [
+        ("tok-1", {"case_id": case.id, "first_response_at": body["first_response_at"].replace("Z", "+00:00"),
+                   "sla_met": True, "agent_id": "ana"}),
+    ]  # fmt: skip
+    assert world.cases.cases[case.id].first_response_task_token is None
+    assert world.metrics.values["TimeToFirstResponse"] == [600.0]
+
+
+def test_a_late_first_reply_records_the_breach_and_a_second_reply_changes_nothing(
+    api: Api, world: CaseWorld
+) -> None:
+    case = world.open_case(assignee="ana", due_in=timedelta(minutes=15))
+    world.clock.advance(3600)
+    assert api.post(f"/cases/{case.id}/replies", {"text": "Sorry for the wait."}).status == 201
+    first = api.get(f"/cases/{case.id}").body
+    assert first["sla_met"] is False and first["sla"]["state"] == "breached"
+    assert world.metrics.total("FirstResponsesLate") == 1
+    world.clock.advance(60)
+    assert api.post(f"/cases/{case.id}/replies", {"text": "Anything else?"}).status == 201
+    second = api.get(f"/cases/{case.id}").body
+    assert second["first_response_at"] == first["first_response_at"]
+    assert world.metrics.total("FirstResponsesLate") == 1
+    assert [m["direction"] for m in second["thread"]] == ["in", "out", "out"]
+
+
+def test_a_long_reply_becomes_a_numbered_thread_counted_as_x_counts(api: Api, world: CaseWorld) -> None:
+    case = world.open_case(assignee="ana")
+    answer = api.post(f"/cases/{case.id}/replies", {"text": LONG})
+    assert answer.status == 201
+    parts = answer.body["parts"]
+    assert len(parts) >= 2
+    chain = world.x.thread_under(case.message_ids[0])  # each part replies to the one before
+    assert [p.id for p in chain] == answer.body["x_ids"]
+    n = len(parts)
+    for i, post in enumerate(chain, 1):
+        assert post.text.endswith(f" {i}/{n}")
+        assert weighted_length(post.text) <= 280
+    assert " ".join(p.text.rsplit(" ", 1)[0] for p in chain) == LONG
+
+
+def test_a_reply_needs_the_claim(api: Api, world: CaseWorld) -> None:
+    case = world.open_case()
+    unclaimed = api.post(f"/cases/{case.id}/replies", {"text": "hello"})
+    assert unclaimed.status == 409 and unclaimed.body["error"]["code"] == "not_claimed"
+    api.post(f"/cases/{case.id}/claim", agent="ben")
+    taken = api.post(f"/cases/{case.id}/replies", {"text": "hello"})
+    assert taken.status == 409 and taken.body["error"]["holder"] == "ben"
+    assert not world.x.brand_posts()
+
+
+def test_xs_reply_rule_is_a_clear_422_and_the_failure_shows_on_the_case(api: Api, world: CaseWorld) -> None:
+    case = world.open_case(assignee="ana", mentions_brand=False)
+    answer = api.post(f"/cases/{case.id}/replies", {"text": "Can we help?"})
+    assert answer.status == 422
+    assert answer.body["error"]["code"] == "reply_not_allowed"
+    assert "mentioned or quoted @AcmeHelp" in answer.body["error"]["message"]
+    assert answer.body["reply"]["status"] == "failed"
+    body = api.get(f"/cases/{case.id}").body
+    delivery = body["thread"][-1]["delivery"]
+    assert delivery["status"] == "failed" and delivery["error_code"] == "reply_not_allowed"
+    assert body["first_response_at"] is None and body["sla"]["state"] == "running"
+    assert body["status"] == "assigned"
+
+
+def test_a_dm_reply_where_the_customer_refuses_dms_fails_visibly(api: Api, world: CaseWorld) -> None:
+    case = world.open_case(assignee="ana")
+    world.x.closed_dms.add(CUSTOMER_ID)
+    answer = api.post(f"/cases/{case.id}/replies", {"text": "Details by DM", "channel": "dm"})
+    assert answer.status == 422 and answer.body["error"]["code"] == "dm_not_allowed"
+    world.x.closed_dms.clear()
+    sent = api.post(f"/cases/{case.id}/replies", {"text": "Details by DM", "channel": "dm"})
+    assert sent.status == 201 and sent.body["channel"] == "dm"
+    assert [dm.recipient_id for dm in world.x.dms] == [CUSTOMER_ID]
+    assert not world.x.brand_posts()
+
+
+def test_a_dm_case_has_no_public_thread_to_reply_in(api: Api, world: CaseWorld) -> None:
+    case = world.open_case(channel=Channel.DM, assignee="ana")
+    public = api.post(f"/cases/{case.id}/replies", {"text": "hi", "channel": "public"})
+    assert public.status == 422 and "reply by DM" in public.body["error"]["message"]
+    assert api.post(f"/cases/{case.id}/replies", {"text": "hi"}).status == 201  # the case's channel: DM
+
+
+def test_a_retried_request_with_the_same_key_posts_once(api: Api, world: CaseWorld) -> None:
+    case = world.open_case(assignee="ana")
+    key = {"Idempotency-Key": "retry-me-1"}
+    first = api.post(f"/cases/{case.id}/replies", {"text": "Refund issued."}, headers=key)
+    second = api.post(f"/cases/{case.id}/replies", {"text": "Refund issued."}, headers=key)
+    assert first.status == second.status == 201
+    assert first.body == second.body
+    assert len(world.x.brand_posts()) == 1 and world.x.calls["post"] == 1
+    reused = api.post(f"/cases/{case.id}/replies", {"text": "Something else."}, headers=key)
+    assert reused.status == 422 and reused.body["error"]["code"] == "idempotency_key_reused"
+    other_key = api.post(
+        f"/cases/{case.id}/replies", {"text": "Refund issued, again."}, headers={"Idempotency-Key": "k2"}
+    )
+    assert other_key.status == 201 and len(world.x.brand_posts()) == 2
+
+
+def test_x_unavailable_is_503_and_the_retry_with_the_same_key_sends_it_once(
+    api: Api, world: CaseWorld
+) -> None:
+    case = world.open_case(assignee="ana")
+    world.x.script = ["connect", "connect", "connect"]  # X unreachable for every attempt of this request
+    key = {"Idempotency-Key": "x-down"}
+    down = api.post(f"/cases/{case.id}/replies", {"text": "We are on it."}, headers=key)
+    assert down.status == 503 and down.headers["Retry-After"]
+    assert down.body["error"]["code"] == "x_unavailable" and down.body["reply"]["status"] == "failed"
+    shown = api.get(f"/cases/{case.id}").body["thread"][-1]["delivery"]
+    assert shown["status"] == "failed" and shown["error_code"] == "x_unavailable"
+    retried = api.post(f"/cases/{case.id}/replies", {"text": "We are on it."}, headers=key)
+    assert retried.status == 201 and retried.body["status"] == "sent"
+    assert len(world.x.brand_posts()) == 1
+    assert api.get(f"/cases/{case.id}").body["thread"][-1]["delivery"]["status"] == "sent"
+
+
+def test_a_post_whose_answer_was_lost_is_pending_then_found_on_x_not_posted_again(
+    api: Api, world: CaseWorld
+) -> None:
+    case = world.open_case(assignee="ana")
+    world.x.script = ["503-after"]  # X creates the post and the answer never arrives
+    world.x.lookup_script = ["503"]  # and X cannot be asked whether it did
+    key = {"Idempotency-Key": "lost-answer"}
+    unsure = api.post(f"/cases/{case.id}/replies", {"text": "We are on it."}, headers=key)
+    assert unsure.status == 202 and unsure.body["status"] == "pending" and unsure.body["error"]
+    assert api.get(f"/cases/{case.id}").body["first_response_at"] is None
+    retried = api.post(f"/cases/{case.id}/replies", {"text": "We are on it."}, headers=key)
+    assert retried.status == 201 and retried.body["status"] == "sent"
+    assert len(world.x.thread_under(case.message_ids[0])) == 1  # found on X, not posted again
+    assert world.x.calls["post"] == 1
+    assert api.get(f"/cases/{case.id}").body["first_response_at"] is not None
+
+
+def test_html_in_a_reply_is_sent_and_returned_as_text(api: Api, world: CaseWorld) -> None:
+    case = world.open_case(assignee="ana")
+    text = "<img src=x onerror=alert(1)> & </script>"
+    answer = api.post(f"/cases/{case.id}/replies", {"text": text})
+    assert answer.status == 201 and answer.body["text"] == text
+    assert world.x.brand_posts()[0].text == text
