@@ -112,6 +112,8 @@ class Provisioner:
             "AWS::SQS::Queue": self._queue,
             "AWS::S3::Bucket": self._bucket,
             "AWS::Logs::LogGroup": self._log_group,
+            "AWS::Cognito::UserPool": self._user_pool,
+            "AWS::Cognito::UserPoolClient": self._user_pool_client,
         }
 
     # ------------------------------------------------------------------ driver
@@ -404,6 +406,19 @@ class Provisioner:
         # What importing the Body does on AWS: one resource per path segment, a method and a proxy
         # integration per operation (moto imports only OpenAPI 3, and SAM writes Swagger 2).
         resource_ids = {"/": api["rootResourceId"]}
+        # Cognito user pool authorizers, as the Body's securityDefinitions declare them.
+        authorizers: dict[str, str] = {}
+        for name, scheme in body.get("securityDefinitions", {}).items():
+            if scheme.get("x-amazon-apigateway-authtype") != "cognito_user_pools":
+                continue
+            spec = scheme.get("x-amazon-apigateway-authorizer", {})
+            authorizers[name] = apigw.create_authorizer(
+                restApiId=api_id,
+                name=name,
+                type="COGNITO_USER_POOLS",
+                providerARNs=[str(a) for a in spec.get("providerARNs", [])],
+                identitySource=f"method.request.header.{scheme.get('name', 'Authorization')}",
+            )["id"]
         for path, operations in sorted(body.get("paths", {}).items()):
             parent = "/"
             for segment in [s for s in path.split("/") if s]:
@@ -416,11 +431,21 @@ class Provisioner:
                 parent = current
             for method, operation in operations.items():
                 verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
+                authorizer = next(
+                    (
+                        authorizers[n]
+                        for entry in operation.get("security", [])
+                        for n in entry
+                        if n in authorizers
+                    ),
+                    None,
+                )
                 apigw.put_method(
                     restApiId=api_id,
                     resourceId=resource_ids[parent],
                     httpMethod=verb,
-                    authorizationType="NONE",
+                    authorizationType="COGNITO_USER_POOLS" if authorizer else "NONE",
+                    **({"authorizerId": authorizer} if authorizer else {}),
                 )
                 integration = operation.get("x-amazon-apigateway-integration", {})
                 if integration:

@@ -76,6 +76,7 @@ class LocalStack:
         from carebird_ops.local import template as template_module
         from carebird_ops.local.alarms import AlarmEvaluator
         from carebird_ops.local.apigateway import ApiGateway
+        from carebird_ops.local.cognito import CognitoTokenVerifier, http_jwks
         from carebird_ops.local.logs import LogShipper
         from carebird_ops.local.provision import Provisioner
         from carebird_ops.local.runner import LambdaRunner, install_into_moto
@@ -138,7 +139,8 @@ class LocalStack:
             payload, errored, _ = runner.invoke(arn, event)
             return payload, errored
 
-        gateway = ApiGateway(deployment.apis, invoke_sync, REGION)
+        verifier = CognitoTokenVerifier(http_jwks(aws_url))
+        gateway = ApiGateway(deployment.apis, invoke_sync, REGION, verifier)
         gateway.start(o.host, api_port)
         self._parts.append(gateway)
         stage = gateway.stages[0] if gateway.stages else ""
