@@ -16,9 +16,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "brands",
     "ingest",
     "agents",
+    "console",
     "demo",
     "classifier",
     "alarms",
+    "corrections",
 )
 
 

@@ -1,0 +1,175 @@
+"""Agents' sign-in: their Cognito accounts (AgentUserPool) and the ID tokens the agent API takes.
+
+- `ensure_account` creates (or updates) an agent's account: username = agent id, `custom:brand_id` = the
+  brand's X user id, a permanent password. `carebird agent add` calls it.
+- `sign_in` exchanges agent id and password for tokens (USER_PASSWORD_AUTH on AgentUserPoolClient),
+  `refresh` renews an ID token with the refresh token.
+- `Session` is what `carebird agent login` keeps in .carebird/session.json (or $CAREBIRD_SESSION) for the
+  terminal client: the API's URL, the agent, the tokens.
+
+The same calls work against Cognito on AWS and against the local stack's cognito-idp (moto), whose tokens
+the local API gateway verifies as API Gateway would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import string
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+SESSION_ENV = "CAREBIRD_SESSION"
+BRAND_ATTRIBUTE = "custom:brand_id"
+
+
+class AuthError(RuntimeError):
+    pass
+
+
+def _cognito(region: str | None = None) -> Any:
+    return boto3.client("cognito-idp", region_name=region)
+
+
+def generate_password(length: int = 20) -> str:
+    """A password Cognito's policy in template.yaml accepts: upper, lower and digits, 12+ characters."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(length))
+        if (
+            any(c.islower() for c in password)
+            and any(c.isupper() for c in password)
+            and any(c.isdigit() for c in password)
+        ):
+            return password
+
+
+def ensure_account(pool_id: str, agent_id: str, brand_id: str, password: str, *, client: Any = None) -> bool:
+    """Create the agent's account, or update its password; True if it was created.
+
+    One account signs in for one brand: an agent id taken by another brand's agent is refused."""
+    cognito = client or _cognito()
+    created = False
+    try:
+        user = cognito.admin_get_user(UserPoolId=pool_id, Username=agent_id)
+        attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+        if attributes.get(BRAND_ATTRIBUTE) not in (None, brand_id):
+            raise AuthError(
+                f"the login {agent_id} already belongs to an agent of brand {attributes[BRAND_ATTRIBUTE]}; "
+                "choose another agent id"
+            )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "UserNotFoundException":
+            raise
+        cognito.admin_create_user(
+            UserPoolId=pool_id,
+            Username=agent_id,
+            UserAttributes=[{"Name": BRAND_ATTRIBUTE, "Value": brand_id}],
+            MessageAction="SUPPRESS",
+        )
+        created = True
+    try:
+        cognito.admin_set_user_password(
+            UserPoolId=pool_id, Username=agent_id, Password=password, Permanent=True
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "InvalidPasswordException":
+            raise AuthError(f"the password does not meet the pool's policy: {exc}") from None
+        raise
+    return created
+
+
+@dataclass
+class Session:
+    api_url: str
+    agent_id: str
+    client_id: str
+    id_token: str
+    refresh_token: str
+    expires_at: float
+    region: str | None = None
+
+    def expired(self, margin: float = 60.0) -> bool:
+        return time.time() + margin >= self.expires_at
+
+
+def sign_in(
+    client_id: str, agent_id: str, password: str, api_url: str, *, region: str | None = None
+) -> Session:
+    try:
+        answer = _cognito(region).initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": agent_id, "PASSWORD": password},
+        )
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("NotAuthorizedException", "UserNotFoundException"):
+            raise AuthError(f"wrong agent id or password for {agent_id}") from None
+        raise AuthError(f"sign-in failed: {exc}") from None
+    if "AuthenticationResult" not in answer:
+        raise AuthError(
+            f"Cognito asks {agent_id} to complete {answer.get('ChallengeName')}; have an administrator set a "
+            "permanent password with `carebird agent add --password`"
+        )
+    result = answer["AuthenticationResult"]
+    return Session(
+        api_url=api_url,
+        agent_id=agent_id,
+        client_id=client_id,
+        id_token=result["IdToken"],
+        refresh_token=result.get("RefreshToken", ""),
+        expires_at=time.time() + int(result.get("ExpiresIn", 3600)),
+        region=region,
+    )
+
+
+def refresh(session: Session) -> Session:
+    if not session.refresh_token:
+        raise AuthError("the session has expired; sign in again with `carebird agent login`")
+    try:
+        answer = _cognito(session.region).initiate_auth(
+            ClientId=session.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": session.refresh_token},
+        )
+    except ClientError:
+        raise AuthError("the session has expired; sign in again with `carebird agent login`") from None
+    result = answer["AuthenticationResult"]
+    return Session(
+        **{
+            **asdict(session),
+            "id_token": result["IdToken"],
+            "expires_at": time.time() + int(result.get("ExpiresIn", 3600)),
+        }
+    )
+
+
+def session_path() -> Path:
+    return Path(os.environ.get(SESSION_ENV, ".carebird/session.json")).resolve()
+
+
+def save_session(session: Session, path: Path | None = None) -> Path:
+    path = path or session_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(session), indent=2))
+    tmp.chmod(0o600)  # it holds tokens
+    tmp.replace(path)
+    return path
+
+
+def load_session(path: Path | None = None) -> Session | None:
+    path = path or session_path()
+    try:
+        return Session(**json.loads(path.read_text()))
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError) as exc:
+        raise AuthError(f"{path} is not a carebird session ({exc}); sign in again") from None
