@@ -16,7 +16,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "brands",
     "ingest",
     "agents",
-    "console",
     "demo",
     "classifier",
     "alarms",
