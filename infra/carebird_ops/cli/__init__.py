@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "brands",
     "ingest",
     "agents",
+    "console",
     "demo",
     "classifier",
     "alarms",
