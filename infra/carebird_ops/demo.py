@@ -3,7 +3,9 @@
 It starts the local stack from template.yaml (or uses the one running), sets up a brand with its X
 credentials secret and agents, has customers post mentions on the emulator, and lets the product do the
 rest: the poll schedule ingests the mentions and the triage workflow turns them into cases in skill queues.
-It then prints what happened, read back from the product's own stores.
+Then the agents sign in and work their queues through the agent API (carebird_ops.demo_agents): they
+claim cases and reply, and the replies appear on the X emulator threaded under the customers' posts.
+It then prints what happened, read back from the product's own stores and from X.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 
 import boto3
 
+from carebird_ops.agent_auth import generate_password
+from carebird_ops.demo_agents import SUPERVISOR, AgentWork, work_the_queues
 from carebird_ops.local.endpoints import STATE_DIR_ENV, StackEndpoints, StackNotRunning, read_endpoints
 
 BRAND = "AcmeHelp"
@@ -66,9 +70,12 @@ class Report:
     mentions_skipped: int = 0
     executions: Counter[str] = field(default_factory=Counter)
     cases: list[dict[str, Any]] = field(default_factory=list)
+    agent_work: AgentWork = field(default_factory=AgentWork)
+    executions_after_replies: Counter[str] = field(default_factory=Counter)
 
     def as_json(self) -> dict[str, Any]:
         opened = [c for c in self.cases if c["status"] != "closed"]
+        replies = self.agent_work.replies
         return {
             "mentions_ingested": self.mentions_ingested,
             "mentions_skipped": self.mentions_skipped,
@@ -77,6 +84,15 @@ class Report:
             "cases_by_queue": dict(Counter(c["queue"] for c in opened)),
             "triage_executions": dict(self.executions),
             "cases": self.cases,
+            "replies_sent": len(replies),
+            "reply_posts_on_x": sum(len(r.x_ids) for r in replies),
+            "replies_threaded_under_customer": sum(1 for r in replies if r.threaded),
+            "first_responses_within_sla": sum(1 for r in replies if r.sla == "met"),
+            "claim_collisions": self.agent_work.collisions,
+            "routing_corrections": self.agent_work.corrections,
+            "reply_failures": self.agent_work.failed,
+            "replies": [vars(r) for r in replies],
+            "triage_executions_after_replies": dict(self.executions_after_replies),
         }
 
 
@@ -96,6 +112,7 @@ class Demo:
         self.say = say
         self.started_stack = False
         self.env = dict(os.environ)
+        self.passwords: dict[str, str] = {}  # the agents' sign-in passwords, made up for this run
 
     # ------------------------------------------------------------------ stack
     def stack(self) -> StackEndpoints:
@@ -151,10 +168,17 @@ class Demo:
             env=self.env,
         )
         for agent in AGENTS:
+            self.passwords[agent["id"]] = generate_password()
             _run(
                 "agent", "add", "--brand", BRAND, "--id", agent["id"], "--skills", agent["skills"],
-                "--languages", agent["languages"], "--capacity", agent["capacity"], env=self.env,
+                "--languages", agent["languages"], "--capacity", agent["capacity"],
+                "--password", self.passwords[agent["id"]], env=self.env,
             )  # fmt: skip
+        self.passwords[SUPERVISOR] = generate_password()
+        _run(
+            "agent", "add", "--brand", BRAND, "--id", SUPERVISOR, "--supervisor",
+            "--password", self.passwords[SUPERVISOR], env=self.env,
+        )  # fmt: skip
         self.say(f"brand @{BRAND} (X user {brand_user['id']}), credentials in {secret_id.split(':')[-1]}")
         self.say(f"agents: {', '.join(a['id'] + ' (' + a['skills'] + ')' for a in AGENTS)}")
         for name, profile in CUSTOMERS.items():
@@ -181,10 +205,12 @@ class Demo:
     def wait_for_triage(
         self, endpoints: StackEndpoints, brand_id: str, count: int, timeout: float = 120
     ) -> Report:
+        from carebird.storage.cases import DynamoCaseStore
         from carebird.storage.ingest import DynamoIngestStore
 
         os.environ.update(endpoints.aws_env())
         store = DynamoIngestStore(endpoints.resources["CarebirdTable"])
+        cases = DynamoCaseStore(endpoints.resources["CarebirdTable"])
         sfn = _client(endpoints, "stepfunctions")
         machine = endpoints.resources["TriageStateMachine"]
         deadline = time.monotonic() + timeout
@@ -193,9 +219,18 @@ class Demo:
             work = [m for m in mentions if m.status.value != "skipped"]
             executions = sfn.list_executions(stateMachineArn=machine)["executions"]
             statuses = Counter(e["status"] for e in executions)
+            # An execution that opened a case then waits for its first reply (the SLA watch): it is
+            # triaged once the case holds its task token.
+            waiting = sum(
+                1
+                for e in executions
+                if e["status"] == "RUNNING"
+                and (case := cases.get(_case_id(brand_id, e["name"]))) is not None
+                and case.first_response_task_token is not None
+            )
             if (
                 len(mentions) >= count
-                and statuses.get("RUNNING", 0) == 0
+                and statuses.get("RUNNING", 0) == waiting
                 and sum(statuses.values()) >= len(work)
             ):
                 break
@@ -210,6 +245,22 @@ class Demo:
         )
         report.cases = self.cases(endpoints, brand_id)
         return report
+
+    def work_the_queues(self, endpoints: StackEndpoints) -> AgentWork:
+        return work_the_queues(endpoints, BRAND, self.passwords, self.say)
+
+    def executions_after_replies(self, endpoints: StackEndpoints, timeout: float = 60) -> Counter[str]:
+        """The first replies release the executions waiting on them (SendTaskSuccess): they finish."""
+        sfn = _client(endpoints, "stepfunctions")
+        machine = endpoints.resources["TriageStateMachine"]
+        deadline = time.monotonic() + timeout
+        while True:
+            statuses = Counter(
+                e["status"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+            )
+            if statuses.get("RUNNING", 0) == 0 or time.monotonic() > deadline:
+                return statuses
+            time.sleep(0.5)
 
     def cases(self, endpoints: StackEndpoints, brand_id: str) -> list[dict[str, Any]]:
         from carebird.storage.brands import DynamoBrandRepository
@@ -241,6 +292,13 @@ class Demo:
         return sorted(found, key=lambda c: (c["status"] == "closed", c["priority"], c["id"]))
 
 
+def _case_id(brand_id: str, execution_name: str) -> str:
+    """The case a triage execution opens: executions are named m-<brand>-<post id> or d-<brand>-<DM id>
+    (carebird.triage_handoff), cases <brand>-t<post id> or <brand>-d<DM id> (triage.service.case_id_for)."""
+    kind = "d" if execution_name.startswith("d-") else "t"
+    return f"{brand_id}-{kind}{execution_name.rsplit('-', 1)[-1]}"
+
+
 def _client(endpoints: StackEndpoints, service: str) -> Any:
     return boto3.client(  # type: ignore[call-overload]
         service, endpoint_url=endpoints.aws, region_name=endpoints.region,
@@ -267,6 +325,23 @@ def describe(report: Report) -> str:
         )
         for reason in case["reasons"]:
             lines.append(f"      {reason}")
+    work = report.agent_work
+    lines += [
+        "",
+        f"replies sent through the agent API: {data['replies_sent']} ({data['reply_posts_on_x']} posts on X)"
+        f", threaded under the customer's post: {data['replies_threaded_under_customer']}"
+        f", first response within SLA: {data['first_responses_within_sla']}",
+        f"claim collisions refused: {len(work.collisions)}   "
+        f"routing corrections kept: {len(work.corrections)}",
+        f"triage executions after the first replies: {data['triage_executions_after_replies']}",
+    ]
+    for sent in work.replies:
+        where = "threaded under their post" if sent.threaded else sent.channel
+        lines.append(
+            f"  {sent.agent:<5} -> @{sent.customer:<6} {sent.queue:<10} {sent.parts} post(s) {where}, "
+            f"first response {sent.sla}: X {', '.join(sent.x_ids)}"
+        )
+    lines += [f"  not sent: {failure}" for failure in work.failed]
     return "\n".join(lines)
 
 
@@ -284,6 +359,8 @@ def run(as_json: bool = False, keep: bool = False) -> int:
         posted = demo.post_mentions(endpoints)
         say("the poll schedule ingests them; the triage workflow classifies and routes each one ...")
         report = demo.wait_for_triage(endpoints, brand_id, count=len(posted))
+        report.agent_work = demo.work_the_queues(endpoints)
+        report.executions_after_replies = demo.executions_after_replies(endpoints)
     finally:
         if not keep:
             demo.stop()
