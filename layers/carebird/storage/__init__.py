@@ -19,6 +19,9 @@ Item types (`<id>` is the brand's X user id, `<tid>` a tweet id, `<tid20>` the s
     repeat claim  REPEAT#<id>#<author>#<sha>  REPEAT        -                        -
     reply         OUTBOX#<case>#<reply>       REPLY         OUTBOX#<case> / <created>#<reply>  -
     reply part    OUTBOX#<case>#<reply>       PART#<nnn>    -                        -
+    correction    CORRECTION#<id>             <at>#<case>#<cid>  -                   -
+    canned reply  CANNED#<id>                 CANNED#<name> -                        -
+    idempotency   IDEMPOTENCY#reply           reply#<hash>  -                        -
 
 (`<eid>` is a DM event id.) Only pending mentions and DMs carry gsi2 keys. TTL (`expires_at`): closed
 gaps after 30 days, repeat claims one day after their window ends. Mentions, DMs, brands and cursors
@@ -45,4 +48,10 @@ Access patterns:
   state is one consistent Query OUTBOX#<case>#<reply>; each part write is conditional on the attempt id
   read (`attribute_not_exists(pk)` for the first claim), and a claim never replaces a sent part. A
   case's replies, oldest first: Query gsi1 OUTBOX#<case>. Outbox records expire 90 days after the reply.
+- routing corrections and canned responses (`storage.casework`): a correction is put once
+  (`attribute_not_exists(pk)`); a brand's corrections, oldest first: Query CORRECTION#<id> (sk >= since).
+- the agent API's Idempotency-Key records belong to Powertools idempotency (`agent_api.idempotency`),
+  keyed on pk/sk and expiring with `expires_at` a day after the request.
+
+Cases, messages, conversations, agents and assignments: `storage.cases`.
 """
