@@ -316,8 +316,10 @@ class CaseWorkService:
 
     def unclaim(self, p: Principal, case_id: str) -> Case:
         case = self._visible(p, case_id)
+        if not case.status.is_open:
+            raise TransitionNotAllowed(f"case {case_id} is {case.status.value}: no claim to give back")
         holder = self.agents.holder(case_id) or case.assignee
-        if holder is None or not case.status.is_open:
+        if holder is None:
             raise TransitionNotAllowed(f"case {case_id} is not claimed by anyone")
         if holder != p.agent_id and not p.is_supervisor:
             raise ClaimedByOther(case_id, holder)
