@@ -54,6 +54,8 @@ def mention(tweet_id: str, text: str, author: str = "42", conversation: str | No
 
 
 def execute(stack: StackEndpoints, name: str, state: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Run one execution until it ends, or until it waits for the first agent reply (a routed case):
+    the state after the last finished step, and the states entered."""
     sfn = boto3.client(
         "stepfunctions", endpoint_url=stack.aws, region_name=stack.region,
         aws_access_key_id="l", aws_secret_access_key="l",
@@ -62,13 +64,19 @@ def execute(stack: StackEndpoints, name: str, state: dict[str, Any]) -> tuple[di
         stateMachineArn=stack.resources["TriageStateMachine"], name=name, input=json.dumps(state)
     )["executionArn"]
     deadline = time.monotonic() + 60
-    while (execution := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-        assert time.monotonic() < deadline, f"{name} still running after 60 s"
+    while True:
+        execution = sfn.describe_execution(executionArn=arn)
+        events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+        if execution["status"] != "RUNNING" or "AwaitFirstResponse" in entered:
+            break
+        assert time.monotonic() < deadline, f"{name} still running after 60 s: {entered}"
         time.sleep(0.1)
-    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-    entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
-    assert execution["status"] == "SUCCEEDED", (execution, entered)
-    return json.loads(execution["output"]), entered
+    assert execution["status"] in ("SUCCEEDED", "RUNNING"), (execution, entered)
+    outputs = [e["stateExitedEventDetails"]["output"] for e in events if "stateExitedEventDetails" in e]
+    return json.loads(outputs[-1]), [
+        s for s in entered if s not in ("WatchSla?", "AwaitFirstResponse", "Triaged")
+    ]
 
 
 def case_of(stack: StackEndpoints, output: dict[str, Any]) -> Case:

@@ -14,7 +14,13 @@ REPO = Path(__file__).resolve().parents[3]
 
 def test_every_function_and_layer_points_at_source_in_the_tree() -> None:
     t = load(find_template(REPO / "functions"))
-    assert set(t.code_dirs) == {"PollFunction", "ClassifyFunction", "ReplyFunction", "FollowupFunction"}
+    assert set(t.code_dirs) == {
+        "PollFunction",
+        "ClassifyFunction",
+        "RouteFunction",
+        "ReplyFunction",
+        "FollowupFunction",
+    }
     for logical_id, path in t.code_dirs.items():
         assert (path / "app.py").is_file(), logical_id
     assert [p.name for p in t.layer_dirs.values()] == ["layers"]
