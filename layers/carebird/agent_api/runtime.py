@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from carebird.agent_api.idempotency import DEFAULT_TTL_SECONDS, PowertoolsOnce, table_persistence
 from carebird.casework.service import CaseWorkService
+from carebird.followup.runtime import resolved_case_surveys
 from carebird.observability import metrics
 
 
@@ -58,6 +59,7 @@ def case_work_service() -> CaseWorkService:
         canned=DynamoCannedResponses(table),
         signal=StepFunctionsSignal(),
         metrics=metrics,
+        on_resolved=resolved_case_surveys(),
     )
 
 

@@ -98,3 +98,9 @@ class WorkflowSignal(Protocol):
 
 class MetricsSink(Protocol):
     def add_metric(self, name: str, unit: str, value: float) -> None: ...
+
+
+class ResolutionListener(Protocol):
+    def case_resolved(self, case: Case, at: datetime) -> None:
+        """A case was resolved: follow-up schedules its satisfaction survey (once per case)."""
+        ...

@@ -59,6 +59,7 @@ from carebird.casework.ports import (
     DeliveryRecords,
     MetricsSink,
     ReplySender,
+    ResolutionListener,
     WorkflowSignal,
 )
 from carebird.observability import logger
@@ -106,6 +107,7 @@ class CaseWorkService:
         clock: Clock = _utc_now,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         at_risk_window: timedelta = AT_RISK_WINDOW,
+        on_resolved: ResolutionListener | None = None,
     ) -> None:
         self.cases = cases
         self.agents = agents
@@ -114,6 +116,7 @@ class CaseWorkService:
         self.deliveries = deliveries
         self.corrections = corrections
         self.canned = canned
+        self.on_resolved = on_resolved
         self.signal = signal
         self.metrics = metrics
         self.clock = clock
@@ -645,7 +648,16 @@ class CaseWorkService:
                 updated_at=now,
             )
 
-        return self._update(case, resolved)
+        done = self._update(case, resolved)
+        if self.on_resolved is not None:
+            # The case is resolved whatever happens here; a survey that cannot be scheduled is logged and
+            # counted, never turned into an error for the agent.
+            try:
+                self.on_resolved.case_resolved(done, now)
+            except Exception:
+                logger.exception("survey not scheduled", extra={"case_id": done.id})
+                self.metrics.add_metric("SurveyScheduleFailures", "Count", 1)
+        return done
 
     def reopen(self, p: Principal, case_id: str, reason: str = "") -> Case:
         case = self._visible(p, case_id)

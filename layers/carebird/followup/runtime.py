@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from carebird.followup.cases import FollowupCaseActions
-from carebird.followup.service import FollowupService, SurveyAnswers
+from carebird.followup.service import FollowupService, ResolvedCaseSurveys, SurveyAnswers
 from carebird.observability import metrics
 from carebird.outbound.service import outbound_deliverer
 from carebird.storage.brands import DynamoBrandRepository
@@ -57,3 +57,22 @@ def survey_answers() -> SurveyAnswers:
         metrics,
         lambda: datetime.now(UTC),
     )
+
+
+@lru_cache(maxsize=1)
+def resolved_case_surveys() -> ResolvedCaseSurveys:
+    """For the agent API: a resolved case gets its survey scheduled."""
+    from carebird.triage.model import Channel
+
+    table = triage_settings().table_name
+    brands = DynamoBrandRepository(table)
+    cases = DynamoCaseStore(table)
+
+    def brand_handle(brand_id: str) -> str | None:
+        brand = brands.get_brand(brand_id)
+        return brand.handle if brand else None
+
+    def public_posts(case_id: str) -> list[str]:
+        return [m.id for m in cases.messages(case_id) if m.direction == "in" and m.channel is Channel.PUBLIC]
+
+    return ResolvedCaseSurveys(followup_service(), brand_handle, public_posts)

@@ -223,3 +223,31 @@ class SurveyAnswers:
                 self._cases.close_unanswered(survey.case_id, now)
                 closed += 1
         return closed
+
+
+class ResolvedCaseSurveys:
+    """Schedules the survey of a case an agent resolved (carebird.casework's ResolutionListener)."""
+
+    def __init__(
+        self,
+        followup: FollowupService,
+        brand_handle: Callable[[str], str | None],
+        public_posts: Callable[[str], list[str]],
+    ) -> None:
+        self._followup = followup
+        self._brand_handle = brand_handle
+        self._public_posts = public_posts  # the customer's public post ids in the case, oldest first
+
+    def case_resolved(self, case: Any, at: datetime) -> None:
+        posts = self._public_posts(case.id)
+        survey = Survey(
+            case_id=case.id,
+            brand_id=case.brand_id,
+            brand_handle=self._brand_handle(case.brand_id) or "",
+            customer_id=case.customer.id,
+            customer_handle=case.customer.username,
+            reply_to_tweet_id=posts[-1] if posts else None,
+            conversation_ids=tuple(case.conversation_ids),
+            due_at=at,
+        )
+        self._followup.schedule(survey, resolved_at=at)
