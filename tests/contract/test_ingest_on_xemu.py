@@ -177,3 +177,31 @@ def test_a_rate_limit_midway_keeps_what_was_read_and_waits_for_the_reset(emulato
     work = [m for m in ing.store.mentions.values() if m.status is not MentionStatus.SKIPPED]
     assert len(work) == 20 and len(ing.handoff.executions) == 20
     assert all(g.status is GapStatus.CLOSED for g in ing.store.gaps(ing.brand.id))
+
+
+def test_a_reach_that_slides_while_a_chain_is_paged_is_recorded_as_a_gap(emulator: EmulatorHandle) -> None:
+    ing = Ingestion(emulator, PollTuning(gap_max_attempts=1))
+    ing.emu.post("early", f"@{HANDLE} hello")
+    ing.run()
+    ing.advance(60)
+    burst = ing.emu.bulk_post([{"author": f"c{i}", "text": f"@{HANDLE} outage {i}"} for i in range(700)])
+    reader = ing.poller.x
+    original = reader.read_mentions
+    arrived = []
+
+    def while_paging(brand, query):  # type: ignore[no-untyped-def]
+        page = original(brand, query)
+        if not arrived:  # 150 more arrive after the first page: the oldest 50 of the 700 leave X's reach
+            arrived.extend(
+                ing.emu.bulk_post([{"author": f"n{i}", "text": f"@{HANDLE} me too {i}"} for i in range(150)])
+            )
+        return page
+
+    reader.read_mentions = while_paging  # type: ignore[method-assign]
+    ing.advance(1)
+    summary = ing.run()
+
+    lost = set(burst) - {tid for (_, tid) in ing.store.mentions}
+    assert len(lost) == 50 and summary.gaps >= 1
+    (gap,) = [g for g in ing.store.gaps(ing.brand.id) if g.status is GapStatus.OPEN]
+    assert all(gap.contains(tid) for tid in lost)  # recorded for a person, not silently skipped

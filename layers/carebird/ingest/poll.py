@@ -75,6 +75,7 @@ class PollTuning:
     initial_lookback_seconds: float = 3600.0  # a brand's first poll starts this far back
     repeat_window_seconds: float = 86400.0  # default; a brand may set settings.repeat_window_seconds
     reach_limit: int = 800  # how many mentions X lets a client page back through (see _read_chain)
+    cut_fraction: float = 0.75  # a chain this share of the reach long may have been cut (see _read_chain)
     page_size: int = 100
     max_pages: int = 20  # a token chain longer than X's reach is a broken chain
     gap_retry_seconds: float = 300.0
@@ -84,8 +85,9 @@ class PollTuning:
     # always due (a burst) must not starve triage.
     handoff_min_seconds: float = 0.5
     lease_slack_seconds: float = 30.0
-    # Messages stored between two cursor moves: a run that must stop (or dies) midway keeps its progress.
-    write_batch: int = 100
+    # Messages stored between two cursor moves: a run that must stop (or dies) midway keeps its progress,
+    # and a read that falls due during a burst waits for one batch at most.
+    write_batch: int = 50
     # Concurrent conditional writes and triage starts: DynamoDB's latency, not X, bounds a burst's pace.
     write_concurrency: int = 8
 
@@ -407,6 +409,10 @@ class Poller:
                 "mentions between the cursor and the oldest one read are unreachable for now",
                 extra={"from_id": gap.from_id, "to_id": gap.to_id, "reason": gap.reason.value},
             )
+            if chain.failure is None:
+                # Check it now, while the post at its lower end is most likely still within X's reach:
+                # a chain that was only long closes the gap for one read.
+                self._fill(brand, gap, counts, summary)
         if chain.mentions:
             reading.backlog.extend(chain.ascending())
             newest = chain.newest()
@@ -465,9 +471,11 @@ class Poller:
                 else:
                     chain.reached_floor = True
             if not page.next_token:
-                # X also ends the chain where its reach ends, with no sign of it but the length; "~800"
-                # counts posts since deleted or withheld, so a chain within 5% of the reach counts as cut.
-                chain.truncated = returned >= self.tuning.reach_limit * 0.95
+                # X also ends the chain where its reach ends, with no sign of it but the length. The reach
+                # slides while the chain is paged (newer mentions push the oldest out), and "~800" counts
+                # posts since deleted or withheld: a chain longer than `cut_fraction` of the reach may
+                # have lost its oldest end. The gap's time-window check settles it, for one read if not.
+                chain.truncated = returned >= self.tuning.reach_limit * self.tuning.cut_fraction
                 return chain
             token = page.next_token
         chain.truncated = True
@@ -767,14 +775,21 @@ class Poller:
         for gap in self.store.open_gaps(brand.id):
             if gap.last_attempt_at is not None and now - gap.last_attempt_at < retry:
                 continue
-            # A window can hold more than X's reach; keep narrowing while each query recovers something.
-            while gap.status is GapStatus.OPEN and gap.attempts < self.tuning.gap_max_attempts:
-                recovered_before = gap.recovered
-                gap, blocked = self._backfill(brand, gap, counts, summary)
-                if blocked is not None:
-                    return blocked
-                if gap.recovered == recovered_before:
-                    break
+            blocked = self._fill(brand, gap, counts, summary)
+            if blocked is not None:
+                return blocked
+        return None
+
+    def _fill(self, brand: Brand, gap: Gap, counts: _Counts, summary: PollSummary) -> XRateLimited | None:
+        """Time-window queries over the gap; a window can hold more than X's reach, so keep narrowing
+        while each query recovers something."""
+        while gap.status is GapStatus.OPEN and gap.attempts < self.tuning.gap_max_attempts:
+            recovered_before = gap.recovered
+            gap, blocked = self._backfill(brand, gap, counts, summary)
+            if blocked is not None:
+                return blocked
+            if gap.recovered == recovered_before:
+                break
         return None
 
     def _backfill(
@@ -782,12 +797,18 @@ class Poller:
     ) -> tuple[Gap, XRateLimited | None]:
         """One time-window query over the gap. The window starts at the cursor post itself, so seeing
         that post again proves the chain reached back across the whole gap."""
-        # X takes whole seconds: the window is widened to the enclosing seconds, and until_id (which X
-        # prefers to end_time) keeps the posts already stored at the upper boundary out of the bill.
+        # X takes whole seconds: the window is widened to the enclosing seconds, and ids (which X prefers
+        # to times) keep the posts already stored in those seconds out of the bill: until_id at the upper
+        # end, and since_id one below the cursor post at the lower, so that the post itself comes back.
         start = gap.from_time.replace(microsecond=0)
         end = gap.to_time.replace(microsecond=0) + timedelta(seconds=1)
+        below = int(gap.from_id) - 1
         query = MentionsQuery(
-            start_time=start, end_time=end, until_id=gap.to_id, max_results=self.tuning.page_size
+            since_id=str(below) if below > 0 else None,
+            start_time=start,
+            end_time=end,
+            until_id=gap.to_id,
+            max_results=self.tuning.page_size,
         )
         chain = self._read_chain(brand, query, int(gap.from_id), counts)
         found = [m for m in chain.ascending() if gap.contains(m.id)]
