@@ -24,11 +24,17 @@ from typing import Any
 import boto3
 
 from carebird_ops.agent_auth import generate_password
+from carebird_ops.demo_aftercare import Aftercare, AlarmWatch, report_fields, run_aftercare
 from carebird_ops.demo_agents import SUPERVISOR, AgentWork, work_the_queues
 from carebird_ops.local.endpoints import STATE_DIR_ENV, StackEndpoints, StackNotRunning, read_endpoints
 
 BRAND = "AcmeHelp"
 TIME_SCALE = 60  # one minute of schedule is one second: the poll runs every second
+SLA_CLOCK_SCALE = 20  # SLA targets run 20x faster: a P1's 15 minutes are 45 s
+SURVEY = {
+    "delay_minutes": 0,
+    "wording": "Hi @{customer}, your case with @{brand} is resolved. How did we do, 1-5?",
+}
 
 # (customer, text, profile): what customers say to the brand on X.
 CUSTOMERS: dict[str, dict[str, Any]] = {
@@ -72,6 +78,8 @@ class Report:
     cases: list[dict[str, Any]] = field(default_factory=list)
     agent_work: AgentWork = field(default_factory=AgentWork)
     executions_after_replies: Counter[str] = field(default_factory=Counter)
+    aftercare: Aftercare = field(default_factory=Aftercare)
+    figures: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         opened = [c for c in self.cases if c["status"] != "closed"]
@@ -93,6 +101,11 @@ class Report:
             "reply_failures": self.agent_work.failed,
             "replies": [vars(r) for r in replies],
             "triage_executions_after_replies": dict(self.executions_after_replies),
+            **self.figures,
+            "alarm_notifications": [f"{name}: {state}" for name, state in self.aftercare.alarms],
+            "breached_case": self.aftercare.breached_case,
+            "surveys": self.aftercare.surveys,
+            "reopened_after_survey": self.aftercare.reopened,
         }
 
 
@@ -130,7 +143,7 @@ class Demo:
         started = time.monotonic()
         _run(
             "local", "up", "--detach", "--aws-port", "0", "--x-port", "0", "--api-port", "0",
-            "--time-scale", str(TIME_SCALE), env=self.env,
+            "--time-scale", str(TIME_SCALE), "--parameter", f"SlaClockScale={SLA_CLOCK_SCALE}", env=self.env,
         )  # fmt: skip
         self.started_stack = True
         endpoints = read_endpoints()
@@ -165,6 +178,8 @@ class Demo:
             brand_user["id"],
             "--secret",
             secret_id,
+            "--setting",
+            f"survey={json.dumps(SURVEY)}",
             env=self.env,
         )
         for agent in AGENTS:
@@ -262,6 +277,17 @@ class Demo:
                 return statuses
             time.sleep(0.5)
 
+    def case_objects(self, endpoints: StackEndpoints, brand_id: str) -> list[Any]:
+        from carebird.storage.brands import DynamoBrandRepository
+        from carebird.storage.cases import DynamoCaseStore
+        from carebird.triage.config import load_triage_config
+
+        table = endpoints.resources["CarebirdTable"]
+        brand = DynamoBrandRepository(table).get_brand(brand_id)
+        config = load_triage_config(dict(brand.settings) if brand else None)
+        store = DynamoCaseStore(table)
+        return [case for queue in config.queues for case in store.queue(brand_id, queue, limit=None)]
+
     def cases(self, endpoints: StackEndpoints, brand_id: str) -> list[dict[str, Any]]:
         from carebird.storage.brands import DynamoBrandRepository
         from carebird.storage.cases import DynamoCaseStore
@@ -342,7 +368,17 @@ def describe(report: Report) -> str:
             f"first response {sent.sla}: X {', '.join(sent.x_ids)}"
         )
     lines += [f"  not sent: {failure}" for failure in work.failed]
+    lines += ["", "alarm notifications: " + (", ".join(data["alarm_notifications"]) or "none")]
+    lines += ["", "report:"]
+    for key in REPORT_KEYS:
+        lines.append(f"  {key:<22} {data.get(key)}")
     return "\n".join(lines)
+
+
+REPORT_KEYS = (
+    "mentions_ingested", "cases_opened", "cases_by_queue", "first_response_p50_s", "first_response_p90_s",
+    "sla_met_pct", "sla_breaches", "alarms_fired", "surveys_sent", "surveys_answered", "csat_avg",
+)  # fmt: skip
 
 
 def run(as_json: bool = False, keep: bool = False) -> int:
@@ -356,11 +392,16 @@ def run(as_json: bool = False, keep: bool = False) -> int:
     try:
         endpoints = demo.stack()
         brand_id = demo.set_up_brand(endpoints)
+        pager = AlarmWatch(endpoints)  # the on-call pager: an SQS queue on the alarm topic
         posted = demo.post_mentions(endpoints)
         say("the poll schedule ingests them; the triage workflow classifies and routes each one ...")
         report = demo.wait_for_triage(endpoints, brand_id, count=len(posted))
         report.agent_work = demo.work_the_queues(endpoints)
         report.executions_after_replies = demo.executions_after_replies(endpoints)
+        say("after care: an ignored customer, the SLA alarm, resolutions and satisfaction surveys ...")
+        report.aftercare = run_aftercare(endpoints, brand_id, BRAND, demo.passwords, pager, say)
+        report.cases = demo.cases(endpoints, brand_id)
+        report.figures = report_fields(demo.case_objects(endpoints, brand_id), report.aftercare)
     finally:
         if not keep:
             demo.stop()
