@@ -103,11 +103,11 @@ def run_stack(executions: int) -> dict[str, Any]:
         statuses: Counter[str] = Counter()
         while pending:
             for arn in list(pending):
-                status = sfn.describe_execution(executionArn=arn)["status"]
+                status: str = sfn.describe_execution(executionArn=arn)["status"]
                 if status == "RUNNING":
                     history = sfn.get_execution_history(executionArn=arn, maxResults=1000, reverseOrder=True)
-                    entered = [e.get("stateEnteredEventDetails", {}).get("name") for e in history["events"]]
-                    if "AwaitFirstResponse" not in entered:
+                    names = {e.get("stateEnteredEventDetails", {}).get("name") for e in history["events"]}
+                    if "AwaitFirstResponse" not in names:
                         continue
                     status = "WAITING_FOR_FIRST_REPLY"
                 statuses[status] += 1
