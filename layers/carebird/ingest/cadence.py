@@ -54,29 +54,26 @@ class Cadence:
         return min(self.max_interval_seconds, self.min_interval_seconds * 2**exponent)
 
     def burst_interval(self, new: int, over_seconds: float | None, reach: int) -> float | None:
-        """Rule 4: how soon to poll again after `new` mentions arrived within `over_seconds`, or None
-        when rules 1-3 already poll soon enough."""
+        """Rule 4: the longest wait after `new` mentions arrived within `over_seconds` that keeps the
+        next chain within `reach_fraction` of X's reach; None when nothing says how fast they arrive."""
         if new <= 0 or over_seconds is None or over_seconds <= 0:
             return None
-        seconds = self.reach_fraction * reach * over_seconds / new
-        if seconds >= self.min_interval_seconds:
-            return None
-        return max(self.burst_min_interval_seconds, seconds)
+        return max(self.burst_min_interval_seconds, self.reach_fraction * reach * over_seconds / new)
 
     def next_poll_at(
         self, now: datetime, interval: float, rate: RateLimit | None, burst: float | None = None
     ) -> datetime:
         """`now + interval`, stretched so the token keeps its reserve until the window resets; a `burst`
-        interval (rule 4) shortens it and is stretched only by an exhausted window."""
+        interval (rule 4) caps both, and only an exhausted window stretches it."""
         if burst is not None:
             interval = min(interval, burst)
         earliest = now + timedelta(seconds=interval)
         if rate is None or rate.reset_at <= now:
             return earliest
-        if burst is not None:
-            return earliest if rate.remaining > 0 else max(earliest, rate.reset_at)
-        spare = rate.remaining - self.rate_limit_reserve
-        if spare <= 0:
+        if rate.remaining <= 0:
             return max(earliest, rate.reset_at)
-        paced = now + (rate.reset_at - now) / spare
+        spare = rate.remaining - self.rate_limit_reserve
+        paced = rate.reset_at if spare <= 0 else now + (rate.reset_at - now) / spare
+        if burst is not None:
+            paced = min(paced, now + timedelta(seconds=burst))
         return max(earliest, paced)

@@ -157,6 +157,7 @@ class _DmChain:
     rate: RateLimit | None = None
     failure: XError | None = None
     truncated: bool = False
+    had_cursor: bool = True
 
     def ascending(self) -> list[DirectMessage]:
         return sorted(self.events.values(), key=lambda e: e.number)
@@ -653,7 +654,9 @@ class Poller:
             rate=rate,
             last_polled_at=started,
             last_success_at=now,
-            found=len(chain.events),
+            # What arrived since the last poll sizes the next first page; a brand's first poll read its
+            # lookback, which says nothing about that.
+            found=len(chain.events) if chain.had_cursor else 0,
         )
 
     def _ingest_dms(self, brand: Brand, state: PollState, counts: _Counts, summary: PollSummary) -> _DmChain:
@@ -663,6 +666,7 @@ class Poller:
                 seconds=self.tuning.initial_lookback_seconds
             )
             chain = self._read_dm_chain(brand, 0, since, self.tuning.page_size, counts)
+            chain.had_cursor = False
         else:
             # Every event X returns is billed, and a DM page cannot start at the cursor: ask for about as
             # many as arrived last time, plus one to meet the cursor; the pages after grow from there.

@@ -34,7 +34,8 @@ class PollSettings(BaseSettings):
     initial_lookback_seconds: float = Field(default=3600.0, ge=0)
     repeat_window_seconds: float = Field(default=86400.0, ge=0)
     x_mentions_reach: int = Field(default=800, ge=100)
-    gap_retry_seconds: float = Field(default=300.0, ge=0)
+    # Default: 20 busy intervals (300 s), so that a time-scaled cadence retries gaps as much faster.
+    gap_retry_seconds: float | None = Field(default=None, ge=0)
     gap_max_attempts: int = Field(default=20, ge=1)
     x_timeout_seconds: float = Field(default=10.0, gt=0)
     poll_dms: bool = True  # false for an X app without DM access: only mentions are read
@@ -60,7 +61,11 @@ class PollSettings(BaseSettings):
             initial_lookback_seconds=self.initial_lookback_seconds,
             repeat_window_seconds=self.repeat_window_seconds,
             reach_limit=self.x_mentions_reach,
-            gap_retry_seconds=self.gap_retry_seconds,
+            gap_retry_seconds=(
+                self.gap_retry_seconds
+                if self.gap_retry_seconds is not None
+                else 20 * self.min_poll_interval_seconds
+            ),
             gap_max_attempts=self.gap_max_attempts,
             write_concurrency=self.write_concurrency,
         )

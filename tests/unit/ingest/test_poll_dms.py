@@ -76,11 +76,22 @@ def test_later_polls_page_newest_first_only_until_the_cursor_and_advance_it() ->
 
     assert summary.dms_ingested == 230 and summary.duplicates == 0
     w.assert_dms_exactly_once(ACME)
-    # Pages grow from what the last poll found (1 + 1), doubling: 2+4+...+128+100 reach 231 events.
-    assert w.dms.calls - calls == 8
+    # Pages grow from one event (the first poll's lookback says nothing of the rate), doubling to
+    # 100: 1+2+...+64+100+100 reach 231 events.
+    assert w.dms.calls - calls == 9
     assert w.dms.reads - reads - 230 <= 100  # what X returned below the cursor, read to know it is there
     newest = max(w.dms.inbox(ACME), key=lambda e: e.number)
     assert w.store.get_dm_cursor(ACME.id).since_id == newest.id  # type: ignore[union-attr]
+
+
+def test_after_the_first_poll_read_a_full_inbox_the_next_reads_only_the_newest_event() -> None:
+    w = World()
+    w.add(ACME)
+    for i in range(25):
+        w.dms.send(str(900 + i), ACME.user_id, f"hello {i}", at=T0 - timedelta(minutes=5 - i / 10))
+    assert w.run().dm_reads == 25
+    w.next_minute()
+    assert w.run().dm_reads == 1
 
 
 def test_a_quiet_inbox_costs_one_event_read_per_poll() -> None:
@@ -119,7 +130,7 @@ def test_a_dm_chain_that_fails_midway_keeps_its_cursor_and_the_next_poll_reads_t
     w.dms.read_dm_events = fails_on_second_page  # type: ignore[method-assign]
     failed = w.run()
 
-    assert failed.errors == 1 and failed.dms_ingested == 2  # the first page (2 events) is stored and triaged
+    assert failed.errors == 1 and failed.dms_ingested == 1  # the first page (1 event) is stored and triaged
     assert w.store.get_dm_cursor(ACME.id).since_id == first.id  # type: ignore[union-attr]
     w.next_minute()
     w.run()
