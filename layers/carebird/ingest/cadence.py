@@ -3,25 +3,27 @@
 The cadence rule:
 
 1. A busy feed (its last poll returned something new) is polled again after `min_interval_seconds`
-   (default 15 s), inside the same invocation: sub-minute latency while customers are writing.
+   (default 10 s), inside the same invocation: sub-minute latency while customers are writing. It also
+   bounds the sudden burst a brand takes without loss: X reads back only the newest ~800 mentions,
+   so until the first poll after the burst began at most 80 a second (800 in 10 s) can arrive.
 2. A quiet DM feed backs off by doubling the interval after each empty poll, up to
    `max_interval_seconds` (default 60 s, the schedule's period): with no since_id for DM events, every
    DM poll is billed at least the one event that proves nothing is newer. Mentions do not back off: an
-   empty mentions response is not billed, and a brand polled once a minute would lose any burst faster
-   than 13 mentions a second beyond X's reach (rule 4) before its first poll; at 15 s it takes 53.
+   empty mentions response is not billed, and a brand polled once a minute would lose any sudden burst
+   faster than 13 mentions a second.
 3. Rate-limit headroom wins over rules 1 and 2. X allows 180 mentions requests and 300 DM-event requests
    per 15 minutes per user token and reports what is left in `x-rate-limit-remaining` /
    `x-rate-limit-reset`. Keeping `rate_limit_reserve` requests (default 20) untouched for paging bursts
    and other readers of the token, the remaining requests are spread evenly until the reset:
        interval = max(rule 1 or 2, seconds_until_reset / (remaining - reserve))
-   With no spare request at all, the next poll waits for the reset. So a 15 s cadence (60 requests
-   per window) only slows when paging has already used most of the window.
+   With no spare request at all, the next poll waits for the reset. So a 10 s cadence (90 requests
+   per window, leaving some 70 for the pages of bursts) only slows when paging has used most of it.
 4. A burst outruns X's reach: X pages back through only the ~800 newest mentions, so mentions arriving
    faster than the cadence reads them are lost to a plain since_id poll. When the last poll's new
    mentions, at the rate they arrived, would fill `reach_fraction` (half) of the reach before the next
    poll, the next poll comes that much sooner (never sooner than `burst_min_interval_seconds`), and
-   pacing (rule 3) may not delay it: such a poll reads full pages, which cost the same requests now or
-   later, and the reserve exists for them. Only an exhausted window (`remaining` 0) stops it.
+   pacing (rule 3) may not delay it past that: such a poll reads full pages, which cost the same
+   requests now or later, and the reserve exists for them. Only an exhausted window stops it.
 5. After a 429, nothing calls X for that feed before the reset X announced (persisted as
    `blocked_until`, so the next invocation honours it as well).
 6. After an error, the interval doubles per consecutive error from `min_interval_seconds`, capped at
@@ -38,7 +40,7 @@ from carebird.ingest.model import RateLimit
 
 @dataclass(frozen=True)
 class Cadence:
-    min_interval_seconds: float = 15.0
+    min_interval_seconds: float = 10.0
     max_interval_seconds: float = 60.0
     rate_limit_reserve: int = 20
     reach_fraction: float = 0.5

@@ -28,13 +28,13 @@ class PollSettings(BaseSettings):
 
     poll_budget_seconds: float = Field(default=50.0, gt=0, le=840)
     # Low values are safe against X (pacing keeps the reserve); they exist for time-scaled local runs.
-    min_poll_interval_seconds: float = Field(default=15.0, gt=0)
+    min_poll_interval_seconds: float = Field(default=10.0, gt=0)
     max_poll_interval_seconds: float = Field(default=60.0, gt=0)
     rate_limit_reserve: int = Field(default=20, ge=0)
     initial_lookback_seconds: float = Field(default=3600.0, ge=0)
     repeat_window_seconds: float = Field(default=86400.0, ge=0)
     x_mentions_reach: int = Field(default=800, ge=100)
-    # Default: 20 busy intervals (300 s), so that a time-scaled cadence retries gaps as much faster.
+    # Default: 30 busy intervals (300 s), so that a time-scaled cadence retries gaps as much faster.
     gap_retry_seconds: float | None = Field(default=None, ge=0)
     gap_max_attempts: int = Field(default=20, ge=1)
     x_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -64,7 +64,7 @@ class PollSettings(BaseSettings):
             gap_retry_seconds=(
                 self.gap_retry_seconds
                 if self.gap_retry_seconds is not None
-                else 20 * self.min_poll_interval_seconds
+                else 30 * self.min_poll_interval_seconds
             ),
             gap_max_attempts=self.gap_max_attempts,
             write_concurrency=self.write_concurrency,

@@ -64,7 +64,7 @@ def test_defaults_and_an_empty_base_url_meaning_x_itself(monkeypatch: pytest.Mon
 
     assert settings.x_api_base_url is None
     tuning = settings.tuning()
-    assert (tuning.cadence.min_interval_seconds, tuning.cadence.max_interval_seconds) == (15, 60)
+    assert (tuning.cadence.min_interval_seconds, tuning.cadence.max_interval_seconds) == (10, 60)
     assert tuning.cadence.rate_limit_reserve == 20 and tuning.reach_limit == 800
     assert tuning.write_concurrency == 8 and settings.poll_dms is True
     assert tuning.gap_retry_seconds == 300
@@ -76,7 +76,7 @@ def test_a_time_scaled_cadence_retries_gaps_as_much_faster_unless_told(
     monkeypatch.setenv("TABLE_NAME", "carebird-table")
     monkeypatch.setenv("TRIAGE_STATE_MACHINE_ARN", ARN)
     monkeypatch.setenv("MIN_POLL_INTERVAL_SECONDS", "0.3")
-    assert load_poll_settings().tuning().gap_retry_seconds == pytest.approx(6.0)
+    assert load_poll_settings().tuning().gap_retry_seconds == pytest.approx(9.0)
     monkeypatch.setenv("GAP_RETRY_SECONDS", "42")
     assert load_poll_settings().tuning().gap_retry_seconds == 42
 
