@@ -36,6 +36,8 @@ class Sandbox:
         self.fn = fn
         self._responses: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.tail: deque[str] = deque(maxlen=200)
+        self._reported = threading.Condition()
+        self._last_report = ""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "carebird_ops.local.worker"],
             stdin=subprocess.PIPE,
@@ -60,6 +62,17 @@ class Sandbox:
             line = line.rstrip("\n")
             self.tail.append(line)
             sink(self.fn.name, line)
+            if line.startswith("REPORT RequestId: "):
+                with self._reported:
+                    self._last_report = line.split()[2]
+                    self._reported.notify_all()
+
+    def _await_report(self, request_id: str) -> None:
+        """The worker writes its REPORT line before its response, but the two travel on different pipes:
+        wait (briefly) until the log reader has forwarded every line of this invocation, so the log and
+        the tail are complete when the caller sees the result, as with Lambda's LogType=Tail."""
+        with self._reported:
+            self._reported.wait_for(lambda: self._last_report == request_id, timeout=2.0)
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -87,6 +100,7 @@ class Sandbox:
                 "errorType": "Runtime.ExitError",
                 "errorMessage": f"Runtime exited with status {code}",
             }, True
+        self._await_report(request_id)
         if response["ok"]:
             return response["result"], False
         return response["error"], True
