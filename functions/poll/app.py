@@ -1,7 +1,7 @@
-"""Poll function: on each schedule tick, ingest every brand's new mentions and hand them to triage.
+"""Poll function: on each schedule tick, ingest every brand's new mentions and DMs and hand them to triage.
 
 Returns the run's counts: {brands, polls, ingested, skipped, duplicates, reads, gaps, gaps_closed,
-handed_off, rate_limited, errors}.
+handed_off, rate_limited, errors, dms_ingested, dms_skipped, dm_reads}.
 """
 
 from __future__ import annotations

@@ -426,7 +426,7 @@ class Poller:
         burst = cadence.burst_interval(
             len(chain.mentions), (now - arrived_since).total_seconds(), self.tuning.reach_limit
         )
-        if burst is not None:
+        if burst is not None and burst < reading.interval:
             logger.info("mentions arrive in a burst; reading sooner", extra={"interval_seconds": burst})
         reading.last_read_at = now
         reading.next_read_at = cadence.next_poll_at(self.clock.now(), reading.interval, reading.rate, burst)
