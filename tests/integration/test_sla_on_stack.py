@@ -1,5 +1,8 @@
 """SLA clocks on a local stack whose SLA targets run 600x faster (SlaClockScale): a P1 target of
-15 minutes is 1.5 s, so the waits, the breach, its escalation and its metric happen within the test."""
+15 minutes is 1.5 s, so the waits, the breaches, their escalation and metric happen within the test.
+
+What the agent API does to a case (a reply, a resolution) is done here through the same functions it
+uses (carebird.triage.clocks, the Step Functions signal); its own tests cover the HTTP side."""
 
 from __future__ import annotations
 
@@ -14,8 +17,12 @@ import boto3
 import pytest
 
 from carebird.brands import Brand
+from carebird.sla_signal import StepFunctionsSignal
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoCaseStore
+from carebird.triage import clocks
+from carebird.triage.config import DEFAULT_TRIAGE
+from carebird.triage.model import Case, CaseStatus
 from carebird_ops.local.endpoints import StackEndpoints, read_endpoints
 from tests.conftest import carebird
 
@@ -53,20 +60,54 @@ def client(stack: StackEndpoints, service: str) -> Any:
     )
 
 
-def start(stack: StackEndpoints, text: str, followers: int = 10) -> tuple[str, str]:
-    user_id = str(random.randint(10**9, 10**10))
-    brand = Brand(handle=f"s{user_id[-8:]}", user_id=user_id, credentials_secret="unused", poll_enabled=False)
-    DynamoBrandRepository(stack.resources["CarebirdTable"]).put_brand(brand)
+def start(
+    stack: StackEndpoints,
+    text: str,
+    followers: int = 10,
+    *,
+    settings: dict[str, Any] | None = None,
+    reply_to: tuple[str, str] | None = None,
+) -> tuple[str, str]:
+    """A customer's mention, handed to triage. `reply_to` (brand id, conversation id): a later message
+    of that conversation; otherwise a new brand (with `settings`) and conversation."""
+    mention_id = str(random.randint(10**9, 10**10))
+    if reply_to is None:
+        brand = Brand(
+            handle=f"s{mention_id[-8:]}", user_id=mention_id, credentials_secret="unused",
+            poll_enabled=False, settings=settings or {},
+        )  # fmt: skip
+        DynamoBrandRepository(stack.resources["CarebirdTable"]).put_brand(brand)
+        brand_id, conversation = brand.id, mention_id
+    else:
+        brand_id, conversation = reply_to
     author = {"id": "42", "username": "alice", "followers_count": followers}
     mention = {
-        "id": user_id, "author": author, "text": text,
-        "created_at": datetime.now(UTC).isoformat(), "conversation_id": user_id, "lang": "en",
+        "id": mention_id, "author": author, "text": text,
+        "created_at": datetime.now(UTC).isoformat(), "conversation_id": conversation, "lang": "en",
     }  # fmt: skip
     arn = client(stack, "stepfunctions").start_execution(
-        stateMachineArn=stack.resources["TriageStateMachine"], name=f"sla-{user_id}",
-        input=json.dumps({"brand_id": brand.id, "mention": mention}),
+        stateMachineArn=stack.resources["TriageStateMachine"], name=f"sla-{mention_id}",
+        input=json.dumps({"brand_id": brand_id, "mention": mention}),
     )["executionArn"]  # fmt: skip
-    return arn, f"{brand.id}-t{user_id}"
+    return arn, f"{brand_id}-t{mention_id}"
+
+
+def agent_acts(stack: StackEndpoints, case_id: str, **changes: Any) -> Case:
+    """A change the agent API makes (reply: pending_customer; resolve), with the clocks' rules applied and
+    the workflows it concerns woken, as carebird.casework does."""
+    store = DynamoCaseStore(stack.resources["CarebirdTable"])
+    signal = StepFunctionsSignal(client(stack, "stepfunctions"))
+    now = datetime.now(UTC)
+    before = store.get(case_id)
+    assert before is not None
+    after = before.model_copy(update=changes)
+    if changes.get("status") is CaseStatus.PENDING_CUSTOMER and before.first_response_at is not None:
+        after, _ = clocks.stop_next_response(after, now, "ana")
+    after, wake = clocks.settle(before, after, now, None)
+    saved = store.save(after)
+    for token in wake:
+        signal.first_response(token, {"case_id": case_id, "moved": True})
+    return saved
 
 
 def wait_for(predicate: Any, timeout: float, what: str) -> Any:
@@ -87,24 +128,24 @@ def states(stack: StackEndpoints, arn: str) -> list[str]:
 def test_an_ignored_case_goes_at_risk_then_breaches_and_is_escalated(sla_stack: StackEndpoints) -> None:
     sfn = client(sla_stack, "stepfunctions")
     arn, case_id = start(sla_stack, "@acme my flight was cancelled and I'm stranded, rebook me NOW!")
+    # P1: first response due in 1.5 s, resolution in 24 s; nobody answers, nobody resolves.
     done = wait_for(
-        lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", 60, "the execution"
+        lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", 90, "the execution"
     )
     assert done
     assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
-    assert states(sla_stack, arn)[-4:] == [
-        "AwaitFirstResponse",
-        "SlaAtRisk",
-        "AwaitBeforeBreach",
-        "SlaBreached",
-    ]
+    path = states(sla_stack, arn)
+    ladder = ["AwaitFirstResponse", "SlaAtRisk", "AwaitBeforeBreach", "SlaBreached", "ResolutionClock"]
+    assert path[path.index("AwaitFirstResponse") :][:5] == ladder and path[-1] == "ResolutionDone"
     case = DynamoCaseStore(sla_stack.resources["CarebirdTable"]).get(case_id)
     assert case is not None
     kinds = [d.kind for d in case.decisions]
     assert "sla_at_risk" in kinds and "sla_breach" in kinds
-    assert case.queue == "escalations" and case.sla_breaches == 1
-    breach = next(d for d in case.decisions if d.kind == "sla_breach")
-    assert "escalated from bookings to escalations" in breach.reason
+    assert case.queue == "escalations" and case.sla_breaches == 2
+    first, resolution = (d for d in case.decisions if d.kind == "sla_breach")
+    assert first.value == "first_response" and "escalated from bookings to escalations" in first.reason
+    assert resolution.value == "resolution@resolution"
+    assert [d.value for d in case.decisions if d.kind == "sla_at_risk"][1:] == ["resolution@resolution"]
 
 
 def test_the_breach_metric_reaches_cloudwatch_with_its_dimensions(sla_stack: StackEndpoints) -> None:
@@ -129,8 +170,6 @@ def test_the_breach_metric_reaches_cloudwatch_with_its_dimensions(sla_stack: Sta
 
 
 def test_a_first_reply_in_time_stops_the_clock_and_nothing_breaches(sla_stack: StackEndpoints) -> None:
-    from carebird.sla_signal import StepFunctionsSignal
-
     sfn = client(sla_stack, "stepfunctions")
     arn, case_id = start(sla_stack, "@acme hello, where can I see my invoice?")
     store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
@@ -139,6 +178,71 @@ def test_a_first_reply_in_time_stops_the_clock_and_nothing_breaches(sla_stack: S
     )
     # what the agent API does on the first reply (its own tests cover the HTTP side)
     StepFunctionsSignal(sfn).first_response(waiting.first_response_task_token, {"case_id": case_id})
+    # The resolution clock (P3: 144 s) goes on, until the case is resolved.
+    wait_for(
+        lambda: (c := store.get(case_id)) and c.clock_tokens.get("resolution"), 30, "the resolution watch"
+    )
+    assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+    agent_acts(sla_stack, case_id, status=CaseStatus.RESOLVED)
     wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", 30, "the execution")
     path = states(sla_stack, arn)
-    assert path[-1] == "Answered" and "SlaBreached" not in path
+    assert "Answered" in path and path[-1] == "ResolutionDone" and "SlaBreached" not in path
+    case = store.get(case_id)
+    assert case is not None and case.sla_breaches == 0
+    assert next(d.value for d in case.decisions if d.kind == "resolution") == "met"
+
+
+QUICK = {  # at 600x: first response 3 s, next response 2 s, resolution 10 s, whatever the priority
+    **DEFAULT_TRIAGE,
+    "sla": {
+        p: {"first_response_minutes": 30, "next_response_minutes": 20, "resolution_minutes": 100}
+        for p in ("P1", "P2", "P3", "P4")
+    },
+}
+
+
+def test_waiting_on_the_customer_pauses_resolution_and_their_next_message_starts_a_next_response_clock(
+    sla_stack: StackEndpoints,
+) -> None:
+    sfn = client(sla_stack, "stepfunctions")
+    store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
+    first, case_id = start(sla_stack, "@acme where is my invoice?", settings={"triage": QUICK})
+    waiting = wait_for(
+        lambda: (c := store.get(case_id)) and c.first_response_task_token and c,
+        20,
+        "the first-response watch",
+    )
+    StepFunctionsSignal(sfn).first_response(waiting.first_response_task_token, {"case_id": case_id})
+    paused = agent_acts(
+        sla_stack,
+        case_id,
+        status=CaseStatus.PENDING_CUSTOMER,
+        first_response_at=datetime.now(UTC),
+        sla_met=True,
+    )
+    assert paused.resolution_paused_at is not None and paused.resolution_left_s is not None
+    original_due = waiting.resolution_due
+    assert original_due is not None
+    # Past the resolution target as first set: paused, so nothing breaches and the watch still waits.
+    wait_for(lambda: datetime.now(UTC) > original_due + timedelta(seconds=2), 30, "the original target")
+    assert store.get(case_id).sla_breaches == 0  # type: ignore[union-attr]
+    assert sfn.describe_execution(executionArn=first)["status"] == "RUNNING"
+
+    brand_id, conversation = case_id.split("-t")
+    second, _ = start(sla_stack, "@acme still nothing, hello?", reply_to=(brand_id, conversation))
+    wait_for(
+        lambda: sfn.describe_execution(executionArn=second)["status"] != "RUNNING", 60, "the next response"
+    )
+    assert states(sla_stack, second)[-3:] == ["NextResponseClock", "NextResponseRunning?", "NextResponseDone"]
+    wait_for(lambda: sfn.describe_execution(executionArn=first)["status"] != "RUNNING", 60, "the resolution")
+    assert sfn.describe_execution(executionArn=first)["status"] == "SUCCEEDED"
+
+    case = store.get(case_id)
+    assert case is not None
+    by_kind = {d.kind + ":" + d.value.split("@")[0]: d for d in case.decisions}
+    resumed, breach = by_kind["sla_resumed:resolution"], by_kind["sla_breach:resolution"]
+    assert "sla_paused:resolution" in by_kind and "sla_breach:next_response" in by_kind
+    # The breach came when the time left at the pause had run out after the customer wrote, not before.
+    left = timedelta(seconds=paused.resolution_left_s)
+    assert breach.at >= resumed.at + left - timedelta(seconds=1), (resumed.at, left, breach.at)
+    assert case.sla_breaches == 2

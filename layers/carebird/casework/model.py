@@ -46,8 +46,22 @@ class QueueSummary(BaseModel):
     breached: int = Field(description="awaiting a first response that is already late")
 
 
+class ClockView(BaseModel):
+    """A next-response or resolution clock (carebird.triage.clocks)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: str = Field(description="running | paused (waiting on the customer) | breached | stopped")
+    due_at: datetime | None = None
+    seconds_left: int | None = Field(
+        default=None, description="negative when late; paused: business time left"
+    )
+
+
 class SlaClock(BaseModel):
-    """The first-response clock: running until the first agent reply is on X."""
+    """The first-response clock (running until the first agent reply is on X), with the case's
+    next-response clock (while the customer waits for an answer to a later message) and resolution clock
+    (paused while the case waits on the customer)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -58,6 +72,8 @@ class SlaClock(BaseModel):
     stopped_at: datetime | None = None
     met: bool | None = None
     seconds_left: int | None = Field(default=None, description="while running; negative when late")
+    next_response: ClockView | None = None
+    resolution: ClockView | None = None
 
 
 class PartView(BaseModel):

@@ -42,6 +42,7 @@ from carebird.casework.errors import (
 from carebird.casework.model import (
     CannedResponse,
     CaseDetail,
+    ClockView,
     PartView,
     Principal,
     QueueSummary,
@@ -67,7 +68,8 @@ from carebird.outbound.errors import ReplyConflict
 from carebird.outbound.model import Channel as OutChannel
 from carebird.outbound.model import DeliveryResult, DeliveryStatus, OutgoingReply, PartStatus
 from carebird.outbound.text import EmptyReply, InvalidReply, ReplyTooLong
-from carebird.triage.config import TriageConfig, load_triage_config
+from carebird.triage import clocks
+from carebird.triage.config import TriageConfig, TriageConfigError, load_triage_config
 from carebird.triage.model import Agent, Case, CaseMessage, CaseStatus, Channel, Decision
 from carebird.triage.ports import CaseConflict
 
@@ -225,6 +227,11 @@ class CaseWorkService:
     def sla(self, case: Case) -> SlaClock:
         now = self.clock()
         due = case.first_response_due
+        later: dict[str, Any] = {}
+        for name in clocks.CLOCKS:
+            shown = clocks.view(case, name, now)
+            if shown is not None:
+                later[name] = ClockView.model_validate(shown)
         if case.first_response_at is not None:
             met = case.sla_met
             return SlaClock(
@@ -233,15 +240,17 @@ class CaseWorkService:
                 due_at=due,
                 stopped_at=case.first_response_at,
                 met=met,
+                **later,
             )
         if not case.status.is_open:
-            return SlaClock(state="not_required", started_at=case.first_message_at, due_at=due)
+            return SlaClock(state="not_required", started_at=case.first_message_at, due_at=due, **later)
         left = int((due - now).total_seconds()) if due else None
         return SlaClock(
             state="breached" if left is not None and left < 0 else "running",
             started_at=case.first_message_at,
             due_at=due,
             seconds_left=left,
+            **later,
         )
 
     def _reply_view(self, case: Case, message: CaseMessage) -> ReplyView:
@@ -461,7 +470,10 @@ class CaseWorkService:
             if current.status is CaseStatus.ASSIGNED:
                 changes["status"] = CaseStatus.PENDING_CUSTOMER
             if current.first_response_at is not None:
-                if "status" not in changes:
+                current, next_met = clocks.stop_next_response(current, at, p.agent_id)
+                if next_met is not None:
+                    next_response.append(next_met)
+                elif "status" not in changes:
                     return None
                 return current.model_copy(update=changes)
             due = current.first_response_due
@@ -496,8 +508,12 @@ class CaseWorkService:
                 **changes,
             )
 
+        next_response: list[bool] = []  # the next-response clock this reply stopped: met or not
         before = case.first_response_at
+        before_next = case.next_response_since
         updated = self._update(case, answered)
+        if next_response and before_next is not None and updated.next_response_since is None:
+            self.metrics.add_metric("TimeToNextResponse", "Seconds", (at - before_next).total_seconds())
         if before is None and updated.first_response_at == at:
             self.metrics.add_metric(
                 "TimeToFirstResponse", "Seconds", (at - updated.first_message_at).total_seconds()
@@ -649,6 +665,10 @@ class CaseWorkService:
             )
 
         done = self._update(case, resolved)
+        # ResponseRate: of the cases agents resolve, the share the brand answered (average, in percent).
+        self.metrics.add_metric(
+            "ResponseRate", "Percent", 100.0 if done.first_response_at is not None else 0.0
+        )
         if self.on_resolved is not None:
             # The case is resolved whatever happens here; a survey that cannot be scheduled is logged and
             # counted, never turned into an error for the agent.
@@ -683,12 +703,16 @@ class CaseWorkService:
 
     def _update(self, case: Case, change: Callable[[Case], Case | None]) -> Case:
         """Apply `change` to the case and save it; on a concurrent change, re-read and apply it again."""
+        config = self._clock_config(case.brand_id)
         for _ in range(_MAX_CONFLICT_RETRIES):
             updated = change(case)
             if updated is None:
                 return case
+            # Entering or leaving pending_customer pauses or resumes the resolution clock; a workflow
+            # watching a clock this change moved is woken once the change is saved.
+            updated, wake = clocks.settle(case, updated, self.clock(), config)
             try:
-                return self.cases.save(updated)
+                saved = self.cases.save(updated)
             except CaseConflict:
                 fresh = self.cases.get(case.id)
                 if fresh is None:
@@ -699,7 +723,20 @@ class CaseWorkService:
                         f"the customer's conversation of case {case.id} continues in another open case"
                     ) from None
                 case = fresh
+                continue
+            for token in wake:
+                self.signal.first_response(
+                    token, {"case_id": saved.id, "moved": True, "status": saved.status.value}
+                )
+            return saved
         raise Conflict(f"case {case.id} kept changing while this request tried to update it; try again")
+
+    def _clock_config(self, brand_id: str) -> TriageConfig | None:
+        """The brand's calendars for the SLA clocks; None (wall-clock time) if its config cannot load."""
+        try:
+            return self._config(brand_id)
+        except (UnknownAgent, TriageConfigError):
+            return None
 
     # ------------------------------------------------------------------ canned responses
     def canned_responses(self, p: Principal) -> list[CannedResponse]:

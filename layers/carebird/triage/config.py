@@ -42,6 +42,13 @@ class SlaTarget(BaseModel):
     next_response_minutes: float | None = Field(default=None, gt=0)
     resolution_minutes: float | None = Field(default=None, gt=0)
 
+    @model_validator(mode="after")
+    def _ordered(self) -> SlaTarget:
+        # The resolution clock is watched once the first-response watch ends: it may not come due first.
+        if self.resolution_minutes is not None and self.resolution_minutes < self.first_response_minutes:
+            raise ValueError("resolution_minutes: must not be shorter than first_response_minutes")
+        return self
+
     @property
     def first_response(self) -> timedelta:
         return timedelta(minutes=self.first_response_minutes)
@@ -69,7 +76,8 @@ class TriageConfig(BaseModel):
     sla: dict[str, SlaTarget]
     # Close praise and thanks without work (True), or keep them as low-priority cases to acknowledge.
     close_no_action: bool = True
-    # The assignee and supervisors are told when this share of the first-response target has passed.
+    # The assignee and supervisors are told when this share of a target (first response, next response,
+    # resolution) has passed.
     at_risk_fraction: float = Field(default=0.8, gt=0, lt=1)
     escalation_ladder: tuple[EscalationStep, ...] = (EscalationStep(),)
 

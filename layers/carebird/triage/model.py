@@ -97,6 +97,21 @@ class Case(BaseModel):
     first_response_task_token: str | None = None
     at_risk_at: datetime | None = None  # when the assignee and supervisors are told the SLA is at risk
     sla_breaches: int = 0
+    # Next response (carebird.triage.clocks): the customer wrote again after a reply; the brand owes an
+    # answer by next_response_due. `next_response_since` is the customer's message that started it.
+    next_response_since: datetime | None = None
+    next_response_due: datetime | None = None
+    next_response_at_risk_at: datetime | None = None
+    # Resolution: due while the clock runs; paused (due None, the business time left kept) while the
+    # case waits on the customer.
+    resolution_window_s: float | None = None  # the whole target in (scaled) business seconds
+    resolution_due: datetime | None = None
+    resolution_at_risk_at: datetime | None = None
+    resolution_paused_at: datetime | None = None
+    resolution_left_s: float | None = None
+    # Workflows waiting on a clock (Step Functions task tokens), by clock name: a change that moves the
+    # clock (paused, resumed, answered, resolved) wakes them to look again.
+    clock_tokens: dict[str, str] = Field(default_factory=dict)
     closed_reason: str | None = None
     version: int = 0
 
@@ -162,3 +177,6 @@ class Outcome(BaseModel):
     await_first_response: bool = False
     at_risk_in_seconds: int = 1
     breach_in_seconds: int = 1
+    # A next-response clock this message started, for the workflow to watch (carebird.triage.clocks).
+    watch_clock: str | None = None
+    clock_instance: str | None = None

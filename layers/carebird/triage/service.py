@@ -17,7 +17,8 @@ Routing, in order (each choice is recorded on the case with its reason):
    capacity, then whoever was assigned longest ago) who still has capacity; otherwise the case waits in
    its queue.
 5. SLA. The first-response deadline is the brand's target for the priority, counted in the queue's
-   business hours from the moment the customer wrote.
+   business hours from the moment the customer wrote; the resolution clock starts with it, and a
+   customer's message after the brand answered starts a next-response clock (carebird.triage.clocks).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from carebird.triage import clocks
 from carebird.triage.config import TriageConfig
 from carebird.triage.model import (
     Agent,
@@ -115,7 +117,7 @@ class TriageService:
         """Route a message the classifier says needs work."""
         existing = self._existing_case(message)
         if existing is not None:
-            return self._thread(existing, message, classification)
+            return self._thread(existing, message, classification, config)
         return self._new_case(message, classification, config, close_reason=None)
 
     def close_noise(
@@ -124,7 +126,7 @@ class TriageService:
         """Spam, or no response needed. A message inside an open conversation still joins its case."""
         existing = self._existing_case(message)
         if existing is not None:
-            return self._thread(existing, message, classification)
+            return self._thread(existing, message, classification, config)
         spam, spam_confidence = _label(classification, "spam")
         if spam:
             reason = f"spam (confidence {spam_confidence:.2f})" + _reasons_suffix(classification, "spam")
@@ -139,7 +141,7 @@ class TriageService:
         """Classification failed for good: the message goes to people rather than being lost."""
         existing = self._existing_case(message)
         if existing is not None:
-            return self._thread(existing, message, {"error": error})
+            return self._thread(existing, message, {"error": error}, config)
         now = self._clock()
         case = self._blank_case(message, now, config.needs_human_queue)
         case = case.with_decision(
@@ -160,7 +162,13 @@ class TriageService:
             return self._cases.open_case_for_customer(message.brand_id, message.customer.id)
         return None
 
-    def _thread(self, case: Case, message: IncomingMessage, classification: dict[str, Any]) -> Outcome:
+    def _thread(
+        self,
+        case: Case,
+        message: IncomingMessage,
+        classification: dict[str, Any],
+        config: TriageConfig | None = None,
+    ) -> Outcome:
         # Append first (idempotent), then record it on the case; a retry after a crash between the two
         # finds the message stored but not yet on the case, and finishes the job.
         self._cases.add_message(case, _case_message(message, classification))
@@ -195,8 +203,23 @@ class TriageService:
                     priority=level,
                     priority_score=score,
                 )
+            if updated.status is CaseStatus.PENDING_CUSTOMER:  # the customer answered: the brand's turn
+                back = CaseStatus.ASSIGNED if updated.assignee else CaseStatus.QUEUED
+                updated = updated.with_decision(
+                    Decision(
+                        at=now,
+                        kind="status",
+                        value=back.value,
+                        reason=f"the customer wrote again: back to {updated.assignee or updated.queue}",
+                    ),
+                    status=back,
+                )
+            if config is not None and updated.status.is_open:
+                updated = clocks.start_next_response(updated, config, self._scale, message.created_at, now)
+            updated, wake = clocks.settle(case, updated, now, config)
             try:
                 case = self._cases.save(updated)
+                self._wake(wake, case)
                 break
             except CaseConflict:
                 fresh = self._cases.get(case.id)
@@ -206,7 +229,13 @@ class TriageService:
         else:
             # Still conflicting: fail the step so Step Functions retries it (it is idempotent).
             raise CaseConflict(f"case {case.id} kept changing while threading message {message.id}")
-        return self._outcome(case, threaded=True, reason=f"threaded into case {case.id}")
+        outcome = self._outcome(case, threaded=True, reason=f"threaded into case {case.id}")
+        if case.status.is_open and case.next_response_since == message.created_at:
+            # This message started the next-response clock (or a retried step finds it did): watch it.
+            outcome = outcome.model_copy(
+                update={"watch_clock": clocks.NEXT_RESPONSE, "clock_instance": message.created_at.isoformat()}
+            )
+        return outcome
 
     def _new_case(
         self,
@@ -359,11 +388,12 @@ class TriageService:
         )
         if self._scale != 1:
             reason += f" (SLA clock {self._scale:g}x faster)"
-        return case.with_decision(
+        case = case.with_decision(
             Decision(at=case.updated_at, kind="sla", value=due.isoformat(), reason=reason),
             first_response_due=due,
             at_risk_at=at_risk,
         )
+        return clocks.start_resolution(case, config, self._scale, since)
 
     def _outcome(self, case: Case, threaded: bool, reason: str) -> Outcome:
         now = self._clock()
@@ -424,7 +454,8 @@ class TriageService:
         for _ in range(_MAX_CONFLICT_RETRIES):
             case = self._get(case_id)
             due = case.first_response_due or self._clock()
-            if case.first_response_at is not None or any(d.kind == "sla_at_risk" for d in case.decisions):
+            warned = any(d.kind == "sla_at_risk" and "@" not in d.value for d in case.decisions)
+            if case.first_response_at is not None or warned:
                 return _seconds_until(self._clock(), due)
             now = self._clock()
             left = _seconds_until(now, due)
@@ -453,33 +484,125 @@ class TriageService:
                 return self._outcome(case, threaded=False, reason="answered or closed before the breach")
             if any(d.kind == "sla_breach" and d.value == "first_response" for d in case.decisions):
                 return self._outcome(case, threaded=False, reason="breach already escalated")
-            now = self._clock()
-            step = config.escalation_ladder[min(case.sla_breaches, len(config.escalation_ladder) - 1)]
-            level = f"P{max(1, _rank(case.priority) - step.raise_priority)}"
-            if case.assignee is not None:
-                self._agents.release(case.assignee, case.id)
-            reason = (
-                f"first response not made by {(case.first_response_due or now).isoformat()}: "
-                f"escalated from {case.queue} to {step.queue}, priority {case.priority} -> {level}"
-            )
-            updated = case.with_decision(
-                Decision(at=now, kind="sla_breach", value="first_response", reason=reason),
-                queue=step.queue,
-                priority=level,
-                assignee=None,
-                status=CaseStatus.QUEUED,
-                sla_breaches=case.sla_breaches + 1,
-                updated_at=now,
-            )
-            try:
-                saved = self._cases.save(updated)
-            except CaseConflict:
+            due = (case.first_response_due or self._clock()).isoformat()
+            escalated = self._escalate(case, config, "first_response", f"first response not made by {due}")
+            if escalated is None:
                 continue
-            self._sla_metrics.breach(case.brand_id, case.queue, case.priority)
-            self._notify(saved, "SLA breached", reason)
-            assigned = self._assign(saved, capability=step.queue)  # those who work escalations
+            assigned, reason = escalated
             return self._outcome(assigned, threaded=False, reason=reason)
         raise CaseConflict(f"case {case_id} kept changing while escalating it")
+
+    # ------------------------------------------------------------------ next-response and resolution clocks
+    def sla_clock(
+        self, case_id: str, clock: str, instance: str | None, config: TriageConfig
+    ) -> dict[str, Any]:
+        """Where the clock stands now, doing what its moment asks: tell people once when it is at risk,
+        escalate once when it is breached. Returns {state: running|paused|stopped, wait_seconds,
+        fingerprint}: the workflow waits that long (or until woken) and asks again."""
+        for _ in range(_MAX_CONFLICT_RETRIES):
+            case = self._get(case_id)
+            state = clocks.moments(case, clock, instance)
+            fingerprint = clocks.fingerprint(case, clock)
+            if state == "stopped":
+                return {"state": "stopped", "wait_seconds": 1, "fingerprint": fingerprint}
+            if state == "paused":
+                return {
+                    "state": "paused",
+                    "wait_seconds": clocks.PAUSED_WAIT_SECONDS,
+                    "fingerprint": fingerprint,
+                }
+            assert isinstance(state, clocks.Moments)
+            now = self._clock()
+            tag = f"{clock}@{state.instance}"
+            if now >= state.due:
+                if any(d.kind == "sla_breach" and d.value == tag for d in case.decisions):
+                    return {"state": "stopped", "wait_seconds": 1, "fingerprint": fingerprint}
+                what = f"{clock.replace('_', ' ')} due {state.due.isoformat()} passed"
+                if self._escalate(case, config, tag, what) is not None:
+                    return {"state": "stopped", "wait_seconds": 1, "fingerprint": fingerprint}
+                continue
+            if now >= state.at_risk and not any(
+                d.kind == "sla_at_risk" and d.value == tag for d in case.decisions
+            ):
+                left = _seconds_until(now, state.due)
+                what = clock.replace("_", " ")
+                updated = case.with_decision(
+                    Decision(
+                        at=now,
+                        kind="sla_at_risk",
+                        value=tag,
+                        reason=f"{what} due in {left} s at {state.due.isoformat()}",
+                    ),
+                    updated_at=now,
+                )
+                try:
+                    saved = self._cases.save(updated)
+                except CaseConflict:
+                    continue
+                self._notify(saved, "SLA at risk", f"{what} due {state.due.isoformat()}")
+                case = saved
+                fingerprint = clocks.fingerprint(case, clock)
+            moment = state.due if now >= state.at_risk else state.at_risk
+            return {
+                "state": "running",
+                "wait_seconds": _seconds_until(now, moment),
+                "fingerprint": fingerprint,
+            }
+        raise CaseConflict(f"case {case_id} kept changing while its {clock} clock was checked")
+
+    def watch_clock(self, case_id: str, clock: str, task_token: str, fingerprint: str) -> bool:
+        """Keep the waiting workflow's token on the case. If the clock moved since the workflow looked
+        (`fingerprint` differs), wake it now. True while it waits."""
+        for _ in range(_MAX_CONFLICT_RETRIES):
+            case = self._get(case_id)
+            if clocks.fingerprint(case, clock) != fingerprint:
+                self._signal.first_response(task_token, {"case_id": case.id, "clock": clock, "moved": True})
+                return False
+            if case.clock_tokens.get(clock) == task_token:
+                return True
+            try:
+                self._cases.save(
+                    case.model_copy(update={"clock_tokens": {**case.clock_tokens, clock: task_token}})
+                )
+                return True
+            except CaseConflict:
+                continue
+        raise CaseConflict(f"case {case_id} kept changing while storing its {clock} watch")
+
+    def _escalate(self, case: Case, config: TriageConfig, tag: str, what: str) -> tuple[Case, str] | None:
+        """A breach: escalate by the brand's ladder (queue, priority; the agent's capacity freed), record
+        it as decision sla_breach `tag`, count SlaBreaches, tell people, and give the case to those who
+        work the escalation queue. (case, reason); None when the case changed meanwhile (look again)."""
+        now = self._clock()
+        step = config.escalation_ladder[min(case.sla_breaches, len(config.escalation_ladder) - 1)]
+        level = f"P{max(1, _rank(case.priority) - step.raise_priority)}"
+        if case.assignee is not None:
+            self._agents.release(case.assignee, case.id)
+        reason = f"{what}: escalated from {case.queue} to {step.queue}, priority {case.priority} -> {level}"
+        updated = case.with_decision(
+            Decision(at=now, kind="sla_breach", value=tag, reason=reason),
+            queue=step.queue,
+            priority=level,
+            assignee=None,
+            status=CaseStatus.QUEUED,
+            sla_breaches=case.sla_breaches + 1,
+            updated_at=now,
+        )
+        updated, wake = clocks.settle(case, updated, now, config)
+        try:
+            saved = self._cases.save(updated)
+        except CaseConflict:
+            return None
+        self._wake(wake, saved)
+        self._sla_metrics.breach(case.brand_id, case.queue, case.priority)
+        self._notify(saved, "SLA breached", reason)
+        return self._assign(saved, capability=step.queue), reason
+
+    def _wake(self, tokens: list[str], case: Case) -> None:
+        for token in tokens:
+            self._signal.first_response(
+                token, {"case_id": case.id, "moved": True, "status": case.status.value}
+            )
 
     def _notify(self, case: Case, subject: str, detail: str) -> None:
         supervisors = [a.id for a in self._agents.agents(case.brand_id) if a.role == "supervisor"]

@@ -18,8 +18,17 @@ from carebird.triage.config import TriageConfigError, load_triage_config
 from carebird.triage.model import Channel, Customer, IncomingMessage
 from carebird.triage.service import TriageService
 
-Action = Literal["triage", "close_noise", "needs_human", "watch_first_response", "sla_at_risk", "sla_breach"]
-SLA_ACTIONS = ("watch_first_response", "sla_at_risk", "sla_breach")
+Action = Literal[
+    "triage",
+    "close_noise",
+    "needs_human",
+    "watch_first_response",
+    "sla_at_risk",
+    "sla_breach",
+    "sla_clock",
+    "watch_clock",
+]
+SLA_ACTIONS = ("watch_first_response", "sla_at_risk", "sla_breach", "sla_clock", "watch_clock")
 
 
 class BrandNotFound(LookupError):
@@ -56,6 +65,9 @@ class StepInput(BaseModel):
     action: Action
     state: ExecutionState
     token: str | None = None  # the Task token of a .waitForTaskToken state
+    clock: Literal["next_response", "resolution"] | None = None  # sla_clock, watch_clock
+    instance: str | None = None  # sla_clock of next_response: the run this execution watches
+    fingerprint: str | None = None  # watch_clock: the clock as sla_clock last saw it
 
     @property
     def brand_id(self) -> str:
@@ -181,5 +193,15 @@ class TriageStep:
             return {"waiting": self.service.watch_first_response(case_id, step.token)}
         if step.action == "sla_at_risk":
             return {"breach_in_seconds": self.service.sla_at_risk(case_id)}
+        if step.action in ("sla_clock", "watch_clock") and step.clock is None:
+            raise ValueError(f"{step.action} needs the clock (next_response or resolution)")
+        if step.action == "watch_clock":
+            if not step.token or step.fingerprint is None:
+                raise ValueError("watch_clock needs the Task token and the clock's fingerprint")
+            assert step.clock is not None
+            return {"waiting": self.service.watch_clock(case_id, step.clock, step.token, step.fingerprint)}
         config = load_triage_config(dict(brand.settings))
+        if step.action == "sla_clock":
+            assert step.clock is not None
+            return self.service.sla_clock(case_id, step.clock, step.instance, config)
         return self.service.sla_breach(case_id, config).model_dump(mode="json")

@@ -31,7 +31,7 @@ def test_a_reply_lands_under_the_customers_post_and_stops_the_first_response_clo
     assert body["sla"] == {
         "name": "first_response", "state": "met", "started_at": body["first_message_at"],
         "due_at": body["first_response_due"], "stopped_at": body["first_response_at"], "met": True,
-        "seconds_left": None,
+        "seconds_left": None, "next_response": None, "resolution": None,
     }  # fmt: skip
     assert body["sla_met"] is True
     assert body["reasons"][-1]["kind"] == "first_response" and "600 s after" in body["reasons"][-1]["reason"]
@@ -180,3 +180,39 @@ def test_html_in_a_reply_is_sent_and_returned_as_text(api: Api, world: CaseWorld
     answer = api.post(f"/cases/{case.id}/replies", {"text": text})
     assert answer.status == 201 and answer.body["text"] == text
     assert world.x.brand_posts()[0].text == text
+
+
+def test_a_later_reply_stops_the_next_response_clock_and_pauses_resolution_until_the_customer_writes(
+    api: Api, world: CaseWorld
+) -> None:
+    now = world.clock.now()
+    case = world.open_case(
+        assignee="ana",
+        first_response_at=now,
+        sla_met=True,
+        next_response_since=now,
+        next_response_due=now + timedelta(minutes=120),
+        next_response_at_risk_at=now + timedelta(minutes=96),
+        resolution_window_s=480 * 60.0,
+        resolution_due=now + timedelta(minutes=400),
+        resolution_at_risk_at=now + timedelta(minutes=304),
+        clock_tokens={"next_response": "tok-next", "resolution": "tok-res"},
+    )
+    world.clock.advance(600)
+    assert api.post(f"/cases/{case.id}/replies", {"text": "Sorted: the refund is on its way."}).status == 201
+    body = api.get(f"/cases/{case.id}").body
+    assert body["status"] == "pending_customer"
+    verdict = next(d for d in body["reasons"] if d["kind"] == "next_response")
+    assert verdict["value"] == "met" and "600 s after the customer wrote" in verdict["reason"]
+    assert world.metrics.values["TimeToNextResponse"] == [600.0]
+    assert body["sla"]["next_response"] is None
+    assert body["sla"]["resolution"] == {"state": "paused", "due_at": None, "seconds_left": 390 * 60}
+    assert sorted(token for token, _ in world.signal.sent) == ["tok-next", "tok-res"]  # both woken
+
+    resolved = api.post(f"/cases/{case.id}/resolve", {"reason": "refund issued"}).body
+    verdict = next(d for d in resolved["reasons"] if d["kind"] == "resolution")
+    assert verdict["value"] == "met" and "paused" in verdict["reason"]
+    assert resolved["sla"]["resolution"] is None  # stopped with its verdict
+    unanswered = world.open_case("@AcmeHelp never mind, found it", assignee="ana")
+    assert api.post(f"/cases/{unanswered.id}/resolve").status == 200
+    assert world.metrics.values["ResponseRate"] == [100.0, 0.0]  # answered, then resolved unanswered

@@ -106,3 +106,35 @@ def test_needs_human_works_even_when_the_brands_triage_config_is_broken() -> Non
     assert triage.run(event("needs_human", mention=MENTION, error=error))["queue"] == "needs-human"
     with pytest.raises(TriageConfigError):
         triage.run(event("triage", mention=MENTION, classified={"value": BILLING}))
+
+
+def test_the_clock_steps_look_and_watch_through_the_execution_state() -> None:
+    triage, cases = step()
+    outcome = triage.run(event("triage", mention=MENTION, classified={"value": BILLING}))
+    state = {"mention": MENTION, "outcome": {"value": outcome}}
+    looked = triage.run({**event("sla_clock", **state), "clock": "resolution"})
+    assert looked["state"] == "running" and looked["wait_seconds"] > 0
+    watch = {
+        **event("watch_clock", **state),
+        "clock": "resolution",
+        "token": "t",
+        "fingerprint": looked["fingerprint"],
+    }
+    assert triage.run(watch) == {"waiting": True}
+    assert cases.get(outcome["case_id"]).clock_tokens == {"resolution": "t"}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        ({}, "needs the clock"),
+        ({"clock": "lunch"}, "clock"),
+        ({"clock": "resolution", "action": "watch_clock"}, "Task token and the clock's fingerprint"),
+    ],
+)
+def test_a_clock_step_without_what_it_needs_is_a_named_error(extra: dict[str, Any], error: str) -> None:
+    triage, _ = step()
+    outcome = triage.run(event("triage", mention=MENTION, classified={"value": BILLING}))
+    request = {**event("sla_clock", mention=MENTION, outcome={"value": outcome}), **extra}
+    with pytest.raises(ValueError, match=error):
+        triage.run(request)
