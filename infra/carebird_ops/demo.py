@@ -264,17 +264,31 @@ class Demo:
     def work_the_queues(self, endpoints: StackEndpoints) -> AgentWork:
         return work_the_queues(endpoints, BRAND, self.passwords, self.say)
 
-    def executions_after_replies(self, endpoints: StackEndpoints, timeout: float = 60) -> Counter[str]:
-        """The first replies release the executions waiting on them (SendTaskSuccess): they finish."""
+    def executions_after_replies(
+        self, endpoints: StackEndpoints, brand_id: str, timeout: float = 60
+    ) -> Counter[str]:
+        """The first replies release the executions waiting on them (SendTaskSuccess): each goes on to
+        watch its case's resolution clock (paused while the case waits on the customer), so it runs on
+        until the case is resolved. Waits until no execution still waits for a first response."""
+        from carebird.storage.cases import DynamoCaseStore
+
         sfn = _client(endpoints, "stepfunctions")
         machine = endpoints.resources["TriageStateMachine"]
+        cases = DynamoCaseStore(endpoints.resources["CarebirdTable"])
         deadline = time.monotonic() + timeout
         while True:
-            statuses = Counter(
-                e["status"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]
-            )
-            if statuses.get("RUNNING", 0) == 0 or time.monotonic() > deadline:
-                return statuses
+            executions = sfn.list_executions(stateMachineArn=machine)["executions"]
+            awaiting_first = [
+                e
+                for e in executions
+                if e["status"] == "RUNNING"
+                and (case := cases.get(_case_id(brand_id, e["name"]))) is not None
+                and case.status.is_open
+                and case.first_response_at is None
+                and case.assignee is not None
+            ]
+            if not awaiting_first or time.monotonic() > deadline:
+                return Counter(e["status"] for e in executions)
             time.sleep(0.5)
 
     def case_objects(self, endpoints: StackEndpoints, brand_id: str) -> list[Any]:
@@ -359,7 +373,8 @@ def describe(report: Report) -> str:
         f", first response within SLA: {data['first_responses_within_sla']}",
         f"claim collisions refused: {len(work.collisions)}   "
         f"routing corrections kept: {len(work.corrections)}",
-        f"triage executions after the first replies: {data['triage_executions_after_replies']}",
+        f"triage executions after the first replies: {data['triage_executions_after_replies']}"
+        " (running: watching resolution clocks)",
     ]
     for sent in work.replies:
         where = "threaded under their post" if sent.threaded else sent.channel
@@ -397,7 +412,7 @@ def run(as_json: bool = False, keep: bool = False) -> int:
         say("the poll schedule ingests them; the triage workflow classifies and routes each one ...")
         report = demo.wait_for_triage(endpoints, brand_id, count=len(posted))
         report.agent_work = demo.work_the_queues(endpoints)
-        report.executions_after_replies = demo.executions_after_replies(endpoints)
+        report.executions_after_replies = demo.executions_after_replies(endpoints, brand_id)
         say("after care: an ignored customer, the SLA alarm, resolutions and satisfaction surveys ...")
         report.aftercare = run_aftercare(endpoints, brand_id, BRAND, demo.passwords, pager, say)
         report.cases = demo.cases(endpoints, brand_id)
