@@ -31,6 +31,10 @@ from carebird_ops.local.endpoints import STATE_DIR_ENV, StackEndpoints, StackNot
 BRAND = "AcmeHelp"
 TIME_SCALE = 60  # one minute of schedule is one second: the poll runs every second
 SLA_CLOCK_SCALE = 20  # SLA targets run 20x faster: a P1's 15 minutes are 45 s
+# The poll function's own timings, compressed like the schedule: a run polls for 1 s of each 1-second
+# tick, as a deployed run polls for 50 s of each minute. Left at the deployed 50 s, one run would span
+# 50 compressed minutes, and the IngestionSilent alarm would see no successful poll for five of them.
+POLL_PARAMETERS = {"PollBudgetSeconds": "1", "PollMinIntervalSeconds": "0.2", "PollMaxIntervalSeconds": "1"}
 SURVEY = {
     "delay_minutes": 0,
     "wording": "Hi @{customer}, your case with @{brand} is resolved. How did we do, 1-5?",
@@ -143,7 +147,9 @@ class Demo:
         started = time.monotonic()
         _run(
             "local", "up", "--detach", "--aws-port", "0", "--x-port", "0", "--api-port", "0",
-            "--time-scale", str(TIME_SCALE), "--parameter", f"SlaClockScale={SLA_CLOCK_SCALE}", env=self.env,
+            "--time-scale", str(TIME_SCALE), "--parameter", f"SlaClockScale={SLA_CLOCK_SCALE}",
+            *(arg for name, value in POLL_PARAMETERS.items() for arg in ("--parameter", f"{name}={value}")),
+            env=self.env,
         )  # fmt: skip
         self.started_stack = True
         endpoints = read_endpoints()
