@@ -143,7 +143,10 @@ def main() -> int:
     result = run_stack(args.executions)
     print(f"local stack: {result['executions']} executions started at once, {result['statuses']}, "
           f"{result['seconds']:.1f} s, {result['per_second']:.1f} executions/s")  # fmt: skip
-    print("state transitions per case, by path (a routed case adds 1 when answered, 3 to a breach):")
+    print(
+        "state transitions per case, by path (a routed case then adds 3 to a first-response breach; 4 to"
+        " its resolution watch; 3 per wake-up: each pause, resumption, and the resolution or its breach):"
+    )
     for path, info in sorted(result["paths"].items(), key=lambda kv: -kv[1]["cases"]):
         print(f"  {info['transitions']:>2}  ({info['cases']:>3} cases)  {path}")
     return 0
