@@ -406,13 +406,15 @@ class FakeX:
             timeline = [m for m in timeline if m.number > int(query.since_id)]
         elif query.start_time is not None:
             timeline = [m for m in timeline if m.created_at >= query.start_time]
-        offset = int(query.pagination_token) if query.pagination_token else 0
-        page = timeline[offset : offset + query.max_results]
-        more = offset + query.max_results < len(timeline)
+        if query.pagination_token:  # X's tokens point past the last post returned, not at an offset:
+            # posts arriving while a client pages do not shift the pages it has not read yet
+            timeline = [m for m in timeline if m.number < int(query.pagination_token)]
+        page = timeline[: query.max_results]
+        more = query.max_results < len(timeline)
         self.reads += len(page)
         return MentionPage(
             mentions=page,
-            next_token=str(offset + query.max_results) if more else None,
+            next_token=str(page[-1].number) if more else None,
             rate=RateLimit(self.limit, self.limit - self._used[token_key], reset_at),
             reads=len(page),
         )

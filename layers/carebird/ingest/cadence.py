@@ -23,7 +23,10 @@ The cadence rule:
    mentions, at the rate they arrived, would fill `reach_fraction` (half) of the reach before the next
    poll, the next poll comes that much sooner (never sooner than `burst_min_interval_seconds`), and
    pacing (rule 3) may not delay it past that: such a poll reads full pages, which cost the same
-   requests now or later, and the reserve exists for them. Only an exhausted window stops it.
+   requests now or later, and the reserve exists for them. Only an exhausted window stops it. In a
+   burst the next poll is timed from the start of the last one (paging through a long chain takes
+   seconds that must not add to the interval), and after a chain that reached X's reach (its count
+   is only a floor of the rate) it comes after `burst_min_interval_seconds`.
 5. After a 429, nothing calls X for that feed before the reset X announced (persisted as
    `blocked_until`, so the next invocation honours it as well).
 6. After an error, the interval doubles per consecutive error from `min_interval_seconds`, capped at

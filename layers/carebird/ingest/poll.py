@@ -426,10 +426,18 @@ class Poller:
         burst = cadence.burst_interval(
             len(chain.mentions), (now - arrived_since).total_seconds(), self.tuning.reach_limit
         )
-        if burst is not None and burst < reading.interval:
+        if chain.truncated:
+            # The chain reached X's reach: more arrived than could be read, so the count above is only a
+            # floor of the rate. Read again as soon as the burst rule allows.
+            burst = cadence.burst_min_interval_seconds
+        bursting = burst is not None and burst < reading.interval
+        if bursting:
             logger.info("mentions arrive in a burst; reading sooner", extra={"interval_seconds": burst})
         reading.last_read_at = now
-        reading.next_read_at = cadence.next_poll_at(self.clock.now(), reading.interval, reading.rate, burst)
+        # In a burst, from the start of this read, not its end: a long chain (pages, the gap check) must
+        # not stretch the time between reads, which is what X's reach limits.
+        anchor = now if bursting else self.clock.now()
+        reading.next_read_at = cadence.next_poll_at(anchor, reading.interval, reading.rate, burst)
 
     def _write_next_batch(
         self, brand: Brand, reading: _Reading, counts: _Counts, summary: PollSummary

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -537,6 +538,54 @@ def test_while_slow_storage_writes_a_burst_reads_go_on_on_schedule_and_nothing_p
     w.next_minute()
     w.run()
 
+    assert not arrivals
+    assert_nothing_passed_the_reach(w)
+    w.assert_exactly_once(ACME)
+
+
+def test_in_a_burst_the_next_read_is_timed_from_the_start_of_the_last_one() -> None:
+    # 50 mentions a second: the burst rule reads every 8 s (half of X's reach of 800 at that rate). Each
+    # page of X takes 0.6 s, so a chain takes seconds to read; timed from its end, reads would drift to
+    # 11 s apart (550 mentions, plus those arriving while paging), near X's reach.
+    w = World(windows_bypass_reach=False, read_dms=False)
+    w.add(ACME)
+    w.x.post(ACME, "a quiet morning", author="29999")
+    w.run()  # the brand has a cursor when the burst begins
+    start = w.clock.now()
+    arrivals = [start + timedelta(seconds=i / 50) for i in range(50 * 60)]
+    chain_starts: list[datetime] = []
+
+    def elapse(seconds: float) -> None:
+        w.clock.advance(seconds)
+        while arrivals and arrivals[0] <= w.clock.now():
+            n = len(w.x.posts)
+            w.x.post(ACME, f"outage report {n}", author=str(30_000 + n), at=arrivals.pop(0))
+
+    original_read, original_put = w.x.read_mentions, w.store.put_mention
+
+    def slow_read(brand, query):  # type: ignore[no-untyped-def]
+        if query.pagination_token is None and query.since_id is not None:
+            chain_starts.append(w.clock.now())
+        elapse(0.6)
+        return original_read(brand, query)
+
+    def slow_put(mention):  # type: ignore[no-untyped-def]
+        original_put(mention)
+        elapse(0.01)
+
+    w.clock.sleep = elapse  # type: ignore[method-assign]
+    w.x.read_mentions = slow_read  # type: ignore[method-assign]
+    w.store.put_mention = slow_put  # type: ignore[method-assign]
+    for _ in range(6):
+        w.run(budget=50, hard=300)
+        elapse(10)
+    w.x.read_mentions, w.store.put_mention = original_read, original_put  # type: ignore[method-assign]
+    w.next_minute()
+    w.run()
+
+    during = [t for t in chain_starts if start + timedelta(seconds=20) <= t <= start + timedelta(seconds=60)]
+    apart = [(b - a).total_seconds() for a, b in itertools.pairwise(during)]
+    assert apart and max(apart) <= 8.5, apart  # the burst interval, plus at most one batch of writes
     assert not arrivals
     assert_nothing_passed_the_reach(w)
     w.assert_exactly_once(ACME)
