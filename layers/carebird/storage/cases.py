@@ -309,36 +309,24 @@ class DynamoAgentDirectory:
         held = self.holder(case_id)
         if held is not None:
             return held
-        agent_item = self._agent(f"AGENT#{agent.brand_id}", f"AGENT#{agent.id}")
-        try:
-            with TransactWrite(connection=self._connection) as tx:
-                tx.save(
-                    self._assignment(
-                        case_pk(case_id), "ASSIGNMENT", agent_id=agent.id, assigned_at=at.isoformat()
-                    ),
-                    condition=self._assignment.pk.does_not_exist(),
-                )
-                tx.update(
-                    agent_item,
-                    actions=[
-                        self._agent.open_cases.add(1),
-                        self._agent.last_assigned_at.set(at.isoformat()),
-                    ],
-                    condition=self._agent.pk.exists(),
-                )
-        except TransactWriteError:
-            held = self.holder(case_id)
-            if held is None:  # not a lost race: the agent's record is gone
-                raise LookupError(f"no agent {agent.id} of brand {agent.brand_id}") from None
-            return held
-        return agent.id
+        if self._assign(agent, case_id, at, self._agent.pk.exists()):
+            return agent.id
+        held = self.holder(case_id)
+        if held is None:  # not a lost race: the agent's record is gone
+            raise LookupError(f"no agent {agent.id} of brand {agent.brand_id}")
+        return held
 
     def claim(self, agent: Agent, case_id: str, at: datetime) -> str | None:
-        try:
-            held = self._assignment.get(case_pk(case_id), "ASSIGNMENT", consistent_read=True)
-            return str(held.agent_id)
-        except DoesNotExist:
-            pass
+        held = self.holder(case_id)
+        if held is not None:
+            return held
+        if self._assign(agent, case_id, at, self._agent.open_cases < self._agent.capacity):
+            return agent.id
+        return self.holder(case_id)  # a concurrent attempt of the same step may have assigned it
+
+    def _assign(self, agent: Agent, case_id: str, at: datetime, agent_condition: Any) -> bool:
+        """The ASSIGNMENT record and the agent's count, in one transaction; False if either condition
+        failed (the case is held, or `agent_condition` on the agent's record does not hold)."""
         agent_item = self._agent(f"AGENT#{agent.brand_id}", f"AGENT#{agent.id}")
         try:
             with TransactWrite(connection=self._connection) as tx:
@@ -354,16 +342,11 @@ class DynamoAgentDirectory:
                         self._agent.open_cases.add(1),
                         self._agent.last_assigned_at.set(at.isoformat()),
                     ],
-                    condition=self._agent.open_cases < self._agent.capacity,
+                    condition=agent_condition,
                 )
         except TransactWriteError:
-            try:  # a concurrent attempt of the same step may have assigned it
-                return str(
-                    self._assignment.get(case_pk(case_id), "ASSIGNMENT", consistent_read=True).agent_id
-                )
-            except DoesNotExist:
-                return None
-        return agent.id
+            return False
+        return True
 
     def release(self, agent_id: str, case_id: str) -> None:
         try:
