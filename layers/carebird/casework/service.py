@@ -703,14 +703,20 @@ class CaseWorkService:
 
     def _update(self, case: Case, change: Callable[[Case], Case | None]) -> Case:
         """Apply `change` to the case and save it; on a concurrent change, re-read and apply it again."""
-        config = self._clock_config(case.brand_id)
+        config: list[TriageConfig | None] = []  # the brand's calendars, read once if a clock needs them
+
+        def brand_config() -> TriageConfig | None:
+            if not config:
+                config.append(self._clock_config(case.brand_id))
+            return config[0]
+
         for _ in range(_MAX_CONFLICT_RETRIES):
             updated = change(case)
             if updated is None:
                 return case
             # Entering or leaving pending_customer pauses or resumes the resolution clock; a workflow
             # watching a clock this change moved is woken once the change is saved.
-            updated, wake = clocks.settle(case, updated, self.clock(), config)
+            updated, wake = clocks.settle(case, updated, self.clock(), brand_config)
             try:
                 saved = self.cases.save(updated)
             except CaseConflict:

@@ -18,6 +18,7 @@ waiting workflow, which looks again, so every at-risk and breach happens at its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -135,48 +136,56 @@ def stop_next_response(case: Case, at: datetime, by: str) -> tuple[Case, bool | 
     return stopped, met
 
 
-def settle(before: Case, after: Case, now: datetime, config: TriageConfig | None) -> tuple[Case, list[str]]:
+def settle(
+    before: Case,
+    after: Case,
+    now: datetime,
+    config: TriageConfig | Callable[[], TriageConfig | None] | None,
+) -> tuple[Case, list[str]]:
     """Apply the pause rule to a change of the case, and take the tokens of the workflows whose clock it
-    moved (to wake them, once the change is saved). `config` None: the brand's calendar is unknown here,
-    so wall-clock time stands in for business time."""
+    moved (to wake them, once the change is saved). `config` may be given as a function, called only
+    when the clock pauses or resumes (the calendar is needed then, and only then). None: the brand's
+    calendar is unknown here, so wall-clock time stands in for business time."""
     case = after
     paused = after.status is CaseStatus.PENDING_CUSTOMER
-    if after.resolution_window_s is not None and after.status.is_open:
-        calendar = (
-            config.queues[after.queue].business_hours if config and after.queue in config.queues else None
+    running = after.resolution_window_s is not None and after.status.is_open
+    pausing = running and paused and after.resolution_paused_at is None and after.resolution_due is not None
+    resuming = running and not paused and after.resolution_paused_at is not None
+    if pausing or resuming:
+        brand = config() if callable(config) else config
+        calendar = brand.queues[after.queue].business_hours if brand and after.queue in brand.queues else None
+    if pausing and after.resolution_due is not None:
+        due = after.resolution_due
+        left = calendar.open_time_between(now, due) if calendar else max(due - now, timedelta(0))
+        case = case.with_decision(
+            Decision(
+                at=now,
+                kind="sla_paused",
+                value=RESOLUTION,
+                reason=f"waiting on the customer: clock paused, {left.total_seconds():.0f} s left",
+            ),
+            resolution_paused_at=now,
+            resolution_left_s=left.total_seconds(),
+            resolution_due=None,
+            resolution_at_risk_at=None,
         )
-        if paused and after.resolution_paused_at is None and after.resolution_due is not None:
-            due = after.resolution_due
-            left = calendar.open_time_between(now, due) if calendar else max(due - now, timedelta(0))
-            case = case.with_decision(
-                Decision(
-                    at=now,
-                    kind="sla_paused",
-                    value=RESOLUTION,
-                    reason=f"waiting on the customer: clock paused, {left.total_seconds():.0f} s left",
-                ),
-                resolution_paused_at=now,
-                resolution_left_s=left.total_seconds(),
-                resolution_due=None,
-                resolution_at_risk_at=None,
-            )
-        elif not paused and after.resolution_paused_at is not None:
-            left = timedelta(seconds=after.resolution_left_s or 0)
-            before_risk = left - timedelta(seconds=after.resolution_window_s) * (1 - _fraction(config))
-            add = calendar.add if calendar else (lambda start, span: start + span)
-            due = add(now, left)
-            case = case.with_decision(
-                Decision(
-                    at=now,
-                    kind="sla_resumed",
-                    value=RESOLUTION,
-                    reason=f"{after.status.value}, no longer waiting on the customer: due {due.isoformat()}",
-                ),
-                resolution_paused_at=None,
-                resolution_left_s=None,
-                resolution_due=due,
-                resolution_at_risk_at=add(now, max(before_risk, timedelta(0))),
-            )
+    elif resuming and after.resolution_window_s is not None:
+        left = timedelta(seconds=after.resolution_left_s or 0)
+        before_risk = left - timedelta(seconds=after.resolution_window_s) * (1 - _fraction(brand))
+        add = calendar.add if calendar else (lambda start, span: start + span)
+        due = add(now, left)
+        case = case.with_decision(
+            Decision(
+                at=now,
+                kind="sla_resumed",
+                value=RESOLUTION,
+                reason=f"{after.status.value}, no longer waiting on the customer: due {due.isoformat()}",
+            ),
+            resolution_paused_at=None,
+            resolution_left_s=None,
+            resolution_due=due,
+            resolution_at_risk_at=add(now, max(before_risk, timedelta(0))),
+        )
     if before.status.is_open and not after.status.is_open:
         case = _stop_all(case, now)
     woken = [c for c in case.clock_tokens if fingerprint(before, c) != fingerprint(case, c)]
