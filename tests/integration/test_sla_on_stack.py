@@ -23,6 +23,7 @@ from carebird.storage.cases import DynamoCaseStore
 from carebird.triage import clocks
 from carebird.triage.config import DEFAULT_TRIAGE
 from carebird.triage.model import Case, CaseStatus
+from carebird.triage.ports import CaseConflict
 from carebird_ops.local.endpoints import StackEndpoints, read_endpoints
 from tests.conftest import carebird
 
@@ -97,17 +98,22 @@ def agent_acts(stack: StackEndpoints, case_id: str, **changes: Any) -> Case:
     the workflows it concerns woken, as carebird.casework does."""
     store = DynamoCaseStore(stack.resources["CarebirdTable"])
     signal = StepFunctionsSignal(client(stack, "stepfunctions"))
-    now = datetime.now(UTC)
-    before = store.get(case_id)
-    assert before is not None
-    after = before.model_copy(update=changes)
-    if changes.get("status") is CaseStatus.PENDING_CUSTOMER and before.first_response_at is not None:
-        after, _ = clocks.stop_next_response(after, now, "ana")
-    after, wake = clocks.settle(before, after, now, None)
-    saved = store.save(after)
-    for token in wake:
-        signal.first_response(token, {"case_id": case_id, "moved": True})
-    return saved
+    for _ in range(5):  # the workflow writes the case too (its watches): re-read and apply again
+        now = datetime.now(UTC)
+        before = store.get(case_id)
+        assert before is not None
+        after = before.model_copy(update=changes)
+        if changes.get("status") is CaseStatus.PENDING_CUSTOMER and before.first_response_at is not None:
+            after, _ = clocks.stop_next_response(after, now, "ana")
+        after, wake = clocks.settle(before, after, now, None)
+        try:
+            saved = store.save(after)
+        except CaseConflict:
+            continue
+        for token in wake:
+            signal.first_response(token, {"case_id": case_id, "moved": True})
+        return saved
+    raise AssertionError(f"case {case_id} kept changing")
 
 
 def wait_for(predicate: Any, timeout: float, what: str) -> Any:
