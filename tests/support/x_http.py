@@ -11,18 +11,27 @@ from requests.structures import CaseInsensitiveDict
 
 
 class CannedX(BaseAdapter):
-    """Answers each request with the next canned (status, body, headers), or raises a given exception."""
+    """Answers each request with the next canned (status, body, headers), or raises a given exception;
+    once they are used up, with `then` for every further request (if given; otherwise it is an error)."""
 
-    def __init__(self, *answers: tuple[int, Any, dict[str, str]] | Exception) -> None:
+    def __init__(
+        self,
+        *answers: tuple[int, Any, dict[str, str]] | Exception,
+        then: tuple[int, Any, dict[str, str]] | None = None,
+    ) -> None:
         super().__init__()
         self.answers = list(answers)
+        self.then = then
         self.requests: list[requests.PreparedRequest] = []
         self.timeouts: list[Any] = []
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         self.requests.append(request)
         self.timeouts.append(kwargs.get("timeout"))
-        answer = self.answers.pop(0)
+        if not self.answers and self.then is not None:
+            answer: tuple[int, Any, dict[str, str]] | Exception = self.then
+        else:
+            answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
         status, body, headers = answer

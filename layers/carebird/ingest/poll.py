@@ -14,7 +14,8 @@ Why nothing is lost or duplicated, whatever point a run dies at:
   handed off afterwards. Pending messages left by a dead run are handed off by the next.
 - Reading X is what cannot wait (a burst passes X's reach); handing off can, since pending messages
   are durable. So triage is started in the gaps, while no feed is due, and a slow Step Functions never
-  delays a read.
+  delays a read. Nor does slow storage: a read that falls due while a batch is in the write pool
+  happens then, and what it reads joins the backlog behind that batch.
 - When X cannot page back to the mentions cursor (its ~800 reach, or a page that failed), the hole is
   recorded as a gap before the cursor moves, then filled from a time-window query, now or in a later
   run. DM events have no time-window query: a DM chain that fails midway keeps its cursor, so the next
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -431,13 +432,27 @@ class Poller:
             # floor of the rate. Read again as soon as the burst rule allows.
             burst = cadence.burst_min_interval_seconds
         bursting = burst is not None and burst < reading.interval
-        if bursting:
-            logger.info("mentions arrive in a burst; reading sooner", extra={"interval_seconds": burst})
+        previous_read_at = reading.last_read_at
         reading.last_read_at = now
         # In a burst, from the start of this read, not its end: a long chain (pages, the gap check) must
         # not stretch the time between reads, which is what X's reach limits.
         anchor = now if bursting else self.clock.now()
         reading.next_read_at = cadence.next_poll_at(anchor, reading.interval, reading.rate, burst)
+        if chain.mentions or bursting:
+            # One line per read that found something: how far apart reads are is what X's reach limits.
+            logger.info(
+                "mentions read",
+                extra={
+                    "read": len(chain.mentions),
+                    "truncated": chain.truncated,
+                    "since_last_read_seconds": (
+                        round((now - previous_read_at).total_seconds(), 2) if previous_read_at else None
+                    ),
+                    "chain_seconds": round((self.clock.now() - now).total_seconds(), 2),
+                    "next_read_in_seconds": round((reading.next_read_at - now).total_seconds(), 2),
+                    "bursting": bursting,
+                },
+            )
 
     def _write_next_batch(
         self, brand: Brand, reading: _Reading, counts: _Counts, summary: PollSummary
@@ -455,11 +470,35 @@ class Poller:
             return False
         size = max(1, self.tuning.write_batch)
         batch, reading.backlog[:size] = reading.backlog[:size], []
-        self._store_mentions(brand, batch, counts, summary)
+        # While the batch is in the write pool, a read that falls due happens on time: slow storage must
+        # not stretch the time between reads, which is what X's reach limits.
+        self._store_mentions(
+            brand,
+            batch,
+            counts,
+            summary,
+            meanwhile=partial(self._read_when_due, brand, reading, counts, summary),
+        )
         last = batch[-1]
         self.store.advance_cursor(brand.id, Cursor(last.id, last.created_at))
         reading.written += len(batch)
         return True
+
+    def _read_when_due(
+        self, brand: Brand, reading: _Reading, counts: _Counts, summary: PollSummary
+    ) -> float | None:
+        """Read if the next read is due; the seconds until it is, or None once no read may follow (a
+        failed read, or a run past the time it may write in: what it read would only be read again)."""
+        if reading.failure is not None:
+            return None
+        now = self.clock.now()
+        if self._stop_writing_at is not None and now >= self._stop_writing_at:
+            return None
+        if now >= reading.next_read_at:
+            self._read_more(brand, reading, counts, summary)
+            if reading.failure is not None:
+                return None
+        return max(0.01, (reading.next_read_at - self.clock.now()).total_seconds())
 
     def _read_chain(self, brand: Brand, query: MentionsQuery, floor: int, counts: _Counts) -> _Chain:
         chain = _Chain()
@@ -504,10 +543,16 @@ class Poller:
 
     # ------------------------------------------------------------------ storing and handing off mentions
     def _store_mentions(
-        self, brand: Brand, mentions: Sequence[Mention], counts: _Counts, summary: PollSummary
+        self,
+        brand: Brand,
+        mentions: Sequence[Mention],
+        counts: _Counts,
+        summary: PollSummary,
+        meanwhile: Callable[[], float | None] | None = None,
     ) -> list[IngestedMention]:
         """Store mentions, each once; returns the newly stored ones (the pending ones among them are
-        handed off by `_hand_off_pending`).
+        handed off by `_hand_off_pending`). `meanwhile` runs on this thread while the writes are in
+        the pool (see `_concurrently`).
 
         Of posts with the same author and text, the oldest is the one that counts and the others are
         repeats, so each such group is written oldest first; different groups are written concurrently.
@@ -550,7 +595,8 @@ class Poller:
                 written.append((record, True))
             return written
 
-        results = [r for rs in self._concurrently([partial(write, g) for g in groups.values()]) for r in rs]
+        tasks = [partial(write, g) for g in groups.values()]
+        results = [r for rs in self._concurrently(tasks, meanwhile) for r in rs]
         stored: list[IngestedMention] = []
         for record, new in sorted(results, key=lambda r: r[0].mention.number):
             if not new:
@@ -845,16 +891,30 @@ class Poller:
         return progress, chain.failure if isinstance(chain.failure, XRateLimited) else None
 
     # ------------------------------------------------------------------ concurrency
-    def _concurrently(self, tasks: Sequence[Callable[[], T]]) -> list[T]:
+    def _concurrently(
+        self, tasks: Sequence[Callable[[], T]], meanwhile: Callable[[], float | None] | None = None
+    ) -> list[T]:
         """Run `tasks` on the write pool and return their results in order, after all have finished; the
-        first failure is raised then. With `write_concurrency` 1 they simply run one after another."""
-        if self.tuning.write_concurrency <= 1 or len(tasks) <= 1:
+        first failure is raised then. With `write_concurrency` 1 they simply run one after another.
+
+        While tasks are in the pool, this thread calls `meanwhile` (which returns how many seconds until
+        it wants calling again, or None for never), so that work on a schedule is not held up by them.
+        Every task's result is awaited either way: nothing written is left unaccounted for."""
+        if self.tuning.write_concurrency <= 1 or not tasks or (len(tasks) == 1 and meanwhile is None):
             return [task() for task in tasks]
         with self._pool_lock:
             if self._pool is None:  # kept for the warm container's next invocations
                 self._pool = ThreadPoolExecutor(self.tuning.write_concurrency, thread_name_prefix="ingest")
             pool = self._pool
         futures = [pool.submit(task) for task in tasks]
+        unfinished = set(futures)
+        while meanwhile is not None and unfinished:
+            pause = meanwhile()
+            if pause is None:
+                break
+            _, unfinished = wait(unfinished, timeout=pause, return_when=FIRST_EXCEPTION)
+            if any(f.done() and f.exception() is not None for f in futures):
+                break
         wait(futures)
         return [f.result() for f in futures]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -597,3 +598,42 @@ def assert_nothing_passed_the_reach(w: World) -> None:
     gaps = w.store.gaps(ACME.id)
     assert all(g.status is GapStatus.CLOSED and g.recovered == 0 for g in gaps), gaps
     assert w.x.reads <= len(w.x.posts_of(ACME)) + len(gaps)
+
+
+def test_a_read_that_falls_due_while_a_batch_is_in_the_write_pool_happens_on_time() -> None:
+    # Concurrent writes, as deployed. The run's first batch takes 30 s to write (storage in trouble);
+    # its next read falls due meanwhile and must not wait for the batch, or a burst outruns X's reach.
+    cadence = Cadence(min_interval_seconds=1.0, max_interval_seconds=5.0)
+    w = World(write_concurrency=8, read_dms=False, x_limit=100_000, tuning=PollTuning(cadence=cadence))
+    w.add(ACME)
+    w.x.post(ACME, "a quiet morning", author="29999")
+    w.run()
+    for i in range(120):
+        w.x.post(ACME, f"outage report {i}", author=str(30_000 + i), step_seconds=0.0)
+
+    read_while_writing = threading.Event()
+    writing = threading.Event()
+    original_read, original_put = w.x.read_mentions, w.store.put_mention
+    gate = threading.Lock()
+
+    def read(brand, query):  # type: ignore[no-untyped-def]
+        if writing.is_set():
+            read_while_writing.set()
+        return original_read(brand, query)
+
+    def slow_put(mention):  # type: ignore[no-untyped-def]
+        if gate.acquire(blocking=False):  # the first write of the run is the slow one
+            w.x.post(ACME, "arrived while the batch was written", author="31000", step_seconds=30.0)
+            writing.set()
+            read_while_writing.wait(timeout=10)  # real seconds: the test fails, it does not hang
+            writing.clear()
+        original_put(mention)
+
+    w.x.read_mentions = read  # type: ignore[method-assign]
+    w.store.put_mention = slow_put  # type: ignore[method-assign]
+    w.clock.advance(cadence.min_interval_seconds)  # the brand is due
+    summary = w.run(budget=0, hard=300)
+
+    assert read_while_writing.is_set(), "the due read waited for the batch"
+    assert summary.ingested == 121 and summary.reads == 121  # the new post read once, in that read
+    w.assert_exactly_once(ACME)
