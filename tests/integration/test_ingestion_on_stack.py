@@ -207,12 +207,13 @@ def _poll_reports(stack: LocalStack) -> str:
 @pytest.fixture
 def burst_stack(tmp_path: Path) -> Iterator[LocalStack]:
     # As deployed, a tick every 10 s instead of every minute: a run polls for 8 s of each 10, and may
-    # go on writing a backlog for as long as its timeout allows. DMs are off: mentions are measured.
+    # go on writing a backlog, and reading a brand in a burst, for as long as its timeout allows. The
+    # max interval is the tick's period, as deployed. DMs are off: mentions are measured.
     parameters = {
         "PollTimeoutSeconds": "300",
         "PollBudgetSeconds": "8",
         "PollMinIntervalSeconds": "1",
-        "PollMaxIntervalSeconds": "5",
+        "PollMaxIntervalSeconds": "10",
         "PollDms": "false",
     }
     with LocalStack.start(tmp_path / "stack", time_scale=6, parameters=parameters, x_seed=SEED) as stack:

@@ -91,6 +91,10 @@ class PollTuning:
     write_batch: int = 50
     # Concurrent conditional writes and triage starts: DynamoDB's latency, not X, bounds a burst's pace.
     write_concurrency: int = 8
+    # How long a brand may go unread between one run's last read and the next run's first: the
+    # schedule's period, and more when the next start waits for this run to end. Past its budget, a
+    # run goes on reading a feed whose mentions would fill `reach_fraction` of X's reach in that time.
+    handover_seconds: float = 120.0
 
 
 @dataclass
@@ -216,6 +220,7 @@ class Poller:
         self._pool_lock = threading.Lock()
         self._stop_writing_at: datetime | None = None
         self._handoffs: dict[tuple[str, Feed], _Handoffs] = {}
+        self._arrival_rates: dict[str, float] = {}  # brand id -> mentions a second, by its last read
 
     # ------------------------------------------------------------------ the invocation
     def run(
@@ -253,10 +258,15 @@ class Poller:
             feeds = [(brand, feed) for brand in leased for feed in self._feeds(brand)]
             states = {(b.id, f): self.store.get_poll_state(b.id, f) for b, f in feeds}
             self._handoffs = {(b.id, f): _Handoffs() for b, f in feeds}
+            self._arrival_rates = {}
             for brand, feed in feeds:  # what a dead run left, before this run stores anything new
                 self._queue_from_store(brand, feed, summary)
             self._round(feeds, states, hard_deadline, summary)
             while self._round(feeds, states, deadline, summary, wait=True):
+                pass
+            # Past the budget, a brand in a burst is not left for the next invocation, which would read
+            # it too late: its mentions go on being read until they slow down or time is up.
+            while self._round(self._in_burst(feeds), states, hard_deadline, summary, wait=True):
                 pass
             # What is still pending, while nothing is due: the next invocation must find its polls on time.
             self._hand_off_pending(feeds, self._handoff_until(states, hard_deadline), summary)
@@ -264,6 +274,16 @@ class Poller:
             for brand in leased:
                 self.store.release_lease(brand.id, invocation_id)
         return summary
+
+    def _in_burst(self, feeds: list[tuple[Brand, Feed]]) -> list[tuple[Brand, Feed]]:
+        """The mentions feeds whose last read says X's reach would not last until another run reads them."""
+        safe = self.tuning.cadence.reach_fraction * self.tuning.reach_limit
+        return [
+            (brand, feed)
+            for brand, feed in feeds
+            if feed is Feed.MENTIONS
+            and self._arrival_rates.get(brand.id, 0.0) * self.tuning.handover_seconds > safe
+        ]
 
     def _feeds(self, brand: Brand) -> list[Feed]:
         if self.dms is None or brand.settings.get("poll_dms") is False:
@@ -424,9 +444,10 @@ class Poller:
         arrived_since = reading.last_read_at or (
             now - timedelta(seconds=self.tuning.initial_lookback_seconds)
         )
-        burst = cadence.burst_interval(
-            len(chain.mentions), (now - arrived_since).total_seconds(), self.tuning.reach_limit
-        )
+        over_seconds = (now - arrived_since).total_seconds()
+        burst = cadence.burst_interval(len(chain.mentions), over_seconds, self.tuning.reach_limit)
+        if chain.failure is None:
+            self._arrival_rates[brand.id] = len(chain.mentions) / max(over_seconds, 1e-3)
         if chain.truncated:
             # The chain reached X's reach: more arrived than could be read, so the count above is only a
             # floor of the rate. Read again as soon as the burst rule allows.

@@ -68,6 +68,9 @@ class PollSettings(BaseSettings):
             ),
             gap_max_attempts=self.gap_max_attempts,
             write_concurrency=self.write_concurrency,
+            # The schedule's period (which the max interval is, by default), and as long again for a
+            # start that waits for the run before it.
+            handover_seconds=2 * max(self.max_poll_interval_seconds, self.min_poll_interval_seconds),
         )
 
 

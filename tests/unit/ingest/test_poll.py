@@ -637,3 +637,67 @@ def test_a_read_that_falls_due_while_a_batch_is_in_the_write_pool_happens_on_tim
     assert read_while_writing.is_set(), "the due read waited for the batch"
     assert summary.ingested == 121 and summary.reads == 121  # the new post read once, in that read
     w.assert_exactly_once(ACME)
+
+
+def _poll_through(w: World, rate: float, seconds: float, budget: float) -> tuple[datetime, list[datetime]]:
+    """One run with `budget` (and a 600 s timeout), 5 s after mentions began arriving at `rate` a second
+    for `seconds` (then one every 10 s); returns when the run ended and when each of its chains started."""
+    start = w.clock.now()
+    arrivals = [start + timedelta(seconds=i / rate) for i in range(int(rate * seconds))]
+    arrivals += [start + timedelta(seconds=seconds + 10 * i) for i in range(1, 60)]
+    chain_starts: list[datetime] = []
+
+    def elapse(seconds: float) -> None:
+        w.clock.advance(seconds)
+        while arrivals and arrivals[0] <= w.clock.now():
+            n = len(w.x.posts)
+            w.x.post(ACME, f"outage report {n}", author=str(40_000 + n), at=arrivals.pop(0))
+
+    original_read = w.x.read_mentions
+
+    def read(brand, query):  # type: ignore[no-untyped-def]
+        if query.pagination_token is None and query.end_time is None:
+            chain_starts.append(w.clock.now())
+        elapse(0.2)
+        return original_read(brand, query)
+
+    w.clock.sleep = elapse  # type: ignore[method-assign]
+    w.x.read_mentions = read  # type: ignore[method-assign]
+    elapse(5)  # the run starts with the arrivals under way
+    w.run(budget=budget, hard=600)
+    return w.clock.now(), chain_starts
+
+
+def test_past_its_budget_a_run_reads_a_brand_in_a_burst_until_the_burst_ends() -> None:
+    # 20 mentions a second: the next invocation, up to two schedule periods away (120 s), would find
+    # 2,400 waiting, three times X's reach. So the run goes on past its 10 s budget while they arrive.
+    w = World(windows_bypass_reach=False, read_dms=False)
+    w.add(ACME)
+    w.x.post(ACME, "a quiet morning", author="29999")
+    w.run()
+    w.clock.advance(10)
+    start = w.clock.now()
+
+    ended, chains = _poll_through(w, rate=20, seconds=90, budget=10)
+
+    assert max(chains) >= start + timedelta(seconds=90)  # read after the burst's last mention
+    assert ended < start + timedelta(seconds=130)  # and stopped at the first read that found it over
+    assert {m.id for m in w.x.posts_of(ACME) if m.created_at <= start + timedelta(seconds=90)} <= {
+        tid for (_, tid) in w.store.mentions
+    }
+    assert_nothing_passed_the_reach(w)
+
+
+def test_a_brand_that_is_busy_but_not_in_a_burst_waits_for_the_next_invocation() -> None:
+    # 2 mentions a second: 240 by the time the next invocation reads, well inside X's reach.
+    w = World(windows_bypass_reach=False, read_dms=False)
+    w.add(ACME)
+    w.x.post(ACME, "a quiet morning", author="29999")
+    w.run()
+    w.clock.advance(10)
+    start = w.clock.now()
+
+    ended, chains = _poll_through(w, rate=2, seconds=90, budget=10)
+
+    assert max(chains) <= start + timedelta(seconds=15)
+    assert ended < start + timedelta(seconds=30)

@@ -67,7 +67,7 @@ def test_defaults_and_an_empty_base_url_meaning_x_itself(monkeypatch: pytest.Mon
     assert (tuning.cadence.min_interval_seconds, tuning.cadence.max_interval_seconds) == (10, 60)
     assert tuning.cadence.rate_limit_reserve == 20 and tuning.reach_limit == 800
     assert tuning.write_concurrency == 8 and settings.poll_dms is True
-    assert tuning.gap_retry_seconds == 300
+    assert tuning.gap_retry_seconds == 300 and tuning.handover_seconds == 120
 
 
 def test_a_time_scaled_cadence_retries_gaps_as_much_faster_unless_told(
