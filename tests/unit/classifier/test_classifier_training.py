@@ -15,8 +15,10 @@ from tests.support.classifier_data import make_examples
 # Training is the dev extra's job: without scikit-learn these tests have nothing to test.
 pytest.importorskip("sklearn")
 
-from carebird_ops.training import TrainingDataError, fit_text_model, infer_target
-from carebird_ops.training.trainer import fit_classifier
+import numpy as np
+
+from carebird_ops.training import TrainingDataError, TrainingOptions, fit_text_model, infer_target
+from carebird_ops.training.trainer import fit_class_offsets, fit_classifier
 
 
 def test_a_trained_model_separates_obviously_different_classes(examples, held_out) -> None:
@@ -56,6 +58,57 @@ def test_two_classes_export_as_two_scores_that_agree_with_the_binary_svm() -> No
     prediction = model.predict("the worst delay, awful")
     assert prediction.label == "negative"
     assert sum(prediction.probabilities.values()) == pytest.approx(1.0)
+
+
+def _macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(truth, predicted, average="macro"))
+
+
+def test_class_offsets_move_the_boundary_towards_a_rare_class_for_macro_f1() -> None:
+    """Scores that favour the common class: an offset on the rare one buys its recall back."""
+    rng = np.random.default_rng(0)
+    common, rare = 300, 30
+    y = np.array(["common"] * common + ["rare"] * rare)
+    # Column 1 (rare) sits 0.4 under where it should: the rare class's scores overlap the boundary.
+    margin = np.concatenate([rng.normal(-1.0, 0.5, common), rng.normal(0.0, 0.5, rare)]) - 0.4
+    scores = np.column_stack([np.zeros(len(y)), margin])
+    offsets = fit_class_offsets(scores, y, ["common", "rare"])
+    assert offsets[0] == 0.0
+    assert 0.0 < offsets[1] <= 1.0
+    before = _macro_f1(y, np.array(["common", "rare"])[scores.argmax(axis=1)])
+    after = _macro_f1(y, np.array(["common", "rare"])[(scores + offsets).argmax(axis=1)])
+    assert after > before
+
+
+def test_class_offsets_stay_at_zero_when_nothing_beats_the_plain_argmax() -> None:
+    y = np.array(["a", "b", "c"] * 10)
+    scores = np.eye(3)[np.searchsorted(["a", "b", "c"], y)]  # every example already right
+    assert fit_class_offsets(scores, y, ["a", "b", "c"]).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_fitted_offsets_are_in_the_exported_intercept() -> None:
+    # Overlapping, unbalanced classes, so that the out-of-fold search finds offsets to apply.
+    topics = {
+        "late": ["flight delayed again", "late departure", "still waiting delayed", "gate agent late"],
+        "bags": ["bag delayed", "lost bag", "waiting for my bag", "bag still not here"],
+        "staff": ["gate agent rude", "rude crew", "waiting for an agent"],
+    }
+    texts, labels = make_examples(40, seed=5, topics=topics)
+    keep = [i for i, y in enumerate(labels) if y != "staff" or i % 4 == 0]
+    texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+    fitted = fit_classifier(texts, labels)
+    plain = fit_classifier(texts, labels, TrainingOptions(class_offsets=False))
+    assert plain.offsets.tolist() == [0.0, 0.0, 0.0]
+    assert fitted.offsets[0] == 0.0 and fitted.offsets.any()
+    exported = fitted.export("skill")
+    assert list(exported.intercept) == pytest.approx(list(fitted.svm.intercept_ + fitted.offsets))
+    model = TextModel.from_bytes(exported.to_bytes())
+    for text, row in zip(texts[:20], fitted.decision_scores(texts[:20]), strict=True):
+        assert model.scores(text) == pytest.approx(list(row), abs=1e-5)
+    unshifted = plain.svm.decision_function(plain.features(texts[:20]))
+    assert fitted.decision_scores(texts[:20]) == pytest.approx(unshifted + fitted.offsets)
 
 
 def test_confidence_is_a_probability_and_higher_for_clear_texts(examples) -> None:
