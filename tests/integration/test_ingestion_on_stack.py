@@ -31,7 +31,9 @@ from tests.conftest import carebird
 ACME = "AcmeHelp"
 SEED = 20260302
 RUNS = 24
-RUN_SECONDS = 3.0  # how long one run's faults stay on while its customers' messages are ingested
+RUN_SECONDS = 3.0  # how long one run's faults stay on while its customers' messages are ingested,
+RUN_REQUESTS = 3  # and longer, until X has answered this many requests under them (killed runs hold
+RUN_CAP_SECONDS = 20.0  # the brand's lease for seconds, so requests are sparse), for this long at most
 X_ENDPOINTS = ("GET /2/users/*/mentions", "GET /2/dm_events")
 
 
@@ -114,6 +116,16 @@ def customers_write(
             expected.customer_dms.add(rig.emu.dm(customer, ACME, f"my order, run {run}")["id"])
 
 
+def _faults_met(rig: IngestRig, requests: int, cap_seconds: float) -> None:
+    """Keep the run's faults on until its rules have matched `requests` requests, or `cap_seconds`.
+
+    The faults a rule injects are a function of the seed and of how many requests it has matched, so
+    what varies from one machine to another is only how many requests arrive while a run lasts."""
+    deadline = time.monotonic() + cap_seconds
+    while sum(rig.emu.faults()["matched"]) < requests and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def settled(rig: IngestRig, brand: Brand, expected: Expected) -> bool:
     """Everything posted is past both cursors and nothing waits for triage (cheap probes only)."""
     newest_mention = max(map(int, expected.mentions))
@@ -152,6 +164,7 @@ def test_randomized_faults_and_kills_end_with_each_message_stored_once_and_triag
         if run % 8 == 7:  # an operator's `carebird poll`, concurrent with the schedule's (may be killed)
             carebird("poll", env=env)
         time.sleep(RUN_SECONDS)  # the run's faults stay on this long; nothing is decided by it
+        _faults_met(rig, RUN_REQUESTS, RUN_CAP_SECONDS)
     faults.update(rig.emu.faults()["injected"])
     rig.emu.clear_faults()
 
