@@ -639,6 +639,16 @@ def test_a_read_that_falls_due_while_a_batch_is_in_the_write_pool_happens_on_tim
     w.assert_exactly_once(ACME)
 
 
+def _brand_due_after_a_quiet_poll() -> tuple[World, datetime]:
+    """A brand with a cursor, due again now; returns its world and the time."""
+    w = World(windows_bypass_reach=False, read_dms=False)
+    w.add(ACME)
+    w.x.post(ACME, "a quiet morning", author="29999")
+    w.run()
+    w.clock.advance(10)
+    return w, w.clock.now()
+
+
 def _poll_through(w: World, rate: float, seconds: float, budget: float) -> tuple[datetime, list[datetime]]:
     """One run with `budget` (and a 600 s timeout), 5 s after mentions began arriving at `rate` a second
     for `seconds` (then one every 10 s); returns when the run ended and when each of its chains started."""
@@ -671,12 +681,7 @@ def _poll_through(w: World, rate: float, seconds: float, budget: float) -> tuple
 def test_past_its_budget_a_run_reads_a_brand_in_a_burst_until_the_burst_ends() -> None:
     # 20 mentions a second: the next invocation, up to two schedule periods away (120 s), would find
     # 2,400 waiting, three times X's reach. So the run goes on past its 10 s budget while they arrive.
-    w = World(windows_bypass_reach=False, read_dms=False)
-    w.add(ACME)
-    w.x.post(ACME, "a quiet morning", author="29999")
-    w.run()
-    w.clock.advance(10)
-    start = w.clock.now()
+    w, start = _brand_due_after_a_quiet_poll()
 
     ended, chains = _poll_through(w, rate=20, seconds=90, budget=10)
 
@@ -690,12 +695,7 @@ def test_past_its_budget_a_run_reads_a_brand_in_a_burst_until_the_burst_ends() -
 
 def test_a_brand_that_is_busy_but_not_in_a_burst_waits_for_the_next_invocation() -> None:
     # 2 mentions a second: 240 by the time the next invocation reads, well inside X's reach.
-    w = World(windows_bypass_reach=False, read_dms=False)
-    w.add(ACME)
-    w.x.post(ACME, "a quiet morning", author="29999")
-    w.run()
-    w.clock.advance(10)
-    start = w.clock.now()
+    w, start = _brand_due_after_a_quiet_poll()
 
     ended, chains = _poll_through(w, rate=2, seconds=90, budget=10)
 
