@@ -29,6 +29,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from carebird import __version__
 from carebird.agent_api.errors import error_response, install_error_handlers
 from carebird.agent_api.idempotency import NotFinal, Once
+from carebird.agent_api.inbox import InboxProvider, inbox_router
 from carebird.agent_api.schemas import (
     AGENT_ID,
     CANNED_ID,
@@ -97,7 +98,9 @@ CaseId = Annotated[str, Path(pattern=CASE_ID, description="the case's id, e.g. 1
 
 
 def build_api(
-    service: ServiceProvider = _default_service, once: OnceProvider = _default_once
+    service: ServiceProvider = _default_service,
+    once: OnceProvider = _default_once,
+    inbox: InboxProvider | None = None,
 ) -> APIGatewayRestResolver:
     api = APIGatewayRestResolver(enable_validation=True)
     api.configure_openapi(
@@ -116,6 +119,8 @@ def build_api(
     )
     api.enable_swagger(path="/openapi")
     install_error_handlers(api)
+    if inbox is not None:  # the agent inbox's web page (carebird.agent_api.inbox), outside the OpenAPI
+        api.include_router(inbox_router(inbox))
     secured: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
 
     def principal() -> Principal:
