@@ -43,11 +43,13 @@ node_modules/.installed: package.json package-lock.json
 inbox: node_modules/.installed
 	npm run --silent inbox:build
 
-# The browser tests drive the operating system's Chromium (Playwright downloads no browser here).
+# The browser tests drive the operating system's Chromium (Playwright downloads no browser here), with
+# an emoji font so customers' emoji show in the README's screenshots.
 CHROMIUM ?= /usr/bin/chromium
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 browser:
-	@test -x $(CHROMIUM) || { echo "installing Chromium for the inbox's browser tests (apt-get)"; \
-	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@test -x $(CHROMIUM) -a -f $(EMOJI_FONT) || { echo "installing Chromium and an emoji font (apt-get)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-color-emoji; }
 
 $(SAM_VENV)/.installed:
 	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)

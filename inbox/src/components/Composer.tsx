@@ -133,12 +133,12 @@ export function Composer({ detail, onDelivered, onTyping, boxRef }: { detail: Ca
 
   return (
     <form class="composer" onSubmit={sendNow} aria-labelledby="composer-title">
-      <h2 id="composer-title">Reply to @{detail.customer.username}</h2>
+      <h2 id="composer-title">Answer @{detail.customer.username}</h2>
       <fieldset class="channel">
         <legend>Send as</legend>
         <label>
           <input type="radio" name="channel" value="public" checked={channel === "public"} onChange={() => update({ channel: "public" })} />
-          Public reply
+          Public, in their thread
         </label>
         <label>
           <input type="radio" name="channel" value="dm" checked={channel === "dm"} onChange={() => update({ channel: "dm" })} />

@@ -9,12 +9,12 @@ const PART_LABEL: Record<string, string> = {
   not_sent: "not sent",
 };
 
-function Part({ part, total }: { part: PartView; total: number }) {
+function Part({ part, position, total }: { part: PartView; position: number; total: number }) {
   return (
     <li class={`part part-${part.status}`}>
       <TweetText text={part.text} />
       <span class={`delivery delivery-${part.status}`}>
-        {total > 1 ? `Part ${part.index + 1}/${total}: ` : ""}
+        {total > 1 ? `Part ${position}/${total}: ` : ""}
         {PART_LABEL[part.status] ?? part.status}
         {part.error ? ` (${part.error})` : ""}
       </span>
@@ -23,12 +23,13 @@ function Part({ part, total }: { part: PartView; total: number }) {
 }
 
 function Entry({ message, detail }: { message: Message; detail: CaseDetail }) {
+  // No accessible name here says "Reply": that name belongs to the reply box alone.
   const who =
     message.direction === "in"
       ? `@${detail.customer.username}`
       : message.direction === "note"
-        ? `Note by ${message.author_id}`
-        : `Reply by ${message.author_id}`;
+        ? `${message.author_id} (internal)`
+        : `${message.author_id} for the brand`;
   const kind = message.direction === "note" ? "Internal note" : message.channel === "dm" ? "Direct message" : "Public post";
   const delivery = message.delivery;
   return (
@@ -51,8 +52,8 @@ function Entry({ message, detail }: { message: Message; detail: CaseDetail }) {
       </div>
       {delivery && delivery.parts.length > 1 ? (
         <ol class="parts">
-          {delivery.parts.map((part) => (
-            <Part key={part.index} part={part} total={delivery.parts.length} />
+          {delivery.parts.map((part, i) => (
+            <Part key={part.index} part={part} position={i + 1} total={delivery.parts.length} />
           ))}
         </ol>
       ) : (
