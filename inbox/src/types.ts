@@ -55,10 +55,10 @@ export interface CaseSummary {
   first_message_at: string;
   first_response_due: string | null;
   first_response_at: string | null;
+  at_risk_at?: string | null;
   sla_met: boolean | null;
   messages: number;
-  // Added with the inbox: the customer's first words and the classifier's sentiment.
-  first_line?: string | null;
+  first_line?: string;
   sentiment?: string | null;
 }
 

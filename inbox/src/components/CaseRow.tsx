@@ -27,7 +27,7 @@ export function CaseRow({ item, now, selected, mine }: { item: CaseSummary; now:
     <li class={selected ? "case selected" : "case"} aria-current={selected ? "true" : undefined}>
       <a href={`#/cases/${encodeURIComponent(item.id)}`} data-case-id={item.id}>
         <span class="row1">
-          <Countdown due={item.first_response_due} answered={item.first_response_at} now={now} />
+          <Countdown due={item.first_response_due} answered={item.first_response_at} atRisk={item.at_risk_at} now={now} />
           <span class={`priority priority-${item.priority}`}>{item.priority}</span>
           <Handle customer={item.customer} />
           <span class="muted">{followers(item.customer.followers)} followers</span>
