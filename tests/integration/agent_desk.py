@@ -18,7 +18,7 @@ import boto3
 import requests
 
 from carebird.storage.cases import DynamoCaseStore
-from carebird.triage.model import Case, CaseMessage, CaseStatus, Channel, Customer, preview_of
+from carebird.triage.model import Case, CaseMessage, CaseStatus, Channel, Customer
 from carebird_ops.agent_auth import sign_in
 from carebird_ops.agent_client import AgentApiClient
 from carebird_ops.local.endpoints import StackEndpoints
@@ -87,7 +87,6 @@ class Desk:
             },
             conversation_ids=(post["id"],),
             message_ids=(post["id"],),
-            preview=preview_of(post["text"]),
             created_at=now,
             updated_at=now,
             first_message_at=now,

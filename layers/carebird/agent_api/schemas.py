@@ -202,16 +202,11 @@ class CaseSummaryOut(BaseModel):
     first_message_at: datetime
     first_response_due: datetime | None
     first_response_at: datetime | None
-    at_risk_at: datetime | None = Field(default=None, description="when the first response is at risk")
     sla_met: bool | None
     messages: int
-    first_line: str = Field(default="", description="the first line of the customer's first message")
-    sentiment: str | None = Field(default=None, description="the classifier's: negative, neutral, positive")
 
     @classmethod
     def of(cls, case: Case) -> CaseSummaryOut:
-        sentiment = case.classification.get("sentiment")
-        label = sentiment.get("label") if isinstance(sentiment, dict) else None
         return cls(
             id=case.id,
             queue=case.queue,
@@ -226,11 +221,8 @@ class CaseSummaryOut(BaseModel):
             first_message_at=case.first_message_at,
             first_response_due=case.first_response_due,
             first_response_at=case.first_response_at,
-            at_risk_at=case.at_risk_at,
             sla_met=case.sla_met,
             messages=len(case.message_ids),
-            first_line=case.preview,
-            sentiment=str(label) if label else None,
         )
 
 

@@ -68,15 +68,6 @@ class Decision(BaseModel):
     by: str = "triage"
 
 
-PREVIEW_LENGTH = 140
-
-
-def preview_of(text: str) -> str:
-    """The first line of a message, at most PREVIEW_LENGTH characters: what a case list shows of it."""
-    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
-    return line if len(line) <= PREVIEW_LENGTH else line[: PREVIEW_LENGTH - 1].rstrip() + "…"
-
-
 class Case(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -94,7 +85,6 @@ class Case(BaseModel):
     classification: dict[str, Any] = Field(default_factory=dict)
     conversation_ids: tuple[str, ...] = ()
     message_ids: tuple[str, ...] = ()
-    preview: str = ""  # the first message's first line (preview_of), so case lists need no message reads
     decisions: tuple[Decision, ...] = ()
     created_at: datetime
     updated_at: datetime

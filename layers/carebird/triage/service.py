@@ -39,7 +39,6 @@ from carebird.triage.model import (
     Decision,
     IncomingMessage,
     Outcome,
-    preview_of,
 )
 from carebird.triage.ports import (
     AgentDirectory,
@@ -373,7 +372,6 @@ class TriageService:
             language=message.lang,
             conversation_ids=(message.conversation_id,) if message.conversation_id else (),
             message_ids=(message.id,),
-            preview=preview_of(message.text),
             created_at=now,
             updated_at=now,
             first_message_at=message.created_at,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from carebird.triage.model import CaseStatus, preview_of
+from carebird.triage.model import CaseStatus
 from tests.support.casework_fakes import CaseWorld
 from tests.unit.agent_api.conftest import Api
 
@@ -182,22 +182,3 @@ def test_notes_are_stored_as_data_and_shown_in_the_thread(api: Api, world: CaseW
     thread = api.get(f"/cases/{case.id}").body["thread"]
     assert thread[-1]["text"] == script and thread[-1]["author_id"] == "ana"
     assert not world.x.brand_posts()  # a note never reaches X
-
-
-def test_the_case_list_shows_each_customers_first_line_and_sentiment(api: Api, world: CaseWorld) -> None:
-    text = "\n  @AcmeHelp charged twice for one order  \nOrder 1234, card ending 99"
-    case = world.open_case(text, preview=preview_of(text))
-    world.cases.cases[case.id] = case.model_copy(
-        update={"classification": {"sentiment": {"label": "negative", "confidence": 0.91}}}
-    )
-    listed = next(c for c in api.get("/cases").body["cases"] if c["id"] == case.id)
-    assert listed["first_line"] == "@AcmeHelp charged twice for one order"
-    assert listed["sentiment"] == "negative"
-    assert api.get(f"/cases/{case.id}").body["first_line"] == "@AcmeHelp charged twice for one order"
-
-
-def test_a_preview_is_one_line_of_at_most_140_characters() -> None:
-    assert preview_of("") == ""
-    assert preview_of("one\ntwo") == "one"
-    long = preview_of("x" * 500)
-    assert len(long) == 140 and long.endswith("…")
