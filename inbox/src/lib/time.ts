@@ -31,7 +31,7 @@ export const SLA_LABEL: Record<SlaState, string> = {
   at_risk: "At risk",
   late: "Late",
   answered: "Answered",
-  none: "No SLA",
+  none: "No clock running",
 };
 
 export function countdownText(dueIso: string | null, answeredIso: string | null, now: number, atRiskIso?: string | null): string {
