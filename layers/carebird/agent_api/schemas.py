@@ -260,6 +260,12 @@ class CaseSummaryOut(BaseModel):
     first_response_at: datetime | None
     sla_met: bool | None
     messages: int
+    due_clock: str | None = Field(
+        description="the SLA clock the case is racing now: first_response, next_response or resolution "
+        "(none when closed or paused)"
+    )
+    due_at: datetime | None = Field(description="when that clock runs out: count down to it")
+    at_risk_at: datetime | None = Field(description="when that clock turns at risk (80% of its target)")
     excerpt: str = Field(description="the first line of the customer's latest message (up to 140 characters)")
     sentiment: str | None = Field(description="the classifier's sentiment label, if any")
 
@@ -281,9 +287,36 @@ class CaseSummaryOut(BaseModel):
             first_response_at=case.first_response_at,
             sla_met=case.sla_met,
             messages=len(case.message_ids),
+            **_racing(case),
             excerpt=_first_line(case.customer_texts[-1]) if case.customer_texts else "",
             sentiment=_label(case.classification.get("sentiment")),
         )
+
+
+def _racing(case: Case) -> dict[str, Any]:
+    """The clock an agent has to beat now, for the list's countdown."""
+    none: dict[str, Any] = {"due_clock": None, "due_at": None, "at_risk_at": None}
+    if not case.status.is_open:
+        return none
+    if case.first_response_at is None and case.first_response_due is not None:
+        return {
+            "due_clock": "first_response",
+            "due_at": case.first_response_due,
+            "at_risk_at": case.at_risk_at,
+        }
+    if case.next_response_due is not None:
+        return {
+            "due_clock": "next_response",
+            "due_at": case.next_response_due,
+            "at_risk_at": case.next_response_at_risk_at,
+        }
+    if case.resolution_due is not None:
+        return {
+            "due_clock": "resolution",
+            "due_at": case.resolution_due,
+            "at_risk_at": case.resolution_at_risk_at,
+        }
+    return none
 
 
 def _first_line(text: str, limit: int = 140) -> str:

@@ -286,3 +286,24 @@ def test_dm_cases_preview_as_dms_by_default(api: Api, world: CaseWorld) -> None:
     case = world.open_case(channel=Channel.DM)
     preview = api.post(f"/cases/{case.id}/replies/preview", {"text": "Hello there"}).body
     assert preview["max_weighted_length"] == 10_000 and preview["weighted_length"] == len("Hello there")
+
+
+def test_each_listed_case_says_which_clock_it_races_and_when(api: Api, world: CaseWorld) -> None:
+    now = world.clock.now()
+    waiting = world.open_case(due_in=timedelta(minutes=20), at_risk_at=now + timedelta(minutes=16))
+    answered = world.open_case(
+        assignee="ana",
+        status=CaseStatus.PENDING_CUSTOMER,
+        first_response_at=now,
+        next_response_due=now + timedelta(minutes=50),
+        next_response_at_risk_at=now + timedelta(minutes=40),
+    )
+    paused = world.open_case(assignee="ana", status=CaseStatus.PENDING_CUSTOMER, first_response_at=now)
+    listed = {c["id"]: c for c in api.get("/cases").body["cases"]}
+    assert listed[waiting.id]["due_clock"] == "first_response"
+    assert listed[waiting.id]["due_at"].startswith("2026-11-23T10:20")
+    assert listed[waiting.id]["at_risk_at"].startswith("2026-11-23T10:16")
+    assert listed[answered.id]["due_clock"] == "next_response"
+    assert listed[answered.id]["due_at"].startswith("2026-11-23T10:50")
+    assert listed[paused.id]["due_clock"] is None and listed[paused.id]["due_at"] is None
+    assert listed[waiting.id]["sentiment"] is None and listed[waiting.id]["excerpt"].startswith("@AcmeHelp")
