@@ -266,7 +266,9 @@ class CaseSummaryOut(BaseModel):
     )
     due_at: datetime | None = Field(description="when that clock runs out: count down to it")
     at_risk_at: datetime | None = Field(description="when that clock turns at risk (80% of its target)")
-    excerpt: str = Field(description="the first line of the customer's latest message (up to 140 characters)")
+    first_line: str = Field(
+        description="the first line of the customer's first message in the case (up to 140 characters)"
+    )
     sentiment: str | None = Field(description="the classifier's sentiment label, if any")
 
     @classmethod
@@ -288,7 +290,7 @@ class CaseSummaryOut(BaseModel):
             sla_met=case.sla_met,
             messages=len(case.message_ids),
             **_racing(case),
-            excerpt=_first_line(case.customer_texts[-1]) if case.customer_texts else "",
+            first_line=_first_line(case.customer_texts[0]) if case.customer_texts else "",
             sentiment=_label(case.classification.get("sentiment")),
         )
 

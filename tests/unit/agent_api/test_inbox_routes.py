@@ -260,7 +260,7 @@ def test_search_finds_handle_name_and_message_text_case_insensitively(api: Api, 
     ]
     assert api.get("/cases", query={"q": ""}).status == 422
     summary = api.get("/cases", query={"q": "refund"}).body["cases"][0]
-    assert summary["excerpt"] == "@AcmeHelp Where is my REFUND?"
+    assert summary["first_line"] == "@AcmeHelp Where is my REFUND?"
 
 
 # ---------------------------------------------------------------------------------------------- agents
@@ -306,4 +306,6 @@ def test_each_listed_case_says_which_clock_it_races_and_when(api: Api, world: Ca
     assert listed[answered.id]["due_clock"] == "next_response"
     assert listed[answered.id]["due_at"].startswith("2026-11-23T10:50")
     assert listed[paused.id]["due_clock"] is None and listed[paused.id]["due_at"] is None
-    assert listed[waiting.id]["sentiment"] is None and listed[waiting.id]["excerpt"].startswith("@AcmeHelp")
+    assert listed[waiting.id]["sentiment"] is None and listed[waiting.id]["first_line"].startswith(
+        "@AcmeHelp"
+    )
