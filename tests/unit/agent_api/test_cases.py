@@ -19,6 +19,8 @@ def test_the_document_describes_every_operation_and_its_security(api: Api) -> No
         ("POST", "/cases/{case_id}/reassign"), ("POST", "/cases/{case_id}/resolve"),
         ("POST", "/cases/{case_id}/reopen"), ("GET", "/canned-responses"),
         ("PUT", "/canned-responses/{response_id}"), ("DELETE", "/canned-responses/{response_id}"),
+        ("PUT", "/cases/{case_id}/presence"), ("POST", "/cases/{case_id}/replies/preview"),
+        ("GET", "/agents"),
     }  # fmt: skip
     assert document["components"]["securitySchemes"]["cognito"]["name"] == "Authorization"
     replies = document["paths"]["/cases/{case_id}/replies"]["post"]
