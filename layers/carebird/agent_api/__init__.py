@@ -30,6 +30,7 @@ from carebird import __version__
 from carebird.agent_api.errors import error_response, install_error_handlers
 from carebird.agent_api.etag import conditional
 from carebird.agent_api.idempotency import NotFinal, Once
+from carebird.agent_api.inbox import InboxProvider, inbox_router
 from carebird.agent_api.schemas import (
     AGENT_ID,
     CANNED_ID,
@@ -110,7 +111,9 @@ CaseId = Annotated[str, Path(pattern=CASE_ID, description="the case's id, e.g. 1
 
 
 def build_api(
-    service: ServiceProvider = _default_service, once: OnceProvider = _default_once
+    service: ServiceProvider = _default_service,
+    once: OnceProvider = _default_once,
+    inbox: InboxProvider | None = None,
 ) -> APIGatewayRestResolver:
     api = APIGatewayRestResolver(enable_validation=True)
     api.configure_openapi(
@@ -129,6 +132,8 @@ def build_api(
     )
     api.enable_swagger(path="/openapi")
     install_error_handlers(api)
+    if inbox is not None:  # the agent inbox's web page (carebird.agent_api.inbox), outside the OpenAPI
+        api.include_router(inbox_router(inbox))
     secured: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
 
     def principal() -> Principal:
