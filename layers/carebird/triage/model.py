@@ -114,6 +114,8 @@ class Case(BaseModel):
     clock_tokens: dict[str, str] = Field(default_factory=dict)
     closed_reason: str | None = None
     version: int = 0
+    # How many of `decisions` are counted in the reports' counters (carebird.reports.tallies).
+    tallied: int = 0
 
     def with_decision(self, decision: Decision, **changes: Any) -> Case:
         return self.model_copy(update={"decisions": (*self.decisions, decision), **changes})
