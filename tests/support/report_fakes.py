@@ -19,7 +19,7 @@ class FakeCounters:
 
     def read(self, brand_id: str, metric: str, start: date, end: date) -> tuple[list[Tally], ReadCost]:
         found = [t for t in self.by_brand.get(brand_id, []) if t.metric == metric and start <= t.day <= end]
-        return found, ReadCost(queries=1, items=len(found), read_units=0.5)
+        return found, ReadCost(queries=1, items=len(found), bytes=60 * len(found), read_units=0.5)
 
 
 class FakeAlarms:

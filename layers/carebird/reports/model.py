@@ -13,7 +13,11 @@ class Cost(BaseModel):
 
     queries: int = Field(description="DynamoDB queries made (one per metric)")
     items: int = Field(description="counter items read")
-    read_units: float = Field(description="read capacity units consumed (eventually consistent reads)")
+    bytes: int = Field(description="their size by DynamoDB's rule")
+    read_units: float = Field(
+        description="read units by DynamoDB's rule for an eventually consistent Query (4 KB, half a unit)"
+    )
+    consumed_units: float | None = Field(description="what the engine said it consumed, if it said")
 
 
 class ReportBase(BaseModel):

@@ -13,15 +13,28 @@ from carebird.reports.tallies import Tally
 
 @dataclass(frozen=True)
 class ReadCost:
-    """What a report cost to read: queries made, counter items read, read capacity units consumed."""
+    """What a report cost to read: queries made, counter items and bytes read, read units by DynamoDB's
+    rule for an eventually consistent Query (per query: bytes rounded up to 4 KB, half a unit each), and
+    the units the engine said it consumed (None when it did not say)."""
 
     queries: int = 0
     items: int = 0
+    bytes: int = 0
     read_units: float = 0.0
+    consumed_units: float | None = None
 
     def __add__(self, other: ReadCost) -> ReadCost:
+        consumed = (
+            None
+            if self.consumed_units is None and other.consumed_units is None
+            else (self.consumed_units or 0.0) + (other.consumed_units or 0.0)
+        )
         return ReadCost(
-            self.queries + other.queries, self.items + other.items, self.read_units + other.read_units
+            self.queries + other.queries,
+            self.items + other.items,
+            self.bytes + other.bytes,
+            self.read_units + other.read_units,
+            consumed,
         )
 
 

@@ -105,7 +105,13 @@ class ReportService:
             "end": end,
             "queue": queue,
             "empty": empty,
-            "cost": Cost(queries=cost.queries, items=cost.items, read_units=round(cost.read_units, 2)),
+            "cost": Cost(
+                queries=cost.queries,
+                items=cost.items,
+                bytes=cost.bytes,
+                read_units=round(cost.read_units, 2),
+                consumed_units=None if cost.consumed_units is None else round(cost.consumed_units, 2),
+            ),
         }
 
     # ------------------------------------------------------------------ the reports

@@ -71,10 +71,15 @@ class DynamoReportCounters:
             )
             items = page.get("Items", [])
             found += [_tally(item) for item in items]
-            units = page.get("ConsumedCapacity", {}).get("CapacityUnits")
-            if units is None:  # an engine that does not say: DynamoDB's rule for a query's read
-                units = max(1, -(-sum(_size(i) for i in items) // _RCU_BYTES)) / 2
-            cost = cost + ReadCost(queries=1, items=len(items), read_units=float(units))
+            size = sum(_size(i) for i in items)
+            consumed = page.get("ConsumedCapacity", {}).get("CapacityUnits")
+            cost = cost + ReadCost(
+                queries=1,
+                items=len(items),
+                bytes=size,
+                read_units=max(1, -(-size // _RCU_BYTES)) / 2,
+                consumed_units=None if consumed is None else float(consumed),
+            )
             last_key = page.get("LastEvaluatedKey")
             if not last_key:
                 return found, cost
@@ -93,5 +98,14 @@ def _tally(raw: dict[str, Any]) -> Tally:
 
 
 def _size(raw: dict[str, Any]) -> int:
-    """An item's size as DynamoDB counts it, near enough: names and values in bytes."""
-    return sum(len(name) + len(str(next(iter(value.values()))).encode()) for name, value in raw.items())
+    """An item's size by DynamoDB's rule: attribute names and values in bytes, a number about one byte
+    per two significant digits plus one."""
+    size = 0
+    for name, value in raw.items():
+        kind, data = next(iter(value.items()))
+        if kind == "N":
+            digits = str(data).lstrip("-").replace(".", "").strip("0") or "0"
+            size += len(name) + len(digits) // 2 + 2
+        else:
+            size += len(name) + len(str(data).encode())
+    return size
