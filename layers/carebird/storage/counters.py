@@ -71,7 +71,7 @@ class DynamoReportCounters:
             )
             items = page.get("Items", [])
             found += [_tally(item) for item in items]
-            size = sum(_size(i) for i in items)
+            size = sum(item_size(i) for i in items)
             consumed = page.get("ConsumedCapacity", {}).get("CapacityUnits")
             cost = cost + ReadCost(
                 queries=1,
@@ -97,7 +97,7 @@ def _tally(raw: dict[str, Any]) -> Tally:
     )
 
 
-def _size(raw: dict[str, Any]) -> int:
+def item_size(raw: dict[str, Any]) -> int:
     """An item's size by DynamoDB's rule: attribute names and values in bytes, a number about one byte
     per two significant digits plus one."""
     size = 0
