@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +30,8 @@ class ReportBase(BaseModel):
     empty: bool = Field(description="true when nothing was counted in the range")
     cost: Cost
 
+    CSV_COLUMNS: ClassVar[tuple[str, ...]] = ()  # the CSV's header, also when there are no rows
+
     def csv_rows(self) -> list[dict[str, Any]]:
         raise NotImplementedError
 
@@ -55,6 +57,7 @@ class PriorityResponses(BaseModel):
 
 
 class FirstResponseReport(ReportBase):
+    CSV_COLUMNS = ("priority", "le_seconds", "responses", "target_seconds")
     responses: int
     priorities: list[PriorityResponses]
 
@@ -85,6 +88,7 @@ class SlaDay(BaseModel):
 
 
 class SlaReport(ReportBase):
+    CSV_COLUMNS = ("day", "clock", "met", "missed", "met_pct")
     days: list[SlaDay]
     first_response: ClockFigures
     next_response: ClockFigures
@@ -106,6 +110,7 @@ class CsatDay(BaseModel):
 
 
 class CsatReport(ReportBase):
+    CSV_COLUMNS = ("day", "answers", "average")
     answers: int
     average: float | None
     distribution: dict[str, int] = Field(description="answers per score, '1'..'5'")
@@ -122,6 +127,7 @@ class VolumeHour(BaseModel):
 
 
 class VolumeReport(ReportBase):
+    CSV_COLUMNS = ("hour", "queue", "cases")
     cases: int
     by_queue: dict[str, int]
     hours: list[VolumeHour]
@@ -137,6 +143,7 @@ class ReopenDay(BaseModel):
 
 
 class ReopenedReport(ReportBase):
+    CSV_COLUMNS = ("day", "resolved", "reopened_after_low_score")
     resolved: int
     reopened_after_low_score: int
     share_pct: float | None = Field(description="reopened after a low score, per 100 resolutions")
@@ -154,6 +161,7 @@ class CorrectionWeek(BaseModel):
 
 
 class CorrectionsReport(ReportBase):
+    CSV_COLUMNS = ("week", "queue_moves", "agent_moves", "total")
     corrections: int
     weeks: list[CorrectionWeek]
 

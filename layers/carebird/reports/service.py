@@ -302,10 +302,8 @@ def _days(start: date, end: date) -> list[date]:
 
 def to_csv(report: ReportBase) -> str:
     """The report's rows as CSV (header first), what a lead pastes into a slide."""
-    rows = report.csv_rows()
     out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    writer = csv.DictWriter(out, fieldnames=list(report.CSV_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(report.csv_rows())
     return out.getvalue()
