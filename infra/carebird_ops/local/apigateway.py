@@ -140,10 +140,12 @@ class ApiGateway:
     def handle(self, request: Request) -> Response:
         stage, _, rest = request.path.lstrip("/").partition("/")
         path = "/" + rest
+        # API Gateway (REST) routes /inbox/ as /inbox; the event keeps the path as it was asked for.
+        routed = path.rstrip("/") or "/"
         for route in self._routes:
             if route.api.stage != stage:
                 continue
-            match = route.pattern.match(path)
+            match = route.pattern.match(routed)
             if match and route.method in ("ANY", request.method):
                 return self._proxy(route, request, path, match.groupdict())
         # API Gateway answers an unknown route (no authorizer) with 403 Missing Authentication Token.

@@ -31,6 +31,11 @@ class StackEndpoints:
     pid: int
     resources: dict[str, str]  # template logical id -> physical name/ARN
 
+    @property
+    def agent_inbox(self) -> str:
+        """The agent inbox page, served by the agent API (template.yaml: ReplyFunction's Inbox events)."""
+        return f"{self.agent_api}/inbox/"
+
     def aws_env(self) -> dict[str, str]:
         """Environment that points boto3 (and so PynamoDB and Powertools) at the local stack."""
         return {

@@ -200,6 +200,7 @@ def describe(endpoints: StackEndpoints) -> str:
         f"  AWS APIs (moto)   {endpoints.aws}",
         f"  X API             {endpoints.x_api}",
         f"  agent API         {endpoints.agent_api}",
+        f"  agent inbox: {endpoints.agent_inbox}",
         f"  pid               {endpoints.pid}   (stop with: carebird local down)",
         "  resources from template.yaml:",
     ]

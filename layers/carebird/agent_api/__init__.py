@@ -29,6 +29,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from carebird import __version__
 from carebird.agent_api.errors import error_response, install_error_handlers
 from carebird.agent_api.idempotency import NotFinal, Once
+from carebird.agent_api.inbox import InboxProvider, inbox_router
 from carebird.agent_api.reports import reports_router
 from carebird.agent_api.schemas import (
     AGENT_ID,
@@ -119,6 +120,7 @@ def build_api(
     once: OnceProvider = _default_once,
     reports: ReportsProvider = _default_reports,
     team: TeamProvider = _default_team,
+    inbox: InboxProvider | None = None,
 ) -> APIGatewayRestResolver:
     api = APIGatewayRestResolver(enable_validation=True)
     api.configure_openapi(
@@ -137,6 +139,8 @@ def build_api(
     )
     api.enable_swagger(path="/openapi")
     install_error_handlers(api)
+    if inbox is not None:  # the agent inbox's web page (carebird.agent_api.inbox), outside the OpenAPI
+        api.include_router(inbox_router(inbox))
     secured: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
 
     def principal() -> Principal:

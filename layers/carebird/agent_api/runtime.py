@@ -9,12 +9,14 @@ with every bad variable named).
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import Field, ValidationError
+from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from carebird.agent_api.idempotency import DEFAULT_TTL_SECONDS, PowertoolsOnce, table_persistence
+from carebird.agent_api.inbox import InboxSite, SignInConfig
 from carebird.casework.service import CaseWorkService
 from carebird.followup.runtime import resolved_case_surveys
 from carebird.observability import metrics
@@ -44,6 +46,42 @@ def reply_settings() -> ReplySettings:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
         raise SettingsError(f"reply function environment: {problems}") from None
+
+
+class InboxSettings(BaseSettings):
+    """The inbox page's settings (template.yaml sets the user pool's; Lambda sets AWS_REGION)."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+
+    region: str = Field(min_length=1, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    user_pool_id: str = Field(min_length=1)
+    user_pool_client_id: str = Field(min_length=1)
+    # Where Cognito answers: AWS's endpoint unless the environment points the AWS SDKs elsewhere (the
+    # local stack sets AWS_ENDPOINT_URL to its emulator, as the SDKs' own configuration does).
+    cognito_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "AWS_ENDPOINT_URL"),
+    )
+    inbox_dir: Path | None = Field(default=None, description="the built page; default: beside the handler")
+
+    def sign_in(self) -> SignInConfig:
+        endpoint = self.cognito_endpoint or f"https://cognito-idp.{self.region}.amazonaws.com/"
+        return SignInConfig(self.region, self.user_pool_id, self.user_pool_client_id, endpoint)
+
+
+def _settings_error(what: str, exc: ValidationError) -> SettingsError:
+    problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+    return SettingsError(f"{what}: {problems}")
+
+
+@lru_cache(maxsize=4)
+def inbox_site(default_dir: Path) -> InboxSite:
+    """The inbox page from INBOX_DIR, or else `default_dir` (the handler passes the folder beside it)."""
+    try:
+        settings = InboxSettings()  # type: ignore[call-arg]  # required fields come from the environment
+    except ValidationError as exc:
+        raise _settings_error("reply function environment (inbox)", exc) from None
+    return InboxSite(settings.inbox_dir or default_dir, settings.sign_in())
 
 
 @lru_cache(maxsize=1)

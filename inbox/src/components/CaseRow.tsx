@@ -1,0 +1,49 @@
+import type { CaseSummary } from "../types";
+import { Countdown } from "./Countdown";
+
+export function followers(n: number): string {
+  if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(1)}M`;
+  if (n >= 10_000) return `${Math.round(n / 1000)}k`;
+  if (n >= 1000) return `${(n / 1000).toFixed(1)}k`;
+  return String(n);
+}
+
+export function Handle({ customer }: { customer: CaseSummary["customer"] }) {
+  return (
+    <span class="handle">
+      @{customer.username}
+      {customer.verified && (
+        <span class="verified" role="img" aria-label="verified" title="Verified on X">
+          ✓
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** One entry of the case list: a link to the case that reads well aloud. */
+export function CaseRow({ item, now, selected, mine }: { item: CaseSummary; now: number; selected: boolean; mine: boolean }) {
+  return (
+    <li class={selected ? "case selected" : "case"} aria-current={selected ? "true" : undefined}>
+      <a href={`#/cases/${encodeURIComponent(item.id)}`} data-case-id={item.id}>
+        <span class="row1">
+          <Countdown due={item.first_response_due} answered={item.first_response_at} now={now} />
+          <span class={`priority priority-${item.priority}`}>{item.priority}</span>
+          <Handle customer={item.customer} />
+          <span class="muted">{followers(item.customer.followers)} followers</span>
+          <span class="chip">{item.channel === "dm" ? "DM" : "Public"}</span>
+          {item.sentiment && <span class={`chip sentiment-${item.sentiment}`}>{item.sentiment}</span>}
+          {item.language && <span class="chip">{item.language}</span>}
+          <span class="chip">{item.queue}</span>
+          <span class="status">{item.status.replace("_", " ")}</span>
+          {item.assignee && <span class="assignee">{mine ? "yours" : `held by ${item.assignee}`}</span>}
+        </span>
+        {item.first_line && (
+          <span class="row2" dir="auto">
+            {item.first_line}
+          </span>
+        )}
+      </a>
+    </li>
+  );
+}
