@@ -36,7 +36,17 @@ class TeamScenario:
     scores: tuple[int, ...]
 
 
+_SEEDED: dict[str, TeamScenario] = {}
+
+
 def seed_team_scenario(stack: StackEndpoints) -> TeamScenario:
+    """Seed the story once per stack (the integration and browser tests share the session's stack)."""
+    if stack.aws not in _SEEDED:
+        _SEEDED[stack.aws] = _seed(stack)
+    return _SEEDED[stack.aws]
+
+
+def _seed(stack: StackEndpoints) -> TeamScenario:
     x = EmulatorClient(stack.x_api)
     brand = x.ensure_user(HANDLE, name="Team Desk", followers=900)
     credentials = x.credentials(HANDLE)
