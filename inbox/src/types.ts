@@ -1,7 +1,13 @@
 // The agent API's bodies, as layers/carebird/agent_api/schemas.py declares them (GET /openapi?format=json).
 
 export interface ApiErrorBody {
-  error: { code: string; message: string; holder?: string | null; details?: { field: string; problem: string }[] };
+  error: {
+    code: string;
+    message: string;
+    holder?: string | null;
+    holder_name?: string | null;
+    details?: { field: string; problem: string }[];
+  };
   reply?: ReplyView | null;
 }
 
@@ -56,9 +62,13 @@ export interface CaseSummary {
   first_response_due: string | null;
   first_response_at: string | null;
   sla_met: boolean | null;
+  // The clock the case races now (first_response, next_response or resolution), when it runs out and
+  // when it turns at risk; null when closed or paused.
+  due_clock?: string | null;
+  due_at?: string | null;
+  at_risk_at?: string | null;
   messages: number;
-  // Added with the inbox: the customer's first words and the classifier's sentiment.
-  first_line?: string | null;
+  first_line?: string;
   sentiment?: string | null;
 }
 

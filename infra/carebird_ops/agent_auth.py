@@ -1,7 +1,8 @@
 """Agents' sign-in: their Cognito accounts (AgentUserPool) and the ID tokens the agent API takes.
 
 - `ensure_account` creates (or updates) an agent's account: username = agent id, `custom:brand_id` = the
-  brand's X user id, a permanent password. `carebird agent add` calls it.
+  brand's X user id, a permanent password, or a temporary one the agent replaces at first sign-in
+  (Cognito's NEW_PASSWORD_REQUIRED challenge). `carebird agent add` calls it.
 - `sign_in` exchanges agent id and password for tokens (USER_PASSWORD_AUTH on AgentUserPoolClient),
   `refresh` renews an ID token with the refresh token.
 - `Session` is what `carebird agent login` keeps in .carebird/session.json (or $CAREBIRD_SESSION) for the
@@ -50,8 +51,11 @@ def generate_password(length: int = 20) -> str:
             return password
 
 
-def ensure_account(pool_id: str, agent_id: str, brand_id: str, password: str, *, client: Any = None) -> bool:
-    """Create the agent's account, or update its password; True if it was created.
+def ensure_account(
+    pool_id: str, agent_id: str, brand_id: str, password: str, *, permanent: bool = True, client: Any = None
+) -> bool:
+    """Create the agent's account, or update its password; True if it was created. A password that is not
+    `permanent` works once: the first sign-in answers NEW_PASSWORD_REQUIRED, and the agent sets their own.
 
     One account signs in for one brand: an agent id taken by another brand's agent is refused."""
     cognito = client or _cognito()
@@ -76,7 +80,7 @@ def ensure_account(pool_id: str, agent_id: str, brand_id: str, password: str, *,
         created = True
     try:
         cognito.admin_set_user_password(
-            UserPoolId=pool_id, Username=agent_id, Password=password, Permanent=True
+            UserPoolId=pool_id, Username=agent_id, Password=password, Permanent=permanent
         )
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "InvalidPasswordException":
@@ -100,8 +104,15 @@ class Session:
 
 
 def sign_in(
-    client_id: str, agent_id: str, password: str, api_url: str, *, region: str | None = None
+    client_id: str,
+    agent_id: str,
+    password: str,
+    api_url: str,
+    *,
+    region: str | None = None,
+    new_password: str | None = None,
 ) -> Session:
+    """Tokens for the agent. An account with a temporary password needs `new_password` the first time."""
     try:
         answer = _cognito(region).initiate_auth(
             ClientId=client_id,
@@ -113,11 +124,51 @@ def sign_in(
         if code in ("NotAuthorizedException", "UserNotFoundException"):
             raise AuthError(f"wrong agent id or password for {agent_id}") from None
         raise AuthError(f"sign-in failed: {exc}") from None
+    challenge = answer.get("ChallengeName")
+    if challenge == "NEW_PASSWORD_REQUIRED" and new_password:
+        return complete_new_password(
+            client_id, agent_id, answer["Session"], new_password, api_url, region=region
+        )
+    if challenge == "NEW_PASSWORD_REQUIRED":
+        raise AuthError(
+            f"{agent_id}'s password is temporary: sign in once with --new-password to choose your own"
+        )
     if "AuthenticationResult" not in answer:
         raise AuthError(
-            f"Cognito asks {agent_id} to complete {answer.get('ChallengeName')}; have an administrator set a "
-            "permanent password with `carebird agent add --password`"
+            f"Cognito asks {agent_id} to complete {challenge}; have an administrator set a permanent "
+            "password with `carebird agent add --password`"
         )
+    result = answer["AuthenticationResult"]
+    return Session(
+        api_url=api_url,
+        agent_id=agent_id,
+        client_id=client_id,
+        id_token=result["IdToken"],
+        refresh_token=result.get("RefreshToken", ""),
+        expires_at=time.time() + int(result.get("ExpiresIn", 3600)),
+        region=region,
+    )
+
+
+def complete_new_password(
+    client_id: str,
+    agent_id: str,
+    challenge_session: str,
+    new_password: str,
+    api_url: str,
+    *,
+    region: str | None = None,
+) -> Session:
+    """Answer NEW_PASSWORD_REQUIRED (an account with a temporary password) with the agent's own password."""
+    try:
+        answer = _cognito(region).respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=challenge_session,
+            ChallengeResponses={"USERNAME": agent_id, "NEW_PASSWORD": new_password},
+        )
+    except ClientError as exc:
+        raise AuthError(f"the new password was not accepted: {exc}") from None
     result = answer["AuthenticationResult"]
     return Session(
         api_url=api_url,

@@ -27,7 +27,13 @@ from carebird_ops.agent_auth import generate_password, sign_in
 from carebird_ops.agent_client import AgentApiClient
 from carebird_ops.demo_aftercare import Aftercare, AlarmWatch, report_fields, run_aftercare
 from carebird_ops.demo_agents import SUPERVISOR, AgentWork, work_the_queues
-from carebird_ops.local.endpoints import STATE_DIR_ENV, StackEndpoints, StackNotRunning, read_endpoints
+from carebird_ops.local.endpoints import (
+    STATE_DIR_ENV,
+    StackEndpoints,
+    StackNotRunning,
+    read_endpoints,
+    state_dir,
+)
 
 BRAND = "AcmeHelp"
 TIME_SCALE = 60  # one minute of schedule is one second: the poll runs every second
@@ -65,10 +71,11 @@ SCRIPT: list[tuple[str, str]] = [
 ]
 FOLLOW_UP = ("alice", "@AcmeHelp still waiting on that refund, it's been hours")
 AGENTS = [
-    {"id": "ana", "skills": "billing", "languages": "en,es", "capacity": "4"},
-    {"id": "ben", "skills": "bookings", "languages": "en", "capacity": "4"},
-    {"id": "chen", "skills": "technical", "languages": "en", "capacity": "4"},
+    {"id": "ana", "name": "Ana Ortiz", "skills": "billing", "languages": "en,es", "capacity": "4"},
+    {"id": "ben", "name": "Ben Okafor", "skills": "bookings", "languages": "en", "capacity": "4"},
+    {"id": "chen", "name": "Chen Wei", "skills": "technical", "languages": "en", "capacity": "4"},
 ]
+SUPERVISOR_NAME = "Sam Reyes"
 
 
 class DemoError(RuntimeError):
@@ -126,14 +133,18 @@ def _run(*args: str, env: dict[str, str]) -> str:
 
 
 class Demo:
-    def __init__(self, say: Any) -> None:
+    def __init__(self, say: Any, keep: bool = False) -> None:
         self.say = say
+        self.keep = keep
         self.started_stack = False
         self.env = dict(os.environ)
         self.passwords: dict[str, str] = {}  # the agents' sign-in passwords, made up for this run
 
     # ------------------------------------------------------------------ stack
     def stack(self) -> StackEndpoints:
+        """The running local stack, or a new one. A stack the demo stops afterwards lives in a folder of its
+        own; one it keeps (--keep) lives in the usual state folder, where `carebird local status`, `down`
+        and every other command find it."""
         try:
             endpoints = read_endpoints()
             os.kill(endpoints.pid, 0)
@@ -141,7 +152,7 @@ class Demo:
             return endpoints
         except (StackNotRunning, ProcessLookupError, ValueError, TypeError):
             pass
-        state = Path(tempfile.mkdtemp(prefix="carebird-demo-"))
+        state = state_dir() if self.keep else Path(tempfile.mkdtemp(prefix="carebird-demo-"))
         self.env[STATE_DIR_ENV] = str(state)
         os.environ[STATE_DIR_ENV] = str(state)
         self.say("starting the local stack from template.yaml ...")
@@ -192,13 +203,14 @@ class Demo:
         for agent in AGENTS:
             self.passwords[agent["id"]] = generate_password()
             _run(
-                "agent", "add", "--brand", BRAND, "--id", agent["id"], "--skills", agent["skills"],
+                "agent", "add", "--brand", BRAND, "--id", agent["id"], "--name", agent["name"],
+                "--skills", agent["skills"],
                 "--languages", agent["languages"], "--capacity", agent["capacity"],
                 "--password", self.passwords[agent["id"]], env=self.env,
             )  # fmt: skip
         self.passwords[SUPERVISOR] = generate_password()
         _run(
-            "agent", "add", "--brand", BRAND, "--id", SUPERVISOR, "--supervisor",
+            "agent", "add", "--brand", BRAND, "--id", SUPERVISOR, "--name", SUPERVISOR_NAME, "--supervisor",
             "--password", self.passwords[SUPERVISOR], env=self.env,
         )  # fmt: skip
         self.say(f"brand @{BRAND} (X user {brand_user['id']}), credentials in {secret_id.split(':')[-1]}")
@@ -400,6 +412,37 @@ REPORT_KEYS = (
 )  # fmt: skip
 
 
+def sign_ins(endpoints: StackEndpoints, passwords: dict[str, str]) -> dict[str, Any]:
+    """Where a person works the demo's cases afterwards (--keep): the inbox and who can sign in to it."""
+    roles = {agent["id"]: (agent["name"], f"agent: {agent['skills']}") for agent in AGENTS}
+    roles[SUPERVISOR] = (SUPERVISOR_NAME, "supervisor: every queue")
+    return {
+        "inbox_url": endpoints.agent_api.rstrip("/") + "/inbox/",
+        "sign_ins": [
+            {
+                "username": agent,
+                "password": passwords[agent],
+                "name": roles[agent][0],
+                "role": roles[agent][1],
+            }
+            for agent in passwords
+            if agent in roles
+        ],
+        "state_dir": str(state_dir()),
+    }
+
+
+def describe_kept(kept: dict[str, Any]) -> str:
+    lines = ["", f"agent inbox: {kept['inbox_url']}", "sign in as (username / password):"]
+    for who in kept["sign_ins"]:
+        lines.append(f"  {who['username']:<6} {who['password']}   {who['name']}, {who['role']}")
+    lines.append(
+        f"the local stack keeps running (state in {kept['state_dir']}): "
+        "`carebird local status` shows it, `carebird local down` stops it"
+    )
+    return "\n".join(lines)
+
+
 def run(as_json: bool = False, keep: bool = False) -> int:
     quiet = as_json
 
@@ -407,7 +450,7 @@ def run(as_json: bool = False, keep: bool = False) -> int:
         if not quiet:
             print(text, flush=True)
 
-    demo = Demo(say)
+    demo = Demo(say, keep=keep)
     try:
         endpoints = demo.stack()
         brand_id = demo.set_up_brand(endpoints)
@@ -424,8 +467,11 @@ def run(as_json: bool = False, keep: bool = False) -> int:
     finally:
         if not keep:
             demo.stop()
+    kept = sign_ins(endpoints, demo.passwords) if keep else None
     if as_json:
-        print(json.dumps(report.as_json(), indent=2))
+        print(json.dumps({**report.as_json(), **({"kept": kept} if kept else {})}, indent=2))
     else:
         print(describe(report))
+        if kept:
+            print(describe_kept(kept))
     return 0

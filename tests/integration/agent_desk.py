@@ -18,7 +18,7 @@ import boto3
 import requests
 
 from carebird.storage.cases import DynamoCaseStore
-from carebird.triage.model import Case, CaseMessage, CaseStatus, Channel, Customer
+from carebird.triage.model import Case, CaseMessage, CaseStatus, Channel, Customer, with_customer_text
 from carebird_ops.agent_auth import sign_in
 from carebird_ops.agent_client import AgentApiClient
 from carebird_ops.local.endpoints import StackEndpoints
@@ -87,6 +87,7 @@ class Desk:
             },
             conversation_ids=(post["id"],),
             message_ids=(post["id"],),
+            customer_texts=with_customer_text((), post["text"]),
             created_at=now,
             updated_at=now,
             first_message_at=now,

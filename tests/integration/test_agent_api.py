@@ -45,7 +45,7 @@ def test_without_a_valid_token_api_gateway_answers_401(desk: Desk) -> None:
 
 def test_the_token_says_who_you_are_and_your_record_what_you_work(desk: Desk) -> None:
     me = desk.client("it-ben").me()
-    assert me == {"agent_id": "it-ben", "brand_id": desk.brand_id, "name": "", "role": "agent",
+    assert me == {"agent_id": "it-ben", "brand_id": desk.brand_id, "name": "it-ben", "role": "agent",
                   "queues": ["billing", "bookings"]}  # fmt: skip
     assert desk.client("it-sue").me()["role"] == "supervisor"
 

@@ -7,10 +7,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from carebird.casework.model import CannedResponse, RoutingCorrection
+from carebird.casework.model import CannedResponse, EarlierCase, Presence, RoutingCorrection
 from carebird.casework.service import CaseWorkService
 from carebird.outbound.delivery import Deliverer
-from carebird.triage.model import Agent, Case, CaseMessage, CaseStatus, Channel, Customer
+from carebird.triage.model import (
+    Agent,
+    Case,
+    CaseMessage,
+    CaseStatus,
+    Channel,
+    Customer,
+    resolved_at,
+    with_customer_text,
+)
 from carebird.triage.ports import CaseConflict
 from tests.support.ingest_fakes import FakeClock, FakeMetrics
 from tests.support.outbound_fakes import BRAND, CUSTOMER_ID, FakeBrands, FakeOutbox, FakeX
@@ -90,6 +99,14 @@ class FakeCaseRepository:
             key=_due_key,
         )
         return found if limit is None else found[:limit]
+
+    def customer_cases(self, brand_id: str, customer_id: str, limit: int) -> list[EarlierCase]:
+        mine = [c for c in self.cases.values() if c.brand_id == brand_id and c.customer.id == customer_id]
+        mine.sort(key=lambda c: (c.created_at, c.id), reverse=True)
+        return [
+            EarlierCase(id=c.id, status=c.status.value, opened_at=c.created_at, resolved_at=resolved_at(c))
+            for c in mine[:limit]
+        ]
 
     def assigned_to(self, brand_id: str, agent_id: str, limit: int | None = None) -> list[Case]:
         found = sorted(
@@ -175,6 +192,27 @@ class FakeCanned:
         return self.items.pop((brand_id, response_id), None) is not None
 
 
+class FakePresence:
+    """Marks kept as written, expired ones too (as DynamoDB's late TTL leaves them)."""
+
+    def __init__(self) -> None:
+        self.marks: dict[tuple[str, str], Presence] = {}
+
+    def mark(self, case_id: str, presence: Presence) -> None:
+        self.marks[(case_id, presence.agent_id)] = presence
+
+    def present(self, case_id: str) -> list[Presence]:
+        return [m for (c, _), m in self.marks.items() if c == case_id]
+
+
+class FakeScores:
+    def __init__(self) -> None:
+        self.scores: dict[str, int] = {}
+
+    def csat(self, case_id: str) -> int | None:
+        return self.scores.get(case_id)
+
+
 class FakeSignal:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, Any]]] = []
@@ -205,6 +243,8 @@ class CaseWorld:
         self.corrections = FakeCorrections()
         self.canned = FakeCanned()
         self.signal = FakeSignal()
+        self.presence = FakePresence()
+        self.scores = FakeScores()
         self.brands = FakeBrands(BRAND)
         self._ids = 0
         self.service = CaseWorkService(
@@ -219,6 +259,8 @@ class CaseWorld:
             canned=self.canned,
             signal=self.signal,
             metrics=self.metrics,
+            presence=self.presence,
+            scores=self.scores,
             clock=self.clock.now,
             new_id=self._new_id,
         )
@@ -259,6 +301,7 @@ class CaseWorld:
             classification={"skill": {"label": skill, "confidence": 0.8}, "reasons": ["keyword refund"]},
             conversation_ids=(message_id,),
             message_ids=(message_id,),
+            customer_texts=with_customer_text((), text),
             created_at=now,
             updated_at=now,
             first_message_at=now,

@@ -60,7 +60,7 @@ export function SlaPanel({ detail, now }: { detail: CaseDetail; now: number }) {
             <th scope="row">First response</th>
             <td>
               {sla.state === "running" ? (
-                <Countdown due={sla.due_at} answered={null} now={now} />
+                <Countdown due={sla.due_at} answered={null} atRisk={detail.at_risk_at} now={now} />
               ) : sla.state === "met" ? (
                 `met ${when(sla.stopped_at)}`
               ) : (

@@ -21,13 +21,27 @@ export function Handle({ customer }: { customer: CaseSummary["customer"] }) {
   );
 }
 
+const CLOCK_NAMES: Record<string, string> = { next_response: "Next response", resolution: "Resolution" };
+
+/** The clock the case races now, as the API names it; an older API gives only the first response. */
+export function CaseClock({ item, now }: { item: CaseSummary; now: number }) {
+  if (item.due_clock === undefined)
+    return <Countdown due={item.first_response_due} answered={item.first_response_at} now={now} />;
+  return (
+    <>
+      {item.due_clock && CLOCK_NAMES[item.due_clock] && <span class="clock-name">{CLOCK_NAMES[item.due_clock]}</span>}
+      <Countdown due={item.due_at ?? null} answered={null} atRisk={item.at_risk_at} now={now} />
+    </>
+  );
+}
+
 /** One entry of the case list: a link to the case that reads well aloud. */
 export function CaseRow({ item, now, selected, mine }: { item: CaseSummary; now: number; selected: boolean; mine: boolean }) {
   return (
     <li class={selected ? "case selected" : "case"} aria-current={selected ? "true" : undefined}>
       <a href={`#/cases/${encodeURIComponent(item.id)}`} data-case-id={item.id}>
         <span class="row1">
-          <Countdown due={item.first_response_due} answered={item.first_response_at} now={now} />
+          <CaseClock item={item} now={now} />
           <span class={`priority priority-${item.priority}`}>{item.priority}</span>
           <Handle customer={item.customer} />
           <span class="muted">{followers(item.customer.followers)} followers</span>

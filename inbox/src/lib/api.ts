@@ -27,8 +27,11 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+  /** claimed_by_other: who holds the case, by name (and id when the name differs). */
   get holder(): string | null {
-    return this.body?.error.holder ?? null;
+    const error = this.body?.error;
+    if (!error?.holder) return null;
+    return error.holder_name && error.holder_name !== error.holder ? `${error.holder_name} (${error.holder})` : error.holder;
   }
   /** Worth retrying with the same Idempotency-Key: X unavailable, or the API had a fault. */
   get transient(): boolean {

@@ -1,15 +1,16 @@
-// SLA countdowns. "At risk" matches the API's queue counts: due within 30 minutes
-// (carebird.casework.service.AT_RISK_WINDOW).
+// SLA countdowns. A case is at risk from its own at_risk_at (triage sets it from the queue's SLA), or,
+// without one, within 30 minutes of due, as the API's queue counts (carebird.casework.service.AT_RISK_WINDOW).
 export const AT_RISK_MS = 30 * 60_000;
 
 export type SlaState = "on_time" | "at_risk" | "late" | "answered" | "none";
 
-export function slaState(dueIso: string | null, answeredIso: string | null, now: number): SlaState {
+export function slaState(dueIso: string | null, answeredIso: string | null, now: number, atRiskIso?: string | null): SlaState {
   if (answeredIso) return "answered";
   if (!dueIso) return "none";
-  const left = Date.parse(dueIso) - now;
-  if (left < 0) return "late";
-  return left <= AT_RISK_MS ? "at_risk" : "on_time";
+  const due = Date.parse(dueIso);
+  if (due - now < 0) return "late";
+  const atRisk = atRiskIso ? Date.parse(atRiskIso) : due - AT_RISK_MS;
+  return now >= atRisk ? "at_risk" : "on_time";
 }
 
 /** 75 s -> "1m 15s"; 3 h 5 m -> "3h 05m"; 2 days -> "2d 0h". */
@@ -30,11 +31,11 @@ export const SLA_LABEL: Record<SlaState, string> = {
   at_risk: "At risk",
   late: "Late",
   answered: "Answered",
-  none: "No SLA",
+  none: "No clock running",
 };
 
-export function countdownText(dueIso: string | null, answeredIso: string | null, now: number): string {
-  const state = slaState(dueIso, answeredIso, now);
+export function countdownText(dueIso: string | null, answeredIso: string | null, now: number, atRiskIso?: string | null): string {
+  const state = slaState(dueIso, answeredIso, now, atRiskIso);
   if (state === "answered" || state === "none" || !dueIso) return SLA_LABEL[state];
   const left = Date.parse(dueIso) - now;
   return state === "late" ? `Late by ${span(left)}` : `${SLA_LABEL[state]}: ${span(left)} left`;

@@ -2,7 +2,10 @@
 
 `agent add` stores the agent's record (skills, languages, capacity, role) and creates their login in the
 agents' Cognito user pool (AgentUserPool: the local stack's, or --user-pool on AWS) with the brand as
-`custom:brand_id`. Without --password a password is generated and printed once.
+`custom:brand_id`. Without --password a password is generated and printed once; with
+--temporary-password the agent must choose their own at first sign-in (Cognito's NEW_PASSWORD_REQUIRED,
+which the inbox's sign-in page completes). The agent's display name (--name; kept on later updates, their
+id until one is given) is what colleagues see in presence and claim refusals.
 `agent login` signs in and keeps the session for the terminal client (`carebird cases`, `claim`,
 `reply`...); `agent token` prints an ID token for other HTTP clients (curl, schemathesis).
 """
@@ -43,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     add = verbs.add_parser("add", parents=[common], help="add an agent, or update their profile")
     add.add_argument("--id", required=True, help="the agent's id (their login)")
-    add.add_argument("--name", default="")
+    add.add_argument("--name", help="display name (default: the one they have, else their id)")
     add.add_argument("--skills", default="", help="comma-separated skills, as in the brand's triage config")
     add.add_argument("--languages", default="en", help="comma-separated language codes (default: en)")
     add.add_argument("--capacity", type=int, default=5, help="open cases at once (default: 5)")
@@ -53,6 +56,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--password",
         help=f"their sign-in password (default: ${PASSWORD_ENV}, else one is generated and printed)",
     )
+    add.add_argument(
+        "--temporary-password",
+        action="store_true",
+        help="the password is for the first sign-in only: the agent then chooses their own",
+    )
     add.add_argument("--user-pool", help="the agents' Cognito user pool id (default: the local stack's)")
     add.add_argument("--no-login", action="store_true", help="store the record only, create no sign-in")
     add.set_defaults(func=cmd_add)
@@ -60,6 +68,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     signin = target_options()
     signin.add_argument("--id", required=True, help="the agent's id (their login)")
     signin.add_argument("--password", help=f"default: ${PASSWORD_ENV}, else asked for")
+    signin.add_argument(
+        "--new-password", help="first sign-in with a temporary password: the password to replace it with"
+    )
     signin.add_argument(
         "--client-id", help="the Cognito app client (default: the local stack's AgentUserPoolClient)"
     )
@@ -93,11 +104,17 @@ def _brand_id(args: argparse.Namespace, table: str) -> str:
 
 def cmd_add(args: argparse.Namespace) -> int:
     table = aws_target(args).resource("CarebirdTable", args.table, "--table")
+    brand_id = _brand_id(args, table)
+    directory = DynamoAgentDirectory(table)
+    if args.name is not None and not args.name.strip():
+        raise CliError("--name is empty", exit_code=2)
+    existing = directory.agent(brand_id, args.id) if args.name is None else None
+    name = args.name.strip() if args.name is not None else (existing.name if existing else "") or args.id
     try:
         agent = Agent(
             id=args.id,
-            brand_id=_brand_id(args, table),
-            name=args.name,
+            brand_id=brand_id,
+            name=name,
             skills=_split(args.skills),
             languages=_split(args.languages),
             capacity=args.capacity,
@@ -111,19 +128,26 @@ def cmd_add(args: argparse.Namespace) -> int:
     pool = None if args.no_login else (args.user_pool or target.resources.get("AgentUserPool"))
     if not args.no_login and pool is None:
         raise CliError("which user pool? pass --user-pool (stack output AgentUserPoolId), or --no-login")
-    DynamoAgentDirectory(table).put(agent)
-    print(f"agent {agent.id} of @{args.brand.removeprefix('@')}: skills {','.join(agent.skills) or '-'}, "
-          f"languages {','.join(agent.languages)}, capacity {agent.capacity}, {agent.role}")  # fmt: skip
+    directory.put(agent)
+    print(
+        f"agent {agent.id} ({agent.name}) of @{args.brand.removeprefix('@')}: "
+        f"skills {','.join(agent.skills) or '-'}, languages {','.join(agent.languages)}, "
+        f"capacity {agent.capacity}, {agent.role}"
+    )
     if pool is not None:
         password = args.password or os.environ.get(PASSWORD_ENV)
         generated = password is None
         password = password or generate_password()
         try:
-            created = ensure_account(pool, agent.id, agent.brand_id, password)
+            created = ensure_account(
+                pool, agent.id, agent.brand_id, password, permanent=not args.temporary_password
+            )
         except AuthError as exc:
             raise CliError(str(exc)) from None
         print(f"sign-in {'created' if created else 'updated'}: carebird agent login --id {agent.id}"
               + (f" --password {password}" if generated else ""))  # fmt: skip
+        if args.temporary_password:
+            print("  the password is temporary: the agent chooses a new one at first sign-in")
     return 0
 
 
@@ -137,7 +161,7 @@ def _session(args: argparse.Namespace) -> Session:
         raise CliError(f"which API? pass --api or set ${API_ENV} (stack output AgentApiUrl)")
     password = args.password or os.environ.get(PASSWORD_ENV) or getpass.getpass(f"password for {args.id}: ")
     try:
-        return sign_in(client_id, args.id, password, api)
+        return sign_in(client_id, args.id, password, api, new_password=args.new_password)
     except AuthError as exc:
         raise CliError(str(exc)) from None
 

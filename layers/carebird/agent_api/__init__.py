@@ -28,6 +28,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from carebird import __version__
 from carebird.agent_api.errors import error_response, install_error_handlers
+from carebird.agent_api.etag import conditional
 from carebird.agent_api.idempotency import NotFinal, Once
 from carebird.agent_api.inbox import InboxProvider, inbox_router
 from carebird.agent_api.reports import reports_router
@@ -37,22 +38,28 @@ from carebird.agent_api.schemas import (
     CASE_ID,
     IDEMPOTENCY_KEY,
     QUEUE,
+    AgentsOut,
     CannedBody,
     CannedOut,
     CannedResponse,
     CaseOut,
     CasesOut,
     CaseSummaryOut,
+    CustomerDetailOut,
     DecisionOut,
     ErrorOut,
     Health,
     Me,
     MessageOut,
     NoteBody,
+    PresenceBody,
+    PresenceOut,
+    PreviewBody,
     QueuesOut,
     ReasonBody,
     ReassignBody,
     ReplyBody,
+    ReplyPreview,
     ReplyView,
 )
 from carebird.agent_api.team import team_router
@@ -112,6 +119,12 @@ def _errors(*codes: int) -> dict[int, Any]:
     }
 
 
+CONDITIONAL = (
+    "Answers with a weak ETag; send it back in If-None-Match to get 304 and no body while nothing has "
+    "changed but the passing of time (seconds_left and oldest_waiting_seconds are left out of the tag)."
+)
+NOT_MODIFIED: Any = {"description": "not modified since the ETag in If-None-Match"}
+
 CaseId = Annotated[str, Path(pattern=CASE_ID, description="the case's id, e.g. 1000-t1790000000000000001")]
 
 
@@ -169,9 +182,11 @@ def build_api(
     @api.get(
         "/queues",
         summary="Your queues with open count, oldest waiting and at-risk count",
+        description=CONDITIONAL,
         tags=["queues"],
         security=secured,
-        responses=_errors(403),
+        responses={**_errors(403), 304: NOT_MODIFIED},
+        middlewares=[conditional],
     )
     def queues() -> QueuesOut:
         p = principal()
@@ -180,9 +195,11 @@ def build_api(
     @api.get(
         "/cases",
         summary="Cases in your queues, soonest SLA due first",
+        description=CONDITIONAL,
         tags=["cases"],
         security=secured,
-        responses=_errors(403, 404, 422),
+        responses={**_errors(403, 404, 422), 304: NOT_MODIFIED},
+        middlewares=[conditional],
     )
     def list_cases(
         queue: Annotated[
@@ -190,26 +207,39 @@ def build_api(
         ] = None,
         status: Annotated[CaseStatus | None, Query(description="default: every open status")] = None,
         assignee: Annotated[str | None, Query(pattern=AGENT_ID, description="an agent id, or `me`")] = None,
+        q: Annotated[
+            str | None,
+            Query(
+                min_length=1,
+                max_length=100,
+                description="search: the customer's @handle or name, or the text of their messages "
+                "(case-insensitive)",
+            ),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> CasesOut:
         p = principal()
-        found = service().list_cases(p, queue=queue, status=status, assignee=assignee, limit=limit)
+        found = service().list_cases(p, queue=queue, status=status, assignee=assignee, q=q, limit=limit)
         return CasesOut(cases=[CaseSummaryOut.of(c) for c in found])
 
     @api.get(
         "/cases/<case_id>",
-        summary="One case: thread, customer, classification and reasons, SLA clock",
+        summary="One case: thread, customer, classification and reasons, SLA clock, who else is on it",
+        description=CONDITIONAL,
         tags=["cases"],
         security=secured,
-        responses=_errors(403, 404, 422),
+        responses={**_errors(403, 404, 422), 304: NOT_MODIFIED},
+        middlewares=[conditional],
     )
     def get_case(case_id: CaseId) -> CaseOut:
         return _case_out(service().case(principal(), case_id))
 
     def _case_out(detail: CaseDetail) -> CaseOut:
         case = detail.case
+        summary = CaseSummaryOut.of(case).model_dump()
+        summary["customer"] = CustomerDetailOut(**summary["customer"], earlier_cases=detail.earlier_cases)
         return CaseOut(
-            **CaseSummaryOut.of(case).model_dump(),
+            **summary,
             classification=case.classification,
             priority_score=case.priority_score,
             closed_reason=case.closed_reason,
@@ -218,6 +248,7 @@ def build_api(
             reasons=[DecisionOut(**d.model_dump()) for d in case.decisions],
             sla=detail.sla,
             thread=[MessageOut.of(m, detail.replies.get(m.id)) for m in detail.messages],
+            presence=detail.presence,
         )
 
     def _case_now(case_id: str) -> CaseOut:
@@ -316,6 +347,54 @@ def build_api(
                     422, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
                 )
         return _reply_response(ReplyView.model_validate(answer["view"]))
+
+    @api.post(
+        "/cases/<case_id>/replies/preview",
+        summary="What a reply would become on X: its parts, weighted length, cost and warnings",
+        description=(
+            "Uses delivery's own splitting and X's weights; sends nothing and calls nothing on X. Warnings: "
+            "empty (nothing visible to send), too_long, link_cost (X bills a post with a link about 13 times "
+            "a plain one), reply_not_allowed (X's rule: reply only under a post that mentions or quotes the "
+            "brand), dm_closed (X refused the case's last direct message). `sendable` is false when the text "
+            "cannot be sent or X will refuse it as far as carebird knows."
+        ),
+        tags=["replies"],
+        security=secured,
+        responses=_errors(403, 404, 422),
+    )
+    def preview_reply(case_id: CaseId, body: PreviewBody) -> ReplyPreview:
+        request = ReplyRequest(
+            text=body.text,
+            canned_response_id=body.canned_response_id,
+            variables=body.variables,
+            channel=Channel(body.channel) if body.channel else None,
+            in_reply_to_id=body.in_reply_to_id,
+        )
+        return service().preview(principal(), case_id, request)
+
+    @api.put(
+        "/cases/<case_id>/presence",
+        summary="Say you have the case open (and whether you are typing); lists the other agents on it",
+        description=(
+            "A mark lasts 30 seconds: the page sends it again every few seconds while the case is open. "
+            "The answer (and GET /cases/{id}) lists the other agents whose mark has not expired."
+        ),
+        tags=["cases"],
+        security=secured,
+        responses=_errors(403, 404, 422),
+    )
+    def presence(case_id: CaseId, body: PresenceBody) -> PresenceOut:
+        return PresenceOut(presence=service().mark_presence(principal(), case_id, body.typing))
+
+    @api.get(
+        "/agents",
+        summary="Your brand's agents and supervisors: availability, skills, load (the reassign picker)",
+        tags=["agents"],
+        security=secured,
+        responses=_errors(403),
+    )
+    def agents() -> AgentsOut:
+        return AgentsOut(agents=service().agent_list(principal()))
 
     @api.post(
         "/cases/<case_id>/notes",

@@ -3,7 +3,7 @@
 case work                              HTTP
 NotFound                               404 not_found
 Forbidden, UnknownAgent                403 forbidden / unknown_agent
-ClaimedByOther                         409 claimed_by_other (holder: who has it)
+ClaimedByOther                         409 claimed_by_other (holder, holder_name: who has it)
 NotClaimed, TransitionNotAllowed, ...  409
 Invalid                                422 invalid
 request validation (Powertools)        422 invalid_request, with each field and its problem
@@ -43,6 +43,7 @@ def error_response(
     message: str,
     *,
     holder: str | None = None,
+    holder_name: str | None = None,
     details: list[dict[str, str]] | None = None,
     reply: ReplyView | None = None,
     headers: dict[str, str] | None = None,
@@ -50,6 +51,7 @@ def error_response(
     error: dict[str, Any] = {"code": code, "message": message}
     if holder is not None:
         error["holder"] = holder
+        error["holder_name"] = holder_name or holder
     if details is not None:
         error["details"] = details
     body: dict[str, Any] = {"error": error}
@@ -86,8 +88,11 @@ def install_error_handlers(api: APIGatewayRestResolver) -> None:
     @api.exception_handler(CaseworkError)
     def casework(exc: CaseworkError) -> Response[Any]:
         status = next((s for kind, s in _STATUS if isinstance(exc, kind)), 400)
-        holder = exc.holder if isinstance(exc, ClaimedByOther) else None
-        return error_response(status, exc.code, exc.message, holder=holder)
+        if isinstance(exc, ClaimedByOther):
+            return error_response(
+                status, exc.code, exc.message, holder=exc.holder, holder_name=exc.holder_name
+            )
+        return error_response(status, exc.code, exc.message)
 
     @api.exception_handler(RequestValidationError)
     def invalid(exc: RequestValidationError) -> Response[Any]:

@@ -91,6 +91,8 @@ def case_work_service() -> CaseWorkService:
     from carebird.storage.brands import DynamoBrandRepository
     from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
     from carebird.storage.casework import DynamoCannedResponses, DynamoCorrectionLog
+    from carebird.storage.presence import DynamoPresenceBoard
+    from carebird.storage.surveys import DynamoSurveyStore
 
     table = reply_settings().table_name
     deliverer = outbound_deliverer()  # delivery's own settings (X_API_BASE_URL, timeouts, lease)
@@ -104,6 +106,8 @@ def case_work_service() -> CaseWorkService:
         canned=DynamoCannedResponses(table),
         signal=StepFunctionsSignal(),
         metrics=metrics,
+        presence=DynamoPresenceBoard(table),
+        scores=DynamoSurveyStore(table),
         on_resolved=resolved_case_surveys(),
     )
 

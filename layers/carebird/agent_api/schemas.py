@@ -10,7 +10,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from carebird.casework.model import CannedResponse, PartView, QueueSummary, ReplyView, SlaClock
+from carebird.casework.model import (
+    AgentView,
+    CannedResponse,
+    EarlierCase,
+    PartView,
+    Presence,
+    QueueSummary,
+    ReplyPreview,
+    ReplyView,
+    SlaClock,
+)
 from carebird.triage.model import Case, CaseMessage
 
 # Longest text a request may carry: a direct message's limit. A public reply also has to fit X's thread
@@ -45,6 +55,15 @@ def checked_text(value: str) -> str:
     return value
 
 
+def checked_variables(value: dict[str, str] | None) -> dict[str, str] | None:
+    for name, text in (value or {}).items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+            raise ValueError(f"{name!r} is not a placeholder name (lower case letters, digits, _)")
+        if len(text) > 500 or _FORBIDDEN.search(text):
+            raise ValueError(f"the value of {name} is longer than 500 characters or not valid text")
+    return value
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -76,18 +95,46 @@ class ReplyBody(_Request):
     @field_validator("variables")
     @classmethod
     def _variables(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        for name, text in (value or {}).items():
-            if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
-                raise ValueError(f"{name!r} is not a placeholder name (lower case letters, digits, _)")
-            if len(text) > 500 or _FORBIDDEN.search(text):
-                raise ValueError(f"the value of {name} is longer than 500 characters or not valid text")
-        return value
+        return checked_variables(value)
 
     @model_validator(mode="after")
     def _one_source(self) -> ReplyBody:
         if (self.text is None) == (self.canned_response_id is None):
             raise ValueError("give either text or canned_response_id")
         return self
+
+
+class PreviewBody(_Request):
+    text: str | None = Field(default=None, max_length=MAX_TEXT, description="the draft (may be empty)")
+    canned_response_id: str | None = Field(
+        default=None, pattern=CANNED_ID, description="preview this canned response, filled in, instead"
+    )
+    variables: dict[str, str] | None = Field(default=None, max_length=20)
+    channel: Literal["public", "dm"] | None = Field(default=None, description="default: the case's channel")
+    in_reply_to_id: str | None = Field(default=None, pattern=X_ID)
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        # An empty or blank draft is previewed (the answer says it is empty); invalid Unicode is not.
+        if value is not None and _FORBIDDEN.search(value):
+            return checked_text(value)
+        return value
+
+    @field_validator("variables")
+    @classmethod
+    def _variables(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        return checked_variables(value)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PreviewBody:
+        if (self.text is None) == (self.canned_response_id is None):
+            raise ValueError("give either text or canned_response_id")
+        return self
+
+
+class PresenceBody(_Request):
+    typing: bool = Field(description="true while the agent is typing a reply")
 
 
 class NoteBody(_Request):
@@ -151,6 +198,9 @@ class ErrorInfo(BaseModel):
     code: str = Field(description="stable, for programs: not_found, forbidden, claimed_by_other, ...")
     message: str = Field(description="for people: what is wrong and what to do")
     holder: str | None = Field(default=None, description="claimed_by_other: the agent who holds the case")
+    holder_name: str | None = Field(
+        default=None, description="claimed_by_other: the holder's display name (their id if they have none)"
+    )
     details: list[ErrorDetail] | None = None
 
 
@@ -180,6 +230,12 @@ class CustomerOut(BaseModel):
     verified: bool
 
 
+class CustomerDetailOut(CustomerOut):
+    earlier_cases: list[EarlierCase] = Field(
+        description="the customer's other cases with the brand, newest first (at most 10)"
+    )
+
+
 class DecisionOut(BaseModel):
     at: datetime
     kind: str
@@ -204,6 +260,16 @@ class CaseSummaryOut(BaseModel):
     first_response_at: datetime | None
     sla_met: bool | None
     messages: int
+    due_clock: str | None = Field(
+        description="the SLA clock the case is racing now: first_response, next_response or resolution "
+        "(none when closed or paused)"
+    )
+    due_at: datetime | None = Field(description="when that clock runs out: count down to it")
+    at_risk_at: datetime | None = Field(description="when that clock turns at risk (80% of its target)")
+    first_line: str = Field(
+        description="the first line of the customer's first message in the case (up to 140 characters)"
+    )
+    sentiment: str | None = Field(description="the classifier's sentiment label, if any")
 
     @classmethod
     def of(cls, case: Case) -> CaseSummaryOut:
@@ -223,7 +289,48 @@ class CaseSummaryOut(BaseModel):
             first_response_at=case.first_response_at,
             sla_met=case.sla_met,
             messages=len(case.message_ids),
+            **_racing(case),
+            first_line=_first_line(case.customer_texts[0]) if case.customer_texts else "",
+            sentiment=_label(case.classification.get("sentiment")),
         )
+
+
+def _racing(case: Case) -> dict[str, Any]:
+    """The clock an agent has to beat now, for the list's countdown."""
+    none: dict[str, Any] = {"due_clock": None, "due_at": None, "at_risk_at": None}
+    if not case.status.is_open:
+        return none
+    if case.first_response_at is None and case.first_response_due is not None:
+        return {
+            "due_clock": "first_response",
+            "due_at": case.first_response_due,
+            "at_risk_at": case.at_risk_at,
+        }
+    if case.next_response_due is not None:
+        return {
+            "due_clock": "next_response",
+            "due_at": case.next_response_due,
+            "at_risk_at": case.next_response_at_risk_at,
+        }
+    if case.resolution_due is not None:
+        return {
+            "due_clock": "resolution",
+            "due_at": case.resolution_due,
+            "at_risk_at": case.resolution_at_risk_at,
+        }
+    return none
+
+
+def _first_line(text: str, limit: int = 140) -> str:
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _label(value: Any) -> str | None:
+    if isinstance(value, dict):
+        label = value.get("label")
+        return str(label) if label is not None else None
+    return str(value) if isinstance(value, str) else None
 
 
 class MessageOut(BaseModel):
@@ -255,6 +362,7 @@ class MessageOut(BaseModel):
 
 
 class CaseOut(CaseSummaryOut):
+    customer: CustomerDetailOut
     classification: dict[str, Any]
     priority_score: float
     closed_reason: str | None
@@ -264,7 +372,19 @@ class CaseOut(CaseSummaryOut):
         description="every routing, priority, claim and state decision, and why"
     )
     sla: SlaClock
-    thread: list[MessageOut]
+    thread: list[MessageOut] = Field(
+        description="oldest first: the customer's messages (in), the brand's replies with the delivery of "
+        "every part (out), internal notes (note)"
+    )
+    presence: list[Presence] = Field(description="the other agents who have the case open now")
+
+
+class PresenceOut(BaseModel):
+    presence: list[Presence] = Field(description="the other agents who have the case open now")
+
+
+class AgentsOut(BaseModel):
+    agents: list[AgentView]
 
 
 class CasesOut(BaseModel):
@@ -280,6 +400,8 @@ class CannedOut(BaseModel):
 
 
 __all__ = [
+    "AgentView",
+    "AgentsOut",
     "CannedBody",
     "CannedOut",
     "CannedResponse",
@@ -292,9 +414,13 @@ __all__ = [
     "MessageOut",
     "NoteBody",
     "PartView",
+    "PresenceBody",
+    "PresenceOut",
+    "PreviewBody",
     "QueuesOut",
     "ReasonBody",
     "ReassignBody",
     "ReplyBody",
+    "ReplyPreview",
     "ReplyView",
 ]

@@ -34,13 +34,15 @@ class Conflict(CaseworkError):
 
 
 class ClaimedByOther(Conflict):
-    """Someone else holds the case; `holder` names them."""
+    """Someone else holds the case; `holder` is their agent id, `holder_name` their display name."""
 
     code = "claimed_by_other"
 
-    def __init__(self, case_id: str, holder: str) -> None:
-        super().__init__(f"case {case_id} is claimed by {holder}")
+    def __init__(self, case_id: str, holder: str, holder_name: str | None = None) -> None:
+        who = f"{holder_name} ({holder})" if holder_name and holder_name != holder else holder
+        super().__init__(f"case {case_id} is claimed by {who}")
         self.holder = holder
+        self.holder_name = holder_name or holder
 
 
 class NotClaimed(Conflict):

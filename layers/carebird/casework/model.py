@@ -116,6 +116,78 @@ class ReplyView(BaseModel):
 TRANSIENT_CODES = frozenset({"x_unavailable", "rate_limited", "unconfirmed", "in_progress"})
 
 
+class Presence(BaseModel):
+    """An agent with the case open (and perhaps typing a reply) until `until`, unless they say so again."""
+
+    model_config = ConfigDict(frozen=True)
+
+    agent_id: str
+    name: str
+    typing: bool
+    until: datetime
+
+
+class EarlierCase(BaseModel):
+    """Another case of the same customer with the brand, as the customer panel lists it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    status: str
+    opened_at: datetime
+    resolved_at: datetime | None = None
+    csat: int | None = Field(default=None, description="the customer's 1-5 rating, if they gave one")
+
+
+class AgentView(BaseModel):
+    """A brand's agent as colleagues see them (the reassign picker)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    available: bool
+    skills: list[str]
+    languages: list[str]
+    open_cases: int
+    capacity: int
+    supervisor: bool
+
+
+class PreviewPart(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    weighted_length: int
+
+
+class PreviewWarning(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="empty | too_long | link_cost | reply_not_allowed | dm_closed")
+    message: str
+
+
+class ReplyPreview(BaseModel):
+    """What a reply would become on X, before anything is sent: its parts, cost and X's likely refusals."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = Field(description="what would be sent: the text, or the canned response filled in")
+    parts: list[PreviewPart]
+    weighted_length: int = Field(
+        description="public: X's weighted length of the whole text; dm: its length in characters"
+    )
+    max_weighted_length: int = Field(description="public: per post (280); dm: per message")
+    contains_link: bool
+    estimated_cost_usd: float
+    warnings: list[PreviewWarning]
+    sendable: bool = Field(
+        description="false when the text cannot be sent (empty, too long) or X will refuse it as far as "
+        "carebird knows (reply_not_allowed, dm_closed)"
+    )
+
+
 @dataclass(frozen=True)
 class CaseDetail:
     case: Case
@@ -123,6 +195,8 @@ class CaseDetail:
     replies: dict[str, ReplyView]  # outgoing message id -> its delivery
     sla: SlaClock
     held_by: str | None
+    presence: list[Presence]  # the other agents on the case now
+    earlier_cases: list[EarlierCase]  # the customer's other cases with the brand, newest first
 
 
 @dataclass(frozen=True)

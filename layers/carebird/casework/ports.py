@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from carebird.brands import Brand
-from carebird.casework.model import CannedResponse, RoutingCorrection
+from carebird.casework.model import CannedResponse, EarlierCase, Presence, RoutingCorrection
 from carebird.outbound.model import DeliveryResult, OutgoingReply, PartRecord, ReplyRecord
 from carebird.triage.model import Agent, Case, CaseMessage
 from carebird.triage.ports import AgentDirectory, CaseStore
@@ -30,6 +30,10 @@ class CaseRepository(CaseStore, Protocol):
 
     def put_message(self, case_id: str, message: CaseMessage) -> None:
         """Write a message over its stored version (an outgoing message's delivery snapshot)."""
+        ...
+
+    def customer_cases(self, brand_id: str, customer_id: str, limit: int) -> list[EarlierCase]:
+        """The customer's cases with the brand, newest first (csat left to SatisfactionScores)."""
         ...
 
 
@@ -86,6 +90,24 @@ class CannedResponseStore(Protocol):
 
     def delete_canned_response(self, brand_id: str, response_id: str) -> bool:
         """False if there was none."""
+        ...
+
+
+class PresenceBoard(Protocol):
+    """Who has a case open right now: one short-lived mark per agent and case."""
+
+    def mark(self, case_id: str, presence: Presence) -> None:
+        """Record (or refresh) the agent's mark on the case until `presence.until`."""
+        ...
+
+    def present(self, case_id: str) -> list[Presence]:
+        """The case's marks, expired ones possibly included (the caller checks `until`)."""
+        ...
+
+
+class SatisfactionScores(Protocol):
+    def csat(self, case_id: str) -> int | None:
+        """The customer's answer to the case's satisfaction survey, if any."""
         ...
 
 

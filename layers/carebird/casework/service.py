@@ -40,12 +40,16 @@ from carebird.casework.errors import (
     UnknownAgent,
 )
 from carebird.casework.model import (
+    AgentView,
     CannedResponse,
     CaseDetail,
     ClockView,
+    EarlierCase,
     PartView,
+    Presence,
     Principal,
     QueueSummary,
+    ReplyPreview,
     ReplyRequest,
     ReplyView,
     RoutingCorrection,
@@ -59,10 +63,13 @@ from carebird.casework.ports import (
     CorrectionLog,
     DeliveryRecords,
     MetricsSink,
+    PresenceBoard,
     ReplySender,
     ResolutionListener,
+    SatisfactionScores,
     WorkflowSignal,
 )
+from carebird.casework.preview import PreviewContext, preview_reply
 from carebird.observability import logger
 from carebird.outbound.errors import ReplyConflict
 from carebird.outbound.model import Channel as OutChannel
@@ -77,6 +84,9 @@ Clock = Callable[[], datetime]
 OPEN_STATUSES = (CaseStatus.QUEUED, CaseStatus.ASSIGNED, CaseStatus.PENDING_CUSTOMER)
 AT_RISK_WINDOW = timedelta(minutes=30)
 MAX_LIST = 200
+# An agent's presence on a case lasts this long unless the page says so again (it does every ~10 s).
+PRESENCE_SECONDS = 30
+EARLIER_CASES = 10
 _MAX_CONFLICT_RETRIES = 5
 
 
@@ -106,6 +116,8 @@ class CaseWorkService:
         canned: CannedResponseStore,
         signal: WorkflowSignal,
         metrics: MetricsSink,
+        presence: PresenceBoard,
+        scores: SatisfactionScores,
         clock: Clock = _utc_now,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         at_risk_window: timedelta = AT_RISK_WINDOW,
@@ -119,6 +131,8 @@ class CaseWorkService:
         self.corrections = corrections
         self.canned = canned
         self.on_resolved = on_resolved
+        self.presence = presence
+        self.scores = scores
         self.signal = signal
         self.metrics = metrics
         self.clock = clock
@@ -185,10 +199,14 @@ class CaseWorkService:
         queue: str | None = None,
         status: CaseStatus | None = None,
         assignee: str | None = None,
+        q: str | None = None,
         limit: int = 50,
     ) -> list[Case]:
-        """Cases the agent may see, soonest SLA due first. `assignee` "me" is the caller."""
+        """Cases the agent may see, soonest SLA due first. `assignee` "me" is the caller; `q` keeps the
+        cases whose customer handle or name, or whose customer messages, contain it (any case)."""
         limit = max(1, min(limit, MAX_LIST))
+        needle = q.strip().removeprefix("@").casefold() if q else ""
+        every = assignee is not None or bool(needle)  # filtered after the query: read the whole queue
         if queue is not None:
             if queue not in self._config(p.brand_id).queues:
                 raise NotFound(f"there is no queue {queue}")
@@ -208,11 +226,13 @@ class CaseWorkService:
         else:
             found = [
                 c
-                for q in queues
+                for name in queues
                 for s in statuses
-                for c in self.cases.queue(p.brand_id, q, s.value, limit=None if assignee else limit)
+                for c in self.cases.queue(p.brand_id, name, s.value, limit=None if every else limit)
                 if assignee is None or c.assignee == assignee
             ]
+        if needle:
+            found = [c for c in found if _matches(c, needle)]
         found.sort(key=lambda c: (c.first_response_due or c.created_at, c.id))
         return found[:limit]
 
@@ -221,8 +241,71 @@ class CaseWorkService:
         messages = self.cases.messages(case_id)
         replies = {m.id: self._reply_view(case, m) for m in messages if m.direction == "out"}
         return CaseDetail(
-            case=case, messages=messages, replies=replies, sla=self.sla(case), held_by=case.assignee
+            case=case,
+            messages=messages,
+            replies=replies,
+            sla=self.sla(case),
+            held_by=case.assignee,
+            presence=self._others_present(case.id, p.agent_id),
+            earlier_cases=self._earlier_cases(case),
         )
+
+    def _others_present(self, case_id: str, me: str) -> list[Presence]:
+        now = self.clock()
+        marks = [m for m in self.presence.present(case_id) if m.agent_id != me and m.until > now]
+        return sorted(marks, key=lambda m: (m.name.casefold(), m.agent_id))
+
+    def _earlier_cases(self, case: Case) -> list[EarlierCase]:
+        found = self.cases.customer_cases(case.brand_id, case.customer.id, EARLIER_CASES + 1)
+        others = [c for c in found if c.id != case.id][:EARLIER_CASES]
+        return [c.model_copy(update={"csat": self.scores.csat(c.id)}) for c in others]
+
+    # ------------------------------------------------------------------ collision
+    def mark_presence(self, p: Principal, case_id: str, typing: bool) -> list[Presence]:
+        """The agent has the case open (typing a reply, or not) for the next PRESENCE_SECONDS; returns the
+        other agents present."""
+        case = self._visible(p, case_id)
+        until = self.clock() + timedelta(seconds=PRESENCE_SECONDS)
+        mark = Presence(agent_id=p.agent_id, name=p.name or p.agent_id, typing=typing, until=until)
+        self.presence.mark(case.id, mark)
+        return self._others_present(case.id, p.agent_id)
+
+    # ------------------------------------------------------------------ colleagues
+    def agent_list(self, p: Principal) -> list[AgentView]:
+        """The brand's agents and supervisors, by name (the reassign picker)."""
+        found = sorted(self.agents.agents(p.brand_id), key=lambda a: ((a.name or a.id).casefold(), a.id))
+        return [
+            AgentView(
+                id=a.id,
+                name=a.name or a.id,
+                available=a.available,
+                skills=list(a.skills),
+                languages=list(a.languages),
+                open_cases=a.open_cases,
+                capacity=a.capacity,
+                supervisor=a.role == "supervisor",
+            )
+            for a in found
+        ]
+
+    # ------------------------------------------------------------------ composing
+    def preview(self, p: Principal, case_id: str, request: ReplyRequest) -> ReplyPreview:
+        """What the reply would become on X (its text with a canned response filled in, its parts, cost
+        and warnings); nothing is sent and nothing is stored."""
+        case = self._visible(p, case_id)
+        text = self._reply_text(p, case, request)
+        channel = request.channel or case.channel
+        messages = self.cases.messages(case_id)
+        if request.in_reply_to_id is not None:
+            self._reply_target(case, messages, channel, request.in_reply_to_id)  # refuses a wrong post
+        brand = self.brands.get_brand(p.brand_id)
+        context = PreviewContext(
+            brand_handle=brand.handle if brand is not None else "",
+            customer_handle=case.customer.username,
+            messages=messages,
+            in_reply_to_id=request.in_reply_to_id,
+        )
+        return preview_reply(text, channel, context)
 
     def sla(self, case: Case) -> SlaClock:
         now = self.clock()
@@ -312,7 +395,7 @@ class CaseWorkService:
         now = self.clock()
         holder = self.agents.take(agent, case_id, now)
         if holder != p.agent_id:
-            raise ClaimedByOther(case_id, holder)
+            raise self._claimed_by(p.brand_id, case_id, holder)
 
         def claimed(current: Case) -> Case | None:
             if current.assignee == p.agent_id and current.status is not CaseStatus.QUEUED:
@@ -334,7 +417,7 @@ class CaseWorkService:
         if holder is None:
             raise TransitionNotAllowed(f"case {case_id} is not claimed by anyone")
         if holder != p.agent_id and not p.is_supervisor:
-            raise ClaimedByOther(case_id, holder)
+            raise self._claimed_by(p.brand_id, case_id, holder)
         self.agents.release(holder, case_id)
         now = self.clock()
         why = "unclaimed" if holder == p.agent_id else f"unclaimed from {holder} by a supervisor"
@@ -351,6 +434,11 @@ class CaseWorkService:
 
         return self._update(case, released)
 
+    def _claimed_by(self, brand_id: str, case_id: str, holder: str) -> ClaimedByOther:
+        """The refusal naming who holds the case, by their display name where they have one."""
+        agent = self.agents.agent(brand_id, holder)
+        return ClaimedByOther(case_id, holder, agent.name if agent is not None and agent.name else None)
+
     def _agent(self, p: Principal) -> Agent:
         agent = self.agents.agent(p.brand_id, p.agent_id)
         if agent is None:
@@ -366,7 +454,7 @@ class CaseWorkService:
         if case.assignee is None or case.status is CaseStatus.QUEUED:
             raise NotClaimed(f"claim case {case_id} before replying, so no one else answers it too")
         if case.assignee != p.agent_id:
-            raise ClaimedByOther(case_id, case.assignee)
+            raise self._claimed_by(p.brand_id, case_id, case.assignee)
         text = self._reply_text(p, case, request)
         messages = self.cases.messages(case_id)
         channel = request.channel or case.channel
@@ -558,7 +646,7 @@ class CaseWorkService:
             raise TransitionNotAllowed(f"case {case_id} is {case.status.value}: reopen it to reassign it")
         holder = case.assignee
         if holder is not None and holder != p.agent_id and not p.is_supervisor:
-            raise ClaimedByOther(case_id, holder)
+            raise self._claimed_by(p.brand_id, case_id, holder)
         config = self._config(p.brand_id)
         if queue is not None:
             return self._to_queue(p, case, queue, config, reason)
@@ -603,7 +691,7 @@ class CaseWorkService:
         now = self.clock()
         holder = self.agents.take(target, case.id, now)
         if holder != agent_id:
-            raise ClaimedByOther(case.id, holder)
+            raise self._claimed_by(p.brand_id, case.id, holder)
         why = f"handed from {case.assignee or 'the queue'} to {agent_id} by {p.agent_id}" + (
             f": {reason}" if reason else ""
         )
@@ -649,7 +737,7 @@ class CaseWorkService:
             raise TransitionNotAllowed(f"case {case_id} is already {case.status.value}")
         holder = case.assignee
         if holder is not None and holder != p.agent_id and not p.is_supervisor:
-            raise ClaimedByOther(case_id, holder)
+            raise self._claimed_by(p.brand_id, case_id, holder)
         if holder is not None:
             self.agents.release(holder, case_id)
         now = self.clock()
@@ -767,6 +855,15 @@ class CaseWorkService:
             raise Forbidden("only supervisors manage canned responses")
         if not self.canned.delete_canned_response(p.brand_id, response_id):
             raise NotFound(f"there is no canned response {response_id}")
+
+
+def _matches(case: Case, needle: str) -> bool:
+    customer = case.customer
+    return (
+        needle in customer.username.casefold()
+        or needle in customer.name.casefold()
+        or any(needle in text.casefold() for text in case.customer_texts)
+    )
 
 
 def _view_of(message: CaseMessage, result: DeliveryResult) -> ReplyView:

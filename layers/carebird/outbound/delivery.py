@@ -59,11 +59,10 @@ from carebird.outbound.model import (
     ReplyRecord,
 )
 from carebird.outbound.ports import BrandDirectory, MetricsSink, OutboxStore, PartContended, XPublisher
-from carebird.outbound.text import EmptyReply, ReplyTooLong, normalize, split_thread
+from carebird.outbound.text import split_dm, split_thread
 from carebird.x_errors import TransientXError, XAuthError, XError, XRateLimited
 
 COUNT = "Count"
-DM_MAX_LENGTH = 10_000  # X's limit for a direct message, in characters
 # After a lost answer, X's duplicate refusal most likely means our own post, not yet on the timeline:
 # deliveries wait for it to show this many times before calling the text a real duplicate.
 DUPLICATE_PATIENCE = 4
@@ -114,16 +113,7 @@ class Deliverer:
     @staticmethod
     def plan(reply: OutgoingReply) -> list[str]:
         """The posts (or the DM) the reply becomes; EmptyReply or ReplyTooLong if it cannot be sent."""
-        if reply.channel is Channel.PUBLIC:
-            return split_thread(reply.text)
-        text = normalize(reply.text).strip()
-        if not text:
-            raise EmptyReply("The reply is empty: write something to send.")
-        if len(text) > DM_MAX_LENGTH:
-            raise ReplyTooLong(
-                f"The message is {len(text)} characters long; X allows {DM_MAX_LENGTH} in a direct message."
-            )
-        return [text]
+        return split_thread(reply.text) if reply.channel is Channel.PUBLIC else split_dm(reply.text)
 
     def deliver(self, reply: OutgoingReply) -> DeliveryResult:
         """Send what is not yet on X of `reply`. Raises InvalidReply (nothing sendable), UnknownBrand and

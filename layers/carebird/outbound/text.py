@@ -41,6 +41,7 @@ from functools import cache
 MAX_WEIGHTED_LENGTH = 280
 URL_WEIGHT = 23
 MAX_PARTS = 25
+DM_MAX_LENGTH = 10_000  # X's limit for a direct message, in characters
 # Leave a part this full before preferring an earlier paragraph or sentence end as its break.
 PREFERRED_BREAK_FILL = 0.6
 
@@ -256,6 +257,19 @@ def _weight(text: str) -> int:
     return total + _plain_weight(text[position:])
 
 
+# Characters that show nothing: format characters (zero-width space and joiners, BOM, bidi marks), and the
+# blank "letters" people use to post an empty-looking text (Hangul fillers, the braille blank).
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def is_blank(text: str) -> bool:
+    """True when `text` would show nothing on X: only white space and invisible characters."""
+    return all(
+        ch.isspace() or ch in _INVISIBLE_LETTERS or unicodedata.category(ch) in ("Cf", "Cc", "Zs")
+        for ch in text
+    )
+
+
 class InvalidReply(ValueError):
     """Reply text that cannot be posted as it is; the message says why, for the agent."""
 
@@ -275,7 +289,7 @@ def split_thread(text: str, limit: int = MAX_WEIGHTED_LENGTH, max_parts: int = M
     order when the parts are joined (a word longer than a part is cut into consecutive pieces).
     """
     text = normalize(text).strip()
-    if not text:
+    if is_blank(text):
         raise EmptyReply("The reply is empty: write something to send.")
     total = _weight(text)
     if total <= limit:
@@ -293,6 +307,18 @@ def split_thread(text: str, limit: int = MAX_WEIGHTED_LENGTH, max_parts: int = M
         raise ReplyTooLong(_too_long(total, limit, max_parts))
     n = len(bodies)
     return [f"{body} {i}/{n}" for i, body in enumerate(bodies, 1)]
+
+
+def split_dm(text: str) -> list[str]:
+    """A direct message is sent whole: `text` normalised, if it is not empty and within X's DM limit."""
+    text = normalize(text).strip()
+    if is_blank(text):
+        raise EmptyReply("The reply is empty: write something to send.")
+    if len(text) > DM_MAX_LENGTH:
+        raise ReplyTooLong(
+            f"The message is {len(text)} characters long; X allows {DM_MAX_LENGTH} in a direct message."
+        )
+    return [text]
 
 
 def _too_long(total: int, limit: int, max_parts: int) -> str:

@@ -22,10 +22,12 @@ Item types (`<id>` is the brand's X user id, `<tid>` a tweet id, `<tid20>` the s
     correction    CORRECTION#<id>             <at>#<case>#<cid>  -                   -
     canned reply  CANNED#<id>                 CANNED#<name> -                        -
     idempotency   IDEMPOTENCY#reply           reply#<hash>  -                        -
+    presence      PRESENCE#<case>             AGENT#<agent> -                        -
 
 (`<eid>` is a DM event id.) Only pending mentions and DMs carry gsi2 keys. TTL (`expires_at`): closed
-gaps after 30 days, repeat claims one day after their window ends. Mentions, DMs, brands and cursors
-never expire.
+gaps after 30 days, repeat claims one day after their window ends, an agent's presence on a case
+seconds after its last refresh (`storage.presence`; read with its own expiry, since TTL deletion is
+late). Mentions, DMs, brands and cursors never expire.
 
 Access patterns:
 - get a brand: GetItem BRAND#<id> / BRAND. List brands (by handle), find one by handle: Query gsi1 BRANDS.

@@ -8,6 +8,7 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
     message        CASE#<case>          MSG#<iso time>#<id>  -                         -
     conversation   CONV#<b>#<conv>      CONV                 -                         -
     customer open  CUSTOMER#<b>#<cust>  OPEN#<case>          -                         -
+    customer case  CUSTOMER#<b>#<cust>  CASE#<opened>#<case> -                         -
     agent          AGENT#<b>            AGENT#<agent>        -                         -
     assignment     CASE#<case>          ASSIGNMENT           -                         -
 
@@ -21,6 +22,9 @@ Access patterns:
   the transaction that creates its case: `attribute_not_exists(pk) OR case_open = false`, so two first
   messages racing cannot make two open cases of one conversation.
 - a customer's open case (a DM joins it): Query CUSTOMER#<b>#<cust>, sk begins_with OPEN#.
+- a customer's cases, newest first (the inbox's customer panel): Query CUSTOMER#<b>#<cust>, sk
+  begins_with CASE#, descending, limited. The item (status, opened, resolved) is written with the case in
+  the same transaction, so it never disagrees with it.
 - update a case: UpdateItem with `version = :expected` (optimistic locking); threading keys follow the
   case's status in the same transaction.
 - assign: one transaction puts ASSIGNMENT (`attribute_not_exists`) and adds one to the agent's
@@ -45,12 +49,13 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from carebird.casework.model import EarlierCase
 from carebird.observability import logger
 from carebird.reports.ports import CounterWriter
 from carebird.reports.tallies import Tally, case_tallies, merged, opened
 from carebird.storage.counters import DynamoReportCounters
 from carebird.storage.table import Gsi1, Gsi2, TableItem, bind, is_condition_failure
-from carebird.triage.model import Agent, Case, CaseMessage
+from carebird.triage.model import Agent, Case, CaseMessage, resolved_at
 from carebird.triage.ports import CaseConflict, ConversationClaimed
 
 
@@ -87,6 +92,13 @@ class CustomerOpenItem(TableItem):
     case_id = UnicodeAttribute()
 
 
+class CustomerCaseItem(TableItem):
+    case_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    opened_at = UnicodeAttribute()
+    resolved_at = UnicodeAttribute(null=True)
+
+
 class AgentItem(TableItem):
     body = UnicodeAttribute()
     open_cases = NumberAttribute(default=0)
@@ -118,6 +130,7 @@ class DynamoCaseStore:
         self._message = bind(MessageItem, table_name, host=host, region=region)
         self._conversation = bind(ConversationItem, table_name, host=host, region=region)
         self._customer = bind(CustomerOpenItem, table_name, host=host, region=region)
+        self._customer_case = bind(CustomerCaseItem, table_name, host=host, region=region)
         self._connection = Connection(host=host, region=region)
 
     # ------------------------------------------------------------------ reads
@@ -151,6 +164,23 @@ class DynamoCaseStore:
             ):
                 newest = case
         return newest
+
+    def customer_cases(self, brand_id: str, customer_id: str, limit: int) -> list[EarlierCase]:
+        items = self._customer_case.query(
+            f"CUSTOMER#{brand_id}#{customer_id}",
+            self._customer_case.sk.startswith("CASE#"),
+            scan_index_forward=False,
+            limit=limit,
+        )
+        return [
+            EarlierCase(
+                id=item.case_id,
+                status=item.status,
+                opened_at=datetime.fromisoformat(item.opened_at),
+                resolved_at=datetime.fromisoformat(item.resolved_at) if item.resolved_at else None,
+            )
+            for item in items
+        ]
 
     def messages(self, case_id: str) -> list[CaseMessage]:
         items = self._message.query(
@@ -199,6 +229,7 @@ class DynamoCaseStore:
                         )
                     customer_key = f"CUSTOMER#{stored.brand_id}#{stored.customer.id}"
                     tx.save(self._customer(customer_key, f"OPEN#{stored.id}", case_id=stored.id))
+                tx.save(self._customer_case_item(stored))
         except TransactWriteError as exc:  # nothing was stored, so nothing is counted
             again = self.get(case.id)
             if again is not None:  # a concurrent attempt of the same step made it
@@ -249,6 +280,7 @@ class DynamoCaseStore:
                     tx.save(self._customer(*customer_key, case_id=saved.id))
                 else:
                     tx.delete(self._customer(*customer_key))
+                tx.save(self._customer_case_item(saved))
         except TransactWriteError as exc:
             raise CaseConflict(f"case {case.id} changed since version {case.version}") from exc
         self._count(saved, tallies)
@@ -278,6 +310,18 @@ class DynamoCaseStore:
             gsi1sk=_due_key(case),
             gsi2pk=f"ASSIGNEE#{case.brand_id}#{case.assignee}" if assigned else None,
             gsi2sk=_due_key(case) if assigned else None,
+        )
+
+    def _customer_case_item(self, case: Case) -> CustomerCaseItem:
+        opened = case.created_at.astimezone(UTC).isoformat()
+        ended = resolved_at(case)
+        return self._customer_case(
+            f"CUSTOMER#{case.brand_id}#{case.customer.id}",
+            f"CASE#{opened}#{case.id}",
+            case_id=case.id,
+            status=case.status.value,
+            opened_at=opened,
+            resolved_at=ended.astimezone(UTC).isoformat() if ended else None,
         )
 
     def _message_item(self, case_id: str, message: CaseMessage) -> MessageItem:

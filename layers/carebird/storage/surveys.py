@@ -91,6 +91,11 @@ class DynamoSurveyStore:
             return Survey.model_validate_json(item.body)
         return None
 
+    def csat(self, case_id: str) -> int | None:
+        """The customer's rating of the case (carebird.casework.ports SatisfactionScores)."""
+        survey = self.get(case_id)
+        return survey.score if survey is not None else None
+
     def due(self, now: datetime, limit: int) -> list[Survey]:
         bound = f"{now.astimezone(UTC).isoformat()}~"
         items = self._item.due_index.query(DUE, self._item.gsi1sk <= bound, limit=limit)

@@ -113,12 +113,35 @@ class Case(BaseModel):
     # clock (paused, resumed, answered, resolved) wakes them to look again.
     clock_tokens: dict[str, str] = Field(default_factory=dict)
     closed_reason: str | None = None
+    # The customer's words as the inbox lists and searches them: the first message and the latest few,
+    # each cut to CUSTOMER_TEXT_CHARS (the thread itself is the MSG# items).
+    customer_texts: tuple[str, ...] = ()
     version: int = 0
     # How many of `decisions` are counted in the reports' counters (carebird.reports.tallies).
     tallied: int = 0
 
     def with_decision(self, decision: Decision, **changes: Any) -> Case:
         return self.model_copy(update={"decisions": (*self.decisions, decision), **changes})
+
+
+def resolved_at(case: Case) -> datetime | None:
+    """When a case that is no longer open was resolved (or closed without resolution); None while open."""
+    if case.status.is_open:
+        return None
+    ends = [d.at for d in case.decisions if d.kind in ("resolved", "closed")]
+    return max(ends) if ends else case.updated_at
+
+
+CUSTOMER_TEXT_CHARS = 500
+CUSTOMER_TEXTS_KEPT = 5
+
+
+def with_customer_text(texts: tuple[str, ...], text: str) -> tuple[str, ...]:
+    """`texts` with the customer's new message: the first one and the latest ones are kept."""
+    added = (*texts, text[:CUSTOMER_TEXT_CHARS])
+    if len(added) <= CUSTOMER_TEXTS_KEPT:
+        return added
+    return (added[0], *added[-(CUSTOMER_TEXTS_KEPT - 1) :])
 
 
 class Agent(BaseModel):

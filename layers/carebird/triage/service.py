@@ -39,6 +39,7 @@ from carebird.triage.model import (
     Decision,
     IncomingMessage,
     Outcome,
+    with_customer_text,
 )
 from carebird.triage.ports import (
     AgentDirectory,
@@ -183,6 +184,7 @@ class TriageService:
             )
             updates: dict[str, Any] = {
                 "message_ids": (*case.message_ids, message.id),
+                "customer_texts": with_customer_text(case.customer_texts, message.text),
                 "updated_at": now,
             }
             if message.conversation_id and message.conversation_id not in case.conversation_ids:
@@ -372,6 +374,7 @@ class TriageService:
             language=message.lang,
             conversation_ids=(message.conversation_id,) if message.conversation_id else (),
             message_ids=(message.id,),
+            customer_texts=with_customer_text((), message.text),
             created_at=now,
             updated_at=now,
             first_message_at=message.created_at,

@@ -8,7 +8,16 @@ import pytest
 
 from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
 from carebird.triage.config import load_triage_config
-from carebird.triage.model import Agent, Case, CaseMessage, CaseStatus, Channel, Customer, IncomingMessage
+from carebird.triage.model import (
+    Agent,
+    Case,
+    CaseMessage,
+    CaseStatus,
+    Channel,
+    Customer,
+    Decision,
+    IncomingMessage,
+)
 from carebird.triage.ports import CaseConflict, ConversationClaimed
 from carebird.triage.service import TriageService
 from tests.integration.storage.conftest import Engine
@@ -141,3 +150,21 @@ def test_triage_service_end_to_end_on_the_engine(
     assert stored is not None and stored.message_ids == ("1", "2", "3")
     assert [m.id for m in store.messages(first.case_id)] == ["1", "2", "3"]
     assert agents.agents("acme")[0].open_cases == 1
+
+
+def test_a_customers_cases_come_newest_first_with_their_state(store: DynamoCaseStore) -> None:
+    first = store.create(case("acme-t1", "1"), msg("1", "1"))
+    later = NOW + timedelta(hours=2)
+    second = store.create(case("acme-t2", "2", created_at=later), msg("2", "2"))
+    store.create(case("acme-t3", "3", customer="77"), msg("3", "3"))  # someone else
+    resolved = first.with_decision(
+        Decision(at=NOW + timedelta(hours=1), kind="resolved", value="resolved", reason="done", by="ana"),
+        status=CaseStatus.RESOLVED,
+    )
+    store.save(resolved)
+    found = store.customer_cases("acme", "42", limit=10)
+    assert [c.id for c in found] == [second.id, first.id]
+    assert found[1].status == "resolved" and found[1].resolved_at == NOW + timedelta(hours=1)
+    assert found[0].status == "queued" and found[0].resolved_at is None and found[0].opened_at == later
+    assert [c.id for c in store.customer_cases("acme", "42", limit=1)] == [second.id]
+    assert store.customer_cases("other-brand", "42", limit=10) == []

@@ -48,4 +48,5 @@ def test_a_sent_survey_is_found_by_customer_and_expires_by_its_answer_time(engin
     assert store.record(answered) is True
     assert store.record(answered) is False  # recorded once
     assert store.awaiting_answer("1000", "42") is None
+    assert store.csat("c1") == 4 and store.csat("c9") is None  # the inbox's customer panel reads it
     assert store.expired(NOW + timedelta(hours=73), 10) == []

@@ -22,6 +22,8 @@ def test_the_document_describes_every_operation_and_its_security(api: Api) -> No
         ("GET", "/reports/first-response"), ("GET", "/reports/sla"), ("GET", "/reports/csat"),
         ("GET", "/reports/volume"), ("GET", "/reports/reopened"), ("GET", "/reports/corrections"),
         ("GET", "/team"), ("PUT", "/agents/{agent_id}/availability"), ("GET", "/alarms"),
+        ("PUT", "/cases/{case_id}/presence"), ("POST", "/cases/{case_id}/replies/preview"),
+        ("GET", "/agents"),
     }  # fmt: skip
     sla = document["paths"]["/reports/sla"]["get"]
     assert {p["name"] for p in sla["parameters"]} == {"from", "to", "queue", "brand", "format"}

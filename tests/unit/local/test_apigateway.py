@@ -76,3 +76,23 @@ def test_unknown_stage_is_403_and_bad_lambda_output_is_502() -> None:
     assert json.loads(bad.data) == {"message": "Internal server error"}
     failing, _ = gateway(lambda e: ({"errorType": "Boom"}, True))
     assert failing.get("/v1/x").status_code == 502
+
+
+def test_a_304_from_the_function_passes_through_without_a_body() -> None:
+    def respond(event: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        if event["headers"].get("If-None-Match") == 'W/"abc"':
+            # What Powertools' resolver returns for Response(304, body=None) on a REST v1 event.
+            return {
+                "statusCode": 304,
+                "body": None,
+                "isBase64Encoded": False,
+                "multiValueHeaders": {"ETag": ['W/"abc"'], "Cache-Control": ["private, no-cache"]},
+            }, False
+        return {"statusCode": 200, "body": '{"cases": []}', "multiValueHeaders": {"ETag": ['W/"abc"']}}, False
+
+    client, _ = gateway(respond)
+    fresh = client.get("/v1/queues")
+    assert fresh.status_code == 200 and fresh.headers["ETag"] == 'W/"abc"'
+    cached = client.get("/v1/queues", headers={"If-None-Match": 'W/"abc"'})
+    assert cached.status_code == 304 and cached.data == b""
+    assert cached.headers["ETag"] == 'W/"abc"' and cached.headers["Cache-Control"] == "private, no-cache"

@@ -124,3 +124,30 @@ def test_a_route_without_an_authorizer_is_open(gateway: tuple[Client, list[dict[
 def test_a_guarded_api_without_a_verifier_is_refused_at_start() -> None:
     with pytest.raises(ValueError, match="Cognito authorizer"):
         ApiGateway([RestApi("AgentApi", "api1", "v1", BODY)], lambda a, e: ({}, False), "us-east-1")
+
+
+def test_the_inbox_page_is_open_and_its_folder_url_routes_as_api_gateway_routes_it() -> None:
+    """template.yaml declares /inbox and /inbox/{proxy+} without the authorizer; API Gateway (REST) takes
+    /v1/inbox/ as /inbox and keeps the trailing slash in the event's path."""
+    events: list[dict[str, Any]] = []
+
+    def invoke(arn: str, event: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        events.append(event)
+        return {"statusCode": 200, "body": "<!doctype html>"}, False
+
+    open_get = {"get": {"x-amazon-apigateway-integration": integration(), "security": [{"NONE": []}]}}
+    body = {**BODY, "paths": {**BODY["paths"], "/inbox": open_get, "/inbox/{proxy+}": open_get}}
+    verifier = CognitoTokenVerifier(lambda pool_id: {"keys": [KEY.as_dict(private=False)]})
+    gw = ApiGateway([RestApi("AgentApi", "api1", "v1", body)], invoke, "us-east-1", verifier)
+    client = Client(gw._wsgi)
+
+    for url, resource, path in [
+        ("/v1/inbox/", "/inbox", "/inbox/"),
+        ("/v1/inbox", "/inbox", "/inbox"),
+        ("/v1/inbox/assets/index-abc.js", "/inbox/{proxy+}", "/inbox/assets/index-abc.js"),
+    ]:
+        assert client.get(url).status_code == 200, url
+        assert (events[-1]["resource"], events[-1]["path"]) == (resource, path)
+        assert "authorizer" not in events[-1]["requestContext"]
+    assert client.get("/v1/cases/").status_code == 401  # the rest of the API keeps its authorizer
+    assert client.post("/v1/inbox/").status_code == 401  # only GET is open

@@ -133,6 +133,18 @@ def test_a_dm_from_the_customer_joins_their_open_case() -> None:
     assert cases.messages[public.case_id][-1].channel is Channel.DM
 
 
+def test_the_case_keeps_the_customers_first_and_latest_words_for_the_inbox() -> None:
+    svc, cases, _ = service()
+    first = svc.triage(message(id="100", text="I was charged twice"), classified(), CONFIG)
+    for n in range(1, 7):
+        svc.triage(message(id=f"10{n}", text=f"follow-up {n} " + "x" * 600), classified(), CONFIG)
+    case = cases.get(first.case_id)
+    assert case is not None and len(case.message_ids) == 7
+    assert case.customer_texts[0] == "I was charged twice"  # the first message stays
+    assert [t.split()[1] for t in case.customer_texts[1:]] == ["3", "4", "5", "6"]  # then the latest four
+    assert all(len(t) <= 500 for t in case.customer_texts)
+
+
 def test_a_message_after_the_case_is_closed_opens_a_new_case() -> None:
     svc, cases, _ = service()
     first = svc.triage(message(id="100", conversation="100"), classified(), CONFIG)
