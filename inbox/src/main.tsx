@@ -10,6 +10,7 @@ async function start(root: HTMLElement): Promise<void> {
     const config = await loadConfig();
     const auth = new Auth(config);
     const api = new AgentApi(apiBaseFor(location.pathname), auth);
+    root.textContent = "";
     render(<App api={api} auth={auth} />, root);
   } catch (error) {
     root.textContent = `The inbox could not start: ${(error as Error).message}`;

@@ -17,7 +17,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import EXPECT_TIMEOUT_MS, SCREENSHOTS, Agent, serious
-from tests.integration.agent_desk import HANDLE, Desk
+from tests.integration.agent_desk import HANDLE, PASSWORD, Desk
 
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
@@ -92,20 +92,53 @@ def test_a_second_agent_sees_who_holds_the_case(agent: Callable[[str], Agent], d
     expect(ana.page.get_by_role("status").filter(has_text=re.compile("is viewing"))).to_be_visible()
 
 
-def test_a_supervisor_works_a_case_in_any_queue(agent: Callable[[str], Agent], desk: Desk) -> None:
+def test_a_supervisor_works_a_case_in_any_queue_from_the_keyboard(
+    agent: Callable[[str], Agent], desk: Desk
+) -> None:
     desk.open_case(f"@{HANDLE} the app crashes on login", customer="ittech", queue="technical")
     sue = agent("it-sue")
     sue.sign_in()
-    sue.open_case("ittech")
     page = sue.page
-    page.get_by_role("button", name="Claim").click()
-    expect(page.get_by_text("Yours", exact=True)).to_be_visible()
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    sue.open_case("ittech")
     page.get_by_label("Internal note (agents only)").fill("Crash on login: asked engineering")
+    page.keyboard.press("c")  # typed into the note box: no shortcut fires
+    expect(page.get_by_role("button", name="Claim")).to_be_visible()
     page.get_by_role("button", name="Add note").click()
     expect(page.get_by_text("Crash on login: asked engineering")).to_be_visible()
-    page.get_by_role("button", name="Resolve").click()
+    page.locator("body").click(position={"x": 5, "y": 300})
+    page.keyboard.press("c")
+    expect(page.get_by_text("Yours", exact=True)).to_be_visible()
+    page.keyboard.press("e")
     expect(page.get_by_role("button", name="Reopen")).to_be_visible()
     assert sue.dialogs == []
+
+
+def test_an_expired_session_signs_in_again_over_the_page_and_keeps_the_draft(
+    agent: Callable[[str], Agent], desk: Desk
+) -> None:
+    desk.open_case(f"@{HANDLE} refund please", customer="itexpired")
+    ana = agent("it-ana")
+    ana.sign_in()
+    ana.open_case("itexpired")
+    page = ana.page
+    page.get_by_label("Reply").fill("Half-written answer")
+    # The tokens expire (and the refresh token is no longer good) while the case is open.
+    page.evaluate(
+        """() => { const s = JSON.parse(localStorage.getItem('carebird.session'));
+                   localStorage.setItem('carebird.session', JSON.stringify(
+                     {...s, idToken: 'expired.' + s.idToken.slice(8), refreshToken: 'revoked'})); }"""
+    )
+    page.reload()
+    again = page.get_by_role("dialog", name="Sign in again")
+    expect(again).to_be_visible()
+    again.get_by_label("Password").fill(PASSWORD)
+    again.get_by_role("button", name="Sign in").click()
+    expect(again).to_have_count(0)
+    expect(page.get_by_label("Reply")).to_have_value("Half-written answer")
 
 
 def test_customer_text_that_tries_to_run_script_is_shown_as_text(

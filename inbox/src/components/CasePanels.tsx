@@ -59,7 +59,7 @@ export function SlaPanel({ detail, now }: { detail: CaseDetail; now: number }) {
           <tr>
             <th scope="row">First response</th>
             <td>
-              {sla.state === "running" ? (
+              {sla.state === "running" || (sla.state === "breached" && !sla.stopped_at) ? (
                 <Countdown due={sla.due_at} answered={null} atRisk={detail.at_risk_at} now={now} />
               ) : sla.state === "met" ? (
                 `met ${when(sla.stopped_at)}`

@@ -11,6 +11,7 @@ export const SHORTCUTS: { keys: string; what: string }[] = [
   { keys: "e", what: "Resolve the case" },
   { keys: "u", what: "Back to the case list" },
   { keys: "/", what: "Search cases" },
+  { keys: "Ctrl+Enter", what: "Send the reply (in the reply box)" },
   { keys: "?", what: "Show or hide this list" },
   { keys: "Esc", what: "Close this list, or leave the reply box" },
 ];

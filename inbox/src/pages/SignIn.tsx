@@ -36,8 +36,10 @@ export function SignIn({ auth, again = false }: { auth: Auth; again?: boolean })
     }
   };
 
+  // Over an open page (again) the form sits in a dialog: the page already has its main landmark.
+  const Wrapper = again ? "div" : "main";
   return (
-    <main class="signin">
+    <Wrapper class="signin">
       <form class="card" onSubmit={submit} aria-labelledby="signin-title">
         <h1 id="signin-title">{challenge ? "Choose a new password" : again ? "Your session expired" : "carebird inbox"}</h1>
         {again && !challenge && <p>Sign in again to carry on: your draft replies are kept.</p>}
@@ -66,6 +68,6 @@ export function SignIn({ auth, again = false }: { auth: Auth; again?: boolean })
           {challenge ? "Set password and sign in" : "Sign in"}
         </button>
       </form>
-    </main>
+    </Wrapper>
   );
 }
