@@ -9,6 +9,7 @@ export function Header({ onHelp }: { onHelp: () => void }) {
       </a>
       <nav aria-label="Main">
         <a href="#/">Cases</a>
+        {me.role === "supervisor" && <a href="#/team">Team</a>}
       </nav>
       <span class="who">
         {me.name || me.agent_id} <span class="role">({me.role})</span>
