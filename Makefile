@@ -12,7 +12,7 @@ PIP_FLAGS := --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 
 .PHONY: help setup lint typecheck test test-unit test-integration cfn-lint sam-validate build demo \
-        deploy local-up local-down bench-classify bench-ingest bench-triage clean
+        deploy local-up local-down bench-classify bench-ingest bench-triage bench-triage-quality clean
 
 help:
 	@echo "make setup        create/update .venv with the project and its dev tools"
@@ -86,6 +86,10 @@ bench-ingest: setup
 
 bench-triage: setup
 	$(BIN)/python -m carebird_ops.bench.triage
+
+# Triage's decisions on the airline dev split: complaints closed unseen, priority per complaint reason.
+bench-triage-quality: setup
+	$(BIN)/python -m carebird_ops.bench.triage_quality
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam node_modules .carebird
