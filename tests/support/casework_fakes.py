@@ -253,14 +253,19 @@ class CaseWorld:
             language="en",
             assignee=assignee,
             priority="P2",
-            classification={"skill": {"label": skill, "confidence": 0.8}, "reasons": ["keyword refund"]},
             conversation_ids=(message_id,),
             message_ids=(message_id,),
             created_at=now,
             updated_at=now,
             first_message_at=now,
             first_response_due=now + due_in,
-            **changes,
+            **{
+                "classification": {
+                    "skill": {"label": skill, "confidence": 0.8},
+                    "reasons": ["keyword refund"],
+                },
+                **changes,
+            },
         )
         message = CaseMessage(
             id=message_id,

@@ -252,7 +252,7 @@ class TriageService:
             )
             return self._create(case, message, classification, config)
 
-        queue, skill, language, why_queue = self._choose_queue(message, classification, config)
+        queue, skill, language, why_queue = choose_queue(message.lang, classification, config)
         level, score, why_priority = self._priority.score(
             classification, message.customer, message.engagement
         )
@@ -307,39 +307,6 @@ class TriageService:
         return self._outcome(
             stored, threaded=False, reason=stored.decisions[-1].reason if stored.decisions else ""
         )
-
-    def _choose_queue(
-        self, message: IncomingMessage, classification: dict[str, Any], config: TriageConfig
-    ) -> tuple[str, str | None, str | None, str]:
-        skill, skill_confidence = _label(classification, "skill")
-        language, _ = _label(classification, "language")
-        language = language or message.lang
-        if not skill:
-            return config.triage_queue, None, language, "no skill recognised: a person sorts it"
-        if skill not in config.skills:
-            return config.triage_queue, None, language, f"skill {skill!r} is not configured for this brand"
-        if skill_confidence < config.min_confidence:
-            return (
-                config.triage_queue,
-                skill,
-                language,
-                f"skill {skill} at confidence {skill_confidence:.2f}, "
-                f"below the brand's {config.min_confidence:.2f}",
-            )
-        queue = config.skills[skill].queue
-        served = config.queues[queue].languages
-        if served and language and language not in served:
-            fallback = config.fallback_queue
-            fallback_languages = config.queues[fallback].languages
-            if fallback_languages and language not in fallback_languages:
-                return config.triage_queue, skill, language, f"no queue serves language {language!r}"
-            return (
-                fallback,
-                skill,
-                language,
-                f"skill {skill}, but {queue} does not serve {language!r}: fallback",
-            )
-        return queue, skill, language, f"skill {skill} (confidence {skill_confidence:.2f}) -> queue {queue}"
 
     def _assign(self, case: Case, capability: str | None = None) -> Case:
         capability = capability or case.skill or case.queue
@@ -639,6 +606,41 @@ class TriageService:
                 "detail": detail,
             },
         )
+
+
+def choose_queue(
+    lang: str | None, classification: dict[str, Any], config: TriageConfig
+) -> tuple[str, str | None, str | None, str]:
+    """(queue, skill, language, reason): the skill's queue, the fallback or the triage queue."""
+    skill, skill_confidence = _label(classification, "skill")
+    language, _ = _label(classification, "language")
+    language = language or lang
+    if not skill:
+        return config.triage_queue, None, language, "no skill recognised: a person sorts it"
+    if skill not in config.skills:
+        return config.triage_queue, None, language, f"skill {skill!r} is not configured for this brand"
+    if skill_confidence < config.min_confidence:
+        return (
+            config.triage_queue,
+            skill,
+            language,
+            f"skill {skill} at confidence {skill_confidence:.2f}, "
+            f"below the brand's {config.min_confidence:.2f}",
+        )
+    queue = config.skills[skill].queue
+    served = config.queues[queue].languages
+    if served and language and language not in served:
+        fallback = config.fallback_queue
+        fallback_languages = config.queues[fallback].languages
+        if fallback_languages and language not in fallback_languages:
+            return config.triage_queue, skill, language, f"no queue serves language {language!r}"
+        return (
+            fallback,
+            skill,
+            language,
+            f"skill {skill}, but {queue} does not serve {language!r}: fallback",
+        )
+    return queue, skill, language, f"skill {skill} (confidence {skill_confidence:.2f}) -> queue {queue}"
 
 
 def _seconds_until(now: datetime, moment: datetime) -> int:
