@@ -218,6 +218,7 @@ class CaseWorld:
             metrics=self.metrics,
             clock=self.clock.now,
             new_id=self._new_id,
+            engagement=self.x,
         )
 
     def _new_id(self) -> str:

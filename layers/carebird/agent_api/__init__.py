@@ -47,7 +47,9 @@ from carebird.agent_api.schemas import (
     ClosedCasesOut,
     DecisionOut,
     ErrorOut,
+    FollowOut,
     Health,
+    LikeOut,
     Me,
     MessageOut,
     NoteBody,
@@ -335,6 +337,34 @@ def build_api(
     def resolve(case_id: CaseId, body: Annotated[ReasonBody | None, Body()] = None) -> CaseOut:
         service().resolve(principal(), case_id, body.reason if body else "")
         return _case_now(case_id)
+
+    @api.post(
+        "/cases/<case_id>/like",
+        summary="Like the customer's post on X as the brand (acknowledge praise in one action)",
+        tags=["cases"],
+        security=secured,
+        responses={503: {"description": "X unavailable; retry"}, **_errors(403, 404, 409, 422)},
+    )
+    def like(case_id: CaseId) -> LikeOut:
+        _, post_id = service().like(principal(), case_id)
+        return LikeOut(case_id=case_id, post_id=post_id)
+
+    @api.post(
+        "/cases/<case_id>/follow",
+        summary="Follow the customer on X as the brand, so that they can DM (then reply with channel dm)",
+        tags=["cases"],
+        security=secured,
+        responses={503: {"description": "X unavailable; retry"}, **_errors(403, 404, 409, 422)},
+    )
+    def follow(case_id: CaseId) -> FollowOut:
+        case, following = service().follow(principal(), case_id)
+        customer = case.customer
+        return FollowOut(
+            case_id=case_id,
+            user_id=customer.id,
+            username=customer.username or customer.id,
+            following=following,
+        )
 
     @api.post(
         "/cases/resolve",

@@ -42,6 +42,7 @@ def reply_settings() -> ReplySettings:
 @lru_cache(maxsize=1)
 def case_work_service() -> CaseWorkService:
     from carebird.outbound.service import outbound_deliverer
+    from carebird.outbound.x_publisher import TweepyPublisher
     from carebird.sla_signal import StepFunctionsSignal
     from carebird.storage.brands import DynamoBrandRepository
     from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
@@ -60,6 +61,8 @@ def case_work_service() -> CaseWorkService:
         signal=StepFunctionsSignal(),
         metrics=metrics,
         on_resolved=resolved_case_surveys(),
+        # The same tweepy adapter that posts replies likes and follows as the brand.
+        engagement=deliverer.publisher if isinstance(deliverer.publisher, TweepyPublisher) else None,
     )
 
 

@@ -139,6 +139,18 @@ class BatchResolveOut(BaseModel):
     results: dict[str, str] = Field(description='case id -> "resolved", or why it was not')
 
 
+class LikeOut(BaseModel):
+    case_id: str
+    post_id: str = Field(description="the customer's post the brand liked on X")
+
+
+class FollowOut(BaseModel):
+    case_id: str
+    user_id: str
+    username: str
+    following: bool = Field(description="false while a protected account has not approved the follow")
+
+
 class ClosedCaseOut(BaseModel):
     id: str
     customer: str
@@ -318,7 +330,9 @@ __all__ = [
     "ClosedCaseOut",
     "ClosedCasesOut",
     "ErrorOut",
+    "FollowOut",
     "Health",
+    "LikeOut",
     "Me",
     "MessageOut",
     "NoteBody",

@@ -38,6 +38,7 @@ from carebird.casework.errors import (
     NotFound,
     TransitionNotAllowed,
     UnknownAgent,
+    XUnavailable,
 )
 from carebird.casework.model import (
     CannedResponse,
@@ -62,6 +63,7 @@ from carebird.casework.ports import (
     ReplySender,
     ResolutionListener,
     WorkflowSignal,
+    XEngagement,
 )
 from carebird.classifier.priority import priority_from_classification
 from carebird.observability import logger
@@ -113,7 +115,9 @@ class CaseWorkService:
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         at_risk_window: timedelta = AT_RISK_WINDOW,
         on_resolved: ResolutionListener | None = None,
+        engagement: XEngagement | None = None,
     ) -> None:
+        self.engagement = engagement
         self.cases = cases
         self.agents = agents
         self.brands = brands
@@ -692,6 +696,70 @@ class CaseWorkService:
             except (NotFound, Forbidden, Conflict, Invalid) as exc:
                 results[case_id] = f"{type(exc).__name__}: {exc}"
         return results
+
+    # ------------------------------------------------------------------ acting on X without posting
+    def like(self, p: Principal, case_id: str) -> tuple[Case, str]:
+        """Like the customer's first post of the case (acknowledging praise in one action)."""
+        case = self._visible(p, case_id)
+        first = next(
+            (m for m in self.cases.messages(case.id) if m.direction == "in" and m.channel is Channel.PUBLIC),
+            None,
+        )
+        if first is None:
+            raise Invalid(f"case {case_id} has no public post to like (a DM case)")
+        self._on_x(case, lambda engagement, brand: engagement.like(brand, first.id), "like")
+        now = self.clock()
+        done = self._update(
+            case,
+            lambda current: current.with_decision(
+                Decision(
+                    at=now, kind="liked", value=first.id, reason=f"liked by {p.agent_id}", by=p.agent_id
+                ),
+                updated_at=now,
+            ),
+        )
+        return done, first.id
+
+    def follow(self, p: Principal, case_id: str) -> tuple[Case, bool]:
+        """Follow the customer as the brand: on X a user with closed DMs takes messages from accounts
+        they follow, so "follow me so I can DM you" needs this before the DM. (case, following):
+        following is False while a protected account has not approved the follow."""
+        case = self._visible(p, case_id)
+        following = self._on_x(
+            case, lambda engagement, brand: engagement.follow(brand, case.customer.id), "follow"
+        )
+        now = self.clock()
+        what = "followed" if following else "follow requested (the account approves followers)"
+        done = self._update(
+            case,
+            lambda current: current.with_decision(
+                Decision(
+                    at=now,
+                    kind="followed",
+                    value=case.customer.id,
+                    reason=f"{what} by {p.agent_id}: the customer can DM the brand",
+                    by=p.agent_id,
+                ),
+                updated_at=now,
+            ),
+        )
+        return done, bool(following)
+
+    def _on_x(self, case: Case, act: Callable[[XEngagement, Any], Any], what: str) -> Any:
+        from carebird.outbound.errors import XRefused
+        from carebird.x_errors import TransientXError, XAuthError, XBadRequest, XRateLimited
+
+        if self.engagement is None:
+            raise Invalid(f"this deployment cannot {what} on X", code="not_configured")
+        brand = self.brands.get_brand(case.brand_id)
+        if brand is None:
+            raise NotFound(f"brand {case.brand_id} is not registered")
+        try:
+            return act(self.engagement, brand)
+        except (XRateLimited, TransientXError) as exc:
+            raise XUnavailable(f"X did not take the {what}: {exc}; try again") from None
+        except (XRefused, XAuthError, XBadRequest) as exc:
+            raise Invalid(f"X refused the {what}: {exc}", code="x_refused") from None
 
     # ------------------------------------------------------------------ closed automatically
     def closed_automatically(self, p: Principal, limit: int = 50) -> list[tuple[Case, str]]:

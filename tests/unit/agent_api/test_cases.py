@@ -19,6 +19,7 @@ def test_the_document_describes_every_operation_and_its_security(api: Api) -> No
         ("POST", "/cases/{case_id}/reassign"), ("POST", "/cases/{case_id}/resolve"),
         ("POST", "/cases/{case_id}/reopen"), ("GET", "/canned-responses"),
         ("POST", "/cases/resolve"), ("GET", "/closed-automatically"), ("POST", "/cases/{case_id}/restore"),
+        ("POST", "/cases/{case_id}/like"), ("POST", "/cases/{case_id}/follow"),
         ("PUT", "/canned-responses/{response_id}"), ("DELETE", "/canned-responses/{response_id}"),
     }  # fmt: skip
     assert document["components"]["securitySchemes"]["cognito"]["name"] == "Authorization"

@@ -83,3 +83,30 @@ def test_a_batch_of_thank_yous_is_resolved_at_once(api: Api, world: CaseWorld) -
     assert world.cases.get(first.id).status is CaseStatus.RESOLVED  # type: ignore[union-attr]
     assert api.post("/cases/resolve", {"case_ids": []}).status == 422
     assert api.post("/cases/resolve", {"case_ids": ["bad id!"]}).status == 422
+
+
+def test_an_agent_likes_praise_in_one_action(api: Api, world: CaseWorld) -> None:
+    case = world.open_case("@AcmeHelp you were wonderful today, thank you!", queue="billing")
+    liked = api.post(f"/cases/{case.id}/like")
+    assert liked.status == 200 and liked.body == {"case_id": case.id, "post_id": case.message_ids[0]}
+    assert world.x.likes == {case.message_ids[0]}
+    assert api.get(f"/cases/{case.id}").body["reasons"][-1]["kind"] == "liked"
+    world.x.script.append("429:60")
+    busy = api.post(f"/cases/{case.id}/like")
+    assert busy.status == 503 and busy.body["error"]["code"] == "x_unavailable"
+
+
+def test_an_agent_follows_a_customer_who_asked_to_dm(api: Api, world: CaseWorld) -> None:
+    case = world.open_case("@AcmeHelp follow me so I can DM you my booking details")
+    followed = api.post(f"/cases/{case.id}/follow")
+    assert followed.status == 200
+    assert followed.body == {
+        "case_id": case.id,
+        "user_id": case.customer.id,
+        "username": "alice",
+        "following": True,
+    }
+    assert world.x.following == {case.customer.id}
+    reasons = api.get(f"/cases/{case.id}").body["reasons"]
+    assert reasons[-1]["kind"] == "followed" and "can DM" in reasons[-1]["reason"]
+    assert api.post("/cases/nope/follow").status == 404
