@@ -79,8 +79,10 @@ _COMPLAINT_TERMS: tuple[str, ...] = (
 
 # Sarcasm markers: praise words that mean the opposite ("great job... not", "#sarcasm").
 _SARCASM = re.compile(
-    r"#sarcasm\b|#not\b|#fail\b|\.\.\.?\s*not\b|\bnot!|\bNOT\b|thanks for nothing|yeah right|"
-    r"said no one|just what i needed|love (?:it )?when|love how|love being|love waiting|so glad i",
+    r"#sarcasm\b|#not\b|#fail\b|\.\.\.?\s*not\b|\bnot!|thanks for nothing|yeah right|said no one|"
+    r"just what i needed|love (?:it )?when|love how|love being|love waiting|so glad i|"
+    # a shouted NOT that ends the sentence ("awesome service... NOT!"), in capitals only
+    r"(?-i:\bNOT\b)\s*[!.]*\s*(?:$|#)",
     re.IGNORECASE,
 )
 # Negation and trouble words: praise that carries one is not plain praise ("no vouchers, nothing").
@@ -194,6 +196,16 @@ class DefaultClassifier:
         words = Words(content)
         urgent_terms = words.find(URGENCY_TERMS + rules.urgency_terms)
         sentiment = _sarcasm(self.sentiment_of(mention, content, words, language, reasons), text, reasons)
+        but = _BUT.search(content)
+        rest = content[but.end() :] if but else ""
+        if sentiment.value != "negative" and but and "?" in rest and Words(rest).find(URGENCY_TERMS):
+            # "Thanks, but where is my bag?": a complaint with manners, and a question.
+            reasons.append(f"sentiment negative: a problem after {but.group(0)!r}")
+            sentiment = Signal("negative", 0.6)
+        # Praise is a positive message with no sign of trouble: no negation, no problem word.
+        # A lexicon reads "I'd just like to know where my bag is... No accountability" as positive.
+        troubled = bool(_NEGATION.search(content) or words.find(_COMPLAINT_TERMS))
+        praise = sentiment.value == "positive" and not troubled
         if sentiment.value == "negative":
             urgent_terms += [t for t in words.find(IN_PROGRESS_TERMS) if t not in urgent_terms]
         urgency = _urgency(urgent_terms, reasons)
@@ -204,16 +216,21 @@ class DefaultClassifier:
             text, content, words, mention, sentiment, urgency, spam, wants_dm, reasons
         )
 
+        # "Thank you, my lost item was found": a thank-you without a question reports a problem solved.
+        thanked = bool(words.find(_THANKS_TERMS)) and "?" not in text and not _BUT.search(content)
+        if thanked and urgency.value:
+            reasons.append("time-critical words not counted: a thank-you without a question")
         level = priority(
             sentiment=str(sentiment.value),
             sentiment_confidence=sentiment.confidence,
-            urgent=bool(urgency.value),
+            urgent=bool(urgency.value) and not thanked,
             urgency_confidence=urgency.confidence,
             followers=max(0, int(mention.followers or 0)),
             verified=bool(mention.verified),
             engagement=mention.engagement,
             needs_response=bool(needs_response.value),
             urgent_kinds=_kinds(urgent_terms),
+            praise=praise,
         )
         return Classification(
             sentiment=sentiment,

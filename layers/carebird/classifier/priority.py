@@ -11,14 +11,17 @@
     clamped to 0..100, then two floors:
       - a message that needs an answer is never below 30 (P3): P4 is for messages that need none
         (thanks and praise, in the acknowledge lane);
-      - a time-critical message that is not praise (positive at confidence >= 0.5) is never below 50
-        (P2): the traveller is stuck, money or property is lost, an account is locked, safety, or a
-        complaint about a trip, payment or order in progress.
+      - a time-critical message that is not praise is never below 50 (P2): the traveller is stuck,
+        money or property is lost, an account is locked, safety, or a trip, payment or order in progress
+        that the customer complains or asks about.
+    Praise (positive, with no negation, problem word or question in it; for a stored classification,
+    positive at confidence >= 0.5) gains nothing from time-critical words ("thanks for rebooking my
+    cancelled flight").
 
     level = P1 if score >= 70, P2 if score >= 50, P3 if score >= 30, else P4.
 
 Every term that moved the score is named in the reasons ("negative (+22)", "time-critical: money (+35)",
-"floor P2: time-critical complaint"). An angry, time-critical message is P1 at full confidence
+"floor P2: time-critical, not praise"). An angry, time-critical message is P1 at full confidence
 (20 + 25 + 35 = 80); a plain complaint (45) is P3 until reach or engagement lift it. Engagement keeps
 growing after triage: call `priority` again with the new counts (everything else unchanged) to re-score.
 """
@@ -55,8 +58,10 @@ def priority(
     engagement: Engagement,
     needs_response: bool = True,
     urgent_kinds: Sequence[str] = (),
+    praise: bool | None = None,
 ) -> Priority:
-    """The priority of a message; the formula is in this module's docstring."""
+    """The priority of a message; the formula is in this module's docstring. `praise`: the classifier's
+    judgement (positive with no sign of trouble); by default, positive at confidence >= 0.5."""
     reasons: list[str] = []
     score = 20.0
     c_s = _unit(sentiment_confidence)
@@ -66,7 +71,8 @@ def priority(
     elif sentiment == "positive":
         score -= 10 * c_s
         reasons.append(f"positive (-{10 * c_s:.0f})")
-    praise = sentiment == "positive" and c_s >= PRAISE_CONFIDENCE
+    if praise is None:
+        praise = sentiment == "positive" and c_s >= PRAISE_CONFIDENCE
     if urgent and not praise:
         c_u = _unit(urgency_confidence)
         score += 35 * c_u
@@ -90,7 +96,7 @@ def priority(
         reasons.append("floor P3: needs an answer (P4 is for messages that need none)")
     if needs_response and urgent and not praise and score < TIME_CRITICAL_FLOOR:
         score = TIME_CRITICAL_FLOOR
-        reasons.append("floor P2: time-critical and not praise")
+        reasons.append("floor P2: time-critical, not praise")
     level = next(name for threshold, name in LEVELS if score >= threshold)
     return Priority(level=level, score=score, reasons=(f"{level} at score {score:.0f}", *reasons))
 
