@@ -66,6 +66,7 @@ class Desk:
         *,
         customer: str = "itcarla",
         queue: str = "billing",
+        skill: str | None = None,
         due_in: timedelta = timedelta(hours=1),
         **changes: Any,
     ) -> Case:
@@ -79,11 +80,11 @@ class Desk:
             channel=Channel.PUBLIC,
             status=CaseStatus.QUEUED,
             queue=queue,
-            skill=queue,
+            skill=skill or queue,
             language="en",
             classification={
-                "skill": {"label": queue, "confidence": 0.9},
-                "reasons": [f"keyword for {queue}"],
+                "skill": {"label": skill or queue, "confidence": 0.9},
+                "reasons": [f"keyword for {skill or queue}"],
             },
             conversation_ids=(post["id"],),
             message_ids=(post["id"],),
