@@ -212,6 +212,11 @@ def print_report(system: str, tally: Tally, show_spam: int) -> None:
     )
     at_p4 = negative["P4"] + negative["acknowledge"]  # the acknowledge lane's cases are P4
     print(f"complaints at P4 (the acknowledge lane included): {at_p4} ({_pct(at_p4, complaints)})")
+    print(
+        f"if the brand opts in to closing praise (close_no_action): {negative['acknowledge']} complaints "
+        f"({_pct(negative['acknowledge'], complaints)}) closed unseen, with "
+        f"{tally.by_sentiment['positive']['acknowledge']} positive tweets"
+    )
     positive = tally.by_sentiment["positive"]
     positives = sum(positive.values())
     high = positive["P1"] + positive["P2"]

@@ -108,7 +108,7 @@ _QUESTION_TERMS: tuple[str, ...] = (
 _PROMO_TERMS: tuple[str, ...] = (
     "giveaway", "free followers", "click here", "click the link", "check out my", "limited offer",
     "discount code", "promo code", "use code", "earn money", "make money", "work from home", "dm me for",
-    "cheap", "win a", "winner", "buy now", "subscribe",
+    "cheap", "win a", "winner", "buy now", "subscribe", "to claim", "claim your", "claim now",
 )  # fmt: skip
 _CRYPTO_TERMS: tuple[str, ...] = (
     "crypto", "bitcoin", "btc", "eth", "ethereum", "usdt", "airdrop", "nft", "token presale", "wallet",
