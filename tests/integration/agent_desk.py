@@ -78,7 +78,6 @@ class Desk:
             brand_id=self.brand_id,
             customer=Customer(id=customer_id, username=customer, name=customer.title(), followers=120),
             channel=Channel.PUBLIC,
-            status=CaseStatus.QUEUED,
             queue=queue,
             skill=skill or queue,
             language="en",
@@ -92,7 +91,7 @@ class Desk:
             updated_at=now,
             first_message_at=now,
             first_response_due=now + due_in,
-            **changes,
+            **{"status": CaseStatus.QUEUED, **changes},
         )
         message = CaseMessage(
             id=post["id"], direction="in", channel=Channel.PUBLIC, author_id=customer_id, text=post["text"],
