@@ -96,6 +96,13 @@ def work_the_queues(
     sam.put_canned_response(CANNED_ID, "Refund on its way", CANNED_TEXT)
     say(f"  {SUPERVISOR:<5} publishes the canned response {CANNED_ID!r}")
 
+    # First the customers who asked to continue by DM (flagged wants_dm by triage), wherever they wait.
+    for case in sam.cases():
+        if case["first_response_at"] is None and case["assignee"] is None:
+            wants_dm = (sam.case(case["id"]).get("classification") or {}).get("wants_dm") or {}
+            if wants_dm.get("value"):
+                _follow_and_dm(sam, case, work, say)
+
     for agent, client in clients.items():
         for case in client.cases():
             if case["first_response_at"] is not None or case["assignee"] not in (None, agent):
@@ -112,10 +119,6 @@ def work_the_queues(
                 _collide(sam, case, work, say)
 
     for case in sam.cases(queue="triage", status="queued"):
-        wants_dm = (sam.case(case["id"]).get("classification") or {}).get("wants_dm") or {}
-        if wants_dm.get("value"):
-            _follow_and_dm(sam, case, work, say)
-            continue
         moved = sam.reassign(case["id"], queue="general", reason="a greeting: general enquiries")
         work.corrections.append(f"{case['id']}: triage -> {moved['queue']}")
         say(f"  {SUPERVISOR:<5} moves    @{case['customer']['username']}'s case triage -> general "
