@@ -49,10 +49,10 @@ CUSTOMERS: dict[str, dict[str, Any]] = {
     "erin": {"followers": 560},
     "frank": {"followers": 480_000, "verified": True},
     "gina": {"followers": 25},
-    "hana": {"followers": 150, "accepts_dms": False},  # DMs closed: she follows the brand to be reached
+    "ines": {"followers": 150, "accepts_dms": False},  # DMs closed: she follows the brand to be reached
 }
-# Customers who follow the brand on X before they write (hana asks to continue by DM).
-FOLLOWS: list[tuple[str, str]] = [("hana", BRAND)]
+# Customers who follow the brand on X before they write (ines asks to continue by DM).
+FOLLOWS: list[tuple[str, str]] = [("ines", BRAND)]
 SCRIPT: list[tuple[str, str]] = [
     ("alice", "@AcmeHelp I was charged twice for my booking last night, I need a refund please"),
     (
@@ -64,7 +64,7 @@ SCRIPT: list[tuple[str, str]] = [
     ("erin", "@AcmeHelp thank you so much, the crew on my flight today was amazing!"),
     ("frank", "@AcmeHelp your app keeps crashing every time I try to log in. Fix it."),
     ("gina", "@AcmeHelp hello?"),
-    ("hana", "@AcmeHelp my bag never arrived in Boston :( follow me so I can DM you the bag tag number"),
+    ("ines", "@AcmeHelp my bag never arrived in Boston :( follow me so I can DM you the bag tag number"),
 ]
 FOLLOW_UP = ("alice", "@AcmeHelp still waiting on that refund, it's been hours")
 AGENTS = [

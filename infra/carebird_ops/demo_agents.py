@@ -96,12 +96,11 @@ def work_the_queues(
     sam.put_canned_response(CANNED_ID, "Refund on its way", CANNED_TEXT)
     say(f"  {SUPERVISOR:<5} publishes the canned response {CANNED_ID!r}")
 
-    # First the customers who asked to continue by DM (flagged wants_dm by triage), wherever they wait.
-    for case in sam.cases():
-        if case["first_response_at"] is None and case["assignee"] is None:
-            wants_dm = (sam.case(case["id"]).get("classification") or {}).get("wants_dm") or {}
-            if wants_dm.get("value"):
-                _follow_and_dm(sam, case, work, say)
+    # First the customers in the triage queue who asked to continue by DM (flagged wants_dm by triage).
+    for case in sam.cases(queue="triage", status="queued"):
+        wants_dm = (sam.case(case["id"]).get("classification") or {}).get("wants_dm") or {}
+        if wants_dm.get("value"):
+            _follow_and_dm(sam, case, work, say)
 
     for agent, client in clients.items():
         for case in client.cases():

@@ -32,7 +32,7 @@ def test_the_demo_runs_the_product_end_to_end_and_reports_what_happened(tmp_path
     closed = [c for c in report["cases"] if c["status"] == "closed"]
     assert [c["customer"] for c in closed] == ["dave"]
     assert [a.split(":")[0] for a in report["acknowledged"]] == ["@erin"]
-    assert [f.split(":")[0] for f in report["followed_and_dmed"]] == ["@hana"]
+    assert [f.split(":")[0] for f in report["followed_and_dmed"]] == ["@ines"]
     # The ignored customer breached the SLA, and the alarm went off and cleared.
     assert report["sla_breaches"] >= 1 and report["breached_case"]
     alarms = report["alarm_notifications"]
