@@ -12,8 +12,8 @@ PIP_FLAGS := --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 
 .PHONY: help setup lint typecheck test test-unit test-integration cfn-lint sam-validate build demo \
-        deploy local-up local-down bench-classify bench-ingest bench-triage bench-reports clean inbox browser \
-        screenshots
+        deploy local-up local-down bench-classify bench-ingest bench-triage bench-reports bench-triage-quality \
+        clean inbox browser screenshots
 
 help:
 	@echo "make setup        create/update .venv with the project and its dev tools"
@@ -109,6 +109,10 @@ bench-triage: setup
 
 bench-reports: setup
 	$(BIN)/python -m carebird_ops.bench.reports
+
+# Triage's decisions on the airline dev split: complaints closed unseen, priority per complaint reason.
+bench-triage-quality: setup
+	$(BIN)/python -m carebird_ops.bench.triage_quality
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam node_modules .carebird

@@ -117,6 +117,25 @@ class AgentApiClient:
         result: dict[str, Any] = self.request("POST", f"/cases/{case_id}/reopen", json={"reason": reason})
         return result
 
+    def resolve_many(self, case_ids: list[str], reason: str = "") -> dict[str, str]:
+        answer = self.request("POST", "/cases/resolve", json={"case_ids": case_ids, "reason": reason})
+        return dict(answer["results"])
+
+    def closed_automatically(self, limit: int = 50) -> list[dict[str, Any]]:
+        return list(self.request("GET", "/closed-automatically", params={"limit": limit})["cases"])
+
+    def restore(self, case_id: str, reason: str = "") -> dict[str, Any]:
+        result: dict[str, Any] = self.request("POST", f"/cases/{case_id}/restore", json={"reason": reason})
+        return result
+
+    def like(self, case_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("POST", f"/cases/{case_id}/like")
+        return result
+
+    def follow(self, case_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("POST", f"/cases/{case_id}/follow")
+        return result
+
     def canned_responses(self) -> list[dict[str, Any]]:
         return list(self.request("GET", "/canned-responses")["canned_responses"])
 

@@ -56,7 +56,10 @@ CUSTOMERS: dict[str, dict[str, Any]] = {
     "erin": {"followers": 560},
     "frank": {"followers": 480_000, "verified": True},
     "gina": {"followers": 25},
+    "ines": {"followers": 150, "accepts_dms": False},  # DMs closed: she follows the brand to be reached
 }
+# Customers who follow the brand on X before they write (ines asks to continue by DM).
+FOLLOWS: list[tuple[str, str]] = [("ines", BRAND)]
 SCRIPT: list[tuple[str, str]] = [
     ("alice", "@AcmeHelp I was charged twice for my booking last night, I need a refund please"),
     (
@@ -68,6 +71,7 @@ SCRIPT: list[tuple[str, str]] = [
     ("erin", "@AcmeHelp thank you so much, the crew on my flight today was amazing!"),
     ("frank", "@AcmeHelp your app keeps crashing every time I try to log in. Fix it."),
     ("gina", "@AcmeHelp hello?"),
+    ("ines", "@AcmeHelp my bag never arrived in Boston :( follow me so I can DM you the bag tag number"),
 ]
 FOLLOW_UP = ("alice", "@AcmeHelp still waiting on that refund, it's been hours")
 AGENTS = [
@@ -110,6 +114,8 @@ class Report:
             "first_responses_within_sla": sum(1 for r in replies if r.sla == "met"),
             "claim_collisions": self.agent_work.collisions,
             "routing_corrections": self.agent_work.corrections,
+            "followed_and_dmed": self.agent_work.followed_and_dmed,
+            "acknowledged": self.agent_work.acknowledged,
             "reply_failures": self.agent_work.failed,
             "replies": [vars(r) for r in replies],
             "triage_executions_after_replies": dict(self.executions_after_replies),
@@ -217,6 +223,8 @@ class Demo:
         self.say(f"agents: {', '.join(a['id'] + ' (' + a['skills'] + ')' for a in AGENTS)}")
         for name, profile in CUSTOMERS.items():
             x.ensure_user(name, **profile)
+        for follower, followed in FOLLOWS:
+            x.follow(follower, followed)
         return str(brand_user["id"])
 
     def post_mentions(self, endpoints: StackEndpoints) -> list[str]:

@@ -3,7 +3,9 @@ the same client as the terminal commands (carebird_ops.agent_client), and their 
 emulator threaded under the customers' posts.
 
 A supervisor publishes a canned response, then tries to take a case an agent already holds (409, naming
-the holder) and sorts the triage queue (a routing correction). Each agent claims the open cases of their
+the holder) and sorts the triage queue (a routing correction; a customer who asked to continue by DM is
+followed on X and answered by DM), and acknowledges the praise in the acknowledge lane: a like on X each,
+then one batch resolve. Each agent claims the open cases of their
 queues that nobody else holds, and replies: in the customer's language, with the canned response where
 it fits, and with a long answer that becomes a numbered thread.
 """
@@ -68,6 +70,8 @@ class AgentWork:
     collisions: list[str] = field(default_factory=list)
     corrections: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    followed_and_dmed: list[str] = field(default_factory=list)  # "@customer: DM <x id>"
+    acknowledged: list[str] = field(default_factory=list)  # "@customer: liked <post id>, resolved"
 
 
 def work_the_queues(
@@ -92,6 +96,12 @@ def work_the_queues(
     sam.put_canned_response(CANNED_ID, "Refund on its way", CANNED_TEXT)
     say(f"  {SUPERVISOR:<5} publishes the canned response {CANNED_ID!r}")
 
+    # First the customers in the triage queue who asked to continue by DM (flagged wants_dm by triage).
+    for case in sam.cases(queue="triage", status="queued"):
+        wants_dm = (sam.case(case["id"]).get("classification") or {}).get("wants_dm") or {}
+        if wants_dm.get("value"):
+            _follow_and_dm(sam, case, work, say)
+
     for agent, client in clients.items():
         for case in client.cases():
             if case["first_response_at"] is not None or case["assignee"] not in (None, agent):
@@ -114,6 +124,8 @@ def work_the_queues(
             "(kept as a routing correction)")  # fmt: skip
         sam.claim(case["id"])
         _reply(sam, SUPERVISOR, {**case, "queue": "general"}, work, say)
+
+    _acknowledge(sam, work, say)
 
     x = EmulatorClient(endpoints.x_api)
     for sent in work.replies:
@@ -146,6 +158,40 @@ def _reply(
     )  # fmt: skip
     say(f"  {agent:<5} replies  to @{customer['username']} ({how}): {sent['status']} on X as "
         f"{', '.join(sent['x_ids'])}; first response {sla['state']}")  # fmt: skip
+
+
+DM_REPLY = (
+    "Hi {name}, thanks for following up by DM. I have opened a trace for your bag: send me the tag "
+    "number here and I will have it delivered to your address as soon as it is found."
+)
+
+
+def _follow_and_dm(
+    sam: AgentApiClient, case: dict[str, Any], work: AgentWork, say: Callable[[str], None]
+) -> None:
+    """ "Follow me so I can DM you": the brand follows the customer, then answers by DM."""
+    customer = case["customer"]
+    sam.claim(case["id"])
+    followed = sam.follow(case["id"])
+    say(f"  {SUPERVISOR:<5} follows  @{followed['username']} on X (they asked to DM)")
+    sent = sam.reply(
+        case["id"], DM_REPLY.format(name=(customer["name"] or customer["username"]).title()), channel="dm"
+    )
+    work.followed_and_dmed.append(f"@{customer['username']}: DM {', '.join(sent['x_ids'])}")
+    say(f"  {SUPERVISOR:<5} replies  to @{customer['username']} by DM: {sent['status']} on X as "
+        f"{', '.join(sent['x_ids'])}")  # fmt: skip
+
+
+def _acknowledge(sam: AgentApiClient, work: AgentWork, say: Callable[[str], None]) -> None:
+    """Praise waits in the acknowledge lane (never closed unseen): a like each, then one batch resolve."""
+    lane = sam.cases(queue="acknowledge")
+    for case in lane:
+        liked = sam.like(case["id"])
+        work.acknowledged.append(f"@{case['customer']['username']}: liked {liked['post_id']}")
+        say(f"  {SUPERVISOR:<5} likes    @{case['customer']['username']}'s praise on X (acknowledge lane)")
+    if lane:
+        results = sam.resolve_many([c["id"] for c in lane], "thanked with a like")
+        say(f"  {SUPERVISOR:<5} resolves the acknowledge lane at once: {sorted(set(results.values()))}")
 
 
 def _collide(sam: AgentApiClient, case: dict[str, Any], work: AgentWork, say: Callable[[str], None]) -> None:

@@ -201,6 +201,19 @@ def scenarios(w: World) -> dict[str, tuple[Call, int]]:
             201,
         ),
         "delete": (Call("deletePosts", "DELETE", f"/2/tweets/{w.brand_post}"), 200),
+        "like": (Call("likePost", "POST", f"/2/users/{w.brand_id}/likes", body={"tweet_id": w.mention}), 200),
+        "follow": (
+            Call("followUser", "POST", f"/2/users/{w.brand_id}/following", body={"target_user_id": w.shy_id}),
+            200,
+        ),
+        "403 like for another user": (
+            Call("likePost", "POST", f"/2/users/{w.alice_id}/likes", body={"tweet_id": w.mention}),
+            403,
+        ),
+        "400 follow without target": (
+            Call("followUser", "POST", f"/2/users/{w.brand_id}/following", body={}),
+            400,
+        ),
         "dm to participant": (Call(dm_create, "POST", to_alice, body={"text": "Hi Alice"}), 201),
         "dm to conversation": (
             Call(

@@ -201,3 +201,42 @@ def test_long_posts_carry_their_full_text_in_note_tweet(emu: EmulatorClient, bra
     tweet = brand.get_tweet(post["id"], tweet_fields=["note_tweet"]).data
     assert len(tweet.text) <= 280 and tweet.text.endswith("…")
     assert tweet.data["note_tweet"]["text"] == full.strip()
+
+
+def test_like_is_posted_as_the_brand_and_counted_once(emu: EmulatorClient, brand: tweepy.Client) -> None:
+    post = emu.post("fan", f"@{BRAND} you were great today, thank you!")
+    answer = brand.like(post["id"], user_auth=True)
+    assert answer.data == {"liked": True}
+    brand.like(post["id"], user_auth=True)  # liking again changes nothing, as on X
+    assert emu.get_post(post["id"])["public_metrics"]["like_count"] == 1
+    with pytest.raises(tweepy.NotFound):
+        brand.like("1234567890123456789", user_auth=True)
+
+
+def test_following_a_customer_lets_them_dm_the_brand_and_the_brand_dm_them(
+    emu: EmulatorClient, brand: tweepy.Client, emulator: EmulatorHandle
+) -> None:
+    # X's DM rule: a user with closed DMs takes messages from accounts they follow.
+    shy = emu.create_user("shy", accepts_dms=False)
+    emu.update_user(BRAND, accepts_dms=False)
+    customer = tweepy_client(emulator.url, "shy")
+    brand_id = emu.user(BRAND)["id"]
+    with pytest.raises(tweepy.Forbidden, match="You cannot send messages to this user"):
+        customer.create_direct_message(participant_id=brand_id, text="my booking ref is ABC123")
+    assert brand.follow_user(shy["id"], user_auth=True).data == {"following": True, "pending_follow": False}
+    assert emu.following(BRAND) == ["shy"]
+    assert emu.user("shy")["followers_count"] == 1
+    customer.create_direct_message(participant_id=brand_id, text="my booking ref is ABC123")
+    # The customer follows the brand too ("follow me so I can DM"): the brand may DM them first.
+    emu.follow("shy", BRAND)
+    brand.create_direct_message(participant_id=shy["id"], text="Thanks, we are on it")
+    assert [d["text"] for d in emu.dms(user="shy")][-1] == "Thanks, we are on it"
+
+
+def test_likes_and_follows_act_only_for_the_token_s_user(emu: EmulatorClient, brand: tweepy.Client) -> None:
+    other = emu.create_user("other")
+    post = emu.post("fan", "hello")
+    with pytest.raises(tweepy.Forbidden, match="on behalf of another user"):
+        brand.request("POST", f"/2/users/{other['id']}/likes", json={"tweet_id": post["id"]}, user_auth=True)
+    with pytest.raises(tweepy.BadRequest):
+        brand.request("POST", f"/2/users/{emu.user(BRAND)['id']}/following", json={}, user_auth=True)

@@ -66,6 +66,7 @@ class Desk:
         *,
         customer: str = "itcarla",
         queue: str = "billing",
+        skill: str | None = None,
         due_in: timedelta = timedelta(hours=1),
         **changes: Any,
     ) -> Case:
@@ -77,13 +78,12 @@ class Desk:
             brand_id=self.brand_id,
             customer=Customer(id=customer_id, username=customer, name=customer.title(), followers=120),
             channel=Channel.PUBLIC,
-            status=CaseStatus.QUEUED,
             queue=queue,
-            skill=queue,
+            skill=skill or queue,
             language="en",
             classification={
-                "skill": {"label": queue, "confidence": 0.9},
-                "reasons": [f"keyword for {queue}"],
+                "skill": {"label": skill or queue, "confidence": 0.9},
+                "reasons": [f"keyword for {skill or queue}"],
             },
             conversation_ids=(post["id"],),
             message_ids=(post["id"],),
@@ -92,7 +92,7 @@ class Desk:
             updated_at=now,
             first_message_at=now,
             first_response_due=now + due_in,
-            **changes,
+            **{"status": CaseStatus.QUEUED, **changes},
         )
         message = CaseMessage(
             id=post["id"], direction="in", channel=Channel.PUBLIC, author_id=customer_id, text=post["text"],

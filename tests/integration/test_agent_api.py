@@ -18,6 +18,7 @@ import requests
 from carebird.outbound.text import weighted_length
 from carebird.storage.cases import DynamoCaseStore
 from carebird.storage.casework import DynamoCorrectionLog
+from carebird.triage.model import CaseStatus
 from carebird_ops.agent_client import ApiError
 from carebird_ops.local.endpoints import StackEndpoints
 from tests.conftest import carebird
@@ -360,3 +361,36 @@ def test_a_supervisor_reads_the_team_alarms_and_reports_over_http(desk: Desk) ->
     moved = sue.request("PUT", "/agents/it-ben/availability", json={"available": False})
     assert moved["available"] is False
     sue.request("PUT", "/agents/it-ben/availability", json={"available": True})
+
+
+# ------------------------------------------------------------------ nothing closed unseen; like and follow
+
+
+def test_a_restored_spam_closure_is_routed_and_kept_as_a_correction(desk: Desk) -> None:
+    sue = desk.client("it-sue")
+    closed = desk.open_case(
+        f"@{HANDLE} win free crypto, and refund my double charge",
+        queue="triage",
+        skill="billing",
+        status=CaseStatus.CLOSED,
+        closed_reason="closed automatically: spam (confidence 0.93): spam: crypto (crypto)",
+    )
+    listed = sue.closed_automatically()
+    assert closed.id in [c["id"] for c in listed]
+    restored = sue.restore(closed.id, "a customer asking for a refund")
+    assert (restored["status"], restored["queue"]) == ("queued", "billing")
+    assert closed.id not in [c["id"] for c in sue.closed_automatically()]
+    kept = [c for c in DynamoCorrectionLog(desk.table).corrections(desk.brand_id) if c.case_id == closed.id]
+    assert [(c.kind, c.original_queue, c.corrected_queue) for c in kept] == [("restore", "triage", "billing")]
+    assert kept[0].reason == "a customer asking for a refund"  # export-corrections writes it, kind restore
+
+
+def test_an_agent_likes_praise_and_follows_a_customer_on_x(desk: Desk) -> None:
+    ana = desk.client("it-ana")
+    praise = desk.open_case(f"@{HANDLE} thank you, wonderful service!", customer="itfan")
+    assert ana.like(praise.id)["post_id"] == praise.message_ids[0]
+    assert desk.x.get_post(praise.message_ids[0])["public_metrics"]["like_count"] == 1
+    asks = desk.open_case(f"@{HANDLE} charged twice, follow me so I can DM you", customer="itshy")
+    followed = ana.follow(asks.id)
+    assert followed["following"] is True and followed["username"] == "itshy"
+    assert "itshy" in desk.x.following(HANDLE)

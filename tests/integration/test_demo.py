@@ -40,6 +40,12 @@ def test_the_demo_runs_the_product_end_to_end_and_reports_what_happened(tmp_path
     assert report["replies_sent"] >= 1 and report["reply_failures"] == []
     assert report["replies_threaded_under_customer"] == report["replies_sent"]
     assert report["reply_posts_on_x"] >= report["replies_sent"]
+    # Nothing closed unseen but the sure spam; the praise waited in the acknowledge lane, was liked on X
+    # and resolved; the customer who asked to DM was followed and answered by DM.
+    closed = [c for c in report["cases"] if c["status"] == "closed"]
+    assert [c["customer"] for c in closed] == ["dave"]
+    assert [a.split(":")[0] for a in report["acknowledged"]] == ["@erin"]
+    assert [f.split(":")[0] for f in report["followed_and_dmed"]] == ["@ines"]
     # The ignored customer breached the SLA, and the alarm went off and cleared.
     assert report["sla_breaches"] >= 1 and report["breached_case"]
     alarms = report["alarm_notifications"]

@@ -104,18 +104,50 @@ def test_a_complaint_is_routed_to_its_skill_queue_and_agent(aws: StackEndpoints,
     assert case.first_response_due is not None
 
 
-def test_spam_is_closed_with_the_reason(aws: StackEndpoints, brand: Brand) -> None:
+def test_sure_spam_is_closed_automatically_with_the_reason(aws: StackEndpoints, brand: Brand) -> None:
     case, path = run(
         aws, brand, "2", "@acme FREE crypto giveaway!!! click http://win-btc.example.com to claim"
     )
     assert path == ["Classify", "NoiseOrWork", "CloseNoise"]
-    assert case.status.value == "closed" and (case.closed_reason or "").startswith("spam")
+    assert case.status.value == "closed" and (case.closed_reason or "").startswith(
+        "closed automatically: spam"
+    )
 
 
-def test_praise_needs_no_response_and_is_closed(aws: StackEndpoints, brand: Brand) -> None:
+def test_praise_waits_in_the_acknowledge_lane(aws: StackEndpoints, brand: Brand) -> None:
     case, path = run(aws, brand, "3", "@acme thank you so much, the crew on my flight today was amazing!")
     assert path[-1] == "CloseNoise"
-    assert case.status.value == "closed" and "needs no response" in (case.closed_reason or "")
+    assert (case.status.value, case.queue, case.priority) == ("queued", "acknowledge", "P4")
+
+
+@pytest.mark.parametrize(
+    ("tweet_id", "text", "queue"),
+    [
+        # Closed unseen by the old rules ("needs no response"): a complaint, sarcasm included.
+        (
+            "31",
+            "been on the phone for over an hour with customer service and they can't figure it out! "
+            "awesome service... NOT!",
+            "triage",
+        ),
+        # Closed as "follower bait" by the old rules: a customer asking to continue by DM.
+        (
+            "32",
+            "now you have Cancelled my wife and daughter's flt?? What's going on? "
+            "Follow me so I can dm details.",
+            "bookings",
+        ),
+    ],
+)
+def test_a_complaint_the_old_rules_closed_reaches_a_queue(
+    aws: StackEndpoints, brand: Brand, tweet_id: str, text: str, queue: str
+) -> None:
+    case, path = run(aws, brand, tweet_id, f"@acme {text}")
+    assert path == ["Classify", "NoiseOrWork", "Route"]
+    assert case.status.is_open and case.queue == queue and case.priority in ("P1", "P2", "P3")
+    if queue == "bookings":
+        assert case.assignee == "ana" and case.priority in ("P1", "P2")
+        assert case.classification["wants_dm"]["value"] is True
 
 
 def test_no_recognisable_skill_goes_to_the_triage_queue(aws: StackEndpoints, brand: Brand) -> None:

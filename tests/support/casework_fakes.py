@@ -263,6 +263,7 @@ class CaseWorld:
             scores=self.scores,
             clock=self.clock.now,
             new_id=self._new_id,
+            engagement=self.x,
         )
 
     def _new_id(self) -> str:
@@ -298,7 +299,6 @@ class CaseWorld:
             language="en",
             assignee=assignee,
             priority="P2",
-            classification={"skill": {"label": skill, "confidence": 0.8}, "reasons": ["keyword refund"]},
             conversation_ids=(message_id,),
             message_ids=(message_id,),
             customer_texts=with_customer_text((), text),
@@ -306,7 +306,13 @@ class CaseWorld:
             updated_at=now,
             first_message_at=now,
             first_response_due=now + due_in,
-            **changes,
+            **{
+                "classification": {
+                    "skill": {"label": skill, "confidence": 0.8},
+                    "reasons": ["keyword refund"],
+                },
+                **changes,
+            },
         )
         message = CaseMessage(
             id=message_id,

@@ -23,7 +23,7 @@ from carebird.outbound.errors import (
 )
 from carebird.outbound.model import PartRecord, PartStatus, ReplyRecord
 from carebird.outbound.ports import PartContended
-from carebird.x_errors import TransientXError, XRateLimited
+from carebird.x_errors import TransientXError, XBadRequest, XRateLimited
 from tests.support.ingest_fakes import CrashPlan, FakeClock
 
 BRAND = Brand(handle="AcmeHelp", user_id="1000", credentials_secret="carebird/test/x/acme")
@@ -160,6 +160,8 @@ class FakeX:
         self.dms: list[XDm] = []
         self.mentioning_brand: set[str] = set()
         self.closed_dms: set[str] = set()
+        self.likes: set[str] = set()
+        self.following: set[str] = set()
         self.script: list[str] = []
         self.lookup_script: list[str] = []
         self.calls: Counter[str] = Counter()
@@ -213,6 +215,17 @@ class FakeX:
             raise OutcomeUnknown("no answer from X to the post: ReadTimeout")
         self.crash.tick("after:post")
         return post.id
+
+    def like(self, brand: Brand, post_id: str) -> None:
+        self._scripted("like")
+        if post_id not in self.posts:
+            raise XBadRequest(f"404 Could not find tweet with tweet_id: [{post_id}].")
+        self.likes.add(post_id)
+
+    def follow(self, brand: Brand, user_id: str) -> bool:
+        self._scripted("follow")
+        self.following.add(user_id)
+        return True
 
     def send_dm(self, brand: Brand, participant_id: str, text: str) -> str:
         action = self._scripted("dm")

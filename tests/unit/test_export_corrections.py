@@ -47,10 +47,12 @@ def test_queue_corrections_become_labelled_examples(
         log.record(correction(1))
         log.record(correction(2, kind="agent"))  # a hand-over between agents is no topic label
         log.record(correction(3, skill=None))  # moved to a queue with no skill: no skill label
+        log.record(correction(4, kind="restore"))  # closed as spam, restored by an agent: kept
         assert main(["export-corrections", "--aws", "--table", "t", "--brand", "@AcmeHelp"]) == 0
         rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-        assert [(r["text"], r["label"], r["original_label"]) for r in rows] == [
-            ("charged twice, refund 1", "billing", "")
+        assert [(r["text"], r["label"], r["original_label"], r["kind"]) for r in rows] == [
+            ("charged twice, refund 1", "billing", "", "queue"),
+            ("charged twice, refund 4", "billing", "", "restore"),
         ]
         assert (
             main(["export-corrections", "--aws", "--table", "t", "--brand", "AcmeHelp", "--label", "queue"])
@@ -58,6 +60,7 @@ def test_queue_corrections_become_labelled_examples(
         )
         rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
         assert [(r["label"], r["original_label"]) for r in rows] == [
+            ("billing", "triage"),
             ("billing", "triage"),
             ("billing", "triage"),
         ]

@@ -1,5 +1,5 @@
 """The terminal client of the agent API: `carebird queues|cases|case|claim|unclaim|reply|note|reassign|
-resolve|reopen`.
+resolve|reopen|closed|restore|like|follow`.
 
 They act as the agent signed in with `carebird agent login` (or with --token / $CAREBIRD_TOKEN), against
 the local stack's agent API or --api / $CAREBIRD_API_URL (the stack output AgentApiUrl on AWS).
@@ -80,13 +80,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     target.add_argument("--agent")
     reassign.add_argument("--reason", default="")
 
+    resolve = command(
+        "resolve", "resolve one case, or a batch (the acknowledge lane's thank-yous)", cmd_resolve
+    )
+    resolve.add_argument("case_ids", nargs="+", metavar="case_id")
+    resolve.add_argument("--reason", default="")
     for name, func, help in (
-        ("resolve", cmd_resolve, "resolve a case"),
         ("reopen", cmd_reopen, "reopen a case"),
+        ("restore", cmd_restore, "undo an automatic close: route the case (kept as a correction)"),
     ):
         parser = command(name, help, func)
         parser.add_argument("case_id")
         parser.add_argument("--reason", default="")
+    closed = command("closed", "cases triage closed automatically (sure spam), newest first", cmd_closed)
+    closed.add_argument("--limit", type=int, default=50)
+    command("like", "like the customer's post on X (acknowledge praise)", cmd_like).add_argument("case_id")
+    command(
+        "follow", "follow the customer on X (they asked to DM), then reply with --dm", cmd_follow
+    ).add_argument("case_id")
 
 
 def client(args: argparse.Namespace) -> AgentApiClient:
@@ -272,8 +283,42 @@ def cmd_reassign(args: argparse.Namespace) -> int:
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
-    case = _call(args, lambda c: c.resolve(args.case_id, args.reason))
-    return _out(args, case, lambda c: f"resolved {c['id']}")
+    if len(args.case_ids) == 1:
+        case = _call(args, lambda c: c.resolve(args.case_ids[0], args.reason))
+        return _out(args, case, lambda c: f"resolved {c['id']}")
+    results = _call(args, lambda c: c.resolve_many(args.case_ids, args.reason))
+    _out(args, results, lambda r: "\n".join(f"{case_id}: {outcome}" for case_id, outcome in r.items()))
+    return 0 if all(outcome == "resolved" for outcome in results.values()) else 1
+
+
+def cmd_closed(args: argparse.Namespace) -> int:
+    found = _call(args, lambda c: c.closed_automatically(args.limit))
+
+    def text(rows: list[dict[str, Any]]) -> str:
+        if not rows:
+            return "nothing closed automatically"
+        return "\n".join(
+            f"{c['id']:<28} @{c['customer']:<14} {c['created_at'][:19]}  {c['text']!r}\n"
+            f"    {c['closed_reason']}"
+            for c in rows
+        )
+
+    return _out(args, found, text)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    case = _call(args, lambda c: c.restore(args.case_id, args.reason))
+    return _out(args, case, lambda c: f"restored {c['id']}: {c['priority']} in {c['queue']}")
+
+
+def cmd_like(args: argparse.Namespace) -> int:
+    done = _call(args, lambda c: c.like(args.case_id))
+    return _out(args, done, lambda d: f"liked post {d['post_id']} of case {d['case_id']}")
+
+
+def cmd_follow(args: argparse.Namespace) -> int:
+    done = _call(args, lambda c: c.follow(args.case_id))
+    return _out(args, done, lambda d: f"following @{d['username']} (case {d['case_id']}): reply with --dm")
 
 
 def cmd_reopen(args: argparse.Namespace) -> int:

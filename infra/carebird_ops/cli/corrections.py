@@ -1,6 +1,7 @@
 """`carebird export-corrections`: agents' routing corrections as labelled examples for `carebird train`.
 
-Every time an agent moves a case to another queue, the agent API records the customer's text, what
+Every time an agent moves a case to another queue, or restores a case triage closed automatically
+(`kind` restore: the spam or no-response call was wrong), the agent API records the customer's text, what
 triage chose and what the agent chose. This exports them as a CSV with `text` and `label` columns, so a
 brand can retrain its skill model on its own decisions:
 
@@ -20,7 +21,7 @@ from typing import TextIO
 from carebird_ops.cli import CliError
 from carebird_ops.cli.aws_target import TABLE_HELP, aws_target, target_options
 
-COLUMNS = ("text", "label", "original_label", "language", "case_id", "agent_id", "at")
+COLUMNS = ("text", "label", "original_label", "language", "case_id", "agent_id", "at", "kind")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,14 +54,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     corrections = DynamoCorrectionLog(table).corrections(brand.id, since=args.since)
     rows = []
     for c in corrections:
-        if c.kind != "queue":
+        if c.kind not in ("queue", "restore"):
             continue  # handing a case to another agent says nothing about its topic
         label = c.corrected_skill if args.label == "skill" else c.corrected_queue
         original = c.original_skill if args.label == "skill" else c.original_queue
         if not label or not c.text.strip():
             continue
         rows.append(
-            [c.text, label, original or "", c.language or "", c.case_id, c.agent_id, c.at.isoformat()]
+            [c.text, label, original or "", c.language or "", c.case_id, c.agent_id, c.at.isoformat(), c.kind]
         )
     if args.out is None:
         _write(sys.stdout, rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -356,6 +357,54 @@ def delete_posts(ctx: Context, id: str) -> Result:
     return 200, {"data": {"deleted": True}}
 
 
+# Likes and follows (as the authenticated user: the path's id must be theirs)
+
+
+def _acting_user(ctx: Context, id: str, what: str) -> User:
+    _path_id("id", id)
+    if id != ctx.me.id:
+        raise errors.forbidden(f"You are not allowed to {what} on behalf of another user.")
+    return ctx.me
+
+
+def _body_id(ctx: Context, name: str) -> str:
+    body = ctx.json_body()
+    extra = set(body) - {name}
+    if extra:
+        raise errors.body_error(f"$.{sorted(extra)[0]}: is not defined in the schema")
+    value = body.get(name)
+    if value is None:
+        raise errors.body_error(f"$.{name}: is missing but it is required")
+    if not isinstance(value, str) or not re.fullmatch(ID_PATTERN, value):
+        raise errors.body_error(f'$.{name}: does not match "{ID_PATTERN}"')
+    return value
+
+
+def like_post(ctx: Context, id: str) -> Result:
+    me = _acting_user(ctx, id, "like")
+    tweet_id = _body_id(ctx, "tweet_id")
+    post = ctx.state.live_post(int(tweet_id))
+    if post is None or not ctx.state.visible(post, me.id):
+        raise errors.not_found("tweet", "tweet_id", tweet_id)
+    ctx.state.like(me, post)
+    return 200, {"data": {"liked": True}}
+
+
+def follow_user(ctx: Context, id: str) -> Result:
+    me = _acting_user(ctx, id, "follow")
+    target_id = _body_id(ctx, "target_user_id")
+    target = ctx.state.users.get(target_id)
+    if target is None:
+        raise errors.not_found("user", "target_user_id", target_id)
+    if target.id == me.id:
+        raise errors.forbidden("You cannot follow yourself.")
+    if target.protected:
+        # A protected account's owner approves followers; the emulator has nobody to approve.
+        return 200, {"data": {"following": False, "pending_follow": True}}
+    ctx.state.follow(me, target)
+    return 200, {"data": {"following": True, "pending_follow": False}}
+
+
 # Direct messages
 
 
@@ -480,6 +529,8 @@ HANDLERS: dict[str, Callable[..., Result]] = {
     "deletePosts": delete_posts,
     "createDirectMessagesByParticipantId": create_dm_by_participant,
     "createDirectMessagesByConversationId": create_dm_by_conversation,
+    "likePost": like_post,
+    "followUser": follow_user,
     "getDirectMessagesEvents": get_dm_events,
     "getDirectMessagesEventsByParticipantId": get_dm_events_by_participant,
     "getDirectMessagesEventsByConversationId": get_dm_events_by_conversation,

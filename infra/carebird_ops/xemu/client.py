@@ -285,6 +285,14 @@ class EmulatorClient:
             body["created_at"] = _instant(created_at)
         return cast(EmulatorDm, self._call("POST", "dms", json=body))
 
+    def follow(self, follower: str, followed: str) -> None:
+        """`follower` (a person) follows `followed`."""
+        self._call("POST", f"users/{follower.lstrip('@')}/following", json={"username": followed.lstrip("@")})
+
+    def following(self, username: str) -> list[str]:
+        """The usernames `username` follows."""
+        return list(self._call("GET", f"users/{username.lstrip('@')}/following")["following"])
+
     def dms(self, *, user: str | None = None, conversation_id: str | None = None) -> list[EmulatorDm]:
         params = {k: v for k, v in {"user": user, "conversation_id": conversation_id}.items() if v}
         return cast(list[EmulatorDm], self._call("GET", "dms", params=params))

@@ -89,6 +89,8 @@ class ControlApi:
             ("/_emulator/users", "POST", self.create_user),
             ("/_emulator/users/<username>", "GET", self.get_user),
             ("/_emulator/users/<username>", "PATCH", self.update_user),
+            ("/_emulator/users/<username>/following", "GET", self.get_following),
+            ("/_emulator/users/<username>/following", "POST", self.follow),
             ("/_emulator/credentials", "GET", self.credentials),
             ("/_emulator/posts", "GET", self.list_posts),
             ("/_emulator/posts", "POST", self.create_post),
@@ -259,6 +261,21 @@ class ControlApi:
 
     def get_user(self, username: str, **_: Any) -> tuple[int, Json]:
         return 200, self.user_json(self.state.require_user(username))
+
+    def get_following(self, username: str, **_: Any) -> tuple[int, Json]:
+        """The usernames `username` follows (a person's follows, or the brand's through the API)."""
+        user = self.state.require_user(username)
+        followed = sorted(self.state.users[b].username for a, b in self.state.following if a == user.id)
+        return 200, {"following": followed}
+
+    def follow(self, username: str, body: Json, **_: Any) -> tuple[int, Json]:
+        """A person follows another account: {"username": "AcmeHelp"}."""
+        user = self.state.require_user(username)
+        target = self.state.require_user(str(body.get("username", "")).lstrip("@"))
+        if target.id == user.id:
+            raise ControlError(400, "a user cannot follow themselves")
+        self.state.follow(user, target)
+        return 200, {"following": True}
 
     def update_user(self, username: str, body: Json, **_: Any) -> tuple[int, Json]:
         user = self.state.require_user(username)

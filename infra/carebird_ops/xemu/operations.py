@@ -215,6 +215,9 @@ OPERATIONS: tuple[Operation, ...] = (
         True,
         _DM_SEND_LIMITS,
     ),
+    # X's write limits for likes and follows: 50 requests per 15 minutes per user.
+    Operation("likePost", "POST", "/2/users/{id}/likes", _q(), True, (rl.user(50),)),
+    Operation("followUser", "POST", "/2/users/{id}/following", _q(), True, (rl.user(50),)),
     Operation("getDirectMessagesEvents", "GET", "/2/dm_events", _DM_READ_PARAMS, True, _DM_READ_LIMITS),
     Operation(
         "getDirectMessagesEventsByParticipantId",

@@ -66,6 +66,8 @@ class EmulatorState:
         self._retweets_of: dict[int, list[int]] = defaultdict(list)
         self.conversations: dict[str, DmConversation] = {}
         self.dm_events: dict[int, DmEvent] = {}
+        self.following: set[tuple[str, str]] = set()  # (follower id, followed id)
+        self.likes: set[tuple[str, int]] = set()  # (user id, post id)
         self.oauth_nonces: dict[tuple[str, str], float] = {}
         self.create_app(DEFAULT_APP)
 
@@ -327,9 +329,31 @@ class EmulatorState:
             conv = self.conversations[conv_id] = DmConversation(conv_id, (low, high))
         return conv
 
+    def follows(self, follower: User, followed: User) -> bool:
+        return (follower.id, followed.id) in self.following
+
+    def follow(self, follower: User, followed: User) -> bool:
+        """`follower` follows `followed` (counts move once); False if they already did."""
+        if self.follows(follower, followed):
+            return False
+        self.following.add((follower.id, followed.id))
+        follower.following_count += 1
+        followed.followers_count += 1
+        return True
+
+    def like(self, user: User, post: Post) -> bool:
+        """`user` likes `post` (its like_count moves once); False if they already did."""
+        if (user.id, post.id) in self.likes:
+            return False
+        self.likes.add((user.id, post.id))
+        post.metrics["like_count"] = post.metrics.get("like_count", 0) + 1
+        user.like_count += 1
+        return True
+
     def dm_allowed(self, sender: User, recipient: User) -> bool:
-        """Closed DMs still accept replies in a conversation the recipient wrote in."""
-        if recipient.accepts_dms:
+        """X's rule: anyone may message a user who accepts DMs from everyone; a user with closed DMs
+        accepts them from accounts they follow, and replies in a conversation they wrote in."""
+        if recipient.accepts_dms or self.follows(recipient, sender):
             return True
         conv = self.conversation_between(sender, recipient, create=False)
         return conv is not None and any(self.dm_events[e].sender_id == recipient.id for e in conv.event_ids)

@@ -39,16 +39,22 @@ from carebird.agent_api.schemas import (
     IDEMPOTENCY_KEY,
     QUEUE,
     AgentsOut,
+    BatchResolveBody,
+    BatchResolveOut,
     CannedBody,
     CannedOut,
     CannedResponse,
     CaseOut,
     CasesOut,
     CaseSummaryOut,
+    ClosedCaseOut,
+    ClosedCasesOut,
     CustomerDetailOut,
     DecisionOut,
     ErrorOut,
+    FollowOut,
     Health,
+    LikeOut,
     Me,
     MessageOut,
     NoteBody,
@@ -435,6 +441,77 @@ def build_api(
     def resolve(case_id: CaseId, body: Annotated[ReasonBody | None, Body()] = None) -> CaseOut:
         service().resolve(principal(), case_id, body.reason if body else "")
         return _case_now(case_id)
+
+    @api.post(
+        "/cases/<case_id>/like",
+        summary="Like the customer's post on X as the brand (acknowledge praise in one action)",
+        tags=["cases"],
+        security=secured,
+        responses={503: {"description": "X unavailable; retry"}, **_errors(403, 404, 409, 422)},
+    )
+    def like(case_id: CaseId) -> LikeOut:
+        _, post_id = service().like(principal(), case_id)
+        return LikeOut(case_id=case_id, post_id=post_id)
+
+    @api.post(
+        "/cases/<case_id>/follow",
+        summary="Follow the customer on X as the brand, so that they can DM (then reply with channel dm)",
+        tags=["cases"],
+        security=secured,
+        responses={503: {"description": "X unavailable; retry"}, **_errors(403, 404, 409, 422)},
+    )
+    def follow(case_id: CaseId) -> FollowOut:
+        case, following = service().follow(principal(), case_id)
+        customer = case.customer
+        return FollowOut(
+            case_id=case_id,
+            user_id=customer.id,
+            username=customer.username or customer.id,
+            following=following,
+        )
+
+    @api.post(
+        "/cases/resolve",
+        summary="Resolve a batch of cases at once (the acknowledge lane's thank-yous)",
+        tags=["cases"],
+        security=secured,
+        responses=_errors(403, 422),
+    )
+    def resolve_batch(body: BatchResolveBody) -> BatchResolveOut:
+        return BatchResolveOut(results=service().resolve_many(principal(), body.case_ids, body.reason))
+
+    @api.get(
+        "/closed-automatically",
+        summary="Cases triage closed without a person (sure spam), newest first: restore any in one action",
+        tags=["cases"],
+        security=secured,
+        responses=_errors(403, 422),
+    )
+    def closed_automatically(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> ClosedCasesOut:
+        found = service().closed_automatically(principal(), limit)
+        return ClosedCasesOut(
+            cases=[
+                ClosedCaseOut(
+                    id=case.id,
+                    customer=case.customer.username or case.customer.id,
+                    closed_reason=case.closed_reason,
+                    created_at=case.created_at,
+                    text=text,
+                )
+                for case, text in found
+            ]
+        )
+
+    @api.post(
+        "/cases/<case_id>/restore",
+        summary="Undo an automatic close: route the case to its queue; kept as a correction for training",
+        tags=["cases"],
+        security=secured,
+        responses=_errors(403, 404, 409, 422),
+    )
+    def restore(case_id: CaseId, body: Annotated[ReasonBody | None, Body()] = None) -> CaseSummaryOut:
+        # The case usually leaves the triage queue: answer with what the caller may still see of it.
+        return CaseSummaryOut.of(service().restore(principal(), case_id, body.reason if body else ""))
 
     @api.post(
         "/cases/<case_id>/reopen",

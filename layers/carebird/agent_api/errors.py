@@ -32,6 +32,7 @@ from carebird.casework.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    XUnavailable,
 )
 from carebird.casework.model import ReplyView
 from carebird.observability import logger
@@ -65,6 +66,7 @@ _STATUS: tuple[tuple[type[CaseworkError], int], ...] = (
     (Forbidden, 403),
     (Conflict, 409),
     (Invalid, 422),
+    (XUnavailable, 503),
 )
 
 

@@ -87,6 +87,7 @@ def inbox_site(default_dir: Path) -> InboxSite:
 @lru_cache(maxsize=1)
 def case_work_service() -> CaseWorkService:
     from carebird.outbound.service import outbound_deliverer
+    from carebird.outbound.x_publisher import TweepyPublisher
     from carebird.sla_signal import StepFunctionsSignal
     from carebird.storage.brands import DynamoBrandRepository
     from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
@@ -109,6 +110,8 @@ def case_work_service() -> CaseWorkService:
         presence=DynamoPresenceBoard(table),
         scores=DynamoSurveyStore(table),
         on_resolved=resolved_case_surveys(),
+        # The same tweepy adapter that posts replies likes and follows as the brand.
+        engagement=deliverer.publisher if isinstance(deliverer.publisher, TweepyPublisher) else None,
     )
 
 

@@ -171,6 +171,45 @@ class ReasonBody(_Request):
         return value
 
 
+class BatchResolveBody(ReasonBody):
+    case_ids: list[str] = Field(min_length=1, max_length=100, description="the cases to resolve at once")
+
+    @field_validator("case_ids")
+    @classmethod
+    def _ids(cls, value: list[str]) -> list[str]:
+        if not all(re.fullmatch(CASE_ID, v) for v in value):
+            raise ValueError("each case id must look like 1000-t1790000000000000001")
+        return value
+
+
+class BatchResolveOut(BaseModel):
+    results: dict[str, str] = Field(description='case id -> "resolved", or why it was not')
+
+
+class LikeOut(BaseModel):
+    case_id: str
+    post_id: str = Field(description="the customer's post the brand liked on X")
+
+
+class FollowOut(BaseModel):
+    case_id: str
+    user_id: str
+    username: str
+    following: bool = Field(description="false while a protected account has not approved the follow")
+
+
+class ClosedCaseOut(BaseModel):
+    id: str
+    customer: str
+    closed_reason: str | None
+    created_at: datetime
+    text: str = Field(description="the customer's first message, as the classifier saw it")
+
+
+class ClosedCasesOut(BaseModel):
+    cases: list[ClosedCaseOut]
+
+
 class CannedBody(_Request):
     title: str = Field(min_length=1, max_length=200)
     text: str = Field(
@@ -402,14 +441,20 @@ class CannedOut(BaseModel):
 __all__ = [
     "AgentView",
     "AgentsOut",
+    "BatchResolveBody",
+    "BatchResolveOut",
     "CannedBody",
     "CannedOut",
     "CannedResponse",
     "CaseOut",
     "CaseSummaryOut",
     "CasesOut",
+    "ClosedCaseOut",
+    "ClosedCasesOut",
     "ErrorOut",
+    "FollowOut",
     "Health",
+    "LikeOut",
     "Me",
     "MessageOut",
     "NoteBody",

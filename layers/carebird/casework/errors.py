@@ -57,6 +57,12 @@ class TransitionNotAllowed(Conflict):
     code = "invalid_transition"
 
 
+class XUnavailable(CaseworkError):
+    """X did not answer, or is rate limiting the brand: the same action may work later."""
+
+    code = "x_unavailable"
+
+
 class Invalid(CaseworkError):
     """The request is well formed but cannot be carried out as asked (an empty reply, an unknown queue)."""
 

@@ -232,7 +232,10 @@ class RoutingCorrection(BaseModel):
     id: str
     brand_id: str
     case_id: str
-    kind: str = Field(description="queue (moved to another queue) or agent (handed to another agent)")
+    kind: str = Field(
+        description="queue (moved to another queue), agent (handed to another agent) or restore (an "
+        "automatic close undone: the classification's spam or no-response was wrong)"
+    )
     text: str = Field(description="the customer's first message, as the classifier saw it")
     language: str | None = None
     classification: dict[str, Any] = Field(default_factory=dict)

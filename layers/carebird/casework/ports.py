@@ -81,6 +81,18 @@ class CorrectionLog(Protocol):
         ...
 
 
+class XEngagement(Protocol):
+    """Acting on X as the brand without posting: a like (acknowledging praise), a follow (so that a
+    customer who asked can DM the brand). carebird.outbound.x_publisher.TweepyPublisher implements it;
+    failures are carebird.x_errors' and carebird.outbound.errors' typed errors."""
+
+    def like(self, brand: Brand, post_id: str) -> None: ...
+
+    def follow(self, brand: Brand, user_id: str) -> bool:
+        """True when the brand now follows the user; False when the follow waits for their approval."""
+        ...
+
+
 class CannedResponseStore(Protocol):
     def canned_responses(self, brand_id: str) -> list[CannedResponse]: ...
 

@@ -38,6 +38,7 @@ from carebird.casework.errors import (
     NotFound,
     TransitionNotAllowed,
     UnknownAgent,
+    XUnavailable,
 )
 from carebird.casework.model import (
     AgentView,
@@ -68,8 +69,10 @@ from carebird.casework.ports import (
     ResolutionListener,
     SatisfactionScores,
     WorkflowSignal,
+    XEngagement,
 )
 from carebird.casework.preview import PreviewContext, preview_reply
+from carebird.classifier.priority import priority_from_classification
 from carebird.observability import logger
 from carebird.outbound.errors import ReplyConflict
 from carebird.outbound.model import Channel as OutChannel
@@ -77,8 +80,10 @@ from carebird.outbound.model import DeliveryResult, DeliveryStatus, OutgoingRepl
 from carebird.outbound.text import EmptyReply, InvalidReply, ReplyTooLong
 from carebird.triage import clocks
 from carebird.triage.config import TriageConfig, TriageConfigError, load_triage_config
+from carebird.triage.lanes import CLOSED_AUTOMATICALLY
 from carebird.triage.model import Agent, Case, CaseMessage, CaseStatus, Channel, Decision
 from carebird.triage.ports import CaseConflict
+from carebird.triage.service import choose_queue
 
 Clock = Callable[[], datetime]
 OPEN_STATUSES = (CaseStatus.QUEUED, CaseStatus.ASSIGNED, CaseStatus.PENDING_CUSTOMER)
@@ -122,7 +127,9 @@ class CaseWorkService:
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         at_risk_window: timedelta = AT_RISK_WINDOW,
         on_resolved: ResolutionListener | None = None,
+        engagement: XEngagement | None = None,
     ) -> None:
+        self.engagement = engagement
         self.cases = cases
         self.agents = agents
         self.brands = brands
@@ -766,6 +773,138 @@ class CaseWorkService:
                 logger.exception("survey not scheduled", extra={"case_id": done.id})
                 self.metrics.add_metric("SurveyScheduleFailures", "Count", 1)
         return done
+
+    def resolve_many(self, p: Principal, case_ids: list[str], reason: str = "") -> dict[str, str]:
+        """Resolve a batch (the acknowledge lane's thank-yous): {case id: "resolved" or why not}."""
+        results: dict[str, str] = {}
+        for case_id in dict.fromkeys(case_ids):
+            try:
+                self.resolve(p, case_id, reason)
+                results[case_id] = "resolved"
+            except (NotFound, Forbidden, Conflict, Invalid) as exc:
+                results[case_id] = f"{type(exc).__name__}: {exc}"
+        return results
+
+    # ------------------------------------------------------------------ acting on X without posting
+    def like(self, p: Principal, case_id: str) -> tuple[Case, str]:
+        """Like the customer's first post of the case (acknowledging praise in one action)."""
+        case = self._visible(p, case_id)
+        first = next(
+            (m for m in self.cases.messages(case.id) if m.direction == "in" and m.channel is Channel.PUBLIC),
+            None,
+        )
+        if first is None:
+            raise Invalid(f"case {case_id} has no public post to like (a DM case)")
+        self._on_x(case, lambda engagement, brand: engagement.like(brand, first.id), "like")
+        now = self.clock()
+        done = self._update(
+            case,
+            lambda current: current.with_decision(
+                Decision(
+                    at=now, kind="liked", value=first.id, reason=f"liked by {p.agent_id}", by=p.agent_id
+                ),
+                updated_at=now,
+            ),
+        )
+        return done, first.id
+
+    def follow(self, p: Principal, case_id: str) -> tuple[Case, bool]:
+        """Follow the customer as the brand: on X a user with closed DMs takes messages from accounts
+        they follow, so "follow me so I can DM you" needs this before the DM. (case, following):
+        following is False while a protected account has not approved the follow."""
+        case = self._visible(p, case_id)
+        following = self._on_x(
+            case, lambda engagement, brand: engagement.follow(brand, case.customer.id), "follow"
+        )
+        now = self.clock()
+        what = "followed" if following else "follow requested (the account approves followers)"
+        done = self._update(
+            case,
+            lambda current: current.with_decision(
+                Decision(
+                    at=now,
+                    kind="followed",
+                    value=case.customer.id,
+                    reason=f"{what} by {p.agent_id}: the customer can DM the brand",
+                    by=p.agent_id,
+                ),
+                updated_at=now,
+            ),
+        )
+        return done, bool(following)
+
+    def _on_x(self, case: Case, act: Callable[[XEngagement, Any], Any], what: str) -> Any:
+        from carebird.outbound.errors import XRefused
+        from carebird.x_errors import TransientXError, XAuthError, XBadRequest, XRateLimited
+
+        if self.engagement is None:
+            raise Invalid(f"this deployment cannot {what} on X", code="not_configured")
+        brand = self.brands.get_brand(case.brand_id)
+        if brand is None:
+            raise NotFound(f"brand {case.brand_id} is not registered")
+        try:
+            return act(self.engagement, brand)
+        except (XRateLimited, TransientXError) as exc:
+            raise XUnavailable(f"X did not take the {what}: {exc}; try again") from None
+        except (XRefused, XAuthError, XBadRequest) as exc:
+            raise Invalid(f"X refused the {what}: {exc}", code="x_refused") from None
+
+    # ------------------------------------------------------------------ closed automatically
+    def closed_automatically(self, p: Principal, limit: int = 50) -> list[tuple[Case, str]]:
+        """The brand's cases triage closed without a person (strong-signal spam, or praise when the brand
+        opted in), newest first: the list where an agent restores one."""
+        config = self._config(p.brand_id)
+        if not p.works(config.triage_queue):
+            raise Forbidden(f"closed cases sit in queue {config.triage_queue}, which you do not work")
+        closed = self.cases.queue(p.brand_id, config.triage_queue, status=CaseStatus.CLOSED.value, limit=None)
+        automatic = [c for c in closed if (c.closed_reason or "").startswith(CLOSED_AUTOMATICALLY)]
+        automatic.sort(key=lambda c: c.created_at, reverse=True)
+        return [(c, self._first_text(c)) for c in automatic[:limit]]
+
+    def _first_text(self, case: Case) -> str:
+        first = next((m for m in self.cases.messages(case.id) if m.direction == "in"), None)
+        return first.text if first else ""
+
+    def restore(self, p: Principal, case_id: str, reason: str = "") -> Case:
+        """Undo an automatic close in one action: the case is routed as a message that needs an answer
+        (queue by skill, priority by the documented score) and the restore is kept as a correction."""
+        case = self._visible(p, case_id)
+        if case.status is not CaseStatus.CLOSED or not (case.closed_reason or "").startswith(
+            CLOSED_AUTOMATICALLY
+        ):
+            raise TransitionNotAllowed(f"case {case_id} was not closed automatically: reopen it instead")
+        config = self._config(p.brand_id)
+        corrected = {
+            **case.classification,
+            "spam": {"value": False, "confidence": 1.0},
+            "needs_response": {"value": True, "confidence": 1.0},
+        }
+        queue, skill, language, why_queue = choose_queue(case.language, corrected, config)
+        level = priority_from_classification(
+            corrected, followers=case.customer.followers, verified=case.customer.verified, engagement={}
+        )
+        now = self.clock()
+        why = f"restored by {p.agent_id} from {case.closed_reason}" + (f": {reason}" if reason else "")
+
+        def restored(current: Case) -> Case | None:
+            if current.status is not CaseStatus.CLOSED:
+                raise TransitionNotAllowed(f"case {case_id} is already {current.status.value}")
+            return current.with_decision(
+                Decision(at=now, kind="restored", value=queue, reason=f"{why}; {why_queue}", by=p.agent_id),
+                status=CaseStatus.QUEUED,
+                queue=queue,
+                skill=skill,
+                language=language,
+                assignee=None,
+                closed_reason=None,
+                priority=level.level,
+                priority_score=round(level.score, 1),
+                updated_at=now,
+            ).with_decision(Decision(at=now, kind="priority", value=level.level, reason=level.reason))
+
+        updated = self._update(case, restored)
+        self._correct(p, case, updated, "restore", reason or f"not {case.closed_reason}", now)
+        return updated
 
     def reopen(self, p: Principal, case_id: str, reason: str = "") -> Case:
         case = self._visible(p, case_id)

@@ -27,26 +27,72 @@ from carebird.classifier.priority import priority
 _POSITIVE_AT = 0.05
 _NEGATIVE_AT = -0.05
 
-URGENCY_TERMS: tuple[str, ...] = (
-    # en
-    "cancelled", "canceled", "cancellation", "stranded", "stuck", "charged twice", "double charged",
-    "overcharged", "refund", "locked out", "hacked", "fraud", "stolen", "emergency", "urgent", "asap",
-    "missed my connection", "missed connection", "missed my flight", "lost my", "lost luggage",
-    "can't log in", "cannot log in", "can't access", "account suspended", "no one is helping",
-    "still waiting", "outage", "not working", "medical", "wheelchair",
-    # es / fr / de / pt / it
-    "cancelado", "cancelada", "reembolso", "urgente", "bloqueado", "annulé", "remboursement", "bloqué",
-    "storniert", "annulliert", "erstattung", "dringend", "gesperrt", "bloqueada",
-    "rimborso", "cancellato", "bloccato",
+# Time-critical: what makes a message urgent, by kind, so that the reason names the kind. Words for any
+# brand that sells travel, money-handling, goods or accounts: no brand or product names.
+TIME_CRITICAL: dict[str, tuple[str, ...]] = {
+    "stuck traveller": (
+        "cancelled", "canceled", "cancellation", "stranded", "stuck", "missed my connection",
+        "missed connection", "missed my flight", "delayed", "delay", "delays", "late", "rebook", "rebooked",
+        "rebooking", "diverted", "overbooked", "bumped", "sitting on the tarmac", "still waiting",
+        "waiting for hours", "no one is helping", "on the tarmac", "missed", "cancelado", "cancelada",
+        "annulé", "storniert",
+        "annulliert", "cancellato",
+    ),
+    "money": (
+        "refund", "charged", "charged twice", "double charged", "overcharged", "fee", "fees", "money",
+        "paid", "reimburse", "reimbursement", "compensation", "voucher", "reembolso", "remboursement",
+        "erstattung", "rimborso",
+    ),
+    "lost or damaged property": (
+        "lost", "missing", "luggage", "baggage", "bag", "bags", "suitcase", "damaged", "broken",
+        "stolen", "never arrived", "never received", "where is my", "lost my",
+    ),
+    "booking or account": (
+        "booking", "booked", "reservation", "itinerary", "confirmation", "ticket", "tickets",
+        "change my flight", "check in", "locked out", "hacked", "can't log in", "cannot log in",
+        "can't access", "account suspended", "bloqueado", "bloqueada", "bloqué", "gesperrt", "bloccato",
+    ),
+    "safety": (
+        "unsafe", "safety", "emergency", "medical", "injured", "hurt", "sick", "wheelchair",
+        "fraud", "urgent", "asap", "urgente", "dringend",
+    ),
+}  # fmt: skip
+# Words of a trip, a payment or an order in progress: time-critical only in a complaint ("stuck at the
+# gate for hours"), not in praise or a question ("loved the flight").
+IN_PROGRESS_TERMS: tuple[str, ...] = (
+    "waiting", "hours", "hrs", "sitting", "on the plane", "tarmac", "runway", "gate", "airport",
+    "boarding", "board", "deplane", "deplaning", "connection", "connecting", "layover", "flight",
+    "flights", "flt", "plane", "train", "trip", "hotel", "tonight", "on hold", "pay", "payment", "price",
+    "purchase", "purchased", "credit", "miles", "points", "order", "delivery", "book", "seat", "seats",
+    "upgrade", "website", "online", "app", "error", "crashes", "login", "log in", "password",
 )  # fmt: skip
+URGENCY_TERMS: tuple[str, ...] = tuple(dict.fromkeys(t for terms in TIME_CRITICAL.values() for t in terms))
 
 # Problems that VADER's general lexicon reads as neutral but a brand reads as a complaint.
 _COMPLAINT_TERMS: tuple[str, ...] = (
     "cancelled", "canceled", "delayed", "delay", "stranded", "stuck", "lost", "broken", "damaged",
     "refund", "overcharged", "charged twice", "still waiting", "no response", "on hold", "not working",
     "doesn't work", "didn't work", "won't let me", "can't", "cannot", "never received", "missed",
-    "rude", "worst", "unacceptable", "ridiculous",
+    "rude", "worst", "unacceptable", "ridiculous", "missing", "late", "waiting", "on hold", "nobody",
+    "no one", "fail", "failed", "problem", "issue",
 )  # fmt: skip
+
+# Sarcasm markers: praise words that mean the opposite ("great job... not", "#sarcasm").
+_SARCASM = re.compile(
+    r"#sarcasm\b|#not\b|#fail\b|\.\.\.?\s*not\b|\bnot!|thanks for nothing|yeah right|said no one|"
+    r"just what i needed|love (?:it )?when|love how|love being|love waiting|so glad i|"
+    # a shouted NOT that ends the sentence ("awesome service... NOT!"), in capitals only
+    r"(?-i:\bNOT\b)\s*[!.]*\s*(?:$|#)",
+    re.IGNORECASE,
+)
+# Negation and trouble words: praise that carries one is not plain praise ("no vouchers, nothing").
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|nothing|nobody|none|without|lack|unable|fail\w*|sucks?|absurd|refus\w*|"
+    r"\w+n't|\w+nt|cant|wont|worst|awful|terrible|horrible|disappoint\w*|frustrat\w*|poor)\b",
+    re.IGNORECASE,
+)
+# A thank-you that goes on ("thanks, but where is my bag?") is not the end of the conversation.
+_BUT = re.compile(r"\b(?:but|however|though|except|unfortunately|still)\b", re.IGNORECASE)
 
 _THANKS_TERMS: tuple[str, ...] = (
     "thank you", "thanks", "thx", "ty", "appreciate it", "appreciated", "love you", "you rock", "awesome",
@@ -62,15 +108,22 @@ _QUESTION_TERMS: tuple[str, ...] = (
 _PROMO_TERMS: tuple[str, ...] = (
     "giveaway", "free followers", "click here", "click the link", "check out my", "limited offer",
     "discount code", "promo code", "use code", "earn money", "make money", "work from home", "dm me for",
-    "cheap", "win a", "winner", "buy now", "subscribe",
+    "cheap", "win a", "winner", "buy now", "subscribe", "to claim", "claim your", "claim now",
 )  # fmt: skip
 _CRYPTO_TERMS: tuple[str, ...] = (
     "crypto", "bitcoin", "btc", "eth", "ethereum", "usdt", "airdrop", "nft", "token presale", "wallet",
     "forex", "binary options", "investment opportunity", "1000x", "pump",
 )  # fmt: skip
+# Follow-for-follow bait: a strong spam signal. "Follow me / follow back so I can DM" is not bait but the
+# most common support move on X (see _DM_REQUEST).
 _FOLLOW_BAIT: tuple[str, ...] = (
-    "follow back", "followback", "follow for follow", "f4f", "follow4follow", "gain followers",
-    "teamfollowback", "follow me", "follow train", "retweet to win",
+    "follow for follow", "f4f", "follow4follow", "gain followers", "free followers", "teamfollowback",
+    "follow train", "retweet to win", "rt to win",
+)  # fmt: skip
+_DM_REQUEST: tuple[str, ...] = (
+    "follow me", "follow back", "followback", "follow us", "please follow", "pls follow", "dm me",
+    "dm you", "dm'd", "dmd", "sent a dm", "send a dm", "send you a dm", "direct message", "message me",
+    "pm me", "can't dm", "cannot dm", "unable to dm", "so i can dm", "dm details", "dm the details",
 )  # fmt: skip
 
 # Emoji VADER's lexicon scores as neutral (or, for a broken heart, as positive), on its -4..4 scale.
@@ -78,6 +131,9 @@ _EMOJI_VALENCE: dict[str, float] = {
     "😡": -3.0, "🤬": -3.5, "😤": -2.0, "👎": -2.0, "😒": -1.5, "🙄": -1.5, "💔": -3.0, "👍": 1.5,
     "🙏": 1.0, "👏": 1.5, "💯": 1.5,
 }  # fmt: skip
+
+# Spam is closed without a person only at this score, with a strong signal among its reasons.
+SPAM_CLOSE_AT = 0.9
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
@@ -139,20 +195,42 @@ class DefaultClassifier:
 
         words = Words(content)
         urgent_terms = words.find(URGENCY_TERMS + rules.urgency_terms)
+        sentiment = _sarcasm(self.sentiment_of(mention, content, words, language, reasons), text, reasons)
+        but = _BUT.search(content)
+        rest = content[but.end() :] if but else ""
+        if sentiment.value != "negative" and but and "?" in rest and Words(rest).find(URGENCY_TERMS):
+            # "Thanks, but where is my bag?": a complaint with manners, and a question.
+            reasons.append(f"sentiment negative: a problem after {but.group(0)!r}")
+            sentiment = Signal("negative", 0.6)
+        # Praise is a positive message with no sign of trouble: no negation, no problem word.
+        # A lexicon reads "I'd just like to know where my bag is... No accountability" as positive.
+        troubled = bool(_NEGATION.search(content) or words.find(_COMPLAINT_TERMS))
+        praise = sentiment.value == "positive" and not troubled
+        if sentiment.value == "negative":
+            urgent_terms += [t for t in words.find(IN_PROGRESS_TERMS) if t not in urgent_terms]
         urgency = _urgency(urgent_terms, reasons)
-        sentiment = self.sentiment_of(mention, content, words, language, reasons)
         skill = self.skill_of(mention, content, words, language, rules, reasons)
         spam, bot = _spam_and_bot(text, words, mention, reasons)
-        needs_response = _needs_response(text, content, words, mention, sentiment, urgency, spam, reasons)
+        wants_dm = _wants_dm(words, spam, reasons)
+        needs_response = _needs_response(
+            text, content, words, mention, sentiment, urgency, spam, wants_dm, reasons
+        )
 
+        # "Thank you, my lost item was found": a thank-you without a question reports a problem solved.
+        thanked = bool(words.find(_THANKS_TERMS)) and "?" not in text and not _BUT.search(content)
+        if thanked and urgency.value:
+            reasons.append("time-critical words not counted: a thank-you without a question")
         level = priority(
             sentiment=str(sentiment.value),
             sentiment_confidence=sentiment.confidence,
-            urgent=bool(urgency.value),
+            urgent=bool(urgency.value) and not thanked,
             urgency_confidence=urgency.confidence,
             followers=max(0, int(mention.followers or 0)),
             verified=bool(mention.verified),
             engagement=mention.engagement,
+            needs_response=bool(needs_response.value),
+            urgent_kinds=_kinds(urgent_terms),
+            praise=praise,
         )
         return Classification(
             sentiment=sentiment,
@@ -164,6 +242,7 @@ class DefaultClassifier:
             bot=bot,
             priority=level,
             reasons=tuple(reasons),
+            wants_dm=wants_dm,
         )
 
     def sentiment_of(
@@ -183,7 +262,7 @@ class DefaultClassifier:
         if compound <= _NEGATIVE_AT:
             label, confidence = "negative", 0.55 + 0.4 * min(1.0, -compound)
             why = f"sentiment negative: lexicon score {compound:.2f}"
-        elif complaints and compound < 0.5:
+        elif complaints and compound < 0.5 and not (compound >= 0.3 and words.find(_THANKS_TERMS)):
             # "My flight was cancelled" has no negative word in a general lexicon, but it is a complaint.
             label, confidence = "negative", 0.55 + 0.05 * min(3, len(complaints)) - 0.2 * max(0.0, compound)
             why = f"sentiment negative: reports a problem ({', '.join(complaints[:3])})"
@@ -234,45 +313,85 @@ class DefaultClassifier:
         return Signal(skill, round(confidence, 3))
 
 
+def _kinds(terms: list[str]) -> tuple[str, ...]:
+    """The kinds of time-critical trouble the terms name ("stuck traveller", "money", ...)."""
+    found = set(terms)
+    kinds = tuple(kind for kind, kind_terms in TIME_CRITICAL.items() if found.intersection(kind_terms))
+    if found.intersection(IN_PROGRESS_TERMS):
+        kinds += ("complaint about something in progress",)
+    return kinds or (("brand urgency term",) if terms else ())
+
+
 def _urgency(terms: list[str], reasons: list[str]) -> Signal:
     if not terms:
         return Signal(False, 0.7)
-    reasons.append(f"urgent: {', '.join(terms[:4])}")
+    reasons.append(f"urgent ({', '.join(_kinds(terms))}): {', '.join(terms[:4])}")
     return Signal(True, min(0.95, 0.6 + 0.15 * (len(terms) - 1)))
+
+
+def _sarcasm(sentiment: Signal, text: str, reasons: list[str]) -> Signal:
+    """Praise with a sarcasm marker ("awesome service... NOT!", "#sarcasm") is a complaint."""
+    marker = _SARCASM.search(text)
+    if marker is None or sentiment.value == "negative":
+        return sentiment
+    reasons.append(f"sentiment negative: sarcasm marker {marker.group(0).strip()!r}")
+    return Signal("negative", 0.6)
+
+
+def _wants_dm(words: Words, spam: Signal, reasons: list[str]) -> Signal:
+    """ "Follow me so I can DM you the details": the customer asks to continue in private."""
+    asked = words.find(_DM_REQUEST)
+    if not asked or spam.value:
+        return Signal(False, 0.6)
+    reasons.append(f"wants a DM: {', '.join(asked[:2])}")
+    return Signal(True, 0.8)
 
 
 def _spam_and_bot(
     text: str, words: Words, mention: MentionFeatures, reasons: list[str]
 ) -> tuple[Signal, Signal]:
-    signals: list[tuple[str, float]] = []
+    """Spam is only ever on from a strong signal (a scam pattern with a link, follow-for-follow bait,
+    bot-like repetition or mass mentions with a link) and a high score: that is what gets closed without a
+    person. Weak signals alone (promotion words, hashtags, a bare link) are named in the reasons and the
+    message is routed like any other, because customers write like that too."""
+    strong: list[tuple[str, float]] = []
+    weak: list[tuple[str, float]] = []
     links = len(_URL.findall(text))
     if links and len(words.words) <= 1:
-        signals.append(("only links", 0.6))
+        weak.append(("only links", 0.4))
     promo = words.find(_PROMO_TERMS)
     if promo:
-        signals.append((f"promotion ({', '.join(promo[:2])})", 0.35 * len(promo)))
+        (strong if links else weak).append((f"promotion ({', '.join(promo[:2])})", 0.35 * len(promo)))
     crypto = words.find(_CRYPTO_TERMS)
     if crypto:
-        signals.append((f"crypto ({', '.join(crypto[:2])})", 0.45 * len(crypto)))
+        (strong if links else weak).append((f"crypto ({', '.join(crypto[:2])})", 0.45 * len(crypto)))
     bait = words.find(_FOLLOW_BAIT)
     if bait:
-        signals.append((f"follower bait ({', '.join(bait[:2])})", 0.6))
+        strong.append((f"follower bait ({', '.join(bait[:2])})", 0.6 * len(bait)))
     if len(_HASHTAG.findall(text)) >= 5:
-        signals.append(("many hashtags", 0.3))
+        weak.append(("many hashtags", 0.3))
     mentions = len(_MENTION.findall(text))
     repeated = _repetition(words.words)
     bot_signals: list[tuple[str, float]] = []
     if repeated:
         bot_signals.append((f"repeated text ({repeated})", 0.6))
-    if mentions >= 5:
-        bot_signals.append((f"{mentions} mentions", 0.4))
+    if mentions >= 5 and links:
+        bot_signals.append((f"{mentions} mentions and a link", 0.4))
     if links and mention.followers <= 5 and not mention.verified:
         bot_signals.append((f"link from an account with {mention.followers} followers", 0.3))
+    signals = strong + weak
     spam_score = sum(w for _, w in signals) + 0.5 * sum(w for _, w in bot_signals)
     bot_score = sum(w for _, w in bot_signals)
     if mention.verified:
         spam_score, bot_score = spam_score / 2, bot_score / 2
-    spam = _vote("spam", spam_score, signals + bot_signals, reasons)
+    strong_bot = any(name.startswith(("repeated", f"{mentions} mentions")) for name, _ in bot_signals)
+    if (strong or strong_bot) and spam_score >= SPAM_CLOSE_AT:
+        spam = _vote("spam", spam_score, signals + bot_signals, reasons)
+    else:
+        if spam_score >= 0.6:
+            named = ", ".join(s for s, _ in signals + bot_signals)
+            reasons.append(f"possible spam, routed for a person (weak signals only: {named})")
+        spam = Signal(False, round(max(0.5, 0.9 - min(spam_score, SPAM_CLOSE_AT) / 2), 3))
     bot = _vote("bot-like", bot_score, bot_signals, reasons)
     return spam, bot
 
@@ -301,11 +420,23 @@ def _needs_response(
     sentiment: Signal,
     urgency: Signal,
     spam: Signal,
+    wants_dm: Signal,
     reasons: list[str],
 ) -> Signal:
+    """Whether the message needs an answer. Only a plain thank-you or praise (no question, no problem, no
+    "but") needs none; it goes to the acknowledge lane, where a person still sees it."""
     if spam.value:
         reasons.append("no response: spam")
         return Signal(False, spam.confidence)
+    if wants_dm.value:
+        reasons.append("needs response: asks to continue by DM")
+        return Signal(True, 0.85)
+    if "?" in text and not any(ch.isalnum() for ch in content):
+        reasons.append("needs response: a customer waiting ('?')")
+        return Signal(True, 0.8)
+    if not content and _URL.search(text):
+        reasons.append("needs response: only a link (a photo, a booking?), so a person looks")
+        return Signal(True, 0.5)
     if not content or not any(ch.isalnum() for ch in content):
         if sentiment.value == "negative":
             reasons.append("needs response: an angry message without words")
@@ -326,6 +457,16 @@ def _needs_response(
     if question:
         reasons.append("needs response: a question or a request")
         return Signal(True, 0.75)
+    if (thanks or sentiment.value == "positive") and _BUT.search(content):
+        reasons.append("needs response: thanks, but more follows")
+        return Signal(True, 0.6)
+    negation = _NEGATION.search(content)
+    if negation:
+        reasons.append(f"needs response: praise words with {negation.group(0)!r}, so a person reads it")
+        return Signal(True, 0.55)
+    if words.find(_COMPLAINT_TERMS):
+        reasons.append("needs response: mentions a problem")
+        return Signal(True, 0.6)
     if thanks or sentiment.value == "positive":
         reasons.append(f"no response: thanks or praise ({', '.join(thanks[:2]) or 'positive'})")
         return Signal(False, 0.7 if thanks else 0.55)

@@ -127,6 +127,8 @@ class Classification:
     bot: Signal  # bool
     priority: Priority
     reasons: tuple[str, ...]
+    # bool: asks to continue by DM ("follow me so I can DM you"): the agent can follow, then DM
+    wants_dm: Signal = field(default_factory=lambda: Signal(False, 0.5))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: each signal as {"label"|"value": ..., "confidence": ...}, as triage reads them."""
@@ -134,7 +136,7 @@ class Classification:
         for name in ("sentiment", "skill", "language"):
             signal: Signal = getattr(self, name)
             out[name] = {"label": signal.value, "confidence": round(signal.confidence, 4)}
-        for name in ("urgency", "needs_response", "spam", "bot"):
+        for name in ("urgency", "needs_response", "spam", "bot", "wants_dm"):
             signal = getattr(self, name)
             out[name] = {"value": signal.value, "confidence": round(signal.confidence, 4)}
         out["priority"] = {**asdict(self.priority), "reasons": list(self.priority.reasons)}

@@ -3,30 +3,43 @@
     score = 20                                   base: every message a person should read
           + 25 * c_s        if sentiment is negative   (c_s: sentiment confidence)
           - 10 * c_s        if sentiment is positive
-          + 35 * c_u        if urgent                  (c_u: urgency confidence)
+          + 35 * c_u        if time-critical, unless praise (c_u: urgency confidence)
           + min(15, 3 * log10(1 + followers))          reach: 1k followers -> 9, 100k -> 15
           + 10              if the author is verified
           + min(25, 8 * log10(1 + e))                  engagement (a viral complaint is P1):
                                         e = 3 * quotes + 2 * retweets + replies + 0.5 * likes
-    clamped to 0..100.
+    clamped to 0..100, then two floors:
+      - a message that needs an answer is never below 30 (P3): P4 is for messages that need none
+        (thanks and praise, in the acknowledge lane);
+      - a time-critical message that is not praise is never below 50 (P2): the traveller is stuck,
+        money or property is lost, an account is locked, safety, or a trip, payment or order in progress
+        that the customer complains or asks about.
+    Praise (positive, with no negation, problem word or question in it; for a stored classification,
+    positive at confidence >= 0.5) gains nothing from time-critical words ("thanks for rebooking my
+    cancelled flight").
 
     level = P1 if score >= 70, P2 if score >= 50, P3 if score >= 30, else P4.
 
-An angry, urgent message from anyone is P1 at full confidence (20 + 25 + 35 = 80); a plain complaint
-(45) is P3 until reach or engagement lift it, as they should for a complaint many people are watching.
-Engagement keeps growing after triage: call `priority` again with the new counts (everything else
-unchanged) to re-score.
+Every term that moved the score is named in the reasons ("negative (+22)", "time-critical: money (+35)",
+"floor P2: time-critical, not praise"). An angry, time-critical message is P1 at full confidence
+(20 + 25 + 35 = 80); a plain complaint (45) is P3 until reach or engagement lift it. Engagement keeps
+growing after triage: call `priority` again with the new counts (everything else unchanged) to re-score.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from carebird.classifier.model import Engagement, Priority
 
 LEVELS: tuple[tuple[float, str], ...] = ((70.0, "P1"), (50.0, "P2"), (30.0, "P3"), (0.0, "P4"))
+NEEDS_RESPONSE_FLOOR = 30.0  # P3
+TIME_CRITICAL_FLOOR = 50.0  # P2
+# Positive at this confidence or more is praise: time-critical words in it ("thanks for rebooking my
+# cancelled flight") do not raise it.
+PRAISE_CONFIDENCE = 0.5
 
 
 def engagement_weight(engagement: Engagement) -> float:
@@ -43,8 +56,12 @@ def priority(
     followers: int,
     verified: bool,
     engagement: Engagement,
+    needs_response: bool = True,
+    urgent_kinds: Sequence[str] = (),
+    praise: bool | None = None,
 ) -> Priority:
-    """The priority of a message; the formula is in this module's docstring."""
+    """The priority of a message; the formula is in this module's docstring. `praise`: the classifier's
+    judgement (positive with no sign of trouble); by default, positive at confidence >= 0.5."""
     reasons: list[str] = []
     score = 20.0
     c_s = _unit(sentiment_confidence)
@@ -54,10 +71,13 @@ def priority(
     elif sentiment == "positive":
         score -= 10 * c_s
         reasons.append(f"positive (-{10 * c_s:.0f})")
-    if urgent:
+    if praise is None:
+        praise = sentiment == "positive" and c_s >= PRAISE_CONFIDENCE
+    if urgent and not praise:
         c_u = _unit(urgency_confidence)
         score += 35 * c_u
-        reasons.append(f"urgent (+{35 * c_u:.0f})")
+        kinds = f": {', '.join(urgent_kinds)}" if urgent_kinds else ""
+        reasons.append(f"time-critical{kinds} (+{35 * c_u:.0f})")
     reach = min(15.0, 3 * math.log10(1 + max(0, followers)))
     if reach >= 1:
         score += reach
@@ -71,6 +91,12 @@ def priority(
         score += lift
         reasons.append(f"engagement {weight:g} (+{lift:.0f})")
     score = max(0.0, min(100.0, score))
+    if needs_response and score < NEEDS_RESPONSE_FLOOR:
+        score = NEEDS_RESPONSE_FLOOR
+        reasons.append("floor P3: needs an answer (P4 is for messages that need none)")
+    if needs_response and urgent and not praise and score < TIME_CRITICAL_FLOOR:
+        score = TIME_CRITICAL_FLOOR
+        reasons.append("floor P2: time-critical, not praise")
     level = next(name for threshold, name in LEVELS if score >= threshold)
     return Priority(level=level, score=score, reasons=(f"{level} at score {score:.0f}", *reasons))
 
@@ -82,6 +108,7 @@ def priority_from_classification(
     current numbers: what triage calls when likes and retweets keep coming in."""
     sentiment = classification.get("sentiment") or {}
     urgency = classification.get("urgency") or {}
+    needs = classification.get("needs_response") or {}
     return priority(
         sentiment=str(sentiment.get("label", "neutral")),
         sentiment_confidence=_float(sentiment.get("confidence")),
@@ -90,7 +117,17 @@ def priority_from_classification(
         followers=int(followers),
         verified=bool(verified),
         engagement=Engagement.from_mapping(engagement),
+        needs_response=bool(needs.get("value", True)) if isinstance(needs, Mapping) else True,
+        urgent_kinds=_urgent_kinds(classification),
     )
+
+
+def _urgent_kinds(classification: Mapping[str, Any]) -> tuple[str, ...]:
+    """The kinds named in the classifier's urgency reason, "urgent (money, safety): ..."."""
+    for reason in classification.get("reasons") or ():
+        if isinstance(reason, str) and reason.startswith("urgent (") and ")" in reason:
+            return tuple(k.strip() for k in reason[len("urgent (") : reason.index(")")].split(","))
+    return ()
 
 
 def _unit(value: float) -> float:

@@ -105,6 +105,20 @@ class TweepyPublisher:
             response = client.create_direct_message(participant_id=participant_id, text=text, user_auth=True)
         return _created(response, "dm_event_id")
 
+    def like(self, brand: Brand, post_id: str) -> None:
+        """POST /2/users/{brand}/likes: liking a post twice is no error on X."""
+        client = self._clients.client(brand.credentials_secret)
+        with self._errors(brand, "like", write=True):
+            client.like(post_id, user_auth=True)
+
+    def follow(self, brand: Brand, user_id: str) -> bool:
+        """POST /2/users/{brand}/following; False when the user's approval is pending (protected)."""
+        client = self._clients.client(brand.credentials_secret)
+        with self._errors(brand, "follow", write=True):
+            response = client.follow_user(user_id, user_auth=True)
+        data = _json(response).get("data") or {}
+        return bool(data.get("following"))
+
     # Lookups ----------------------------------------------------------------------------------------
 
     def find_reply(self, brand: Brand, in_reply_to_id: str, text: str, since: datetime) -> str | None:

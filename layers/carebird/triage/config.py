@@ -74,12 +74,26 @@ class TriageConfig(BaseModel):
     min_confidence: float = Field(default=0.5, ge=0, le=1)
     urgency_terms: tuple[str, ...] = ()
     sla: dict[str, SlaTarget]
-    # Close praise and thanks without work (True), or keep them as low-priority cases to acknowledge.
-    close_no_action: bool = True
+    # Thanks and praise go to this low-priority lane (a queue; added to `queues` if absent), where an
+    # agent likes, thanks or resolves them in batches.
+    acknowledge_queue: str = "acknowledge"
+    # Opt in to closing thanks and praise without a person instead: the README says what it costs in
+    # complaints closed unseen (measured by `make bench-triage-quality`).
+    close_no_action: bool = False
     # The assignee and supervisors are told when this share of a target (first response, next response,
     # resolution) has passed.
     at_risk_fraction: float = Field(default=0.8, gt=0, lt=1)
     escalation_ladder: tuple[EscalationStep, ...] = (EscalationStep(),)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _acknowledge_lane(cls, data: Any) -> Any:
+        """The acknowledge lane always exists: a brand's config that names no such queue gets one."""
+        if isinstance(data, dict) and isinstance(data.get("queues"), dict):
+            lane = data.get("acknowledge_queue", "acknowledge")
+            if isinstance(lane, str) and lane not in data["queues"]:
+                data = {**data, "queues": {**data["queues"], lane: {}}}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> TriageConfig:

@@ -8,8 +8,9 @@ Routing, in order (each choice is recorded on the case with its reason):
 1. Threading. A message in a conversation that already has an open case (a reply in the same
    conversation_id), or a DM from a customer with an open case, joins that case. A closed or resolved
    case is never reopened by triage: the message starts a new case.
-2. Noise. Spam, and messages that need no response (thanks, praise) when the brand closes those, become
-   cases closed with the reason, so the record shows they were seen.
+2. Noise (carebird.triage.lanes). Spam the classifier is sure of, from a strong signal, becomes a case
+   closed automatically with the reason, listed for agents to restore. Messages that need no response
+   (thanks, praise) open a P4 case in the acknowledge lane, unless the brand opted in to closing them.
 3. Queue. The skill's queue when the classifier is confident and the skill is configured; the triage
    queue (a person sorts it) when confidence is below the brand's minimum or the skill is unknown; the
    fallback queue when the skill's queue does not serve the message's language.
@@ -30,6 +31,7 @@ from typing import Any
 
 from carebird.triage import clocks
 from carebird.triage.config import TriageConfig
+from carebird.triage.lanes import noise_lane
 from carebird.triage.model import (
     Agent,
     Case,
@@ -128,14 +130,9 @@ class TriageService:
         existing = self._existing_case(message)
         if existing is not None:
             return self._thread(existing, message, classification, config)
-        spam, spam_confidence = _label(classification, "spam")
-        if spam:
-            reason = f"spam (confidence {spam_confidence:.2f})" + _reasons_suffix(classification, "spam")
-        else:
-            if not config.close_no_action:
-                return self._new_case(message, classification, config, close_reason=None)
-            _, confidence = _label(classification, "needs_response")
-            reason = f"needs no response: thanks or praise (confidence {confidence:.2f})"
+        lane, reason = noise_lane(classification, config)
+        if lane == "acknowledge":
+            return self._acknowledge(message, classification, config, reason)
         return self._new_case(message, classification, config, close_reason=reason)
 
     def needs_human(self, message: IncomingMessage, error: str, config: TriageConfig) -> Outcome:
@@ -257,7 +254,7 @@ class TriageService:
             )
             return self._create(case, message, classification, config)
 
-        queue, skill, language, why_queue = self._choose_queue(message, classification, config)
+        queue, skill, language, why_queue = choose_queue(message.lang, classification, config)
         level, score, why_priority = self._priority.score(
             classification, message.customer, message.engagement
         )
@@ -271,6 +268,29 @@ class TriageService:
             priority_score=score,
         )
         case = self._with_sla(case, level, config, message.created_at, f"{level} target")
+        return self._create(case, message, classification, config)
+
+    def _acknowledge(
+        self, message: IncomingMessage, classification: dict[str, Any], config: TriageConfig, reason: str
+    ) -> Outcome:
+        """A P4 case in the acknowledge lane: seen by a person, never closed unseen."""
+        now = self._clock()
+        queue = config.acknowledge_queue
+        case = self._blank_case(message, now, queue).model_copy(
+            update={"language": _label(classification, "language")[0] or message.lang}
+        )
+        case = case.with_decision(
+            Decision(at=now, kind="queue", value=queue, reason=reason),
+            classification=classification,
+        )
+        case = case.with_decision(
+            Decision(
+                at=now, kind="priority", value="P4", reason="P4: needs no answer, only an acknowledgement"
+            ),
+            priority="P4",
+            priority_score=0.0,
+        )
+        case = self._with_sla(case, "P4", config, message.created_at, "P4 target")
         return self._create(case, message, classification, config)
 
     def _create(
@@ -289,39 +309,6 @@ class TriageService:
         return self._outcome(
             stored, threaded=False, reason=stored.decisions[-1].reason if stored.decisions else ""
         )
-
-    def _choose_queue(
-        self, message: IncomingMessage, classification: dict[str, Any], config: TriageConfig
-    ) -> tuple[str, str | None, str | None, str]:
-        skill, skill_confidence = _label(classification, "skill")
-        language, _ = _label(classification, "language")
-        language = language or message.lang
-        if not skill:
-            return config.triage_queue, None, language, "no skill recognised: a person sorts it"
-        if skill not in config.skills:
-            return config.triage_queue, None, language, f"skill {skill!r} is not configured for this brand"
-        if skill_confidence < config.min_confidence:
-            return (
-                config.triage_queue,
-                skill,
-                language,
-                f"skill {skill} at confidence {skill_confidence:.2f}, "
-                f"below the brand's {config.min_confidence:.2f}",
-            )
-        queue = config.skills[skill].queue
-        served = config.queues[queue].languages
-        if served and language and language not in served:
-            fallback = config.fallback_queue
-            fallback_languages = config.queues[fallback].languages
-            if fallback_languages and language not in fallback_languages:
-                return config.triage_queue, skill, language, f"no queue serves language {language!r}"
-            return (
-                fallback,
-                skill,
-                language,
-                f"skill {skill}, but {queue} does not serve {language!r}: fallback",
-            )
-        return queue, skill, language, f"skill {skill} (confidence {skill_confidence:.2f}) -> queue {queue}"
 
     def _assign(self, case: Case, capability: str | None = None) -> Case:
         capability = capability or case.skill or case.queue
@@ -624,6 +611,41 @@ class TriageService:
         )
 
 
+def choose_queue(
+    lang: str | None, classification: dict[str, Any], config: TriageConfig
+) -> tuple[str, str | None, str | None, str]:
+    """(queue, skill, language, reason): the skill's queue, the fallback or the triage queue."""
+    skill, skill_confidence = _label(classification, "skill")
+    language, _ = _label(classification, "language")
+    language = language or lang
+    if not skill:
+        return config.triage_queue, None, language, "no skill recognised: a person sorts it"
+    if skill not in config.skills:
+        return config.triage_queue, None, language, f"skill {skill!r} is not configured for this brand"
+    if skill_confidence < config.min_confidence:
+        return (
+            config.triage_queue,
+            skill,
+            language,
+            f"skill {skill} at confidence {skill_confidence:.2f}, "
+            f"below the brand's {config.min_confidence:.2f}",
+        )
+    queue = config.skills[skill].queue
+    served = config.queues[queue].languages
+    if served and language and language not in served:
+        fallback = config.fallback_queue
+        fallback_languages = config.queues[fallback].languages
+        if fallback_languages and language not in fallback_languages:
+            return config.triage_queue, skill, language, f"no queue serves language {language!r}"
+        return (
+            fallback,
+            skill,
+            language,
+            f"skill {skill}, but {queue} does not serve {language!r}: fallback",
+        )
+    return queue, skill, language, f"skill {skill} (confidence {skill_confidence:.2f}) -> queue {queue}"
+
+
 def _seconds_until(now: datetime, moment: datetime) -> int:
     """Whole seconds to wait (a Step Functions timeout is a positive integer)."""
     return max(1, math.ceil((moment - now).total_seconds()))
@@ -636,11 +658,6 @@ def _rank(level: str) -> int:
 def _load_order(agent: Agent) -> tuple[float, datetime]:
     last = agent.last_assigned_at or datetime.min.replace(tzinfo=UTC)
     return agent.open_cases / agent.capacity, last
-
-
-def _reasons_suffix(classification: dict[str, Any], topic: str) -> str:
-    reasons = [r for r in classification.get("reasons", []) if isinstance(r, str) and topic in r.lower()]
-    return f": {'; '.join(reasons)}" if reasons else ""
 
 
 def _case_message(message: IncomingMessage, classification: dict[str, Any]) -> CaseMessage:

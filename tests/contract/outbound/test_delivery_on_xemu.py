@@ -12,6 +12,7 @@ import pytest
 
 from carebird.brands import Brand
 from carebird.outbound.delivery import Deliverer, DeliveryTuning
+from carebird.outbound.errors import DmNotAllowed
 from carebird.outbound.model import (
     Channel,
     DeliveryResult,
@@ -275,3 +276,18 @@ def test_a_429_that_resets_within_seconds_is_waited_out(bench: Bench) -> None:
     assert result.status is DeliveryStatus.DELIVERED
     assert len(bench.sleeps) == 1 and 1 < bench.sleeps[0] <= 4
     bench.assert_one_thread_under_the_mention(3)
+
+
+def test_the_publisher_likes_and_follows_as_the_brand_then_dms_a_customer_with_closed_dms(
+    bench: Bench,
+) -> None:
+    bench.publisher.like(bench.brand, bench.mention["id"])
+    assert bench.emu.get_post(bench.mention["id"])["public_metrics"]["like_count"] == 1
+    shy = bench.emu.create_user("shy", accepts_dms=False)
+    with pytest.raises(DmNotAllowed):
+        bench.publisher.send_dm(bench.brand, shy["id"], "Hi, send us the details here")
+    # "Follow me so I can DM": the customer follows the brand, the brand follows back, then the DM goes.
+    bench.emu.follow("shy", HANDLE)
+    assert bench.publisher.follow(bench.brand, shy["id"]) is True
+    assert bench.emu.following(HANDLE) == ["shy"]
+    assert bench.publisher.send_dm(bench.brand, shy["id"], "Hi, send us the details here")

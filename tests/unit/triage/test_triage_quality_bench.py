@@ -1,0 +1,51 @@
+"""`make bench-triage-quality`: skips cleanly without ../shared, and measures the product's own decisions."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from carebird_ops.bench import triage_quality
+
+COLUMNS = ("tweet_id", "airline_sentiment", "negativereason", "retweet_count", "text")
+# Made-up tweets, a few per class (nothing from the data set).
+ROWS = [
+    *[
+        ("negative", "Lost Luggage", f"@acme my bag {i} is lost and nobody answers, where is it?")
+        for i in range(4)
+    ],
+    *[
+        ("negative", "Cancelled Flight", f"@acme flight {i} cancelled, I'm stranded at the gate")
+        for i in range(4)
+    ],
+    *[("positive", "", f"@acme thank you, the crew was wonderful on trip {i}!") for i in range(4)],
+    *[("neutral", "", f"@acme what time does gate {i} open") for i in range(4)],
+]
+
+
+def test_the_bench_skips_with_a_message_when_the_data_is_absent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert triage_quality.main(["--data", str(tmp_path / "absent" / "dev.csv")]) == 0
+    assert "skipped" in capsys.readouterr().out
+
+
+def test_the_bench_reports_decisions_per_complaint_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "dev.csv"
+    with data.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for i, (sentiment, reason, text) in enumerate(ROWS):
+            writer.writerow((str(i), sentiment, reason, "0", text))
+    assert triage_quality.main(["--data", str(data), "--folds", "2", "--jobs", "1", "--builtin-only"]) == 0
+    out = capsys.readouterr().out
+    assert "complaints closed unseen: 0 of 8" in out
+    assert "Lost Luggage at P2+" in out and "Cancelled Flight at P2+" in out
+    lost = next(line for line in out.splitlines() if line.startswith("Lost Luggage "))
+    assert lost.split()[-1] == "100.0%"  # every lost-bag complaint at P2 or higher
+    positive = next(line for line in out.splitlines() if line.startswith("(positive tweets)"))
+    assert positive.split()[-3] == "4"  # the four thank-yous wait in the acknowledge lane
