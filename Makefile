@@ -12,7 +12,8 @@ PIP_FLAGS := --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 
 .PHONY: help setup lint typecheck test test-unit test-integration cfn-lint sam-validate build demo \
-        deploy local-up local-down bench-classify bench-ingest bench-triage clean inbox browser screenshots
+        deploy local-up local-down bench-classify bench-ingest bench-triage bench-reports clean inbox browser \
+        screenshots
 
 help:
 	@echo "make setup        create/update .venv with the project and its dev tools"
@@ -105,6 +106,9 @@ bench-ingest: setup
 
 bench-triage: setup
 	$(BIN)/python -m carebird_ops.bench.triage
+
+bench-reports: setup
+	$(BIN)/python -m carebird_ops.bench.reports
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam node_modules .carebird

@@ -14,6 +14,7 @@ import { useShortcuts } from "./lib/shortcuts";
 import { CaseView } from "./pages/CaseView";
 import { Inbox } from "./pages/Inbox";
 import { SignIn } from "./pages/SignIn";
+import { TeamLoader } from "./pages/TeamLoader";
 import type { Me } from "./types";
 
 function SignedIn({ api, auth }: { api: AgentApi; auth: Auth }) {
@@ -43,6 +44,9 @@ function SignedIn({ api, auth }: { api: AgentApi; auth: Auth }) {
         </a>
         <Header onHelp={() => setHelp(true)} />
         <Switch>
+          <Route path="/team">
+            <TeamLoader />
+          </Route>
           <Route path="/cases/:id">{(params) => <CaseView id={decodeURIComponent(params.id)} />}</Route>
           <Route>
             <Inbox />

@@ -23,7 +23,8 @@ from typing import Any
 
 import boto3
 
-from carebird_ops.agent_auth import generate_password
+from carebird_ops.agent_auth import generate_password, sign_in
+from carebird_ops.agent_client import AgentApiClient
 from carebird_ops.demo_aftercare import Aftercare, AlarmWatch, report_fields, run_aftercare
 from carebird_ops.demo_agents import SUPERVISOR, AgentWork, work_the_queues
 from carebird_ops.local.endpoints import (
@@ -309,16 +310,11 @@ class Demo:
                 return Counter(e["status"] for e in executions)
             time.sleep(0.5)
 
-    def case_objects(self, endpoints: StackEndpoints, brand_id: str) -> list[Any]:
-        from carebird.storage.brands import DynamoBrandRepository
-        from carebird.storage.cases import DynamoCaseStore
-        from carebird.triage.config import load_triage_config
-
-        table = endpoints.resources["CarebirdTable"]
-        brand = DynamoBrandRepository(table).get_brand(brand_id)
-        config = load_triage_config(dict(brand.settings) if brand else None)
-        store = DynamoCaseStore(table)
-        return [case for queue in config.queues for case in store.queue(brand_id, queue, limit=None)]
+    def supervisor(self, endpoints: StackEndpoints) -> AgentApiClient:
+        """The supervisor, signed in to the agent API: the demo's report comes from its report routes."""
+        client_id = endpoints.resources["AgentUserPoolClient"]
+        token = sign_in(client_id, SUPERVISOR, self.passwords[SUPERVISOR], endpoints.agent_api).id_token
+        return AgentApiClient(endpoints.agent_api, token)
 
     def cases(self, endpoints: StackEndpoints, brand_id: str) -> list[dict[str, Any]]:
         from carebird.storage.brands import DynamoBrandRepository
@@ -409,8 +405,10 @@ def describe(report: Report) -> str:
 
 
 REPORT_KEYS = (
-    "mentions_ingested", "cases_opened", "cases_by_queue", "first_response_p50_s", "first_response_p90_s",
-    "sla_met_pct", "sla_breaches", "alarms_fired", "surveys_sent", "surveys_answered", "csat_avg",
+    "mentions_ingested", "cases_opened", "cases_by_queue", "first_responses", "first_response_avg_s",
+    "first_response_p50_at_most_s", "first_response_p90_at_most_s", "sla_met_pct", "sla_met", "sla_breaches",
+    "sla_by_clock", "alarms_fired", "surveys_sent", "surveys_answered", "csat_avg", "csat_distribution",
+    "reopened_after_low_score", "report_read_units",
 )  # fmt: skip
 
 
@@ -465,7 +463,7 @@ def run(as_json: bool = False, keep: bool = False) -> int:
         say("after care: an ignored customer, the SLA alarm, resolutions and satisfaction surveys ...")
         report.aftercare = run_aftercare(endpoints, brand_id, BRAND, demo.passwords, pager, say)
         report.cases = demo.cases(endpoints, brand_id)
-        report.figures = report_fields(demo.case_objects(endpoints, brand_id), report.aftercare)
+        report.figures = report_fields(demo.supervisor(endpoints), report.aftercare)
     finally:
         if not keep:
             demo.stop()

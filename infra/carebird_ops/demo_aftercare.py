@@ -8,14 +8,17 @@ an SQS subscription, cases and surveys from the product's table, messages on the
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 
+from carebird.reports import figures
+from carebird.reports.figures import histogram_quantile
+from carebird.reports.tallies import OVER
 from carebird_ops.agent_auth import sign_in
 from carebird_ops.agent_client import AgentApiClient
 from carebird_ops.local.endpoints import StackEndpoints
@@ -180,29 +183,38 @@ def run_aftercare(
     return result
 
 
-def report_fields(cases: list[Any], aftercare: Aftercare) -> dict[str, Any]:
-    """The demo report's SLA and satisfaction figures, from the cases as stored."""
-    surveys, alarms = aftercare.surveys, aftercare.alarms
-    waits = sorted(
-        (c.first_response_at - c.first_message_at).total_seconds()
-        for c in cases
-        if c.first_response_at is not None
-    )
-    verdicts = [c.sla_met for c in cases if c.sla_met is not None]
-    scores = [s["score"] for s in surveys if s.get("score") is not None]
-
-    def percentile(p: float) -> float | None:
-        if not waits:
-            return None
-        return round(waits[min(len(waits) - 1, int(p * len(waits)))], 1)
-
+def report_fields(supervisor: AgentApiClient, aftercare: Aftercare) -> dict[str, Any]:
+    """The demo report's SLA and satisfaction figures, from the agent API's report routes (the figures the
+    supervisor's view shows, defined once in carebird.reports), over yesterday and today (UTC)."""
+    today = datetime.now(UTC).date()
+    span = {"from": (today - timedelta(days=1)).isoformat(), "to": today.isoformat()}
+    first = supervisor.request("GET", "/reports/first-response", params=span)
+    sla = supervisor.request("GET", "/reports/sla", params=span)
+    csat = supervisor.request("GET", "/reports/csat", params=span)
+    reopened = supervisor.request("GET", "/reports/reopened", params=span)
+    buckets: dict[int, int] = {}
+    waited = 0.0
+    for priority in first["priorities"]:
+        for bucket in priority["buckets"]:
+            bound = bucket["le_seconds"] if bucket["le_seconds"] is not None else OVER
+            buckets[bound] = buckets.get(bound, 0) + bucket["count"]
+        waited += (priority["average_seconds"] or 0) * priority["responses"]
+    cost = [r["cost"] for r in (first, sla, csat, reopened)]
     return {
-        "first_response_p50_s": round(statistics.median(waits), 1) if waits else None,
-        "first_response_p90_s": percentile(0.9),
-        "sla_met_pct": round(100 * sum(verdicts) / len(verdicts), 1) if verdicts else None,
-        "sla_breaches": sum(c.sla_breaches for c in cases),
-        "alarms_fired": sum(1 for _, state in alarms if state == "ALARM"),
+        "first_responses": first["responses"],
+        "first_response_avg_s": figures.average(waited, first["responses"]),
+        "first_response_p50_at_most_s": histogram_quantile(buckets, 0.5),
+        "first_response_p90_at_most_s": histogram_quantile(buckets, 0.9),
+        "sla_met_pct": sla["all_clocks"]["met_pct"],
+        "sla_met": sla["all_clocks"]["met"],
+        "sla_breaches": sla["all_clocks"]["missed"],  # a breach is the miss: each clock's verdict, once
+        "sla_by_clock": {clock: sla[clock] for clock in ("first_response", "next_response", "resolution")},
+        "alarms_fired": sum(1 for _, state in aftercare.alarms if state == "ALARM"),
         "surveys_sent": aftercare.surveys_sent,
-        "surveys_answered": len(scores),
-        "csat_avg": round(statistics.fmean(scores), 2) if scores else None,
+        "surveys_answered": csat["answers"],
+        "csat_avg": csat["average"],
+        "csat_distribution": csat["distribution"],
+        "reopened_after_low_score": reopened["reopened_after_low_score"],
+        "report_read_units": round(sum(c["read_units"] for c in cost), 2),
+        "report_items_read": sum(c["items"] for c in cost),
     }

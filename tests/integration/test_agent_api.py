@@ -321,3 +321,42 @@ def test_the_terminal_client_works_a_case(desk: Desk, tmp_path: Path) -> None:
     assert len(desk.brand_replies_under(case.message_ids[0])) == 1
     mine = carebird("cases", "--mine", "--json", env=env)
     assert case.id in {c["id"] for c in json.loads(mine.stdout)}
+
+
+# ---------------------------------------------------------------------------------------------- supervisors
+
+
+def test_a_supervisor_reads_the_team_alarms_and_reports_over_http(desk: Desk) -> None:
+    case = desk.open_case(customer="itrosa", due_in=timedelta(minutes=15))
+    ana, sue = desk.client("it-ana"), desk.client("it-sue")
+    ana.claim(case.id)
+    ana.reply(case.id, "Hi Rosa, looking at it now.")
+    assert desk.call("it-ana", "GET", "/team").status_code == 403
+    assert desk.call("it-ana", "GET", "/reports/sla").status_code == 403
+
+    team = sue.request("GET", "/team")
+    mine = next(a for a in team["agents"] if a["agent_id"] == "it-ana")
+    assert case.id in mine["case_ids"] and mine["open_cases"] <= mine["capacity"]
+    assert {q["queue"] for q in team["queues"]} >= {"billing", "bookings"}
+    # DescribeAlarms answers locally too: moto's CloudWatch holds the stack evaluator's states.
+    alarms = {a["name"]: a["state"] for a in sue.request("GET", "/alarms")["alarms"]}
+    assert "carebird-SlaBreachAlarm" in alarms and set(alarms.values()) <= {
+        "OK",
+        "ALARM",
+        "INSUFFICIENT_DATA",
+    }
+
+    sla = sue.request("GET", "/reports/sla", params={"queue": "billing"})
+    assert sla["first_response"]["met"] >= 1 and sla["cost"]["queries"] == 1
+    waits = sue.request("GET", "/reports/first-response")
+    assert sum(p["responses"] for p in waits["priorities"]) >= 1
+    as_csv = desk.call("it-sue", "GET", "/reports/volume", headers={"Accept": "text/csv"})
+    assert as_csv.status_code == 200 and as_csv.text.splitlines()[0] == "hour,queue,cases"
+    other = desk.call("it-sue", "GET", "/reports/sla", params={"brand": "1"})
+    assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
+    future = desk.call("it-sue", "GET", "/reports/sla", params={"to": "2999-01-01"})
+    assert future.status_code == 422 and "future" in future.json()["error"]["message"]
+
+    moved = sue.request("PUT", "/agents/it-ben/availability", json={"available": False})
+    assert moved["available"] is False
+    sue.request("PUT", "/agents/it-ben/availability", json={"available": True})

@@ -48,6 +48,14 @@ def test_the_demo_runs_the_product_end_to_end_and_reports_what_happened(tmp_path
     # Resolved cases were surveyed and every survey answered; the ratings were recorded.
     assert report["surveys_sent"] >= 1 and report["surveys_answered"] == report["surveys_sent"]
     assert report["csat_avg"] is not None
+    # The report comes from the supervisors' report routes, and its figures agree with each other: the
+    # breach is a miss, so SLA met % is met / (met + missed), never 100 beside a breach.
+    met, missed = report["sla_met"], report["sla_breaches"]
+    assert report["sla_met_pct"] == round(100 * met / (met + missed), 1) < 100
+    assert report["sla_by_clock"]["first_response"]["missed"] >= 1
+    assert report["surveys_answered"] == sum(report["csat_distribution"].values()) == len(report["surveys"])
+    assert report["reopened_after_low_score"] == len(report["reopened_after_survey"]) >= 1
+    assert report["first_responses"] >= 1 and report["report_read_units"] > 0
 
 
 def _the_kept_stack_is_the_one_every_command_reaches(

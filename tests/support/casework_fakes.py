@@ -132,6 +132,9 @@ class FakeRoster:
         agent = self.by_id.get(agent_id)
         return agent if agent is not None and agent.brand_id == brand_id else None
 
+    def put(self, agent: Agent) -> None:
+        self.by_id[agent.id] = agent
+
     def holder(self, case_id: str) -> str | None:
         return self.assignments.get(case_id)
 

@@ -2,7 +2,10 @@ import { useApp } from "../lib/context";
 import type { Me } from "../types";
 
 /** The header's links: a page adds its entry here (and its <Route> in App.tsx); `show` limits it to some roles. */
-export const NAV: { href: string; label: string; show?: (me: Me) => boolean }[] = [{ href: "#/", label: "Cases" }];
+export const NAV: { href: string; label: string; show?: (me: Me) => boolean }[] = [
+  { href: "#/", label: "Cases" },
+  { href: "#/team", label: "Team", show: (me) => me.role === "supervisor" },
+];
 
 export function Header({ onHelp }: { onHelp: () => void }) {
   const { me, auth } = useApp();

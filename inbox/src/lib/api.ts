@@ -15,6 +15,7 @@ import type {
   QueueSummary,
   ReplyView,
 } from "../types";
+import { type AgentLoad, type AlarmState, type ReportFilters, type ReportName, type Reports, reportQuery, type Team } from "./team";
 
 /** An answer with an error status: `code` and `message` from the API's JSON body. */
 export class ApiError extends Error {
@@ -189,5 +190,37 @@ export class AgentApi {
 
   preview(id: string, text: string, channel: Channel): Promise<Preview | null> {
     return this.optional(() => this.json("POST", `cases/${encodeURIComponent(id)}/replies/preview`, { text, channel }));
+  }
+
+  // The supervisor's team view (layers/carebird/agent_api/team.py and reports.py).
+  team(): Promise<Team> {
+    return this.json("GET", "team");
+  }
+
+  alarms(): Promise<{ alarms: AlarmState[] }> {
+    return this.json("GET", "alarms");
+  }
+
+  setAvailability(agentId: string, available: boolean): Promise<AgentLoad> {
+    return this.json("PUT", `agents/${encodeURIComponent(agentId)}/availability`, { available });
+  }
+
+  report<N extends ReportName>(name: N, filters: ReportFilters): Promise<Reports[N]> {
+    return this.json("GET", `reports/${name}?${reportQuery(filters)}`);
+  }
+
+  /** The report's rows as CSV (the same filters), for a download link. */
+  async reportCsv(name: ReportName, filters: ReportFilters): Promise<Blob> {
+    const response = await this.send("GET", `reports/${name}?${reportQuery(filters, { format: "csv" })}`);
+    if (!response.ok) return this.fail(response);
+    return response.blob();
+  }
+
+  putCanned(id: string, title: string, text: string): Promise<CannedResponse> {
+    return this.json("PUT", `canned-responses/${encodeURIComponent(id)}`, { title, text });
+  }
+
+  deleteCanned(id: string): Promise<null> {
+    return this.json("DELETE", `canned-responses/${encodeURIComponent(id)}`);
   }
 }

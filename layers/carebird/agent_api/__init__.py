@@ -31,6 +31,7 @@ from carebird.agent_api.errors import error_response, install_error_handlers
 from carebird.agent_api.etag import conditional
 from carebird.agent_api.idempotency import NotFinal, Once
 from carebird.agent_api.inbox import InboxProvider, inbox_router
+from carebird.agent_api.reports import reports_router
 from carebird.agent_api.schemas import (
     AGENT_ID,
     CANNED_ID,
@@ -61,18 +62,23 @@ from carebird.agent_api.schemas import (
     ReplyPreview,
     ReplyView,
 )
+from carebird.agent_api.team import team_router
 from carebird.casework.errors import UnknownAgent
 from carebird.casework.model import CaseDetail, Principal, ReplyRequest
 from carebird.triage.model import CaseStatus, Channel
 
 if TYPE_CHECKING:
     from carebird.casework.service import CaseWorkService
+    from carebird.reports.service import ReportService
+    from carebird.team.service import TeamService
 
 API_TITLE = "carebird agent API"
 SECURITY_SCHEME = "cognito"
 
 ServiceProvider = Callable[[], "CaseWorkService"]
 OnceProvider = Callable[[], Once]
+ReportsProvider = Callable[[], "ReportService"]
+TeamProvider = Callable[[], "TeamService"]
 
 
 def _default_service() -> CaseWorkService:
@@ -85,6 +91,18 @@ def _default_once() -> Once:
     from carebird.agent_api.runtime import idempotency
 
     return idempotency()
+
+
+def _default_reports() -> ReportService:
+    from carebird.agent_api.runtime import report_service
+
+    return report_service()
+
+
+def _default_team() -> TeamService:
+    from carebird.agent_api.runtime import team_service
+
+    return team_service()
 
 
 def _errors(*codes: int) -> dict[int, Any]:
@@ -113,6 +131,8 @@ CaseId = Annotated[str, Path(pattern=CASE_ID, description="the case's id, e.g. 1
 def build_api(
     service: ServiceProvider = _default_service,
     once: OnceProvider = _default_once,
+    reports: ReportsProvider = _default_reports,
+    team: TeamProvider = _default_team,
     inbox: InboxProvider | None = None,
 ) -> APIGatewayRestResolver:
     api = APIGatewayRestResolver(enable_validation=True)
@@ -458,6 +478,8 @@ def build_api(
         service().delete_canned_response(principal(), response_id)
         return Response(status_code=204, content_type=None, body=None)
 
+    api.include_router(reports_router(principal, reports, secured))
+    api.include_router(team_router(principal, team, secured))
     return api
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,10 @@ from carebird.agent_api.inbox import InboxSite, SignInConfig
 from carebird.casework.service import CaseWorkService
 from carebird.followup.runtime import resolved_case_surveys
 from carebird.observability import metrics
+
+if TYPE_CHECKING:
+    from carebird.reports.service import ReportService
+    from carebird.team.service import TeamService
 
 
 class SettingsError(RuntimeError):
@@ -30,6 +35,8 @@ class ReplySettings(BaseSettings):
 
     table_name: str = Field(min_length=1)
     idempotency_ttl_seconds: int = Field(default=DEFAULT_TTL_SECONDS, ge=60)
+    sla_clock_scale: float = Field(default=1.0, gt=0)  # the reports show targets as the clocks run them
+    alarm_name_prefix: str = ""  # the stack's alarms (`<stack>-`) for the team view
 
 
 @lru_cache(maxsize=1)
@@ -109,3 +116,32 @@ def case_work_service() -> CaseWorkService:
 def idempotency() -> PowertoolsOnce:
     settings = reply_settings()
     return PowertoolsOnce(table_persistence(settings.table_name), settings.idempotency_ttl_seconds)
+
+
+@lru_cache(maxsize=1)
+def report_service() -> ReportService:
+    from carebird.reports.service import ReportService
+    from carebird.storage.brands import DynamoBrandRepository
+    from carebird.storage.counters import DynamoReportCounters
+
+    settings = reply_settings()
+    return ReportService(
+        DynamoReportCounters(settings.table_name),
+        DynamoBrandRepository(settings.table_name),
+        clock_scale=settings.sla_clock_scale,
+    )
+
+
+@lru_cache(maxsize=1)
+def team_service() -> TeamService:
+    from carebird.alarm_states import CloudWatchAlarms
+    from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
+    from carebird.team.service import TeamService
+
+    settings = reply_settings()
+    return TeamService(
+        case_work_service(),
+        DynamoCaseStore(settings.table_name),
+        DynamoAgentDirectory(settings.table_name),
+        CloudWatchAlarms(settings.alarm_name_prefix),
+    )

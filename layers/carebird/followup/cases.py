@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from carebird.reports.tallies import SURVEY_REOPENER
 from carebird.triage.model import CaseStatus, Decision
 from carebird.triage.ports import CaseConflict, CaseStore
 
@@ -26,6 +27,7 @@ class FollowupCaseActions:
                     kind="reopened",
                     value=queue,
                     reason=f"CSAT {score}/5 from the customer: {quoted!r}",
+                    by=SURVEY_REOPENER,
                 ),
                 status=CaseStatus.QUEUED,
                 queue=queue,

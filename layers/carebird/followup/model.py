@@ -41,6 +41,7 @@ class Survey(BaseModel):
     score: int | None = None
     answer: str | None = None  # the customer's words, as written (also when they gave no rating)
     answered_at: datetime | None = None
+    queue: str = ""  # the case's queue when it was resolved: its score counts there in the reports
 
 
 class SurveySettings(BaseModel):

@@ -249,5 +249,6 @@ class ResolvedCaseSurveys:
             reply_to_tweet_id=posts[-1] if posts else None,
             conversation_ids=tuple(case.conversation_ids),
             due_at=at,
+            queue=case.queue,
         )
         self._followup.schedule(survey, resolved_at=at)

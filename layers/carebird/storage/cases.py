@@ -32,6 +32,10 @@ Access patterns:
 - an agent's claim (`take`): the same transaction without the capacity condition (a person chose the
   case); the ASSIGNMENT's `attribute_not_exists` is what makes the second of two claimers lose.
 - an outgoing message's delivery snapshot: PutItem over its own MSG# item (`put_message`).
+- the reports' counters (carebird.storage.counters): once a create or save is stored, the tallies of the
+  decisions it added (carebird.reports.tallies) are added. The case's `tallied` moves forward in the same
+  write as its decisions, so a retried step or a lost race never counts an event twice; a counter write
+  that fails after the case was stored is logged (`report counters not updated`) and that count is lost.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from carebird.casework.model import EarlierCase
+from carebird.observability import logger
+from carebird.reports.ports import CounterWriter
+from carebird.reports.tallies import Tally, case_tallies, merged, opened
+from carebird.storage.counters import DynamoReportCounters
 from carebird.storage.table import Gsi1, Gsi2, TableItem, bind, is_condition_failure
 from carebird.triage.model import Agent, Case, CaseMessage, resolved_at
 from carebird.triage.ports import CaseConflict, ConversationClaimed
@@ -109,7 +117,15 @@ def _due_key(case: Case) -> str:
 
 
 class DynamoCaseStore:
-    def __init__(self, table_name: str, *, host: str | None = None, region: str | None = None) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        host: str | None = None,
+        region: str | None = None,
+        counters: CounterWriter | None = None,
+    ) -> None:
+        self._counters = counters or DynamoReportCounters(table_name, host=host, region=region)
         self._case = bind(CaseItem, table_name, host=host, region=region)
         self._message = bind(MessageItem, table_name, host=host, region=region)
         self._conversation = bind(ConversationItem, table_name, host=host, region=region)
@@ -190,7 +206,8 @@ class DynamoCaseStore:
         existing = self.get(case.id)
         if existing is not None:
             return existing
-        stored = case.model_copy(update={"version": 1})
+        stored = case.model_copy(update={"version": 1, "tallied": len(case.decisions)})
+        tallies = opened(case) + case_tallies(case.model_copy(update={"tallied": 0}))
         case_item = self._case_item(stored)
         try:
             with TransactWrite(connection=self._connection) as tx:
@@ -213,7 +230,7 @@ class DynamoCaseStore:
                     customer_key = f"CUSTOMER#{stored.brand_id}#{stored.customer.id}"
                     tx.save(self._customer(customer_key, f"OPEN#{stored.id}", case_id=stored.id))
                 tx.save(self._customer_case_item(stored))
-        except TransactWriteError as exc:
+        except TransactWriteError as exc:  # nothing was stored, so nothing is counted
             again = self.get(case.id)
             if again is not None:  # a concurrent attempt of the same step made it
                 return again
@@ -222,6 +239,7 @@ class DynamoCaseStore:
                 if owner is not None:
                     raise ConversationClaimed(owner.id) from exc
             raise
+        self._count(stored, tallies)
         return stored
 
     def add_message(self, case: Case, message: CaseMessage) -> bool:
@@ -238,7 +256,8 @@ class DynamoCaseStore:
         self._message_item(case_id, message).save()
 
     def save(self, case: Case) -> Case:
-        saved = case.model_copy(update={"version": case.version + 1})
+        saved = case.model_copy(update={"version": case.version + 1, "tallied": len(case.decisions)})
+        tallies = case_tallies(case)
         try:
             with TransactWrite(connection=self._connection) as tx:
                 tx.save(self._case_item(saved), condition=self._case.version == case.version)
@@ -264,7 +283,16 @@ class DynamoCaseStore:
                 tx.save(self._customer_case_item(saved))
         except TransactWriteError as exc:
             raise CaseConflict(f"case {case.id} changed since version {case.version}") from exc
+        self._count(saved, tallies)
         return saved
+
+    def _count(self, case: Case, tallies: list[Tally]) -> None:
+        if not tallies:
+            return
+        try:
+            self._counters.add(case.brand_id, merged(tallies))
+        except Exception:  # the case is stored: a report figure must not undo or fail the case's change
+            logger.exception("report counters not updated", extra={"case_id": case.id})
 
     # ------------------------------------------------------------------ mapping
     def _case_item(self, case: Case) -> CaseItem:

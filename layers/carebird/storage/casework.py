@@ -7,6 +7,8 @@ CannedResponseStore).
 
 (`<b>` is the brand's X user id.) Access patterns:
 - record a correction: PutItem with `attribute_not_exists(pk)`; the same correction again is a no-op.
+- a new correction adds one to the reports' correction counter of its day, original queue and kind
+  (carebird.storage.counters); recording it again counts nothing.
 - a brand's corrections, oldest first (what `carebird export-corrections` reads): Query CORRECTION#<b>,
   optionally sk >= <since ISO>. One partition per brand: corrections are people's decisions, a handful
   a minute at most, so the partition's write limit is far away.
@@ -21,6 +23,10 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from carebird.casework.model import CannedResponse, RoutingCorrection
+from carebird.observability import logger
+from carebird.reports import tallies
+from carebird.reports.ports import CounterWriter
+from carebird.storage.counters import DynamoReportCounters
 from carebird.storage.table import TableItem, bind, is_condition_failure
 
 
@@ -42,8 +48,16 @@ def _utc(at: datetime) -> str:
 
 
 class DynamoCorrectionLog:
-    def __init__(self, table_name: str, *, host: str | None = None, region: str | None = None) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        host: str | None = None,
+        region: str | None = None,
+        counters: CounterWriter | None = None,
+    ) -> None:
         self._item = bind(CorrectionItem, table_name, host=host, region=region)
+        self._counters = counters or DynamoReportCounters(table_name, host=host, region=region)
 
     def record(self, correction: RoutingCorrection) -> None:
         item = self._item(
@@ -57,6 +71,12 @@ class DynamoCorrectionLog:
         except PutError as exc:
             if not is_condition_failure(exc):
                 raise
+            return  # recorded before: counted before
+        tally = tallies.correction(correction.original_queue, correction.kind, correction.at)
+        try:
+            self._counters.add(correction.brand_id, [tally])
+        except Exception:  # the correction is kept; the report misses it, and the log says so
+            logger.exception("report counters not updated", extra={"case_id": correction.case_id})
 
     def corrections(self, brand_id: str, since: datetime | None = None) -> list[RoutingCorrection]:
         condition = self._item.sk >= _utc(since) if since is not None else None

@@ -13,6 +13,8 @@
 - unanswered past their time: Query gsi1 SURVEYS_WAITING with sk <= "<now iso>~".
 - record an answer or expiry: PutItem with `status = sent`; an answered survey leaves both indexes.
 Both indexes are sparse: an item carries the keys only while it is in that state.
+- an answer with a score, once recorded, adds one to the reports' CSAT counter of its score (carebird.
+  storage.counters); a second record of the same answer is refused by the condition and counts nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PutError
 
 from carebird.followup.model import Survey, SurveyStatus
+from carebird.observability import logger
+from carebird.reports import tallies
+from carebird.reports.ports import CounterWriter
+from carebird.storage.counters import DynamoReportCounters
 from carebird.storage.table import Gsi1, Gsi2, TableItem, bind, is_condition_failure
 
 DUE = "SURVEYS_DUE"
@@ -42,8 +48,16 @@ class SurveyItem(TableItem):
 
 
 class DynamoSurveyStore:
-    def __init__(self, table_name: str, *, host: str | None = None, region: str | None = None) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        host: str | None = None,
+        region: str | None = None,
+        counters: CounterWriter | None = None,
+    ) -> None:
         self._item = bind(SurveyItem, table_name, host=host, region=region)
+        self._counters = counters or DynamoReportCounters(table_name, host=host, region=region)
 
     def _to_item(self, survey: Survey) -> SurveyItem:
         keys: dict[str, Any] = {"gsi1pk": None, "gsi1sk": None, "gsi2pk": None, "gsi2sk": None}
@@ -103,7 +117,14 @@ class DynamoSurveyStore:
         return [Survey.model_validate_json(item.body) for item in items]
 
     def record(self, survey: Survey) -> bool:
-        return self._put_if(survey, SurveyStatus.SENT)
+        recorded = self._put_if(survey, SurveyStatus.SENT)
+        if recorded and survey.status is SurveyStatus.ANSWERED and survey.score is not None:
+            at = survey.answered_at or datetime.now(UTC)
+            try:
+                self._counters.add(survey.brand_id, [tallies.csat(survey.queue, survey.score, at)])
+            except Exception:  # the answer is stored; the report misses one score, and says so in the log
+                logger.exception("report counters not updated", extra={"case_id": survey.case_id})
+        return recorded
 
     def _put_if(self, survey: Survey, expected: SurveyStatus) -> bool:
         try:

@@ -117,6 +117,8 @@ class Case(BaseModel):
     # each cut to CUSTOMER_TEXT_CHARS (the thread itself is the MSG# items).
     customer_texts: tuple[str, ...] = ()
     version: int = 0
+    # How many of `decisions` are counted in the reports' counters (carebird.reports.tallies).
+    tallied: int = 0
 
     def with_decision(self, decision: Decision, **changes: Any) -> Case:
         return self.model_copy(update={"decisions": (*self.decisions, decision), **changes})

@@ -86,9 +86,10 @@ class Api:
         }
         result = self.resolver.resolve(event, LambdaContextStub())  # type: ignore[arg-type]
         raw_body = result.get("body") or ""
-        parsed = json.loads(raw_body) if raw_body else None
         headers_out = dict(result.get("headers") or {})
         headers_out.update({k: v[-1] for k, v in (result.get("multiValueHeaders") or {}).items() if v})
+        is_json = headers_out.get("Content-Type", "application/json").startswith("application/json")
+        parsed = (json.loads(raw_body) if is_json else raw_body) if raw_body else None
         return Answer(int(result["statusCode"]), headers_out, parsed)
 
     # shorthands

@@ -19,9 +19,15 @@ def test_the_document_describes_every_operation_and_its_security(api: Api) -> No
         ("POST", "/cases/{case_id}/reassign"), ("POST", "/cases/{case_id}/resolve"),
         ("POST", "/cases/{case_id}/reopen"), ("GET", "/canned-responses"),
         ("PUT", "/canned-responses/{response_id}"), ("DELETE", "/canned-responses/{response_id}"),
+        ("GET", "/reports/first-response"), ("GET", "/reports/sla"), ("GET", "/reports/csat"),
+        ("GET", "/reports/volume"), ("GET", "/reports/reopened"), ("GET", "/reports/corrections"),
+        ("GET", "/team"), ("PUT", "/agents/{agent_id}/availability"), ("GET", "/alarms"),
         ("PUT", "/cases/{case_id}/presence"), ("POST", "/cases/{case_id}/replies/preview"),
         ("GET", "/agents"),
     }  # fmt: skip
+    sla = document["paths"]["/reports/sla"]["get"]
+    assert {p["name"] for p in sla["parameters"]} == {"from", "to", "queue", "brand", "format"}
+    assert set(sla["responses"]["200"]["content"]) == {"application/json", "text/csv"}
     assert document["components"]["securitySchemes"]["cognito"]["name"] == "Authorization"
     replies = document["paths"]["/cases/{case_id}/replies"]["post"]
     assert replies["security"] == [{"cognito": []}]

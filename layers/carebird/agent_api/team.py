@@ -1,0 +1,78 @@
+"""The team routes for supervisors: GET /team, PUT /agents/{id}/availability, GET /alarms. Moving a case
+between agents is POST /cases/{id}/reassign with `agent_id`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import BaseModel, ConfigDict
+
+from carebird.agent_api.schemas import AGENT_ID, ErrorOut
+from carebird.casework.model import Principal
+from carebird.team.model import AgentLoad, AlarmsOut, TeamOut
+
+if TYPE_CHECKING:
+    from carebird.team.service import TeamService
+
+
+class AvailabilityBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    available: bool
+
+
+def _errors(*codes: int) -> dict[int, Any]:
+    described = {
+        403: "you are not a supervisor",
+        404: "no such agent",
+        422: "the request is malformed",
+    }
+    return {
+        code: {"description": described[code], "content": {"application/json": {"model": ErrorOut}}}
+        for code in codes
+    }
+
+
+def team_router(
+    principal: Callable[[], Principal],
+    team: Callable[[], TeamService],
+    security: list[dict[str, list[str]]],
+) -> Router:
+    router = Router()
+
+    @router.get(
+        "/team",
+        summary="Every queue's health and each agent's load, availability and current case (supervisors)",
+        tags=["team"],
+        security=security,
+        responses=_errors(403),
+    )
+    def get_team() -> TeamOut:
+        return team().team(principal())
+
+    @router.put(
+        "/agents/<agent_id>/availability",
+        summary="Set an agent available for new cases, or not (supervisors)",
+        tags=["team"],
+        security=security,
+        responses=_errors(403, 404, 422),
+    )
+    def put_availability(
+        agent_id: Annotated[str, Path(pattern=AGENT_ID)], body: AvailabilityBody
+    ) -> AgentLoad:
+        return team().set_availability(principal(), agent_id, body.available)
+
+    @router.get(
+        "/alarms",
+        summary="The stack's alarms and their states (supervisors)",
+        tags=["team"],
+        security=security,
+        responses=_errors(403),
+    )
+    def get_alarms() -> AlarmsOut:
+        return team().alarms(principal())
+
+    return router

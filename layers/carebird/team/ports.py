@@ -1,0 +1,25 @@
+"""What the team view needs beyond case work's ports. carebird.alarm_states implements AlarmSource with
+CloudWatch (on AWS, and locally where the stack's evaluator keeps moto's alarm states)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from carebird.team.model import AlarmState
+from carebird.triage.model import Agent
+
+
+class AlarmSource(Protocol):
+    def alarms(self) -> list[AlarmState]:
+        """The stack's alarms with their current state."""
+        ...
+
+
+class AgentProfiles(Protocol):
+    def agents(self, brand_id: str) -> list[Agent]: ...
+
+    def agent(self, brand_id: str, agent_id: str) -> Agent | None: ...
+
+    def put(self, agent: Agent) -> None:
+        """Store the agent's profile; their current load is kept."""
+        ...

@@ -1,0 +1,89 @@
+"""The supervisor's team view in Chromium against the local stack, after the demo's story (seeded through
+the product's storage: tests/integration/team_scenario.py): the breached case is late and one SLA miss,
+the low score reopened its case, the CSAT chart has three answers. An agent sees no Team link. axe-core
+finds no serious or critical violation; the test retakes docs/screenshots/team.png for the README."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from carebird_ops.local.endpoints import StackEndpoints
+from tests.browser.conftest import EXPECT_TIMEOUT_MS, SCREENSHOTS, VIEWPORT, Agent, serious, warm
+from tests.integration.agent_desk import stack_env
+from tests.integration.team_scenario import PASSWORD, SUPERVISOR, TeamScenario, seed_team_scenario
+
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+
+@pytest.fixture(scope="module")
+def scenario(local_stack: StackEndpoints) -> Iterator[TeamScenario]:
+    with stack_env(local_stack):
+        seeded = seed_team_scenario(local_stack)
+        warm(local_stack.agent_inbox)
+        yield seeded
+
+
+def person(browser: Any, stack: StackEndpoints, agent_id: str) -> Agent:
+    context = browser.new_context(viewport={**VIEWPORT, "height": 1000}, bypass_csp=True)  # axe is injected
+    context.set_default_timeout(30_000)
+    context.set_default_navigation_timeout(60_000)
+    return Agent(context, stack.agent_inbox, agent_id)
+
+
+def cells(row: Any) -> list[str]:
+    return [c.strip() for c in row.get_by_role("cell").all_inner_texts()]
+
+
+def test_a_supervisor_sees_queue_health_sla_misses_reopens_and_csat(
+    browser: Any, local_stack: StackEndpoints, scenario: TeamScenario
+) -> None:
+    lead = person(browser, local_stack, SUPERVISOR)
+    try:
+        lead.sign_in(PASSWORD)
+        page = lead.page
+        page.get_by_role("link", name="Team").click()
+        expect(page.get_by_role("heading", name="Team", level=1)).to_be_visible()
+
+        queues = page.get_by_role("table", name="Queues")
+        escalations = queues.get_by_role("row").filter(has_text="escalations")
+        expect(escalations.get_by_role("cell").nth(3)).to_have_text("1")  # Late: the ignored customer
+        agents = page.get_by_role("table", name="Agents")
+        expect(agents.get_by_role("row").filter(has_text="tv-ana").get_by_role("cell").first).to_have_text(
+            "1 of 5"
+        )
+        expect(page.get_by_role("checkbox", name="tv-ben available")).to_be_checked()
+
+        sla = page.get_by_role("table", name="SLA per clock")
+        first = sla.get_by_role("row").filter(has_text="First response")
+        expect(first).to_be_visible()
+        assert cells(first) == ["3", "1", "75%"]  # met, missed (the breach), met %
+        reopened = page.get_by_role("table", name="Reopened after a low score")
+        assert cells(reopened.get_by_role("row").filter(has_text="Reopened after a low score")) == ["1"]
+        scores = page.get_by_role("table", name="CSAT answers per score")
+        assert [cells(scores.get_by_role("row").filter(has_text=s).first)[0] for s in "12345"] == [
+            "1", "0", "0", "1", "1",
+        ]  # fmt: skip
+        expect(
+            page.get_by_role("img", name="Customer satisfaction: 3 answers, average 3.33 of 5")
+        ).to_be_visible()
+        expect(page.locator("#chart-sla-summary")).to_contain_text("First response: 3 met, 1 missed (75%)")
+        expect(page.get_by_role("link", name="Download sla CSV")).to_be_visible()
+
+        assert serious(lead.axe()) == [], "team view"
+        page.screenshot(path=str(SCREENSHOTS / "team.png"), full_page=True)
+    finally:
+        lead.context.close()
+
+
+def test_an_agent_has_no_team_link(browser: Any, local_stack: StackEndpoints, scenario: TeamScenario) -> None:
+    ana = person(browser, local_stack, "tv-ana")
+    try:
+        ana.sign_in(PASSWORD)
+        expect(ana.page.get_by_role("link", name="Cases")).to_be_visible()
+        expect(ana.page.get_by_role("link", name="Team")).to_have_count(0)
+    finally:
+        ana.context.close()
