@@ -39,7 +39,7 @@ function SignedIn({ api, auth }: { api: AgentApi; auth: Auth }) {
   return (
     <AppContext.Provider value={{ api, auth, me }}>
       <Router hook={useHashLocation}>
-        <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.querySelector<HTMLElement>("main")?.focus())}>
+        <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
           Skip to content
         </a>
         <Header onHelp={() => setHelp(true)} />

@@ -17,6 +17,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import EXPECT_TIMEOUT_MS, SCREENSHOTS, Agent, serious
+from tests.conftest import carebird
 from tests.integration.agent_desk import HANDLE, PASSWORD, Desk
 
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
@@ -29,6 +30,12 @@ LONG_REPLY = (
     "next week, reply here and we will send you a written confirmation for your bank straight away. "
     "Your plan, your invoices and your renewal date stay exactly as they were."
 )
+
+
+def report(page: str, violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found = ", ".join(f"{v['id']} ({v['impact']}, {len(v['nodes'])})" for v in violations) or "none"
+    print(f"\naxe-core on the {page} page: {found}")
+    return violations
 
 
 def test_an_agent_claims_a_routed_case_and_replies_with_a_thread_on_x(
@@ -44,7 +51,7 @@ def test_an_agent_claims_a_routed_case_and_replies_with_a_thread_on_x(
     ana = agent("it-ana")
     ana.page.goto(ana.url)
     expect(ana.page.get_by_label("Username")).to_be_visible()
-    assert serious(ana.axe()) == [], "sign-in page"
+    assert serious(report("sign-in", ana.axe())) == []
 
     ana.sign_in()
     entry = ana.case_entry("itbrowser")
@@ -53,7 +60,7 @@ def test_an_agent_claims_a_routed_case_and_replies_with_a_thread_on_x(
     before = entry.inner_text()
     time.sleep(1.2)
     assert entry.inner_text() != before, "the countdown ticks"
-    assert serious(ana.axe()) == [], "case list"
+    assert serious(report("case list", ana.axe())) == []
     ana.page.screenshot(path=str(SCREENSHOTS / "inbox.png"))
 
     entry.click()
@@ -71,7 +78,7 @@ def test_an_agent_claims_a_routed_case_and_replies_with_a_thread_on_x(
         (str(i), str(len(parts))) for i in range(1, len(parts) + 1)
     ]
     expect(page.get_by_label("Reply")).to_have_value("")
-    assert serious(ana.axe()) == [], "case view"
+    assert serious(report("case view", ana.axe())) == []
     page.screenshot(path=str(SCREENSHOTS / "case.png"), full_page=True)
     assert ana.dialogs == []
 
@@ -218,3 +225,28 @@ def test_first_load_is_small(agent: Callable[[str], Agent], desk: Desk) -> None:
     print(f"\ninbox first load: {total} bytes in {len(received)} requests, case list after {elapsed:.2f} s")
     assert total < 400_000, total
     assert requests.get(desk.stack.agent_inbox, timeout=10).headers["Cache-Control"] == "no-cache"
+
+
+def test_a_first_sign_in_sets_a_new_password_and_sign_out_ends_the_session(
+    agent: Callable[[str], Agent], desk: Desk
+) -> None:
+    added = carebird(
+        "agent", "add", "--brand", HANDLE, "--id", "it-newbie", "--skills", "billing",
+        "--password", "Temporary-Passw0rd", "--temporary-password",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    newbie = agent("it-newbie")
+    page = newbie.page
+    page.goto(newbie.url)
+    page.get_by_label("Username").fill("it-newbie")
+    page.get_by_label("Password").fill("Temporary-Passw0rd")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("New password", exact=True).fill("My-Own-Passw0rd-1")
+    page.get_by_label("Repeat the new password").fill("My-Own-Passw0rd-1")
+    page.get_by_role("button", name="Set password and sign in").click()
+    newbie.cases().wait_for()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.reload()  # signed out stays signed out
+    expect(page.get_by_label("Username")).to_be_visible()
+    newbie.sign_in("My-Own-Passw0rd-1")

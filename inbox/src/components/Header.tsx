@@ -1,4 +1,11 @@
 import { useApp } from "../lib/context";
+import type { Me } from "../types";
+
+/** The header's links: a page adds its entry here (and its <Route> in App.tsx); `show` limits it to some roles. */
+export const NAV: { href: string; label: string; show?: (me: Me) => boolean }[] = [
+  { href: "#/", label: "Cases" },
+  { href: "#/team", label: "Team", show: (me) => me.role === "supervisor" },
+];
 
 export function Header({ onHelp }: { onHelp: () => void }) {
   const { me, auth } = useApp();
@@ -8,8 +15,11 @@ export function Header({ onHelp }: { onHelp: () => void }) {
         carebird inbox
       </a>
       <nav aria-label="Main">
-        <a href="#/">Cases</a>
-        {me.role === "supervisor" && <a href="#/team">Team</a>}
+        {NAV.filter((item) => !item.show || item.show(me)).map((item) => (
+          <a key={item.href} href={item.href}>
+            {item.label}
+          </a>
+        ))}
       </nav>
       <span class="who">
         {me.name || me.agent_id} <span class="role">({me.role})</span>

@@ -128,7 +128,7 @@ export function CaseView({ id }: { id: string }) {
 
   if (!detail) {
     return (
-      <main class="case-view">
+      <main id="main" tabIndex={-1} class="case-view">
         <p>
           <a href="#/">← Cases</a>
         </p>
@@ -139,7 +139,7 @@ export function CaseView({ id }: { id: string }) {
 
   const others = presence.filter((p) => p.agent_id !== me.agent_id);
   return (
-    <main class="case-view">
+    <main id="main" tabIndex={-1} class="case-view">
       <div class="case-head">
         <a href="#/">← Cases</a>
         <h1>

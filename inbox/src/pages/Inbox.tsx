@@ -95,7 +95,7 @@ export function Inbox() {
   });
 
   return (
-    <main class="inbox">
+    <main id="main" tabIndex={-1} class="inbox">
       <section class="queues" aria-labelledby="queues-title">
         <h2 id="queues-title">Queues</h2>
         {queues === null ? (
