@@ -90,7 +90,7 @@ demo: setup
 	$(BIN)/carebird demo
 
 screenshots: setup
-	$(BIN)/pytest tests/browser -q
+	CAREBIRD_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/browser -q
 
 local-up: setup
 	$(BIN)/carebird local up --detach

@@ -22,7 +22,10 @@ from tests.conftest import REPO
 from tests.integration.agent_desk import PASSWORD, Desk, open_desk, stack_env
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# Where the tests save their screenshots: build/screenshots (ignored by git) unless CAREBIRD_SCREENSHOTS
+# names another folder; `make screenshots` points it at docs/screenshots, the README's pictures.
+SCREENSHOTS = Path(os.environ.get("CAREBIRD_SCREENSHOTS") or REPO / "build" / "screenshots")
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 # Flags that work on a headless CI machine with no GPU, no sandbox privileges and no network but loopback.
 CHROMIUM_ARGS = [

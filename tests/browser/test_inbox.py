@@ -2,8 +2,8 @@
 claimed case answered with a long reply that X gets as a numbered thread, collisions between two agents,
 a supervisor, customer text that tries to run script, and a send that fails and is retried once.
 
-The first test also retakes the README's screenshots (docs/screenshots/) and checks each page with
-axe-core: no serious or critical violation."""
+The first test also retakes the README's screenshots (docs/screenshots/ under `make screenshots`) and
+checks each page with axe-core: no serious or critical violation."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The supervisor's team view in Chromium against the local stack, after the demo's story (seeded through
 the product's storage: tests/integration/team_scenario.py): the breached case is late and one SLA miss,
 the low score reopened its case, the CSAT chart has three answers. An agent sees no Team link. axe-core
-finds no serious or critical violation; the test retakes docs/screenshots/team.png for the README."""
+finds no serious or critical violation; the test retakes the README's team.png (in docs/screenshots/
+under `make screenshots`)."""
 
 from __future__ import annotations
 
