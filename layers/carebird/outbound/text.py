@@ -147,6 +147,24 @@ class Span:
     kind: str  # "url", "maybe_url", "emoji", "mention"
 
 
+# What draws nothing: controls, format characters (zero-width space, joiners, word joiner, bidi marks,
+# BOM, tags), separators, combining marks with no base, and letters and symbols that render blank
+# (Hangul fillers, the blank Braille pattern, Khmer inherent vowels).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+
+
+def is_visible(ch: str) -> bool:
+    """Whether the character draws anything a reader sees."""
+    return ch not in _BLANK_GLYPHS and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+
+
+def is_blank(text: str) -> bool:
+    """True when the text would show nothing: empty, or only whitespace and invisible characters. The
+    API's text fields, delivery and the inbox's counter all decide emptiness with this."""
+    return not any(is_visible(ch) for ch in text)
+
+
 def normalize(text: str) -> str:
     """The text X counts and stores: NFC, with CRLF and CR line ends as LF."""
     return unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
@@ -275,7 +293,7 @@ def split_thread(text: str, limit: int = MAX_WEIGHTED_LENGTH, max_parts: int = M
     order when the parts are joined (a word longer than a part is cut into consecutive pieces).
     """
     text = normalize(text).strip()
-    if not text:
+    if is_blank(text):
         raise EmptyReply("The reply is empty: write something to send.")
     total = _weight(text)
     if total <= limit:
