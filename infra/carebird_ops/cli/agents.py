@@ -111,19 +111,24 @@ def cmd_add(args: argparse.Namespace) -> int:
     pool = None if args.no_login else (args.user_pool or target.resources.get("AgentUserPool"))
     if not args.no_login and pool is None:
         raise CliError("which user pool? pass --user-pool (stack output AgentUserPoolId), or --no-login")
-    DynamoAgentDirectory(table).put(agent)
-    print(f"agent {agent.id} of @{args.brand.removeprefix('@')}: skills {','.join(agent.skills) or '-'}, "
-          f"languages {','.join(agent.languages)}, capacity {agent.capacity}, {agent.role}")  # fmt: skip
+    # Nothing is written until every check has passed: a refused agent leaves no roster record (routing
+    # would hand it cases) and no sign-in.
+    sign_in = ""
     if pool is not None:
         password = args.password or os.environ.get(PASSWORD_ENV)
         generated = password is None
         password = password or generate_password()
-        try:
+        try:  # refuses a login of another brand's agent before it writes
             created = ensure_account(pool, agent.id, agent.brand_id, password)
         except AuthError as exc:
             raise CliError(str(exc)) from None
-        print(f"sign-in {'created' if created else 'updated'}: carebird agent login --id {agent.id}"
-              + (f" --password {password}" if generated else ""))  # fmt: skip
+        sign_in = (f"sign-in {'created' if created else 'updated'}: carebird agent login --id {agent.id}"
+                   + (f" --password {password}" if generated else ""))  # fmt: skip
+    DynamoAgentDirectory(table).put(agent)
+    print(f"agent {agent.id} of @{args.brand.removeprefix('@')}: skills {','.join(agent.skills) or '-'}, "
+          f"languages {','.join(agent.languages)}, capacity {agent.capacity}, {agent.role}")  # fmt: skip
+    if sign_in:
+        print(sign_in)
     return 0
 
 
