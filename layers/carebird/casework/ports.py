@@ -32,6 +32,12 @@ class CaseRepository(CaseStore, Protocol):
         """Write a message over its stored version (an outgoing message's delivery snapshot)."""
         ...
 
+    def save_claimed(self, case: Case, agent: Agent, at: datetime) -> Case:
+        """`save`, and give the case to `agent` (its assignment and the agent's open count), in one
+        transaction. Raises carebird.triage.ports.CaseHeld if someone holds the case, CaseConflict or
+        CaseTooLarge as `save` does; on any error nothing is written."""
+        ...
+
 
 class AgentRoster(AgentDirectory, Protocol):
     def agent(self, brand_id: str, agent_id: str) -> Agent | None: ...

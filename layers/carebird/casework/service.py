@@ -30,6 +30,7 @@ from typing import Any
 
 from carebird.casework.canned import render
 from carebird.casework.errors import (
+    CaseTooLarge,
     ClaimedByOther,
     Conflict,
     Forbidden,
@@ -67,17 +68,21 @@ from carebird.observability import logger
 from carebird.outbound.errors import ReplyConflict
 from carebird.outbound.model import Channel as OutChannel
 from carebird.outbound.model import DeliveryResult, DeliveryStatus, OutgoingReply, PartStatus
-from carebird.outbound.text import EmptyReply, InvalidReply, ReplyTooLong
+from carebird.outbound.text import EmptyReply, InvalidReply, ReplyTooLong, is_blank
 from carebird.triage import clocks
+from carebird.triage import ports as triage_ports
 from carebird.triage.config import TriageConfig, TriageConfigError, load_triage_config
 from carebird.triage.model import Agent, Case, CaseMessage, CaseStatus, Channel, Decision
-from carebird.triage.ports import CaseConflict
+from carebird.triage.ports import CaseConflict, CaseHeld
 
 Clock = Callable[[], datetime]
 OPEN_STATUSES = (CaseStatus.QUEUED, CaseStatus.ASSIGNED, CaseStatus.PENDING_CUSTOMER)
 AT_RISK_WINDOW = timedelta(minutes=30)
 MAX_LIST = 200
 _MAX_CONFLICT_RETRIES = 5
+# Longest reason (reassign, resolve, reopen) and note the service keeps: a decision or message stays small.
+MAX_REASON = 500
+MAX_NOTE = 5_000
 
 
 def _utc_now() -> datetime:
@@ -310,8 +315,8 @@ class CaseWorkService:
             raise TransitionNotAllowed(f"case {case_id} is {case.status.value}: reopen it before claiming it")
         agent = self._agent(p)
         now = self.clock()
-        holder = self.agents.take(agent, case_id, now)
-        if holder != p.agent_id:
+        holder = self.agents.holder(case_id)
+        if holder is not None and holder != p.agent_id:
             raise ClaimedByOther(case_id, holder)
 
         def claimed(current: Case) -> Case | None:
@@ -324,7 +329,8 @@ class CaseWorkService:
                 updated_at=now,
             )
 
-        return self._update(case, claimed)
+        # Not held yet: the claim and the case change commit together, so a failed save takes nothing.
+        return self._update(case, claimed, claim_for=agent if holder is None else None)
 
     def unclaim(self, p: Principal, case_id: str) -> Case:
         case = self._visible(p, case_id)
@@ -528,8 +534,10 @@ class CaseWorkService:
     # ------------------------------------------------------------------ notes
     def note(self, p: Principal, case_id: str, text: str) -> CaseMessage:
         case = self._visible(p, case_id)
-        if not text.strip():
+        if is_blank(text):
             raise Invalid("the note is empty")
+        if len(text) > MAX_NOTE:
+            raise Invalid(f"the note is {len(text)} characters; at most {MAX_NOTE}", "note_too_long")
         message = CaseMessage(
             id=f"note-{self.new_id()}",
             direction="note",
@@ -553,6 +561,7 @@ class CaseWorkService:
     ) -> Case:
         if (queue is None) == (agent_id is None):
             raise Invalid("reassign to either a queue or an agent")
+        _check_reason(reason)
         case = self._visible(p, case_id)
         if not case.status.is_open:
             raise TransitionNotAllowed(f"case {case_id} is {case.status.value}: reopen it to reassign it")
@@ -601,8 +610,8 @@ class CaseWorkService:
         if case.assignee is not None:
             self.agents.release(case.assignee, case.id)
         now = self.clock()
-        holder = self.agents.take(target, case.id, now)
-        if holder != agent_id:
+        holder = self.agents.holder(case.id)
+        if holder is not None and holder != agent_id:
             raise ClaimedByOther(case.id, holder)
         why = f"handed from {case.assignee or 'the queue'} to {agent_id} by {p.agent_id}" + (
             f": {reason}" if reason else ""
@@ -616,7 +625,7 @@ class CaseWorkService:
                 updated_at=now,
             )
 
-        updated = self._update(case, handed)
+        updated = self._update(case, handed, claim_for=target if holder is None else None)
         self._correct(p, case, updated, "agent", reason, now)
         return updated
 
@@ -644,6 +653,7 @@ class CaseWorkService:
         self.metrics.add_metric("RoutingCorrections", "Count", 1)
 
     def resolve(self, p: Principal, case_id: str, reason: str = "") -> Case:
+        _check_reason(reason)
         case = self._visible(p, case_id)
         if not case.status.is_open:
             raise TransitionNotAllowed(f"case {case_id} is already {case.status.value}")
@@ -680,6 +690,7 @@ class CaseWorkService:
         return done
 
     def reopen(self, p: Principal, case_id: str, reason: str = "") -> Case:
+        _check_reason(reason)
         case = self._visible(p, case_id)
         if case.status.is_open:
             raise TransitionNotAllowed(
@@ -701,8 +712,11 @@ class CaseWorkService:
 
         return self._update(case, reopened)
 
-    def _update(self, case: Case, change: Callable[[Case], Case | None]) -> Case:
-        """Apply `change` to the case and save it; on a concurrent change, re-read and apply it again."""
+    def _update(
+        self, case: Case, change: Callable[[Case], Case | None], claim_for: Agent | None = None
+    ) -> Case:
+        """Apply `change` to the case and save it; on a concurrent change, re-read and apply it again.
+        With `claim_for`, the case is given to that agent in the same transaction as the save."""
         config: list[TriageConfig | None] = []  # the brand's calendars, read once if a clock needs them
 
         def brand_config() -> TriageConfig | None:
@@ -718,7 +732,23 @@ class CaseWorkService:
             # watching a clock this change moved is woken once the change is saved.
             updated, wake = clocks.settle(case, updated, self.clock(), brand_config)
             try:
-                saved = self.cases.save(updated)
+                if claim_for is None:
+                    saved = self.cases.save(updated)
+                else:
+                    saved = self.cases.save_claimed(updated, claim_for, self.clock())
+            except CaseHeld as held:
+                if held.holder != (claim_for.id if claim_for else None):
+                    raise ClaimedByOther(case.id, held.holder) from None
+                claim_for = None  # ours already (a retried request): save the change alone
+                case = self.cases.get(case.id) or case
+                continue
+            except triage_ports.CaseTooLarge as exc:
+                logger.error("case too large to store", extra={"case_id": case.id})
+                self.metrics.add_metric("CaseTooLarge", "Count", 1)
+                raise CaseTooLarge(
+                    f"case {case.id} has grown past DynamoDB's item size limit (400 KB) and cannot be "
+                    "stored; nothing was changed"
+                ) from exc
             except CaseConflict:
                 fresh = self.cases.get(case.id)
                 if fresh is None:
@@ -767,6 +797,11 @@ class CaseWorkService:
             raise Forbidden("only supervisors manage canned responses")
         if not self.canned.delete_canned_response(p.brand_id, response_id):
             raise NotFound(f"there is no canned response {response_id}")
+
+
+def _check_reason(reason: str) -> None:
+    if len(reason) > MAX_REASON:
+        raise Invalid(f"the reason is {len(reason)} characters; at most {MAX_REASON}", "reason_too_long")
 
 
 def _view_of(message: CaseMessage, result: DeliveryResult) -> ReplyView:
