@@ -9,6 +9,7 @@ with every bad variable named).
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +18,9 @@ from carebird.agent_api.idempotency import DEFAULT_TTL_SECONDS, PowertoolsOnce, 
 from carebird.casework.service import CaseWorkService
 from carebird.followup.runtime import resolved_case_surveys
 from carebird.observability import metrics
+
+if TYPE_CHECKING:
+    from carebird.casework.reconcile import DeliveryReconciler
 
 
 class SettingsError(RuntimeError):
@@ -61,6 +65,13 @@ def case_work_service() -> CaseWorkService:
         metrics=metrics,
         on_resolved=resolved_case_surveys(),
     )
+
+
+@lru_cache(maxsize=1)
+def delivery_reconciler() -> DeliveryReconciler:
+    from carebird.casework.reconcile import DeliveryReconciler
+
+    return DeliveryReconciler(case_work_service())
 
 
 @lru_cache(maxsize=1)

@@ -72,6 +72,10 @@ class DeliveryRecords(Protocol):
 
     def parts(self, case_id: str, reply_id: str) -> dict[int, PartRecord]: ...
 
+    def unsettled(self, opened_before: datetime, limit: int = 100) -> list[ReplyRecord]: ...
+
+    def settle(self, case_id: str, reply_id: str) -> None: ...
+
 
 class CorrectionLog(Protocol):
     def record(self, correction: RoutingCorrection) -> None:

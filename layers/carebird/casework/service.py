@@ -80,6 +80,8 @@ OPEN_STATUSES = (CaseStatus.QUEUED, CaseStatus.ASSIGNED, CaseStatus.PENDING_CUST
 AT_RISK_WINDOW = timedelta(minutes=30)
 MAX_LIST = 200
 _MAX_CONFLICT_RETRIES = 5
+# A delivery that failed with one of these may still go through on a retry: the reconciler tries it.
+_RETRYABLE = frozenset({"x_unavailable", "rate_limited", "in_progress", "unconfirmed"})
 # Longest reason (reassign, resolve, reopen) and note the service keeps: a decision or message stays small.
 MAX_REASON = 500
 MAX_NOTE = 5_000
@@ -299,11 +301,17 @@ class CaseWorkService:
         failed = next((p for p in parts if p.status == PartStatus.FAILED.value), None)
         status = "sent" if statuses == {"sent"} else "failed" if failed else "pending"
         trouble = failed or next((p for p in parts if p.error), None)
+        error_code = trouble.error_code if trouble and status != "sent" else None
+        error = trouble.error if trouble and status != "sent" else None
+        snapshot = message.delivery or {}
+        if status == "pending" and snapshot.get("status") == "failed":
+            # The delivery reconciler gave up on it: failed, whatever a dead delivery left in the outbox.
+            status, error_code, error = "failed", snapshot.get("error_code"), snapshot.get("error")
         return ReplyView(
             **base,
             status=status,
-            error_code=trouble.error_code if trouble and status != "sent" else None,
-            error=trouble.error if trouble and status != "sent" else None,
+            error_code=error_code,
+            error=error,
             x_ids=[p.x_id for p in parts if p.x_id],
             parts=parts,
         )
@@ -418,6 +426,14 @@ class CaseWorkService:
             result = self.sender.deliver(outgoing)
         except ReplyConflict as exc:
             raise Conflict(str(exc)) from None
+        return self.record_delivery(case, message, result, p)
+
+    def record_delivery(
+        self, case: Case, message: CaseMessage, result: DeliveryResult, p: Principal, *, final: bool = False
+    ) -> ReplyView:
+        """Take a delivery's outcome into the case: the message's delivery snapshot, and for a reply whole
+        on X the case's clocks. Once the case has it (sent, refused by X, or `final`), the outbox entry
+        is settled and the delivery reconciler leaves it alone."""
         view = _view_of(message, result)
         snapshot = {
             "status": view.status,
@@ -425,9 +441,11 @@ class CaseWorkService:
             "error_code": view.error_code,
             "error": view.error,
         }
-        self.cases.put_message(case_id, message.model_copy(update={"delivery": snapshot}))
+        self.cases.put_message(case.id, message.model_copy(update={"delivery": snapshot}))
         if result.status is DeliveryStatus.DELIVERED:
             self._replied(case, p, self.clock())
+        if final or view.status == "sent" or (view.status == "failed" and view.error_code not in _RETRYABLE):
+            self.deliveries.settle(case.id, message.id)
         return view
 
     def _reply_text(self, p: Principal, case: Case, request: ReplyRequest) -> str:
@@ -766,6 +784,10 @@ class CaseWorkService:
                 )
             return saved
         raise Conflict(f"case {case.id} kept changing while this request tried to update it; try again")
+
+    def update_case(self, case: Case, change: Callable[[Case], Case | None]) -> Case:
+        """Apply `change` as the service's own actions do (re-read and retry on a concurrent change)."""
+        return self._update(case, change)
 
     def _clock_config(self, brand_id: str) -> TriageConfig | None:
         """The brand's calendars for the SLA clocks; None (wall-clock time) if its config cannot load."""
