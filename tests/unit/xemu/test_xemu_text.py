@@ -73,5 +73,7 @@ def test_the_emulator_counts_as_x_does_on_twitter_texts_conformance_cases(typed:
 def test_an_emoji_sequence_is_never_cut_by_truncation() -> None:
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
     assert text.truncate("a" * 276 + family + "b" * 10) == "a" * 276 + family + "b…"
-    assert text.truncate("a" * 278 + family + "b" * 10) == "a" * 278 + "…"  # not the family's first code point
+    assert (
+        text.truncate("a" * 278 + family + "b" * 10) == "a" * 278 + "…"
+    )  # not the family's first code point
     assert text.weighted_length(family * 140) == 280
