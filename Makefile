@@ -12,7 +12,7 @@ PIP_FLAGS := --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 
 .PHONY: help setup lint typecheck test test-unit test-integration cfn-lint sam-validate build demo \
-        deploy local-up local-down bench-classify bench-ingest bench-triage clean
+        deploy local-up local-down bench-classify bench-ingest bench-triage bench-soak clean
 
 help:
 	@echo "make setup        create/update .venv with the project and its dev tools"
@@ -86,6 +86,11 @@ bench-ingest: setup
 
 bench-triage: setup
 	$(BIN)/python -m carebird_ops.bench.triage
+
+# 20 agents on the local stack for SOAK_MINUTES while X fails and sandboxes die (not part of make test).
+SOAK_MINUTES ?= 10
+bench-soak: setup
+	$(BIN)/python -m carebird_ops.bench.soak --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam node_modules .carebird
