@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-MAX_BODY_BYTES = 64 * 1024  # a 10,000-character reply, every character escaped as \uXXXX, fits
+MAX_BODY_BYTES = 64 * 1024  # a 10,000-character reply fits even with every character a 6-byte \u escape
 MAX_DEPTH = 16  # the deepest body the API takes is 2 (reply variables)
 JSON_MEDIA_TYPES = ("application/json",)
 
