@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: help setup lint typecheck test test-unit test-integration cfn-lint sam-validate build demo \
         deploy local-up local-down bench-classify bench-ingest bench-triage bench-reports bench-triage-quality \
-        clean inbox browser screenshots
+        bench-soak clean inbox browser screenshots
 
 help:
 	@echo "make setup        create/update .venv with the project and its dev tools"
@@ -113,6 +113,11 @@ bench-reports: setup
 # Triage's decisions on the airline dev split: complaints closed unseen, priority per complaint reason.
 bench-triage-quality: setup
 	$(BIN)/python -m carebird_ops.bench.triage_quality
+
+# 20 agents on the local stack for SOAK_MINUTES while X fails and sandboxes die (not part of make test).
+SOAK_MINUTES ?= 10
+bench-soak: setup
+	$(BIN)/python -m carebird_ops.bench.soak --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam node_modules .carebird

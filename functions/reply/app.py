@@ -1,4 +1,5 @@
-"""Reply function: the agent API behind API Gateway (REST proxy events).
+"""Reply function: the agent API behind API Gateway (REST proxy events), and every minute (a schedule)
+the delivery reconciler, which settles replies a dead invocation left in flight.
 
 The routes live in carebird.agent_api; the case work behind them in carebird.casework. The agent inbox's
 web page is built into inbox/ beside this file (`make inbox`) and served at /inbox/.
@@ -15,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from carebird.agent_api import build_api
 from carebird.agent_api.inbox import InboxSite
+from carebird.agent_api.runtime import delivery_reconciler
 from carebird.observability import logger, metrics, tracer
 
 _api: APIGatewayRestResolver | None = None
@@ -32,6 +34,8 @@ def _inbox() -> InboxSite:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     global _api
+    if event.get("detail-type") == "Scheduled Event":  # EventBridge: the DeliveryReconcile schedule
+        return delivery_reconciler().run().as_dict()
     if _api is None:  # built on the first request, reused while the sandbox is warm
         _api = build_api(inbox=_inbox)
     return _api.resolve(event, context)

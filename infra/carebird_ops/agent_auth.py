@@ -51,23 +51,40 @@ def generate_password(length: int = 20) -> str:
             return password
 
 
+def account_refusal(pool_id: str, agent_id: str, brand_id: str, *, client: Any = None) -> str | None:
+    """Why `agent_id` cannot sign in for `brand_id` (the login belongs to another brand's agent), or None.
+    Reads only: `carebird agent add` asks before it writes anything."""
+    cognito = client or _cognito()
+    try:
+        user = cognito.admin_get_user(UserPoolId=pool_id, Username=agent_id)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "UserNotFoundException":
+            return None
+        raise
+    attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+    if attributes.get(BRAND_ATTRIBUTE) not in (None, brand_id):
+        return (
+            f"the login {agent_id} already belongs to an agent of brand {attributes[BRAND_ATTRIBUTE]}; "
+            "choose another agent id"
+        )
+    return None
+
+
 def ensure_account(
     pool_id: str, agent_id: str, brand_id: str, password: str, *, permanent: bool = True, client: Any = None
 ) -> bool:
     """Create the agent's account, or update its password; True if it was created. A password that is not
     `permanent` works once: the first sign-in answers NEW_PASSWORD_REQUIRED, and the agent sets their own.
 
-    One account signs in for one brand: an agent id taken by another brand's agent is refused."""
+    One account signs in for one brand: an agent id taken by another brand's agent is refused. A refused
+    password leaves no account behind."""
     cognito = client or _cognito()
+    refusal = account_refusal(pool_id, agent_id, brand_id, client=cognito)
+    if refusal is not None:
+        raise AuthError(refusal)
     created = False
     try:
-        user = cognito.admin_get_user(UserPoolId=pool_id, Username=agent_id)
-        attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
-        if attributes.get(BRAND_ATTRIBUTE) not in (None, brand_id):
-            raise AuthError(
-                f"the login {agent_id} already belongs to an agent of brand {attributes[BRAND_ATTRIBUTE]}; "
-                "choose another agent id"
-            )
+        cognito.admin_get_user(UserPoolId=pool_id, Username=agent_id)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "UserNotFoundException":
             raise
@@ -83,6 +100,8 @@ def ensure_account(
             UserPoolId=pool_id, Username=agent_id, Password=password, Permanent=permanent
         )
     except ClientError as exc:
+        if created:
+            cognito.admin_delete_user(UserPoolId=pool_id, Username=agent_id)
         if exc.response.get("Error", {}).get("Code") == "InvalidPasswordException":
             raise AuthError(f"the password does not meet the pool's policy: {exc}") from None
         raise

@@ -7,6 +7,7 @@ typed errors of `carebird.x_errors`, and the `x-rate-limit-*` headers as a `Rate
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -90,10 +91,11 @@ class TweepyMentionsReader:
         includes = body.get("includes") or {}
         users = included_users(body)
         meta = body.get("meta") or {}
-        try:
-            mentions = [_mention(post, users) for post in data]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise TransientXError(f"X returned a post this adapter cannot read: {exc!r}") from None
+        if not isinstance(data, list):
+            raise TransientXError(
+                f"X returned a mentions page whose data is not a list: {type(data).__name__}"
+            )
+        mentions = [_readable_or_quarantined(post, users) for post in data]
         return MentionPage(
             mentions=mentions,
             next_token=meta.get("next_token") or None,
@@ -101,6 +103,31 @@ class TweepyMentionsReader:
             # X bills every post it returns; includes.tweets stays empty without the referenced expansion.
             reads=len(data) + len(includes.get("tweets") or []),
         )
+
+
+_TWITTER_EPOCH_MS = 1_288_834_974_657  # X's ids carry their creation time in milliseconds since this
+
+
+def _readable_or_quarantined(post: Any, users: dict[str, dict[str, Any]]) -> Mention:
+    """The post as a Mention; one this adapter cannot read (a field missing or malformed) as a Mention
+    marked unreadable, with the raw post as its text, so the page (and the cursor) go on without it."""
+    try:
+        return _mention(post, users)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+    post_id = str(post.get("id", "")) if isinstance(post, dict) else ""
+    if not post_id.isdigit() or not 0 < len(post_id) <= 19:
+        # Without an id it cannot be stored, ordered or deduplicated: X's answer itself is broken.
+        raise TransientXError(f"X returned a post without a readable id ({reason})")
+    created = datetime.fromtimestamp(((int(post_id) >> 22) + _TWITTER_EPOCH_MS) / 1000, UTC)
+    author = str(post.get("author_id") or "0")
+    return Mention(
+        id=post_id,
+        author=Author(id=author if author.isdigit() else "0"),
+        text=json.dumps(post, ensure_ascii=False, default=str)[:20_000],
+        created_at=created,
+        unreadable=reason[:500],
+    )
 
 
 def _mention(post: dict[str, Any], users: dict[str, dict[str, Any]]) -> Mention:

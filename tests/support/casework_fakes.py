@@ -20,7 +20,7 @@ from carebird.triage.model import (
     resolved_at,
     with_customer_text,
 )
-from carebird.triage.ports import CaseConflict
+from carebird.triage.ports import CaseConflict, CaseHeld, CaseTooLarge
 from tests.support.ingest_fakes import FakeClock, FakeMetrics
 from tests.support.outbound_fakes import BRAND, CUSTOMER_ID, FakeBrands, FakeOutbox, FakeX
 
@@ -32,11 +32,17 @@ def _due_key(case: Case) -> tuple[str, datetime, str]:
     return case.status.value, case.first_response_due or case.created_at, case.id
 
 
+# DynamoDB's item limit, measured as the adapter stores a case: its JSON without the archived decisions.
+MAX_ITEM_BYTES = 400 * 1024
+DECISIONS_KEPT = 25
+
+
 class FakeCaseRepository:
-    def __init__(self) -> None:
+    def __init__(self, roster: FakeRoster | None = None) -> None:
         self.cases: dict[str, Case] = {}
         self.threads: dict[str, dict[str, CaseMessage]] = {}
         self.conflicts_to_inject = 0
+        self.roster = roster  # for save_claimed: the assignment lives beside the case, as in the table
 
     def get(self, case_id: str) -> Case | None:
         return self.cases.get(case_id)
@@ -81,8 +87,20 @@ class FakeCaseRepository:
         stored = self.cases.get(case.id)
         if stored is None or stored.version != case.version:
             raise CaseConflict(case.id)
+        kept = case.model_copy(update={"decisions": case.decisions[-DECISIONS_KEPT:]})
+        if len(kept.model_dump_json().encode()) > MAX_ITEM_BYTES:
+            raise CaseTooLarge(case.id)
         saved = case.model_copy(update={"version": case.version + 1})
         self.cases[case.id] = saved
+        return saved
+
+    def save_claimed(self, case: Case, agent: Agent, at: datetime) -> Case:
+        assert self.roster is not None, "FakeCaseRepository(roster=...) to claim with a save"
+        holder = self.roster.holder(case.id)
+        if holder is not None:
+            raise CaseHeld(holder)
+        saved = self.save(case)  # raises before the claim: nothing is taken
+        self.roster.take(agent, case.id, at)
         return saved
 
     def queue(
@@ -238,8 +256,8 @@ class CaseWorld:
         self.x = FakeX(self.clock)
         self.outbox = FakeOutbox()
         self.metrics = FakeMetrics()
-        self.cases = FakeCaseRepository()
         self.roster = FakeRoster(list(AGENTS))
+        self.cases = FakeCaseRepository(self.roster)
         self.corrections = FakeCorrections()
         self.canned = FakeCanned()
         self.signal = FakeSignal()

@@ -45,6 +45,7 @@ class FakeOutbox:
         self.replies_by_key: dict[tuple[str, str], ReplyRecord] = {}
         self.records: dict[tuple[str, str, int], PartRecord] = {}
         self.writes: Counter[str] = Counter()
+        self.settled: set[tuple[str, str]] = set()
 
     def _effect(self, name: str) -> None:
         self.crash.tick(f"before:{name}")
@@ -61,6 +62,17 @@ class FakeOutbox:
 
     def reply(self, case_id: str, reply_id: str) -> ReplyRecord | None:
         return self.replies_by_key.get((case_id, reply_id))
+
+    def unsettled(self, opened_before: datetime, limit: int = 100) -> list[ReplyRecord]:
+        found = [
+            r
+            for key, r in self.replies_by_key.items()
+            if key not in self.settled and r.created_at < opened_before
+        ]
+        return sorted(found, key=lambda r: (r.created_at, r.case_id, r.reply_id))[:limit]
+
+    def settle(self, case_id: str, reply_id: str) -> None:
+        self.settled.add((case_id, reply_id))
 
     def replies(self, case_id: str) -> list[ReplyRecord]:
         mine = [r for (c, _), r in self.replies_by_key.items() if c == case_id]

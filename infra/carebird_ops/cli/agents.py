@@ -128,26 +128,31 @@ def cmd_add(args: argparse.Namespace) -> int:
     pool = None if args.no_login else (args.user_pool or target.resources.get("AgentUserPool"))
     if not args.no_login and pool is None:
         raise CliError("which user pool? pass --user-pool (stack output AgentUserPoolId), or --no-login")
+    # Nothing is written until every check has passed: a refused agent leaves no roster record (routing
+    # would hand it cases) and no sign-in.
+    sign_in = ""
+    if pool is not None:
+        password = args.password or os.environ.get(PASSWORD_ENV)
+        generated = password is None
+        password = password or generate_password()
+        try:  # refuses a login of another brand's agent before it writes
+            created = ensure_account(
+                pool, agent.id, agent.brand_id, password, permanent=not args.temporary_password
+            )
+        except AuthError as exc:
+            raise CliError(str(exc)) from None
+        sign_in = (f"sign-in {'created' if created else 'updated'}: carebird agent login --id {agent.id}"
+                   + (f" --password {password}" if generated else ""))  # fmt: skip
+        if args.temporary_password:
+            sign_in += "\n  the password is temporary: the agent chooses a new one at first sign-in"
     directory.put(agent)
     print(
         f"agent {agent.id} ({agent.name}) of @{args.brand.removeprefix('@')}: "
         f"skills {','.join(agent.skills) or '-'}, languages {','.join(agent.languages)}, "
         f"capacity {agent.capacity}, {agent.role}"
     )
-    if pool is not None:
-        password = args.password or os.environ.get(PASSWORD_ENV)
-        generated = password is None
-        password = password or generate_password()
-        try:
-            created = ensure_account(
-                pool, agent.id, agent.brand_id, password, permanent=not args.temporary_password
-            )
-        except AuthError as exc:
-            raise CliError(str(exc)) from None
-        print(f"sign-in {'created' if created else 'updated'}: carebird agent login --id {agent.id}"
-              + (f" --password {password}" if generated else ""))  # fmt: skip
-        if args.temporary_password:
-            print("  the password is temporary: the agent chooses a new one at first sign-in")
+    if sign_in:
+        print(sign_in)
     return 0
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -67,7 +69,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     reply.add_argument("--dm", action="store_true", help="by direct message instead of in the thread")
     reply.add_argument("--canned", metavar="ID", help="send this canned response")
     reply.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="canned placeholder")
-    reply.add_argument("--key", help="Idempotency-Key (default: a new one; reuse it to retry the same reply)")
+    reply.add_argument(
+        "--idempotency-key",
+        "--key",
+        dest="key",
+        help="Idempotency-Key (default: a new one, printed; pass it again to retry the same reply, which is "
+        "then never sent twice)",
+    )
 
     note = command("note", "add an internal note", cmd_note)
     note.add_argument("case_id")
@@ -249,6 +257,10 @@ def cmd_reply(args: argparse.Namespace) -> int:
         if not sep:
             raise CliError(f"--var {item!r}: expected NAME=VALUE", exit_code=2)
         variables[name] = value
+    # Printed before anything is sent: if this run dies or gives up, rerunning with the same key resumes
+    # the same reply instead of sending a second one.
+    args.key = args.key or uuid.uuid4().hex
+    print(f"Idempotency-Key: {args.key} (to retry this reply: --idempotency-key {args.key})", file=sys.stderr)
     sent = _call(
         args,
         lambda c: c.reply(

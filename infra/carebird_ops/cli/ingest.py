@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     mentions.add_argument("--brand", metavar="HANDLE", help="only this brand's mentions")
     mentions.add_argument("--limit", type=int, default=50, help="at most this many per brand (default 50)")
     mentions.add_argument("--json", action="store_true", help="print JSON")
+    mentions.add_argument(
+        "--unreadable", action="store_true", help="only posts X sent that could not be read (stored raw)"
+    )
     mentions.add_argument("--table", help=TABLE_HELP)
     mentions.set_defaults(func=cmd_mentions)
 
@@ -57,7 +60,7 @@ def mention_row(stored: IngestedMention, handle: str) -> dict[str, Any]:
         "text": post.text,
         "created_at": post.created_at.isoformat(),
         "status": stored.status.value,
-        "skip_reason": stored.skip_reason.value if stored.skip_reason else None,
+        "skip_reason": stored.skip_reason.value if stored.skip_reason else post.unreadable,
     }
 
 
@@ -78,9 +81,8 @@ def dm_row(stored: IngestedDm, handle: str) -> dict[str, Any]:
 
 def cmd_mentions(args: argparse.Namespace) -> int:
     store = _store(args)
-    rows = _rows(
-        args, store, lambda b: [mention_row(m, b.handle) for m in store.list_mentions(b.id, args.limit)]
-    )
+    listing = store.list_unreadable if args.unreadable else store.list_mentions
+    rows = _rows(args, store, lambda b: [mention_row(m, b.handle) for m in listing(b.id, args.limit)])
     return _print_rows(args, rows, "no mentions stored yet")
 
 

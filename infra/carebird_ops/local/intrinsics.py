@@ -36,7 +36,8 @@ class Resolver:
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self.resolve(v) for v in value if not _is_no_value(v)]
+            resolved = (self.resolve(v) for v in value if not _is_no_value(v))
+            return [v for v in resolved if v is not _NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
@@ -44,7 +45,8 @@ class Resolver:
             handler = _FUNCTIONS.get(key)
             if handler is not None:
                 return handler(self, arg)
-        return {k: self.resolve(v) for k, v in value.items() if not _is_no_value(v)}
+        properties = {k: self.resolve(v) for k, v in value.items() if not _is_no_value(v)}
+        return {k: v for k, v in properties.items() if v is not _NO_VALUE}
 
     def ref(self, name: str) -> Any:
         if name in self._parameters:
@@ -62,6 +64,11 @@ class Resolver:
             return str(self.ref(name))
 
         return _SUB_VAR.sub(replace, template).replace("${!", "${")
+
+
+# What an Fn::If that chose AWS::NoValue resolves to: the list item or property it stands for is dropped,
+# as CloudFormation does.
+_NO_VALUE = object()
 
 
 def _is_no_value(value: Any) -> bool:
@@ -103,7 +110,8 @@ def _split(r: Resolver, arg: list[Any]) -> list[str]:
 
 def _if(r: Resolver, arg: list[Any]) -> Any:
     name, when_true, when_false = arg
-    return r.resolve(when_true if r.condition(name) else when_false)
+    chosen = when_true if r.condition(name) else when_false
+    return _NO_VALUE if _is_no_value(chosen) else r.resolve(chosen)
 
 
 def _equals(r: Resolver, arg: list[Any]) -> bool:

@@ -76,7 +76,7 @@ class LocalStack:
         from carebird_ops.local import template as template_module
         from carebird_ops.local.alarms import AlarmEvaluator
         from carebird_ops.local.apigateway import ApiGateway
-        from carebird_ops.local.cognito import CognitoTokenVerifier, http_jwks
+        from carebird_ops.local.cognito import CognitoTokenVerifier, LocalSigningKey
         from carebird_ops.local.logs import LogShipper
         from carebird_ops.local.provision import Provisioner
         from carebird_ops.local.runner import LambdaRunner, install_into_moto
@@ -130,6 +130,10 @@ class LocalStack:
         self._parts.append(shipper)
         self.runner = runner
 
+        # Before any user pool exists: its tokens are signed with a key only this stack holds.
+        signing = LocalSigningKey()
+        signing.install_into_moto()
+
         overrides = {"XApiBaseUrl": x_url, **o.parameter_overrides}
         deployment = Provisioner(template, aws_url, REGION, parameter_overrides=overrides).deploy()
         runner.register(deployment.functions)
@@ -139,7 +143,7 @@ class LocalStack:
             payload, errored, _ = runner.invoke(arn, event)
             return payload, errored
 
-        verifier = CognitoTokenVerifier(http_jwks(aws_url))
+        verifier = CognitoTokenVerifier(signing.jwks)
         gateway = ApiGateway(deployment.apis, invoke_sync, REGION, verifier)
         gateway.start(o.host, api_port)
         self._parts.append(gateway)

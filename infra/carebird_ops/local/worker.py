@@ -36,6 +36,9 @@ class LambdaContext:
 
 
 def _error(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
+    # Lambda's Python runtime logs an unhandled exception as "[ERROR] Type: message" and its traceback.
+    print(f"[ERROR] {error_type or type(exc).__name__}: {exc}", file=sys.stderr)
+    print("".join(traceback.format_exception(exc)).rstrip("\n"), file=sys.stderr, flush=True)
     return {
         "errorType": error_type or type(exc).__name__,
         "errorMessage": str(exc),

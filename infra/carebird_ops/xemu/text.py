@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+import regex
 
 MAX_WEIGHTED_LENGTH = 280
 MAX_NOTE_TWEET_LENGTH = 25_000
@@ -52,33 +56,46 @@ def _char_weight(ch: str) -> int:
     return 2
 
 
-def weighted_length(text: str) -> int:
-    length = 0
+# One user-perceived character (a grapheme cluster), and whether it is an emoji: twitter-text counts an
+# emoji sequence (skin tone, ZWJ family, flag, keycap, tag sequence) as 2 however many code points it has.
+# Read from Unicode's own properties (the `regex` module), not from the product's table.
+_CLUSTER = regex.compile(r"\X")
+_EMOJI = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3")
+
+
+def _units(text: str) -> Iterator[tuple[str, int]]:
+    """(piece, weight) in order: each t.co link as one piece, else each grapheme cluster."""
     position = 0
     for match in TCO_RE.finditer(text):
-        length += sum(_char_weight(c) for c in text[position : match.start()]) + TCO_LENGTH
+        yield from _clusters(text[position : match.start()])
+        yield match.group(0), TCO_LENGTH
         position = match.end()
-    return length + sum(_char_weight(c) for c in text[position:])
+    yield from _clusters(text[position:])
+
+
+def _clusters(text: str) -> Iterator[tuple[str, int]]:
+    for cluster in _CLUSTER.findall(text):
+        yield cluster, 2 if _EMOJI.search(cluster) else sum(_char_weight(c) for c in cluster)
+
+
+def weighted_length(text: str) -> int:
+    """X's count of a post: NFC first, as twitter-text does, links at 23, emoji sequences at 2."""
+    return sum(weight for _, weight in _units(unicodedata.normalize("NFC", text)))
 
 
 def truncate(text: str, limit: int = MAX_WEIGHTED_LENGTH) -> str:
-    """The `text` X shows for a long post: a prefix within `limit` ending in an ellipsis."""
+    """The `text` X shows for a long post: a prefix within `limit` ending in an ellipsis, never cutting a
+    link or an emoji sequence."""
     if weighted_length(text) <= limit:
         return text
     budget = limit - 1
-    links = [(m.start(), m.end()) for m in TCO_RE.finditer(text)]
     out: list[str] = []
     used = 0
-    i = 0
-    while i < len(text):
-        link = next((span for span in links if span[0] == i), None)
-        piece = text[link[0] : link[1]] if link else text[i]
-        weight = TCO_LENGTH if link else _char_weight(text[i])
+    for piece, weight in _units(text):
         if used + weight > budget:
             break
         out.append(piece)
         used += weight
-        i += len(piece)
     return "".join(out).rstrip() + "…"
 
 

@@ -13,8 +13,9 @@ become JSON bodies `{"error": {"code", "message", ...}}` (carebird.agent_api.err
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,8 +26,10 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from carebird import __version__
+from carebird.agent_api.bodies import BodyRefused, body_refusal, strict_json
 from carebird.agent_api.errors import error_response, install_error_handlers
 from carebird.agent_api.etag import conditional
 from carebird.agent_api.idempotency import NotFinal, Once
@@ -134,6 +137,28 @@ NOT_MODIFIED: Any = {"description": "not modified since the ETag in If-None-Matc
 CaseId = Annotated[str, Path(pattern=CASE_ID, description="the case's id, e.g. 1000-t1790000000000000001")]
 
 
+class AgentApiResolver(APIGatewayRestResolver):
+    """Refuses a body no route should parse (too large, not JSON) before routing, as a JSON 4xx."""
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        refused = body_refusal(event)
+        if refused is None:
+            return super().resolve(event, context)
+        return _refusal(refused)
+
+
+def _refusal(refused: BodyRefused) -> dict[str, Any]:
+    body = json.dumps({"error": {"code": refused.code, "message": refused.message}})
+    headers = {"Content-Type": content_types.APPLICATION_JSON}
+    return {
+        "statusCode": refused.status,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
 def build_api(
     service: ServiceProvider = _default_service,
     once: OnceProvider = _default_once,
@@ -141,7 +166,7 @@ def build_api(
     team: TeamProvider = _default_team,
     inbox: InboxProvider | None = None,
 ) -> APIGatewayRestResolver:
-    api = APIGatewayRestResolver(enable_validation=True)
+    api = AgentApiResolver(enable_validation=True, json_body_deserializer=strict_json)
     api.configure_openapi(
         title=API_TITLE,
         version=__version__,

@@ -7,9 +7,10 @@ ClaimedByOther                         409 claimed_by_other (holder, holder_name
 NotClaimed, TransitionNotAllowed, ...  409
 Invalid                                422 invalid
 request validation (Powertools)        422 invalid_request, with each field and its problem
-body not JSON                          422 invalid_json
+body not JSON, too deep, huge numbers   422 invalid_json
+body larger than 64 KiB                413 body_too_large (carebird.agent_api.bodies, before routing)
 body not UTF-8                         400 invalid_encoding
-unsupported Content-Type               415 unsupported_media_type
+unsupported Content-Type               415 unsupported_media_type (before routing: multipart, forms)
 unknown route                          404 no_such_route
 """
 

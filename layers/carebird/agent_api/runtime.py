@@ -22,6 +22,7 @@ from carebird.followup.runtime import resolved_case_surveys
 from carebird.observability import metrics
 
 if TYPE_CHECKING:
+    from carebird.casework.reconcile import DeliveryReconciler
     from carebird.reports.service import ReportService
     from carebird.team.service import TeamService
 
@@ -113,6 +114,13 @@ def case_work_service() -> CaseWorkService:
         # The same tweepy adapter that posts replies likes and follows as the brand.
         engagement=deliverer.publisher if isinstance(deliverer.publisher, TweepyPublisher) else None,
     )
+
+
+@lru_cache(maxsize=1)
+def delivery_reconciler() -> DeliveryReconciler:
+    from carebird.casework.reconcile import DeliveryReconciler
+
+    return DeliveryReconciler(case_work_service())
 
 
 @lru_cache(maxsize=1)

@@ -21,6 +21,7 @@ from carebird.casework.model import (
     ReplyView,
     SlaClock,
 )
+from carebird.outbound.text import is_blank
 from carebird.triage.model import Case, CaseMessage
 
 # Longest text a request may carry: a direct message's limit. A public reply also has to fit X's thread
@@ -50,8 +51,8 @@ def checked_text(value: str) -> str:
             else "a control character"
         )
         raise ValueError(f"contains {kind} U+{ord(char):04X} at position {bad.start()}")
-    if not value.strip():
-        raise ValueError("is empty")
+    if is_blank(value):
+        raise ValueError("is empty (only spaces or invisible characters)")
     return value
 
 

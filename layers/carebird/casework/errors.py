@@ -72,3 +72,9 @@ class Invalid(CaseworkError):
         super().__init__(message)
         if code is not None:
             self.code = code
+
+
+class CaseTooLarge(Invalid):
+    """The case cannot be stored any more (DynamoDB's item size limit): named as such, never a conflict."""
+
+    code = "case_too_large"

@@ -36,6 +36,12 @@ class CaseRepository(CaseStore, Protocol):
         """The customer's cases with the brand, newest first (csat left to SatisfactionScores)."""
         ...
 
+    def save_claimed(self, case: Case, agent: Agent, at: datetime) -> Case:
+        """`save`, and give the case to `agent` (its assignment and the agent's open count), in one
+        transaction. Raises carebird.triage.ports.CaseHeld if someone holds the case, CaseConflict or
+        CaseTooLarge as `save` does; on any error nothing is written."""
+        ...
+
 
 class AgentRoster(AgentDirectory, Protocol):
     def agent(self, brand_id: str, agent_id: str) -> Agent | None: ...
@@ -69,6 +75,10 @@ class DeliveryRecords(Protocol):
     def reply(self, case_id: str, reply_id: str) -> ReplyRecord | None: ...
 
     def parts(self, case_id: str, reply_id: str) -> dict[int, PartRecord]: ...
+
+    def unsettled(self, opened_before: datetime, limit: int = 100) -> list[ReplyRecord]: ...
+
+    def settle(self, case_id: str, reply_id: str) -> None: ...
 
 
 class CorrectionLog(Protocol):

@@ -30,6 +30,7 @@ from typing import Any
 
 from carebird.casework.canned import render
 from carebird.casework.errors import (
+    CaseTooLarge,
     ClaimedByOther,
     Conflict,
     Forbidden,
@@ -77,12 +78,13 @@ from carebird.observability import logger
 from carebird.outbound.errors import ReplyConflict
 from carebird.outbound.model import Channel as OutChannel
 from carebird.outbound.model import DeliveryResult, DeliveryStatus, OutgoingReply, PartStatus
-from carebird.outbound.text import EmptyReply, InvalidReply, ReplyTooLong
+from carebird.outbound.text import EmptyReply, InvalidReply, ReplyTooLong, is_blank
 from carebird.triage import clocks
+from carebird.triage import ports as triage_ports
 from carebird.triage.config import TriageConfig, TriageConfigError, load_triage_config
 from carebird.triage.lanes import CLOSED_AUTOMATICALLY
 from carebird.triage.model import Agent, Case, CaseMessage, CaseStatus, Channel, Decision
-from carebird.triage.ports import CaseConflict
+from carebird.triage.ports import CaseConflict, CaseHeld
 from carebird.triage.service import choose_queue
 
 Clock = Callable[[], datetime]
@@ -93,6 +95,11 @@ MAX_LIST = 200
 PRESENCE_SECONDS = 30
 EARLIER_CASES = 10
 _MAX_CONFLICT_RETRIES = 5
+# A delivery that failed with one of these may still go through on a retry: the reconciler tries it.
+_RETRYABLE = frozenset({"x_unavailable", "rate_limited", "in_progress", "unconfirmed"})
+# Longest reason (reassign, resolve, reopen) and note the service keeps: a decision or message stays small.
+MAX_REASON = 500
+MAX_NOTE = 5_000
 
 
 def _utc_now() -> datetime:
@@ -384,11 +391,17 @@ class CaseWorkService:
         failed = next((p for p in parts if p.status == PartStatus.FAILED.value), None)
         status = "sent" if statuses == {"sent"} else "failed" if failed else "pending"
         trouble = failed or next((p for p in parts if p.error), None)
+        error_code = trouble.error_code if trouble and status != "sent" else None
+        error = trouble.error if trouble and status != "sent" else None
+        snapshot = message.delivery or {}
+        if status == "pending" and snapshot.get("status") == "failed":
+            # The delivery reconciler gave up on it: failed, whatever a dead delivery left in the outbox.
+            status, error_code, error = "failed", snapshot.get("error_code"), snapshot.get("error")
         return ReplyView(
             **base,
             status=status,
-            error_code=trouble.error_code if trouble and status != "sent" else None,
-            error=trouble.error if trouble and status != "sent" else None,
+            error_code=error_code,
+            error=error,
             x_ids=[p.x_id for p in parts if p.x_id],
             parts=parts,
         )
@@ -400,8 +413,8 @@ class CaseWorkService:
             raise TransitionNotAllowed(f"case {case_id} is {case.status.value}: reopen it before claiming it")
         agent = self._agent(p)
         now = self.clock()
-        holder = self.agents.take(agent, case_id, now)
-        if holder != p.agent_id:
+        holder = self.agents.holder(case_id)
+        if holder is not None and holder != p.agent_id:
             raise self._claimed_by(p.brand_id, case_id, holder)
 
         def claimed(current: Case) -> Case | None:
@@ -414,7 +427,8 @@ class CaseWorkService:
                 updated_at=now,
             )
 
-        return self._update(case, claimed)
+        # Not held yet: the claim and the case change commit together, so a failed save takes nothing.
+        return self._update(case, claimed, claim_for=agent if holder is None else None)
 
     def unclaim(self, p: Principal, case_id: str) -> Case:
         case = self._visible(p, case_id)
@@ -507,6 +521,14 @@ class CaseWorkService:
             result = self.sender.deliver(outgoing)
         except ReplyConflict as exc:
             raise Conflict(str(exc)) from None
+        return self.record_delivery(case, message, result, p)
+
+    def record_delivery(
+        self, case: Case, message: CaseMessage, result: DeliveryResult, p: Principal, *, final: bool = False
+    ) -> ReplyView:
+        """Take a delivery's outcome into the case: the message's delivery snapshot, and for a reply whole
+        on X the case's clocks. Once the case has it (sent, refused by X, or `final`), the outbox entry
+        is settled and the delivery reconciler leaves it alone."""
         view = _view_of(message, result)
         snapshot = {
             "status": view.status,
@@ -514,9 +536,11 @@ class CaseWorkService:
             "error_code": view.error_code,
             "error": view.error,
         }
-        self.cases.put_message(case_id, message.model_copy(update={"delivery": snapshot}))
+        self.cases.put_message(case.id, message.model_copy(update={"delivery": snapshot}))
         if result.status is DeliveryStatus.DELIVERED:
             self._replied(case, p, self.clock())
+        if final or view.status == "sent" or (view.status == "failed" and view.error_code not in _RETRYABLE):
+            self.deliveries.settle(case.id, message.id)
         return view
 
     def _reply_text(self, p: Principal, case: Case, request: ReplyRequest) -> str:
@@ -623,8 +647,10 @@ class CaseWorkService:
     # ------------------------------------------------------------------ notes
     def note(self, p: Principal, case_id: str, text: str) -> CaseMessage:
         case = self._visible(p, case_id)
-        if not text.strip():
+        if is_blank(text):
             raise Invalid("the note is empty")
+        if len(text) > MAX_NOTE:
+            raise Invalid(f"the note is {len(text)} characters; at most {MAX_NOTE}", "note_too_long")
         message = CaseMessage(
             id=f"note-{self.new_id()}",
             direction="note",
@@ -648,6 +674,7 @@ class CaseWorkService:
     ) -> Case:
         if (queue is None) == (agent_id is None):
             raise Invalid("reassign to either a queue or an agent")
+        _check_reason(reason)
         case = self._visible(p, case_id)
         if not case.status.is_open:
             raise TransitionNotAllowed(f"case {case_id} is {case.status.value}: reopen it to reassign it")
@@ -696,8 +723,8 @@ class CaseWorkService:
         if case.assignee is not None:
             self.agents.release(case.assignee, case.id)
         now = self.clock()
-        holder = self.agents.take(target, case.id, now)
-        if holder != agent_id:
+        holder = self.agents.holder(case.id)
+        if holder is not None and holder != agent_id:
             raise self._claimed_by(p.brand_id, case.id, holder)
         why = f"handed from {case.assignee or 'the queue'} to {agent_id} by {p.agent_id}" + (
             f": {reason}" if reason else ""
@@ -711,7 +738,7 @@ class CaseWorkService:
                 updated_at=now,
             )
 
-        updated = self._update(case, handed)
+        updated = self._update(case, handed, claim_for=target if holder is None else None)
         self._correct(p, case, updated, "agent", reason, now)
         return updated
 
@@ -739,6 +766,7 @@ class CaseWorkService:
         self.metrics.add_metric("RoutingCorrections", "Count", 1)
 
     def resolve(self, p: Principal, case_id: str, reason: str = "") -> Case:
+        _check_reason(reason)
         case = self._visible(p, case_id)
         if not case.status.is_open:
             raise TransitionNotAllowed(f"case {case_id} is already {case.status.value}")
@@ -907,6 +935,7 @@ class CaseWorkService:
         return updated
 
     def reopen(self, p: Principal, case_id: str, reason: str = "") -> Case:
+        _check_reason(reason)
         case = self._visible(p, case_id)
         if case.status.is_open:
             raise TransitionNotAllowed(
@@ -928,8 +957,11 @@ class CaseWorkService:
 
         return self._update(case, reopened)
 
-    def _update(self, case: Case, change: Callable[[Case], Case | None]) -> Case:
-        """Apply `change` to the case and save it; on a concurrent change, re-read and apply it again."""
+    def _update(
+        self, case: Case, change: Callable[[Case], Case | None], claim_for: Agent | None = None
+    ) -> Case:
+        """Apply `change` to the case and save it; on a concurrent change, re-read and apply it again.
+        With `claim_for`, the case is given to that agent in the same transaction as the save."""
         config: list[TriageConfig | None] = []  # the brand's calendars, read once if a clock needs them
 
         def brand_config() -> TriageConfig | None:
@@ -945,7 +977,23 @@ class CaseWorkService:
             # watching a clock this change moved is woken once the change is saved.
             updated, wake = clocks.settle(case, updated, self.clock(), brand_config)
             try:
-                saved = self.cases.save(updated)
+                if claim_for is None:
+                    saved = self.cases.save(updated)
+                else:
+                    saved = self.cases.save_claimed(updated, claim_for, self.clock())
+            except CaseHeld as held:
+                if held.holder != (claim_for.id if claim_for else None):
+                    raise self._claimed_by(case.brand_id, case.id, held.holder) from None
+                claim_for = None  # ours already (a retried request): save the change alone
+                case = self.cases.get(case.id) or case
+                continue
+            except triage_ports.CaseTooLarge as exc:
+                logger.error("case too large to store", extra={"case_id": case.id})
+                self.metrics.add_metric("CaseTooLarge", "Count", 1)
+                raise CaseTooLarge(
+                    f"case {case.id} has grown past DynamoDB's item size limit (400 KB) and cannot be "
+                    "stored; nothing was changed"
+                ) from exc
             except CaseConflict:
                 fresh = self.cases.get(case.id)
                 if fresh is None:
@@ -963,6 +1011,10 @@ class CaseWorkService:
                 )
             return saved
         raise Conflict(f"case {case.id} kept changing while this request tried to update it; try again")
+
+    def update_case(self, case: Case, change: Callable[[Case], Case | None]) -> Case:
+        """Apply `change` as the service's own actions do (re-read and retry on a concurrent change)."""
+        return self._update(case, change)
 
     def _clock_config(self, brand_id: str) -> TriageConfig | None:
         """The brand's calendars for the SLA clocks; None (wall-clock time) if its config cannot load."""
@@ -1003,6 +1055,11 @@ def _matches(case: Case, needle: str) -> bool:
         or needle in customer.name.casefold()
         or any(needle in text.casefold() for text in case.customer_texts)
     )
+
+
+def _check_reason(reason: str) -> None:
+    if len(reason) > MAX_REASON:
+        raise Invalid(f"the reason is {len(reason)} characters; at most {MAX_REASON}", "reason_too_long")
 
 
 def _view_of(message: CaseMessage, result: DeliveryResult) -> ReplyView:

@@ -46,6 +46,9 @@ class Mention(BaseModel):
     lang: str | None = None
     entities: dict[str, Any] | None = None
     public_metrics: dict[str, int] | None = None
+    # A post the X adapter could not read: why, with `text` holding the post as X sent it (JSON). It is
+    # stored with status unreadable for a person to look at, and never triaged.
+    unreadable: str | None = None
 
     @property
     def number(self) -> int:
@@ -62,6 +65,7 @@ class MentionStatus(StrEnum):
     PENDING = "pending"  # stored, not yet handed to triage
     HANDED_OFF = "handed_off"  # a triage execution exists for it
     SKIPPED = "skipped"  # noise: stored for the record, never triaged
+    UNREADABLE = "unreadable"  # X sent it in a shape the adapter cannot read: stored raw, never triaged
 
 
 class SkipReason(StrEnum):

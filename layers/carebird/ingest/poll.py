@@ -113,6 +113,7 @@ class PollSummary:
     dms_ingested: int = 0  # customer DMs stored and handed toward triage
     dms_skipped: int = 0  # the brand's own DMs, stored for the record
     dm_reads: int = 0  # DM events X returned
+    unreadable: int = 0  # posts X sent that the adapter could not read: stored raw, never triaged
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -581,8 +582,8 @@ class Poller:
         window = timedelta(seconds=_repeat_window(brand, self.tuning.repeat_window_seconds))
         groups: dict[tuple[str, ...], list[tuple[Mention, SkipReason | None]]] = {}
         for mention in sorted(mentions, key=lambda m: m.number):
-            reason = obvious_noise(mention, brand)
-            if reason is None and window > timedelta(0):
+            reason = None if mention.unreadable else obvious_noise(mention, brand)
+            if reason is None and window > timedelta(0) and not mention.unreadable:
                 key: tuple[str, ...] = (mention.author.id, text_fingerprint(mention.text))
             else:
                 key = ("id", mention.id)
@@ -591,7 +592,9 @@ class Poller:
         def write(group: list[tuple[Mention, SkipReason | None]]) -> list[tuple[IngestedMention, bool]]:
             written = []
             for mention, reason in group:
-                if reason is None and window > timedelta(0):
+                if mention.unreadable:
+                    status = MentionStatus.UNREADABLE  # quarantined: stored raw, never triaged
+                elif reason is None and window > timedelta(0):
                     first = self.store.claim_text(
                         brand.id,
                         mention.author.id,
@@ -601,10 +604,12 @@ class Poller:
                         window,
                     )
                     reason = None if first else SkipReason.REPEAT
+                if not mention.unreadable:
+                    status = MentionStatus.SKIPPED if reason else MentionStatus.PENDING
                 record = IngestedMention(
                     brand_id=brand.id,
                     mention=mention,
-                    status=MentionStatus.SKIPPED if reason else MentionStatus.PENDING,
+                    status=status,
                     skip_reason=reason,
                     ingested_at=self.clock.now(),
                 )
@@ -624,7 +629,14 @@ class Poller:
                 summary.duplicates += 1
                 continue
             stored.append(record)
-            if record.status is MentionStatus.SKIPPED:
+            if record.status is MentionStatus.UNREADABLE:
+                summary.unreadable += 1
+                self.metrics.add_metric("UnreadablePosts", COUNT, 1)
+                logger.error(
+                    "a post X sent cannot be read: stored raw as unreadable, the cursor moves past it",
+                    extra={"tweet_id": record.mention.id, "reason": record.mention.unreadable},
+                )
+            elif record.status is MentionStatus.SKIPPED:
                 counts.skipped += 1
             else:
                 counts.ingested += 1

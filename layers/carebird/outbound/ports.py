@@ -45,6 +45,15 @@ class OutboxStore(Protocol):
 
     def reply(self, case_id: str, reply_id: str) -> ReplyRecord | None: ...
 
+    def unsettled(self, opened_before: datetime, limit: int = 100) -> list[ReplyRecord]:
+        """Replies recorded before `opened_before` whose outcome the case has not taken (`settle`),
+        oldest first: what the delivery reconciler looks at."""
+        ...
+
+    def settle(self, case_id: str, reply_id: str) -> None:
+        """The case has taken the reply's outcome (sent, or failed and the agent told)."""
+        ...
+
     def replies(self, case_id: str) -> list[ReplyRecord]:
         """The case's replies, oldest first."""
         ...

@@ -148,6 +148,24 @@ class Span:
     kind: str  # "url", "maybe_url", "emoji", "mention"
 
 
+# What draws nothing: controls, format characters (zero-width space, joiners, word joiner, bidi marks,
+# BOM, tags), separators, combining marks with no base, and letters and symbols that render blank
+# (Hangul fillers, the blank Braille pattern, Khmer inherent vowels).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+
+
+def is_visible(ch: str) -> bool:
+    """Whether the character draws anything a reader sees."""
+    return ch not in _BLANK_GLYPHS and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+
+
+def is_blank(text: str) -> bool:
+    """True when the text would show nothing: empty, or only whitespace and invisible characters. The
+    API's text fields, delivery and the inbox's counter all decide emptiness with this."""
+    return not any(is_visible(ch) for ch in text)
+
+
 def normalize(text: str) -> str:
     """The text X counts and stores: NFC, with CRLF and CR line ends as LF."""
     return unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
@@ -255,19 +273,6 @@ def _weight(text: str) -> int:
         total += _plain_weight(text[position : span.start]) + span.weight
         position = span.end
     return total + _plain_weight(text[position:])
-
-
-# Characters that show nothing: format characters (zero-width space and joiners, BOM, bidi marks), and the
-# blank "letters" people use to post an empty-looking text (Hangul fillers, the braille blank).
-_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-
-
-def is_blank(text: str) -> bool:
-    """True when `text` would show nothing on X: only white space and invisible characters."""
-    return all(
-        ch.isspace() or ch in _INVISIBLE_LETTERS or unicodedata.category(ch) in ("Cf", "Cc", "Zs")
-        for ch in text
-    )
 
 
 class InvalidReply(ValueError):

@@ -6,6 +6,7 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
     case           CASE#<case>          CASE                 QUEUE#<b>#<queue> /       ASSIGNEE#<b>#<agent> /
                                                              <status>#<due>#<case>     <status>#<due>#<case>
     message        CASE#<case>          MSG#<iso time>#<id>  -                         -
+    decision       CASE#<case>          DECISION#<n, 6 dig.> -                         -
     conversation   CONV#<b>#<conv>      CONV                 -                         -
     customer open  CUSTOMER#<b>#<cust>  OPEN#<case>          -                         -
     customer case  CUSTOMER#<b>#<cust>  CASE#<opened>#<case> -                         -
@@ -27,6 +28,11 @@ Access patterns:
   the same transaction, so it never disagrees with it.
 - update a case: UpdateItem with `version = :expected` (optimistic locking); threading keys follow the
   case's status in the same transaction.
+- a case's decisions: the case item keeps the newest DECISIONS_KEPT; older ones move to their own
+  DECISION#<n> items (`decisions_archived` counts them), so no number of reassignments can grow the case
+  past DynamoDB's 400 KB item limit. `get` reads them back: the Case carries its whole log.
+- a claim that changes the case (`save_claimed`): the case, its ASSIGNMENT and the agent's count in one
+  transaction, so a save that fails takes no capacity.
 - assign: one transaction puts ASSIGNMENT (`attribute_not_exists`) and adds one to the agent's
   open_cases (`open_cases < capacity`); a retried step finds the ASSIGNMENT and its holder.
 - an agent's claim (`take`): the same transaction without the capacity condition (a person chose the
@@ -46,7 +52,7 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from carebird.casework.model import EarlierCase
@@ -55,8 +61,11 @@ from carebird.reports.ports import CounterWriter
 from carebird.reports.tallies import Tally, case_tallies, merged, opened
 from carebird.storage.counters import DynamoReportCounters
 from carebird.storage.table import Gsi1, Gsi2, TableItem, bind, is_condition_failure
-from carebird.triage.model import Agent, Case, CaseMessage, resolved_at
-from carebird.triage.ports import CaseConflict, ConversationClaimed
+from carebird.triage.model import Agent, Case, CaseMessage, Decision, resolved_at
+from carebird.triage.ports import CaseConflict, CaseHeld, CaseTooLarge, ConversationClaimed
+
+# Decisions kept in the case item itself (the newest); each older one is an item of its own.
+DECISIONS_KEPT = 25
 
 
 def case_pk(case_id: str) -> str:
@@ -70,6 +79,7 @@ class CaseItem(TableItem):
     queue = UnicodeAttribute()
     assignee = UnicodeAttribute(null=True)
     version = NumberAttribute()
+    decisions_archived = NumberAttribute(default=0)  # decisions 0..n-1 are DECISION# items
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
@@ -81,6 +91,10 @@ class CaseItem(TableItem):
 class MessageItem(TableItem):
     body = UnicodeAttribute()
     message_id = UnicodeAttribute()
+
+
+class DecisionItem(TableItem):
+    body = UnicodeAttribute()
 
 
 class ConversationItem(TableItem):
@@ -131,15 +145,29 @@ class DynamoCaseStore:
         self._conversation = bind(ConversationItem, table_name, host=host, region=region)
         self._customer = bind(CustomerOpenItem, table_name, host=host, region=region)
         self._customer_case = bind(CustomerCaseItem, table_name, host=host, region=region)
+        self._decision = bind(DecisionItem, table_name, host=host, region=region)
+        self._agent = bind(AgentItem, table_name, host=host, region=region)
+        self._assignment = bind(AssignmentItem, table_name, host=host, region=region)
         self._connection = Connection(host=host, region=region)
 
     # ------------------------------------------------------------------ reads
     def get(self, case_id: str) -> Case | None:
+        """The case with its whole decision log, the archived part included."""
         try:
             item = self._case.get(case_pk(case_id), "CASE", consistent_read=True)
         except DoesNotExist:
             return None
-        return _case_from(item)
+        case = _case_from(item)
+        archived = int(item.decisions_archived or 0)
+        if not archived:
+            return case
+        older = tuple(
+            Decision.model_validate_json(d.body)
+            for d in self._decision.query(
+                case_pk(case_id), self._decision.sk.startswith("DECISION#"), consistent_read=True
+            )
+        )
+        return case.model_copy(update={"decisions": older[:archived] + case.decisions})
 
     def open_case_for_conversation(self, brand_id: str, conversation_id: str) -> Case | None:
         try:
@@ -256,11 +284,21 @@ class DynamoCaseStore:
         self._message_item(case_id, message).save()
 
     def save(self, case: Case) -> Case:
+        return self._save(case, None)
+
+    def save_claimed(self, case: Case, agent: Agent, at: datetime) -> Case:
+        """Save the case and give it to `agent` (its ASSIGNMENT, one more open case on the agent's
+        record) in one transaction: both happen or neither. Raises CaseHeld if someone holds the case,
+        CaseConflict if it changed since it was read, CaseTooLarge if it cannot be stored."""
+        return self._save(case, (agent, at))
+
+    def _save(self, case: Case, claim: tuple[Agent, datetime] | None) -> Case:
         saved = case.model_copy(update={"version": case.version + 1, "tallied": len(case.decisions)})
         tallies = case_tallies(case)
+        archived = self._archive(saved)
         try:
             with TransactWrite(connection=self._connection) as tx:
-                tx.save(self._case_item(saved), condition=self._case.version == case.version)
+                tx.save(self._case_item(saved, archived), condition=self._case.version == case.version)
                 for conversation in saved.conversation_ids:
                     item = self._conversation(
                         f"CONV#{saved.brand_id}#{conversation}",
@@ -281,7 +319,31 @@ class DynamoCaseStore:
                 else:
                     tx.delete(self._customer(*customer_key))
                 tx.save(self._customer_case_item(saved))
+                if claim is not None:
+                    agent, at = claim
+                    tx.save(
+                        self._assignment(
+                            case_pk(saved.id), "ASSIGNMENT", agent_id=agent.id, assigned_at=at.isoformat()
+                        ),
+                        condition=self._assignment.pk.does_not_exist(),
+                    )
+                    tx.update(
+                        self._agent(f"AGENT#{agent.brand_id}", f"AGENT#{agent.id}"),
+                        actions=[
+                            self._agent.open_cases.add(1),
+                            self._agent.last_assigned_at.set(at.isoformat()),
+                        ],
+                        condition=self._agent.pk.exists(),
+                    )
         except TransactWriteError as exc:
+            if _too_large(exc):
+                raise CaseTooLarge(
+                    f"case {case.id} no longer fits one DynamoDB item (400 KB): {exc.cause_response_message}"
+                ) from exc
+            if claim is not None:
+                holder = self._holder(saved.id)
+                if holder is not None:
+                    raise CaseHeld(holder) from exc
             raise CaseConflict(f"case {case.id} changed since version {case.version}") from exc
         self._count(saved, tallies)
         return saved
@@ -294,18 +356,50 @@ class DynamoCaseStore:
         except Exception:  # the case is stored: a report figure must not undo or fail the case's change
             logger.exception("report counters not updated", extra={"case_id": case.id})
 
+    def _holder(self, case_id: str) -> str | None:
+        try:
+            return str(self._assignment.get(case_pk(case_id), "ASSIGNMENT", consistent_read=True).agent_id)
+        except DoesNotExist:
+            return None
+
+    def _archive(self, case: Case) -> int:
+        """Move all but the newest DECISIONS_KEPT decisions to their own items; returns how many are
+        archived. Decisions only ever append, so decision n is the same in every copy of the case: writing
+        one again (a retried or conflicting save) writes what is already there."""
+        try:
+            stored = int(
+                self._case.get(
+                    case_pk(case.id), "CASE", consistent_read=True, attributes_to_get=["decisions_archived"]
+                ).decisions_archived
+                or 0
+            )
+        except DoesNotExist:
+            stored = 0
+        archived = max(stored, len(case.decisions) - DECISIONS_KEPT)
+        if archived > stored:
+            with self._decision.batch_write() as batch:
+                for n in range(stored, archived):
+                    batch.save(
+                        self._decision(
+                            case_pk(case.id), f"DECISION#{n:06d}", body=case.decisions[n].model_dump_json()
+                        )
+                    )
+        return archived
+
     # ------------------------------------------------------------------ mapping
-    def _case_item(self, case: Case) -> CaseItem:
+    def _case_item(self, case: Case, archived: int = 0) -> CaseItem:
         assigned = case.assignee is not None and case.status.is_open
+        kept = case.model_copy(update={"decisions": case.decisions[archived:]})
         return self._case(
             case_pk(case.id),
             "CASE",
-            body=case.model_dump_json(),
+            body=kept.model_dump_json(),
             brand_id=case.brand_id,
             status=case.status.value,
             queue=case.queue,
             assignee=case.assignee,
             version=case.version,
+            decisions_archived=archived,
             gsi1pk=f"QUEUE#{case.brand_id}#{case.queue}",
             gsi1sk=_due_key(case),
             gsi2pk=f"ASSIGNEE#{case.brand_id}#{case.assignee}" if assigned else None,
@@ -327,6 +421,12 @@ class DynamoCaseStore:
     def _message_item(self, case_id: str, message: CaseMessage) -> MessageItem:
         sk = f"MSG#{message.created_at.astimezone(UTC).isoformat()}#{message.id}"
         return self._message(case_pk(case_id), sk, body=message.model_dump_json(), message_id=message.id)
+
+
+def _too_large(exc: PynamoDBException) -> bool:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    messages = [exc.cause_response_message or ""] + [r.message or "" for r in reasons if r is not None]
+    return any("size" in m.lower() and "exceed" in m.lower() for m in messages)
 
 
 def _case_from(item: CaseItem) -> Case:

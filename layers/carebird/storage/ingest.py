@@ -117,6 +117,7 @@ class MentionItem(TableItem):
     public_metrics = MapAttribute(null=True)  # type: ignore[var-annotated]
     status = UnicodeAttribute()
     skip_reason = UnicodeAttribute(null=True)
+    unreadable_reason = UnicodeAttribute(null=True)
     ingested_at = UTCDateTimeAttribute()
     handed_off_at = UTCDateTimeAttribute(null=True)
 
@@ -204,13 +205,17 @@ class DynamoIngestStore:
     def put_mention(self, mention: IngestedMention) -> None:
         post = mention.mention
         pending = mention.status is MentionStatus.PENDING
+        unreadable = mention.status is MentionStatus.UNREADABLE
+        # gsi2: pending mentions wait there for hand-off; unreadable ones for a person to look at.
+        queue = "HANDOFF" if pending else "UNREADABLE" if unreadable else None
         item = self._mention(
             mention_pk(mention.brand_id, post.id),
             "MENTION",
             gsi1pk=f"MENTIONS#{mention.brand_id}",
             gsi1sk=padded(post.id),
-            gsi2pk=f"HANDOFF#{mention.brand_id}" if pending else None,
-            gsi2sk=padded(post.id) if pending else None,
+            gsi2pk=f"{queue}#{mention.brand_id}" if queue else None,
+            gsi2sk=padded(post.id) if queue else None,
+            unreadable_reason=post.unreadable,
             brand_id=mention.brand_id,
             tweet_id=post.id,
             text=post.text,
@@ -241,6 +246,15 @@ class DynamoIngestStore:
             )
         except DoesNotExist:
             return None
+
+    def list_unreadable(self, brand_id: str, limit: int = 50) -> list[IngestedMention]:
+        """The posts of the brand X sent in a shape the adapter could not read, newest first: stored raw
+        (the mention's text) with the reason, for a supervisor to look at (`carebird mentions
+        --unreadable`)."""
+        results = self._mention.query(
+            f"UNREADABLE#{brand_id}", index_name="gsi2", scan_index_forward=False, limit=limit
+        )
+        return [_to_mention(item) for item in results]
 
     def list_mentions(self, brand_id: str, limit: int = 50) -> list[IngestedMention]:
         """The brand's stored mentions, newest first."""
@@ -521,6 +535,7 @@ def _to_mention(item: MentionItem) -> IngestedMention:
         lang=item.lang,
         entities=plain(item.entities) if item.entities is not None else None,
         public_metrics=plain(item.public_metrics) if item.public_metrics is not None else None,
+        unreadable=item.unreadable_reason,
     )
     return IngestedMention(
         brand_id=item.brand_id,

@@ -4,12 +4,16 @@ Implements `carebird.outbound.ports.OutboxStore`. Keys (see also `carebird.stora
 
     entity        pk                            sk            gsi1pk / gsi1sk
     reply header  OUTBOX#<case_id>#<reply_id>   REPLY         OUTBOX#<case_id> / <created ISO>#<reply_id>
+                  (until settled) gsi2pk OUTBOX#UNSETTLED, gsi2sk <created ISO>#<case_id>#<reply_id>
     part          OUTBOX#<case_id>#<reply_id>   PART#<nnn>    -   (nnn: 1-based index, 3 digits)
 
 A reply and its parts share a partition, so one consistent Query reads a delivery's whole state. Every
 part write is conditional on the attempt id it read (`attribute_not_exists(pk)` for a part never
 claimed): a compare-and-swap, so two deliveries of one reply never both hold a part. A claim also never
 replaces a part already sent. TTL: records expire `retention` after the reply was first recorded.
+
+A reply carries the sparse gsi2 keys from the moment it is recorded until the case has taken its outcome
+(`settle`): the delivery reconciler reads what is still unsettled, oldest first, from that index.
 """
 
 from __future__ import annotations
@@ -28,11 +32,12 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from carebird.outbound.model import Channel, PartRecord, PartStatus, ReplyRecord
 from carebird.outbound.ports import PartContended
-from carebird.storage.table import Gsi1, TableItem, bind, is_condition_failure
+from carebird.storage.table import Gsi1, Gsi2, TableItem, bind, is_condition_failure
 
 DEFAULT_RETENTION = timedelta(days=90)
 HEADER_SK = "REPLY"
 PART_PREFIX = "PART#"
+UNSETTLED = "OUTBOX#UNSETTLED"
 
 
 def outbox_pk(case_id: str, reply_id: str) -> str:
@@ -47,6 +52,9 @@ class ReplyItem(TableItem):
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     by_gsi1 = Gsi1()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    unsettled_index = Gsi2()
     case_id = UnicodeAttribute()
     reply_id = UnicodeAttribute()
     brand_id = UnicodeAttribute()
@@ -99,6 +107,8 @@ class DynamoOutboxStore:
             HEADER_SK,
             gsi1pk=f"OUTBOX#{reply.case_id}",
             gsi1sk=f"{reply.created_at.astimezone(UTC).isoformat()}#{reply.reply_id}",
+            gsi2pk=UNSETTLED,
+            gsi2sk=f"{reply.created_at.astimezone(UTC).isoformat()}#{reply.case_id}#{reply.reply_id}",
             case_id=reply.case_id,
             reply_id=reply.reply_id,
             brand_id=reply.brand_id,
@@ -121,6 +131,24 @@ class DynamoOutboxStore:
     def replies(self, case_id: str) -> list[ReplyRecord]:
         """The case's replies, oldest first."""
         return [_to_reply(i) for i in self._reply.query(f"OUTBOX#{case_id}", index_name="gsi1")]
+
+    def unsettled(self, opened_before: datetime, limit: int = 100) -> list[ReplyRecord]:
+        """Replies recorded before `opened_before` whose outcome the case has not taken, oldest first."""
+        condition = self._reply.gsi2sk < opened_before.astimezone(UTC).isoformat()
+        items = self._reply.unsettled_index.query(UNSETTLED, condition, limit=limit)
+        return [_to_reply(i) for i in items]
+
+    def settle(self, case_id: str, reply_id: str) -> None:
+        """The case has the reply's outcome: the reconciler need not look at it again."""
+        item = self._reply(outbox_pk(case_id, reply_id), HEADER_SK)
+        try:
+            item.update(
+                actions=[self._reply.gsi2pk.remove(), self._reply.gsi2sk.remove()],
+                condition=self._reply.pk.exists(),
+            )
+        except UpdateError as exc:
+            if not is_condition_failure(exc):
+                raise
 
     def reply(self, case_id: str, reply_id: str) -> ReplyRecord | None:
         try:

@@ -12,6 +12,18 @@ class CaseConflict(Exception):
     """The case changed since it was read (optimistic locking); read it again and retry."""
 
 
+class CaseTooLarge(Exception):
+    """The case no longer fits one stored item (DynamoDB's 400 KB): not a conflict, retrying cannot help."""
+
+
+class CaseHeld(Exception):
+    """Someone holds the case already (its assignment exists); `holder` names them."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(holder)
+        self.holder = holder
+
+
 class ConversationClaimed(Exception):
     """Another case already owns this conversation (two first messages raced); thread into it instead."""
 
@@ -42,7 +54,8 @@ class CaseStore(Protocol):
     def save(self, case: Case) -> Case:
         """Write the case if its stored version is `case.version`; returns it with the next version.
 
-        Raises CaseConflict otherwise. Keeps the threading keys in step with the case's status."""
+        Raises CaseConflict otherwise, CaseTooLarge if it cannot be stored. Keeps the threading keys in
+        step with the case's status. `case` must have been read with `get` (it carries every decision)."""
         ...
 
 

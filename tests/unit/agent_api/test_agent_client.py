@@ -32,7 +32,7 @@ def client(session: ScriptedSession) -> AgentApiClient:
     return AgentApiClient("http://api/v1", "tok", session=session, sleep=lambda s: None)  # type: ignore[arg-type]
 
 
-SENT = {"id": "r1", "status": "sent", "x_ids": ["9"], "parts": []}
+SENT = {"id": "r1", "case_id": "c1", "channel": "public", "status": "sent", "x_ids": ["9"], "parts": []}
 
 
 def test_a_reply_is_retried_with_the_same_key_until_it_settles() -> None:
@@ -66,3 +66,19 @@ def test_giving_up_reports_the_last_answer() -> None:
         client(session).reply("c1", canned_response_id="refund", variables={"ref": "R1"}, attempts=4)
     assert unsettled.value.status == 202 and len(session.sent) == 4
     assert session.sent[0]["json"] == {"canned_response_id": "refund", "variables": {"ref": "R1"}}
+
+
+def test_carebird_reply_prints_its_key_and_a_rerun_with_it_resumes_the_same_reply(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from carebird_ops.cli import console, main
+
+    down = (503, {"error": {"code": "x_unavailable", "message": "X is down"}})
+    session = ScriptedSession([down, down, down, down, (201, SENT)])
+    monkeypatch.setattr(console, "client", lambda args: client(session))
+    assert main(["reply", "c1", "hello"]) == 1
+    first = capsys.readouterr().err
+    key = first.split("Idempotency-Key: ", 1)[1].split()[0]
+    assert f"--idempotency-key {key}" in first
+    assert main(["reply", "c1", "hello", "--idempotency-key", key]) == 0
+    assert {s["headers"]["Idempotency-Key"] for s in session.sent} == {key}

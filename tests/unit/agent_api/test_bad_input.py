@@ -25,6 +25,8 @@ def case_id(world: CaseWorld) -> str:
         (b'{"text": "hi", "channel": "fax"}', 422, "invalid_request", "body.channel"),
         (b'{"text": ""}', 422, "invalid_request", "body.text"),
         (b'{"text": "   \\n "}', 422, "invalid_request", "body.text: is empty"),
+        (b'{"text": "\\u200b\\u200b\\u200b"}', 422, "invalid_request", "body.text: is empty"),
+        (b'{"text": "\\u200d\\u2060\\ufeff\\u3164"}', 422, "invalid_request", "body.text: is empty"),
         (b'{"text": "bad \\ud800 surrogate"}', 422, "invalid_request", "body.text"),
         (b'{"text": "nul \\u0000 byte"}', 422, "invalid_request", "control character"),
         (b'{"text": "caf\xe9"}', 400, "invalid_encoding", "not valid UTF-8"),

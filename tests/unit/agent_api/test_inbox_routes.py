@@ -132,10 +132,12 @@ def test_text_that_shows_nothing_is_empty_and_not_sendable(api: Api, world: Case
         preview = api.post(f"/cases/{case.id}/replies/preview", {"text": text, "channel": "public"}).body
         assert [w["code"] for w in preview["warnings"]] == ["empty"], text
         assert preview["parts"] == [] and preview["sendable"] is False and preview["estimated_cost_usd"] == 0
-    # Delivery agrees: the same invisible text is refused on send, and nothing reaches X.
+    # Sending agrees: the same invisible text is refused (by the request's validation, before delivery),
+    # and nothing reaches X.
     api.post(f"/cases/{case.id}/claim")
     sent = api.post(f"/cases/{case.id}/replies", {"text": "\u200b\u200b"})
-    assert sent.status == 422 and sent.body["error"]["code"] == "empty_reply"
+    assert sent.status == 422 and sent.body["error"]["details"][0]["field"] == "body.text"
+    assert "invisible" in sent.body["error"]["details"][0]["problem"]
     assert world.x.calls.total() == 0
 
 

@@ -142,6 +142,29 @@ def test_mentions_lists_what_was_stored_with_status(aws: None, capsys: pytest.Ca
     assert code == 1 and "no brand @initech" in err
 
 
+def test_supervisors_list_the_posts_x_sent_unreadable_with_the_reason(
+    aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "brand", "add", "--table", TABLE, "--handle", "acme", "--user-id", "1000", "--secret", "s")
+    store = DynamoIngestStore(TABLE)
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    raw = '{"id": "14", "created_at": "yesterday"}'
+    for tid, status, reason in [("14", MentionStatus.UNREADABLE, "ValueError: bad created_at"),
+                                ("15", MentionStatus.PENDING, None)]:  # fmt: skip
+        post = Mention(id=tid, author=Author(id="55"), text=raw if reason else "hi", created_at=at,
+                       unreadable=reason)  # fmt: skip
+        store.put_mention(IngestedMention(brand_id="1000", mention=post, status=status, ingested_at=at))
+
+    code, out, _ = run(capsys, "mentions", "--table", TABLE, "--unreadable", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [(r["id"], r["status"], r["skip_reason"], r["text"]) for r in rows] == [
+        ("14", "unreadable", "ValueError: bad created_at", raw)
+    ]
+    assert store.get_mention("1000", "14").mention.unreadable == "ValueError: bad created_at"  # type: ignore[union-attr]
+    assert [m.mention.id for m in store.pending_handoffs("1000", 10)] == ["15"]  # never handed to triage
+
+
 def test_dms_lists_what_was_stored_with_status(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "brand", "add", "--table", TABLE, "--handle", "acme", "--user-id", "1000", "--secret", "s")
     store = DynamoIngestStore(TABLE)

@@ -701,3 +701,26 @@ def test_a_brand_that_is_busy_but_not_in_a_burst_waits_for_the_next_invocation()
 
     assert max(chains) <= start + timedelta(seconds=15)
     assert ended < start + timedelta(seconds=30)
+
+
+def test_a_post_x_sent_unreadable_is_stored_raw_counted_and_the_cursor_moves_past_it() -> None:
+    w = World()
+    w.add(ACME)
+    w.run()
+    before = w.x.post(ACME, "my bag is lost")
+    poison = w.x.post(ACME, '{"id": "...", "created_at": "yesterday"}')
+    w.x.posts[-1] = replace(
+        w.x.posts[-1], mention=poison.model_copy(update={"unreadable": "ValueError: bad"})
+    )
+    after = w.x.post(ACME, "still waiting")
+    w.next_minute()
+
+    summary = w.run()
+
+    assert (summary.ingested, summary.unreadable) == (2, 1)
+    stored = w.store.mentions[(ACME.id, poison.id)]
+    assert stored.status is MentionStatus.UNREADABLE and stored.mention.unreadable == "ValueError: bad"
+    assert f"m-{ACME.id}-{poison.id}" not in w.handoff.executions  # never triaged
+    assert {f"m-{ACME.id}-{before.id}", f"m-{ACME.id}-{after.id}"} <= set(w.handoff.executions)
+    assert w.store.get_cursor(ACME.id).since_id == after.id  # type: ignore[union-attr]
+    assert w.metrics.total("UnreadablePosts") == 1

@@ -210,3 +210,22 @@ def test_credentials_come_from_the_brand_secret_and_a_bad_secret_names_what_is_m
             load("carebird/test/x/empty")
         with pytest.raises(XAuthError, match="carebird/test/x/nope"):
             load("carebird/test/x/nope")
+
+
+def test_a_post_the_adapter_cannot_read_is_quarantined_and_the_page_goes_on() -> None:
+    broken = {"id": "1790000000000000013", "author_id": "57", "text": "@acme hi", "created_at": "yesterday"}
+    page_body = {**PAGE, "data": [broken, *PAGE["data"]]}  # type: ignore[list-item]
+    page = reader(CannedX((200, page_body, rate_headers()))).read_mentions(BRAND, MentionsQuery())
+    poison, first, second = page.mentions
+    assert (first.unreadable, second.unreadable) == (None, None)
+    assert poison.id == "1790000000000000013" and poison.author.id == "57"
+    assert poison.unreadable is not None and "yesterday" in poison.unreadable
+    assert json.loads(poison.text) == broken  # stored raw, as X sent it
+    assert poison.created_at.year >= 2024  # from the id's timestamp, so the cursor can pass it
+    assert page.reads == 3
+
+
+def test_a_post_without_a_readable_id_fails_the_page_as_transient() -> None:
+    page_body = {**PAGE, "data": [{"text": "no id"}]}
+    with pytest.raises(TransientXError, match="without a readable id"):
+        reader(CannedX((200, page_body, rate_headers()))).read_mentions(BRAND, MentionsQuery())

@@ -12,7 +12,7 @@ from joserfc.jwk import RSAKey
 from werkzeug.test import Client
 
 from carebird_ops.local.apigateway import ApiGateway
-from carebird_ops.local.cognito import CognitoTokenVerifier
+from carebird_ops.local.cognito import CognitoTokenVerifier, Unauthorized
 from carebird_ops.local.provision import RestApi
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:carebird-ReplyFunction"
@@ -151,3 +151,48 @@ def test_the_inbox_page_is_open_and_its_folder_url_routes_as_api_gateway_routes_
         assert "authorizer" not in events[-1]["requestContext"]
     assert client.get("/v1/cases/").status_code == 401  # the rest of the API keeps its authorizer
     assert client.post("/v1/inbox/").status_code == 401  # only GET is open
+
+
+def test_tokens_are_checked_against_the_stacks_own_key_never_motos_published_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import boto3
+    from moto import mock_aws
+    from moto.cognitoidp.models import CognitoIdpUserPool
+    from moto.utilities.utils import load_resource
+
+    from carebird_ops.local.cognito import LocalSigningKey
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setattr(CognitoIdpUserPool, "__init__", CognitoIdpUserPool.__init__)  # undone afterwards
+    signing = LocalSigningKey()
+    signing.install_into_moto()
+    with mock_aws():
+        cognito = boto3.client("cognito-idp", region_name="us-east-1")
+        pool = cognito.create_user_pool(PoolName="agents")["UserPool"]
+        client_id = cognito.create_user_pool_client(
+            UserPoolId=pool["Id"], ClientName="t", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+        )["UserPoolClient"]["ClientId"]
+        cognito.admin_create_user(UserPoolId=pool["Id"], Username="ana", MessageAction="SUPPRESS")
+        cognito.admin_set_user_password(
+            UserPoolId=pool["Id"], Username="ana", Password="Secret-123456", Permanent=True
+        )
+        issued = cognito.initiate_auth(
+            ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "ana", "PASSWORD": "Secret-123456"},
+        )["AuthenticationResult"]["IdToken"]  # fmt: skip
+    verifier = CognitoTokenVerifier(signing.jwks)
+    assert verifier.claims(issued, [pool["Arn"]])["cognito:username"] == "ana"
+    # Anyone can sign with the private key moto ships: such a token is refused.
+    moto_key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
+    now = int(time.time())
+    forged = jwt.encode(
+        {"alg": "RS256", "kid": "dummy"},
+        {"iss": f"https://cognito-idp.us-east-1.amazonaws.com/{pool['Id']}", "token_use": "id",
+         "exp": now + 600, "cognito:username": "mallory", "custom:brand_id": "1000"},
+        moto_key,
+    )  # fmt: skip
+    with pytest.raises(Unauthorized):
+        verifier.claims(forged, [pool["Arn"]])

@@ -41,6 +41,10 @@ def test_conditions_if_and_novalue() -> None:
     assert r.resolve({"Fn::If": ["HasEmail", "yes", "no"]}) == "no"
     assert r.resolve({"a": 1, "b": {"Ref": "AWS::NoValue"}}) == {"a": 1}
     assert r.resolve(["x", {"Ref": "AWS::NoValue"}]) == ["x"]
+    # An If that picks NoValue drops the list item or property it stands for (a conditional policy).
+    no_policy = {"Fn::If": ["HasEmail", {"Statement": []}, {"Ref": "AWS::NoValue"}]}
+    assert r.resolve([{"PolicyName": "p0"}, no_policy]) == [{"PolicyName": "p0"}]
+    assert r.resolve({"a": 1, "b": no_policy}) == {"a": 1}
     with pytest.raises(IntrinsicError):
         r.condition("Nope")
 

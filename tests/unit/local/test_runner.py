@@ -73,6 +73,10 @@ def test_handler_exception_becomes_a_typed_function_error(runner: LambdaRunner, 
     assert payload["errorType"] == "TransientError"
     assert payload["errorMessage"] == "X answered 503"
     assert "handling fail" in tail
+    logged = (tmp_path / "logs" / "carebird-Fn.log").read_text()
+    assert "[ERROR] TransientError: X answered 503" in logged  # as Lambda's runtime logs it
+    assert "Traceback (most recent call last)" in logged
+    assert 'raise TransientError("X answered 503")' in logged
     bad, errored, _ = runner.invoke("carebird-Fn", {"action": "unserialisable"})
     assert errored and bad["errorType"] == "Runtime.MarshalError"
 

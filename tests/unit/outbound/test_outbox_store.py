@@ -91,6 +91,19 @@ def test_a_reply_is_recorded_once_and_its_first_record_wins(store: Any) -> None:
     assert store.reply("c1", "r1") == first and store.reply("c1", "nope") is None
 
 
+def test_replies_stay_unsettled_oldest_first_until_the_case_takes_them(store: Any) -> None:
+    store.open_reply(header("r2", created=T + timedelta(minutes=5)))
+    store.open_reply(header("r1"))
+    store.open_reply(replace(header("r9"), case_id="c2", created_at=T + timedelta(minutes=1)))
+    later = T + timedelta(minutes=10)
+    assert [r.reply_id for r in store.unsettled(later)] == ["r1", "r9", "r2"]
+    assert [r.reply_id for r in store.unsettled(T + timedelta(minutes=2))] == ["r1", "r9"]
+    store.settle("c1", "r1")
+    store.settle("c1", "never-recorded")  # nothing to settle: no error, nothing created
+    assert [r.reply_id for r in store.unsettled(later)] == ["r9", "r2"]
+    assert store.reply("c1", "r1") is not None and store.reply("c1", "never-recorded") is None
+
+
 def test_a_cases_replies_come_oldest_first(store: Any) -> None:
     store.open_reply(header("r2", created=T + timedelta(minutes=5)))
     store.open_reply(header("r1"))

@@ -14,6 +14,7 @@ from carebird.outbound.text import (
     EmptyReply,
     ReplyTooLong,
     entities,
+    is_blank,
     is_extended_pictographic,
     split_thread,
     weighted_length,
@@ -165,6 +166,29 @@ def test_a_long_word_is_cut_by_weight() -> None:
     parts = split_thread(word)
     assert [weighted_length(NUMBERING.sub("", p)) for p in parts] == [276, 276, 248]
     assert "".join(NUMBERING.sub("", p) for p in parts) == word
+
+
+INVISIBLE = [
+    "\u200b\u200b\u200b",  # zero-width spaces
+    "\u200c\u200d\u2060\ufeff",  # joiners, word joiner, BOM
+    "\u200e\u200f\u202a\u202c\u2066\u2069",  # bidi marks and isolates
+    "\u00ad\u034f\u180e\u2061\u2064",  # soft hyphen, grapheme joiner, invisible operators
+    "\u3164\u115f\u1160\uffa0\u2800",  # Hangul fillers, blank Braille
+    "\U000e0041\U000e007f\ufe0f",  # tag characters, a variation selector
+    "\u3000\u00a0\u2007 \u200b\n",  # wide and no-break spaces mixed in
+]
+
+
+@pytest.mark.parametrize("text", INVISIBLE)
+def test_only_invisible_characters_are_blank(text: str) -> None:
+    assert is_blank(text)
+    with pytest.raises(EmptyReply, match="empty"):
+        split_thread(text)
+
+
+@pytest.mark.parametrize("text", ["a", "\u200bok\u200b", "👍", "\u200d👍", "日", "1", ".", "\u0301e"])
+def test_anything_visible_is_not_blank(text: str) -> None:
+    assert not is_blank(text)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t \r\n"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from carebird_ops.xemu import text
+from tests.unit.outbound.test_text import CONFORMANCE
 
 
 def test_mentions_follow_x_rules() -> None:
@@ -57,3 +58,22 @@ def test_hashtags() -> None:
 )
 def test_language_guess(sample: str, lang: str) -> None:
     assert text.guess_language(sample) == lang
+
+
+# twitter-text's conformance cases the product's counter passes (tests/unit/outbound/test_text.py), those
+# without links: the emulator stores links as t.co, so it counts them after wrapping, not as typed.
+_LINKLESS = [(t, n) for t, n in CONFORMANCE if "." not in t or t.startswith(("Unicode", "故人"))]
+
+
+@pytest.mark.parametrize(("typed", "expected"), _LINKLESS, ids=[t[:24] for t, _ in _LINKLESS])
+def test_the_emulator_counts_as_x_does_on_twitter_texts_conformance_cases(typed: str, expected: int) -> None:
+    assert text.weighted_length(typed) == expected
+
+
+def test_an_emoji_sequence_is_never_cut_by_truncation() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+    assert text.truncate("a" * 276 + family + "b" * 10) == "a" * 276 + family + "b…"
+    assert (
+        text.truncate("a" * 278 + family + "b" * 10) == "a" * 278 + "…"
+    )  # not the family's first code point
+    assert text.weighted_length(family * 140) == 280
