@@ -88,7 +88,7 @@ _SARCASM = re.compile(
 # Negation and trouble words: praise that carries one is not plain praise ("no vouchers, nothing").
 _NEGATION = re.compile(
     r"\b(?:no|not|never|nothing|nobody|none|without|lack|unable|fail\w*|sucks?|absurd|refus\w*|"
-    r"\w+n't|\w+nt|cant|wont|worst|awful|terrible|horrible|disappoint\w*|frustrat\w*|poor)\b",
+    r"\w+n't|(?:do|does|did|ca|wo|is|was|are|were|has|have|had|could|should|would|ai)nt|worst|awful|terrible|horrible|disappoint\w*|frustrat\w*|poor)\b",
     re.IGNORECASE,
 )
 # A thank-you that goes on ("thanks, but where is my bag?") is not the end of the conversation.
@@ -99,6 +99,37 @@ _THANKS_TERMS: tuple[str, ...] = (
     "great job", "well done", "kudos", "shout out", "gracias", "merci", "danke", "obrigado", "obrigada",
     "grazie",
 )  # fmt: skip
+
+# Praise a person would sign off as praise: with a thank-you, what may go to the acknowledge lane.
+_PRAISE_TERMS: tuple[str, ...] = (
+    "great", "amazing", "awesome", "excellent", "wonderful", "fantastic", "outstanding", "best", "love",
+    "loved", "loving", "impressed", "helpful", "friendly", "appreciate", "perfect", "superb", "brilliant",
+    "nice job", "good job", "great service", "enjoyed", "fabulous", "rocked", "rocks", "top notch",
+    "thankful", "grateful", "glad", "way to go", "welldone", "well done", "pleasant", "professional",
+)  # fmt: skip
+# Reassurance: negation that is kind ("no worries", "not your fault"), not a sign of trouble.
+_REASSURANCE = re.compile(
+    r"\b(?:no (?:worries|problem|problems|hassle|complaints)|not your fault|can'?t complain|"
+    r"couldn'?t be (?:happier|more \w+)|never disappoints?|all good)\b",
+    re.IGNORECASE,
+)
+# Doubt: what keeps a positive-sounding message out of the acknowledge lane (a person reads it at P3),
+# without making it a complaint: waiting, calling, wishing, comparing, a sad face, a "#no..." hashtag.
+_DOUBT = re.compile(
+    r"\b(?:hung up|hang up|hangs up|hanging up|on hold|holding|hold|wait|waited|waiting|minutes?|mins?|"
+    r"hours?|hrs?|days?|hopefully|hoping|hope|wish|would be nice|would have been nice|should|instead|"
+    r"elsewhere|kidding|joke|seriously|really|again|supposed to|tried|trying|call|called|calling|"
+    r"phone|email|answer|respond|response|reply|lol|smh|ugh|sigh|guess|anymore|ever)\b|"
+    r":\(|:-\(|#(?:no|not)\w*",
+    re.IGNORECASE,
+)
+# A problem already solved: a thank-you in the past tense ("thanks for rebooking me", "my bag was found").
+_RESOLVED = re.compile(
+    r"\b(?:resolved|solved|fixed|sorted|found|arrived|delivered|returned|refunded|rebooked|reissued|"
+    r"got it back|got my|made it|took care|taken care|worked|works now|on time|for (?:\w+ing)\b)",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:hours?|hrs?|h|minutes?|mins?|days?)\b", re.IGNORECASE)
 
 _QUESTION_TERMS: tuple[str, ...] = (
     "how", "why", "when", "where", "what", "which", "who", "can you", "could you", "will you", "please",
@@ -206,8 +237,12 @@ class DefaultClassifier:
         # A lexicon reads "I'd just like to know where my bag is... No accountability" as positive.
         troubled = bool(_NEGATION.search(content) or words.find(_COMPLAINT_TERMS))
         praise = sentiment.value == "positive" and not troubled
-        if sentiment.value == "negative":
+        # A trip, payment or order in progress is time-critical in a complaint, or in any message that is
+        # not praise and carries a negation or a problem word ("3 hours on the plane, not moving"); so is
+        # a duration in one ("waited 2 hrs").
+        if sentiment.value == "negative" or (not praise and troubled):
             urgent_terms += [t for t in words.find(IN_PROGRESS_TERMS) if t not in urgent_terms]
+            urgent_terms += [d.group(0) for d in _DURATION.finditer(content)][:1]
         urgency = _urgency(urgent_terms, reasons)
         skill = self.skill_of(mention, content, words, language, rules, reasons)
         spam, bot = _spam_and_bot(text, words, mention, reasons)
@@ -217,7 +252,15 @@ class DefaultClassifier:
         )
 
         # "Thank you, my lost item was found": a thank-you without a question reports a problem solved.
-        thanked = bool(words.find(_THANKS_TERMS)) and "?" not in text and not _BUT.search(content)
+        # Praise words count too ("great crew, got my bag back"); a thank-you that still carries trouble
+        # counts only when it says the problem is solved ("thanks for rebooking me"), not when it is
+        # sarcastic ("thank you for leaving me stranded... never again").
+        thanked = (
+            bool(words.find(_THANKS_TERMS) or words.find(_PRAISE_TERMS))
+            and "?" not in text
+            and not _BUT.search(content)
+            and (not _NEGATION.search(_REASSURANCE.sub(" ", content)) or bool(_RESOLVED.search(content)))
+        )
         if thanked and urgency.value:
             reasons.append("time-critical words not counted: a thank-you without a question")
         level = priority(
@@ -317,6 +360,8 @@ def _kinds(terms: list[str]) -> tuple[str, ...]:
     """The kinds of time-critical trouble the terms name ("stuck traveller", "money", ...)."""
     found = set(terms)
     kinds = tuple(kind for kind, kind_terms in TIME_CRITICAL.items() if found.intersection(kind_terms))
+    if any(_DURATION.fullmatch(term) for term in terms):
+        kinds += ("waiting",)
     if found.intersection(IN_PROGRESS_TERMS):
         kinds += ("complaint about something in progress",)
     return kinds or (("brand urgency term",) if terms else ())
@@ -467,9 +512,16 @@ def _needs_response(
     if words.find(_COMPLAINT_TERMS):
         reasons.append("needs response: mentions a problem")
         return Signal(True, 0.6)
-    if thanks or sentiment.value == "positive":
-        reasons.append(f"no response: thanks or praise ({', '.join(thanks[:2]) or 'positive'})")
-        return Signal(False, 0.7 if thanks else 0.55)
+    praised = thanks or words.find(_PRAISE_TERMS)
+    doubt = _DOUBT.search(content)
+    if praised and not doubt:
+        reasons.append(f"no response: thanks or praise ({', '.join(praised[:2])})")
+        return Signal(False, 0.7 if thanks else 0.6)
+    if praised or sentiment.value == "positive":
+        # Only plain thanks or praise goes to the acknowledge lane: anything doubtful is read at P3.
+        why = f"with {doubt.group(0)!r}" if doubt else "without a word of thanks or praise"
+        reasons.append(f"needs response: positive {why}, so a person reads it")
+        return Signal(True, 0.5)
     # Unclear: better that a person glances at it than that it is silently closed.
     reasons.append("needs response: unclear, so a person looks")
     return Signal(True, 0.5 if not mention.is_dm else 0.65)
