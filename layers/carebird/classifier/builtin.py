@@ -49,7 +49,8 @@ TIME_CRITICAL: dict[str, tuple[str, ...]] = {
         "destroy", "broke", "ripped", "torn", "cracked", "ruined", "need my",
     ),
     "booking or account": (
-        "booking", "booked", "reservation", "itinerary", "confirmation", "ticket", "tickets",
+        "booking", "bookings", "booked", "reservation", "reservations", "itinerary", "confirmation", "ticket",
+        "tickets",
         "change my flight", "check in", "locked out", "hacked", "can't log in", "cannot log in",
         "can't access", "account suspended", "trying to book", "tried to book", "trying to change",
         "tried to change", "change a flight", "change fee", "can't book", "cant book", "unable to book",
@@ -68,7 +69,7 @@ IN_PROGRESS_TERMS: tuple[str, ...] = (
     "boarding", "board", "deplane", "deplaning", "connection", "connecting", "layover", "flight",
     "flights", "flt", "plane", "train", "trip", "hotel", "tonight", "on hold", "pay", "payment", "price",
     "purchase", "purchased", "credit", "miles", "points", "order", "delivery", "book", "seat", "seats",
-    "upgrade", "website", "online", "app", "error", "crashes", "login", "log in", "password",
+    "upgrade", "website", "online", "app", "error", "errored", "crashes", "login", "log in", "password",
 )  # fmt: skip
 URGENCY_TERMS: tuple[str, ...] = tuple(dict.fromkeys(t for terms in TIME_CRITICAL.values() for t in terms))
 
@@ -138,6 +139,9 @@ _RESOLVED = re.compile(
     r"\b(?:resolved|solved|fixed|sorted|found|arrived|delivered|returned|refunded|rebooked|reissued|"
     r"got it back|got my|made it|took care|taken care|worked|works now|on time)\b",
     re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    r"[$€£¥]\s?\d[\d,.]*|\b\d+(?:[.,]\d+)?\s?(?:usd|eur|gbp|dollars|euros|pounds)\b", re.IGNORECASE
 )
 _DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:hours?|hrs?|h|minutes?|mins?|days?)\b", re.IGNORECASE)
 
@@ -267,6 +271,7 @@ class DefaultClassifier:
             urgent_terms += [t for t in words.find(IN_PROGRESS_TERMS) if t not in urgent_terms]
         if not praise:
             urgent_terms += [d.group(0) for d in _DURATION.finditer(content)][:1]
+            urgent_terms += [a.group(0) for a in _AMOUNT.finditer(content)][:1]
         urgency = _urgency(urgent_terms, reasons)
         skill = self.skill_of(mention, content, words, language, rules, reasons)
         spam, bot = _spam_and_bot(text, words, mention, reasons)
@@ -406,6 +411,8 @@ def _kinds(terms: list[str]) -> tuple[str, ...]:
     kinds = tuple(kind for kind, kind_terms in TIME_CRITICAL.items() if found.intersection(kind_terms))
     if any(_DURATION.fullmatch(term) for term in terms):
         kinds += ("waiting",)
+    if any(_AMOUNT.fullmatch(term) for term in terms) and "money" not in kinds:
+        kinds += ("money",)
     if found.intersection(IN_PROGRESS_TERMS):
         kinds += ("complaint about something in progress",)
     return kinds or (("brand urgency term",) if terms else ())

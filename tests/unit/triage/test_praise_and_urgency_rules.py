@@ -144,3 +144,18 @@ def test_in_progress_words_count_in_a_neutral_message_with_a_problem() -> None:
 def test_kind_negation_does_not_make_praise_urgent() -> None:
     lane, _ = decided("@AcmeHelp no worries, the delay was minor and your crew was wonderful")
     assert lane not in ("P1", "P2")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["@AcmeHelp the seat I chose now costs $45 more", "@AcmeHelp that change cost me 120 euros"],
+)
+def test_an_amount_of_money_in_a_message_that_is_not_praise_is_time_critical(text: str) -> None:
+    lane, classification = decided(text)
+    assert lane in ("P1", "P2")
+    assert "money" in reasons(classification)
+
+
+def test_an_amount_of_money_in_praise_is_not() -> None:
+    lane, _ = decided("@AcmeHelp thank you, a lovely stay for $90, well done")
+    assert lane == "acknowledge"
