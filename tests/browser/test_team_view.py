@@ -1,8 +1,8 @@
 """The supervisor's team view in Chromium against the local stack, after the demo's story (seeded through
 the product's storage: tests/integration/team_scenario.py): the breached case is late and one SLA miss,
-the low score reopened its case, the CSAT chart has three answers. An agent sees no Team link. axe-core
-finds no serious or critical violation; the test retakes the README's team.png (in docs/screenshots/
-under `make screenshots`)."""
+the low score reopened its case, the CSAT chart has three answers, the unreadable post is listed with its
+raw text shown as text. An agent sees no Team link. axe-core finds no serious or critical violation; the
+test retakes the README's team.png (in docs/screenshots/ under `make screenshots`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ from playwright.sync_api import expect
 from carebird_ops.local.endpoints import StackEndpoints
 from tests.browser.conftest import EXPECT_TIMEOUT_MS, SCREENSHOTS, VIEWPORT, Agent, serious, warm
 from tests.integration.agent_desk import stack_env
-from tests.integration.team_scenario import PASSWORD, SUPERVISOR, TeamScenario, seed_team_scenario
+from tests.integration.team_scenario import (
+    PASSWORD,
+    SUPERVISOR,
+    UNREADABLE_ID,
+    UNREADABLE_RAW,
+    TeamScenario,
+    seed_team_scenario,
+)
 
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
@@ -57,6 +64,12 @@ def test_a_supervisor_sees_queue_health_sla_misses_reopens_and_csat(
             "1 of 5"
         )
         expect(page.get_by_role("checkbox", name="tv-ben available")).to_be_checked()
+
+        unreadable = page.get_by_role("list", name="Unreadable posts")
+        expect(unreadable.get_by_role("listitem")).to_have_count(1)
+        expect(unreadable).to_contain_text("KeyError: 'created_at'")
+        unreadable.get_by_text(f"Raw post {UNREADABLE_ID}").click()
+        expect(unreadable.locator("pre")).to_have_text(UNREADABLE_RAW)  # the markup as text, not HTML
 
         sla = page.get_by_role("table", name="SLA per clock")
         first = sla.get_by_role("row").filter(has_text="First response")

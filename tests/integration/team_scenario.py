@@ -2,7 +2,8 @@
 own (not polled), two agents and a supervisor with sign-ins, and cases written through the product's own
 storage adapters (so every figure is counted as the functions count it): two customers answered in time,
 resolved and rating 5 and 4; one answered, resolved and rating 1, which reopens the case to escalations as
-follow-up does; one nobody answered, breached and escalated, still waiting (late); one open with an agent."""
+follow-up does; one nobody answered, breached and escalated, still waiting (late); one open with an agent;
+and one post X sent that ingestion could not read, quarantined as unreadable."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import boto3
 
 from carebird.followup.cases import FollowupCaseActions
 from carebird.followup.model import Survey, SurveyStatus
+from carebird.ingest.model import Author, IngestedMention, Mention, MentionStatus
 from carebird.storage.cases import DynamoCaseStore
+from carebird.storage.ingest import DynamoIngestStore
 from carebird.storage.surveys import DynamoSurveyStore
 from carebird.triage.model import Case, CaseMessage, CaseStatus, Channel, Customer, Decision
 from carebird_ops.local.endpoints import StackEndpoints
@@ -26,6 +29,8 @@ PASSWORD = "Integration-Passw0rd"
 SUPERVISOR = "tv-lead"
 AGENTS = {"tv-ana": ["--skills", "billing"], "tv-ben": ["--skills", "bookings"],
           SUPERVISOR: ["--supervisor"]}  # fmt: skip
+UNREADABLE_ID = "1800000000000000001"
+UNREADABLE_RAW = '{"id": "1800000000000000001", "text": "<b>help</b>"}'  # no created_at: unreadable
 
 
 @dataclass
@@ -130,5 +135,10 @@ def _seed(stack: StackEndpoints) -> TeamScenario:
     cases.save(working.with_decision(
         Decision(at=now, kind="assignment", value="tv-ana", reason="claimed", by="tv-ana"),
         status=CaseStatus.ASSIGNED, assignee="tv-ana",
+    ))  # fmt: skip
+    DynamoIngestStore(table).put_mention(IngestedMention(
+        brand_id=brand["id"], status=MentionStatus.UNREADABLE, ingested_at=now,
+        mention=Mention(id=UNREADABLE_ID, author=Author(id="0"), text=UNREADABLE_RAW, created_at=now,
+                        unreadable="KeyError: 'created_at'"),
     ))  # fmt: skip
     return TeamScenario(brand["id"], breached_case=ignored.id, reopened_case=resolved[2].id, scores=scores)

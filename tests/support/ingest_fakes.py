@@ -193,6 +193,10 @@ class FakeStore:
         mine = [m for (b, _), m in self.mentions.items() if b == brand_id]
         return sorted(mine, key=lambda m: -m.mention.number)[:limit]
 
+    def list_unreadable(self, brand_id: str, limit: int = 50) -> list[IngestedMention]:
+        mine = self.list_mentions(brand_id, len(self.mentions))
+        return [m for m in mine if m.status is MentionStatus.UNREADABLE][:limit]
+
     def mark_handed_off(self, brand_id: str, tweet_id: str, at: datetime) -> None:
         self._effect("mark_handed_off")
         key = (brand_id, str(int(tweet_id)))

@@ -15,7 +15,16 @@ import type {
   QueueSummary,
   ReplyView,
 } from "../types";
-import { type AgentLoad, type AlarmState, type ReportFilters, type ReportName, type Reports, reportQuery, type Team } from "./team";
+import {
+  type AgentLoad,
+  type AlarmState,
+  type ReportFilters,
+  type ReportName,
+  type Reports,
+  reportQuery,
+  type Team,
+  type UnreadablePost,
+} from "./team";
 
 /** An answer with an error status: `code` and `message` from the API's JSON body. */
 export class ApiError extends Error {
@@ -199,6 +208,10 @@ export class AgentApi {
 
   alarms(): Promise<{ alarms: AlarmState[] }> {
     return this.json("GET", "alarms");
+  }
+
+  unreadablePosts(): Promise<{ posts: UnreadablePost[] }> {
+    return this.json("GET", "unreadable-posts");
   }
 
   setAvailability(agentId: string, available: boolean): Promise<AgentLoad> {

@@ -116,6 +116,15 @@ export interface AlarmState {
   description: string;
 }
 
+/** A post X sent that ingestion could not read: stored raw (`raw`, the post as X sent it) with the reason. */
+export interface UnreadablePost {
+  id: string;
+  author_id: string | null;
+  received_at: string;
+  reason: string;
+  raw: string;
+}
+
 export function reportQuery(filters: ReportFilters, extra: Record<string, string> = {}): string {
   const query = new URLSearchParams();
   if (filters.from) query.set("from", filters.from);

@@ -1,5 +1,5 @@
-// The supervisor's team view: queue health, agents' load (availability, moving cases), alarm states,
-// the report charts with their tables and CSV downloads, and the canned responses. Loaded on demand, so
+// The supervisor's team view: queue health, agents' load (availability, moving cases), alarm states, the
+// posts X sent that could not be read, the report charts with their tables and CSV downloads, and the canned responses. Loaded on demand, so
 // agents never download Chart.js.
 import { useEffect, useState } from "preact/hooks";
 import { CannedEditor } from "../components/CannedEditor";
@@ -7,8 +7,8 @@ import { explain, Notice } from "../components/Notice";
 import { ReportChart } from "../components/ReportChart";
 import { useApp } from "../lib/context";
 import { usePoll } from "../lib/poll";
-import type { AgentLoad, AlarmState, ReportFilters, ReportName, Reports, Team as TeamBody } from "../lib/team";
-import { span } from "../lib/time";
+import type { AgentLoad, AlarmState, ReportFilters, ReportName, Reports, Team as TeamBody, UnreadablePost } from "../lib/team";
+import { span, when } from "../lib/time";
 
 const POLL_MS = 10000;
 const COLOURS = ["#0b57d0", "#9b111e", "#0b5d2a", "#6b4400", "#6a1b9a", "#00695c"];
@@ -175,6 +175,42 @@ function Alarms({ alarms }: { alarms: AlarmState[] | null }) {
             </li>
           ))}
         </ul>
+      )}
+    </section>
+  );
+}
+
+// Posts ingestion quarantined (a shape the X adapter cannot read): never triaged, so a person answers them
+// on X by hand. The raw post is customer text: rendered as text, as everywhere.
+function UnreadablePosts({ posts }: { posts: UnreadablePost[] | null }) {
+  return (
+    <section aria-labelledby="unreadable-title" class="panel">
+      <h2 id="unreadable-title">Unreadable posts</h2>
+      {posts === null ? (
+        <p class="muted">Loading…</p>
+      ) : posts.length === 0 ? (
+        <p class="muted">None</p>
+      ) : (
+        <>
+          <p class="muted">{posts.length === 1 ? "1 post" : `${posts.length} posts`} X sent that could not be read, newest first</p>
+          <ul class="unreadable" aria-labelledby="unreadable-title">
+            {posts.map((p) => (
+              <li key={p.id}>
+                <a href={`https://x.com/i/web/status/${encodeURIComponent(p.id)}`} target="_blank" rel="noopener noreferrer">
+                  Post {p.id}
+                </a>{" "}
+                <span class="muted">
+                  {p.author_id ? `by user ${p.author_id}, ` : ""}received {when(p.received_at)}
+                </span>
+                <p class="reason">{p.reason}</p>
+                <details>
+                  <summary>Raw post {p.id}</summary>
+                  <pre class="raw">{p.raw}</pre>
+                </details>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
     </section>
   );
@@ -451,14 +487,16 @@ export function Team() {
   });
   const [team, setTeam] = useState<TeamBody | null>(null);
   const [alarms, setAlarms] = useState<AlarmState[] | null>(null);
+  const [unreadable, setUnreadable] = useState<UnreadablePost[] | null>(null);
   const [reports, setReports] = useState<Reports | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [reportError, setReportError] = useState<unknown>(null);
   const refreshTeam = async () => {
     try {
-      const [t, a] = await Promise.all([api.team(), api.alarms()]);
+      const [t, a, u] = await Promise.all([api.team(), api.alarms(), api.unreadablePosts()]);
       setTeam(t);
       setAlarms(a.alarms);
+      setUnreadable(u.posts);
       setError(null);
     } catch (e) {
       setError(e);
@@ -486,7 +524,10 @@ export function Team() {
       {error !== null && <Notice>{explain(error)}</Notice>}
       <div class="team-grid">
         {team ? <QueueHealth team={team} /> : <p class="muted">Loading…</p>}
-        <Alarms alarms={alarms} />
+        <div class="team-side">
+          <Alarms alarms={alarms} />
+          <UnreadablePosts posts={unreadable} />
+        </div>
       </div>
       {team && <AgentsLoad team={team} onChange={refreshTeam} />}
       <section aria-labelledby="reports-title" class="panel">

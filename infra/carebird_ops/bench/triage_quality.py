@@ -7,11 +7,13 @@ for the built-in rules and for a sentiment model trained on the split's other fo
 - positive tweets at P1/P2;
 - tweets closed automatically as spam (all of them are customers writing to a brand: the set holds no
   spam), with the first ones printed so that a person can read them;
-- the built-in classifier's sentiment macro-F1.
+- the built-in classifier's sentiment macro-F1;
+- the targets again on the folds the rules were tuned on and on the fold held out of tuning (fold 4 by
+  default), so that a figure that only holds where it was tuned shows.
 The decision is the product's own (carebird.triage.lanes.decide), under the default triage config.
 Followers are unknown in the data set; engagement is its retweet count.
 
-    python -m carebird_ops.bench.triage_quality [--data DEV_CSV] [--folds 5] [--show-spam 20]
+    python -m carebird_ops.bench.triage_quality [--data DEV_CSV] [--folds 5] [--show-spam 20] [--held-out 4]
 
 Exits 0 with a message when the data set (or scikit-learn, for the trained model) is absent.
 """
@@ -90,6 +92,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--builtin-only", action="store_true", help="skip the trained model (no sklearn needed)"
     )
+    parser.add_argument(
+        "--held-out",
+        type=int,
+        default=4,
+        help="the fold kept out of rule tuning: its targets are printed beside the other folds' (-1: none)",
+    )
     args = parser.parse_args(argv)
     if not args.data.is_file():
         print(
@@ -117,11 +125,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as pool:
         parts = list(pool.map(_run_job, jobs))
     tallies: dict[str, Tally] = {system: Tally() for system in systems}
-    for (system, _), part in zip(jobs, parts, strict=True):
+    tuning: dict[str, Tally] = {system: Tally() for system in systems}
+    held_out: dict[str, Tally] = {system: Tally() for system in systems}
+    for (system, fold), part in zip(jobs, parts, strict=True):
         tallies[system].merge(part)
+        (held_out if fold == args.held_out else tuning)[system].merge(part)
     del splits
     for system in systems:
         print_report(system, tallies[system], args.show_spam)
+        if 0 <= args.held_out < args.folds:
+            print_held_out(args.held_out, tuning[system], held_out[system])
     print(f"\nran in {time.perf_counter() - started:.0f} s ({args.jobs} processes)")
     return 0
 
@@ -199,6 +212,31 @@ def _macro_f1(truth: list[str], predicted: list[str]) -> float:
 
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def target_figures(tally: Tally) -> list[tuple[str, str]]:
+    """The issue's targets as (name, figure) for one tally: what rule tuning is checked against."""
+    negative = tally.by_sentiment["negative"]
+    positive = tally.by_sentiment["positive"]
+    figures = [
+        ("complaints closed unseen", str(negative["closed"])),
+        ("complaints at P4 (acknowledge lane incl.)", str(negative["P4"] + negative["acknowledge"])),
+    ]
+    for reason in TIME_CRITICAL:
+        counts = tally.by_reason[reason]
+        figures.append((f"{reason} at P2+", _pct(counts["P1"] + counts["P2"], sum(counts.values()))))
+    figures.append(("positive tweets at P2+", _pct(positive["P1"] + positive["P2"], sum(positive.values()))))
+    return figures
+
+
+def print_held_out(fold: int, tuning: Tally, held_out: Tally) -> None:
+    """The targets on the folds the rules were tuned on, and on the fold kept out of tuning."""
+    print(
+        f"\ntargets on the tuning folds ({tuning.tweets} tweets) "
+        f"and on fold {fold}, held out of tuning ({held_out.tweets} tweets):"
+    )
+    for (name, tuned), (_, held) in zip(target_figures(tuning), target_figures(held_out), strict=True):
+        print(f"  {name:<44} {tuned:>8}  {held:>8}")
 
 
 def print_report(system: str, tally: Tally, show_spam: int) -> None:

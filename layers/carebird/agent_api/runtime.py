@@ -147,6 +147,7 @@ def report_service() -> ReportService:
 def team_service() -> TeamService:
     from carebird.alarm_states import CloudWatchAlarms
     from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
+    from carebird.storage.ingest import DynamoIngestStore
     from carebird.team.service import TeamService
 
     settings = reply_settings()
@@ -155,4 +156,5 @@ def team_service() -> TeamService:
         DynamoCaseStore(settings.table_name),
         DynamoAgentDirectory(settings.table_name),
         CloudWatchAlarms(settings.alarm_name_prefix),
+        DynamoIngestStore(settings.table_name),
     )

@@ -1,5 +1,5 @@
-"""The team routes for supervisors: GET /team, PUT /agents/{id}/availability, GET /alarms. Moving a case
-between agents is POST /cases/{id}/reassign with `agent_id`."""
+"""The team routes for supervisors: GET /team, PUT /agents/{id}/availability, GET /alarms,
+GET /unreadable-posts. Moving a case between agents is POST /cases/{id}/reassign with `agent_id`."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict
 
 from carebird.agent_api.schemas import AGENT_ID, ErrorOut
 from carebird.casework.model import Principal
-from carebird.team.model import AgentLoad, AlarmsOut, TeamOut
+from carebird.team.model import AgentLoad, AlarmsOut, TeamOut, UnreadablePostsOut
 
 if TYPE_CHECKING:
     from carebird.team.service import TeamService
@@ -74,5 +74,22 @@ def team_router(
     )
     def get_alarms() -> AlarmsOut:
         return team().alarms(principal())
+
+    @router.get(
+        "/unreadable-posts",
+        summary="Posts X sent that could not be read, stored raw with the reason, newest first (supervisors)",
+        tags=["team"],
+        security=security,
+        # Powertools drops the return type's 200 once `responses` is given, so it is named here.
+        responses={
+            200: {
+                "description": "the brand's quarantined posts",
+                "content": {"application/json": {"model": UnreadablePostsOut}},
+            },
+            **_errors(403, 422),
+        },
+    )
+    def get_unreadable_posts(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> UnreadablePostsOut:
+        return team().unreadable_posts(principal(), limit)
 
     return router

@@ -40,17 +40,22 @@ TIME_CRITICAL: dict[str, tuple[str, ...]] = {
     ),
     "money": (
         "refund", "charged", "charged twice", "double charged", "overcharged", "fee", "fees", "money",
-        "paid", "reimburse", "reimbursement", "compensation", "voucher", "reembolso", "remboursement",
-        "erstattung", "rimborso",
+        "paid", "reimburse", "reimbursement", "compensation", "compensate", "claim", "voucher", "reembolso",
+        "remboursement", "erstattung", "rimborso",
     ),
     "lost or damaged property": (
         "lost", "missing", "luggage", "baggage", "bag", "bags", "suitcase", "damaged", "broken",
-        "stolen", "never arrived", "never received", "where is my", "lost my",
+        "stolen", "never arrived", "never received", "where is my", "lost my", "damage", "destroyed",
+        "destroy", "broke", "ripped", "torn", "cracked", "ruined", "need my",
     ),
     "booking or account": (
-        "booking", "booked", "reservation", "itinerary", "confirmation", "ticket", "tickets",
+        "booking", "bookings", "booked", "reservation", "reservations", "itinerary", "confirmation", "ticket",
+        "tickets",
         "change my flight", "check in", "locked out", "hacked", "can't log in", "cannot log in",
-        "can't access", "account suspended", "bloqueado", "bloqueada", "bloqué", "gesperrt", "bloccato",
+        "can't access", "account suspended", "trying to book", "tried to book", "trying to change",
+        "tried to change", "change a flight", "change fee", "can't book", "cant book", "unable to book",
+        "won't let me", "wont let me", "availability", "reschedule", "rescheduled", "standby", "cancel my",
+        "refundable", "reissue", "bloqueado", "bloqueada", "bloqué", "gesperrt", "bloccato",
     ),
     "safety": (
         "unsafe", "safety", "emergency", "medical", "injured", "hurt", "sick", "wheelchair",
@@ -64,7 +69,7 @@ IN_PROGRESS_TERMS: tuple[str, ...] = (
     "boarding", "board", "deplane", "deplaning", "connection", "connecting", "layover", "flight",
     "flights", "flt", "plane", "train", "trip", "hotel", "tonight", "on hold", "pay", "payment", "price",
     "purchase", "purchased", "credit", "miles", "points", "order", "delivery", "book", "seat", "seats",
-    "upgrade", "website", "online", "app", "error", "crashes", "login", "log in", "password",
+    "upgrade", "website", "online", "app", "error", "errored", "crashes", "login", "log in", "password",
 )  # fmt: skip
 URGENCY_TERMS: tuple[str, ...] = tuple(dict.fromkeys(t for terms in TIME_CRITICAL.values() for t in terms))
 
@@ -88,7 +93,7 @@ _SARCASM = re.compile(
 # Negation and trouble words: praise that carries one is not plain praise ("no vouchers, nothing").
 _NEGATION = re.compile(
     r"\b(?:no|not|never|nothing|nobody|none|without|lack|unable|fail\w*|sucks?|absurd|refus\w*|"
-    r"\w+n't|\w+nt|cant|wont|worst|awful|terrible|horrible|disappoint\w*|frustrat\w*|poor)\b",
+    r"\w+n't|(?:do|does|did|ca|wo|is|was|are|were|has|have|had|could|should|would|ai)nt|worst|awful|terrible|horrible|disappoint\w*|frustrat\w*|poor)\b",
     re.IGNORECASE,
 )
 # A thank-you that goes on ("thanks, but where is my bag?") is not the end of the conversation.
@@ -99,6 +104,46 @@ _THANKS_TERMS: tuple[str, ...] = (
     "great job", "well done", "kudos", "shout out", "gracias", "merci", "danke", "obrigado", "obrigada",
     "grazie",
 )  # fmt: skip
+
+# Praise a person would sign off as praise: with a thank-you, what may go to the acknowledge lane.
+_PRAISE_TERMS: tuple[str, ...] = (
+    "great", "amazing", "awesome", "excellent", "wonderful", "fantastic", "outstanding", "best", "love",
+    "loved", "loving", "impressed", "helpful", "friendly", "appreciate", "perfect", "superb", "brilliant",
+    "nice job", "good job", "great service", "enjoyed", "fabulous", "rocked", "rocks", "top notch",
+    "thankful", "grateful", "glad", "way to go", "welldone", "well done", "pleasant", "professional",
+)  # fmt: skip
+# Reassurance: negation that is kind ("no worries", "not your fault"), not a sign of trouble.
+_REASSURANCE = re.compile(
+    r"\b(?:no (?:worries|problem|problems|hassle|complaints)|not your fault|can'?t complain|"
+    r"couldn'?t be (?:happier|more \w+)|never disappoints?|all good|(?:not a|no) big deal|"
+    r"not (?:much|anything) to complain about|not kidding)\b",
+    re.IGNORECASE,
+)
+# Doubt: what keeps a positive-sounding message out of the acknowledge lane (a person reads it at P3),
+# without making it a complaint: waiting, calling, wishing, comparing, a sad face, a "#no..." hashtag.
+_DOUBT = re.compile(
+    r"\b(?:hung up|hang up|hangs up|hanging up|on hold|holding|hold|wait|waited|waiting|minutes?|mins?|"
+    r"hours?|hrs?|days?|hopefully|hoping|hope|wish|would be nice|would have been nice|should|instead|"
+    r"elsewhere|kidding|joke|seriously|really|again|supposed to|tried|trying|call|called|calling|"
+    r"phone|email|answer|respond|response|reply|lol|smh|ugh|sigh|guess|anymore|ever|"
+    # a request with manners ("an update would be great, thx")
+    r"would be \w+|would help|asking|if you can|if you could|if u|let \w+ know|update|pay|charged?|"
+    r"less than|non|switching|more often|next time|let (?:\w+ ){0,3}know|tell|sorry|thanks a lot|"
+    # still on the way: a time of day, tonight, tomorrow, until
+    r"until|tonight|tomorrow|\d{1,2}(?::\d\d)?\s*(?:am|pm))\b|"
+    r"\.\.\.|…|:\(|:-\(|#(?:no|not)\w*|😩|😭|💔|😡|😤|😒|🙄|👎",
+    re.IGNORECASE,
+)
+# A problem already solved: a thank-you in the past tense ("thanks for rebooking me", "my bag was found").
+_RESOLVED = re.compile(
+    r"\b(?:resolved|solved|fixed|sorted|found|arrived|delivered|returned|refunded|rebooked|reissued|"
+    r"got it back|got my|made it|took care|taken care|worked|works now|on time)\b",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    r"[$€£¥]\s?\d[\d,.]*|\b\d+(?:[.,]\d+)?\s?(?:usd|eur|gbp|dollars|euros|pounds)\b", re.IGNORECASE
+)
+_DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:hours?|hrs?|h|minutes?|mins?|days?)\b", re.IGNORECASE)
 
 _QUESTION_TERMS: tuple[str, ...] = (
     "how", "why", "when", "where", "what", "which", "who", "can you", "could you", "will you", "please",
@@ -131,6 +176,13 @@ _EMOJI_VALENCE: dict[str, float] = {
     "😡": -3.0, "🤬": -3.5, "😤": -2.0, "👎": -2.0, "😒": -1.5, "🙄": -1.5, "💔": -3.0, "👍": 1.5,
     "🙏": 1.0, "👏": 1.5, "💯": 1.5,
 }  # fmt: skip
+
+# A word the lexicon scores at or below this (on its -4..4 scale: "bad", "fiasco", "waste") keeps a
+# message out of the acknowledge lane.
+NEGATIVE_WORD_AT = -1.0
+
+# A thank-you or praise whose lexicon score reaches this is praise, even with a "but" in it.
+STRONG_PRAISE_AT = 0.6
 
 # Spam is closed without a person only at this score, with a strong signal among its reasons.
 SPAM_CLOSE_AT = 0.9
@@ -202,12 +254,24 @@ class DefaultClassifier:
             # "Thanks, but where is my bag?": a complaint with manners, and a question.
             reasons.append(f"sentiment negative: a problem after {but.group(0)!r}")
             sentiment = Signal("negative", 0.6)
-        # Praise is a positive message with no sign of trouble: no negation, no problem word.
-        # A lexicon reads "I'd just like to know where my bag is... No accountability" as positive.
-        troubled = bool(_NEGATION.search(content) or words.find(_COMPLAINT_TERMS))
-        praise = sentiment.value == "positive" and not troubled
-        if sentiment.value == "negative":
+        # Praise is a positive message with no sign of trouble: no negation, no problem word, no question,
+        # no "but", no doubt marker. A lexicon reads "I'd just like to know where my bag is... No
+        # accountability" and "yes, but I need my luggage before tomorrow" as positive.
+        troubled = bool(_NEGATION.search(_REASSURANCE.sub(" ", content)) or words.find(_COMPLAINT_TERMS))
+        asks = "?" in text or bool(words.find(_QUESTION_TERMS)) or bool(but)
+        praise = (
+            sentiment.value == "positive"
+            and bool(words.find(_THANKS_TERMS) or words.find(_PRAISE_TERMS))
+            and not (troubled or asks or _doubt(text, words))
+        )
+        # A trip, payment or order in progress is time-critical in a complaint, or in a neutral message
+        # that carries a negation or a problem word ("3 hours on the plane, not moving"). A duration is
+        # time-critical in anything but praise ("sitting at the gate for 2 hrs").
+        if sentiment.value == "negative" or (not praise and troubled):
             urgent_terms += [t for t in words.find(IN_PROGRESS_TERMS) if t not in urgent_terms]
+        if not praise:
+            urgent_terms += [d.group(0) for d in _DURATION.finditer(content)][:1]
+            urgent_terms += [a.group(0) for a in _AMOUNT.finditer(content)][:1]
         urgency = _urgency(urgent_terms, reasons)
         skill = self.skill_of(mention, content, words, language, rules, reasons)
         spam, bot = _spam_and_bot(text, words, mention, reasons)
@@ -217,7 +281,25 @@ class DefaultClassifier:
         )
 
         # "Thank you, my lost item was found": a thank-you without a question reports a problem solved.
-        thanked = bool(words.find(_THANKS_TERMS)) and "?" not in text and not _BUT.search(content)
+        # Praise words count too ("great crew, got my bag back"); a thank-you that still carries trouble
+        # counts only when it says the problem is solved ("thanks for rebooking me"), not when it is
+        # sarcastic ("thank you for leaving me stranded... never again").
+        # Strong praise ("the delay was long, but the crew was amazing") is thanks even with a "but".
+        thanked = (
+            bool(words.find(_THANKS_TERMS) or words.find(_PRAISE_TERMS))
+            and "?" not in text
+            and not _SARCASM.search(text)
+            and (
+                (
+                    not but
+                    and (
+                        not _NEGATION.search(_REASSURANCE.sub(" ", content))
+                        or bool(_RESOLVED.search(content))
+                    )
+                )
+                or vader_compound(content) >= STRONG_PRAISE_AT
+            )
+        )
         if thanked and urgency.value:
             reasons.append("time-critical words not counted: a thank-you without a question")
         level = priority(
@@ -313,10 +395,24 @@ class DefaultClassifier:
         return Signal(skill, round(confidence, 3))
 
 
+def _doubt(text: str, words: Words) -> str:
+    """What keeps a message that sounds positive out of the acknowledge lane: a doubt marker, or a word
+    the lexicon scores clearly negative ("a pleasant crew, what a fiasco")."""
+    marker = _DOUBT.search(text)
+    if marker:
+        return marker.group(0)
+    lexicon = _vader().lexicon
+    return next((w for w in words.words if lexicon.get(w, 0.0) <= NEGATIVE_WORD_AT), "")
+
+
 def _kinds(terms: list[str]) -> tuple[str, ...]:
     """The kinds of time-critical trouble the terms name ("stuck traveller", "money", ...)."""
     found = set(terms)
     kinds = tuple(kind for kind, kind_terms in TIME_CRITICAL.items() if found.intersection(kind_terms))
+    if any(_DURATION.fullmatch(term) for term in terms):
+        kinds += ("waiting",)
+    if any(_AMOUNT.fullmatch(term) for term in terms) and "money" not in kinds:
+        kinds += ("money",)
     if found.intersection(IN_PROGRESS_TERMS):
         kinds += ("complaint about something in progress",)
     return kinds or (("brand urgency term",) if terms else ())
@@ -467,9 +563,16 @@ def _needs_response(
     if words.find(_COMPLAINT_TERMS):
         reasons.append("needs response: mentions a problem")
         return Signal(True, 0.6)
-    if thanks or sentiment.value == "positive":
-        reasons.append(f"no response: thanks or praise ({', '.join(thanks[:2]) or 'positive'})")
-        return Signal(False, 0.7 if thanks else 0.55)
+    praised = thanks or words.find(_PRAISE_TERMS)
+    doubt = _doubt(text, words)
+    if praised and not doubt:
+        reasons.append(f"no response: thanks or praise ({', '.join(praised[:2])})")
+        return Signal(False, 0.7 if thanks else 0.6)
+    if praised or sentiment.value == "positive":
+        # Only plain thanks or praise goes to the acknowledge lane: anything doubtful is read at P3.
+        why = f"with {doubt!r}" if doubt else "without a word of thanks or praise"
+        reasons.append(f"needs response: positive {why}, so a person reads it")
+        return Signal(True, 0.5)
     # Unclear: better that a person glances at it than that it is silently closed.
     reasons.append("needs response: unclear, so a person looks")
     return Signal(True, 0.5 if not mention.is_dm else 0.65)

@@ -44,3 +44,22 @@ class AlarmsOut(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     alarms: list[AlarmState]
+
+
+class UnreadablePost(BaseModel):
+    """A post X sent that the mentions adapter could not read: stored raw, never triaged, shown here so a
+    person sees every customer who wrote (and can answer them on X by hand)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="the post's id on X")
+    author_id: str | None = Field(description="X's id of the author, when the post named a readable one")
+    received_at: datetime = Field(description="when carebird stored it")
+    reason: str = Field(description="why the adapter could not read it")
+    raw: str = Field(description="the post as X sent it (JSON), as text")
+
+
+class UnreadablePostsOut(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    posts: list[UnreadablePost] = Field(description="newest first")

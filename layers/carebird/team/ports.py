@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from carebird.ingest.model import IngestedMention
 from carebird.team.model import AlarmState
 from carebird.triage.model import Agent
 
@@ -22,4 +23,12 @@ class AgentProfiles(Protocol):
 
     def put(self, agent: Agent) -> None:
         """Store the agent's profile; their current load is kept."""
+        ...
+
+
+class QuarantinedPosts(Protocol):
+    """carebird.storage.ingest's DynamoIngestStore: the brand's unreadable posts from its sparse index."""
+
+    def list_unreadable(self, brand_id: str, limit: int = 50) -> list[IngestedMention]:
+        """The brand's posts stored with status unreadable, newest first."""
         ...

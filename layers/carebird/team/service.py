@@ -1,4 +1,5 @@
-"""The team view for supervisors: every queue's health, each agent's load, their availability, the alarms.
+"""The team view for supervisors: every queue's health, each agent's load, their availability, the alarms,
+and the posts X sent that could not be read (quarantined by ingestion, so nobody who wrote goes unseen).
 
 Agents get 403 from all of it. Moving a case between agents is case work's reassign (to an agent id).
 """
@@ -9,18 +10,25 @@ from carebird.casework.errors import Forbidden, NotFound
 from carebird.casework.model import Principal
 from carebird.casework.ports import CaseRepository
 from carebird.casework.service import CaseWorkService
-from carebird.team.model import AgentLoad, AlarmsOut, TeamOut
-from carebird.team.ports import AgentProfiles, AlarmSource
+from carebird.ingest.model import IngestedMention
+from carebird.team.model import AgentLoad, AlarmsOut, TeamOut, UnreadablePost, UnreadablePostsOut
+from carebird.team.ports import AgentProfiles, AlarmSource, QuarantinedPosts
 
 
 class TeamService:
     def __init__(
-        self, casework: CaseWorkService, cases: CaseRepository, agents: AgentProfiles, alarms: AlarmSource
+        self,
+        casework: CaseWorkService,
+        cases: CaseRepository,
+        agents: AgentProfiles,
+        alarms: AlarmSource,
+        quarantine: QuarantinedPosts,
     ) -> None:
         self._casework = casework
         self._cases = cases
         self._agents = agents
         self._alarms = alarms
+        self._quarantine = quarantine
 
     @staticmethod
     def _supervisor(p: Principal) -> None:
@@ -64,3 +72,22 @@ class TeamService:
     def alarms(self, p: Principal) -> AlarmsOut:
         self._supervisor(p)
         return AlarmsOut(alarms=sorted(self._alarms.alarms(), key=lambda a: (a.state != "ALARM", a.name)))
+
+    def unreadable_posts(self, p: Principal, limit: int = 50) -> UnreadablePostsOut:
+        """The brand's posts X sent in a shape ingestion could not read, newest first."""
+        self._supervisor(p)
+        return UnreadablePostsOut(
+            posts=[_unreadable(m) for m in self._quarantine.list_unreadable(p.brand_id, limit)]
+        )
+
+
+def _unreadable(stored: IngestedMention) -> UnreadablePost:
+    post = stored.mention
+    return UnreadablePost(
+        id=post.id,
+        # The adapter keeps the author's id when X sent a numeric one, and "0" when it did not.
+        author_id=post.author.id if post.author.id not in ("", "0") else None,
+        received_at=stored.ingested_at,
+        reason=post.unreadable or "",
+        raw=post.text,
+    )

@@ -24,9 +24,12 @@ def test_the_document_describes_every_operation_and_its_security(api: Api) -> No
         ("GET", "/reports/first-response"), ("GET", "/reports/sla"), ("GET", "/reports/csat"),
         ("GET", "/reports/volume"), ("GET", "/reports/reopened"), ("GET", "/reports/corrections"),
         ("GET", "/team"), ("PUT", "/agents/{agent_id}/availability"), ("GET", "/alarms"),
+        ("GET", "/unreadable-posts"),
         ("PUT", "/cases/{case_id}/presence"), ("POST", "/cases/{case_id}/replies/preview"),
         ("GET", "/agents"),
     }  # fmt: skip
+    unreadable = document["paths"]["/unreadable-posts"]["get"]["responses"]["200"]["content"]
+    assert unreadable["application/json"]["schema"]["$ref"].endswith("/UnreadablePostsOut")
     sla = document["paths"]["/reports/sla"]["get"]
     assert {p["name"] for p in sla["parameters"]} == {"from", "to", "queue", "brand", "format"}
     assert set(sla["responses"]["200"]["content"]) == {"application/json", "text/csv"}

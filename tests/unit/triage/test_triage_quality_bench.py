@@ -49,3 +49,23 @@ def test_the_bench_reports_decisions_per_complaint_reason(
     assert lost.split()[-1] == "100.0%"  # every lost-bag complaint at P2 or higher
     positive = next(line for line in out.splitlines() if line.startswith("(positive tweets)"))
     assert positive.split()[-3] == "4"  # the four thank-yous wait in the acknowledge lane
+
+
+def test_the_bench_prints_the_targets_on_the_tuning_folds_and_the_held_out_fold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "dev.csv"
+    with data.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for i, (sentiment, reason, text) in enumerate(ROWS):
+            writer.writerow((str(i), sentiment, reason, "0", text))
+    args = ["--data", str(data), "--folds", "2", "--jobs", "1", "--builtin-only", "--held-out", "1"]
+    assert triage_quality.main(args) == 0
+    out = capsys.readouterr().out
+    assert "targets on the tuning folds (8 tweets) and on fold 1, held out of tuning (8 tweets):" in out
+    held = out.split("held out of tuning")[1].splitlines()
+    at_p4 = next(line for line in held if "complaints at P4" in line)
+    assert at_p4.split()[-2:] == ["0", "0"]  # on both halves, no complaint waits in the acknowledge lane
+    positive = next(line for line in held if "positive tweets at P2+" in line)
+    assert positive.split()[-2:] == ["0.0%", "0.0%"]  # the thank-yous are not raised to P2 on either
