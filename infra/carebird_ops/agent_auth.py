@@ -157,16 +157,7 @@ def sign_in(
             f"Cognito asks {agent_id} to complete {challenge}; have an administrator set a permanent "
             "password with `carebird agent add --password`"
         )
-    result = answer["AuthenticationResult"]
-    return Session(
-        api_url=api_url,
-        agent_id=agent_id,
-        client_id=client_id,
-        id_token=result["IdToken"],
-        refresh_token=result.get("RefreshToken", ""),
-        expires_at=time.time() + int(result.get("ExpiresIn", 3600)),
-        region=region,
-    )
+    return _session(answer["AuthenticationResult"], api_url, agent_id, client_id, region)
 
 
 def complete_new_password(
@@ -188,7 +179,13 @@ def complete_new_password(
         )
     except ClientError as exc:
         raise AuthError(f"the new password was not accepted: {exc}") from None
-    result = answer["AuthenticationResult"]
+    return _session(answer["AuthenticationResult"], api_url, agent_id, client_id, region)
+
+
+def _session(
+    result: dict[str, Any], api_url: str, agent_id: str, client_id: str, region: str | None
+) -> Session:
+    """The session Cognito's AuthenticationResult gives, after a password or a new-password answer."""
     return Session(
         api_url=api_url,
         agent_id=agent_id,
