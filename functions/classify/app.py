@@ -11,8 +11,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from carebird.observability import logger, metrics, tracer
-from carebird.triage import runtime
 from carebird.triage.classify import classify_step
+from carebird.wiring import triage as runtime
 
 
 @logger.inject_lambda_context(clear_state=True)

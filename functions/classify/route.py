@@ -11,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from carebird.observability import logger, metrics, tracer
-from carebird.triage import runtime
+from carebird.wiring import triage as runtime
 
 
 @logger.inject_lambda_context(clear_state=True)

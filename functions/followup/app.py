@@ -7,8 +7,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from carebird.followup import runtime
 from carebird.observability import logger, metrics, tracer
+from carebird.wiring import followup as runtime
 
 
 @logger.inject_lambda_context(clear_state=True)

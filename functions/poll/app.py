@@ -11,8 +11,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from carebird.ingest.service import PollRuntime, poll_runtime
 from carebird.observability import logger, metrics, tracer
+from carebird.wiring.poll import PollRuntime, poll_runtime
 
 
 class PollEvent(BaseModel):

@@ -16,15 +16,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from carebird.agent_api import build_api
 from carebird.agent_api.inbox import InboxSite
-from carebird.agent_api.runtime import delivery_reconciler
 from carebird.observability import logger, metrics, tracer
+from carebird.wiring.agent_api import delivery_reconciler
 
 _api: APIGatewayRestResolver | None = None
 _INBOX_DIR = Path(__file__).resolve().parent / "inbox"
 
 
 def _inbox() -> InboxSite:
-    from carebird.agent_api.runtime import inbox_site
+    from carebird.wiring.agent_api import inbox_site
 
     return inbox_site(_INBOX_DIR)
 

@@ -325,9 +325,9 @@ class Demo:
         return AgentApiClient(endpoints.agent_api, token)
 
     def cases(self, endpoints: StackEndpoints, brand_id: str) -> list[dict[str, Any]]:
+        from carebird.brands.desk import load_triage_config
         from carebird.storage.brands import DynamoBrandRepository
         from carebird.storage.cases import DynamoCaseStore
-        from carebird.triage.config import load_triage_config
 
         table = endpoints.resources["CarebirdTable"]
         brand = DynamoBrandRepository(table).get_brand(brand_id)
@@ -356,7 +356,8 @@ class Demo:
 
 def _case_id(brand_id: str, execution_name: str) -> str:
     """The case a triage execution opens: executions are named m-<brand>-<post id> or d-<brand>-<DM id>
-    (carebird.triage_handoff), cases <brand>-t<post id> or <brand>-d<DM id> (triage.service.case_id_for)."""
+    (carebird.adapters.aws.handoff), cases <brand>-t<post id> or <brand>-d<DM id>
+    (triage.service.case_id_for)."""
     kind = "d" if execution_name.startswith("d-") else "t"
     return f"{brand_id}-{kind}{execution_name.rsplit('-', 1)[-1]}"
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from carebird.adapters.x.dms import TweepyDmReader
+from carebird.adapters.x.mentions import TweepyMentionsReader, XCredentials
 from carebird.brands import Brand
 from carebird.ingest.model import GapStatus, MentionStatus, SkipReason
 from carebird.ingest.poll import Poller, PollSummary, PollTuning
-from carebird.x_dms import TweepyDmReader
-from carebird.x_mentions import TweepyMentionsReader, XCredentials
 from carebird_ops.xemu.client import EmulatorClient
 from carebird_ops.xemu.server import EmulatorHandle, start
 from tests.support.ingest_fakes import FakeClock, FakeHandoff, FakeMetrics, FakeStore

@@ -1,4 +1,5 @@
-"""The emulator driven by the real tweepy.Client, wired as the product wires it (carebird.x_transport)."""
+"""The emulator driven by the real tweepy.Client, wired as the product wires it
+(carebird.adapters.x.transport)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 import requests
 import tweepy
 
-from carebird.x_transport import route_session
+from carebird.adapters.x.transport import route_session
 from carebird_ops.xemu.client import EmulatorClient
 from carebird_ops.xemu.server import EmulatorHandle, start
 from tests.contract.xemu_harness import BRAND, tweepy_client

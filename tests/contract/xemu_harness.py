@@ -20,7 +20,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4
 from requests_oauthlib import OAuth1
 
-from carebird.x_transport import route_session
+from carebird.adapters.x.transport import route_session
 from carebird_ops.xemu.credentials import DEFAULT_APP, app_credentials, user_tokens
 
 SPEC_PATH = Path(__file__).parents[2].parent / "shared" / "x-api" / "openapi.json"

@@ -17,8 +17,8 @@ from typing import Any
 import boto3
 import requests
 
+from carebird.cases.model import Case, CaseMessage, CaseStatus, Channel, Customer, with_customer_text
 from carebird.storage.cases import DynamoCaseStore
-from carebird.triage.model import Case, CaseMessage, CaseStatus, Channel, Customer, with_customer_text
 from carebird_ops.agent_auth import sign_in
 from carebird_ops.agent_client import AgentApiClient
 from carebird_ops.local.endpoints import StackEndpoints

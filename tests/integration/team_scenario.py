@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 
+from carebird.cases.model import Case, CaseMessage, CaseStatus, Channel, Customer, Decision
 from carebird.followup.cases import FollowupCaseActions
 from carebird.followup.model import Survey, SurveyStatus
 from carebird.ingest.model import Author, IngestedMention, Mention, MentionStatus
 from carebird.storage.cases import DynamoCaseStore
 from carebird.storage.ingest import DynamoIngestStore
 from carebird.storage.surveys import DynamoSurveyStore
-from carebird.triage.model import Case, CaseMessage, CaseStatus, Channel, Customer, Decision
 from carebird_ops.local.endpoints import StackEndpoints
 from carebird_ops.xemu.client import EmulatorClient
 from tests.conftest import carebird

@@ -15,10 +15,10 @@ import boto3
 import pytest
 import requests
 
+from carebird.cases.model import CaseStatus
 from carebird.outbound.text import weighted_length
 from carebird.storage.cases import DynamoCaseStore
 from carebird.storage.casework import DynamoCorrectionLog
-from carebird.triage.model import CaseStatus
 from carebird_ops.agent_client import ApiError
 from carebird_ops.local.endpoints import StackEndpoints
 from tests.conftest import carebird

@@ -2,7 +2,7 @@
 15 minutes is 1.5 s, so the waits, the breaches, their escalation and metric happen within the test.
 
 What the agent API does to a case (a reply, a resolution) is done here through the same functions it
-uses (carebird.triage.clocks, the Step Functions signal); its own tests cover the HTTP side."""
+uses (carebird.sla.clocks, the Step Functions signal); its own tests cover the HTTP side."""
 
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ from typing import Any
 import boto3
 import pytest
 
+from carebird.adapters.aws.sla_signal import StepFunctionsSignal
 from carebird.brands import Brand
-from carebird.sla_signal import StepFunctionsSignal
+from carebird.brands.desk import DEFAULT_TRIAGE
+from carebird.cases.model import Case, CaseStatus
+from carebird.cases.ports import CaseConflict
+from carebird.sla import clocks
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoCaseStore
-from carebird.triage import clocks
-from carebird.triage.config import DEFAULT_TRIAGE
-from carebird.triage.model import Case, CaseStatus
-from carebird.triage.ports import CaseConflict
 from carebird_ops.local.endpoints import StackEndpoints, read_endpoints
 from tests.conftest import carebird
 

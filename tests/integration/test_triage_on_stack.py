@@ -13,9 +13,9 @@ import boto3
 import pytest
 
 from carebird.brands import Brand
+from carebird.cases.model import Agent, Case
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
-from carebird.triage.model import Agent, Case
 from carebird_ops.local.endpoints import StackEndpoints
 
 

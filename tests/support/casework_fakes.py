@@ -7,10 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from carebird.casework.model import CannedResponse, EarlierCase, Presence, RoutingCorrection
-from carebird.casework.service import CaseWorkService
-from carebird.outbound.delivery import Deliverer
-from carebird.triage.model import (
+from carebird.cases.model import (
     Agent,
     Case,
     CaseMessage,
@@ -20,7 +17,10 @@ from carebird.triage.model import (
     resolved_at,
     with_customer_text,
 )
-from carebird.triage.ports import CaseConflict, CaseHeld, CaseTooLarge
+from carebird.cases.ports import CaseConflict, CaseHeld, CaseTooLarge
+from carebird.casework.model import CannedResponse, EarlierCase, Presence, RoutingCorrection
+from carebird.casework.service import CaseWorkService
+from carebird.outbound.delivery import Deliverer
 from tests.support.ingest_fakes import FakeClock, FakeMetrics
 from tests.support.outbound_fakes import BRAND, CUSTOMER_ID, FakeBrands, FakeOutbox, FakeX
 

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from carebird.adapters.x.errors import XError, XRateLimited
 from carebird.brands import Brand, BrandListing
 from carebird.ingest.model import (
     Author,
@@ -37,7 +38,6 @@ from carebird.ingest.model import (
     ReferencedPost,
 )
 from carebird.ingest.ports import AlreadyIngested, HandoffFailed
-from carebird.x_errors import XError, XRateLimited
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

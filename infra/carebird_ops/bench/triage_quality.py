@@ -178,9 +178,9 @@ def _classifier(system: str, train: list[int]) -> Any:
 
 
 def _run_job(job: tuple[str, int]) -> Tally:
+    from carebird.brands.desk import load_triage_config
     from carebird.classifier import Engagement, MentionFeatures
     from carebird.triage.classify import brand_rules
-    from carebird.triage.config import load_triage_config
     from carebird.triage.lanes import decide
 
     system, fold = job

@@ -19,9 +19,9 @@ import os
 
 from pydantic import ValidationError
 
+from carebird.cases.model import Agent
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoAgentDirectory
-from carebird.triage.model import Agent
 from carebird_ops.agent_auth import (
     AuthError,
     Session,

@@ -72,9 +72,9 @@ from carebird.agent_api.schemas import (
     ReplyView,
 )
 from carebird.agent_api.team import team_router
+from carebird.cases.model import CaseStatus, Channel
 from carebird.casework.errors import UnknownAgent
 from carebird.casework.model import CaseDetail, Principal, ReplyRequest
-from carebird.triage.model import CaseStatus, Channel
 
 if TYPE_CHECKING:
     from carebird.casework.service import CaseWorkService
@@ -91,25 +91,25 @@ TeamProvider = Callable[[], "TeamService"]
 
 
 def _default_service() -> CaseWorkService:
-    from carebird.agent_api.runtime import case_work_service
+    from carebird.wiring.agent_api import case_work_service
 
     return case_work_service()
 
 
 def _default_once() -> Once:
-    from carebird.agent_api.runtime import idempotency
+    from carebird.wiring.agent_api import idempotency
 
     return idempotency()
 
 
 def _default_reports() -> ReportService:
-    from carebird.agent_api.runtime import report_service
+    from carebird.wiring.agent_api import report_service
 
     return report_service()
 
 
 def _default_team() -> TeamService:
-    from carebird.agent_api.runtime import team_service
+    from carebird.wiring.agent_api import team_service
 
     return team_service()
 

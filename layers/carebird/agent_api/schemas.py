@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from carebird.cases.model import Case, CaseMessage
 from carebird.casework.model import (
     AgentView,
     CannedResponse,
@@ -22,7 +23,6 @@ from carebird.casework.model import (
     SlaClock,
 )
 from carebird.outbound.text import is_blank
-from carebird.triage.model import Case, CaseMessage
 
 # Longest text a request may carry: a direct message's limit. A public reply also has to fit X's thread
 # limit (25 posts), which delivery checks with X's own weights.

@@ -9,5 +9,6 @@
 - `canned`: placeholders in canned responses, filled without evaluating anything.
 
 Adapters: `carebird.storage.cases` and `carebird.storage.casework` (DynamoDB), `carebird.outbound`
-(delivery to X), `carebird.sla_signal` (Step Functions). The HTTP surface is `carebird.agent_api`.
+(delivery to X),
+`carebird.adapters.aws.sla_signal` (Step Functions). The HTTP surface is `carebird.agent_api`.
 """

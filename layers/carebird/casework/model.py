@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carebird.triage.model import Case, CaseMessage, Channel
+from carebird.cases.model import Case, CaseMessage, Channel
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class QueueSummary(BaseModel):
 
 
 class ClockView(BaseModel):
-    """A next-response or resolution clock (carebird.triage.clocks)."""
+    """A next-response or resolution clock (carebird.sla.clocks)."""
 
     model_config = ConfigDict(frozen=True)
 

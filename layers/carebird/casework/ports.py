@@ -1,5 +1,5 @@
 """What case work needs from the outside world. Adapters: carebird.storage (DynamoDB), carebird.outbound
-(X), carebird.sla_signal (Step Functions); the unit tests' fakes implement the same protocols."""
+(X), carebird.adapters.aws.sla_signal (Step Functions); the unit tests' fakes implement the same protocols."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from carebird.brands import Brand
+from carebird.cases.model import Agent, Case, CaseMessage
+from carebird.cases.ports import AgentDirectory, CaseStore
 from carebird.casework.model import CannedResponse, EarlierCase, Presence, RoutingCorrection
 from carebird.outbound.model import DeliveryResult, OutgoingReply, PartRecord, ReplyRecord
-from carebird.triage.model import Agent, Case, CaseMessage
-from carebird.triage.ports import AgentDirectory, CaseStore
 
 
 class CaseRepository(CaseStore, Protocol):
@@ -38,7 +38,7 @@ class CaseRepository(CaseStore, Protocol):
 
     def save_claimed(self, case: Case, agent: Agent, at: datetime) -> Case:
         """`save`, and give the case to `agent` (its assignment and the agent's open count), in one
-        transaction. Raises carebird.triage.ports.CaseHeld if someone holds the case, CaseConflict or
+        transaction. Raises carebird.cases.ports.CaseHeld if someone holds the case, CaseConflict or
         CaseTooLarge as `save` does; on any error nothing is written."""
         ...
 
@@ -93,8 +93,8 @@ class CorrectionLog(Protocol):
 
 class XEngagement(Protocol):
     """Acting on X as the brand without posting: a like (acknowledging praise), a follow (so that a
-    customer who asked can DM the brand). carebird.outbound.x_publisher.TweepyPublisher implements it;
-    failures are carebird.x_errors' and carebird.outbound.errors' typed errors."""
+    customer who asked can DM the brand). carebird.adapters.x.publisher.TweepyPublisher implements it;
+    failures are carebird.adapters.x.errors' and carebird.outbound.errors' typed errors."""
 
     def like(self, brand: Brand, post_id: str) -> None: ...
 

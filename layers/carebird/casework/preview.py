@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from carebird.cases.model import CaseMessage, Channel
 from carebird.casework.model import PreviewPart, PreviewWarning, ReplyPreview
 from carebird.outbound.pricing import POST_USD, POST_WITH_URL_USD, link_cost_ratio, reply_cost
 from carebird.outbound.text import (
@@ -30,7 +31,6 @@ from carebird.outbound.text import (
     split_thread,
     weighted_length,
 )
-from carebird.triage.model import CaseMessage, Channel
 
 REPLY_NOT_ALLOWED = "reply_not_allowed"
 DM_NOT_ALLOWED = "dm_not_allowed"  # delivery's code for X refusing a direct message

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from carebird.cases.model import Case, Decision
 from carebird.casework.model import Principal
 from carebird.observability import logger
 from carebird.outbound.errors import ReplyConflict, UnknownBrand
 from carebird.outbound.model import Channel as OutChannel
 from carebird.outbound.model import DeliveryStatus, OutgoingReply, ReplyRecord
 from carebird.outbound.text import InvalidReply
-from carebird.triage.model import Case, Decision
 
 if TYPE_CHECKING:
     from carebird.casework.service import CaseWorkService

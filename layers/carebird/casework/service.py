@@ -28,6 +28,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from carebird.brands.desk import TriageConfig, TriageConfigError, load_triage_config
+from carebird.cases import ports as case_ports
+from carebird.cases.model import Agent, Case, CaseMessage, CaseStatus, Channel, Decision
+from carebird.cases.ports import CaseConflict, CaseHeld
 from carebird.casework.canned import render
 from carebird.casework.errors import (
     CaseTooLarge,
@@ -79,12 +83,8 @@ from carebird.outbound.errors import ReplyConflict
 from carebird.outbound.model import Channel as OutChannel
 from carebird.outbound.model import DeliveryResult, DeliveryStatus, OutgoingReply, PartStatus
 from carebird.outbound.text import EmptyReply, InvalidReply, ReplyTooLong, is_blank
-from carebird.triage import clocks
-from carebird.triage import ports as triage_ports
-from carebird.triage.config import TriageConfig, TriageConfigError, load_triage_config
+from carebird.sla import clocks
 from carebird.triage.lanes import CLOSED_AUTOMATICALLY
-from carebird.triage.model import Agent, Case, CaseMessage, CaseStatus, Channel, Decision
-from carebird.triage.ports import CaseConflict, CaseHeld
 from carebird.triage.service import choose_queue
 
 Clock = Callable[[], datetime]
@@ -862,8 +862,8 @@ class CaseWorkService:
         return done, bool(following)
 
     def _on_x(self, case: Case, act: Callable[[XEngagement, Any], Any], what: str) -> Any:
+        from carebird.adapters.x.errors import TransientXError, XAuthError, XBadRequest, XRateLimited
         from carebird.outbound.errors import XRefused
-        from carebird.x_errors import TransientXError, XAuthError, XBadRequest, XRateLimited
 
         if self.engagement is None:
             raise Invalid(f"this deployment cannot {what} on X", code="not_configured")
@@ -987,7 +987,7 @@ class CaseWorkService:
                 claim_for = None  # ours already (a retried request): save the change alone
                 case = self.cases.get(case.id) or case
                 continue
-            except triage_ports.CaseTooLarge as exc:
+            except case_ports.CaseTooLarge as exc:
                 logger.error("case too large to store", extra={"case_id": case.id})
                 self.metrics.add_metric("CaseTooLarge", "Count", 1)
                 raise CaseTooLarge(

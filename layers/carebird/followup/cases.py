@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from carebird.cases.model import CaseStatus, Decision
+from carebird.cases.ports import CaseConflict, CaseStore
 from carebird.reports.tallies import SURVEY_REOPENER
-from carebird.triage.model import CaseStatus, Decision
-from carebird.triage.ports import CaseConflict, CaseStore
 
 _RETRIES = 5
 

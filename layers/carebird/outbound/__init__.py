@@ -4,10 +4,9 @@
 - `model`: `OutgoingReply` (what the agent sends), the outbox records, `DeliveryResult`.
 - `delivery`: `Deliverer.deliver(reply) -> DeliveryResult`, the exactly-once procedure (read its docstring).
 - `ports`: `XPublisher`, `OutboxStore`, `BrandDirectory`, `MetricsSink`.
-- `x_publisher`: `TweepyPublisher`, the XPublisher on tweepy.
 - `errors`: X's refusals (`ReplyNotAllowed`, `DmNotAllowed`, `DuplicateContent`, ...), `ReplyConflict`.
-- `service`: `outbound_deliverer()`, the Deliverer wired from the environment (once per container).
-- `carebird.storage.outbox`: `DynamoOutboxStore`, the OutboxStore in the table.
+- Adapters: `carebird.adapters.x.publisher` (`TweepyPublisher`, the XPublisher on tweepy) and
+  `carebird.storage.outbox` (`DynamoOutboxStore`); `carebird.wiring.delivery.outbound_deliverer()` wires them.
 
 Nothing is imported here, so `carebird.outbound.text` loads without tweepy.
 """

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from carebird.brands.desk import TriageConfig, load_triage_config
 from carebird.casework.errors import Forbidden, Invalid, NotFound
 from carebird.casework.model import Principal
 from carebird.casework.ports import BrandLookup
@@ -37,7 +38,6 @@ from carebird.reports.model import (
 )
 from carebird.reports.ports import CounterReader, ReadCost
 from carebird.reports.tallies import Tally
-from carebird.triage.config import TriageConfig, load_triage_config
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30

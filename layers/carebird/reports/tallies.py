@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from carebird.triage.model import Case, Decision
+from carebird.cases.model import Case, Decision
 
 VOLUME = "volume"
 FIRST_RESPONSE = "first_response"

@@ -1,4 +1,4 @@
-"""Cases and agents in DynamoDB. Implements carebird.triage.ports.CaseStore and AgentDirectory.
+"""Cases and agents in DynamoDB. Implements carebird.cases.ports.CaseStore and AgentDirectory.
 
 Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust>` customer's X id):
 
@@ -55,14 +55,14 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from carebird.cases.model import Agent, Case, CaseMessage, Decision, resolved_at
+from carebird.cases.ports import CaseConflict, CaseHeld, CaseTooLarge, ConversationClaimed
 from carebird.casework.model import EarlierCase
 from carebird.observability import logger
 from carebird.reports.ports import CounterWriter
 from carebird.reports.tallies import Tally, case_tallies, merged, opened
 from carebird.storage.counters import DynamoReportCounters
 from carebird.storage.table import Gsi1, Gsi2, TableItem, bind, is_condition_failure
-from carebird.triage.model import Agent, Case, CaseMessage, Decision, resolved_at
-from carebird.triage.ports import CaseConflict, CaseHeld, CaseTooLarge, ConversationClaimed
 
 # Decisions kept in the case item itself (the newest); each older one is an item of its own.
 DECISIONS_KEPT = 25

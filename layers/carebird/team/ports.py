@@ -1,13 +1,13 @@
-"""What the team view needs beyond case work's ports. carebird.alarm_states implements AlarmSource with
+"""What the team view needs beyond case work's ports. carebird.adapters.aws.alarms implements AlarmSource with
 CloudWatch (on AWS, and locally where the stack's evaluator keeps moto's alarm states)."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from carebird.cases.model import Agent
 from carebird.ingest.model import IngestedMention
 from carebird.team.model import AlarmState
-from carebird.triage.model import Agent
 
 
 class AlarmSource(Protocol):

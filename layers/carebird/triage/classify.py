@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from carebird.brands import Brand
+from carebird.brands.desk import TriageConfig, load_triage_config
 from carebird.classifier import BrandRules, Engagement, MentionClassifier, MentionFeatures
-from carebird.triage.config import TriageConfig, load_triage_config
 from carebird.triage.workflow import BrandNotFound, ExecutionState
 
 ClassifierFactory = Callable[[Sequence[str]], MentionClassifier]

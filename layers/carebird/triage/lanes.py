@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from carebird.triage.config import TriageConfig
+from carebird.brands.desk import TriageConfig
 
 Lane = Literal["closed", "acknowledge"]
 CLOSED_AUTOMATICALLY = "closed automatically"

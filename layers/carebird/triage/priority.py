@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from carebird.cases.model import Customer
 from carebird.classifier.priority import priority_from_classification
-from carebird.triage.model import Customer
 
 
 class ClassifierPriority:

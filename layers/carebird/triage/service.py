@@ -19,7 +19,7 @@ Routing, in order (each choice is recorded on the case with its reason):
    its queue.
 5. SLA. The first-response deadline is the brand's target for the priority, counted in the queue's
    business hours from the moment the customer wrote; the resolution clock starts with it, and a
-   customer's message after the brand answered starts a next-response clock (carebird.triage.clocks).
+   customer's message after the brand answered starts a next-response clock (carebird.sla.clocks).
 """
 
 from __future__ import annotations
@@ -29,10 +29,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from carebird.triage import clocks
-from carebird.triage.config import TriageConfig
-from carebird.triage.lanes import noise_lane
-from carebird.triage.model import (
+from carebird.brands.desk import TriageConfig
+from carebird.cases.model import (
     Agent,
     Case,
     CaseMessage,
@@ -43,7 +41,7 @@ from carebird.triage.model import (
     Outcome,
     with_customer_text,
 )
-from carebird.triage.ports import (
+from carebird.cases.ports import (
     AgentDirectory,
     CaseConflict,
     CaseStore,
@@ -53,6 +51,8 @@ from carebird.triage.ports import (
     PriorityPolicy,
     SlaMetrics,
 )
+from carebird.sla import clocks
+from carebird.triage.lanes import noise_lane
 
 Clock = Callable[[], datetime]
 _MAX_CONFLICT_RETRIES = 5

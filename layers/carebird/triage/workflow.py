@@ -14,8 +14,8 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from carebird.brands import Brand
-from carebird.triage.config import TriageConfigError, load_triage_config
-from carebird.triage.model import Channel, Customer, IncomingMessage
+from carebird.brands.desk import TriageConfigError, load_triage_config
+from carebird.cases.model import Channel, Customer, IncomingMessage
 from carebird.triage.service import TriageService
 
 Action = Literal[

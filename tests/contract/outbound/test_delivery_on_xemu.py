@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from carebird.adapters.x.client import XCredentials
+from carebird.adapters.x.publisher import TweepyPublisher
 from carebird.brands import Brand
 from carebird.outbound.delivery import Deliverer, DeliveryTuning
 from carebird.outbound.errors import DmNotAllowed
@@ -21,8 +23,6 @@ from carebird.outbound.model import (
     PartOutcomeStatus,
     PartStatus,
 )
-from carebird.outbound.x_publisher import TweepyPublisher
-from carebird.x_client import XCredentials
 from carebird_ops.xemu.client import EmulatorClient, EmulatorPost
 from carebird_ops.xemu.server import EmulatorHandle, start
 from tests.support.ingest_fakes import Crash, CrashPlan, FakeMetrics

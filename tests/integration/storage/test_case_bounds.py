@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from carebird.brands.desk import load_triage_config
+from carebird.cases.model import Agent, Customer, Decision, IncomingMessage
+from carebird.cases.ports import CaseConflict, CaseHeld, CaseTooLarge
 from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
-from carebird.triage.config import load_triage_config
-from carebird.triage.model import Agent, Customer, Decision, IncomingMessage
-from carebird.triage.ports import CaseConflict, CaseHeld, CaseTooLarge
 from carebird.triage.service import TriageService
 from tests.integration.storage.conftest import DYNAMO_ENGINES, open_engine
 from tests.integration.storage.test_case_store import NOW, case, msg

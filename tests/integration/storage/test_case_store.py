@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
-from carebird.triage.config import load_triage_config
-from carebird.triage.model import (
+from carebird.brands.desk import load_triage_config
+from carebird.cases.model import (
     Agent,
     Case,
     CaseMessage,
@@ -18,7 +17,8 @@ from carebird.triage.model import (
     Decision,
     IncomingMessage,
 )
-from carebird.triage.ports import CaseConflict, ConversationClaimed
+from carebird.cases.ports import CaseConflict, ConversationClaimed
+from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
 from carebird.triage.service import TriageService
 from tests.integration.storage.conftest import Engine
 from tests.unit.triage.fakes import FixedPriority

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from carebird.cases.model import Agent, CaseMessage, CaseStatus, Channel
 from carebird.casework.model import CannedResponse, RoutingCorrection
 from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
 from carebird.storage.casework import DynamoCannedResponses, DynamoCorrectionLog
-from carebird.triage.model import Agent, CaseMessage, CaseStatus, Channel
 from tests.integration.storage.conftest import Engine
 from tests.integration.storage.test_case_store import NOW, case, msg
 

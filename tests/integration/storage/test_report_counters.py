@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from carebird.cases.model import Case, CaseMessage, CaseStatus, Channel, Customer, Decision
 from carebird.casework.model import RoutingCorrection
 from carebird.followup.model import Survey, SurveyStatus
 from carebird.storage.cases import DynamoCaseStore
 from carebird.storage.casework import DynamoCorrectionLog
 from carebird.storage.counters import DynamoReportCounters
 from carebird.storage.surveys import DynamoSurveyStore
-from carebird.triage.model import Case, CaseMessage, CaseStatus, Channel, Customer, Decision
 from tests.integration.storage.conftest import Engine
 
 T0 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from carebird.triage.model import CaseStatus
+from carebird.cases.model import CaseStatus
 from tests.support.casework_fakes import CaseWorld
 from tests.unit.agent_api.conftest import Api
 

@@ -3,7 +3,7 @@ resolving the acknowledge lane in a batch."""
 
 from __future__ import annotations
 
-from carebird.triage.model import CaseStatus
+from carebird.cases.model import CaseStatus
 from tests.support.casework_fakes import CaseWorld
 from tests.unit.agent_api.conftest import Api
 

@@ -11,7 +11,7 @@ import pytest
 
 from carebird.agent_api import build_api
 from carebird.agent_api.inbox import InboxSite, SignInConfig
-from carebird.agent_api.runtime import InboxSettings, inbox_site
+from carebird.wiring.agent_api import InboxSettings, inbox_site
 from tests.unit.agent_api.conftest import LambdaContextStub
 
 SIGN_IN = SignInConfig(

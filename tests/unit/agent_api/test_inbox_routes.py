@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from carebird.cases.model import CaseStatus, Channel
 from carebird.outbound.text import split_thread
-from carebird.triage.model import CaseStatus, Channel
 from tests.support.casework_fakes import CaseWorld
 from tests.unit.agent_api.conftest import Api
 

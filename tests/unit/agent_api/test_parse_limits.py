@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from carebird.triage.model import CaseStatus
+from carebird.cases.model import CaseStatus
 from tests.support.casework_fakes import CaseWorld
 from tests.unit.agent_api.conftest import Api
 

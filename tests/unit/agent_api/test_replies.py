@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from carebird.cases.model import Channel
 from carebird.outbound.text import weighted_length
-from carebird.triage.model import Channel
 from tests.support.casework_fakes import CaseWorld
 from tests.support.outbound_fakes import CUSTOMER_ID
 from tests.unit.agent_api.conftest import Api

@@ -8,11 +8,11 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from carebird.adapters.aws.sla_signal import StepFunctionsSignal
+from carebird.cases.model import CaseStatus
+from carebird.cases.ports import CaseConflict
 from carebird.casework.errors import Conflict, TransitionNotAllowed
 from carebird.casework.model import ReplyRequest
-from carebird.sla_signal import StepFunctionsSignal
-from carebird.triage.model import CaseStatus
-from carebird.triage.ports import CaseConflict
 from tests.support.casework_fakes import CaseWorld
 
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from carebird.brands.desk import load_triage_config
+from carebird.cases.model import CaseStatus
 from carebird.followup.cases import FollowupCaseActions
 from carebird.followup.model import Survey, SurveyStatus
 from carebird.followup.service import SurveyAnswers
-from carebird.triage.config import load_triage_config
-from carebird.triage.model import CaseStatus
 from carebird.triage.service import TriageService
 from carebird.triage.workflow import TriageStep
 from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority

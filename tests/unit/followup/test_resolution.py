@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from carebird.cases.model import Case
 from carebird.followup.model import SurveyStatus
 from carebird.followup.service import FollowupService, ResolvedCaseSurveys
-from carebird.triage.model import Case
 from tests.support.casework_fakes import CaseWorld
 from tests.unit.followup.test_service import FakeDeliverer, FakeSurveys
 

@@ -14,18 +14,18 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from carebird.adapters.x.dms import TweepyDmReader
+from carebird.adapters.x.errors import XAuthError
+from carebird.adapters.x.mentions import TweepyMentionsReader, secrets_manager_credentials
 from carebird.brands import Brand
-from carebird.ingest import service
 from carebird.ingest.model import MentionStatus
 from carebird.ingest.poll import Poller
-from carebird.ingest.service import PollRuntime
-from carebird.ingest.settings import PollSettings, poll_settings
 from carebird.observability import metrics
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.ingest import DynamoIngestStore
-from carebird.x_dms import TweepyDmReader
-from carebird.x_errors import XAuthError
-from carebird.x_mentions import TweepyMentionsReader, secrets_manager_credentials
+from carebird.wiring import poll as service
+from carebird.wiring.poll import PollRuntime
+from carebird.wiring.poll_settings import PollSettings, poll_settings
 from tests.support.carebird_table import REPO, create_carebird_table
 from tests.support.ingest_fakes import brand
 from tests.support.x_http import CannedX

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 
 from carebird.ingest.poll import PollSummary
-from carebird.ingest.service import PollRuntime
-from carebird.ingest.settings import PollSettings, SettingsError, load_poll_settings
+from carebird.wiring.poll import PollRuntime
+from carebird.wiring.poll_settings import PollSettings, SettingsError, load_poll_settings
 from tests.support.ingest_fakes import FakeClock
 
 ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:carebird-triage"

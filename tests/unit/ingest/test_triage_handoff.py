@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from carebird.adapters.aws.handoff import StepFunctionsHandoff
 from carebird.ingest.model import (
     Author,
     DirectMessage,
@@ -20,7 +21,6 @@ from carebird.ingest.model import (
     MentionStatus,
 )
 from carebird.ingest.ports import HandoffFailed
-from carebird.triage_handoff import StepFunctionsHandoff
 
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MENTION = IngestedMention(

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from carebird.observability import metrics
-from carebird.outbound import service
 from carebird.outbound.delivery import Deliverer
 from carebird.outbound.model import Channel, DeliveryStatus, OutgoingReply
+from carebird.wiring import delivery as service
 from tests.support.ingest_fakes import FakeClock
 from tests.support.outbound_fakes import BRAND, CUSTOMER_ID, FakeBrands, FakeOutbox, FakeX
 

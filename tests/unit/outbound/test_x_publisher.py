@@ -10,6 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from carebird.adapters.x.client import XCredentials
+from carebird.adapters.x.errors import TransientXError, XAuthError, XBadRequest, XRateLimited
+from carebird.adapters.x.publisher import TweepyPublisher, comparable, snowflake_floor
 from carebird.brands import Brand
 from carebird.outbound.errors import (
     DmNotAllowed,
@@ -19,9 +22,6 @@ from carebird.outbound.errors import (
     ReplyNotAllowed,
     ReplyTargetGone,
 )
-from carebird.outbound.x_publisher import TweepyPublisher, comparable, snowflake_floor
-from carebird.x_client import XCredentials
-from carebird.x_errors import TransientXError, XAuthError, XBadRequest, XRateLimited
 from tests.support.x_http import CannedX
 
 BRAND = Brand(handle="acme", user_id="1000", credentials_secret="carebird/test/x/acme")

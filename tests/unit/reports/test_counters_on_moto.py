@@ -9,10 +9,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from carebird.cases.model import Case, CaseMessage, CaseStatus, Channel, Customer, Decision
+from carebird.cases.ports import CaseConflict
 from carebird.storage.cases import DynamoCaseStore
 from carebird.storage.counters import DynamoReportCounters
-from carebird.triage.model import Case, CaseMessage, CaseStatus, Channel, Customer, Decision
-from carebird.triage.ports import CaseConflict
 from tests.support.carebird_table import create_carebird_table
 
 TABLE = "carebird-reports"

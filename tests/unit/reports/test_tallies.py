@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from carebird.cases.model import Case, CaseStatus, Channel, Customer, Decision
 from carebird.reports import figures
 from carebird.reports.tallies import case_tallies, merged, opened
-from carebird.triage.model import Case, CaseStatus, Channel, Customer, Decision
 
 T0 = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from carebird.triage.model import Agent, Case, CaseMessage, Customer
-from carebird.triage.ports import CaseConflict, ConversationClaimed
+from carebird.cases.model import Agent, Case, CaseMessage, Customer
+from carebird.cases.ports import CaseConflict, ConversationClaimed
 
 
 class FakeCases:

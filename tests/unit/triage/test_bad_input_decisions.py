@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from carebird.brands.desk import DEFAULT_TRIAGE, load_triage_config
+from carebird.cases.model import Channel, Customer, IncomingMessage
 from carebird.classifier import DefaultClassifier, MentionFeatures
 from carebird.triage.classify import brand_rules
-from carebird.triage.config import DEFAULT_TRIAGE, load_triage_config
 from carebird.triage.lanes import decide
-from carebird.triage.model import Channel, Customer, IncomingMessage
 from carebird.triage.priority import ClassifierPriority
 from carebird.triage.service import TriageService
 from tests.unit.triage.fakes import FakeAgents, FakeCases

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from carebird.triage.business_hours import BusinessHours
-from carebird.triage.config import DEFAULT_TRIAGE, TriageConfigError, load_triage_config
+from carebird.brands.business_hours import BusinessHours
+from carebird.brands.desk import DEFAULT_TRIAGE, TriageConfigError, load_triage_config
 
 OFFICE = BusinessHours(
     timezone="Europe/Paris",

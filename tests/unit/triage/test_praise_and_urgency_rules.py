@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from carebird.brands.desk import load_triage_config
 from carebird.classifier import DefaultClassifier, Engagement, MentionFeatures
 from carebird.triage.classify import brand_rules
-from carebird.triage.config import load_triage_config
 from carebird.triage.lanes import decide
 
 CONFIG = load_triage_config(None)

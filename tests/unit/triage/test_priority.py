@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from carebird.triage.model import Customer
+from carebird.cases.model import Customer
 from carebird.triage.priority import ClassifierPriority
 
 ANGRY = {"sentiment": {"label": "negative", "confidence": 0.9}, "urgency": {"value": True, "confidence": 0.9}}

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from carebird.triage.config import DEFAULT_TRIAGE, load_triage_config
-from carebird.triage.model import Agent, CaseStatus, Channel, Customer, IncomingMessage
-from carebird.triage.ports import CaseConflict
+from carebird.brands.desk import DEFAULT_TRIAGE, load_triage_config
+from carebird.cases.model import Agent, CaseStatus, Channel, Customer, IncomingMessage
+from carebird.cases.ports import CaseConflict
 from carebird.triage.service import TriageService, case_id_for
 from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
 

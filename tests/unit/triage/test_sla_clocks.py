@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from carebird.triage import clocks
-from carebird.triage.config import DEFAULT_TRIAGE, TriageConfigError, load_triage_config
-from carebird.triage.model import Case, CaseStatus
+from carebird.brands.desk import DEFAULT_TRIAGE, TriageConfigError, load_triage_config
+from carebird.cases.model import Case, CaseStatus
+from carebird.sla import clocks
 from carebird.triage.service import TriageService
 from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
 from tests.unit.triage.test_service import NOW, agent, classified, message

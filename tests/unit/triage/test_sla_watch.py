@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from carebird.triage.config import load_triage_config
-from carebird.triage.model import CaseStatus
+from carebird.brands.desk import load_triage_config
+from carebird.cases.model import CaseStatus
 from carebird.triage.service import TriageService
 from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
 from tests.unit.triage.test_service import NOW, agent, classified, message

@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from carebird.brands import Brand
-from carebird.triage.config import load_triage_config
-from carebird.triage.model import Case
-from carebird.triage.unanswered import oldest_unanswered
+from carebird.brands.desk import load_triage_config
+from carebird.cases.model import Case
+from carebird.sla.unanswered import oldest_unanswered
 from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
 from tests.unit.triage.test_service import NOW, classified, message
 

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from carebird.brands import Brand
-from carebird.triage.config import TriageConfigError
-from carebird.triage.model import CaseStatus, Channel
+from carebird.brands.desk import TriageConfigError
+from carebird.cases.model import CaseStatus, Channel
 from carebird.triage.service import TriageService
 from carebird.triage.workflow import BrandNotFound, TriageStep
 from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority

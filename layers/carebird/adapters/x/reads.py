@@ -1,5 +1,6 @@
-"""What the ingestion read adapters (`carebird.x_mentions`, `carebird.x_dms`) share: turning tweepy's
-and requests' failures into `carebird.x_errors`, reading X's JSON envelope and its rate-limit headers."""
+"""What the ingestion read adapters (`carebird.adapters.x.mentions`, `carebird.adapters.x.dms`) share:
+turning tweepy's and requests' failures into `carebird.adapters.x.errors`, reading X's JSON envelope and
+its rate-limit headers."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from typing import Any
 import requests
 import tweepy
 
+from carebird.adapters.x.client import DEFAULT_RATE_WINDOW, describe, reset_at
+from carebird.adapters.x.errors import TransientXError, XAuthError, XBadRequest, XRateLimited
 from carebird.brands import Brand
 from carebird.ingest.model import RateLimit
-from carebird.x_client import DEFAULT_RATE_WINDOW, describe, reset_at
-from carebird.x_errors import TransientXError, XAuthError, XBadRequest, XRateLimited
 
 # Who wrote a post or sent a DM, as triage needs it. X returns users in `includes.users`, unbilled.
 USER_FIELDS = ["username", "name", "public_metrics", "verified", "verified_type", "protected"]
@@ -22,7 +23,7 @@ USER_FIELDS = ["username", "name", "public_metrics", "verified", "verified_type"
 
 @contextmanager
 def x_errors(brand: Brand, what: str, clock: Callable[[], datetime]) -> Iterator[None]:
-    """Raise the typed `carebird.x_errors` for whatever tweepy or requests raised in the block."""
+    """Raise the typed `carebird.adapters.x.errors` for whatever tweepy or requests raised in the block."""
     try:
         yield
     except tweepy.TooManyRequests as exc:

@@ -1,6 +1,6 @@
 """Posting replies and sending DMs as a brand, with tweepy (OAuth 1.0a user context of the brand account).
 
-Implements `carebird.outbound.ports.XPublisher`. Clients come from `carebird.x_client` (the brand's
+Implements `carebird.outbound.ports.XPublisher`. Clients come from `carebird.adapters.x.client` (the brand's
 credentials secret, timeouts, X_API_BASE_URL). X's answers become typed errors:
 
     403 "not been mentioned or otherwise engaged"  -> ReplyNotAllowed   (X's 2026 reply rule)
@@ -34,6 +34,14 @@ import requests
 import tweepy
 from requests.adapters import BaseAdapter
 
+from carebird.adapters.x.client import (
+    DEFAULT_RATE_WINDOW,
+    BrandClients,
+    CredentialsLoader,
+    describe,
+    reset_at,
+)
+from carebird.adapters.x.errors import TransientXError, XAuthError, XBadRequest, XRateLimited
 from carebird.brands import Brand
 from carebird.outbound.errors import (
     DmNotAllowed,
@@ -44,8 +52,6 @@ from carebird.outbound.errors import (
     ReplyTargetGone,
     XRefused,
 )
-from carebird.x_client import DEFAULT_RATE_WINDOW, BrandClients, CredentialsLoader, describe, reset_at
-from carebird.x_errors import TransientXError, XAuthError, XBadRequest, XRateLimited
 
 TWITTER_EPOCH_MS = 1288834974657
 _REFUSALS: tuple[tuple[str, type[XRefused]], ...] = (

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from carebird.triage.config import TriageConfig
-from carebird.triage.model import Case, CaseStatus, Decision
+from carebird.brands.desk import TriageConfig
+from carebird.cases.model import Case, CaseStatus, Decision
 
 NEXT_RESPONSE = "next_response"
 RESOLUTION = "resolution"

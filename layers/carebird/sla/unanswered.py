@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Protocol
 
 from carebird.brands import Brand
-from carebird.triage.config import TriageConfigError, load_triage_config
-from carebird.triage.model import Case, CaseStatus
+from carebird.brands.desk import TriageConfigError, load_triage_config
+from carebird.cases.model import Case, CaseStatus
 
 
 class QueueReader(Protocol):

@@ -97,7 +97,7 @@ class Case(BaseModel):
     first_response_task_token: str | None = None
     at_risk_at: datetime | None = None  # when the assignee and supervisors are told the SLA is at risk
     sla_breaches: int = 0
-    # Next response (carebird.triage.clocks): the customer wrote again after a reply; the brand owes an
+    # Next response (carebird.sla.clocks): the customer wrote again after a reply; the brand owes an
     # answer by next_response_due. `next_response_since` is the customer's message that started it.
     next_response_since: datetime | None = None
     next_response_due: datetime | None = None
@@ -202,6 +202,6 @@ class Outcome(BaseModel):
     await_first_response: bool = False
     at_risk_in_seconds: int = 1
     breach_in_seconds: int = 1
-    # A next-response clock this message started, for the workflow to watch (carebird.triage.clocks).
+    # A next-response clock this message started, for the workflow to watch (carebird.sla.clocks).
     watch_clock: str | None = None
     clock_instance: str | None = None

@@ -12,10 +12,10 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from carebird.adapters.aws.sla_signal import StepFunctionsSignal
 from carebird.classifier import MentionClassifier
 from carebird.classifier import classifier_for as _classifier_for
 from carebird.observability import metrics
-from carebird.sla_signal import StepFunctionsSignal
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
 from carebird.triage.priority import ClassifierPriority
@@ -87,7 +87,7 @@ def triage_step() -> TriageStep:
         notifier=SnsNotifier(settings.notifications_topic_arn) if settings.notifications_topic_arn else None,
         sla_metrics=PowertoolsSlaMetrics(),
     )
-    from carebird.followup.runtime import survey_answers  # follow-up reads answers to its surveys
+    from carebird.wiring.followup import survey_answers  # follow-up reads answers to its surveys
 
     return TriageStep(
         service=service, brand_lookup=brand_repository().get_brand, survey_answers=survey_answers()

@@ -15,11 +15,18 @@ from typing import Any
 import requests
 from requests.adapters import BaseAdapter
 
+from carebird.adapters.x.client import BrandClients, CredentialsLoader
+from carebird.adapters.x.errors import TransientXError
+from carebird.adapters.x.reads import (
+    USER_FIELDS,
+    included_users,
+    json_object,
+    parse_time,
+    rate_limit,
+    x_errors,
+)
 from carebird.brands import Brand
 from carebird.ingest.model import DirectMessage, DmPage, DmSender
-from carebird.x_client import BrandClients, CredentialsLoader
-from carebird.x_errors import TransientXError
-from carebird.x_reads import USER_FIELDS, included_users, json_object, parse_time, rate_limit, x_errors
 
 DM_EVENT_FIELDS = ["created_at", "sender_id", "dm_conversation_id", "text"]
 EVENT_TYPES = ["MessageCreate"]

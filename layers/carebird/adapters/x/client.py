@@ -3,8 +3,9 @@
 A brand's credentials live in the Secrets Manager secret it names (`Brand.credentials_secret`), read
 lazily through Powertools Parameters with caching. A client is built per secret, signs with OAuth 1.0a
 user context, gives every request a timeout, never sleeps on a 429, and is routed to `X_API_BASE_URL`
-when one is configured (see `carebird.x_transport`). The mentions reader (`carebird.x_mentions`) and the
-publisher (`carebird.outbound.x_publisher`) both build their clients here.
+when one is configured (see `carebird.adapters.x.transport`). The mentions reader
+(`carebird.adapters.x.mentions`) and the publisher (`carebird.adapters.x.publisher`) both build their
+clients here.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 from pydantic import BaseModel, ConfigDict, ValidationError
 from requests.adapters import BaseAdapter
 
-from carebird.x_errors import XAuthError
-from carebird.x_transport import route_session
+from carebird.adapters.x.errors import XAuthError
+from carebird.adapters.x.transport import route_session
 
 # A 429 without a reset header: assume the whole 15-minute window.
 DEFAULT_RATE_WINDOW = timedelta(minutes=15)

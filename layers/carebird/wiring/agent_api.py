@@ -1,6 +1,6 @@
 """Wiring for the reply function: typed settings -> adapters -> CaseWorkService, once per warm sandbox.
 
-Delivery to X is carebird.outbound.service's Deliverer, with its own settings (X_API_BASE_URL, timeouts).
+Delivery to X is carebird.wiring.delivery's Deliverer, with its own settings (X_API_BASE_URL, timeouts).
 
 Nothing here runs at import; the first request builds it all (and a wrong environment fails that request
 with every bad variable named).
@@ -18,8 +18,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from carebird.agent_api.idempotency import DEFAULT_TTL_SECONDS, PowertoolsOnce, table_persistence
 from carebird.agent_api.inbox import InboxSite, SignInConfig
 from carebird.casework.service import CaseWorkService
-from carebird.followup.runtime import resolved_case_surveys
 from carebird.observability import metrics
+from carebird.wiring.followup import resolved_case_surveys
 
 if TYPE_CHECKING:
     from carebird.casework.reconcile import DeliveryReconciler
@@ -87,14 +87,14 @@ def inbox_site(default_dir: Path) -> InboxSite:
 
 @lru_cache(maxsize=1)
 def case_work_service() -> CaseWorkService:
-    from carebird.outbound.service import outbound_deliverer
-    from carebird.outbound.x_publisher import TweepyPublisher
-    from carebird.sla_signal import StepFunctionsSignal
+    from carebird.adapters.aws.sla_signal import StepFunctionsSignal
+    from carebird.adapters.x.publisher import TweepyPublisher
     from carebird.storage.brands import DynamoBrandRepository
     from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
     from carebird.storage.casework import DynamoCannedResponses, DynamoCorrectionLog
     from carebird.storage.presence import DynamoPresenceBoard
     from carebird.storage.surveys import DynamoSurveyStore
+    from carebird.wiring.delivery import outbound_deliverer
 
     table = reply_settings().table_name
     deliverer = outbound_deliverer()  # delivery's own settings (X_API_BASE_URL, timeouts, lease)
@@ -145,7 +145,7 @@ def report_service() -> ReportService:
 
 @lru_cache(maxsize=1)
 def team_service() -> TeamService:
-    from carebird.alarm_states import CloudWatchAlarms
+    from carebird.adapters.aws.alarms import CloudWatchAlarms
     from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
     from carebird.storage.ingest import DynamoIngestStore
     from carebird.team.service import TeamService

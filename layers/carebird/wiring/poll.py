@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+from carebird.adapters.aws.handoff import StepFunctionsHandoff
+from carebird.adapters.x.client import secrets_manager_credentials
+from carebird.adapters.x.dms import TweepyDmReader
+from carebird.adapters.x.mentions import TweepyMentionsReader
 from carebird.ingest.poll import Poller, PollSummary
-from carebird.ingest.settings import PollSettings, poll_settings
 from carebird.observability import metrics
 from carebird.storage.ingest import DynamoIngestStore
-from carebird.triage_handoff import StepFunctionsHandoff
-from carebird.x_client import secrets_manager_credentials
-from carebird.x_dms import TweepyDmReader
-from carebird.x_mentions import TweepyMentionsReader
+from carebird.wiring.poll_settings import PollSettings, poll_settings
 
 # Time kept after the budget to finish the feed being polled (a page chain and its writes) and flush;
 # a quarter of the time left when the function's timeout is short.

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from carebird.triage.business_hours import BusinessHours
+from carebird.brands.business_hours import BusinessHours
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 

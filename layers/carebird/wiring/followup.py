@@ -9,12 +9,12 @@ from typing import Any
 from carebird.followup.cases import FollowupCaseActions
 from carebird.followup.service import FollowupService, ResolvedCaseSurveys, SurveyAnswers
 from carebird.observability import metrics
-from carebird.outbound.service import outbound_deliverer
+from carebird.sla.unanswered import Oldest, oldest_unanswered
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoCaseStore
 from carebird.storage.surveys import DynamoSurveyStore
-from carebird.triage.runtime import triage_settings
-from carebird.triage.unanswered import Oldest, oldest_unanswered
+from carebird.wiring.delivery import outbound_deliverer
+from carebird.wiring.triage import triage_settings
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +62,7 @@ def survey_answers() -> SurveyAnswers:
 @lru_cache(maxsize=1)
 def resolved_case_surveys() -> ResolvedCaseSurveys:
     """For the agent API: a resolved case gets its survey scheduled."""
-    from carebird.triage.model import Channel
+    from carebird.cases.model import Channel
 
     table = triage_settings().table_name
     brands = DynamoBrandRepository(table)

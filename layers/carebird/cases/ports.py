@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from carebird.triage.model import Agent, Case, CaseMessage, Customer
+from carebird.cases.model import Agent, Case, CaseMessage, Customer
 
 
 class CaseConflict(Exception):

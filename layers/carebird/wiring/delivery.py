@@ -13,12 +13,12 @@ from functools import lru_cache
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from carebird.adapters.x.client import secrets_manager_credentials
+from carebird.adapters.x.publisher import TweepyPublisher
 from carebird.observability import metrics
 from carebird.outbound.delivery import Deliverer, DeliveryTuning
-from carebird.outbound.x_publisher import TweepyPublisher
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.outbox import DynamoOutboxStore
-from carebird.x_client import secrets_manager_credentials
 
 
 class DeliverySettingsError(RuntimeError):

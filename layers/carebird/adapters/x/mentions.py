@@ -2,7 +2,7 @@
 
 Implements `carebird.ingest.ports.MentionsReader`. Nothing tweepy-shaped leaves this module: pages come
 back as domain `Mention`s with their author expanded and the full text of long posts, failures as the
-typed errors of `carebird.x_errors`, and the `x-rate-limit-*` headers as a `RateLimit`.
+typed errors of `carebird.adapters.x.errors`, and the `x-rate-limit-*` headers as a `RateLimit`.
 """
 
 from __future__ import annotations
@@ -15,19 +15,26 @@ from typing import Any
 import requests
 from requests.adapters import BaseAdapter
 
-from carebird.brands import Brand
-from carebird.ingest.model import Author, Mention, MentionPage, MentionsQuery, ReferencedPost
-from carebird.x_client import (
+from carebird.adapters.x.client import (
     BrandClients,
     CredentialsLoader,
     XCredentials,
     parse_credentials,
     secrets_manager_credentials,
 )
-from carebird.x_errors import TransientXError
-from carebird.x_reads import USER_FIELDS, included_users, json_object, parse_time, rate_limit, x_errors
+from carebird.adapters.x.errors import TransientXError
+from carebird.adapters.x.reads import (
+    USER_FIELDS,
+    included_users,
+    json_object,
+    parse_time,
+    rate_limit,
+    x_errors,
+)
+from carebird.brands import Brand
+from carebird.ingest.model import Author, Mention, MentionPage, MentionsQuery, ReferencedPost
 
-# Credentials and clients moved to carebird.x_client; these names stay importable from here.
+# Credentials and clients moved to carebird.adapters.x.client; these names stay importable from here.
 __all__ = [
     "CredentialsLoader",
     "TweepyMentionsReader",
