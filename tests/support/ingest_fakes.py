@@ -16,7 +16,6 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from carebird.adapters.x.errors import XError, XRateLimited
 from carebird.brands import Brand, BrandListing
 from carebird.ingest.model import (
     Author,
@@ -38,6 +37,7 @@ from carebird.ingest.model import (
     ReferencedPost,
 )
 from carebird.ingest.ports import AlreadyIngested, HandoffFailed
+from carebird.ports.x import XError, XRateLimited
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from carebird.adapters.x.errors import TransientXError, XBadRequest, XRateLimited
 from carebird.brands import Brand
 from carebird.outbound.errors import (
     DmNotAllowed,
@@ -24,6 +23,7 @@ from carebird.outbound.errors import (
 )
 from carebird.outbound.model import PartRecord, PartStatus, ReplyRecord
 from carebird.outbound.ports import PartContended
+from carebird.ports.x import TransientXError, XBadRequest, XRateLimited
 from tests.support.ingest_fakes import CrashPlan, FakeClock
 
 BRAND = Brand(handle="AcmeHelp", user_id="1000", credentials_secret="carebird/test/x/acme")

@@ -16,7 +16,8 @@ from carebird_ops.xemu.model import App, User
 from carebird_ops.xemu.ratelimit import AuthKind
 from carebird_ops.xemu.state import EmulatorState
 
-# tweepy signs for the public host; the product's transport then rewrites the host (carebird/adapters/x/transport.py).
+# tweepy signs for the public host; the product's transport then rewrites the host
+# (carebird/adapters/x/transport.py).
 CANONICAL_ORIGINS = ("https://api.twitter.com", "https://api.x.com")
 # X rejects stale or replayed signatures. Compared with wall time, not the emulator clock, because
 # the client stamps requests with its own real clock.

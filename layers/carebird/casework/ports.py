@@ -94,7 +94,7 @@ class CorrectionLog(Protocol):
 class XEngagement(Protocol):
     """Acting on X as the brand without posting: a like (acknowledging praise), a follow (so that a
     customer who asked can DM the brand). carebird.adapters.x.publisher.TweepyPublisher implements it;
-    failures are carebird.adapters.x.errors' and carebird.outbound.errors' typed errors."""
+    failures are carebird.ports.x' and carebird.outbound.errors' typed errors."""
 
     def like(self, brand: Brand, post_id: str) -> None: ...
 

@@ -862,8 +862,8 @@ class CaseWorkService:
         return done, bool(following)
 
     def _on_x(self, case: Case, act: Callable[[XEngagement, Any], Any], what: str) -> Any:
-        from carebird.adapters.x.errors import TransientXError, XAuthError, XBadRequest, XRateLimited
         from carebird.outbound.errors import XRefused
+        from carebird.ports.x import TransientXError, XAuthError, XBadRequest, XRateLimited
 
         if self.engagement is None:
             raise Invalid(f"this deployment cannot {what} on X", code="not_configured")

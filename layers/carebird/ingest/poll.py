@@ -32,7 +32,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
-from carebird.adapters.x.errors import XError, XRateLimited
 from carebird.brands import Brand, InvalidBrand
 from carebird.ingest.cadence import Cadence
 from carebird.ingest.model import (
@@ -63,6 +62,7 @@ from carebird.ingest.ports import (
     TriageHandoff,
 )
 from carebird.observability import logger
+from carebird.ports.x import XError, XRateLimited
 
 COUNT = "Count"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

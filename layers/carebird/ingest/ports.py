@@ -33,7 +33,7 @@ class MentionsReader(Protocol):
     def read_mentions(self, brand: Brand, query: MentionsQuery) -> MentionPage:
         """One page of the brand's mentions timeline, newest first.
 
-        Raises the `carebird.adapters.x.errors` types: XRateLimited, TransientXError, XAuthError, XBadRequest.
+        Raises the `carebird.ports.x` types: XRateLimited, TransientXError, XAuthError, XBadRequest.
         """
         ...
 
@@ -42,7 +42,7 @@ class DmReader(Protocol):
     def read_dm_events(self, brand: Brand, pagination_token: str | None, max_results: int) -> DmPage:
         """One page of the DM events (MessageCreate) of all the brand's conversations, newest first.
 
-        Raises the `carebird.adapters.x.errors` types, as `MentionsReader` does.
+        Raises the `carebird.ports.x` types, as `MentionsReader` does.
         """
         ...
 

@@ -34,7 +34,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from carebird.adapters.x.errors import TransientXError, XAuthError, XError, XRateLimited
 from carebird.brands import Brand
 from carebird.observability import logger
 from carebird.outbound.errors import (
@@ -61,6 +60,7 @@ from carebird.outbound.model import (
 )
 from carebird.outbound.ports import BrandDirectory, MetricsSink, OutboxStore, PartContended, XPublisher
 from carebird.outbound.text import split_dm, split_thread
+from carebird.ports.x import TransientXError, XAuthError, XError, XRateLimited
 
 COUNT = "Count"
 # After a lost answer, X's duplicate refusal most likely means our own post, not yet on the timeline:

@@ -1,13 +1,13 @@
-"""Why a reply did not reach X, typed. X's own failures extend `carebird.adapters.x.errors`.
+"""Why a reply did not reach X, typed. X's own failures extend `carebird.ports.x`.
 
 Each X refusal carries a stable `code` (stored on the part, returned to the agent API) and a message an
 agent can act on. Rate limits (`XRateLimited`), X being unavailable (`TransientXError`) and bad
-credentials (`XAuthError`) are the shared types of `carebird.adapters.x.errors`.
+credentials (`XAuthError`) are the shared types of `carebird.ports.x`.
 """
 
 from __future__ import annotations
 
-from carebird.adapters.x.errors import TransientXError, XError
+from carebird.ports.x import TransientXError, XError
 
 
 class XRefused(XError):

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from carebird.adapters.x.errors import TransientXError, XAuthError, XRateLimited
 from carebird.ingest.cadence import Cadence
 from carebird.ingest.model import Feed, GapReason, GapStatus, MentionStatus, SkipReason
 from carebird.ingest.poll import PollTuning
+from carebird.ports.x import TransientXError, XAuthError, XRateLimited
 from tests.support.ingest_fakes import T0, Crash, brand
 from tests.unit.ingest.world import World
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from carebird.adapters.x.errors import TransientXError, XAuthError, XRateLimited
 from carebird.ingest.model import Feed, MentionStatus, SkipReason
 from carebird.ingest.poll import PollTuning
+from carebird.ports.x import TransientXError, XAuthError, XRateLimited
 from tests.support.ingest_fakes import T0, Crash, brand
 from tests.unit.ingest.world import World
 

@@ -15,12 +15,12 @@ import pytest
 from moto import mock_aws
 
 from carebird.adapters.x.dms import TweepyDmReader
-from carebird.adapters.x.errors import XAuthError
 from carebird.adapters.x.mentions import TweepyMentionsReader, secrets_manager_credentials
 from carebird.brands import Brand
 from carebird.ingest.model import MentionStatus
 from carebird.ingest.poll import Poller
 from carebird.observability import metrics
+from carebird.ports.x import XAuthError
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.ingest import DynamoIngestStore
 from carebird.wiring import poll as service

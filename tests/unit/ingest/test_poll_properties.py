@@ -8,8 +8,8 @@ import contextlib
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from carebird.adapters.x.errors import TransientXError
 from carebird.ingest.poll import PollTuning
+from carebird.ports.x import TransientXError
 from tests.support.ingest_fakes import Crash, brand
 from tests.unit.ingest.world import World
 

@@ -11,8 +11,8 @@ import requests
 
 from carebird.adapters.x.client import XCredentials
 from carebird.adapters.x.dms import TweepyDmReader
-from carebird.adapters.x.errors import TransientXError, XAuthError, XBadRequest, XRateLimited
 from carebird.brands import Brand
+from carebird.ports.x import TransientXError, XAuthError, XBadRequest, XRateLimited
 from tests.support.x_http import CannedX
 
 BRAND = Brand(handle="acme", user_id="1000", credentials_secret="carebird/test/x/acme")

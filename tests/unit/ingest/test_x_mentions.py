@@ -13,10 +13,10 @@ import pytest
 import requests
 from moto import mock_aws
 
-from carebird.adapters.x.errors import TransientXError, XAuthError, XBadRequest, XRateLimited
 from carebird.adapters.x.mentions import TweepyMentionsReader, XCredentials, secrets_manager_credentials
 from carebird.brands import Brand
 from carebird.ingest.model import MentionsQuery
+from carebird.ports.x import TransientXError, XAuthError, XBadRequest, XRateLimited
 from tests.support.x_http import CannedX
 
 BRAND = Brand(handle="acme", user_id="1000", credentials_secret="carebird/test/x/acme")

@@ -11,7 +11,6 @@ import pytest
 import requests
 
 from carebird.adapters.x.client import XCredentials
-from carebird.adapters.x.errors import TransientXError, XAuthError, XBadRequest, XRateLimited
 from carebird.adapters.x.publisher import TweepyPublisher, comparable, snowflake_floor
 from carebird.brands import Brand
 from carebird.outbound.errors import (
@@ -22,6 +21,7 @@ from carebird.outbound.errors import (
     ReplyNotAllowed,
     ReplyTargetGone,
 )
+from carebird.ports.x import TransientXError, XAuthError, XBadRequest, XRateLimited
 from tests.support.x_http import CannedX
 
 BRAND = Brand(handle="acme", user_id="1000", credentials_secret="carebird/test/x/acme")

@@ -21,8 +21,8 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 from pydantic import BaseModel, ConfigDict, ValidationError
 from requests.adapters import BaseAdapter
 
-from carebird.adapters.x.errors import XAuthError
 from carebird.adapters.x.transport import route_session
+from carebird.ports.x import XAuthError
 
 # A 429 without a reset header: assume the whole 15-minute window.
 DEFAULT_RATE_WINDOW = timedelta(minutes=15)

@@ -16,7 +16,6 @@ import requests
 from requests.adapters import BaseAdapter
 
 from carebird.adapters.x.client import BrandClients, CredentialsLoader
-from carebird.adapters.x.errors import TransientXError
 from carebird.adapters.x.reads import (
     USER_FIELDS,
     included_users,
@@ -27,6 +26,7 @@ from carebird.adapters.x.reads import (
 )
 from carebird.brands import Brand
 from carebird.ingest.model import DirectMessage, DmPage, DmSender
+from carebird.ports.x import TransientXError
 
 DM_EVENT_FIELDS = ["created_at", "sender_id", "dm_conversation_id", "text"]
 EVENT_TYPES = ["MessageCreate"]

@@ -2,7 +2,7 @@
 
 Implements `carebird.ingest.ports.MentionsReader`. Nothing tweepy-shaped leaves this module: pages come
 back as domain `Mention`s with their author expanded and the full text of long posts, failures as the
-typed errors of `carebird.adapters.x.errors`, and the `x-rate-limit-*` headers as a `RateLimit`.
+typed errors of `carebird.ports.x`, and the `x-rate-limit-*` headers as a `RateLimit`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from carebird.adapters.x.client import (
     parse_credentials,
     secrets_manager_credentials,
 )
-from carebird.adapters.x.errors import TransientXError
 from carebird.adapters.x.reads import (
     USER_FIELDS,
     included_users,
@@ -33,6 +32,7 @@ from carebird.adapters.x.reads import (
 )
 from carebird.brands import Brand
 from carebird.ingest.model import Author, Mention, MentionPage, MentionsQuery, ReferencedPost
+from carebird.ports.x import TransientXError
 
 # Credentials and clients moved to carebird.adapters.x.client; these names stay importable from here.
 __all__ = [

@@ -41,7 +41,6 @@ from carebird.adapters.x.client import (
     describe,
     reset_at,
 )
-from carebird.adapters.x.errors import TransientXError, XAuthError, XBadRequest, XRateLimited
 from carebird.brands import Brand
 from carebird.outbound.errors import (
     DmNotAllowed,
@@ -52,6 +51,7 @@ from carebird.outbound.errors import (
     ReplyTargetGone,
     XRefused,
 )
+from carebird.ports.x import TransientXError, XAuthError, XBadRequest, XRateLimited
 
 TWITTER_EPOCH_MS = 1288834974657
 _REFUSALS: tuple[tuple[str, type[XRefused]], ...] = (

@@ -1,5 +1,5 @@
 """What the ingestion read adapters (`carebird.adapters.x.mentions`, `carebird.adapters.x.dms`) share:
-turning tweepy's and requests' failures into `carebird.adapters.x.errors`, reading X's JSON envelope and
+turning tweepy's and requests' failures into `carebird.ports.x`, reading X's JSON envelope and
 its rate-limit headers."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import requests
 import tweepy
 
 from carebird.adapters.x.client import DEFAULT_RATE_WINDOW, describe, reset_at
-from carebird.adapters.x.errors import TransientXError, XAuthError, XBadRequest, XRateLimited
 from carebird.brands import Brand
 from carebird.ingest.model import RateLimit
+from carebird.ports.x import TransientXError, XAuthError, XBadRequest, XRateLimited
 
 # Who wrote a post or sent a DM, as triage needs it. X returns users in `includes.users`, unbilled.
 USER_FIELDS = ["username", "name", "public_metrics", "verified", "verified_type", "protected"]
@@ -23,7 +23,7 @@ USER_FIELDS = ["username", "name", "public_metrics", "verified", "verified_type"
 
 @contextmanager
 def x_errors(brand: Brand, what: str, clock: Callable[[], datetime]) -> Iterator[None]:
-    """Raise the typed `carebird.adapters.x.errors` for whatever tweepy or requests raised in the block."""
+    """Raise the typed `carebird.ports.x` for whatever tweepy or requests raised in the block."""
     try:
         yield
     except tweepy.TooManyRequests as exc:

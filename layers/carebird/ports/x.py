@@ -1,7 +1,7 @@
-"""Typed failures of the X API, shared by every function that talks to X.
+"""Typed failures of the X API: part of the contract of every port that talks to X.
 
-Adapters translate HTTP outcomes into these; domain logic and workflows decide what to do by type
-(the triage and reply workflows retry `TransientXError` and never spin on `XRateLimited`).
+Adapters (`carebird.adapters.x`) translate HTTP outcomes into these; domain logic and workflows decide
+what to do by type (the triage and reply workflows retry `TransientXError` and never spin on `XRateLimited`).
 """
 
 from __future__ import annotations
