@@ -124,6 +124,11 @@ class Case(BaseModel):
         return self.model_copy(update={"decisions": (*self.decisions, decision), **changes})
 
 
+def priority_rank(level: str) -> int:
+    """1 for P1 (the most urgent) to 4 for P4; anything else ranks below them all."""
+    return int(level[1:]) if level[:1] == "P" and level[1:].isdigit() else 9
+
+
 def resolved_at(case: Case) -> datetime | None:
     """When a case that is no longer open was resolved (or closed without resolution); None while open."""
     if case.status.is_open:

@@ -1,11 +1,18 @@
-"""What triage needs from the outside world. Adapters: carebird.storage.cases (DynamoDB), tests' fakes."""
+"""The case store and the agent directory, shared by triage, casework, follow-up and the agent API, and
+the errors they declare. Adapters: carebird.storage.cases (DynamoDB), tests' fakes.
+
+Triage's own ports are in carebird.triage.ports, the SLA watch's in carebird.sla.ports."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from carebird.cases.model import Agent, Case, CaseMessage, Customer
+from carebird.cases.model import Agent, Case, CaseMessage
+
+
+class CaseNotFound(LookupError):
+    """No case has this id (a workflow step names a case that is gone)."""
 
 
 class CaseConflict(Exception):
@@ -71,30 +78,4 @@ class AgentDirectory(Protocol):
 
     def release(self, agent_id: str, case_id: str) -> None:
         """Give back the capacity the case took (it was resolved, closed or reassigned)."""
-        ...
-
-
-class PriorityPolicy(Protocol):
-    def score(
-        self, classification: dict[str, Any], customer: Customer, engagement: dict[str, int]
-    ) -> tuple[str, float, str]:
-        """(level P1..P4, score 0..100, the reason in words)."""
-        ...
-
-
-class FirstResponseSignal(Protocol):
-    def first_response(self, task_token: str, output: dict[str, Any]) -> None:
-        """SendTaskSuccess to the workflow waiting on the token (a finished wait is not an error)."""
-        ...
-
-
-class Notifier(Protocol):
-    def notify(self, subject: str, message: dict[str, Any]) -> None:
-        """Tell people (the assignee, supervisors) something about a case."""
-        ...
-
-
-class SlaMetrics(Protocol):
-    def breach(self, brand_id: str, queue: str, priority: str) -> None:
-        """Count one SLA breach (metric SlaBreaches), by brand, queue and priority."""
         ...

@@ -1,0 +1,283 @@
+"""The SLA watch: the triage workflow's waits on a case's clocks, and what happens at their moments.
+
+After Route, the workflow waits for the first response with a task token (`watch_first_response`); at the
+at-risk moment it tells people (`sla_at_risk`), at the target it escalates (`sla_breach`). The
+next-response and resolution clocks (carebird.sla.clocks) are watched the same way: `sla_clock` says
+where the clock stands and does what its moment asks, `watch_clock` keeps the workflow's token until the
+clock moves. Each step is idempotent (Step Functions retries a failed Task): a warning or an escalation is
+recorded on the case as a decision and never made twice.
+
+A breach escalates by the brand's ladder (queue, priority), frees the agent's capacity, counts
+SlaBreaches, notifies the assignee and supervisors, and gives the case to whoever works the escalation
+queue (the CaseAssignment port; triage's least-loaded assignment).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from carebird.brands.desk import TriageConfig
+from carebird.cases.model import Case, CaseStatus, Decision, Outcome, priority_rank
+from carebird.cases.ports import AgentDirectory, CaseConflict, CaseNotFound, CaseStore
+from carebird.sla import clocks
+from carebird.sla.ports import CaseAssignment, FirstResponseSignal, Notifier, SlaMetrics
+
+Clock = Callable[[], datetime]
+MAX_CONFLICT_RETRIES = 5
+
+
+def seconds_until(now: datetime, moment: datetime) -> int:
+    """Whole seconds to wait (a Step Functions timeout is a positive integer)."""
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def outcome(case: Case, now: datetime, *, threaded: bool, reason: str) -> Outcome:
+    """What the workflow learns about the case: where it is, and how long to wait for its first response
+    (a new open case not yet answered) before it is at risk and before it is breached."""
+    watch = (
+        not threaded
+        and case.status.is_open
+        and case.first_response_due is not None
+        and case.first_response_at is None
+    )
+    at_risk = case.at_risk_at or case.first_response_due or now
+    due = case.first_response_due or now
+    return Outcome(
+        case_id=case.id,
+        status=case.status,
+        queue=case.queue,
+        priority=case.priority,
+        assignee=case.assignee,
+        threaded=threaded,
+        first_response_due=case.first_response_due,
+        reason=reason,
+        await_first_response=watch,
+        at_risk_in_seconds=seconds_until(now, at_risk),
+        breach_in_seconds=seconds_until(now, due),
+    )
+
+
+def wake(signal: FirstResponseSignal, tokens: list[str], case: Case) -> None:
+    """Tell the workflows waiting on these clock tokens that the case's clocks moved: they look again."""
+    for token in tokens:
+        signal.first_response(token, {"case_id": case.id, "moved": True, "status": case.status.value})
+
+
+class SlaWatch:
+    def __init__(
+        self,
+        cases: CaseStore,
+        agents: AgentDirectory,
+        assignment: CaseAssignment,
+        clock: Clock,
+        *,
+        signal: FirstResponseSignal,
+        notifier: Notifier,
+        sla_metrics: SlaMetrics,
+    ) -> None:
+        self._cases = cases
+        self._agents = agents
+        self._assignment = assignment
+        self._clock = clock
+        self._signal = signal
+        self._notifier = notifier
+        self._sla_metrics = sla_metrics
+
+    # ------------------------------------------------------------------ first response
+    def watch_first_response(self, case_id: str, task_token: str) -> bool:
+        """Keep the waiting workflow's token on the case, for the first reply to send. If the first reply
+        came already (or the case is no longer open), signal the workflow now. True while it waits."""
+        for _ in range(MAX_CONFLICT_RETRIES):
+            case = self._get(case_id)
+            if case.first_response_at is not None or not case.status.is_open:
+                self._signal.first_response(
+                    task_token, {"case_id": case.id, "already": True, "status": case.status.value}
+                )
+                return False
+            if case.first_response_task_token == task_token:
+                return True
+            try:
+                self._cases.save(case.model_copy(update={"first_response_task_token": task_token}))
+                return True
+            except CaseConflict:
+                continue
+        raise CaseConflict(f"case {case_id} kept changing while storing its SLA watch")
+
+    def sla_at_risk(self, case_id: str) -> int:
+        """Tell the assignee and supervisors; returns the seconds left until the breach."""
+        for _ in range(MAX_CONFLICT_RETRIES):
+            case = self._get(case_id)
+            due = case.first_response_due or self._clock()
+            warned = any(d.kind == "sla_at_risk" and "@" not in d.value for d in case.decisions)
+            if case.first_response_at is not None or warned:
+                return seconds_until(self._clock(), due)
+            now = self._clock()
+            left = seconds_until(now, due)
+            updated = case.with_decision(
+                Decision(
+                    at=now,
+                    kind="sla_at_risk",
+                    value=case.assignee or case.queue,
+                    reason=f"no first response yet; the target is due in {left} s at {due.isoformat()}",
+                ),
+                updated_at=now,
+            )
+            try:
+                self._cases.save(updated)
+            except CaseConflict:
+                continue
+            self._notify(updated, "SLA at risk", f"first response due {due.isoformat()}")
+            return left
+        raise CaseConflict(f"case {case_id} kept changing while marking it at risk")
+
+    def sla_breach(self, case_id: str, config: TriageConfig) -> Outcome:
+        """The first-response target passed: escalate by the brand's ladder, count it, tell people."""
+        for _ in range(MAX_CONFLICT_RETRIES):
+            case = self._get(case_id)
+            if case.first_response_at is not None or not case.status.is_open:
+                return self._outcome(case, "answered or closed before the breach")
+            if any(d.kind == "sla_breach" and d.value == "first_response" for d in case.decisions):
+                return self._outcome(case, "breach already escalated")
+            due = (case.first_response_due or self._clock()).isoformat()
+            escalated = self._escalate(case, config, "first_response", f"first response not made by {due}")
+            if escalated is None:
+                continue
+            assigned, reason = escalated
+            return self._outcome(assigned, reason)
+        raise CaseConflict(f"case {case_id} kept changing while escalating it")
+
+    # ------------------------------------------------------------------ next-response and resolution clocks
+    def sla_clock(
+        self, case_id: str, clock: str, instance: str | None, config: TriageConfig
+    ) -> dict[str, Any]:
+        """Where the clock stands now, doing what its moment asks: tell people once when it is at risk,
+        escalate once when it is breached. Returns {state: running|paused|stopped, wait_seconds,
+        fingerprint}: the workflow waits that long (or until woken) and asks again."""
+        for _ in range(MAX_CONFLICT_RETRIES):
+            case = self._get(case_id)
+            state = clocks.moments(case, clock, instance)
+            fingerprint = clocks.fingerprint(case, clock)
+            if state == "stopped":
+                return {"state": "stopped", "wait_seconds": 1, "fingerprint": fingerprint}
+            if state == "paused":
+                return {
+                    "state": "paused",
+                    "wait_seconds": clocks.PAUSED_WAIT_SECONDS,
+                    "fingerprint": fingerprint,
+                }
+            assert isinstance(state, clocks.Moments)
+            now = self._clock()
+            tag = f"{clock}@{state.instance}"
+            if now >= state.due:
+                if any(d.kind == "sla_breach" and d.value == tag for d in case.decisions):
+                    return {"state": "stopped", "wait_seconds": 1, "fingerprint": fingerprint}
+                what = f"{clock.replace('_', ' ')} due {state.due.isoformat()} passed"
+                if self._escalate(case, config, tag, what) is not None:
+                    return {"state": "stopped", "wait_seconds": 1, "fingerprint": fingerprint}
+                continue
+            if now >= state.at_risk and not any(
+                d.kind == "sla_at_risk" and d.value == tag for d in case.decisions
+            ):
+                left = seconds_until(now, state.due)
+                what = clock.replace("_", " ")
+                updated = case.with_decision(
+                    Decision(
+                        at=now,
+                        kind="sla_at_risk",
+                        value=tag,
+                        reason=f"{what} due in {left} s at {state.due.isoformat()}",
+                    ),
+                    updated_at=now,
+                )
+                try:
+                    saved = self._cases.save(updated)
+                except CaseConflict:
+                    continue
+                self._notify(saved, "SLA at risk", f"{what} due {state.due.isoformat()}")
+                case = saved
+                fingerprint = clocks.fingerprint(case, clock)
+            moment = state.due if now >= state.at_risk else state.at_risk
+            return {
+                "state": "running",
+                "wait_seconds": seconds_until(now, moment),
+                "fingerprint": fingerprint,
+            }
+        raise CaseConflict(f"case {case_id} kept changing while its {clock} clock was checked")
+
+    def watch_clock(self, case_id: str, clock: str, task_token: str, fingerprint: str) -> bool:
+        """Keep the waiting workflow's token on the case. If the clock moved since the workflow looked
+        (`fingerprint` differs), wake it now. True while it waits."""
+        for _ in range(MAX_CONFLICT_RETRIES):
+            case = self._get(case_id)
+            if clocks.fingerprint(case, clock) != fingerprint:
+                self._signal.first_response(task_token, {"case_id": case.id, "clock": clock, "moved": True})
+                return False
+            if case.clock_tokens.get(clock) == task_token:
+                return True
+            try:
+                self._cases.save(
+                    case.model_copy(update={"clock_tokens": {**case.clock_tokens, clock: task_token}})
+                )
+                return True
+            except CaseConflict:
+                continue
+        raise CaseConflict(f"case {case_id} kept changing while storing its {clock} watch")
+
+    # ------------------------------------------------------------------ escalation
+    def _escalate(self, case: Case, config: TriageConfig, tag: str, what: str) -> tuple[Case, str] | None:
+        """A breach: escalate by the brand's ladder (queue, priority; the agent's capacity freed), record
+        it as decision sla_breach `tag`, count SlaBreaches, tell people, and give the case to those who
+        work the escalation queue. (case, reason); None when the case changed meanwhile (look again)."""
+        now = self._clock()
+        step = config.escalation_ladder[min(case.sla_breaches, len(config.escalation_ladder) - 1)]
+        level = f"P{max(1, priority_rank(case.priority) - step.raise_priority)}"
+        if case.assignee is not None:
+            self._agents.release(case.assignee, case.id)
+        reason = f"{what}: escalated from {case.queue} to {step.queue}, priority {case.priority} -> {level}"
+        updated = case.with_decision(
+            Decision(at=now, kind="sla_breach", value=tag, reason=reason),
+            queue=step.queue,
+            priority=level,
+            assignee=None,
+            status=CaseStatus.QUEUED,
+            sla_breaches=case.sla_breaches + 1,
+            updated_at=now,
+        )
+        updated, tokens = clocks.settle(case, updated, now, config)
+        try:
+            saved = self._cases.save(updated)
+        except CaseConflict:
+            return None
+        wake(self._signal, tokens, saved)
+        self._sla_metrics.breach(case.brand_id, case.queue, case.priority)
+        self._notify(saved, "SLA breached", reason)
+        return self._assignment.assign(saved, capability=step.queue), reason
+
+    # ------------------------------------------------------------------ helpers
+    def _get(self, case_id: str) -> Case:
+        case = self._cases.get(case_id)
+        if case is None:
+            raise CaseNotFound(f"case {case_id} does not exist")
+        return case
+
+    def _outcome(self, case: Case, reason: str) -> Outcome:
+        return outcome(case, self._clock(), threaded=False, reason=reason)
+
+    def _notify(self, case: Case, subject: str, detail: str) -> None:
+        supervisors = [a.id for a in self._agents.agents(case.brand_id) if a.role == "supervisor"]
+        self._notifier.notify(
+            f"{subject}: case {case.id}",
+            {
+                "case_id": case.id,
+                "brand_id": case.brand_id,
+                "queue": case.queue,
+                "priority": case.priority,
+                "assignee": case.assignee,
+                "supervisors": supervisors,
+                "customer": case.customer.username,
+                "detail": detail,
+            },
+        )
