@@ -1,7 +1,16 @@
-"""Route function: the triage workflow's writing steps (route, close noise, needs-human).
+"""Route function: every step of the triage workflow that writes to a case (carebird.triage.steps).
 
-Input: {"action": "triage" | "close_noise" | "needs_human", "state": <the execution's state>}.
-Returns the outcome (case id, status, queue, priority, assignee, first-response deadline, reason).
+Input: {"action", "state": <the execution's state>, ...}, the action one of:
+- "triage": thread the message into its open case, or route a new case to a queue and an agent;
+- "close_noise": spam or no response needed: a case closed with the reason, or the acknowledge lane;
+- "needs_human": classification failed: the message goes to the needs-human queue;
+- "watch_first_response" (with "token"): wait for the case's first reply;
+- "sla_at_risk": the first-response target is near: tell the assignee and supervisors;
+- "sla_breach": the first-response target passed: escalate;
+- "sla_clock" (with "clock", "instance"): where the next-response or resolution clock stands;
+- "watch_clock" (with "clock", "token", "fingerprint"): wait until that clock moves.
+Returns the routing outcome (case id, status, queue, priority, assignee, first-response deadline, reason)
+or the SLA step's answer.
 """
 
 from __future__ import annotations

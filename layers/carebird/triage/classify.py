@@ -13,7 +13,7 @@ from typing import Any
 from carebird.brands import Brand
 from carebird.brands.desk import TriageConfig, load_triage_config
 from carebird.classifier import BrandRules, Engagement, MentionClassifier, MentionFeatures
-from carebird.triage.workflow import BrandNotFound, ExecutionState
+from carebird.triage.execution import BrandNotFound, ExecutionState
 
 ClassifierFactory = Callable[[Sequence[str]], MentionClassifier]
 

@@ -20,7 +20,7 @@ from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
 from carebird.triage.priority import ClassifierPriority
 from carebird.triage.service import TriageService
-from carebird.triage.workflow import TriageStep
+from carebird.triage.steps import TriageStep
 
 
 class SettingsError(RuntimeError):

@@ -9,7 +9,7 @@ from carebird.followup.cases import FollowupCaseActions
 from carebird.followup.model import Survey, SurveyStatus
 from carebird.followup.service import SurveyAnswers
 from carebird.triage.service import TriageService
-from carebird.triage.workflow import TriageStep
+from carebird.triage.steps import TriageStep
 from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
 from tests.unit.triage.test_service import classified, message
 

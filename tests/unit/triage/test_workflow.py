@@ -9,7 +9,7 @@ from carebird.brands import Brand
 from carebird.brands.desk import TriageConfigError
 from carebird.cases.model import CaseStatus, Channel
 from carebird.triage.service import TriageService
-from carebird.triage.workflow import BrandNotFound, TriageStep
+from carebird.triage.steps import BrandNotFound, TriageStep
 from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -1,4 +1,6 @@
-"""The triage workflow's steps, as the Step Functions Tasks call them (functions/classify/route.py).
+"""What every step of the triage workflow receives: the execution's state, the step's action and
+arguments, and the customer's message read from them (carebird.triage.steps runs the Route function's
+steps, carebird.triage.classify the Classify step).
 
 The execution input is what ingestion hands off (carebird.ingest.model.IngestedMention.triage_input):
 {"brand_id", "mention": {...}, "ingested_at"}; a DM arrives as {"brand_id", "dm": {...}}. The Classify
@@ -7,16 +9,12 @@ Task adds "classification"; a failed Classify adds "error" (Step Functions' Catc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carebird.brands import Brand
-from carebird.brands.desk import TriageConfigError, load_triage_config
 from carebird.cases.model import Channel, Customer, IncomingMessage
-from carebird.triage.service import TriageService
 
 Action = Literal[
     "triage",
@@ -130,78 +128,3 @@ def _customer(author: dict[str, Any]) -> Customer:
         followers=int(author.get("followers_count") or author.get("followers") or 0),
         verified=bool(author.get("verified")),
     )
-
-
-class SurveyAnswerReader(Protocol):
-    def answer(
-        self, brand_id: str, customer_id: str, text: str, conversation_id: str | None, is_dm: bool
-    ) -> Any: ...  # an object with .case_id, .score, .reopened, or None
-
-
-@dataclass
-class TriageStep:
-    service: TriageService
-    brand_lookup: Any  # Callable[[str], Brand | None]
-    survey_answers: SurveyAnswerReader | None = None
-
-    def run(self, event: dict[str, Any]) -> dict[str, Any]:
-        step = StepInput.model_validate(event)
-        brand: Brand | None = self.brand_lookup(step.brand_id)
-        if brand is None:
-            raise BrandNotFound(f"brand {step.brand_id} is not configured in this deployment")
-        if step.action in SLA_ACTIONS:
-            return self._sla(step, brand)
-        message = incoming_message(step)
-        try:
-            config = load_triage_config(dict(brand.settings))
-        except TriageConfigError:
-            if step.action != "needs_human":
-                raise
-            # The brand's own config may be what failed: people still get the message.
-            config = load_triage_config(None)
-        if step.action != "needs_human" and self.survey_answers is not None:
-            answer = self.survey_answers.answer(
-                brand.id,
-                message.customer.id,
-                message.text,
-                message.conversation_id,
-                message.channel is Channel.DM,
-            )
-            if answer is not None:  # the customer's rating: it goes on the surveyed case, not a new one
-                return self.service.attach(answer.case_id, message, step.classification).model_dump(
-                    mode="json"
-                )
-        if step.action == "needs_human":
-            error = step.error or {}
-            cause = f"{error.get('Error', 'Unknown')}: {str(error.get('Cause', ''))[:500]}"
-            outcome = self.service.needs_human(message, cause, config)
-        elif step.action == "close_noise":
-            outcome = self.service.close_noise(message, step.classification, config)
-        else:
-            outcome = self.service.triage(message, step.classification, config)
-        return outcome.model_dump(mode="json")
-
-    def _sla(self, step: StepInput, brand: Brand) -> dict[str, Any]:
-        case_id = str((step.state.outcome or {}).get("value", {}).get("case_id") or "")
-        if not case_id:
-            raise ValueError(
-                f"{step.action} needs the Route step's outcome (a case id) in the execution state"
-            )
-        if step.action == "watch_first_response":
-            if not step.token:
-                raise ValueError("watch_first_response needs the Task token")
-            return {"waiting": self.service.watch_first_response(case_id, step.token)}
-        if step.action == "sla_at_risk":
-            return {"breach_in_seconds": self.service.sla_at_risk(case_id)}
-        if step.action in ("sla_clock", "watch_clock") and step.clock is None:
-            raise ValueError(f"{step.action} needs the clock (next_response or resolution)")
-        if step.action == "watch_clock":
-            if not step.token or step.fingerprint is None:
-                raise ValueError("watch_clock needs the Task token and the clock's fingerprint")
-            assert step.clock is not None
-            return {"waiting": self.service.watch_clock(case_id, step.clock, step.token, step.fingerprint)}
-        config = load_triage_config(dict(brand.settings))
-        if step.action == "sla_clock":
-            assert step.clock is not None
-            return self.service.sla_clock(case_id, step.clock, step.instance, config)
-        return self.service.sla_breach(case_id, config).model_dump(mode="json")
