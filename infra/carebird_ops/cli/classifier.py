@@ -115,7 +115,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
         if args.rules:
             raise CliError("--rules applies to the built-in classifier; a trained model does not read them")
         try:
-            model = load_model(args.model)
+            from carebird.adapters.aws.s3 import S3ModelObjects  # boto3 only for a model to read
+
+            model = load_model(args.model, S3ModelObjects())
         except (ModelUnavailable, InvalidModel) as exc:
             raise CliError(str(exc)) from None
     rules = _read_rules(args.rules) if args.rules else None

@@ -9,6 +9,7 @@ from pathlib import Path
 from carebird.classifier.builtin import DefaultClassifier, Words
 from carebird.classifier.loading import ModelUnavailable, load_model
 from carebird.classifier.model import BrandRules, Classification, MentionClassifier, MentionFeatures, Signal
+from carebird.classifier.ports import ModelObjects
 from carebird.classifier.textmodel import InvalidModel, TextModel
 
 
@@ -61,17 +62,19 @@ class BrandModelClassifier(DefaultClassifier):
         return Signal(prediction.label, round(prediction.confidence, 4))
 
 
-def classifier_for(model_sources: Sequence[str | Path] = ()) -> MentionClassifier:
-    """The classifier for a brand: its trained models (local paths or s3:// URIs) if it has any, else the
-    built-in. A model that cannot be loaded is reported in every classification's reasons, and the
-    built-in decides in its place, so a bad model location never stops triage."""
+def classifier_for(
+    model_sources: Sequence[str | Path] = (), objects: ModelObjects | None = None
+) -> MentionClassifier:
+    """The classifier for a brand: its trained models (local paths, or s3:// URIs read through `objects`)
+    if it has any, else the built-in. A model that cannot be loaded is reported in every classification's
+    reasons, and the built-in decides in its place, so a bad model location never stops triage."""
     if not model_sources:
         return DefaultClassifier()
     models: list[TextModel] = []
     problems: list[str] = []
     for source in model_sources:
         try:
-            models.append(load_model(source))
+            models.append(load_model(source, objects))
         except (ModelUnavailable, InvalidModel) as exc:
             problems.append(f"brand model not used: {exc}")
     return BrandModelClassifier(models, problems)

@@ -1,14 +1,9 @@
-"""Case work under concurrency, and the first-response signal to Step Functions."""
+"""Case work under concurrency (the first-response signal: tests/unit/adapters/aws/test_sla_signal.py)."""
 
 from __future__ import annotations
 
-import json
-
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from carebird.adapters.aws.sla_signal import StepFunctionsSignal
 from carebird.cases.model import CaseStatus
 from carebird.cases.ports import CaseConflict
 from carebird.casework.errors import Conflict, TransitionNotAllowed
@@ -53,21 +48,3 @@ def test_the_same_reply_id_with_other_text_is_refused(world: CaseWorld) -> None:
     with pytest.raises(Conflict, match="already sent with other text"):
         world.service.reply(p, case.id, ReplyRequest(text="second"), "r1")
     assert len(world.x.brand_posts()) == 1
-
-
-def test_send_task_success_carries_the_first_response_and_a_finished_wait_is_not_an_error() -> None:
-    client = boto3.client(
-        "stepfunctions", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    signal = StepFunctionsSignal(client)
-    output = {"case_id": "c1", "sla_met": True}
-    with Stubber(client) as stub:
-        stub.add_response("send_task_success", {}, {"taskToken": "t1", "output": json.dumps(output)})
-        stub.add_client_error("send_task_success", service_error_code="TaskTimedOut")
-        stub.add_client_error("send_task_success", service_error_code="InvalidToken")
-        stub.add_client_error("send_task_success", service_error_code="ThrottlingException")
-        signal.first_response("t1", output)
-        signal.first_response("t2", output)
-        signal.first_response("t3", output)
-        with pytest.raises(client.exceptions.ClientError):
-            signal.first_response("t4", output)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from carebird.classifier import InvalidModel, TextModel, clear_model_cache, load_model, loading
+from carebird.classifier import InvalidModel, TextModel, clear_model_cache, load_model
 from tests.support.classifier_data import make_examples
 
 # Training is the dev extra's job: without scikit-learn these tests have nothing to test.
@@ -152,29 +151,6 @@ def test_load_model_reads_a_path_once_per_process(tmp_path: Path, examples) -> N
     clear_model_cache()
     with pytest.raises(InvalidModel):
         load_model(path)
-    clear_model_cache()
-
-
-class _FakeS3:
-    def __init__(self, objects: dict[tuple[str, str], bytes]) -> None:
-        self.objects = objects
-        self.calls = 0
-
-    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
-        self.calls += 1
-        from io import BytesIO
-
-        return {"Body": BytesIO(self.objects[(Bucket, Key)])}
-
-
-def test_load_model_reads_s3_uris_through_the_client(monkeypatch: pytest.MonkeyPatch, examples) -> None:
-    clear_model_cache()
-    s3 = _FakeS3({("models", "brand/sentiment-v2.model"): fit_text_model(*examples).to_bytes()})
-    monkeypatch.setattr(loading, "_s3_client", lambda: s3)
-    model = load_model("s3://models/brand/sentiment-v2.model")
-    assert model.predict("refund my ticket").label == "refunds"
-    load_model("s3://models/brand/sentiment-v2.model")
-    assert s3.calls == 1
     clear_model_cache()
 
 
