@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import AliasChoices, Field, ValidationError
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from carebird.agent_api.idempotency import DEFAULT_TTL_SECONDS, PowertoolsOnce, table_persistence
@@ -20,6 +20,7 @@ from carebird.agent_api.inbox import InboxSite, SignInConfig
 from carebird.casework.service import CaseWorkService
 from carebird.observability import metrics
 from carebird.wiring.followup import resolved_case_surveys
+from carebird.wiring.settings import SlaClockSettings, load_settings
 
 if TYPE_CHECKING:
     from carebird.casework.reconcile import DeliveryReconciler
@@ -27,26 +28,14 @@ if TYPE_CHECKING:
     from carebird.team.service import TeamService
 
 
-class SettingsError(RuntimeError):
-    """The function's environment is wrong; the message names each variable."""
-
-
-class ReplySettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
-
-    table_name: str = Field(min_length=1)
+class ReplySettings(SlaClockSettings):  # the reports show targets as the clocks run them
     idempotency_ttl_seconds: int = Field(default=DEFAULT_TTL_SECONDS, ge=60)
-    sla_clock_scale: float = Field(default=1.0, gt=0)  # the reports show targets as the clocks run them
     alarm_name_prefix: str = ""  # the stack's alarms (`<stack>-`) for the team view
 
 
 @lru_cache(maxsize=1)
 def reply_settings() -> ReplySettings:
-    try:
-        return ReplySettings()  # type: ignore[call-arg]  # required fields come from the environment
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
-        raise SettingsError(f"reply function environment: {problems}") from None
+    return load_settings(ReplySettings, "reply function environment")
 
 
 class InboxSettings(BaseSettings):
@@ -70,18 +59,10 @@ class InboxSettings(BaseSettings):
         return SignInConfig(self.region, self.user_pool_id, self.user_pool_client_id, endpoint)
 
 
-def _settings_error(what: str, exc: ValidationError) -> SettingsError:
-    problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
-    return SettingsError(f"{what}: {problems}")
-
-
 @lru_cache(maxsize=4)
 def inbox_site(default_dir: Path) -> InboxSite:
     """The inbox page from INBOX_DIR, or else `default_dir` (the handler passes the folder beside it)."""
-    try:
-        settings = InboxSettings()  # type: ignore[call-arg]  # required fields come from the environment
-    except ValidationError as exc:
-        raise _settings_error("reply function environment (inbox)", exc) from None
+    settings = load_settings(InboxSettings, "reply function environment (inbox)")
     return InboxSite(settings.inbox_dir or default_dir, settings.sign_in())
 
 

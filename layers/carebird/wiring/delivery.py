@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import lru_cache
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError
 
 from carebird.adapters.x.client import secrets_manager_credentials
 from carebird.adapters.x.publisher import TweepyPublisher
@@ -19,33 +18,20 @@ from carebird.observability import metrics
 from carebird.outbound.delivery import Deliverer, DeliveryTuning
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.outbox import DynamoOutboxStore
+from carebird.wiring.settings import SettingsError, XApiSettings, problems
 
 
-class DeliverySettingsError(RuntimeError):
+class DeliverySettingsError(SettingsError):
     """The function's environment is wrong; the message names each variable and what is wrong with it."""
 
 
-class DeliverySettings(BaseSettings):
+class DeliverySettings(XApiSettings):
     """Every field is read from the environment variable of the same name in upper case."""
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
-
-    table_name: str = Field(min_length=1)
-    x_api_base_url: str | None = None  # empty: X itself
     x_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
-    secret_max_age_seconds: int = Field(default=300, ge=0)
     delivery_max_attempts: int = Field(default=3, ge=1, le=5)
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
     outbox_retention_days: int = Field(default=90, ge=1)
-
-    @field_validator("x_api_base_url")
-    @classmethod
-    def _url_or_empty(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL, or empty for X itself")
-        return value
 
     def tuning(self) -> DeliveryTuning:
         # One call may take the connect and the read timeout in full, plus a little.
@@ -62,12 +48,10 @@ def load_delivery_settings() -> DeliverySettings:
         settings.tuning()
     except (ValidationError, ValueError) as exc:
         if isinstance(exc, ValidationError):
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
-            )
+            wrong = problems(exc)
         else:
-            problems = f"DELIVERY_LEASE_SECONDS: {exc} (X_TIMEOUT_SECONDS sets how long a call may take)"
-        raise DeliverySettingsError(f"outbound delivery configuration: {problems}") from None
+            wrong = f"DELIVERY_LEASE_SECONDS: {exc} (X_TIMEOUT_SECONDS sets how long a call may take)"
+        raise DeliverySettingsError(f"outbound delivery configuration: {wrong}") from None
     return settings
 
 

@@ -1,70 +1,52 @@
-"""Wiring for the follow-up function, built once per warm sandbox."""
+"""Wiring for the follow-up function (and the agent API's scheduling of a resolved case's survey), built
+once per warm sandbox. The answers to surveys are carebird.wiring.surveys'."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
 
-from carebird.followup.cases import FollowupCaseActions
-from carebird.followup.service import FollowupService, ResolvedCaseSurveys, SurveyAnswers
-from carebird.observability import metrics
+from carebird.cases.model import Channel
+from carebird.followup.service import FollowupService, ResolvedCaseSurveys
 from carebird.sla.unanswered import Oldest, oldest_unanswered
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoCaseStore
 from carebird.storage.surveys import DynamoSurveyStore
 from carebird.wiring.delivery import outbound_deliverer
-from carebird.wiring.triage import triage_settings
+from carebird.wiring.settings import FunctionSettings, load_settings
+from carebird.wiring.surveys import brand_settings_reader
+
+
+class FollowupSettings(FunctionSettings):
+    """The follow-up function reads only the table (TABLE_NAME); its surveys' settings are the brand's."""
+
+
+@lru_cache(maxsize=1)
+def followup_settings() -> FollowupSettings:
+    return load_settings(FollowupSettings, "follow-up environment")
 
 
 @lru_cache(maxsize=1)
 def followup_service() -> FollowupService:
-    table = triage_settings().table_name
-    brands = DynamoBrandRepository(table)
-
-    def brand_settings(brand_id: str) -> dict[str, Any] | None:
-        brand = brands.get_brand(brand_id)
-        return dict(brand.settings) if brand else None
-
+    table = followup_settings().table_name
     return FollowupService(
-        DynamoSurveyStore(table), outbound_deliverer(), brand_settings, lambda: datetime.now(UTC)
+        DynamoSurveyStore(table),
+        outbound_deliverer(),
+        brand_settings_reader(table),
+        lambda: datetime.now(UTC),
     )
 
 
 def oldest_unanswered_now() -> Oldest:
-    table = triage_settings().table_name
+    table = followup_settings().table_name
     brands = DynamoBrandRepository(table).list_brands().brands
     return oldest_unanswered(brands, DynamoCaseStore(table), datetime.now(UTC))
-
-
-def _brand_settings(table: str) -> Any:
-    brands = DynamoBrandRepository(table)
-
-    def settings(brand_id: str) -> dict[str, Any] | None:
-        brand = brands.get_brand(brand_id)
-        return dict(brand.settings) if brand else None
-
-    return settings
-
-
-@lru_cache(maxsize=1)
-def survey_answers() -> SurveyAnswers:
-    table = triage_settings().table_name
-    return SurveyAnswers(
-        DynamoSurveyStore(table),
-        FollowupCaseActions(DynamoCaseStore(table)),
-        _brand_settings(table),
-        metrics,
-        lambda: datetime.now(UTC),
-    )
 
 
 @lru_cache(maxsize=1)
 def resolved_case_surveys() -> ResolvedCaseSurveys:
     """For the agent API: a resolved case gets its survey scheduled."""
-    from carebird.cases.model import Channel
-
-    table = triage_settings().table_name
+    table = followup_settings().table_name
     brands = DynamoBrandRepository(table)
     cases = DynamoCaseStore(table)
 

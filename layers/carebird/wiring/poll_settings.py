@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
 
 from carebird.ingest.cadence import Cadence
 from carebird.ingest.poll import PollTuning
+from carebird.wiring.settings import SettingsError as SettingsError  # what a wrong environment raises
+from carebird.wiring.settings import XApiSettings, load_settings
 
 
-class SettingsError(RuntimeError):
-    """The function's environment is wrong; the message names each variable and what is wrong with it."""
-
-
-class PollSettings(BaseSettings):
+class PollSettings(XApiSettings):
     """Every field is read from the environment variable of the same name in upper case."""
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
-
-    table_name: str = Field(min_length=1)
     triage_state_machine_arn: str = Field(pattern=r"^arn:aws[a-z-]*:states:[^:]*:[0-9]*:stateMachine:.+$")
-    x_api_base_url: str | None = None  # empty: X itself
     powertools_service_name: str = "poll"
     powertools_metrics_namespace: str = "carebird"
 
@@ -37,19 +30,8 @@ class PollSettings(BaseSettings):
     # Default: 30 busy intervals (300 s), so that a time-scaled cadence retries gaps as much faster.
     gap_retry_seconds: float | None = Field(default=None, ge=0)
     gap_max_attempts: int = Field(default=20, ge=1)
-    x_timeout_seconds: float = Field(default=10.0, gt=0)
     poll_dms: bool = True  # false for an X app without DM access: only mentions are read
     write_concurrency: int = Field(default=8, ge=1, le=32)
-    secret_max_age_seconds: int = Field(default=300, ge=0)
-
-    @field_validator("x_api_base_url")
-    @classmethod
-    def _url_or_empty(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL, or empty for X itself")
-        return value
 
     def tuning(self) -> PollTuning:
         return PollTuning(
@@ -75,13 +57,7 @@ class PollSettings(BaseSettings):
 
 
 def load_poll_settings() -> PollSettings:
-    try:
-        return PollSettings()  # type: ignore[call-arg]  # required fields come from the environment
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
-        )
-        raise SettingsError(f"poll function configuration: {problems}") from None
+    return load_settings(PollSettings, "poll function configuration")
 
 
 @lru_cache(maxsize=1)
