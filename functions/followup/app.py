@@ -9,7 +9,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from carebird.observability import logger, metrics, tracer
 from carebird.wiring import followup as runtime
-from carebird.wiring.surveys import survey_answers
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -17,7 +16,7 @@ from carebird.wiring.surveys import survey_answers
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     result = runtime.followup_service().sweep().as_dict()
-    result["closed_unanswered"] = survey_answers().expire()
+    result["closed_unanswered"] = runtime.survey_answers().expire()
     if result["sent"]:
         metrics.add_metric(name="SurveysSent", unit="Count", value=result["sent"])
     oldest = runtime.oldest_unanswered_now()

@@ -15,6 +15,7 @@ from carebird.storage.surveys import DynamoSurveyStore
 from carebird.wiring.delivery import outbound_deliverer
 from carebird.wiring.settings import FunctionSettings, load_settings
 from carebird.wiring.surveys import brand_settings_reader
+from carebird.wiring.surveys import survey_answers as survey_answers  # the function expires unanswered ones
 
 
 class FollowupSettings(FunctionSettings):
