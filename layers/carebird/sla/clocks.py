@@ -1,7 +1,7 @@
 """SLA clocks after the first response: next response, resolution, and the pause while the case waits on the
-customer. Pure functions over a Case; carebird.triage.service and carebird.casework apply them.
+customer. Pure functions over a Case; triage's routing, the SLA watch and casework apply them.
 
-- First response (carebird.triage.service): set when a case opens, stopped by the brand's first reply.
+- First response (carebird.triage.routing): set when a case opens, stopped by the brand's first reply.
 - Next response: starts when the customer writes again in an open case the brand has already answered
   (and no next-response clock runs), due by the priority's `next_response_minutes`; stopped by the
   brand's next reply. Several in a case's life, one at a time, each known by the message that started it.
@@ -11,8 +11,8 @@ customer. Pure functions over a Case; carebird.triage.service and carebird.casew
   (a decision "resolution": met or missed). A reopened case gets no second resolution clock.
 
 Every clock counts in the case's queue's business hours, is at risk at the brand's at_risk_fraction of
-its target and breached at the target. The workflow watches each clock with a task token (carebird.
-triage.service.sla_clock): a change that moves a clock (paused, resumed, answered, resolved) wakes the
+its target and breached at the target. The workflow watches each clock with a task token (carebird.sla.
+watch.SlaWatch.sla_clock): a change that moves a clock (paused, resumed, answered, resolved) wakes the
 waiting workflow, which looks again, so every at-risk and breach happens at its exact moment.
 """
 

@@ -18,7 +18,7 @@ from carebird.triage.service import TriageService
 from tests.integration.storage.conftest import DYNAMO_ENGINES, open_engine
 from tests.integration.storage.test_case_store import NOW, case, msg
 from tests.support.casework_fakes import FakeCaseRepository, FakeRoster
-from tests.unit.triage.fakes import FixedPriority
+from tests.support.triage_fakes import FixedPriority
 
 # The longest reason the API takes (500 characters), in 4-byte UTF-8: 2 KB a decision, so some 200 of
 # them fill DynamoDB's 400 KB item.

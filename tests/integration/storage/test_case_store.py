@@ -21,7 +21,7 @@ from carebird.cases.ports import CaseConflict, ConversationClaimed
 from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
 from carebird.triage.service import TriageService
 from tests.integration.storage.conftest import Engine
-from tests.unit.triage.fakes import FixedPriority
+from tests.support.triage_fakes import FixedPriority
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

@@ -10,8 +10,7 @@ from carebird.followup.model import Survey, SurveyStatus
 from carebird.followup.service import SurveyAnswers
 from carebird.triage.service import TriageService
 from carebird.triage.steps import TriageStep
-from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
-from tests.unit.triage.test_service import classified, message
+from tests.support.triage_fakes import FakeAgents, FakeCases, FixedPriority, classified, message
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ from carebird.triage.classify import brand_rules
 from carebird.triage.lanes import decide
 from carebird.triage.priority import ClassifierPriority
 from carebird.triage.service import TriageService
-from tests.unit.triage.fakes import FakeAgents, FakeCases
+from tests.support.triage_fakes import FakeAgents, FakeCases
 
 CONFIG = load_triage_config(None)
 RULES = brand_rules(CONFIG)

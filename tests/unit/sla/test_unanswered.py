@@ -6,8 +6,7 @@ from carebird.brands import Brand
 from carebird.brands.desk import load_triage_config
 from carebird.cases.model import Case
 from carebird.sla.unanswered import oldest_unanswered
-from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
-from tests.unit.triage.test_service import NOW, classified, message
+from tests.support.triage_fakes import NOW, FakeAgents, FakeCases, FixedPriority, classified, message
 
 BRAND = Brand(handle="AcmeHelp", user_id="1000", credentials_secret="s")
 

@@ -11,9 +11,16 @@ from carebird.brands.desk import DEFAULT_TRIAGE, TriageConfigError, load_triage_
 from carebird.cases.model import Case, CaseStatus
 from carebird.sla import clocks
 from carebird.triage.service import TriageService
-from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
-from tests.unit.triage.test_service import NOW, agent, classified, message
-from tests.unit.triage.test_sla_watch import Recorder
+from tests.support.triage_fakes import (
+    NOW,
+    FakeAgents,
+    FakeCases,
+    FixedPriority,
+    Recorder,
+    agent,
+    classified,
+    message,
+)
 
 CONFIG = load_triage_config(None)  # P2: first response 60, next response 120, resolution 480 minutes
 

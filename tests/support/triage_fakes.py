@@ -1,11 +1,13 @@
-"""In-memory fakes of triage's ports, with the same idempotency and conflict rules as the DynamoDB adapter."""
+"""In-memory fakes of the ports routing and the SLA watch use (the case store and agent directory with the
+same idempotency and conflict rules as the DynamoDB adapter, the priority policy, the SLA watch's signal,
+notifier and metrics), and the messages and classifications their tests send."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from carebird.cases.model import Agent, Case, CaseMessage, Customer
+from carebird.cases.model import Agent, Case, CaseMessage, Channel, Customer, IncomingMessage
 from carebird.cases.ports import CaseConflict, ConversationClaimed
 
 
@@ -106,3 +108,62 @@ class FixedPriority:
         if isinstance(sentiment, dict) and sentiment.get("label") == "negative":
             return "P2", 60.0, "negative"
         return "P3", 30.0, "neutral"
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.signals: list[tuple[str, dict[str, Any]]] = []
+        self.notices: list[tuple[str, dict[str, Any]]] = []
+        self.breaches: list[tuple[str, str, str]] = []
+
+    def first_response(self, task_token: str, output: dict[str, Any]) -> None:
+        self.signals.append((task_token, output))
+
+    def notify(self, subject: str, message: dict[str, Any]) -> None:
+        self.notices.append((subject, message))
+
+    def breach(self, brand_id: str, queue: str, priority: str) -> None:
+        self.breaches.append((brand_id, queue, priority))
+
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
+
+
+def message(
+    id: str = "100",
+    text: str = "I was charged twice",
+    conversation: str | None = "100",
+    channel: Channel = Channel.PUBLIC,
+    customer: str = "42",
+    engagement: dict[str, int] | None = None,
+) -> IncomingMessage:
+    return IncomingMessage(
+        brand_id="acme",
+        id=id,
+        channel=channel,
+        customer=Customer(id=customer, username=f"user{customer}", followers=10),
+        text=text,
+        created_at=NOW,
+        conversation_id=conversation,
+        engagement=engagement or {},
+        lang="en",
+    )
+
+
+def classified(
+    skill: str | None = "billing", confidence: float = 0.9, language: str = "en", **extra: Any
+) -> dict:
+    return {
+        "sentiment": {"label": "negative", "confidence": 0.8},
+        "skill": {"label": skill, "confidence": confidence},
+        "language": {"label": language, "confidence": 0.9},
+        "needs_response": {"value": True, "confidence": 0.9},
+        "spam": {"value": False, "confidence": 0.9},
+        **extra,
+    }
+
+
+def agent(
+    id: str, skills: tuple[str, ...] = ("billing",), open_cases: int = 0, capacity: int = 2, **kw: Any
+) -> Agent:
+    return Agent(id=id, brand_id="acme", skills=skills, open_cases=open_cases, capacity=capacity, **kw)

@@ -1,52 +1,16 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
 
 from carebird.brands.desk import DEFAULT_TRIAGE, load_triage_config
-from carebird.cases.model import Agent, CaseStatus, Channel, Customer, IncomingMessage
+from carebird.cases.model import Agent, CaseStatus, Channel
 from carebird.cases.ports import CaseConflict
 from carebird.triage.service import TriageService, case_id_for
-from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
+from tests.support.triage_fakes import NOW, FakeAgents, FakeCases, FixedPriority, agent, classified, message
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
 CONFIG = load_triage_config(None)
-
-
-def message(
-    id: str = "100",
-    text: str = "I was charged twice",
-    conversation: str | None = "100",
-    channel: Channel = Channel.PUBLIC,
-    customer: str = "42",
-    engagement: dict[str, int] | None = None,
-) -> IncomingMessage:
-    return IncomingMessage(
-        brand_id="acme",
-        id=id,
-        channel=channel,
-        customer=Customer(id=customer, username=f"user{customer}", followers=10),
-        text=text,
-        created_at=NOW,
-        conversation_id=conversation,
-        engagement=engagement or {},
-        lang="en",
-    )
-
-
-def classified(
-    skill: str | None = "billing", confidence: float = 0.9, language: str = "en", **extra: Any
-) -> dict:
-    return {
-        "sentiment": {"label": "negative", "confidence": 0.8},
-        "skill": {"label": skill, "confidence": confidence},
-        "language": {"label": language, "confidence": 0.9},
-        "needs_response": {"value": True, "confidence": 0.9},
-        "spam": {"value": False, "confidence": 0.9},
-        **extra,
-    }
 
 
 def service(
@@ -55,12 +19,6 @@ def service(
     cases = cases or FakeCases()
     directory = FakeAgents(agents or [])
     return TriageService(cases, directory, FixedPriority(), clock=lambda: NOW), cases, directory
-
-
-def agent(
-    id: str, skills: tuple[str, ...] = ("billing",), open_cases: int = 0, capacity: int = 2, **kw: Any
-) -> Agent:
-    return Agent(id=id, brand_id="acme", skills=skills, open_cases=open_cases, capacity=capacity, **kw)
 
 
 def test_routes_to_the_skill_queue_and_the_least_loaded_agent_with_reasons() -> None:

@@ -10,7 +10,7 @@ from carebird.brands.desk import TriageConfigError
 from carebird.cases.model import CaseStatus, Channel
 from carebird.triage.service import TriageService
 from carebird.triage.steps import BrandNotFound, TriageStep
-from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
+from tests.support.triage_fakes import FakeAgents, FakeCases, FixedPriority
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 BRAND = Brand(handle="AcmeHelp", user_id="1000", credentials_secret="s")

@@ -6,26 +6,18 @@ from typing import Any
 from carebird.brands.desk import load_triage_config
 from carebird.cases.model import CaseStatus
 from carebird.triage.service import TriageService
-from tests.unit.triage.fakes import FakeAgents, FakeCases, FixedPriority
-from tests.unit.triage.test_service import NOW, agent, classified, message
+from tests.support.triage_fakes import (
+    NOW,
+    FakeAgents,
+    FakeCases,
+    FixedPriority,
+    Recorder,
+    agent,
+    classified,
+    message,
+)
 
 CONFIG = load_triage_config(None)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.signals: list[tuple[str, dict[str, Any]]] = []
-        self.notices: list[tuple[str, dict[str, Any]]] = []
-        self.breaches: list[tuple[str, str, str]] = []
-
-    def first_response(self, task_token: str, output: dict[str, Any]) -> None:
-        self.signals.append((task_token, output))
-
-    def notify(self, subject: str, message: dict[str, Any]) -> None:
-        self.notices.append((subject, message))
-
-    def breach(self, brand_id: str, queue: str, priority: str) -> None:
-        self.breaches.append((brand_id, queue, priority))
 
 
 def wired(
