@@ -1,8 +1,9 @@
-"""What case work adds to the store, on moto and on DynamoDB Local: claims, listings, delivery snapshots,
-routing corrections and canned responses."""
+"""What case work adds to the store, on the unit tests' fakes, moto and DynamoDB Local: claims, listings,
+delivery snapshots, routing corrections and canned responses."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,8 +11,15 @@ import pytest
 from carebird.cases.model import Agent, CaseMessage, CaseStatus, Channel
 from carebird.casework.model import CannedResponse, RoutingCorrection
 from carebird.storage.casework import DynamoCannedResponses, DynamoCorrectionLog
-from tests.integration.storage.conftest import AnyAgentStore, AnyCaseStore, CaseStores, Engine
+from tests.integration.storage.conftest import (
+    DYNAMO_ENGINES,
+    AnyAgentStore,
+    AnyCaseStore,
+    CaseStores,
+    open_engine,
+)
 from tests.integration.storage.test_case_store import NOW, case, msg
+from tests.support.casework_fakes import FakeCanned, FakeCorrections
 
 
 @pytest.fixture
@@ -100,8 +108,27 @@ def test_the_first_response_fields_survive_a_round_trip(store: AnyCaseStore) -> 
     assert (again.first_response_at, again.sla_met, again.first_response_task_token) == (NOW, True, None)
 
 
-def test_corrections_are_listed_per_brand_oldest_first_and_recorded_once(engine: Engine) -> None:
-    log = DynamoCorrectionLog(engine.table_name, host=engine.host)
+@pytest.fixture(params=["fake", *DYNAMO_ENGINES])
+def log(request: pytest.FixtureRequest, aws_env: None) -> Iterator[FakeCorrections | DynamoCorrectionLog]:
+    if request.param == "fake":
+        yield FakeCorrections()
+        return
+    with open_engine(request.param, request) as engine:
+        yield DynamoCorrectionLog(engine.table_name, host=engine.host)
+
+
+@pytest.fixture(params=["fake", *DYNAMO_ENGINES])
+def canned(request: pytest.FixtureRequest, aws_env: None) -> Iterator[FakeCanned | DynamoCannedResponses]:
+    if request.param == "fake":
+        yield FakeCanned()
+        return
+    with open_engine(request.param, request) as engine:
+        yield DynamoCannedResponses(engine.table_name, host=engine.host)
+
+
+def test_corrections_are_listed_per_brand_oldest_first_and_recorded_once(
+    log: FakeCorrections | DynamoCorrectionLog,
+) -> None:
     t0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     log.record(correction("acme-t2", t0 + timedelta(hours=2), "c2"))
     log.record(
@@ -116,8 +143,7 @@ def test_corrections_are_listed_per_brand_oldest_first_and_recorded_once(engine:
     assert [c.id for c in log.corrections("other")] == ["c3"]
 
 
-def test_canned_responses_put_list_get_delete(engine: Engine) -> None:
-    canned = DynamoCannedResponses(engine.table_name, host=engine.host)
+def test_canned_responses_put_list_get_delete(canned: FakeCanned | DynamoCannedResponses) -> None:
     first = CannedResponse(id="refund-sent", brand_id="acme", title="Refund", text="Hi {customer_name}")
     canned.put_canned_response(first)
     canned.put_canned_response(first.model_copy(update={"id": "apology", "title": "Sorry"}))
