@@ -7,19 +7,14 @@ from datetime import datetime
 
 from carebird.brands.desk import TriageConfig
 from carebird.cases.model import Case, CaseStatus, Decision
-from carebird.casework.access import Access, queues_of
-from carebird.casework.changes import CaseChanges, check_reason
+from carebird.casework.access import queues_of
+from carebird.casework.changes import CaseJob, check_reason
 from carebird.casework.context import CaseWorkContext
 from carebird.casework.errors import Invalid, TransitionNotAllowed
 from carebird.casework.model import Principal, RoutingCorrection
 
 
-class Assignment:
-    def __init__(self, ctx: CaseWorkContext, access: Access, changes: CaseChanges) -> None:
-        self.ctx = ctx
-        self.access = access
-        self.changes = changes
-
+class Assignment(CaseJob):
     def reassign(
         self,
         p: Principal,

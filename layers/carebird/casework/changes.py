@@ -101,3 +101,13 @@ class CaseChanges:
             return self.access.config(brand_id)
         except (UnknownAgent, TriageConfigError):
             return None
+
+
+class CaseJob:
+    """One job of case work (claims, replies, ...): the shared context, who may see what, and the
+    conflict-safe change every action goes through."""
+
+    def __init__(self, ctx: CaseWorkContext, access: Access, changes: CaseChanges) -> None:
+        self.ctx = ctx
+        self.access = access
+        self.changes = changes

@@ -5,19 +5,12 @@ holds needs a supervisor."""
 from __future__ import annotations
 
 from carebird.cases.model import Case, CaseStatus, Decision
-from carebird.casework.access import Access
-from carebird.casework.changes import CaseChanges
-from carebird.casework.context import CaseWorkContext
+from carebird.casework.changes import CaseJob
 from carebird.casework.errors import TransitionNotAllowed
 from carebird.casework.model import Principal
 
 
-class Claims:
-    def __init__(self, ctx: CaseWorkContext, access: Access, changes: CaseChanges) -> None:
-        self.ctx = ctx
-        self.access = access
-        self.changes = changes
-
+class Claims(CaseJob):
     def claim(self, p: Principal, case_id: str) -> Case:
         case = self.access.visible(p, case_id)
         if not case.status.is_open:

@@ -8,20 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 from carebird.cases.model import Case, Channel, Decision
-from carebird.casework.access import Access
-from carebird.casework.changes import CaseChanges
-from carebird.casework.context import CaseWorkContext
+from carebird.casework.changes import CaseJob
 from carebird.casework.errors import Invalid, NotFound, XUnavailable
 from carebird.casework.model import Principal
 from carebird.casework.ports import XEngagement
 
 
-class Engagement:
-    def __init__(self, ctx: CaseWorkContext, access: Access, changes: CaseChanges) -> None:
-        self.ctx = ctx
-        self.access = access
-        self.changes = changes
-
+class Engagement(CaseJob):
     def like(self, p: Principal, case_id: str) -> tuple[Case, str]:
         """Like the customer's first post of the case (acknowledging praise in one action)."""
         case = self.access.visible(p, case_id)

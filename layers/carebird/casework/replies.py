@@ -13,10 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from carebird.cases.model import Case, CaseMessage, CaseStatus, Channel, Decision
-from carebird.casework.access import Access
 from carebird.casework.canned import render
-from carebird.casework.changes import CaseChanges
-from carebird.casework.context import CaseWorkContext
+from carebird.casework.changes import CaseJob
 from carebird.casework.errors import Conflict, Invalid, NotClaimed, TransitionNotAllowed
 from carebird.casework.model import Principal, ReplyPreview, ReplyRequest, ReplyView
 from carebird.casework.preview import PreviewContext, preview_reply
@@ -34,12 +32,7 @@ RETRYABLE = frozenset({"x_unavailable", "rate_limited", "in_progress", "unconfir
 MAX_NOTE = 5_000
 
 
-class Replies:
-    def __init__(self, ctx: CaseWorkContext, access: Access, changes: CaseChanges) -> None:
-        self.ctx = ctx
-        self.access = access
-        self.changes = changes
-
+class Replies(CaseJob):
     # ------------------------------------------------------------------ composing
     def preview(self, p: Principal, case_id: str, request: ReplyRequest) -> ReplyPreview:
         """What the reply would become on X (its text with a canned response filled in, its parts, cost

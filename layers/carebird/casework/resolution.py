@@ -4,20 +4,13 @@ supervisor; a resolved case's satisfaction survey is scheduled by the resolution
 from __future__ import annotations
 
 from carebird.cases.model import Case, CaseStatus, Decision
-from carebird.casework.access import Access
-from carebird.casework.changes import CaseChanges, check_reason
-from carebird.casework.context import CaseWorkContext
+from carebird.casework.changes import CaseJob, check_reason
 from carebird.casework.errors import Conflict, Forbidden, Invalid, NotFound, TransitionNotAllowed
 from carebird.casework.model import Principal
 from carebird.observability import logger
 
 
-class Resolution:
-    def __init__(self, ctx: CaseWorkContext, access: Access, changes: CaseChanges) -> None:
-        self.ctx = ctx
-        self.access = access
-        self.changes = changes
-
+class Resolution(CaseJob):
     def resolve(self, p: Principal, case_id: str, reason: str = "") -> Case:
         check_reason(reason)
         case = self.access.visible(p, case_id)

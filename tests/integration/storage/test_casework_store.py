@@ -12,11 +12,12 @@ from carebird.cases.model import Agent, CaseMessage, CaseStatus, Channel
 from carebird.casework.model import CannedResponse, RoutingCorrection
 from carebird.storage.casework import DynamoCannedResponses, DynamoCorrectionLog
 from tests.integration.storage.conftest import (
-    DYNAMO_ENGINES,
+    FAKE_AND_ENGINES,
     AnyAgentStore,
     AnyCaseStore,
     CaseStores,
-    open_engine,
+    Engine,
+    fake_or_adapter,
 )
 from tests.integration.storage.test_case_store import NOW, case, msg
 from tests.support.casework_fakes import FakeCanned, FakeCorrections
@@ -108,22 +109,22 @@ def test_the_first_response_fields_survive_a_round_trip(store: AnyCaseStore) -> 
     assert (again.first_response_at, again.sla_met, again.first_response_task_token) == (NOW, True, None)
 
 
-@pytest.fixture(params=["fake", *DYNAMO_ENGINES])
+@pytest.fixture(params=FAKE_AND_ENGINES)
 def log(request: pytest.FixtureRequest, aws_env: None) -> Iterator[FakeCorrections | DynamoCorrectionLog]:
-    if request.param == "fake":
-        yield FakeCorrections()
-        return
-    with open_engine(request.param, request) as engine:
-        yield DynamoCorrectionLog(engine.table_name, host=engine.host)
+    def adapter(engine: Engine) -> FakeCorrections | DynamoCorrectionLog:
+        return DynamoCorrectionLog(engine.table_name, host=engine.host)
+
+    with fake_or_adapter(request, FakeCorrections, adapter) as log:
+        yield log
 
 
-@pytest.fixture(params=["fake", *DYNAMO_ENGINES])
+@pytest.fixture(params=FAKE_AND_ENGINES)
 def canned(request: pytest.FixtureRequest, aws_env: None) -> Iterator[FakeCanned | DynamoCannedResponses]:
-    if request.param == "fake":
-        yield FakeCanned()
-        return
-    with open_engine(request.param, request) as engine:
-        yield DynamoCannedResponses(engine.table_name, host=engine.host)
+    def adapter(engine: Engine) -> FakeCanned | DynamoCannedResponses:
+        return DynamoCannedResponses(engine.table_name, host=engine.host)
+
+    with fake_or_adapter(request, FakeCanned, adapter) as canned:
+        yield canned
 
 
 def test_corrections_are_listed_per_brand_oldest_first_and_recorded_once(

@@ -10,19 +10,19 @@ import pytest
 
 from carebird.casework.model import Presence
 from carebird.storage.presence import DynamoPresenceBoard
-from tests.integration.storage.conftest import DYNAMO_ENGINES, Engine, open_engine
+from tests.integration.storage.conftest import FAKE_AND_ENGINES, Engine, fake_or_adapter
 from tests.support.casework_fakes import FakePresence
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["fake", *DYNAMO_ENGINES])
+@pytest.fixture(params=FAKE_AND_ENGINES)
 def board(request: pytest.FixtureRequest, aws_env: None) -> Iterator[FakePresence | DynamoPresenceBoard]:
-    if request.param == "fake":
-        yield FakePresence()
-        return
-    with open_engine(request.param, request) as engine:
-        yield DynamoPresenceBoard(engine.table_name, host=engine.host)
+    def adapter(engine: Engine) -> FakePresence | DynamoPresenceBoard:
+        return DynamoPresenceBoard(engine.table_name, host=engine.host)
+
+    with fake_or_adapter(request, FakePresence, adapter) as board:
+        yield board
 
 
 def test_marks_are_per_agent_and_case_and_refresh_in_place(board: FakePresence | DynamoPresenceBoard) -> None:
