@@ -156,31 +156,29 @@ FAKE_AND_ENGINES = ["fake", *DYNAMO_ENGINES]
 
 @contextmanager
 def fake_or_adapter(
-    request: pytest.FixtureRequest, fake: Callable[[], T], adapter: Callable[[Engine], T]
+    request: pytest.FixtureRequest, fake: Callable[[], T], adapter: Callable[..., T]
 ) -> Iterator[T]:
-    """For a fixture with params=FAKE_AND_ENGINES: the fake, or the adapter on a fresh table."""
+    """For a fixture with params=FAKE_AND_ENGINES: the fake, or the adapter on a fresh table (every
+    DynamoDB adapter is built as `Adapter(table_name, host=...)`)."""
     if request.param == "fake":
         yield fake()
         return
     with open_engine(request.param, request) as engine:
-        yield adapter(engine)
+        yield adapter(engine.table_name, host=engine.host)
 
 
-def _roster_and_store() -> CaseStores:
+def _fake_case_stores() -> CaseStores:
     roster = FakeRoster([])
     return CaseStores(FakeCaseRepository(roster), roster)
+
+
+def _dynamo_case_stores(table_name: str, host: str | None) -> CaseStores:
+    return CaseStores(DynamoCaseStore(table_name, host=host), DynamoAgentDirectory(table_name, host=host))
 
 
 @pytest.fixture(params=FAKE_AND_ENGINES)
 def case_stores(request: pytest.FixtureRequest, aws_env: None) -> Iterator[CaseStores]:
     """One contract for the case ports, run on the unit tests' fakes, moto and DynamoDB Local: a fake that
     drifts from the table fails here, not in a unit test that trusted it."""
-
-    def adapters(engine: Engine) -> CaseStores:
-        return CaseStores(
-            DynamoCaseStore(engine.table_name, host=engine.host),
-            DynamoAgentDirectory(engine.table_name, host=engine.host),
-        )
-
-    with fake_or_adapter(request, _roster_and_store, adapters) as stores:
+    with fake_or_adapter(request, _fake_case_stores, _dynamo_case_stores) as stores:
         yield stores

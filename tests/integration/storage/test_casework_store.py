@@ -16,7 +16,6 @@ from tests.integration.storage.conftest import (
     AnyAgentStore,
     AnyCaseStore,
     CaseStores,
-    Engine,
     fake_or_adapter,
 )
 from tests.integration.storage.test_case_store import NOW, case, msg
@@ -111,19 +110,13 @@ def test_the_first_response_fields_survive_a_round_trip(store: AnyCaseStore) -> 
 
 @pytest.fixture(params=FAKE_AND_ENGINES)
 def log(request: pytest.FixtureRequest, aws_env: None) -> Iterator[FakeCorrections | DynamoCorrectionLog]:
-    def adapter(engine: Engine) -> FakeCorrections | DynamoCorrectionLog:
-        return DynamoCorrectionLog(engine.table_name, host=engine.host)
-
-    with fake_or_adapter(request, FakeCorrections, adapter) as log:
+    with fake_or_adapter(request, FakeCorrections, DynamoCorrectionLog) as log:
         yield log
 
 
 @pytest.fixture(params=FAKE_AND_ENGINES)
 def canned(request: pytest.FixtureRequest, aws_env: None) -> Iterator[FakeCanned | DynamoCannedResponses]:
-    def adapter(engine: Engine) -> FakeCanned | DynamoCannedResponses:
-        return DynamoCannedResponses(engine.table_name, host=engine.host)
-
-    with fake_or_adapter(request, FakeCanned, adapter) as canned:
+    with fake_or_adapter(request, FakeCanned, DynamoCannedResponses) as canned:
         yield canned
 
 

@@ -18,10 +18,7 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 @pytest.fixture(params=FAKE_AND_ENGINES)
 def board(request: pytest.FixtureRequest, aws_env: None) -> Iterator[FakePresence | DynamoPresenceBoard]:
-    def adapter(engine: Engine) -> FakePresence | DynamoPresenceBoard:
-        return DynamoPresenceBoard(engine.table_name, host=engine.host)
-
-    with fake_or_adapter(request, FakePresence, adapter) as board:
+    with fake_or_adapter(request, FakePresence, DynamoPresenceBoard) as board:
         yield board
 
 
