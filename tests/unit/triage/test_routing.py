@@ -77,7 +77,7 @@ def test_replies_in_the_same_conversation_join_the_open_case() -> None:
     first = svc.triage(message(id="100", conversation="100"), classified(), CONFIG)
     second = svc.triage(message(id="101", text="still waiting", conversation="100"), classified(), CONFIG)
     assert second.threaded and second.case_id == first.case_id
-    assert [m.id for m in cases.messages[first.case_id]] == ["100", "101"]
+    assert [m.id for m in cases.messages(first.case_id)] == ["100", "101"]
     case = cases.get(first.case_id)
     assert case is not None and case.message_ids == ("100", "101") and case.assignee == "ana"
     assert case.decisions[-1].kind == "threaded"
@@ -88,7 +88,7 @@ def test_a_dm_from_the_customer_joins_their_open_case() -> None:
     public = svc.triage(message(id="100", conversation="100"), classified(), CONFIG)
     dm = svc.triage(message(id="9001", conversation=None, channel=Channel.DM), classified(), CONFIG)
     assert dm.threaded and dm.case_id == public.case_id
-    assert cases.messages[public.case_id][-1].channel is Channel.DM
+    assert cases.messages(public.case_id)[-1].channel is Channel.DM
 
 
 def test_the_case_keeps_the_customers_first_and_latest_words_for_the_inbox() -> None:
@@ -154,21 +154,21 @@ def test_every_step_is_idempotent_when_step_functions_retries_it() -> None:
     first = svc.triage(message(), classified(), CONFIG)
     again = svc.triage(message(), classified(), CONFIG)
     assert again.case_id == first.case_id
-    assert len(cases.cases) == 1 and len(cases.messages[first.case_id]) == 1
+    assert len(cases.cases) == 1 and len(cases.messages(first.case_id)) == 1
     assert directory.by_id["ana"].open_cases == 1  # capacity taken once
 
 
 def test_a_retried_thread_step_finishes_recording_the_message() -> None:
     svc, cases, _ = service()
     first = svc.triage(message(id="100"), classified(), CONFIG)
-    cases.fail_next_save = 10  # the thread step crashes after appending the message
+    cases.conflicts_to_inject = 10  # the thread step crashes after appending the message
     with pytest.raises(CaseConflict):  # the step fails, and Step Functions will retry it
         svc.triage(message(id="101", conversation="100"), classified(), CONFIG)
-    cases.fail_next_save = 0
+    cases.conflicts_to_inject = 0
     retried = svc.triage(message(id="101", conversation="100"), classified(), CONFIG)
     case = cases.get(first.case_id)
     assert retried.threaded and case is not None and case.message_ids == ("100", "101")
-    assert [m.id for m in cases.messages[first.case_id]] == ["100", "101"]
+    assert [m.id for m in cases.messages(first.case_id)] == ["100", "101"]
 
 
 def test_viral_engagement_raises_the_priority_of_the_open_case() -> None:

@@ -49,7 +49,7 @@ def test_a_mention_becomes_a_case_with_its_customer_and_engagement() -> None:
     assert case is not None
     assert (case.customer.username, case.customer.followers, case.customer.verified) == ("alice", 1200, True)
     assert case.first_message_at == datetime(2026, 11, 23, 9, 58, tzinfo=UTC)
-    assert cases.messages[case.id][0].engagement == {"retweet_count": 3, "like_count": 7}
+    assert cases.messages(case.id)[0].engagement == {"retweet_count": 3, "like_count": 7}
 
 
 def test_a_dm_arrives_on_the_dm_channel() -> None:
