@@ -43,7 +43,7 @@ def test_every_resource_of_the_template_is_provisioned(local_stack: StackEndpoin
     assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
 
     lam = client(local_stack, "lambda")
-    for logical in ("PollFunction", "ClassifyFunction", "ReplyFunction", "FollowupFunction"):
+    for logical in ("PollFunction", "ClassifyFunction", "AgentApiFunction", "FollowupFunction"):
         config = lam.get_function_configuration(FunctionName=local_stack.resources[logical])
         env = config["Environment"]["Variables"]
         assert config["Runtime"] == "python3.12"

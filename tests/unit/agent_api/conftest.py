@@ -21,9 +21,9 @@ from tests.support.casework_fakes import BRAND_ID, CaseWorld
 
 
 class LambdaContextStub:
-    function_name = "carebird-ReplyFunction"
+    function_name = "carebird-AgentApiFunction"
     memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:carebird-ReplyFunction"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:carebird-AgentApiFunction"
     aws_request_id = "req-1"
 
     def get_remaining_time_in_millis(self) -> int:
