@@ -68,13 +68,7 @@ def replies_router(services: Services) -> AgentRouter:
         case_id: CaseId, body: ReplyBody, idempotency_key: IdempotencyKey = None
     ) -> Response[ReplyView | ErrorOut]:
         p = router.principal()
-        request = ReplyRequest(
-            text=body.text,
-            canned_response_id=body.canned_response_id,
-            variables=body.variables,
-            channel=Channel(body.channel) if body.channel else None,
-            in_reply_to_id=body.in_reply_to_id,
-        )
+        request = _request(body)
 
         def send(reply_id: str) -> dict[str, Any]:
             view = services.casework().reply(p, case_id, request, reply_id)
@@ -122,16 +116,19 @@ def replies_router(services: Services) -> AgentRouter:
         responses=errors(403, 404, 422),
     )
     def preview_reply(case_id: CaseId, body: PreviewBody) -> ReplyPreview:
-        request = ReplyRequest(
-            text=body.text,
-            canned_response_id=body.canned_response_id,
-            variables=body.variables,
-            channel=Channel(body.channel) if body.channel else None,
-            in_reply_to_id=body.in_reply_to_id,
-        )
-        return services.casework().preview(router.principal(), case_id, request)
+        return services.casework().preview(router.principal(), case_id, _request(body))
 
     return router
+
+
+def _request(body: ReplyBody | PreviewBody) -> ReplyRequest:
+    return ReplyRequest(
+        text=body.text,
+        canned_response_id=body.canned_response_id,
+        variables=body.variables,
+        channel=Channel(body.channel) if body.channel else None,
+        in_reply_to_id=body.in_reply_to_id,
+    )
 
 
 _TRANSIENT_STATUS = {"x_unavailable": 503, "rate_limited": 503}
