@@ -1,8 +1,11 @@
-"""Reply function: the agent API behind API Gateway (REST proxy events), and every minute (a schedule)
-the delivery reconciler, which settles replies a dead invocation left in flight.
+"""The agent API function (template.yaml: AgentApiFunction; this folder keeps the product's name for it,
+functions/reply). It serves:
 
-The routes live in carebird.agent_api; the case work behind them in carebird.casework. The agent inbox's
-web page is built into inbox/ beside this file (`make inbox`) and served at /inbox/.
+- every route of the agent API behind API Gateway (REST proxy events from AgentApi): the routers in
+  carebird.agent_api, one per resource, with the case work behind them in carebird.casework;
+- the agent inbox's web page at /inbox/, built into inbox/ beside this file (`make inbox`);
+- every minute (its DeliveryReconcile schedule), the delivery reconciler, which settles replies a dead
+  invocation left in flight (carebird.casework.reconcile).
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ posts are real posts on the X API emulator. Set up once per stack."""
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -14,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import requests
 
 from carebird.cases.model import Case, CaseMessage, CaseStatus, Channel, Customer, with_customer_text
@@ -24,6 +22,7 @@ from carebird_ops.agent_client import AgentApiClient
 from carebird_ops.local.endpoints import StackEndpoints
 from carebird_ops.xemu.client import EmulatorClient
 from tests.conftest import carebird
+from tests.support.local_stack import add_agents, add_brand
 
 HANDLE = "ApiDesk"
 PASSWORD = "Integration-Passw0rd"
@@ -135,21 +134,8 @@ def open_desk(stack: StackEndpoints) -> Desk:
     if stack.aws in _DESKS:
         return _DESKS[stack.aws]
     x = EmulatorClient(stack.x_api)
-    brand_user = x.ensure_user(HANDLE, name="API Desk", followers=5000)
-    credentials = x.credentials(HANDLE)
-    secret = boto3.client("secretsmanager").create_secret(
-        Name=f"carebird/carebird/x/{HANDLE.lower()}",
-        SecretString=json.dumps({k: credentials.get(k, "") for k in (
-            "consumer_key", "consumer_secret", "access_token", "access_token_secret", "bearer_token")}),
-    )["ARN"]  # fmt: skip
-    added = carebird(
-        "brand", "add", "--handle", HANDLE, "--user-id", brand_user["id"], "--secret", secret, "--no-poll"
-    )
-    assert added.returncode == 0, added.stderr
-    for agent, options in AGENTS.items():
-        result = carebird("agent", "add", "--brand", HANDLE, "--id", agent, "--password", PASSWORD, *options)
-        assert result.returncode == 0, result.stderr
-        assert "sign-in created" in result.stdout
+    brand_user = add_brand(x, HANDLE, name="API Desk", followers=5000)
+    add_agents(HANDLE, AGENTS, PASSWORD)
     token = carebird("agent", "token", "--id", "it-ana", "--password", PASSWORD)
     assert token.returncode == 0, token.stderr
     tokens = {"it-ana": token.stdout.strip()}

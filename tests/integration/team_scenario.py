@@ -7,11 +7,8 @@ and one post X sent that ingestion could not read, quarantined as unreadable."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-import boto3
 
 from carebird.cases.model import Case, CaseMessage, CaseStatus, Channel, Customer, Decision
 from carebird.followup.cases import FollowupCaseActions
@@ -22,7 +19,7 @@ from carebird.storage.ingest import DynamoIngestStore
 from carebird.storage.surveys import DynamoSurveyStore
 from carebird_ops.local.endpoints import StackEndpoints
 from carebird_ops.xemu.client import EmulatorClient
-from tests.conftest import carebird
+from tests.support.local_stack import add_agents, add_brand
 
 HANDLE = "TeamDesk"
 PASSWORD = "Integration-Passw0rd"
@@ -53,20 +50,8 @@ def seed_team_scenario(stack: StackEndpoints) -> TeamScenario:
 
 def _seed(stack: StackEndpoints) -> TeamScenario:
     x = EmulatorClient(stack.x_api)
-    brand = x.ensure_user(HANDLE, name="Team Desk", followers=900)
-    credentials = x.credentials(HANDLE)
-    secret = boto3.client("secretsmanager").create_secret(
-        Name=f"carebird/carebird/x/{HANDLE.lower()}",
-        SecretString=json.dumps({k: credentials.get(k, "") for k in (
-            "consumer_key", "consumer_secret", "access_token", "access_token_secret", "bearer_token")}),
-    )["ARN"]  # fmt: skip
-    added = carebird(
-        "brand", "add", "--handle", HANDLE, "--user-id", brand["id"], "--secret", secret, "--no-poll"
-    )
-    assert added.returncode == 0, added.stderr
-    for agent, options in AGENTS.items():
-        made = carebird("agent", "add", "--brand", HANDLE, "--id", agent, "--password", PASSWORD, *options)
-        assert made.returncode == 0, made.stderr
+    brand = add_brand(x, HANDLE, name="Team Desk", followers=900)
+    add_agents(HANDLE, AGENTS, PASSWORD)
 
     table = stack.resources["CarebirdTable"]
     cases, surveys = DynamoCaseStore(table), DynamoSurveyStore(table)

@@ -13,25 +13,15 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-import boto3
 import pytest
 
 from carebird_ops.local.alarms import MOTO_INITIAL_REASON, NOT_EVALUATED
 from carebird_ops.local.endpoints import StackEndpoints
 from carebird_ops.local.template import find_template, load
 from tests.conftest import REPO, carebird
+from tests.support.local_stack import stack_client
 
 T = TypeVar("T")
-
-
-def client(stack: StackEndpoints, service: str) -> Any:
-    return boto3.client(  # type: ignore[call-overload]
-        service,
-        endpoint_url=stack.aws,
-        region_name=stack.region,
-        aws_access_key_id="l",
-        aws_secret_access_key="l",
-    )
 
 
 def wait_for(what: str, check: Callable[[], T | None], timeout: float = 30) -> T:
@@ -48,10 +38,10 @@ class Inbox:
     """An SQS queue subscribed to a topic: the alarm notifications published there, as they arrive."""
 
     def __init__(self, stack: StackEndpoints, topic_arn: str) -> None:
-        self.sqs = client(stack, "sqs")
+        self.sqs = stack_client(stack, "sqs")
         self.url = self.sqs.create_queue(QueueName=f"alarms-{uuid.uuid4().hex[:12]}")["QueueUrl"]
         arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]
-        client(stack, "sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn["QueueArn"])
+        stack_client(stack, "sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn["QueueArn"])
         self.received: list[dict[str, Any]] = []
 
     def notification(self, alarm: str, new_state: str, old_state: str | None = None) -> dict[str, Any]:
@@ -79,7 +69,7 @@ class Inbox:
 
 @pytest.fixture
 def topic(local_stack: StackEndpoints) -> Iterator[str]:
-    sns = client(local_stack, "sns")
+    sns = stack_client(local_stack, "sns")
     arn = sns.create_topic(Name=f"alarm-test-{uuid.uuid4().hex[:12]}")["TopicArn"]
     yield arn
     sns.delete_topic(TopicArn=arn)
@@ -88,7 +78,7 @@ def topic(local_stack: StackEndpoints) -> Iterator[str]:
 def test_a_two_of_three_alarm_goes_to_alarm_and_back_to_ok_and_says_so(
     local_stack: StackEndpoints, topic: str
 ) -> None:
-    cloudwatch = client(local_stack, "cloudwatch")
+    cloudwatch = stack_client(local_stack, "cloudwatch")
     inbox = Inbox(local_stack, topic)
     name = f"test-errors-{uuid.uuid4().hex[:8]}"
     namespace = f"carebird-test/{name}"
@@ -157,7 +147,7 @@ def test_the_triage_failures_alarm_of_the_template_notifies_the_alarm_topic(
     try:
         # moto emits no AWS/States metrics; this datapoint stands for a timed-out triage execution.
         machine = {"Name": "StateMachineArn", "Value": local_stack.resources["TriageStateMachine"]}
-        client(local_stack, "cloudwatch").put_metric_data(
+        stack_client(local_stack, "cloudwatch").put_metric_data(
             Namespace="AWS/States",
             MetricData=[{"MetricName": "ExecutionsTimedOut", "Dimensions": [machine], "Value": 1.0}],
         )
@@ -179,7 +169,7 @@ def test_every_alarm_of_the_template_is_evaluated_and_listed(local_stack: StackE
         for logical, resource in template.resources.items()
         if resource["Type"] == "AWS::CloudWatch::Alarm" and logical in local_stack.resources
     }
-    cloudwatch = client(local_stack, "cloudwatch")
+    cloudwatch = stack_client(local_stack, "cloudwatch")
 
     def evaluated() -> list[dict[str, Any]] | None:
         # moto creates alarms in OK with this reason; the evaluator's first pass moves each one on.

@@ -14,16 +14,7 @@ import requests
 from carebird_ops.local.endpoints import StackEndpoints
 from carebird_ops.local.template import find_template, load
 from tests.conftest import REPO, carebird
-
-
-def client(stack: StackEndpoints, service: str) -> Any:
-    return boto3.client(  # type: ignore[call-overload]
-        service,
-        endpoint_url=stack.aws,
-        region_name=stack.region,
-        aws_access_key_id="l",
-        aws_secret_access_key="l",
-    )
+from tests.support.local_stack import stack_client
 
 
 def test_every_resource_of_the_template_is_provisioned(local_stack: StackEndpoints) -> None:
@@ -32,7 +23,7 @@ def test_every_resource_of_the_template_is_provisioned(local_stack: StackEndpoin
     assert declared <= set(local_stack.resources), declared - set(local_stack.resources)
 
     table = local_stack.resources["CarebirdTable"]
-    ddb = client(local_stack, "dynamodb")
+    ddb = stack_client(local_stack, "dynamodb")
     description = ddb.describe_table(TableName=table)["Table"]
     assert description["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert {i["IndexName"] for i in description["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2"}
@@ -42,8 +33,8 @@ def test_every_resource_of_the_template_is_provisioned(local_stack: StackEndpoin
     backups = ddb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
     assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
 
-    lam = client(local_stack, "lambda")
-    for logical in ("PollFunction", "ClassifyFunction", "ReplyFunction", "FollowupFunction"):
+    lam = stack_client(local_stack, "lambda")
+    for logical in ("PollFunction", "ClassifyFunction", "AgentApiFunction", "FollowupFunction"):
         config = lam.get_function_configuration(FunctionName=local_stack.resources[logical])
         env = config["Environment"]["Variables"]
         assert config["Runtime"] == "python3.12"
@@ -54,7 +45,7 @@ def test_every_resource_of_the_template_is_provisioned(local_stack: StackEndpoin
     ]
     assert poll_env["Variables"]["TRIAGE_STATE_MACHINE_ARN"] == local_stack.resources["TriageStateMachine"]
 
-    definition = client(local_stack, "stepfunctions").describe_state_machine(
+    definition = stack_client(local_stack, "stepfunctions").describe_state_machine(
         stateMachineArn=local_stack.resources["TriageStateMachine"]
     )["definition"]
     assert "${" not in definition
@@ -63,13 +54,17 @@ def test_every_resource_of_the_template_is_provisioned(local_stack: StackEndpoin
     ]
     assert classify_arn in definition
 
-    rule = client(local_stack, "events").describe_rule(Name=local_stack.resources["PollFunctionPollSchedule"])
+    rule = stack_client(local_stack, "events").describe_rule(
+        Name=local_stack.resources["PollFunctionPollSchedule"]
+    )
     assert rule["ScheduleExpression"] == "rate(1 minute)"
-    alarms = {a["AlarmName"] for a in client(local_stack, "cloudwatch").describe_alarms()["MetricAlarms"]}
+    alarms = {
+        a["AlarmName"] for a in stack_client(local_stack, "cloudwatch").describe_alarms()["MetricAlarms"]
+    }
     assert {
         local_stack.resources[a] for a in ("IngestionSilentAlarm", "PollErrorsAlarm", "TriageFailuresAlarm")
     } <= alarms
-    assert client(local_stack, "secretsmanager").describe_secret(
+    assert stack_client(local_stack, "secretsmanager").describe_secret(
         SecretId=local_stack.resources["XCredentialsSecret"]
     )
 
@@ -84,7 +79,7 @@ def test_a_step_functions_execution_runs_the_real_classify_handler(
         monkeypatch.setenv(key, value)
     brand = Brand(handle="ClassifyIt", user_id="5550001", credentials_secret="unused", poll_enabled=False)
     DynamoBrandRepository(local_stack.resources["CarebirdTable"]).put_brand(brand)
-    sfn = client(local_stack, "stepfunctions")
+    sfn = stack_client(local_stack, "stepfunctions")
     mention = {
         "id": "1001",
         "author": {"id": "42", "username": "alice"},
@@ -123,7 +118,7 @@ def test_the_agent_api_is_served_as_api_gateway_would(local_stack: StackEndpoint
 
 
 def test_the_poll_schedule_fires_the_poll_function(local_stack: StackEndpoints) -> None:
-    logs = client(local_stack, "logs")
+    logs = stack_client(local_stack, "logs")
     group = f"/aws/lambda/{local_stack.resources['PollFunction']}"
     deadline = time.monotonic() + 20  # the schedule runs 60x faster in tests: every second
     while time.monotonic() < deadline:

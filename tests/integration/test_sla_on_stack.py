@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 
 from carebird.adapters.aws.sla_signal import StepFunctionsSignal
@@ -26,6 +25,7 @@ from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoCaseStore
 from carebird_ops.local.endpoints import StackEndpoints, read_endpoints
 from tests.conftest import carebird
+from tests.support.local_stack import stack_client
 
 SCALE = 600
 
@@ -49,16 +49,6 @@ def sla_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackEndpoin
             yield stack
         finally:
             carebird("local", "down", env=env)
-
-
-def client(stack: StackEndpoints, service: str) -> Any:
-    return boto3.client(  # type: ignore[call-overload]
-        service,
-        endpoint_url=stack.aws,
-        region_name=stack.region,
-        aws_access_key_id="l",
-        aws_secret_access_key="l",
-    )
 
 
 def start(
@@ -86,7 +76,7 @@ def start(
         "id": mention_id, "author": author, "text": text,
         "created_at": datetime.now(UTC).isoformat(), "conversation_id": conversation, "lang": "en",
     }  # fmt: skip
-    arn = client(stack, "stepfunctions").start_execution(
+    arn = stack_client(stack, "stepfunctions").start_execution(
         stateMachineArn=stack.resources["TriageStateMachine"], name=f"sla-{mention_id}",
         input=json.dumps({"brand_id": brand_id, "mention": mention}),
     )["executionArn"]  # fmt: skip
@@ -97,7 +87,7 @@ def agent_acts(stack: StackEndpoints, case_id: str, **changes: Any) -> Case:
     """A change the agent API makes (reply: pending_customer; resolve), with the clocks' rules applied and
     the workflows it concerns woken, as carebird.casework does."""
     store = DynamoCaseStore(stack.resources["CarebirdTable"])
-    signal = StepFunctionsSignal(client(stack, "stepfunctions"))
+    signal = StepFunctionsSignal(stack_client(stack, "stepfunctions"))
     for _ in range(5):  # the workflow writes the case too (its watches): re-read and apply again
         now = datetime.now(UTC)
         before = store.get(case_id)
@@ -127,12 +117,14 @@ def wait_for(predicate: Any, timeout: float, what: str) -> Any:
 
 
 def states(stack: StackEndpoints, arn: str) -> list[str]:
-    events = client(stack, "stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    events = stack_client(stack, "stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)[
+        "events"
+    ]
     return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
 
 
 def test_an_ignored_case_goes_at_risk_then_breaches_and_is_escalated(sla_stack: StackEndpoints) -> None:
-    sfn = client(sla_stack, "stepfunctions")
+    sfn = stack_client(sla_stack, "stepfunctions")
     arn, case_id = start(sla_stack, "@acme my flight was cancelled and I'm stranded, rebook me NOW!")
     # P1: first response due in 1.5 s, resolution in 24 s; nobody answers, nobody resolves.
     done = wait_for(
@@ -155,7 +147,7 @@ def test_an_ignored_case_goes_at_risk_then_breaches_and_is_escalated(sla_stack: 
 
 
 def test_the_breach_metric_reaches_cloudwatch_with_its_dimensions(sla_stack: StackEndpoints) -> None:
-    cloudwatch = client(sla_stack, "cloudwatch")
+    cloudwatch = stack_client(sla_stack, "cloudwatch")
 
     def breaches() -> float:
         now = datetime.now(UTC)
@@ -176,7 +168,7 @@ def test_the_breach_metric_reaches_cloudwatch_with_its_dimensions(sla_stack: Sta
 
 
 def test_a_first_reply_in_time_stops_the_clock_and_nothing_breaches(sla_stack: StackEndpoints) -> None:
-    sfn = client(sla_stack, "stepfunctions")
+    sfn = stack_client(sla_stack, "stepfunctions")
     arn, case_id = start(sla_stack, "@acme hello, where can I see my invoice?")
     store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
     waiting = wait_for(
@@ -210,7 +202,7 @@ QUICK = {  # at 600x: first response 3 s, next response 2 s, resolution 10 s, wh
 def test_waiting_on_the_customer_pauses_resolution_and_their_next_message_starts_a_next_response_clock(
     sla_stack: StackEndpoints,
 ) -> None:
-    sfn = client(sla_stack, "stepfunctions")
+    sfn = stack_client(sla_stack, "stepfunctions")
     store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
     first, case_id = start(sla_stack, "@acme where is my invoice?", settings={"triage": QUICK})
     waiting = wait_for(

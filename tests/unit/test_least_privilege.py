@@ -154,7 +154,7 @@ def test_the_classify_function_only_reads_the_table_and_may_read_brand_models_fr
 
 
 def test_the_analysis_sees_what_the_adapters_call() -> None:
-    reply = actions_used(closure(handler_file(functions()["ReplyFunction"])))
+    reply = actions_used(closure(handler_file(functions()["AgentApiFunction"])))
     assert {
         "dynamodb:TransactWriteItems",
         "dynamodb:Query",

@@ -33,7 +33,7 @@ class StackEndpoints:
 
     @property
     def agent_inbox(self) -> str:
-        """The agent inbox page, served by the agent API (template.yaml: ReplyFunction's Inbox events)."""
+        """The agent inbox page, served by the agent API (template.yaml: AgentApiFunction's Inbox events)."""
         return f"{self.agent_api}/inbox/"
 
     def aws_env(self) -> dict[str, str]:

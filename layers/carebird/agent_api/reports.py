@@ -7,16 +7,14 @@ rows as CSV. The figures and how each is counted: carebird.reports.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from carebird.agent_api.schemas import QUEUE, ErrorOut
-from carebird.casework.model import Principal
+from carebird.agent_api.routing import SECURED, AgentRouter, Services, error_responses
+from carebird.agent_api.schemas import QUEUE
 from carebird.reports.model import (
     CorrectionsReport,
     CsatReport,
@@ -27,9 +25,6 @@ from carebird.reports.model import (
     VolumeReport,
 )
 from carebird.reports.service import to_csv
-
-if TYPE_CHECKING:
-    from carebird.reports.service import ReportService
 
 BRAND = r"^[0-9]{1,20}$"
 
@@ -57,19 +52,12 @@ def _responses(model: type[ReportBase]) -> dict[int, Any]:
                 "text/csv": {"schema": {"type": "string"}},
             },
         },
-        **{
-            code: {"description": text, "content": {"application/json": {"model": ErrorOut}}}
-            for code, text in _ERRORS.items()
-        },
+        **error_responses(_ERRORS),
     }
 
 
-def reports_router(
-    principal: Callable[[], Principal],
-    reports: Callable[[], ReportService],
-    security: list[dict[str, list[str]]],
-) -> Router:
-    router = Router()
+def reports_router(services: Services) -> AgentRouter:
+    router = AgentRouter(services)
 
     def answer(name: str, report: ReportBase, fmt: str | None) -> Response[Any]:
         accept = (router.current_event.headers or {}).get("Accept") or (
@@ -87,7 +75,7 @@ def reports_router(
 
     def route(path: str, summary: str, model: type[ReportBase]) -> Any:
         return router.get(
-            path, summary=summary, tags=["reports"], security=security, responses=_responses(model)
+            path, summary=summary, tags=["reports"], security=SECURED, responses=_responses(model)
         )
 
     @route(
@@ -97,7 +85,9 @@ def reports_router(
         start: From = None, end: To = None, queue: QueueFilter = None, brand: BrandFilter = None,
         format: Format = None,
     ) -> Response[Any]:  # fmt: skip
-        r = reports().first_response(principal(), brand_id=brand, start=start, end=end, queue=queue)
+        r = services.reports().first_response(
+            router.principal(), brand_id=brand, start=start, end=end, queue=queue
+        )
         return answer("first-response", r, format)
 
     @route(
@@ -109,7 +99,7 @@ def reports_router(
         start: From = None, end: To = None, queue: QueueFilter = None, brand: BrandFilter = None,
         format: Format = None,
     ) -> Response[Any]:  # fmt: skip
-        r = reports().sla(principal(), brand_id=brand, start=start, end=end, queue=queue)
+        r = services.reports().sla(router.principal(), brand_id=brand, start=start, end=end, queue=queue)
         return answer("sla", r, format)
 
     @route("/reports/csat", "Customer satisfaction over time and its distribution", CsatReport)
@@ -117,7 +107,7 @@ def reports_router(
         start: From = None, end: To = None, queue: QueueFilter = None, brand: BrandFilter = None,
         format: Format = None,
     ) -> Response[Any]:  # fmt: skip
-        r = reports().csat(principal(), brand_id=brand, start=start, end=end, queue=queue)
+        r = services.reports().csat(router.principal(), brand_id=brand, start=start, end=end, queue=queue)
         return answer("csat", r, format)
 
     @route("/reports/volume", "Cases opened per hour, by queue", VolumeReport)
@@ -125,7 +115,7 @@ def reports_router(
         start: From = None, end: To = None, queue: QueueFilter = None, brand: BrandFilter = None,
         format: Format = None,
     ) -> Response[Any]:  # fmt: skip
-        r = reports().volume(principal(), brand_id=brand, start=start, end=end, queue=queue)
+        r = services.reports().volume(router.principal(), brand_id=brand, start=start, end=end, queue=queue)
         return answer("volume", r, format)
 
     @route(
@@ -135,7 +125,7 @@ def reports_router(
         start: From = None, end: To = None, queue: QueueFilter = None, brand: BrandFilter = None,
         format: Format = None,
     ) -> Response[Any]:  # fmt: skip
-        r = reports().reopened(principal(), brand_id=brand, start=start, end=end, queue=queue)
+        r = services.reports().reopened(router.principal(), brand_id=brand, start=start, end=end, queue=queue)
         return answer("reopened", r, format)
 
     @route(
@@ -145,7 +135,9 @@ def reports_router(
         start: From = None, end: To = None, queue: QueueFilter = None, brand: BrandFilter = None,
         format: Format = None,
     ) -> Response[Any]:  # fmt: skip
-        r = reports().corrections(principal(), brand_id=brand, start=start, end=end, queue=queue)
+        r = services.reports().corrections(
+            router.principal(), brand_id=brand, start=start, end=end, queue=queue
+        )
         return answer("corrections", r, format)
 
     return router

@@ -1,4 +1,5 @@
-"""Wiring for the reply function: typed settings -> adapters -> CaseWorkService, once per warm sandbox.
+"""Wiring for the agent API function (AgentApiFunction, functions/reply): typed settings -> adapters ->
+CaseWorkService, once per warm sandbox.
 
 Delivery to X is carebird.wiring.delivery's Deliverer, with its own settings (X_API_BASE_URL, timeouts).
 

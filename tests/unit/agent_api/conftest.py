@@ -16,14 +16,21 @@ from moto import mock_aws
 
 from carebird.agent_api import build_api
 from carebird.agent_api.idempotency import PowertoolsOnce, table_persistence
+from carebird.reports.service import ReportService
+from carebird.team.model import AlarmState
+from carebird.team.service import TeamService
 from tests.support.carebird_table import create_carebird_table
-from tests.support.casework_fakes import BRAND_ID, CaseWorld
+from tests.support.casework_fakes import BRAND_ID, NOW, CaseWorld
+from tests.support.ingest_fakes import FakeClock, FakeStore
+from tests.support.report_fakes import FakeAlarms, FakeCounters
+
+TODAY = NOW.date()  # the reports' today
 
 
 class LambdaContextStub:
-    function_name = "carebird-ReplyFunction"
+    function_name = "carebird-AgentApiFunction"
     memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:carebird-ReplyFunction"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:carebird-AgentApiFunction"
     aws_request_id = "req-1"
 
     def get_remaining_time_in_millis(self) -> int:
@@ -124,3 +131,26 @@ def once(monkeypatch: pytest.MonkeyPatch) -> Iterator[PowertoolsOnce]:
 @pytest.fixture
 def api(world: CaseWorld, once: PowertoolsOnce) -> Api:
     return Api(world, once)
+
+
+class ReportsApi(Api):
+    """The API with the report and team services too, on fakes: counters, alarms, ingested posts."""
+
+    def __init__(self, world: CaseWorld, once: PowertoolsOnce) -> None:
+        super().__init__(world, once)
+        self.counters = FakeCounters()
+        self.alarms = FakeAlarms(
+            AlarmState(name="carebird-SlaBreachAlarm", state="ALARM", metric="SlaBreaches"),
+            AlarmState(name="carebird-DeadLetterAlarm", state="OK", metric="DeadLetters"),
+        )
+        reports = ReportService(self.counters, world.brands, today=lambda: TODAY)
+        self.ingested = FakeStore(FakeClock(NOW))
+        team = TeamService(world.service, world.cases, world.roster, self.alarms, self.ingested)
+        self.resolver = build_api(
+            service=lambda: world.service, once=lambda: once, reports=lambda: reports, team=lambda: team
+        )
+
+
+@pytest.fixture
+def rapi(world: CaseWorld, once: PowertoolsOnce) -> ReportsApi:
+    return ReportsApi(world, once)

@@ -1,4 +1,6 @@
-"""Reading queues and cases, who sees what, and claims that survive two agents reaching for one case."""
+"""Finding and taking cases (carebird.agent_api.cases): the route list, reading queues and cases, who sees
+what, conditional GETs, search, the customer's earlier cases, and claims that survive two agents
+reaching for one case."""
 
 from __future__ import annotations
 
@@ -162,36 +164,103 @@ def test_unclaim_gives_the_case_back_and_only_the_holder_or_a_supervisor_may(
     assert "unclaimed from ben by a supervisor" in reasons
 
 
-def test_resolve_and_reopen_follow_the_case_states(api: Api, world: CaseWorld) -> None:
-    case = world.open_case(assignee="ana")
-    resolved = api.post(f"/cases/{case.id}/resolve", {"reason": "refund issued"})
-    assert resolved.status == 200 and resolved.body["status"] == "resolved"
-    assert world.roster.holder(case.id) is None
-    assert api.post(f"/cases/{case.id}/resolve").body["error"]["code"] == "invalid_transition"
-    assert api.post(f"/cases/{case.id}/claim").status == 409
-    reply = api.post(f"/cases/{case.id}/replies", {"text": "one more thing"})
-    assert reply.status == 409 and "reopen" in reply.body["error"]["message"]
-    reopened = api.post(f"/cases/{case.id}/reopen")  # no body: the reason is optional
-    assert (
-        reopened.status == 200 and reopened.body["status"] == "queued" and reopened.body["assignee"] is None
-    )
-    again = api.post(f"/cases/{case.id}/reopen", {"reason": "x"})
-    assert again.status == 409 and "only resolved or closed" in again.body["error"]["message"]
-    kinds = [r["kind"] for r in reopened.body["reasons"]]
-    assert kinds[-2:] == ["resolved", "reopened"]
-
-
-def test_resolving_someone_elses_case_needs_a_supervisor(api: Api, world: CaseWorld) -> None:
-    case = world.open_case(assignee="ben")
-    assert api.post(f"/cases/{case.id}/resolve").status == 409
-    assert api.post(f"/cases/{case.id}/resolve", agent="sue").body["status"] == "resolved"
-
-
-def test_notes_are_stored_as_data_and_shown_in_the_thread(api: Api, world: CaseWorld) -> None:
+def test_a_refused_claim_names_the_holder_by_name(api: Api, world: CaseWorld) -> None:
     case = world.open_case()
-    script = "<script>alert('x')</script> & <b>bold</b>"
-    note = api.post(f"/cases/{case.id}/notes", {"text": script})
-    assert note.status == 201 and note.body["direction"] == "note" and note.body["text"] == script
-    thread = api.get(f"/cases/{case.id}").body["thread"]
-    assert thread[-1]["text"] == script and thread[-1]["author_id"] == "ana"
-    assert not world.x.brand_posts()  # a note never reaches X
+    assert api.post(f"/cases/{case.id}/claim", agent="ben").status == 200
+    refused = api.post(f"/cases/{case.id}/claim")
+    assert refused.status == 409
+    error = refused.body["error"]
+    assert error["holder"] == "ben" and error["holder_name"] == "Ben" and "Ben" in error["message"]
+
+
+def test_the_case_lists_the_customers_earlier_cases_newest_first_with_csat(
+    api: Api, world: CaseWorld
+) -> None:
+    first = world.open_case("@AcmeHelp card declined")
+    api.post(f"/cases/{first.id}/resolve", agent="sue")
+    world.scores.scores[first.id] = 4
+    world.clock.advance(3600)
+    second = world.open_case("@AcmeHelp charged twice", queue="technical", skill="technical")
+    world.clock.advance(3600)
+    current = world.open_case("@AcmeHelp still no refund")
+    customer = api.get(f"/cases/{current.id}").body["customer"]
+    assert customer["username"] == "alice" and customer["name"] == "Alice" and customer["followers"] == 340
+    assert customer["verified"] is False
+    earlier = customer["earlier_cases"]
+    assert [c["id"] for c in earlier] == [second.id, first.id]  # the case itself is left out
+    assert earlier[1]["status"] == "resolved" and earlier[1]["csat"] == 4
+    assert earlier[1]["resolved_at"].startswith("2026-11-23T10:00") and earlier[1]["opened_at"]
+    assert (
+        earlier[0]["status"] == "queued" and earlier[0]["resolved_at"] is None and earlier[0]["csat"] is None
+    )
+    # Listed even from a queue the agent does not work: it is the customer's history, not the case.
+    assert api.get(f"/cases/{second.id}").status == 403
+
+
+def test_an_unchanged_list_answers_304_and_a_new_case_changes_it(api: Api, world: CaseWorld) -> None:
+    world.open_case()
+    first = api.get("/cases")
+    tag = first.headers["ETag"]
+    assert first.status == 200 and tag.startswith('W/"') and "no-cache" in first.headers["Cache-Control"]
+    world.clock.advance(5)
+    same = api.get("/cases", headers={"If-None-Match": tag})
+    assert same.status == 304 and same.body is None and same.headers["ETag"] == tag
+    world.open_case("@AcmeHelp another problem")
+    changed = api.get("/cases", headers={"If-None-Match": tag})
+    assert changed.status == 200 and changed.headers["ETag"] != tag and len(changed.body["cases"]) == 2
+    assert api.get("/cases", headers={"If-None-Match": '"something-else"'}).status == 200
+
+
+def test_a_case_is_not_modified_while_only_its_clock_runs(api: Api, world: CaseWorld) -> None:
+    case = world.open_case(due_in=timedelta(hours=1))
+    first = api.get(f"/cases/{case.id}")
+    tag = first.headers["ETag"]
+    world.clock.advance(10)  # seconds_left changed, nothing else did
+    assert api.get(f"/cases/{case.id}", headers={"If-None-Match": tag}).status == 304
+    api.post(f"/cases/{case.id}/claim", agent="ben")
+    assert api.get(f"/cases/{case.id}", headers={"If-None-Match": tag}).status == 200
+    queues = api.get("/queues")
+    world.clock.advance(10)
+    assert api.get("/queues", headers={"If-None-Match": queues.headers["ETag"]}).status == 304
+    world.clock.advance(3600)  # now late: the count changes, so the tag does
+    assert api.get("/queues", headers={"If-None-Match": queues.headers["ETag"]}).status == 200
+
+
+def test_search_finds_handle_name_and_message_text_case_insensitively(api: Api, world: CaseWorld) -> None:
+    refund = world.open_case("@AcmeHelp Where is my REFUND?")
+    wifi = world.open_case("@AcmeHelp the wifi on board is broken", status=CaseStatus.QUEUED)
+    assert [c["id"] for c in api.get("/cases", query={"q": "refund"}).body["cases"]] == [refund.id]
+    assert [c["id"] for c in api.get("/cases", query={"q": "WiFi"}).body["cases"]] == [wifi.id]
+    assert len(api.get("/cases", query={"q": "@ALICE"}).body["cases"]) == 2
+    assert api.get("/cases", query={"q": "nothing like this"}).body["cases"] == []
+    # On top of the other filters.
+    api.post(f"/cases/{wifi.id}/claim")
+    assert [c["id"] for c in api.get("/cases", query={"q": "alice", "assignee": "me"}).body["cases"]] == [
+        wifi.id
+    ]
+    assert api.get("/cases", query={"q": ""}).status == 422
+    summary = api.get("/cases", query={"q": "refund"}).body["cases"][0]
+    assert summary["first_line"] == "@AcmeHelp Where is my REFUND?"
+
+
+def test_each_listed_case_says_which_clock_it_races_and_when(api: Api, world: CaseWorld) -> None:
+    now = world.clock.now()
+    waiting = world.open_case(due_in=timedelta(minutes=20), at_risk_at=now + timedelta(minutes=16))
+    answered = world.open_case(
+        assignee="ana",
+        status=CaseStatus.PENDING_CUSTOMER,
+        first_response_at=now,
+        next_response_due=now + timedelta(minutes=50),
+        next_response_at_risk_at=now + timedelta(minutes=40),
+    )
+    paused = world.open_case(assignee="ana", status=CaseStatus.PENDING_CUSTOMER, first_response_at=now)
+    listed = {c["id"]: c for c in api.get("/cases").body["cases"]}
+    assert listed[waiting.id]["due_clock"] == "first_response"
+    assert listed[waiting.id]["due_at"].startswith("2026-11-23T10:20")
+    assert listed[waiting.id]["at_risk_at"].startswith("2026-11-23T10:16")
+    assert listed[answered.id]["due_clock"] == "next_response"
+    assert listed[answered.id]["due_at"].startswith("2026-11-23T10:50")
+    assert listed[paused.id]["due_clock"] is None and listed[paused.id]["due_at"] is None
+    assert listed[waiting.id]["sentiment"] is None and listed[waiting.id]["first_line"].startswith(
+        "@AcmeHelp"
+    )

@@ -1,11 +1,12 @@
-"""Replies: whole, once, in the customer's thread, with a delivery status on the case, and the SLA clock."""
+"""Replies: whole, once, in the customer's thread, with a delivery status on the case, and the SLA clock.
+And the preview: what a reply would become on X, sending nothing."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from carebird.cases.model import Channel
-from carebird.outbound.text import weighted_length
+from carebird.outbound.text import split_thread, weighted_length
 from tests.support.casework_fakes import CaseWorld
 from tests.support.outbound_fakes import CUSTOMER_ID
 from tests.unit.agent_api.conftest import Api
@@ -216,3 +217,131 @@ def test_a_later_reply_stops_the_next_response_clock_and_pauses_resolution_until
     unanswered = world.open_case("@AcmeHelp never mind, found it", assignee="ana")
     assert api.post(f"/cases/{unanswered.id}/resolve").status == 200
     assert world.metrics.values["ResponseRate"] == [100.0, 0.0]  # answered, then resolved unanswered
+
+
+LONG = " ".join(f"Sentence {i} says what we will do about your refund, step by step." for i in range(12))
+
+
+def test_a_long_reply_previews_as_the_thread_delivery_will_post(api: Api, world: CaseWorld) -> None:
+    case = world.open_case()
+    answer = api.post(f"/cases/{case.id}/replies/preview", {"text": LONG, "channel": "public"})
+    assert answer.status == 200
+    preview = answer.body
+    assert [p["text"] for p in preview["parts"]] == split_thread(LONG)
+    assert len(preview["parts"]) > 1 and preview["parts"][0]["text"].endswith(f" 1/{len(preview['parts'])}")
+    assert all(p["weighted_length"] <= 280 for p in preview["parts"])
+    assert preview["weighted_length"] == len(LONG) and preview["max_weighted_length"] == 280
+    assert preview["contains_link"] is False and preview["warnings"] == [] and preview["sendable"] is True
+    assert preview["estimated_cost_usd"] == round(0.015 * len(preview["parts"]), 3)
+    assert world.x.calls.total() == 0 and world.outbox.replies(case.id) == []  # nothing sent or stored
+
+
+def test_a_link_costs_thirteen_posts_and_says_so(api: Api, world: CaseWorld) -> None:
+    case = world.open_case()
+    preview = api.post(
+        f"/cases/{case.id}/replies/preview",
+        {"text": "Your refund is on its way: https://acme.example.com/refunds/R-1", "channel": "public"},
+    ).body
+    assert preview["contains_link"] is True and preview["estimated_cost_usd"] == 0.2
+    (warning,) = preview["warnings"]
+    assert warning["code"] == "link_cost" and "13 times" in warning["message"]
+    assert preview["sendable"] is True
+    # The same by DM: X bills a direct message the same whatever it holds.
+    dm = api.post(
+        f"/cases/{case.id}/replies/preview", {"text": "See https://acme.example.com/r", "channel": "dm"}
+    )
+    assert dm.body["estimated_cost_usd"] == 0.015 and dm.body["warnings"] == []
+    assert dm.body["max_weighted_length"] == 10_000
+
+
+def test_text_that_shows_nothing_is_empty_and_not_sendable(api: Api, world: CaseWorld) -> None:
+    case = world.open_case()
+    for text in ("", "   ", "\u200b\u200b", "\u2800 \u3164", "\ufeff\u200d"):
+        preview = api.post(f"/cases/{case.id}/replies/preview", {"text": text, "channel": "public"}).body
+        assert [w["code"] for w in preview["warnings"]] == ["empty"], text
+        assert preview["parts"] == [] and preview["sendable"] is False and preview["estimated_cost_usd"] == 0
+    # Sending agrees: the same invisible text is refused (by the request's validation, before delivery),
+    # and nothing reaches X.
+    api.post(f"/cases/{case.id}/claim")
+    sent = api.post(f"/cases/{case.id}/replies", {"text": "\u200b\u200b"})
+    assert sent.status == 422 and sent.body["error"]["details"][0]["field"] == "body.text"
+    assert "invisible" in sent.body["error"]["details"][0]["problem"]
+    assert world.x.calls.total() == 0
+
+
+def test_too_long_is_not_sendable(api: Api, world: CaseWorld) -> None:
+    case = world.open_case()
+    preview = api.post(
+        f"/cases/{case.id}/replies/preview", {"text": "word " * 1900, "channel": "public"}
+    ).body
+    assert [w["code"] for w in preview["warnings"]] == ["too_long"] and preview["sendable"] is False
+
+
+def test_a_post_that_does_not_mention_the_brand_warns_that_x_will_refuse_a_reply(
+    api: Api, world: CaseWorld
+) -> None:
+    case = world.open_case("my card was charged twice, not happy", mentions_brand=False)
+    preview = api.post(f"/cases/{case.id}/replies/preview", {"text": "Sorry!", "channel": "public"}).body
+    assert [w["code"] for w in preview["warnings"]] == ["reply_not_allowed"] and preview["sendable"] is False
+    # X agrees when the agent sends anyway; the preview then knows it for certain.
+    api.post(f"/cases/{case.id}/claim")
+    sent = api.post(f"/cases/{case.id}/replies", {"text": "Sorry!"})
+    assert sent.status == 422 and sent.body["error"]["code"] == "reply_not_allowed"
+    again = api.post(f"/cases/{case.id}/replies/preview", {"text": "Hello", "channel": "public"}).body
+    assert (
+        again["warnings"][0]["code"] == "reply_not_allowed"
+        and "already refused" in again["warnings"][0]["message"]
+    )
+    # A direct message is fine.
+    dm = api.post(f"/cases/{case.id}/replies/preview", {"text": "Sorry!", "channel": "dm"}).body
+    assert dm["warnings"] == [] and dm["sendable"] is True
+
+
+def test_a_mention_of_the_brand_allows_the_reply(api: Api, world: CaseWorld) -> None:
+    case = world.open_case("hey @acmehelp my card was charged twice")
+    preview = api.post(f"/cases/{case.id}/replies/preview", {"text": "On it", "channel": "public"}).body
+    assert preview["warnings"] == [] and preview["sendable"] is True
+
+
+def test_a_dm_x_refused_makes_the_next_dm_preview_warn(api: Api, world: CaseWorld) -> None:
+    case = world.open_case()
+    api.post(f"/cases/{case.id}/claim")
+    assert (
+        api.post(f"/cases/{case.id}/replies/preview", {"text": "Hi", "channel": "dm"}).body["warnings"] == []
+    )
+    world.x.closed_dms.add(case.customer.id)
+    refused = api.post(f"/cases/{case.id}/replies", {"text": "Can you DM us your order?", "channel": "dm"})
+    assert refused.status == 422 and refused.body["error"]["code"] == "dm_not_allowed"
+    preview = api.post(f"/cases/{case.id}/replies/preview", {"text": "Hi", "channel": "dm"}).body
+    assert [w["code"] for w in preview["warnings"]] == ["dm_closed"] and preview["sendable"] is False
+
+
+def test_a_canned_response_previews_filled_in(api: Api, world: CaseWorld) -> None:
+    case = world.open_case()
+    api.call(
+        "PUT",
+        "/canned-responses/refund",
+        {"title": "Refund", "text": "Hi {customer_name}, ref {ref}."},
+        agent="sue",
+    )
+    preview = api.post(
+        f"/cases/{case.id}/replies/preview", {"canned_response_id": "refund", "variables": {"ref": "R-9"}}
+    ).body
+    assert preview["text"] == "Hi Alice, ref R-9." and preview["parts"][0]["text"] == "Hi Alice, ref R-9."
+
+
+def test_preview_bad_input_is_a_4xx(api: Api, world: CaseWorld) -> None:
+    case = world.open_case()
+    path = f"/cases/{case.id}/replies/preview"
+    assert api.post(path, {"text": "x", "channel": "fax"}).status == 422
+    assert api.post(path, {"channel": "public"}).status == 422
+    assert api.post(path, {"text": "bad \ud800"}).status in (400, 422)
+    assert api.post(path, {"text": "x", "in_reply_to_id": "1"}).body["error"]["code"] == "invalid"
+    assert api.post(path, {"text": "x"}, agent="chen").status == 403
+    assert api.post("/cases/1000-t404/replies/preview", {"text": "x"}).status == 404
+
+
+def test_dm_cases_preview_as_dms_by_default(api: Api, world: CaseWorld) -> None:
+    case = world.open_case(channel=Channel.DM)
+    preview = api.post(f"/cases/{case.id}/replies/preview", {"text": "Hello there"}).body
+    assert preview["max_weighted_length"] == 10_000 and preview["weighted_length"] == len("Hello there")

@@ -8,7 +8,7 @@ from werkzeug.test import Client
 from carebird_ops.local.apigateway import ApiGateway
 from carebird_ops.local.provision import RestApi
 
-FN = "arn:aws:lambda:us-east-1:123456789012:function:carebird-ReplyFunction"
+FN = "arn:aws:lambda:us-east-1:123456789012:function:carebird-AgentApiFunction"
 OTHER = "arn:aws:lambda:us-east-1:123456789012:function:other"
 
 

@@ -15,7 +15,7 @@ from carebird_ops.local.apigateway import ApiGateway
 from carebird_ops.local.cognito import CognitoTokenVerifier, Unauthorized
 from carebird_ops.local.provision import RestApi
 
-FN = "arn:aws:lambda:us-east-1:123456789012:function:carebird-ReplyFunction"
+FN = "arn:aws:lambda:us-east-1:123456789012:function:carebird-AgentApiFunction"
 POOL_ID = "us-east-1_pool1"
 POOL_ARN = f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{POOL_ID}"
 ISSUER = f"https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"
