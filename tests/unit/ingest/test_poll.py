@@ -29,7 +29,7 @@ def test_new_mentions_are_stored_and_each_handed_to_triage_once() -> None:
 
     assert (summary.ingested, summary.skipped, summary.reads, summary.errors) == (3, 0, 3, 0)
     w.assert_exactly_once(ACME)
-    assert w.store.get_cursor(ACME.id).since_id == posts[-1].id  # type: ignore[union-attr]
+    assert w.store.get_cursor(ACME.id, Feed.MENTIONS).since_id == posts[-1].id  # type: ignore[union-attr]
     execution = w.handoff.executions[f"m-{ACME.id}-{posts[0].id}"]
     assert execution["brand_id"] == ACME.id
     assert execution["mention"]["text"] == "my order 0 is late"  # type: ignore[index]
@@ -44,7 +44,7 @@ def test_first_poll_of_a_new_brand_reaches_back_only_the_initial_lookback() -> N
     summary = w.run()
 
     assert summary.ingested == 1
-    assert [m.mention.id for m in w.store.list_mentions(ACME.id)] == [recent.id]
+    assert [m.mention.id for m in w.store.list_messages(ACME.id, Feed.MENTIONS)] == [recent.id]
     assert summary.gaps == 0
 
 
@@ -93,18 +93,18 @@ def test_a_page_that_ignores_since_id_does_not_move_the_cursor_back_or_store_old
     w.x.post(ACME, "one")
     newest = w.x.post(ACME, "two")
     w.run()
-    original = w.x.read_mentions
+    original = w.x.read
 
     def sloppy(b, query):  # type: ignore[no-untyped-def]
         page = original(b, replace(query, since_id=None))  # X returning everything again
         return page
 
-    w.x.read_mentions = sloppy  # type: ignore[method-assign]
+    w.x.read = sloppy  # type: ignore[method-assign]
     w.next_minute()
     summary = w.run()
 
     assert summary.ingested == 0 and summary.duplicates == 0
-    assert w.store.get_cursor(ACME.id).since_id == newest.id  # type: ignore[union-attr]
+    assert w.store.get_cursor(ACME.id, Feed.MENTIONS).since_id == newest.id  # type: ignore[union-attr]
 
 
 # ---------------------------------------------------------------------- crashes
@@ -160,12 +160,12 @@ def test_a_crash_between_triage_start_and_marking_is_recovered_without_a_second_
 
     with pytest.raises(Crash):
         w.run()
-    assert w.store.get_mention(ACME.id, tweet_id).status is MentionStatus.PENDING  # type: ignore[union-attr]
+    assert w.store.get_message(ACME.id, Feed.MENTIONS, tweet_id).status is MentionStatus.PENDING  # type: ignore[union-attr]
     w.crash.rearm(None)
     w.next_minute()
     summary = w.run()
 
-    assert w.store.get_mention(ACME.id, tweet_id).status is MentionStatus.HANDED_OFF  # type: ignore[union-attr]
+    assert w.store.get_message(ACME.id, Feed.MENTIONS, tweet_id).status is MentionStatus.HANDED_OFF  # type: ignore[union-attr]
     assert summary.reads == 0  # the pending one came from storage, not from X again
     assert list(w.handoff.executions) == [f"m-{ACME.id}-{tweet_id}"]
     assert w.handoff.starts[f"m-{ACME.id}-{tweet_id}"] == 2  # the retry was answered "already exists"
@@ -184,7 +184,7 @@ def test_triage_that_cannot_start_now_is_retried_on_the_next_poll() -> None:
     second = w.run()
 
     assert second.handed_off == 1 and second.reads == 0
-    assert w.store.get_mention(ACME.id, post.id).status is MentionStatus.HANDED_OFF  # type: ignore[union-attr]
+    assert w.store.get_message(ACME.id, Feed.MENTIONS, post.id).status is MentionStatus.HANDED_OFF  # type: ignore[union-attr]
 
 
 # ---------------------------------------------------------------------- noise
@@ -250,7 +250,7 @@ def test_after_a_429_nothing_calls_x_for_that_brand_before_the_reset() -> None:
         assert w.clock.now() < reset
         w.run(budget=50)
     assert w.x.calls == calls
-    assert w.store.get_poll_state(ACME.id).blocked_until == reset
+    assert w.store.get_poll_state(ACME.id, Feed.MENTIONS).blocked_until == reset
 
     w.clock.t = reset + timedelta(seconds=1)
     after = w.run()
@@ -356,7 +356,8 @@ def test_a_page_that_fails_midway_keeps_what_was_read_and_fills_the_rest_next_ti
     assert first.ingested == 10 and first.gaps == 1 and first.errors == 1
     (gap,) = w.store.open_gaps(ACME.id)
     assert gap.reason is GapReason.PAGE_FAILED
-    assert w.store.get_cursor(ACME.id).since_id == max((m.id for m in w.x.posts_of(ACME)), key=int)  # type: ignore[union-attr]
+    cursor = w.store.get_cursor(ACME.id, Feed.MENTIONS)
+    assert cursor is not None and cursor.since_id == max((m.id for m in w.x.posts_of(ACME)), key=int)
 
     w.next_minute()
     second = w.run()
@@ -370,20 +371,20 @@ def test_a_brand_whose_poll_fails_does_not_stop_the_others() -> None:
     w.add(ACME)
     w.add(GLOBEX)
     w.x.post(GLOBEX, "hi globex")
-    original = w.x.read_mentions
+    original = w.x.read
 
     def acme_credentials_revoked(b, query):  # type: ignore[no-untyped-def]
         if b.user_id == ACME.user_id:
             raise XAuthError("401 Unauthorized")
         return original(b, query)
 
-    w.x.read_mentions = acme_credentials_revoked  # type: ignore[method-assign]
+    w.x.read = acme_credentials_revoked  # type: ignore[method-assign]
     summary = w.run()
 
     assert summary.errors == 1 and summary.ingested == 1
     assert w.metrics.total("PollErrors") == 1
     assert w.metrics.total("PollSucceeded") == 1
-    assert "XAuthError" in (w.store.get_poll_state(ACME.id).last_error or "")
+    assert "XAuthError" in (w.store.get_poll_state(ACME.id, Feed.MENTIONS).last_error or "")
 
 
 def test_disabled_brands_are_not_polled() -> None:
@@ -440,17 +441,17 @@ def test_a_run_out_of_time_stops_between_batches_and_the_next_run_goes_on_from_t
     w.run()
     posts = [w.x.post(ACME, f"m{i}", author=str(400 + i)) for i in range(35)]
     w.next_minute()
-    original = w.store.put_mention
+    original = w.store.put_message
 
     def slow_put(mention):  # type: ignore[no-untyped-def]
         original(mention)
         w.clock.advance(1)  # each write takes a second
 
-    w.store.put_mention = slow_put  # type: ignore[method-assign]
+    w.store.put_message = slow_put  # type: ignore[method-assign]
     first = w.run(budget=0, hard=15)
 
     assert first.ingested == 20  # two batches of 10 in 15 s; the third waits for the next run
-    assert w.store.get_cursor(ACME.id).since_id == posts[19].id  # type: ignore[union-attr]
+    assert w.store.get_cursor(ACME.id, Feed.MENTIONS).since_id == posts[19].id  # type: ignore[union-attr]
     assert first.handed_off == 0  # out of time: stored as pending, the next run starts their triage
     w.next_minute()
     second = w.run()
@@ -468,7 +469,7 @@ def test_slow_triage_starts_fill_the_gaps_between_polls_and_never_delay_one() ->
 
     def slow_start(mention):  # type: ignore[no-untyped-def]
         nonlocal starts_when_a_poll_was_due
-        due = w.store.get_poll_state(ACME.id).next_poll_at
+        due = w.store.get_poll_state(ACME.id, Feed.MENTIONS).next_poll_at
         assert due is not None
         # Past the run's budget no poll follows in this run; the last half-second slice is free to use.
         starts_when_a_poll_was_due += due <= w.clock.now() < budget_ends
@@ -524,18 +525,18 @@ def test_while_slow_storage_writes_a_burst_reads_go_on_on_schedule_and_nothing_p
         w.clock.advance(seconds)
         arrive()
 
-    original_put = w.store.put_mention
+    original_put = w.store.put_message
 
     def slow_put(mention):  # type: ignore[no-untyped-def]
         original_put(mention)
         elapse(0.1)
 
     w.clock.sleep = elapse  # type: ignore[method-assign]
-    w.store.put_mention = slow_put  # type: ignore[method-assign]
+    w.store.put_message = slow_put  # type: ignore[method-assign]
     for _ in range(6):
         w.run(budget=50, hard=300)  # a long function timeout lets a run write its backlog
         elapse(10)
-    w.store.put_mention = original_put  # type: ignore[method-assign]
+    w.store.put_message = original_put  # type: ignore[method-assign]
     w.next_minute()
     w.run()
 
@@ -562,7 +563,7 @@ def test_in_a_burst_the_next_read_is_timed_from_the_start_of_the_last_one() -> N
             n = len(w.x.posts)
             w.x.post(ACME, f"outage report {n}", author=str(30_000 + n), at=arrivals.pop(0))
 
-    original_read, original_put = w.x.read_mentions, w.store.put_mention
+    original_read, original_put = w.x.read, w.store.put_message
 
     def slow_read(brand, query):  # type: ignore[no-untyped-def]
         if query.pagination_token is None and query.since_id is not None:
@@ -575,12 +576,12 @@ def test_in_a_burst_the_next_read_is_timed_from_the_start_of_the_last_one() -> N
         elapse(0.01)
 
     w.clock.sleep = elapse  # type: ignore[method-assign]
-    w.x.read_mentions = slow_read  # type: ignore[method-assign]
-    w.store.put_mention = slow_put  # type: ignore[method-assign]
+    w.x.read = slow_read  # type: ignore[method-assign]
+    w.store.put_message = slow_put  # type: ignore[method-assign]
     for _ in range(6):
         w.run(budget=50, hard=300)
         elapse(10)
-    w.x.read_mentions, w.store.put_mention = original_read, original_put  # type: ignore[method-assign]
+    w.x.read, w.store.put_message = original_read, original_put  # type: ignore[method-assign]
     w.next_minute()
     w.run()
 
@@ -613,7 +614,7 @@ def test_a_read_that_falls_due_while_a_batch_is_in_the_write_pool_happens_on_tim
 
     read_while_writing = threading.Event()
     writing = threading.Event()
-    original_read, original_put = w.x.read_mentions, w.store.put_mention
+    original_read, original_put = w.x.read, w.store.put_message
     gate = threading.Lock()
 
     def read(brand, query):  # type: ignore[no-untyped-def]
@@ -629,8 +630,8 @@ def test_a_read_that_falls_due_while_a_batch_is_in_the_write_pool_happens_on_tim
             writing.clear()
         original_put(mention)
 
-    w.x.read_mentions = read  # type: ignore[method-assign]
-    w.store.put_mention = slow_put  # type: ignore[method-assign]
+    w.x.read = read  # type: ignore[method-assign]
+    w.store.put_message = slow_put  # type: ignore[method-assign]
     w.clock.advance(cadence.min_interval_seconds)  # the brand is due
     summary = w.run(budget=0, hard=300)
 
@@ -663,7 +664,7 @@ def _poll_through(w: World, rate: float, seconds: float, budget: float) -> tuple
             n = len(w.x.posts)
             w.x.post(ACME, f"outage report {n}", author=str(40_000 + n), at=arrivals.pop(0))
 
-    original_read = w.x.read_mentions
+    original_read = w.x.read
 
     def read(brand, query):  # type: ignore[no-untyped-def]
         if query.pagination_token is None and query.end_time is None:
@@ -672,7 +673,7 @@ def _poll_through(w: World, rate: float, seconds: float, budget: float) -> tuple
         return original_read(brand, query)
 
     w.clock.sleep = elapse  # type: ignore[method-assign]
-    w.x.read_mentions = read  # type: ignore[method-assign]
+    w.x.read = read  # type: ignore[method-assign]
     elapse(5)  # the run starts with the arrivals under way
     w.run(budget=budget, hard=600)
     return w.clock.now(), chain_starts
@@ -722,5 +723,5 @@ def test_a_post_x_sent_unreadable_is_stored_raw_counted_and_the_cursor_moves_pas
     assert stored.status is MentionStatus.UNREADABLE and stored.mention.unreadable == "ValueError: bad"
     assert f"m-{ACME.id}-{poison.id}" not in w.handoff.executions  # never triaged
     assert {f"m-{ACME.id}-{before.id}", f"m-{ACME.id}-{after.id}"} <= set(w.handoff.executions)
-    assert w.store.get_cursor(ACME.id).since_id == after.id  # type: ignore[union-attr]
+    assert w.store.get_cursor(ACME.id, Feed.MENTIONS).since_id == after.id  # type: ignore[union-attr]
     assert w.metrics.total("UnreadablePosts") == 1
