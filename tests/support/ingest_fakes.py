@@ -283,7 +283,37 @@ class _Post:
     mentions: frozenset[str]  # brand user ids this post mentions
 
 
-class FakeX:
+class _RateWindow:
+    """X's per-user request limit of one endpoint: `limit` requests per `window`, then 429 until it resets."""
+
+    def __init__(self, clock: FakeClock, limit: int, window: timedelta) -> None:
+        self.clock = clock
+        self.limit = limit
+        self.window = window
+        self._window_start: dict[str, datetime] = {}
+        self._used: Counter[str] = Counter()
+        self.calls_while_exhausted = 0
+
+    def _spend(self, brand: Brand) -> RateLimit:
+        """One request of the brand's token: the rate-limit headers X answers with, or XRateLimited."""
+        token_key = brand.credentials_secret
+        now = self.clock.now()
+        start = self._window_start.get(token_key)
+        if start is None or now >= start + self.window:
+            self._window_start[token_key] = start = now
+            self._used[token_key] = 0
+        reset_at = start + self.window
+        if self._used[token_key] >= self.limit:
+            self.calls_while_exhausted += 1
+            raise XRateLimited(reset_at)
+        self._used[token_key] += 1
+        return RateLimit(self.limit, self.limit - self._used[token_key], reset_at)
+
+    def requests_in_window(self, brand: Brand) -> int:
+        return self._used[brand.credentials_secret]
+
+
+class FakeX(_RateWindow):
     """The X mentions timeline of every brand, with X's limits."""
 
     def __init__(
@@ -295,10 +325,8 @@ class FakeX:
         window: timedelta = timedelta(minutes=15),
         windows_bypass_reach: bool = True,
     ) -> None:
-        self.clock = clock
+        super().__init__(clock, limit, window)
         self.reach = reach
-        self.limit = limit
-        self.window = window
         # Whether a query bounded by end_time can page back beyond the newest `reach` mentions.
         self.windows_bypass_reach = windows_bypass_reach
         self.posts: list[_Post] = []
@@ -308,9 +336,6 @@ class FakeX:
         self.failures: list[XError] = []  # raised by the next calls, in order
         self.fail_on_call: dict[int, XError] = {}
         self.calls = 0
-        self._window_start: dict[str, datetime] = {}
-        self._used: Counter[str] = Counter()
-        self.calls_while_exhausted = 0
 
     # ---------------------------------------------------------------- the world
     def post(
@@ -348,17 +373,7 @@ class FakeX:
     def read(self, brand: Brand, query: MentionsQuery) -> Page[Mention]:
         self.calls += 1
         self.queries.append((brand.user_id, query))
-        token_key = brand.credentials_secret
-        now = self.clock.now()
-        start = self._window_start.get(token_key)
-        if start is None or now >= start + self.window:
-            self._window_start[token_key] = start = now
-            self._used[token_key] = 0
-        reset_at = start + self.window
-        if self._used[token_key] >= self.limit:
-            self.calls_while_exhausted += 1
-            raise XRateLimited(reset_at)
-        self._used[token_key] += 1
+        rate = self._spend(brand)
         if self.calls in self.fail_on_call:
             raise self.fail_on_call.pop(self.calls)
         if self.failures:
@@ -386,32 +401,24 @@ class FakeX:
         return Page(
             messages=page,
             next_token=str(page[-1].number) if more else None,
-            rate=RateLimit(self.limit, self.limit - self._used[token_key], reset_at),
+            rate=rate,
             reads=len(page),
         )
 
-    def requests_in_window(self, brand: Brand) -> int:
-        return self._used[brand.credentials_secret]
 
-
-class FakeDms:
+class FakeDms(_RateWindow):
     """X's DM events of every brand's inbox, with X's 300 requests per 15 minutes per token."""
 
     def __init__(
         self, clock: FakeClock, *, limit: int = 300, window: timedelta = timedelta(minutes=15)
     ) -> None:
-        self.clock = clock
-        self.limit = limit
-        self.window = window
+        super().__init__(clock, limit, window)
         self.events: list[tuple[frozenset[str], DirectMessage]] = []  # (participant user ids, event)
         self.next_id = 1_900_000_000_000_000_000
         self.calls = 0
         self.reads = 0
         self.tokens: list[str | None] = []
         self.failures: list[XError] = []  # raised by the next calls, in order
-        self._window_start: dict[str, datetime] = {}
-        self._used: Counter[str] = Counter()
-        self.calls_while_exhausted = 0
 
     def send(
         self,
@@ -445,17 +452,7 @@ class FakeDms:
         pagination_token, max_results = query.pagination_token, query.max_results
         self.calls += 1
         self.tokens.append(pagination_token)
-        token_key = brand.credentials_secret
-        now = self.clock.now()
-        start = self._window_start.get(token_key)
-        if start is None or now >= start + self.window:
-            self._window_start[token_key] = start = now
-            self._used[token_key] = 0
-        reset_at = start + self.window
-        if self._used[token_key] >= self.limit:
-            self.calls_while_exhausted += 1
-            raise XRateLimited(reset_at)
-        self._used[token_key] += 1
+        rate = self._spend(brand)
         if self.failures:
             raise self.failures.pop(0)
         newest_first = sorted(self.inbox(brand), key=lambda e: -e.number)
@@ -466,7 +463,7 @@ class FakeDms:
         return Page(
             messages=page,
             next_token=str(offset + max_results) if more else None,
-            rate=RateLimit(self.limit, self.limit - self._used[token_key], reset_at),
+            rate=rate,
             reads=len(page),
         )
 
