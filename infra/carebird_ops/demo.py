@@ -247,6 +247,7 @@ class Demo:
     def wait_for_triage(
         self, endpoints: StackEndpoints, brand_id: str, count: int, timeout: float = 120
     ) -> Report:
+        from carebird.ingest.model import Feed
         from carebird.storage.cases import DynamoCaseStore
         from carebird.storage.ingest import DynamoIngestStore
 
@@ -257,7 +258,7 @@ class Demo:
         machine = endpoints.resources["TriageStateMachine"]
         deadline = time.monotonic() + timeout
         while True:
-            mentions = store.list_mentions(brand_id, limit=1000)
+            mentions = store.list_messages(brand_id, Feed.MENTIONS, limit=1000)
             work = [m for m in mentions if m.status.value != "skipped"]
             executions = sfn.list_executions(stateMachineArn=machine)["executions"]
             statuses = Counter(e["status"] for e in executions)

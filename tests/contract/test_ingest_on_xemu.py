@@ -11,7 +11,7 @@ import pytest
 from carebird.adapters.x.dms import TweepyDmReader
 from carebird.adapters.x.mentions import TweepyMentionsReader, XCredentials
 from carebird.brands import Brand
-from carebird.ingest.model import GapStatus, MentionStatus, SkipReason
+from carebird.ingest.model import Feed, GapStatus, MentionStatus, SkipReason
 from carebird.ingest.poll import Poller, PollSummary, PollTuning
 from carebird_ops.xemu.client import EmulatorClient
 from carebird_ops.xemu.server import EmulatorHandle, start
@@ -163,7 +163,7 @@ def test_a_rate_limit_midway_keeps_what_was_read_and_waits_for_the_reset(emulato
 
     first = ing.run()
     assert first.rate_limited == 1 and first.gaps == 1
-    state = ing.store.get_poll_state(ing.brand.id)
+    state = ing.store.get_poll_state(ing.brand.id, Feed.MENTIONS)
     assert state.blocked_until is not None
     for _ in range(5):  # ticks before the reset: not one request to X
         ing.advance(60)
@@ -185,8 +185,8 @@ def test_a_reach_that_slides_while_a_chain_is_paged_is_recorded_as_a_gap(emulato
     ing.run()
     ing.advance(60)
     burst = ing.emu.bulk_post([{"author": f"c{i}", "text": f"@{HANDLE} outage {i}"} for i in range(700)])
-    reader = ing.poller.x
-    original = reader.read_mentions
+    reader = ing.poller.mentions
+    original = reader.read
     arrived = []
 
     def while_paging(brand, query):  # type: ignore[no-untyped-def]
@@ -197,7 +197,7 @@ def test_a_reach_that_slides_while_a_chain_is_paged_is_recorded_as_a_gap(emulato
             )
         return page
 
-    reader.read_mentions = while_paging  # type: ignore[method-assign]
+    reader.read = while_paging  # type: ignore[method-assign]
     ing.advance(1)
     summary = ing.run()
 

@@ -121,7 +121,7 @@ def _seed(stack: StackEndpoints) -> TeamScenario:
         Decision(at=now, kind="assignment", value="tv-ana", reason="claimed", by="tv-ana"),
         status=CaseStatus.ASSIGNED, assignee="tv-ana",
     ))  # fmt: skip
-    DynamoIngestStore(table).put_mention(IngestedMention(
+    DynamoIngestStore(table).put_message(IngestedMention(
         brand_id=brand["id"], status=MentionStatus.UNREADABLE, ingested_at=now,
         mention=Mention(id=UNREADABLE_ID, author=Author(id="0"), text=UNREADABLE_RAW, created_at=now,
                         unreadable="KeyError: 'created_at'"),

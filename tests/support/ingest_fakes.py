@@ -21,17 +21,18 @@ from carebird.ingest.model import (
     Author,
     Cursor,
     DirectMessage,
-    DmPage,
+    DmQuery,
     DmSender,
     Feed,
     Gap,
     GapStatus,
     IngestedDm,
     IngestedMention,
+    IngestedMessage,
     Mention,
-    MentionPage,
     MentionsQuery,
     MentionStatus,
+    Page,
     PollState,
     RateLimit,
     ReferencedPost,
@@ -40,6 +41,8 @@ from carebird.ingest.ports import AlreadyIngested, HandoffFailed
 from carebird.ports.x import XError, XRateLimited
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+# Execution names as Step Functions gets them from carebird.adapters.aws.handoff: m-/d- per feed.
+EXECUTION_PREFIX = {Feed.MENTIONS: "m", Feed.DMS: "d"}
 
 
 class Crash(BaseException):
@@ -104,25 +107,15 @@ class FakeHandoff:
         self.starts: Counter[str] = Counter()
         self.fail_next = 0
 
-    def start(self, mention: IngestedMention) -> None:
+    def start(self, record: IngestedMessage) -> None:
         self.crash.tick("before:start")
         if self.fail_next:
             self.fail_next -= 1
             raise HandoffFailed("throttled")
-        name = f"m-{mention.brand_id}-{mention.mention.id}"
+        name = f"{EXECUTION_PREFIX[record.feed]}-{record.brand_id}-{record.message_id}"
         self.starts[name] += 1
-        self.executions.setdefault(name, mention.triage_input())
+        self.executions.setdefault(name, record.triage_input())
         self.crash.tick("after:start")
-
-    def start_dm(self, dm: IngestedDm) -> None:
-        self.crash.tick("before:start_dm")
-        if self.fail_next:
-            self.fail_next -= 1
-            raise HandoffFailed("throttled")
-        name = f"d-{dm.brand_id}-{dm.dm.id}"
-        self.starts[name] += 1
-        self.executions.setdefault(name, dm.triage_input())
-        self.crash.tick("after:start_dm")
 
 
 class FakeStore:
@@ -130,15 +123,22 @@ class FakeStore:
         self.clock = clock
         self.crash = crash or CrashPlan()
         self.brands: dict[str, Brand] = {}
-        self.cursors: dict[str, Cursor] = {}
-        self.dm_cursors: dict[str, Cursor] = {}
-        self.mentions: dict[tuple[str, str], IngestedMention] = {}
-        self.dms: dict[tuple[str, str], IngestedDm] = {}
+        self.cursors: dict[tuple[str, Feed], Cursor] = {}
+        # Per feed, by (brand id, message id): the same number may be a tweet and a DM event.
+        self.messages: dict[Feed, dict[tuple[str, str], IngestedMessage]] = {feed: {} for feed in Feed}
         self.claims: dict[tuple[str, str, str], tuple[str, int]] = {}
         self.states: dict[tuple[str, Feed], PollState] = {}
         self.leases: dict[str, tuple[str, int]] = {}
         self.gap_items: dict[tuple[str, str], Gap] = {}
         self.put_attempts = 0
+
+    @property
+    def mentions(self) -> dict[tuple[str, str], IngestedMention]:
+        return self.messages[Feed.MENTIONS]  # type: ignore[return-value]
+
+    @property
+    def dms(self) -> dict[tuple[str, str], IngestedDm]:
+        return self.messages[Feed.DMS]  # type: ignore[return-value]
 
     def _effect(self, name: str) -> None:
         self.crash.tick(f"before:{name}")
@@ -153,94 +153,61 @@ class FakeStore:
     def list_brands(self) -> BrandListing:
         return BrandListing(sorted(self.brands.values(), key=lambda b: b.handle.lower()), [])
 
-    # cursor
-    def get_cursor(self, brand_id: str) -> Cursor | None:
-        return self.cursors.get(brand_id)
+    # cursors
+    def get_cursor(self, brand_id: str, feed: Feed) -> Cursor | None:
+        return self.cursors.get((brand_id, feed))
 
-    def advance_cursor(self, brand_id: str, cursor: Cursor) -> bool:
-        return self._advance(self.cursors, brand_id, cursor, "advance_cursor")
-
-    def get_dm_cursor(self, brand_id: str) -> Cursor | None:
-        return self.dm_cursors.get(brand_id)
-
-    def advance_dm_cursor(self, brand_id: str, cursor: Cursor) -> bool:
-        return self._advance(self.dm_cursors, brand_id, cursor, "advance_dm_cursor")
-
-    def _advance(self, cursors: dict[str, Cursor], brand_id: str, cursor: Cursor, effect: str) -> bool:
+    def advance_cursor(self, brand_id: str, feed: Feed, cursor: Cursor) -> bool:
+        effect = f"advance_cursor:{feed.value}"
         self._effect(effect)
-        current = cursors.get(brand_id)
+        current = self.cursors.get((brand_id, feed))
         if current is not None and int(current.since_id) >= int(cursor.since_id):
             self._done(effect)
             return False
-        cursors[brand_id] = cursor
+        self.cursors[(brand_id, feed)] = cursor
         self._done(effect)
         return True
 
-    # mentions
-    def put_mention(self, mention: IngestedMention) -> None:
-        self._effect("put_mention")
-        self.put_attempts += 1
-        key = (mention.brand_id, str(int(mention.mention.id)))
-        if key in self.mentions:
+    # mentions and DMs
+    def put_message(self, record: IngestedMessage) -> None:
+        effect = f"put_message:{record.feed.value}"
+        self._effect(effect)
+        if record.feed is Feed.MENTIONS:
+            self.put_attempts += 1
+        stored = self.messages[record.feed]
+        key = (record.brand_id, str(int(record.message_id)))
+        if key in stored:
             raise AlreadyIngested(key)
-        self.mentions[key] = mention
-        self._done("put_mention")
+        stored[key] = record
+        self._done(effect)
 
-    def get_mention(self, brand_id: str, tweet_id: str) -> IngestedMention | None:
-        return self.mentions.get((brand_id, str(int(tweet_id))))
+    def get_message(self, brand_id: str, feed: Feed, message_id: str) -> IngestedMessage | None:
+        return self.messages[feed].get((brand_id, str(int(message_id))))
 
-    def list_mentions(self, brand_id: str, limit: int = 50) -> list[IngestedMention]:
-        mine = [m for (b, _), m in self.mentions.items() if b == brand_id]
-        return sorted(mine, key=lambda m: -m.mention.number)[:limit]
+    def list_messages(self, brand_id: str, feed: Feed, limit: int = 50) -> list[IngestedMessage]:
+        mine = [m for (b, _), m in self.messages[feed].items() if b == brand_id]
+        return sorted(mine, key=lambda m: -m.number)[:limit]
 
     def list_unreadable(self, brand_id: str, limit: int = 50) -> list[IngestedMention]:
-        mine = self.list_mentions(brand_id, len(self.mentions))
-        return [m for m in mine if m.status is MentionStatus.UNREADABLE][:limit]
+        mine = self.list_messages(brand_id, Feed.MENTIONS, len(self.mentions))
+        return [m for m in mine if isinstance(m, IngestedMention) and m.status is MentionStatus.UNREADABLE][
+            :limit
+        ]
 
-    def mark_handed_off(self, brand_id: str, tweet_id: str, at: datetime) -> None:
-        self._effect("mark_handed_off")
-        key = (brand_id, str(int(tweet_id)))
-        current = self.mentions.get(key)
+    def mark_handed_off(self, brand_id: str, feed: Feed, message_id: str, at: datetime) -> None:
+        effect = f"mark_handed_off:{feed.value}"
+        self._effect(effect)
+        stored = self.messages[feed]
+        key = (brand_id, str(int(message_id)))
+        current = stored.get(key)
         if current is not None and current.status is MentionStatus.PENDING:
-            done = {"status": MentionStatus.HANDED_OFF, "handed_off_at": at}
-            self.mentions[key] = current.model_copy(update=done)
-        self._done("mark_handed_off")
+            stored[key] = current.model_copy(update={"status": MentionStatus.HANDED_OFF, "handed_off_at": at})
+        self._done(effect)
 
-    def pending_handoffs(self, brand_id: str, limit: int) -> list[IngestedMention]:
-        mine = [m for (b, _), m in self.mentions.items() if b == brand_id]
+    def pending_handoffs(self, brand_id: str, feed: Feed, limit: int) -> list[IngestedMessage]:
+        mine = [m for (b, _), m in self.messages[feed].items() if b == brand_id]
         pending = [m for m in mine if m.status is MentionStatus.PENDING]
-        return sorted(pending, key=lambda m: m.mention.number)[:limit]
-
-    # DMs
-    def put_dm(self, dm: IngestedDm) -> None:
-        self._effect("put_dm")
-        key = (dm.brand_id, str(int(dm.dm.id)))
-        if key in self.dms:
-            raise AlreadyIngested(key)
-        self.dms[key] = dm
-        self._done("put_dm")
-
-    def get_dm(self, brand_id: str, event_id: str) -> IngestedDm | None:
-        return self.dms.get((brand_id, str(int(event_id))))
-
-    def list_dms(self, brand_id: str, limit: int = 50) -> list[IngestedDm]:
-        mine = [d for (b, _), d in self.dms.items() if b == brand_id]
-        return sorted(mine, key=lambda d: -d.dm.number)[:limit]
-
-    def mark_dm_handed_off(self, brand_id: str, event_id: str, at: datetime) -> None:
-        self._effect("mark_dm_handed_off")
-        key = (brand_id, str(int(event_id)))
-        current = self.dms.get(key)
-        if current is not None and current.status is MentionStatus.PENDING:
-            self.dms[key] = current.model_copy(
-                update={"status": MentionStatus.HANDED_OFF, "handed_off_at": at}
-            )
-        self._done("mark_dm_handed_off")
-
-    def pending_dm_handoffs(self, brand_id: str, limit: int) -> list[IngestedDm]:
-        mine = [d for (b, _), d in self.dms.items() if b == brand_id]
-        pending = [d for d in mine if d.status is MentionStatus.PENDING]
-        return sorted(pending, key=lambda d: d.dm.number)[:limit]
+        return sorted(pending, key=lambda m: m.number)[:limit]
 
     def claim_text(
         self,
@@ -263,10 +230,10 @@ class FakeStore:
         return True
 
     # poll state and lease
-    def get_poll_state(self, brand_id: str, feed: Feed = Feed.MENTIONS) -> PollState:
+    def get_poll_state(self, brand_id: str, feed: Feed) -> PollState:
         return self.states.get((brand_id, feed), PollState())
 
-    def save_poll_state(self, brand_id: str, state: PollState, feed: Feed = Feed.MENTIONS) -> None:
+    def save_poll_state(self, brand_id: str, feed: Feed, state: PollState) -> None:
         self._effect("save_poll_state")
         self.states[(brand_id, feed)] = state
         self._done("save_poll_state")
@@ -316,7 +283,37 @@ class _Post:
     mentions: frozenset[str]  # brand user ids this post mentions
 
 
-class FakeX:
+class _RateWindow:
+    """X's per-user request limit of one endpoint: `limit` requests per `window`, then 429 until it resets."""
+
+    def __init__(self, clock: FakeClock, limit: int, window: timedelta) -> None:
+        self.clock = clock
+        self.limit = limit
+        self.window = window
+        self._window_start: dict[str, datetime] = {}
+        self._used: Counter[str] = Counter()
+        self.calls_while_exhausted = 0
+
+    def _spend(self, brand: Brand) -> RateLimit:
+        """One request of the brand's token: the rate-limit headers X answers with, or XRateLimited."""
+        token_key = brand.credentials_secret
+        now = self.clock.now()
+        start = self._window_start.get(token_key)
+        if start is None or now >= start + self.window:
+            self._window_start[token_key] = start = now
+            self._used[token_key] = 0
+        reset_at = start + self.window
+        if self._used[token_key] >= self.limit:
+            self.calls_while_exhausted += 1
+            raise XRateLimited(reset_at)
+        self._used[token_key] += 1
+        return RateLimit(self.limit, self.limit - self._used[token_key], reset_at)
+
+    def requests_in_window(self, brand: Brand) -> int:
+        return self._used[brand.credentials_secret]
+
+
+class FakeX(_RateWindow):
     """The X mentions timeline of every brand, with X's limits."""
 
     def __init__(
@@ -328,10 +325,8 @@ class FakeX:
         window: timedelta = timedelta(minutes=15),
         windows_bypass_reach: bool = True,
     ) -> None:
-        self.clock = clock
+        super().__init__(clock, limit, window)
         self.reach = reach
-        self.limit = limit
-        self.window = window
         # Whether a query bounded by end_time can page back beyond the newest `reach` mentions.
         self.windows_bypass_reach = windows_bypass_reach
         self.posts: list[_Post] = []
@@ -341,9 +336,6 @@ class FakeX:
         self.failures: list[XError] = []  # raised by the next calls, in order
         self.fail_on_call: dict[int, XError] = {}
         self.calls = 0
-        self._window_start: dict[str, datetime] = {}
-        self._used: Counter[str] = Counter()
-        self.calls_while_exhausted = 0
 
     # ---------------------------------------------------------------- the world
     def post(
@@ -378,20 +370,10 @@ class FakeX:
         return [p.mention for p in self.posts if brand.user_id in p.mentions]
 
     # ---------------------------------------------------------------- the API
-    def read_mentions(self, brand: Brand, query: MentionsQuery) -> MentionPage:
+    def read(self, brand: Brand, query: MentionsQuery) -> Page[Mention]:
         self.calls += 1
         self.queries.append((brand.user_id, query))
-        token_key = brand.credentials_secret
-        now = self.clock.now()
-        start = self._window_start.get(token_key)
-        if start is None or now >= start + self.window:
-            self._window_start[token_key] = start = now
-            self._used[token_key] = 0
-        reset_at = start + self.window
-        if self._used[token_key] >= self.limit:
-            self.calls_while_exhausted += 1
-            raise XRateLimited(reset_at)
-        self._used[token_key] += 1
+        rate = self._spend(brand)
         if self.calls in self.fail_on_call:
             raise self.fail_on_call.pop(self.calls)
         if self.failures:
@@ -416,35 +398,27 @@ class FakeX:
         page = timeline[: query.max_results]
         more = query.max_results < len(timeline)
         self.reads += len(page)
-        return MentionPage(
-            mentions=page,
+        return Page(
+            messages=page,
             next_token=str(page[-1].number) if more else None,
-            rate=RateLimit(self.limit, self.limit - self._used[token_key], reset_at),
+            rate=rate,
             reads=len(page),
         )
 
-    def requests_in_window(self, brand: Brand) -> int:
-        return self._used[brand.credentials_secret]
 
-
-class FakeDms:
+class FakeDms(_RateWindow):
     """X's DM events of every brand's inbox, with X's 300 requests per 15 minutes per token."""
 
     def __init__(
         self, clock: FakeClock, *, limit: int = 300, window: timedelta = timedelta(minutes=15)
     ) -> None:
-        self.clock = clock
-        self.limit = limit
-        self.window = window
+        super().__init__(clock, limit, window)
         self.events: list[tuple[frozenset[str], DirectMessage]] = []  # (participant user ids, event)
         self.next_id = 1_900_000_000_000_000_000
         self.calls = 0
         self.reads = 0
         self.tokens: list[str | None] = []
         self.failures: list[XError] = []  # raised by the next calls, in order
-        self._window_start: dict[str, datetime] = {}
-        self._used: Counter[str] = Counter()
-        self.calls_while_exhausted = 0
 
     def send(
         self,
@@ -474,20 +448,11 @@ class FakeDms:
     def inbox(self, brand: Brand) -> list[DirectMessage]:
         return [e for users, e in self.events if brand.user_id in users]
 
-    def read_dm_events(self, brand: Brand, pagination_token: str | None, max_results: int) -> DmPage:
+    def read(self, brand: Brand, query: DmQuery) -> Page[DirectMessage]:
+        pagination_token, max_results = query.pagination_token, query.max_results
         self.calls += 1
         self.tokens.append(pagination_token)
-        token_key = brand.credentials_secret
-        now = self.clock.now()
-        start = self._window_start.get(token_key)
-        if start is None or now >= start + self.window:
-            self._window_start[token_key] = start = now
-            self._used[token_key] = 0
-        reset_at = start + self.window
-        if self._used[token_key] >= self.limit:
-            self.calls_while_exhausted += 1
-            raise XRateLimited(reset_at)
-        self._used[token_key] += 1
+        rate = self._spend(brand)
         if self.failures:
             raise self.failures.pop(0)
         newest_first = sorted(self.inbox(brand), key=lambda e: -e.number)
@@ -495,10 +460,10 @@ class FakeDms:
         page = newest_first[offset : offset + max_results]
         more = offset + max_results < len(newest_first)
         self.reads += len(page)
-        return DmPage(
-            events=page,
+        return Page(
+            messages=page,
             next_token=str(offset + max_results) if more else None,
-            rate=RateLimit(self.limit, self.limit - self._used[token_key], reset_at),
+            rate=rate,
             reads=len(page),
         )
 

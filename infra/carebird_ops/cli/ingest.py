@@ -13,7 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
 from carebird.brands import Brand, InvalidBrand
-from carebird.ingest.model import IngestedDm, IngestedMention
+from carebird.ingest.model import Feed, IngestedDm, IngestedMention
 from carebird.storage.ingest import DynamoIngestStore
 from carebird_ops.cli import CliError
 from carebird_ops.cli.aws_target import TABLE_HELP, aws_target, target_options
@@ -81,14 +81,21 @@ def dm_row(stored: IngestedDm, handle: str) -> dict[str, Any]:
 
 def cmd_mentions(args: argparse.Namespace) -> int:
     store = _store(args)
-    listing = store.list_unreadable if args.unreadable else store.list_mentions
+
+    def listing(brand_id: str, limit: int) -> list[IngestedMention]:
+        if args.unreadable:
+            return store.list_unreadable(brand_id, limit)
+        return store.list_messages(brand_id, Feed.MENTIONS, limit)
+
     rows = _rows(args, store, lambda b: [mention_row(m, b.handle) for m in listing(b.id, args.limit)])
     return _print_rows(args, rows, "no mentions stored yet")
 
 
 def cmd_dms(args: argparse.Namespace) -> int:
     store = _store(args)
-    rows = _rows(args, store, lambda b: [dm_row(d, b.handle) for d in store.list_dms(b.id, args.limit)])
+    rows = _rows(
+        args, store, lambda b: [dm_row(d, b.handle) for d in store.list_messages(b.id, Feed.DMS, args.limit)]
+    )
     return _print_rows(args, rows, "no DMs stored yet")
 
 

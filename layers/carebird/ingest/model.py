@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -82,27 +82,6 @@ class Feed(StrEnum):
     DMS = "dms"
 
 
-class IngestedMention(BaseModel):
-    """A mention as stored for one brand (the same post can mention two brands of a deployment)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    brand_id: str
-    mention: Mention
-    status: MentionStatus
-    skip_reason: SkipReason | None = None
-    ingested_at: datetime
-    handed_off_at: datetime | None = None
-
-    def triage_input(self) -> dict[str, Any]:
-        """What the triage workflow receives. Deterministic, so a retried start sends the same input."""
-        return {
-            "brand_id": self.brand_id,
-            "mention": self.mention.model_dump(mode="json"),
-            "ingested_at": self.ingested_at.isoformat(),
-        }
-
-
 class DmSender(BaseModel):
     """Who sent a DM, in the shape the triage workflow reads."""
 
@@ -131,25 +110,67 @@ class DirectMessage(BaseModel):
         return int(self.id)
 
 
-class IngestedDm(BaseModel):
-    """A DM as stored for the brand whose inbox it was read from."""
+class IngestedMessage(BaseModel):
+    """A message of one feed as stored for one brand; one subclass per feed names its message field."""
 
     model_config = ConfigDict(frozen=True)
 
+    feed: ClassVar[Feed]
+
     brand_id: str
-    dm: DirectMessage
     status: MentionStatus
     skip_reason: SkipReason | None = None
     ingested_at: datetime
     handed_off_at: datetime | None = None
 
+    @property
+    def message(self) -> Mention | DirectMessage:
+        raise NotImplementedError
+
+    @property
+    def message_id(self) -> str:
+        return self.message.id
+
+    @property
+    def number(self) -> int:
+        return self.message.number
+
     def triage_input(self) -> dict[str, Any]:
-        """What the triage workflow receives for a DM; deterministic, as for mentions."""
+        """What the triage workflow receives, the message under its feed's key ("mention" or "dm").
+        Deterministic, so a retried start sends the same input."""
         return {
             "brand_id": self.brand_id,
-            "dm": self.dm.model_dump(mode="json"),
+            TRIAGE_KEY[self.feed]: self.message.model_dump(mode="json"),
             "ingested_at": self.ingested_at.isoformat(),
         }
+
+
+class IngestedMention(IngestedMessage):
+    """A mention as stored for one brand (the same post can mention two brands of a deployment)."""
+
+    feed: ClassVar[Feed] = Feed.MENTIONS
+
+    mention: Mention
+
+    @property
+    def message(self) -> Mention:
+        return self.mention
+
+
+class IngestedDm(IngestedMessage):
+    """A DM as stored for the brand whose inbox it was read from."""
+
+    feed: ClassVar[Feed] = Feed.DMS
+
+    dm: DirectMessage
+
+    @property
+    def message(self) -> DirectMessage:
+        return self.dm
+
+
+# The key of the message in the triage workflow's input, per feed.
+TRIAGE_KEY = {Feed.MENTIONS: "mention", Feed.DMS: "dm"}
 
 
 @dataclass(frozen=True)
@@ -186,19 +207,24 @@ class MentionsQuery:
 
 
 @dataclass(frozen=True)
-class MentionPage:
-    mentions: list[Mention]  # newest first, as X returns them
-    next_token: str | None
-    rate: RateLimit | None
-    reads: int  # posts X returned, expanded ones included: what X bills
+class DmQuery:
+    """X has no since_id or time window for DM events: a chain of them is paged and nothing else."""
+
+    pagination_token: str | None = None
+    max_results: int = 100
+
+
+M = TypeVar("M", Mention, DirectMessage)  # the message a feed carries
 
 
 @dataclass(frozen=True)
-class DmPage:
-    events: list[DirectMessage]  # newest first, as X returns them
+class Page(Generic[M]):
+    """One page of a feed as X returned it."""
+
+    messages: list[M]  # newest first, as X returns them
     next_token: str | None
     rate: RateLimit | None
-    reads: int  # DM events X returned
+    reads: int  # what X bills: posts (expanded ones included) or DM events it returned
 
 
 class GapStatus(StrEnum):

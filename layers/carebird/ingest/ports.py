@@ -1,24 +1,31 @@
 """The ports that poll logic talks to. Adapters: `carebird.storage.ingest` (DynamoDB),
 `carebird.adapters.x.mentions` and `carebird.adapters.x.dms` (tweepy), `carebird.adapters.aws.handoff`
-(Step Functions); tests use in-memory fakes."""
+(Step Functions); tests use in-memory fakes (`tests/support/ingest_fakes.py`).
+
+Each of a brand's feeds (`Feed`: its mentions, its DMs) has its own cursor, poll state and stored
+messages, so the store takes the feed as a parameter rather than having one method per feed."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from carebird.brands import Brand, BrandListing
 from carebird.ingest.model import (
     Cursor,
-    DmPage,
+    DirectMessage,
+    DmQuery,
     Feed,
     Gap,
-    IngestedDm,
-    IngestedMention,
-    MentionPage,
+    IngestedMessage,
+    M,
+    Mention,
     MentionsQuery,
+    Page,
     PollState,
 )
+
+Q = TypeVar("Q", contravariant=True)
 
 
 class AlreadyIngested(Exception):
@@ -29,31 +36,25 @@ class HandoffFailed(Exception):
     """Triage could not be started now; the message stays pending and is retried on the next poll."""
 
 
-class MentionsReader(Protocol):
-    def read_mentions(self, brand: Brand, query: MentionsQuery) -> MentionPage:
-        """One page of the brand's mentions timeline, newest first.
+class FeedReader(Protocol[Q, M]):
+    def read(self, brand: Brand, query: Q) -> Page[M]:
+        """One page of the brand's feed, newest first.
 
         Raises the `carebird.ports.x` types: XRateLimited, TransientXError, XAuthError, XBadRequest.
         """
         ...
 
 
-class DmReader(Protocol):
-    def read_dm_events(self, brand: Brand, pagination_token: str | None, max_results: int) -> DmPage:
-        """One page of the DM events (MessageCreate) of all the brand's conversations, newest first.
-
-        Raises the `carebird.ports.x` types, as `MentionsReader` does.
-        """
-        ...
+# The mentions timeline: since_id, time windows and pagination tokens.
+MentionsReader = FeedReader[MentionsQuery, Mention]
+# The DM events (MessageCreate) of all the brand's conversations: pagination tokens only.
+DmReader = FeedReader[DmQuery, DirectMessage]
 
 
 class TriageHandoff(Protocol):
-    def start(self, mention: IngestedMention) -> None:
-        """Start triage for the mention. Idempotent per mention; raises HandoffFailed when it cannot."""
-        ...
-
-    def start_dm(self, dm: IngestedDm) -> None:
-        """Start triage for the DM. Idempotent per DM; raises HandoffFailed when it cannot."""
+    def start(self, record: IngestedMessage) -> None:
+        """Start triage for the stored mention or DM. Idempotent per message; raises HandoffFailed when
+        it cannot."""
         ...
 
 
@@ -74,20 +75,21 @@ class IngestStore(Protocol):
 
     def list_brands(self) -> BrandListing: ...
 
-    def get_cursor(self, brand_id: str) -> Cursor | None: ...
+    def get_cursor(self, brand_id: str, feed: Feed) -> Cursor | None: ...
 
-    def advance_cursor(self, brand_id: str, cursor: Cursor) -> bool:
-        """Move the cursor to `cursor` if it is newer (as integers) than the stored one. False if not."""
+    def advance_cursor(self, brand_id: str, feed: Feed, cursor: Cursor) -> bool:
+        """Move the feed's cursor to `cursor` if newer (as integers) than the stored one. False if not."""
         ...
 
-    def put_mention(self, mention: IngestedMention) -> None:
-        """Store a new mention (pending ones become listed by `pending_handoffs`); raises AlreadyIngested."""
+    def put_message(self, record: IngestedMessage) -> None:
+        """Store a new mention or DM (pending ones become listed by `pending_handoffs`); raises
+        AlreadyIngested."""
         ...
 
-    def mark_handed_off(self, brand_id: str, tweet_id: str, at: datetime) -> None: ...
+    def mark_handed_off(self, brand_id: str, feed: Feed, message_id: str, at: datetime) -> None: ...
 
-    def pending_handoffs(self, brand_id: str, limit: int) -> list[IngestedMention]:
-        """Stored mentions of the brand still waiting for triage, oldest first."""
+    def pending_handoffs(self, brand_id: str, feed: Feed, limit: int) -> list[IngestedMessage]:
+        """Stored messages of the brand's feed still waiting for triage, oldest first."""
         ...
 
     def claim_text(
@@ -102,25 +104,9 @@ class IngestStore(Protocol):
         """True if this post is the first with this author and text in `window` (or already the claimant)."""
         ...
 
-    def get_dm_cursor(self, brand_id: str) -> Cursor | None: ...
+    def get_poll_state(self, brand_id: str, feed: Feed) -> PollState: ...
 
-    def advance_dm_cursor(self, brand_id: str, cursor: Cursor) -> bool:
-        """As `advance_cursor`, for the brand's DM events."""
-        ...
-
-    def put_dm(self, dm: IngestedDm) -> None:
-        """Store a new DM (pending ones become listed by `pending_dm_handoffs`); raises AlreadyIngested."""
-        ...
-
-    def mark_dm_handed_off(self, brand_id: str, event_id: str, at: datetime) -> None: ...
-
-    def pending_dm_handoffs(self, brand_id: str, limit: int) -> list[IngestedDm]:
-        """Stored DMs of the brand still waiting for triage, oldest first."""
-        ...
-
-    def get_poll_state(self, brand_id: str, feed: Feed = Feed.MENTIONS) -> PollState: ...
-
-    def save_poll_state(self, brand_id: str, state: PollState, feed: Feed = Feed.MENTIONS) -> None: ...
+    def save_poll_state(self, brand_id: str, feed: Feed, state: PollState) -> None: ...
 
     def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> bool:
         """Exclusive right to poll the brand until `until`, so overlapping invocations never double-read."""
@@ -128,6 +114,7 @@ class IngestStore(Protocol):
 
     def release_lease(self, brand_id: str, owner: str) -> None: ...
 
+    # Gaps are the mentions feed's: only it can read a past range again (by time window).
     def record_gap(self, gap: Gap) -> None:
         """Store a gap found at the cursor; if one exists from the same cursor, widen it to cover both."""
         ...

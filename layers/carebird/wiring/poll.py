@@ -55,7 +55,7 @@ def poll_runtime() -> PollRuntime:
     credentials = secrets_manager_credentials(settings.secret_max_age_seconds)
     poller = Poller(
         store=DynamoIngestStore(settings.table_name),
-        x=TweepyMentionsReader(
+        mentions=TweepyMentionsReader(
             credentials, settings.x_api_base_url, timeout_seconds=settings.x_timeout_seconds
         ),
         dms=(

@@ -75,42 +75,43 @@ def test_a_mention_is_written_once_and_reads_back_whole(store: Any) -> None:
         entities={"mentions": [{"start": 0, "end": 5, "username": "acme"}], "urls": []},
         public_metrics={"like_count": 0, "reply_count": 2},
     )
-    store.put_mention(ingested(post))
+    store.put_message(ingested(post))
     with pytest.raises(AlreadyIngested):
-        store.put_mention(ingested(post, MentionStatus.SKIPPED))
+        store.put_message(ingested(post, MentionStatus.SKIPPED))
 
-    back = store.get_mention(BRAND, post.id)
+    back = store.get_message(BRAND, Feed.MENTIONS, post.id)
     assert back == ingested(post)  # the first write stood, every field intact
 
 
 def test_the_same_post_is_a_separate_mention_for_each_brand(store: Any) -> None:
     post = mention("1790000000000000002")
-    store.put_mention(ingested(post, brand_id="1000"))
-    store.put_mention(ingested(post, brand_id="2000"))
-    assert store.get_mention("2000", post.id) is not None
+    store.put_message(ingested(post, brand_id="1000"))
+    store.put_message(ingested(post, brand_id="2000"))
+    assert store.get_message("2000", Feed.MENTIONS, post.id) is not None
 
 
 def test_mentions_list_newest_first(store: Any) -> None:
     for tid in ("999", "1000", "20", "1790000000000000003"):
-        store.put_mention(ingested(mention(tid)))
-    listed = [m.mention.id for m in store.list_mentions(BRAND, limit=3)]
+        store.put_message(ingested(mention(tid)))
+    listed = [m.mention.id for m in store.list_messages(BRAND, Feed.MENTIONS, limit=3)]
     assert listed == ["1790000000000000003", "1000", "999"]
 
 
 def test_pending_handoffs_are_listed_oldest_first_until_marked(store: Any) -> None:
-    store.put_mention(ingested(mention("300")))
-    store.put_mention(ingested(mention("100")))
-    store.put_mention(ingested(mention("200"), MentionStatus.SKIPPED))
-    assert [m.mention.id for m in store.pending_handoffs(BRAND, 10)] == ["100", "300"]
+    store.put_message(ingested(mention("300")))
+    store.put_message(ingested(mention("100")))
+    store.put_message(ingested(mention("200"), MentionStatus.SKIPPED))
+    assert [m.mention.id for m in store.pending_handoffs(BRAND, Feed.MENTIONS, 10)] == ["100", "300"]
 
     first = T + timedelta(seconds=5)
-    store.mark_handed_off(BRAND, "100", first)
-    store.mark_handed_off(BRAND, "100", first + timedelta(seconds=30))  # a retry changes nothing
+    store.mark_handed_off(BRAND, Feed.MENTIONS, "100", first)
+    retry = first + timedelta(seconds=30)
+    store.mark_handed_off(BRAND, Feed.MENTIONS, "100", retry)  # a retry changes nothing
 
-    assert [m.mention.id for m in store.pending_handoffs(BRAND, 10)] == ["300"]
-    done = store.get_mention(BRAND, "100")
+    assert [m.mention.id for m in store.pending_handoffs(BRAND, Feed.MENTIONS, 10)] == ["300"]
+    done = store.get_message(BRAND, Feed.MENTIONS, "100")
     assert done.status is MentionStatus.HANDED_OFF and done.handed_off_at == first
-    assert store.get_mention(BRAND, "200").status is MentionStatus.SKIPPED
+    assert store.get_message(BRAND, Feed.MENTIONS, "200").status is MentionStatus.SKIPPED
 
 
 # ---------------------------------------------------------------------- DMs
@@ -131,53 +132,54 @@ def dm(event_id: str, sender: str = "55", status: MentionStatus = MentionStatus.
 
 
 def test_a_dm_is_written_once_reads_back_whole_and_never_collides_with_a_mention(store: Any) -> None:
-    store.put_mention(ingested(mention("1790000000000000010")))
-    store.put_dm(dm("1790000000000000010"))  # the same number as a tweet id: another entity
+    store.put_message(ingested(mention("1790000000000000010")))
+    store.put_message(dm("1790000000000000010"))  # the same number as a tweet id: another entity
     with pytest.raises(AlreadyIngested):
-        store.put_dm(dm("1790000000000000010", status=MentionStatus.SKIPPED))
-    assert store.get_dm(BRAND, "1790000000000000010") == dm("1790000000000000010")
-    assert store.get_dm("2000", "1790000000000000010") is None
+        store.put_message(dm("1790000000000000010", status=MentionStatus.SKIPPED))
+    assert store.get_message(BRAND, Feed.DMS, "1790000000000000010") == dm("1790000000000000010")
+    assert store.get_message("2000", Feed.DMS, "1790000000000000010") is None
 
 
 def test_dms_list_newest_first_and_pending_ones_oldest_first_until_marked(store: Any) -> None:
-    store.put_dm(dm("300"))
-    store.put_dm(dm("1000"))
-    store.put_dm(dm("200", sender=BRAND, status=MentionStatus.SKIPPED))
-    assert [d.dm.id for d in store.list_dms(BRAND, limit=2)] == ["1000", "300"]
-    assert [d.dm.id for d in store.pending_dm_handoffs(BRAND, 10)] == ["300", "1000"]
+    store.put_message(dm("300"))
+    store.put_message(dm("1000"))
+    store.put_message(dm("200", sender=BRAND, status=MentionStatus.SKIPPED))
+    assert [d.dm.id for d in store.list_messages(BRAND, Feed.DMS, limit=2)] == ["1000", "300"]
+    assert [d.dm.id for d in store.pending_handoffs(BRAND, Feed.DMS, 10)] == ["300", "1000"]
 
     first = T + timedelta(seconds=5)
-    store.mark_dm_handed_off(BRAND, "300", first)
-    store.mark_dm_handed_off(BRAND, "300", first + timedelta(seconds=30))
+    store.mark_handed_off(BRAND, Feed.DMS, "300", first)
+    store.mark_handed_off(BRAND, Feed.DMS, "300", first + timedelta(seconds=30))
 
-    assert [d.dm.id for d in store.pending_dm_handoffs(BRAND, 10)] == ["1000"]
-    done = store.get_dm(BRAND, "300")
+    assert [d.dm.id for d in store.pending_handoffs(BRAND, Feed.DMS, 10)] == ["1000"]
+    done = store.get_message(BRAND, Feed.DMS, "300")
     assert done.status is MentionStatus.HANDED_OFF and done.handed_off_at == first
-    assert store.pending_handoffs(BRAND, 10) == []  # the mentions' handoff index holds no DM
+    assert store.pending_handoffs(BRAND, Feed.MENTIONS, 10) == []  # the mentions' handoff index holds no DM
 
 
 def test_the_dm_cursor_moves_forward_only_and_apart_from_the_mentions_cursor(store: Any) -> None:
-    assert store.get_dm_cursor(BRAND) is None
-    assert store.advance_dm_cursor(BRAND, Cursor("999", T))
-    assert store.advance_dm_cursor(BRAND, Cursor("1000", T + timedelta(seconds=1)))
-    assert not store.advance_dm_cursor(BRAND, Cursor("999", T))
-    assert store.get_cursor(BRAND) is None
-    assert store.advance_cursor(BRAND, Cursor("5", T))
-    assert store.get_dm_cursor(BRAND) == Cursor("1000", T + timedelta(seconds=1))
+    assert store.get_cursor(BRAND, Feed.DMS) is None
+    assert store.advance_cursor(BRAND, Feed.DMS, Cursor("999", T))
+    assert store.advance_cursor(BRAND, Feed.DMS, Cursor("1000", T + timedelta(seconds=1)))
+    assert not store.advance_cursor(BRAND, Feed.DMS, Cursor("999", T))
+    assert store.get_cursor(BRAND, Feed.MENTIONS) is None
+    assert store.advance_cursor(BRAND, Feed.MENTIONS, Cursor("5", T))
+    assert store.get_cursor(BRAND, Feed.DMS) == Cursor("1000", T + timedelta(seconds=1))
 
 
 # ---------------------------------------------------------------------- cursor
 def test_the_cursor_only_moves_forward_comparing_ids_as_numbers(store: Any) -> None:
-    assert store.get_cursor(BRAND) is None
-    assert store.advance_cursor(BRAND, Cursor("999", T))
-    assert not store.advance_cursor(BRAND, Cursor("998", T))
-    assert not store.advance_cursor(BRAND, Cursor("999", T))
-    assert store.advance_cursor(BRAND, Cursor("1000", T + timedelta(seconds=1)))  # "1000" < "999" as text
-    assert store.advance_cursor(BRAND, Cursor("1790000000000000004", T + timedelta(seconds=2)))
-    assert not store.advance_cursor(BRAND, Cursor("99999999999", T))
+    assert store.get_cursor(BRAND, Feed.MENTIONS) is None
+    assert store.advance_cursor(BRAND, Feed.MENTIONS, Cursor("999", T))
+    assert not store.advance_cursor(BRAND, Feed.MENTIONS, Cursor("998", T))
+    assert not store.advance_cursor(BRAND, Feed.MENTIONS, Cursor("999", T))
+    later = T + timedelta(seconds=1)
+    assert store.advance_cursor(BRAND, Feed.MENTIONS, Cursor("1000", later))  # "1000" < "999" as text
+    assert store.advance_cursor(BRAND, Feed.MENTIONS, Cursor("1790000000000000004", T + timedelta(seconds=2)))
+    assert not store.advance_cursor(BRAND, Feed.MENTIONS, Cursor("99999999999", T))
 
-    assert store.get_cursor(BRAND) == Cursor("1790000000000000004", T + timedelta(seconds=2))
-    assert store.get_cursor("2000") is None
+    assert store.get_cursor(BRAND, Feed.MENTIONS) == Cursor("1790000000000000004", T + timedelta(seconds=2))
+    assert store.get_cursor("2000", Feed.MENTIONS) is None
 
 
 # ---------------------------------------------------------------------- repeats
@@ -195,7 +197,7 @@ def test_a_text_is_claimed_by_its_first_post_within_the_window(store: Any) -> No
 
 # ---------------------------------------------------------------------- poll state and lease
 def test_poll_state_round_trips_and_clears_what_is_gone(store: Any) -> None:
-    assert store.get_poll_state(BRAND) == PollState()
+    assert store.get_poll_state(BRAND, Feed.MENTIONS) == PollState()
     busy = PollState(
         blocked_until=T + timedelta(minutes=15),
         next_poll_at=T + timedelta(seconds=15),
@@ -206,29 +208,29 @@ def test_poll_state_round_trips_and_clears_what_is_gone(store: Any) -> None:
         consecutive_errors=2,
         last_error="TransientXError: 503",
     )
-    store.save_poll_state(BRAND, busy)
-    assert store.get_poll_state(BRAND) == busy
+    store.save_poll_state(BRAND, Feed.MENTIONS, busy)
+    assert store.get_poll_state(BRAND, Feed.MENTIONS) == busy
 
     calm = PollState(next_poll_at=T + timedelta(seconds=60), interval_seconds=60.0, last_success_at=T)
-    store.save_poll_state(BRAND, calm)
-    assert store.get_poll_state(BRAND) == calm
+    store.save_poll_state(BRAND, Feed.MENTIONS, calm)
+    assert store.get_poll_state(BRAND, Feed.MENTIONS) == calm
 
 
 def test_each_feed_has_its_own_poll_state_and_the_dm_state_leaves_the_lease_alone(store: Any) -> None:
     until = T + timedelta(seconds=80)
     assert store.acquire_lease(BRAND, "inv-a", until, T)
     dms = PollState(next_poll_at=T + timedelta(seconds=30), interval_seconds=30.0, found=7)
-    store.save_poll_state(BRAND, dms, Feed.DMS)
+    store.save_poll_state(BRAND, Feed.DMS, dms)
 
     assert store.get_poll_state(BRAND, Feed.DMS) == dms
-    assert store.get_poll_state(BRAND) == PollState()
+    assert store.get_poll_state(BRAND, Feed.MENTIONS) == PollState()
     assert not store.acquire_lease(BRAND, "inv-b", until, T + timedelta(seconds=1))
 
 
 def test_a_lease_keeps_a_second_invocation_out_until_it_expires_or_is_released(store: Any) -> None:
     until = T + timedelta(seconds=80)
     assert store.acquire_lease(BRAND, "inv-a", until, T)
-    store.save_poll_state(BRAND, PollState(interval_seconds=15.0))  # does not drop the lease
+    store.save_poll_state(BRAND, Feed.MENTIONS, PollState(interval_seconds=15.0))  # does not drop the lease
     assert not store.acquire_lease(BRAND, "inv-b", until, T + timedelta(seconds=30))
     assert store.acquire_lease(BRAND, "inv-a", until, T + timedelta(seconds=30))  # a retry of the same event
     store.release_lease(BRAND, "inv-b")  # not the holder: no effect
@@ -236,7 +238,7 @@ def test_a_lease_keeps_a_second_invocation_out_until_it_expires_or_is_released(s
     assert store.acquire_lease(BRAND, "inv-c", until + timedelta(seconds=90), until + timedelta(seconds=2))
     store.release_lease(BRAND, "inv-c")
     assert store.acquire_lease(BRAND, "inv-d", until, T)
-    assert store.get_poll_state(BRAND).interval_seconds == 15.0
+    assert store.get_poll_state(BRAND, Feed.MENTIONS).interval_seconds == 15.0
 
 
 # ---------------------------------------------------------------------- gaps

@@ -63,7 +63,7 @@ def test_supervisors_see_their_brands_unreadable_posts_newest_first(rapi: Report
         stored(BRAND_ID, "103", reason="ValueError: bad created_at", minutes=5),
         stored("999", "104", reason="KeyError: 'text'"),  # another brand's
     ]:
-        rapi.ingested.put_mention(mention)
+        rapi.ingested.put_message(mention)
     got = rapi.get("/unreadable-posts", agent="sue")
     assert got.status == 200
     assert [(p["id"], p["author_id"], p["reason"]) for p in got.body["posts"]] == [
@@ -78,7 +78,7 @@ def test_supervisors_see_their_brands_unreadable_posts_newest_first(rapi: Report
 
 
 def test_unreadable_posts_are_for_supervisors_and_empty_when_there_are_none(rapi: ReportsApi) -> None:
-    rapi.ingested.put_mention(stored(BRAND_ID, "101", reason="KeyError: 'text'"))
+    rapi.ingested.put_message(stored(BRAND_ID, "101", reason="KeyError: 'text'"))
     refused = rapi.get("/unreadable-posts", agent="ana")
     assert refused.status == 403 and refused.body["error"]["code"] == "forbidden"
     assert rapi.get("/unreadable-posts", agent="sue", query={"limit": "0"}).status == 422

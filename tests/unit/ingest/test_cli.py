@@ -21,6 +21,7 @@ from carebird.ingest.model import (
     Author,
     DirectMessage,
     DmSender,
+    Feed,
     IngestedDm,
     IngestedMention,
     Mention,
@@ -125,7 +126,7 @@ def test_mentions_lists_what_was_stored_with_status(aws: None, capsys: pytest.Ca
         record = IngestedMention(
             brand_id=brand_id, mention=post, status=status, skip_reason=skip, ingested_at=at
         )
-        store.put_mention(record)
+        store.put_message(record)
 
     code, out, _ = run(capsys, "mentions", "--table", TABLE, "--brand", "@acme", "--json")
     rows = json.loads(out)
@@ -153,7 +154,7 @@ def test_supervisors_list_the_posts_x_sent_unreadable_with_the_reason(
                                 ("15", MentionStatus.PENDING, None)]:  # fmt: skip
         post = Mention(id=tid, author=Author(id="55"), text=raw if reason else "hi", created_at=at,
                        unreadable=reason)  # fmt: skip
-        store.put_mention(IngestedMention(brand_id="1000", mention=post, status=status, ingested_at=at))
+        store.put_message(IngestedMention(brand_id="1000", mention=post, status=status, ingested_at=at))
 
     code, out, _ = run(capsys, "mentions", "--table", TABLE, "--unreadable", "--json")
     assert code == 0
@@ -161,8 +162,10 @@ def test_supervisors_list_the_posts_x_sent_unreadable_with_the_reason(
     assert [(r["id"], r["status"], r["skip_reason"], r["text"]) for r in rows] == [
         ("14", "unreadable", "ValueError: bad created_at", raw)
     ]
-    assert store.get_mention("1000", "14").mention.unreadable == "ValueError: bad created_at"  # type: ignore[union-attr]
-    assert [m.mention.id for m in store.pending_handoffs("1000", 10)] == ["15"]  # never handed to triage
+    assert store.get_message("1000", Feed.MENTIONS, "14").mention.unreadable == "ValueError: bad created_at"  # type: ignore[union-attr]
+    assert [m.mention.id for m in store.pending_handoffs("1000", Feed.MENTIONS, 10)] == [
+        "15"
+    ]  # never handed to triage
 
 
 def test_dms_lists_what_was_stored_with_status(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
@@ -177,7 +180,9 @@ def test_dms_lists_what_was_stored_with_status(aws: None, capsys: pytest.Capture
             id=eid, text=f"dm\n{eid}", created_at=at, sender=DmSender(id=sender, username=f"u{sender}")
         )
         skip = SkipReason.OWN_MESSAGE if status is MentionStatus.SKIPPED else None
-        store.put_dm(IngestedDm(brand_id="1000", dm=event, status=status, skip_reason=skip, ingested_at=at))
+        store.put_message(
+            IngestedDm(brand_id="1000", dm=event, status=status, skip_reason=skip, ingested_at=at)
+        )
 
     code, out, _ = run(capsys, "dms", "--table", TABLE)
     assert code == 0 and out.splitlines() == [

@@ -17,7 +17,7 @@ from moto import mock_aws
 from carebird.adapters.x.dms import TweepyDmReader
 from carebird.adapters.x.mentions import TweepyMentionsReader, secrets_manager_credentials
 from carebird.brands import Brand
-from carebird.ingest.model import MentionStatus
+from carebird.ingest.model import Feed, MentionStatus
 from carebird.ingest.poll import Poller
 from carebird.observability import metrics
 from carebird.ports.x import XAuthError
@@ -104,14 +104,14 @@ def test_a_scheduled_run_returns_its_counts_and_one_failing_brand_does_not_stop_
     acme, globex = w.add(brand("acme", "1000")), w.add(brand("globex", "2000"))
     w.x.post(acme, "my parcel never came")
     w.x.post(acme, "RT @acme: sale", author="77", retweet_of="1")
-    original = w.x.read_mentions
+    original = w.x.read
 
     def globex_revoked(b: Brand, query: Any) -> Any:
         if b.user_id == globex.user_id:
             raise XAuthError("401 Unauthorized")
         return original(b, query)
 
-    w.x.read_mentions = globex_revoked  # type: ignore[method-assign]
+    w.x.read = globex_revoked  # type: ignore[method-assign]
     poller = Poller(w.store, w.x, w.handoff, metrics, w.clock, w.tuning)
     # A one-second budget: one round, so each brand is polled exactly once.
     settings = PollSettings(table_name="t", triage_state_machine_arn=ARN, poll_budget_seconds=1)
@@ -214,9 +214,11 @@ def test_wired_to_dynamodb_secrets_and_step_functions_a_run_ingests_and_triages_
             Brand(handle="acme", user_id="1000", credentials_secret=secret)
         )
         rt = service.poll_runtime()
-        assert isinstance(rt.poller.x, TweepyMentionsReader) and isinstance(rt.poller.dms, TweepyDmReader)
+        assert isinstance(rt.poller.mentions, TweepyMentionsReader) and isinstance(
+            rt.poller.dms, TweepyDmReader
+        )
         # The one seam: X answers from canned HTTP responses instead of the network.
-        rt.poller.x = TweepyMentionsReader(secrets_manager_credentials(0), None, transport=canned)
+        rt.poller.mentions = TweepyMentionsReader(secrets_manager_credentials(0), None, transport=canned)
         rt.poller.dms = TweepyDmReader(secrets_manager_credentials(0), None, transport=canned_dms)
         app = load_app()
 
@@ -225,8 +227,8 @@ def test_wired_to_dynamodb_secrets_and_step_functions_a_run_ingests_and_triages_
         second = app.handler({**SCHEDULED, "id": "another-tick"}, Context())
 
         store = DynamoIngestStore("carebird-CarebirdTable")
-        stored = store.list_mentions("1000")
-        dms = store.list_dms("1000")
+        stored = store.list_messages("1000", Feed.MENTIONS)
+        dms = store.list_messages("1000", Feed.DMS)
         executions = sfn.list_executions(stateMachineArn=ARN)["executions"]
         dm_input = json.loads(
             sfn.describe_execution(

@@ -8,6 +8,7 @@ import contextlib
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from carebird.ingest.model import Feed
 from carebird.ingest.poll import PollTuning
 from carebird.ports.x import TransientXError
 from tests.support.ingest_fakes import Crash, brand
@@ -64,7 +65,8 @@ def test_every_mention_is_stored_once_and_triaged_once(
 
     w.assert_exactly_once(ACME, skipped_ids=frozenset(skipped))
     assert (
-        w.store.get_cursor(ACME.id).since_id == max((m.id for m in w.x.posts_of(ACME)), key=int)
+        w.store.get_cursor(ACME.id, Feed.MENTIONS).since_id
+        == max((m.id for m in w.x.posts_of(ACME)), key=int)
         if n
         else True
     )  # type: ignore[union-attr]
@@ -86,7 +88,7 @@ def test_every_dm_is_stored_once_and_each_customer_dm_triaged_once(
     w = World(tuning=PollTuning(write_batch=write_batch))
     w.add(ACME)
     w.run()
-    original = w.dms.read_dm_events
+    original = w.dms.read
     n = 0
     for batch, fail_at, point in zip(batches, failing_page, crash_points, strict=False):
         for kind in batch:
@@ -97,20 +99,20 @@ def test_every_dm_is_stored_once_and_each_customer_dm_triaged_once(
                 w.dms.send(str(100 + n % 5), ACME.user_id, f"question {n}")
         calls = {"n": 0}
 
-        def flaky(b, token, size, fail_at=fail_at, calls=calls):  # type: ignore[no-untyped-def]
+        def flaky(b, query, fail_at=fail_at, calls=calls):  # type: ignore[no-untyped-def]
             calls["n"] += 1
             if calls["n"] == fail_at:
                 raise TransientXError("503 from X")
-            return original(b, token, size)
+            return original(b, query)
 
-        w.dms.read_dm_events = flaky  # type: ignore[method-assign]
+        w.dms.read = flaky  # type: ignore[method-assign]
         w.next_minute()
         w.crash.rearm(None if point is None else 1 + point % (6 * len(batch) + 8))
         with contextlib.suppress(Crash):
             w.run()
         w.crash.rearm(None)
 
-    w.dms.read_dm_events = original  # type: ignore[method-assign]
+    w.dms.read = original  # type: ignore[method-assign]
     for _ in range(2):  # one to recover, one to let a failing-page backoff pass
         w.next_minute()
         w.run()

@@ -12,6 +12,7 @@ import requests
 from carebird.adapters.x.client import XCredentials
 from carebird.adapters.x.dms import TweepyDmReader
 from carebird.brands import Brand
+from carebird.ingest.model import DmQuery
 from carebird.ports.x import TransientXError, XAuthError, XBadRequest, XRateLimited
 from tests.support.x_http import CannedX
 
@@ -69,7 +70,7 @@ def reader(transport: CannedX) -> TweepyDmReader:
 
 def test_the_request_reads_message_events_in_user_context_with_the_sender_expanded() -> None:
     x = CannedX((200, {"meta": {"result_count": 0}}, rate_headers()))
-    reader(x).read_dm_events(BRAND, "dmtoken1", 100)
+    reader(x).read(BRAND, DmQuery("dmtoken1", 100))
 
     (sent,) = x.requests
     url = urlsplit(sent.url or "")
@@ -92,9 +93,9 @@ def test_the_request_reads_message_events_in_user_context_with_the_sender_expand
 
 def test_a_page_becomes_direct_messages_in_the_shape_triage_reads() -> None:
     x = CannedX((200, PAGE, rate_headers(remaining=40)))
-    page = reader(x).read_dm_events(BRAND, None, 100)
+    page = reader(x).read(BRAND, DmQuery(None, 100))
 
-    customer, brand_reply = page.events
+    customer, brand_reply = page.messages
     assert customer.model_dump(mode="json") == {
         "id": "1790000000000000052",
         "text": "My card was charged twice",
@@ -119,14 +120,14 @@ def test_other_event_types_are_not_messages() -> None:
         "data": [{"id": "1790000000000000060", "event_type": "ParticipantsJoin", "dm_conversation_id": "c1"}],
         "meta": {"result_count": 1},
     }
-    page = reader(CannedX((200, body, rate_headers()))).read_dm_events(BRAND, None, 100)
-    assert (page.events, page.reads) == ([], 1)
+    page = reader(CannedX((200, body, rate_headers()))).read(BRAND, DmQuery(None, 100))
+    assert (page.messages, page.reads) == ([], 1)
 
 
 def test_a_429_reports_the_reset() -> None:
     x = CannedX((429, {"title": "Too Many Requests", "status": 429}, rate_headers(remaining=0)))
     with pytest.raises(XRateLimited) as raised:
-        reader(x).read_dm_events(BRAND, None, 100)
+        reader(x).read(BRAND, DmQuery(None, 100))
     assert raised.value.reset_at == datetime.fromtimestamp(RESET, UTC)
 
 
@@ -149,4 +150,4 @@ def test_a_429_reports_the_reset() -> None:
 )
 def test_failures_surface_as_typed_errors(answer: Any, error: type[Exception]) -> None:
     with pytest.raises(error):
-        reader(CannedX(answer)).read_dm_events(BRAND, None, 100)
+        reader(CannedX(answer)).read(BRAND, DmQuery(None, 100))

@@ -82,7 +82,7 @@ def reader(
 
 def test_the_request_is_user_context_with_the_fields_triage_needs() -> None:
     x = CannedX((200, {"meta": {"result_count": 0}}, rate_headers()))
-    reader(x).read_mentions(BRAND, MentionsQuery(since_id="1790000000000000000", pagination_token="abc"))
+    reader(x).read(BRAND, MentionsQuery(since_id="1790000000000000000", pagination_token="abc"))
 
     (sent,) = x.requests
     url = urlsplit(sent.url or "")
@@ -108,7 +108,7 @@ def test_a_backfill_window_is_sent_in_whole_seconds_with_its_until_id() -> None:
         end_time=datetime(2026, 3, 2, 9, 5, tzinfo=UTC),
         until_id="1790000000000000040",
     )
-    reader(x).read_mentions(BRAND, window)
+    reader(x).read(BRAND, window)
 
     query = parse_qs(urlsplit(x.requests[0].url or "").query)
     assert query["start_time"] == ["2026-03-02T09:00:00Z"] and query["end_time"] == ["2026-03-02T09:05:00Z"]
@@ -117,9 +117,9 @@ def test_a_backfill_window_is_sent_in_whole_seconds_with_its_until_id() -> None:
 
 def test_a_page_becomes_domain_mentions_with_full_text_authors_and_rate_limit() -> None:
     x = CannedX((200, PAGE, rate_headers(remaining=12)))
-    page = reader(x).read_mentions(BRAND, MentionsQuery())
+    page = reader(x).read(BRAND, MentionsQuery())
 
-    first, second = page.mentions
+    first, second = page.messages
     assert first.text == LONG  # the note_tweet, not the truncated text
     assert (first.author.username, first.author.followers_count) == ("waiting_wanda", 321)
     assert first.created_at == datetime(2026, 3, 2, 9, 0, 5, tzinfo=UTC)
@@ -135,15 +135,15 @@ def test_a_page_becomes_domain_mentions_with_full_text_authors_and_rate_limit() 
 
 def test_an_empty_page_has_no_mentions_and_no_next_token() -> None:
     x = CannedX((200, {"meta": {"result_count": 0}}, rate_headers()))
-    page = reader(x).read_mentions(BRAND, MentionsQuery(since_id="5"))
-    assert (page.mentions, page.next_token, page.reads) == ([], None, 0)
+    page = reader(x).read(BRAND, MentionsQuery(since_id="5"))
+    assert (page.messages, page.next_token, page.reads) == ([], None, 0)
 
 
 def test_a_429_reports_the_reset_and_is_not_retried() -> None:
     body = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
     x = CannedX((429, body, rate_headers(remaining=0)))
     with pytest.raises(XRateLimited) as raised:
-        reader(x).read_mentions(BRAND, MentionsQuery())
+        reader(x).read(BRAND, MentionsQuery())
     assert raised.value.reset_at == datetime.fromtimestamp(RESET, UTC)
     assert len(x.requests) == 1
 
@@ -183,7 +183,7 @@ def test_a_429_reports_the_reset_and_is_not_retried() -> None:
 )
 def test_failures_surface_as_typed_errors(answer: Any, error: type[Exception]) -> None:
     with pytest.raises(error):
-        reader(CannedX(answer)).read_mentions(BRAND, MentionsQuery())
+        reader(CannedX(answer)).read(BRAND, MentionsQuery())
 
 
 def test_credentials_come_from_the_brand_secret_and_a_bad_secret_names_what_is_missing(
@@ -201,7 +201,7 @@ def test_credentials_come_from_the_brand_secret_and_a_bad_secret_names_what_is_m
         load = secrets_manager_credentials(max_age_seconds=0)
 
         x = CannedX((200, {"meta": {"result_count": 0}}, rate_headers()))
-        reader(x, load).read_mentions(BRAND, MentionsQuery())
+        reader(x, load).read(BRAND, MentionsQuery())
         assert 'oauth_token="at"' in str(x.requests[0].headers["Authorization"])
 
         with pytest.raises(XAuthError, match=r"consumer_secret.*access_token"):
@@ -215,8 +215,8 @@ def test_credentials_come_from_the_brand_secret_and_a_bad_secret_names_what_is_m
 def test_a_post_the_adapter_cannot_read_is_quarantined_and_the_page_goes_on() -> None:
     broken = {"id": "1790000000000000013", "author_id": "57", "text": "@acme hi", "created_at": "yesterday"}
     page_body = {**PAGE, "data": [broken, *PAGE["data"]]}  # type: ignore[list-item]
-    page = reader(CannedX((200, page_body, rate_headers()))).read_mentions(BRAND, MentionsQuery())
-    poison, first, second = page.mentions
+    page = reader(CannedX((200, page_body, rate_headers()))).read(BRAND, MentionsQuery())
+    poison, first, second = page.messages
     assert (first.unreadable, second.unreadable) == (None, None)
     assert poison.id == "1790000000000000013" and poison.author.id == "57"
     assert poison.unreadable is not None and "yesterday" in poison.unreadable
@@ -228,4 +228,4 @@ def test_a_post_the_adapter_cannot_read_is_quarantined_and_the_page_goes_on() ->
 def test_a_post_without_a_readable_id_fails_the_page_as_transient() -> None:
     page_body = {**PAGE, "data": [{"text": "no id"}]}
     with pytest.raises(TransientXError, match="without a readable id"):
-        reader(CannedX((200, page_body, rate_headers()))).read_mentions(BRAND, MentionsQuery())
+        reader(CannedX((200, page_body, rate_headers()))).read(BRAND, MentionsQuery())

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from carebird.brands import Brand
-from carebird.ingest.model import MentionStatus
+from carebird.ingest.model import GapStatus, MentionStatus
 from carebird.ingest.poll import Poller, PollSummary, PollTuning
 from tests.support.ingest_fakes import (
     CrashPlan,
@@ -95,3 +95,11 @@ class World:
         assert all(self.handoff.starts[f"d-{brand.id}-{eid}"] >= 1 for eid in work)
         pending = [d for d in stored.values() if d.status is MentionStatus.PENDING]
         assert pending == [], "no DM left waiting for triage"
+
+
+def assert_nothing_passed_the_reach(w: World, brand: Brand) -> None:
+    """Long chains may have lost their oldest end; each was checked by a time window, which re-read
+    only the post at its cursor: a burst is read once, plus one read per check."""
+    gaps = w.store.gaps(brand.id)
+    assert all(g.status is GapStatus.CLOSED and g.recovered == 0 for g in gaps), gaps
+    assert w.x.reads <= len(w.x.posts_of(brand)) + len(gaps)

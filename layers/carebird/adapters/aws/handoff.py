@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from carebird.ingest.model import IngestedDm, IngestedMention
+from carebird.ingest.model import Feed, IngestedMessage
 from carebird.ingest.ports import HandoffFailed
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
 
-def execution_name(mention: IngestedMention) -> str:
-    return f"m-{mention.brand_id}-{mention.mention.id}"
+# One execution-name prefix per feed: a post and a DM event may share a number.
+EXECUTION_PREFIX = {Feed.MENTIONS: "m", Feed.DMS: "d"}
+WHAT = {Feed.MENTIONS: "mention", Feed.DMS: "DM"}
 
 
-def dm_execution_name(dm: IngestedDm) -> str:
-    return f"d-{dm.brand_id}-{dm.dm.id}"
+def execution_name(record: IngestedMessage) -> str:
+    return f"{EXECUTION_PREFIX[record.feed]}-{record.brand_id}-{record.message_id}"
 
 
 class StepFunctionsHandoff:
@@ -45,18 +46,13 @@ class StepFunctionsHandoff:
                 self._client = boto3.client("stepfunctions")
             return self._client
 
-    def start(self, mention: IngestedMention) -> None:
-        self._start(execution_name(mention), mention.triage_input(), f"mention {mention.mention.id}")
-
-    def start_dm(self, dm: IngestedDm) -> None:
-        self._start(dm_execution_name(dm), dm.triage_input(), f"DM {dm.dm.id}")
-
-    def _start(self, name: str, payload: dict[str, Any], what: str) -> None:
+    def start(self, record: IngestedMessage) -> None:
+        what = f"{WHAT[record.feed]} {record.message_id}"
         try:
             self.client.start_execution(
                 stateMachineArn=self._arn,
-                name=name,
-                input=json.dumps(payload, sort_keys=True, separators=(",", ":")),
+                name=execution_name(record),
+                input=json.dumps(record.triage_input(), sort_keys=True, separators=(",", ":")),
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":

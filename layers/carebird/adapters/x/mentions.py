@@ -1,37 +1,29 @@
 """Reading a brand's mentions from X with tweepy (OAuth 1.0a user context of the brand account).
 
-Implements `carebird.ingest.ports.MentionsReader`. Nothing tweepy-shaped leaves this module: pages come
-back as domain `Mention`s with their author expanded and the full text of long posts, failures as the
-typed errors of `carebird.ports.x`, and the `x-rate-limit-*` headers as a `RateLimit`.
+Implements `carebird.ingest.ports.MentionsReader`, in the reader shape of `carebird.adapters.x.reads`.
+Nothing tweepy-shaped leaves this module: pages come back as domain `Mention`s with their author
+expanded and the full text of long posts, failures as the typed errors of `carebird.ports.x`, and the
+`x-rate-limit-*` headers as a `RateLimit`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
-from requests.adapters import BaseAdapter
+import tweepy
 
 from carebird.adapters.x.client import (
-    BrandClients,
     CredentialsLoader,
     XCredentials,
     parse_credentials,
     secrets_manager_credentials,
 )
-from carebird.adapters.x.reads import (
-    USER_FIELDS,
-    included_users,
-    json_object,
-    parse_time,
-    rate_limit,
-    x_errors,
-)
+from carebird.adapters.x.reads import USER_FIELDS, TweepyFeedReader, included_users, parse_time
 from carebird.brands import Brand
-from carebird.ingest.model import Author, Mention, MentionPage, MentionsQuery, ReferencedPost
+from carebird.ingest.model import Author, Mention, MentionsQuery, ReferencedPost
 from carebird.ports.x import TransientXError
 
 # Credentials and clients moved to carebird.adapters.x.client; these names stay importable from here.
@@ -60,23 +52,11 @@ TWEET_FIELDS = [
 EXPANSIONS = ["author_id"]
 
 
-class TweepyMentionsReader:
-    def __init__(
-        self,
-        credentials: CredentialsLoader,
-        base_url: str | None = None,
-        *,
-        timeout_seconds: float = 10.0,
-        transport: BaseAdapter | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._clients = BrandClients(
-            credentials, base_url, timeout_seconds=timeout_seconds, transport=transport
-        )
-        self._clock = clock
+class TweepyMentionsReader(TweepyFeedReader[MentionsQuery, Mention]):
+    what = "mentions"
+    source = "mentions timeline"
 
-    def read_mentions(self, brand: Brand, query: MentionsQuery) -> MentionPage:
-        client = self._clients.client(brand.credentials_secret)
+    def _request(self, client: tweepy.Client, brand: Brand, query: MentionsQuery) -> requests.Response:
         params: dict[str, Any] = {
             "max_results": query.max_results,
             "tweet_fields": TWEET_FIELDS,
@@ -88,28 +68,20 @@ class TweepyMentionsReader:
             value = getattr(query, name)
             if value is not None:
                 params[name] = value
-        with x_errors(brand, "mentions", self._clock):
-            response: requests.Response = client.get_users_mentions(brand.user_id, **params)
-        return self._page(response)
+        response: requests.Response = client.get_users_mentions(brand.user_id, **params)
+        return response
 
-    def _page(self, response: requests.Response) -> MentionPage:
-        body = json_object(response, "mentions timeline")
+    def _messages(self, body: dict[str, Any]) -> tuple[list[Mention], int]:
         data = body.get("data") or []
         includes = body.get("includes") or {}
         users = included_users(body)
-        meta = body.get("meta") or {}
         if not isinstance(data, list):
             raise TransientXError(
                 f"X returned a mentions page whose data is not a list: {type(data).__name__}"
             )
         mentions = [_readable_or_quarantined(post, users) for post in data]
-        return MentionPage(
-            mentions=mentions,
-            next_token=meta.get("next_token") or None,
-            rate=rate_limit(response.headers),
-            # X bills every post it returns; includes.tweets stays empty without the referenced expansion.
-            reads=len(data) + len(includes.get("tweets") or []),
-        )
+        # X bills every post it returns; includes.tweets stays empty without the referenced expansion.
+        return mentions, len(data) + len(includes.get("tweets") or [])
 
 
 _TWITTER_EPOCH_MS = 1_288_834_974_657  # X's ids carry their creation time in milliseconds since this

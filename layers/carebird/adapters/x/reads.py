@@ -1,24 +1,78 @@
 """What the ingestion read adapters (`carebird.adapters.x.mentions`, `carebird.adapters.x.dms`) share:
-turning tweepy's and requests' failures into `carebird.ports.x`, reading X's JSON envelope and
-its rate-limit headers."""
+one reader shape (`TweepyFeedReader`: a brand's client, one request, one page), turning tweepy's and
+requests' failures into `carebird.ports.x`, reading X's JSON envelope and its rate-limit headers."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar
 
 import requests
 import tweepy
+from requests.adapters import BaseAdapter
 
-from carebird.adapters.x.client import DEFAULT_RATE_WINDOW, describe, reset_at
+from carebird.adapters.x.client import (
+    DEFAULT_RATE_WINDOW,
+    BrandClients,
+    CredentialsLoader,
+    describe,
+    reset_at,
+)
 from carebird.brands import Brand
-from carebird.ingest.model import RateLimit
+from carebird.ingest.model import M, Page, RateLimit
 from carebird.ports.x import TransientXError, XAuthError, XBadRequest, XRateLimited
 
 # Who wrote a post or sent a DM, as triage needs it. X returns users in `includes.users`, unbilled.
 USER_FIELDS = ["username", "name", "public_metrics", "verified", "verified_type", "protected"]
+
+Q = TypeVar("Q")
+
+
+class TweepyFeedReader(ABC, Generic[Q, M]):
+    """Implements `carebird.ingest.ports.FeedReader`: one page of a brand's feed per call, in the brand
+    account's user context. A feed says which request it makes and how it reads the page X returned."""
+
+    what: ClassVar[str]  # the request, as errors name it ("mentions", "DM events")
+    source: ClassVar[str]  # what the answer holds, as errors name it ("mentions timeline", "DM events")
+
+    def __init__(
+        self,
+        credentials: CredentialsLoader,
+        base_url: str | None = None,
+        *,
+        timeout_seconds: float = 10.0,
+        transport: BaseAdapter | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._clients = BrandClients(
+            credentials, base_url, timeout_seconds=timeout_seconds, transport=transport
+        )
+        self._clock = clock
+
+    def read(self, brand: Brand, query: Q) -> Page[M]:
+        client = self._clients.client(brand.credentials_secret)
+        with x_errors(brand, self.what, self._clock):
+            response = self._request(client, brand, query)
+        body = json_object(response, self.source)
+        messages, reads = self._messages(body)
+        meta = body.get("meta") or {}
+        return Page(
+            messages=messages,
+            next_token=meta.get("next_token") or None,
+            rate=rate_limit(response.headers),
+            reads=reads,
+        )
+
+    @abstractmethod
+    def _request(self, client: tweepy.Client, brand: Brand, query: Q) -> requests.Response:
+        """The feed's GET, with the fields and expansions it needs."""
+
+    @abstractmethod
+    def _messages(self, body: dict[str, Any]) -> tuple[list[M], int]:
+        """The page's messages, newest first, and how many reads X bills for it."""
 
 
 @contextmanager

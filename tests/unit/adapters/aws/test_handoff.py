@@ -93,8 +93,8 @@ def test_a_dm_starts_its_own_execution_with_the_dm_shape_triage_reads(sfn: tuple
     client, arn = sfn
     handoff = StepFunctionsHandoff(arn, client)
     handoff.start(MENTION)
-    handoff.start_dm(DM)
-    handoff.start_dm(DM)
+    handoff.start(DM)
+    handoff.start(DM)
 
     names = sorted(e["name"] for e in client.list_executions(stateMachineArn=arn)["executions"])
     assert names == ["d-1000-1790000000000000021", "m-1000-1790000000000000021"]

@@ -27,7 +27,7 @@ def test_customer_dms_are_stored_and_each_handed_to_triage_once_in_the_dm_shape(
 
     assert (summary.dms_ingested, summary.dms_skipped, summary.errors) == (1, 1, 0)
     w.assert_dms_exactly_once(ACME)
-    assert w.store.get_dm(ACME.id, answer.id).skip_reason is SkipReason.OWN_MESSAGE  # type: ignore[union-attr]
+    assert w.store.get_message(ACME.id, Feed.DMS, answer.id).skip_reason is SkipReason.OWN_MESSAGE  # type: ignore[union-attr]
     execution = w.handoff.executions[f"d-{ACME.id}-{question.id}"]
     assert execution == {
         "brand_id": ACME.id,
@@ -47,7 +47,7 @@ def test_customer_dms_are_stored_and_each_handed_to_triage_once_in_the_dm_shape(
         "ingested_at": execution["ingested_at"],
     }
     assert w.metrics.total("DmsIngested") == 1 and w.metrics.total("DmsSkipped") == 1
-    assert w.store.get_dm_cursor(ACME.id).since_id == answer.id  # type: ignore[union-attr]
+    assert w.store.get_cursor(ACME.id, Feed.DMS).since_id == answer.id  # type: ignore[union-attr]
 
 
 def test_the_first_poll_reaches_back_only_the_initial_lookback() -> None:
@@ -59,7 +59,7 @@ def test_the_first_poll_reaches_back_only_the_initial_lookback() -> None:
     summary = w.run()
 
     assert summary.dms_ingested == 1
-    assert [d.dm.id for d in w.store.list_dms(ACME.id)] == [recent.id]
+    assert [d.dm.id for d in w.store.list_messages(ACME.id, Feed.DMS)] == [recent.id]
 
 
 def test_later_polls_page_newest_first_only_until_the_cursor_and_advance_it() -> None:
@@ -81,7 +81,7 @@ def test_later_polls_page_newest_first_only_until_the_cursor_and_advance_it() ->
     assert w.dms.calls - calls == 9
     assert w.dms.reads - reads - 230 <= 100  # what X returned below the cursor, read to know it is there
     newest = max(w.dms.inbox(ACME), key=lambda e: e.number)
-    assert w.store.get_dm_cursor(ACME.id).since_id == newest.id  # type: ignore[union-attr]
+    assert w.store.get_cursor(ACME.id, Feed.DMS).since_id == newest.id  # type: ignore[union-attr]
 
 
 def test_after_the_first_poll_read_a_full_inbox_the_next_reads_only_the_newest_event() -> None:
@@ -118,20 +118,20 @@ def test_a_dm_chain_that_fails_midway_keeps_its_cursor_and_the_next_poll_reads_t
     for i in range(20):
         w.dms.send(str(700 + i), ACME.user_id, f"m{i}")
     w.next_minute()
-    original = w.dms.read_dm_events
+    original = w.dms.read
     calls = {"n": 0}
 
-    def fails_on_second_page(b, token, size):  # type: ignore[no-untyped-def]
+    def fails_on_second_page(b, query):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 2:
             raise TransientXError("502 from X")
-        return original(b, token, size)
+        return original(b, query)
 
-    w.dms.read_dm_events = fails_on_second_page  # type: ignore[method-assign]
+    w.dms.read = fails_on_second_page  # type: ignore[method-assign]
     failed = w.run()
 
     assert failed.errors == 1 and failed.dms_ingested == 1  # the first page (1 event) is stored and triaged
-    assert w.store.get_dm_cursor(ACME.id).since_id == first.id  # type: ignore[union-attr]
+    assert w.store.get_cursor(ACME.id, Feed.DMS).since_id == first.id  # type: ignore[union-attr]
     w.next_minute()
     w.run()
     w.assert_dms_exactly_once(ACME)

@@ -1,0 +1,144 @@
+"""What every part of one poll run shares: the long-lived ports, and the run's summary and deadline.
+
+`PollPorts` lives as long as the warm container; a `RunContext` is made per invocation, so nothing one
+run counts or decides (its summary, when it must stop writing) leaks into the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from carebird.brands import InvalidBrand
+from carebird.ingest.model import Feed, PollState, RateLimit
+from carebird.ingest.pool import WritePool
+from carebird.ingest.ports import (
+    Clock,
+    DmReader,
+    IngestStore,
+    MentionsReader,
+    MetricsSink,
+    TriageHandoff,
+)
+from carebird.ingest.summary import FEED_METRICS, FeedCounts, PollSummary
+from carebird.ingest.tuning import PollTuning
+from carebird.observability import logger
+from carebird.ports.x import XError, XRateLimited
+
+COUNT = "Count"
+SECONDS = "Seconds"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PollPorts:
+    store: IngestStore
+    mentions: MentionsReader
+    dms: DmReader | None  # None: DMs are not read (a deployment whose X app lacks DM access)
+    handoff: TriageHandoff
+    metrics: MetricsSink
+    clock: Clock
+    tuning: PollTuning
+    pool: WritePool
+
+
+@dataclass
+class RunContext:
+    ports: PollPorts
+    # The hard deadline: a feed still writing then stops after its current batch.
+    stop_writing_at: datetime
+    summary: PollSummary = field(default_factory=PollSummary)
+
+    @property
+    def store(self) -> IngestStore:
+        return self.ports.store
+
+    @property
+    def clock(self) -> Clock:
+        return self.ports.clock
+
+    @property
+    def tuning(self) -> PollTuning:
+        return self.ports.tuning
+
+    @property
+    def pool(self) -> WritePool:
+        return self.ports.pool
+
+    def out_of_time(self) -> bool:
+        return self.clock.now() >= self.stop_writing_at
+
+    def batches(self, items: Sequence[T]) -> Iterable[Sequence[T]]:
+        """Consecutive slices of `write_batch`; stops early once the run must wind down (hard deadline)."""
+        size = max(1, self.tuning.write_batch)
+        for start in range(0, len(items), size):
+            if start and self.out_of_time():
+                logger.warning(
+                    "out of time; the rest of the chain is read again by the next run",
+                    extra={"written": start, "read": len(items)},
+                )
+                return
+            yield items[start : start + size]
+
+    # ------------------------------------------------------------------ outcomes
+    def succeeded(self, feed: Feed) -> None:
+        self.ports.metrics.add_metric(FEED_METRICS[feed].succeeded, COUNT, 1)
+
+    def blocked(self, state: PollState, exc: XRateLimited, started: datetime) -> PollState:
+        """X said 429: no request for the feed before its reset."""
+        self.summary.rate_limited += 1
+        now = self.clock.now()
+        reset_at = (
+            # A reset already past (clock skew, or the window just rolled over): wait one short interval.
+            exc.reset_at
+            if exc.reset_at > now
+            else now + timedelta(seconds=self.tuning.cadence.min_interval_seconds)
+        )
+        logger.warning(
+            "X rate limit reached; no request before the reset", extra={"reset_at": reset_at.isoformat()}
+        )
+        limit = state.rate.limit if state.rate else 0
+        return replace(
+            state,
+            blocked_until=reset_at,
+            next_poll_at=reset_at,
+            rate=RateLimit(limit=limit, remaining=0, reset_at=reset_at),
+            last_polled_at=started,
+        )
+
+    def failed(
+        self, state: PollState, exc: BaseException, started: datetime, rate: RateLimit | None
+    ) -> PollState:
+        """The feed's poll failed: retried after a back-off that grows with each failure in a row."""
+        errors = state.consecutive_errors + 1
+        interval = self.tuning.cadence.error_interval(errors)
+        now = self.clock.now()
+        return replace(
+            state,
+            next_poll_at=self.tuning.cadence.next_poll_at(now, interval, rate),
+            interval_seconds=interval,
+            rate=rate,
+            last_polled_at=started,
+            consecutive_errors=errors,
+            last_error=f"{type(exc).__name__}: {exc}"[:500],
+        )
+
+    def error(self, message: str, exc: BaseException) -> None:
+        self.summary.errors += 1
+        self.ports.metrics.add_metric("PollErrors", COUNT, 1)
+        logger.error(
+            message,
+            extra={"error": f"{type(exc).__name__}: {exc}"},
+            exc_info=not isinstance(exc, (XError, InvalidBrand)),
+        )
+
+    def emit(self, feed: Feed, counts: FeedCounts) -> None:
+        names, metrics = FEED_METRICS[feed], self.ports.metrics
+        metrics.add_metric(names.reads, COUNT, counts.reads)
+        metrics.add_metric(names.ingested, COUNT, counts.ingested)
+        metrics.add_metric(names.skipped, COUNT, counts.skipped)
+        for value in counts.lags:
+            metrics.add_metric(names.lag, SECONDS, value)
+        self.summary.add(feed, counts)

@@ -1,0 +1,102 @@
+"""One invocation of the poller: its leases, rounds of feed polls, and what it leaves for triage.
+
+Everything a run decides or counts (its summary, hand-off queues, the arrival rates that say a brand is
+in a burst, when it must stop writing) lives on the `PollRun` made for it, never on the `Poller` that a
+warm container keeps between invocations.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from carebird.brands import Brand
+from carebird.ingest.context import PollPorts, RunContext
+from carebird.ingest.dm_feed import DmFeed
+from carebird.ingest.handoffs import Handoffs
+from carebird.ingest.mentions_feed import MentionsFeed
+from carebird.ingest.model import Feed, PollState
+from carebird.ingest.schedule import Scheduler
+from carebird.ingest.summary import FeedCounts, PollSummary
+from carebird.ingest.writes import MessageWriter
+from carebird.observability import logger
+
+
+class FeedPoll(Protocol):
+    """One feed's way of polling a brand (`MentionsFeed`, `DmFeed`): its new state, counted in `counts`."""
+
+    def poll(self, brand: Brand, state: PollState, counts: FeedCounts, started: datetime) -> PollState: ...
+
+
+class PollRun:
+    def __init__(self, ports: PollPorts, hard_deadline: datetime) -> None:
+        self._ports = ports
+        self._ctx = RunContext(ports, stop_writing_at=hard_deadline)
+        self._polls: dict[Feed, FeedPoll] = {}  # built once the run knows which feeds it polls
+
+    def run(self, invocation_id: str, deadline: datetime, lease_until: datetime | None) -> PollSummary:
+        """See `Poller.run`."""
+        ctx, ports = self._ctx, self._ports
+        hard_deadline = ctx.stop_writing_at
+        listing = ports.store.list_brands()
+        for invalid in listing.invalid:
+            ctx.error("brand record is invalid", invalid)
+        brands = [b for b in listing.brands if b.poll_enabled]
+        ctx.summary.brands = len(brands)
+
+        if lease_until is None:
+            lease_until = max(deadline, hard_deadline) + timedelta(seconds=ports.tuning.lease_slack_seconds)
+        leased: list[Brand] = []
+        for brand in brands:
+            if ports.store.acquire_lease(brand.id, invocation_id, lease_until, ports.clock.now()):
+                leased.append(brand)
+            else:
+                logger.info("another invocation is polling this brand", extra={"brand": brand.handle})
+        try:
+            feeds = [(brand, feed) for brand in leased for feed in self._feeds(brand)]
+            states = {(b.id, f): ports.store.get_poll_state(b.id, f) for b, f in feeds}
+            handoffs = Handoffs(ctx, ports.handoff, feeds)
+            writer = MessageWriter(ctx, handoffs)
+            mentions = MentionsFeed(ctx, ports.mentions, writer)
+            self._polls[Feed.MENTIONS] = mentions
+            if ports.dms is not None:
+                self._polls[Feed.DMS] = DmFeed(ctx, ports.dms, writer)
+            scheduler = Scheduler(ctx, handoffs, self._poll, mentions.arrival_rate)
+            for brand, feed in feeds:  # what a dead run left, before this run stores anything new
+                handoffs.load(brand, feed)
+            scheduler.round(feeds, states, hard_deadline)
+            while scheduler.round(feeds, states, deadline, wait=True):
+                pass
+            # Past the budget, a brand in a burst is not left for the next invocation, which would read
+            # it too late: its mentions go on being read until they slow down or time is up.
+            while scheduler.round(scheduler.in_burst(feeds), states, hard_deadline, wait=True):
+                pass
+            # What is still pending, while nothing is due: the next invocation must find its polls on time.
+            handoffs.hand_off(feeds, scheduler.handoff_until(states, hard_deadline))
+        finally:
+            for brand in leased:
+                ports.store.release_lease(brand.id, invocation_id)
+        return ctx.summary
+
+    def _feeds(self, brand: Brand) -> list[Feed]:
+        if self._ports.dms is None or brand.settings.get("poll_dms") is False:
+            return [Feed.MENTIONS]
+        return [Feed.MENTIONS, Feed.DMS]
+
+    def _poll(self, brand: Brand, feed: Feed, state: PollState) -> PollState:
+        """Poll one feed of one brand once; its new state, saved. One brand's failure stops no other."""
+        ctx = self._ctx
+        logger.append_keys(brand=brand.handle, brand_id=brand.id, feed=feed.value)
+        counts = FeedCounts()
+        started = ctx.clock.now()
+        ctx.summary.polls += 1
+        try:
+            new_state = self._polls[feed].poll(brand, state, counts, started)
+            ctx.store.save_poll_state(brand.id, feed, new_state)
+            return new_state
+        except Exception as exc:  # one brand's failure must not stop the others
+            ctx.error(f"polling the brand's {feed.value} failed", exc)
+            return ctx.failed(state, exc, started, state.rate)
+        finally:
+            ctx.emit(feed, counts)
+            logger.remove_keys(["brand", "brand_id", "feed"])

@@ -1,0 +1,235 @@
+"""The ingestion store's items in the carebird table, and their conversion to and from the domain types.
+
+Keys and access patterns: see `carebird.storage`. The attribute names are the stored format: existing
+items must read back the same, so a rename here is a data migration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+
+from carebird.ingest.model import (
+    Author,
+    DirectMessage,
+    DmSender,
+    Feed,
+    Gap,
+    GapReason,
+    GapStatus,
+    IngestedDm,
+    IngestedMention,
+    IngestedMessage,
+    Mention,
+    MentionStatus,
+    ReferencedPost,
+    SkipReason,
+)
+from carebird.storage.brands import plain
+from carebird.storage.table import Gsi1, Gsi2, TableItem
+
+UNREADABLE = "UNREADABLE"  # gsi2 prefix of the mentions X sent in a shape the adapter cannot read
+
+
+@dataclass(frozen=True)
+class FeedKeys:
+    """Where one feed's messages live in the table."""
+
+    entity: str  # the item's sort key, and its partition key's prefix
+    listing: str  # gsi1: the brand's messages, newest first
+    handoff: str  # gsi2: its pending messages, oldest first
+
+
+FEED_KEYS = {
+    Feed.MENTIONS: FeedKeys("MENTION", "MENTIONS", "HANDOFF"),
+    Feed.DMS: FeedKeys("DM", "DMS", "DMHANDOFF"),
+}
+
+
+def message_pk(brand_id: str, feed: Feed, message_id: str) -> str:
+    return f"{FEED_KEYS[feed].entity}#{brand_id}#{int(message_id)}"
+
+
+CURSOR_SK = {Feed.MENTIONS: "CURSOR", Feed.DMS: "DMCURSOR"}
+POLL_SK = {Feed.MENTIONS: "POLL", Feed.DMS: "POLL#DMS"}  # the brand's lease lives on POLL
+
+
+class CursorItem(TableItem):
+    since_id = UnicodeAttribute(null=True)  # zero-padded, so `<` in a condition compares numerically
+    since_created_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+
+
+class PollStateItem(TableItem):
+    lease_owner = UnicodeAttribute(null=True)
+    lease_until = NumberAttribute(null=True)  # epoch seconds
+    blocked_until = UTCDateTimeAttribute(null=True)
+    next_poll_at = UTCDateTimeAttribute(null=True)
+    interval_seconds = NumberAttribute(null=True)
+    rate_limit = NumberAttribute(null=True)
+    rate_remaining = NumberAttribute(null=True)
+    rate_reset_at = UTCDateTimeAttribute(null=True)
+    last_polled_at = UTCDateTimeAttribute(null=True)
+    last_success_at = UTCDateTimeAttribute(null=True)
+    consecutive_errors = NumberAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    found = NumberAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+
+
+class GapItem(TableItem):
+    brand_id = UnicodeAttribute()
+    from_id = UnicodeAttribute()
+    to_id = UnicodeAttribute()
+    to_key = UnicodeAttribute()  # padded to_id, for the widening condition
+    from_time = UTCDateTimeAttribute()
+    to_time = UTCDateTimeAttribute()
+    reason = UnicodeAttribute()
+    status = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    recovered = NumberAttribute(default=0)
+    detected_at = UTCDateTimeAttribute()
+    last_attempt_at = UTCDateTimeAttribute(null=True)
+    closed_at = UTCDateTimeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+
+
+class MessageItem(TableItem):
+    """What a stored mention and a stored DM have in common (each keeps its own id and author fields)."""
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)  # present only while pending (or unreadable): a sparse index
+    gsi2sk = UnicodeAttribute(null=True)
+    by_gsi1 = Gsi1()
+    by_gsi2 = Gsi2()
+    brand_id = UnicodeAttribute()
+    text = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+    skip_reason = UnicodeAttribute(null=True)
+    ingested_at = UTCDateTimeAttribute()
+    handed_off_at = UTCDateTimeAttribute(null=True)
+
+
+class MentionItem(MessageItem):
+    tweet_id = UnicodeAttribute()
+    author = MapAttribute()  # type: ignore[var-annotated]
+    conversation_id = UnicodeAttribute(null=True)
+    in_reply_to_user_id = UnicodeAttribute(null=True)
+    lang = UnicodeAttribute(null=True)
+    referenced = ListAttribute(null=True)  # type: ignore[var-annotated]
+    entities = MapAttribute(null=True)  # type: ignore[var-annotated]
+    public_metrics = MapAttribute(null=True)  # type: ignore[var-annotated]
+    unreadable_reason = UnicodeAttribute(null=True)
+
+
+class DmItem(MessageItem):
+    event_id = UnicodeAttribute()
+    sender = MapAttribute()  # type: ignore[var-annotated]
+    dm_conversation_id = UnicodeAttribute(null=True)
+
+
+class RepeatItem(TableItem):
+    tweet_id = UnicodeAttribute()
+    window_ends_at = NumberAttribute()  # epoch seconds of the claimant's created_at + window
+    expires_at = NumberAttribute()
+
+
+def message_attributes(record: IngestedMessage) -> dict[str, Any]:
+    """The item attributes of one feed's message beyond those every stored message has."""
+    if isinstance(record, IngestedMention):
+        post = record.mention
+        return {
+            "tweet_id": post.id,
+            "author": post.author.model_dump(mode="json"),
+            "conversation_id": post.conversation_id,
+            "in_reply_to_user_id": post.in_reply_to_user_id,
+            "lang": post.lang,
+            "referenced": [ref.model_dump(mode="json") for ref in post.referenced],
+            "entities": post.entities,
+            "public_metrics": post.public_metrics,
+            "unreadable_reason": post.unreadable,
+        }
+    if isinstance(record, IngestedDm):
+        event = record.dm
+        return {
+            "event_id": event.id,
+            "sender": event.sender.model_dump(mode="json"),
+            "dm_conversation_id": event.dm_conversation_id,
+        }
+    raise TypeError(f"no item shape for {type(record).__name__}")
+
+
+def to_record(item: MessageItem) -> IngestedMessage:
+    if isinstance(item, MentionItem):
+        return to_mention(item)
+    if isinstance(item, DmItem):
+        return to_dm(item)
+    raise TypeError(f"no record for {type(item).__name__}")
+
+
+def to_mention(item: MentionItem) -> IngestedMention:
+    mention = Mention(
+        id=item.tweet_id,
+        author=Author.model_validate(plain(item.author)),
+        text=item.text,
+        created_at=item.created_at,
+        conversation_id=item.conversation_id,
+        in_reply_to_user_id=item.in_reply_to_user_id,
+        referenced=tuple(ReferencedPost.model_validate(plain(r)) for r in item.referenced or ()),
+        lang=item.lang,
+        entities=plain(item.entities) if item.entities is not None else None,
+        public_metrics=plain(item.public_metrics) if item.public_metrics is not None else None,
+        unreadable=item.unreadable_reason,
+    )
+    return IngestedMention(
+        brand_id=item.brand_id,
+        mention=mention,
+        status=MentionStatus(item.status),
+        skip_reason=SkipReason(item.skip_reason) if item.skip_reason else None,
+        ingested_at=item.ingested_at,
+        handed_off_at=item.handed_off_at,
+    )
+
+
+def to_dm(item: DmItem) -> IngestedDm:
+    return IngestedDm(
+        brand_id=item.brand_id,
+        dm=DirectMessage(
+            id=item.event_id,
+            text=item.text,
+            created_at=item.created_at,
+            sender=DmSender.model_validate(plain(item.sender)),
+            dm_conversation_id=item.dm_conversation_id,
+        ),
+        status=MentionStatus(item.status),
+        skip_reason=SkipReason(item.skip_reason) if item.skip_reason else None,
+        ingested_at=item.ingested_at,
+        handed_off_at=item.handed_off_at,
+    )
+
+
+def to_gap(item: GapItem) -> Gap:
+    return Gap(
+        brand_id=item.brand_id,
+        from_id=item.from_id,
+        to_id=item.to_id,
+        from_time=item.from_time,
+        to_time=item.to_time,
+        reason=GapReason(item.reason),
+        detected_at=item.detected_at,
+        status=GapStatus(item.status),
+        attempts=int(item.attempts),
+        recovered=int(item.recovered),
+        last_attempt_at=item.last_attempt_at,
+        closed_at=item.closed_at,
+    )

@@ -1,0 +1,124 @@
+"""One invocation on fakes (`carebird.ingest.run`): a crash at any point loses and duplicates nothing,
+leases keep overlapping runs apart, one brand's failure stops no other, a run out of time stops
+between batches."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from carebird.ingest.model import Feed
+from carebird.ingest.poll import PollTuning
+from carebird.ports.x import XAuthError
+from tests.support.ingest_fakes import T0, Crash, brand
+from tests.unit.ingest.world import World
+
+ACME = brand("acme", "1000")
+GLOBEX = brand("globex", "2000")
+
+
+def _crash_scenario(w: World) -> None:
+    """Noise, repeats and enough mentions for two pages: every kind of write happens."""
+    w.add(ACME)
+    w.run()
+    w.x.post(ACME, "we are live", author=ACME.user_id)
+    w.x.post(ACME, "RT @acme: we are live", author="31", retweet_of="1")
+    for i in range(7):
+        w.x.post(ACME, f"question {i}", author=str(100 + i))
+    w.x.post(ACME, "question 3", author="103")  # a repeat
+    w.next_minute()
+
+
+def _count_crash_points() -> int:
+    w = World(tuning=PollTuning(page_size=5))
+    _crash_scenario(w)
+    w.crash.rearm(None)
+    w.run()
+    return w.crash.seen
+
+
+@pytest.mark.parametrize("crash_at", range(1, _count_crash_points() + 1))
+def test_a_crash_at_any_point_loses_nothing_and_duplicates_nothing(crash_at: int) -> None:
+    w = World(tuning=PollTuning(page_size=5))
+    _crash_scenario(w)
+    w.crash.rearm(crash_at)
+
+    with pytest.raises(Crash):
+        w.run()
+    point = w.crash.points[-1]
+    w.crash.rearm(None)
+    w.next_minute()
+    w.run()
+
+    noise = {m.id for m in w.x.posts_of(ACME) if m.author.id == ACME.user_id or m.is_retweet}
+    repeat = {m.id for m in w.x.posts_of(ACME) if m.text == "question 3"}
+    w.assert_exactly_once(ACME, skipped_ids=frozenset(noise | {max(repeat, key=int)}))
+    assert all(n <= 2 for n in w.handoff.starts.values()), point
+
+
+def test_a_brand_whose_poll_fails_does_not_stop_the_others() -> None:
+    w = World()
+    w.add(ACME)
+    w.add(GLOBEX)
+    w.x.post(GLOBEX, "hi globex")
+    original = w.x.read
+
+    def acme_credentials_revoked(b, query):  # type: ignore[no-untyped-def]
+        if b.user_id == ACME.user_id:
+            raise XAuthError("401 Unauthorized")
+        return original(b, query)
+
+    w.x.read = acme_credentials_revoked  # type: ignore[method-assign]
+    summary = w.run()
+
+    assert summary.errors == 1 and summary.ingested == 1
+    assert w.metrics.total("PollErrors") == 1
+    assert w.metrics.total("PollSucceeded") == 1
+    assert "XAuthError" in (w.store.get_poll_state(ACME.id, Feed.MENTIONS).last_error or "")
+
+
+def test_disabled_brands_are_not_polled() -> None:
+    w = World()
+    w.add(brand("acme", "1000", poll_enabled=False))
+    w.x.post(ACME, "anyone?")
+    summary = w.run()
+    assert summary.brands == 0 and w.x.calls == 0
+
+
+def test_an_overlapping_invocation_leaves_a_brand_to_the_one_polling_it() -> None:
+    w = World()
+    w.add(ACME)
+    w.x.post(ACME, "hello")
+    assert w.store.acquire_lease(ACME.id, "other-invocation", T0 + timedelta(seconds=80), T0)
+
+    summary = w.run()
+
+    assert summary.polls == 0 and w.x.calls == 0
+
+
+# ---------------------------------------------------------------------- bursts and batches
+
+
+def test_a_run_out_of_time_stops_between_batches_and_the_next_run_goes_on_from_the_last_one() -> None:
+    w = World(tuning=PollTuning(write_batch=10))
+    w.add(ACME)
+    w.run()
+    posts = [w.x.post(ACME, f"m{i}", author=str(400 + i)) for i in range(35)]
+    w.next_minute()
+    original = w.store.put_message
+
+    def slow_put(mention):  # type: ignore[no-untyped-def]
+        original(mention)
+        w.clock.advance(1)  # each write takes a second
+
+    w.store.put_message = slow_put  # type: ignore[method-assign]
+    first = w.run(budget=0, hard=15)
+
+    assert first.ingested == 20  # two batches of 10 in 15 s; the third waits for the next run
+    assert w.store.get_cursor(ACME.id, Feed.MENTIONS).since_id == posts[19].id  # type: ignore[union-attr]
+    assert first.handed_off == 0  # out of time: stored as pending, the next run starts their triage
+    w.next_minute()
+    second = w.run()
+    assert (second.ingested, second.reads, second.duplicates, second.handed_off) == (15, 15, 0, 35)
+    w.assert_exactly_once(ACME)
