@@ -1,5 +1,5 @@
 """The agent API over HTTP on the local stack: API Gateway's Cognito authorizer (tokens from the stack's
-user pool), the real reply function, DynamoDB, Step Functions and the X API emulator (the desk:
+user pool), the real agent API function, DynamoDB, Step Functions and the X API emulator (the desk:
 tests/integration/agent_desk.py)."""
 
 from __future__ import annotations

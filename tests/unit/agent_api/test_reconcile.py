@@ -14,7 +14,7 @@ AFTER_LEASE = 200  # seconds: past the 120 s lease and the reconciler's grace
 
 
 def killed_reply(api: Api, world: CaseWorld, case_id: str, at: int) -> None:
-    """The reply function dies at the `at`-th side effect of X (1: before the post, 2: after it)."""
+    """The agent API function dies at the `at`-th side effect of X (1: before the post, 2: after it)."""
     world.x.crash.rearm(at)
     with pytest.raises(Crash):
         api.post(f"/cases/{case_id}/replies", {"text": "Refund is on its way"})
