@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from carebird.classifier.builtin import DefaultClassifier, Words
+from carebird.classifier.builtin import DefaultClassifier
 from carebird.classifier.loading import ModelUnavailable, load_model
 from carebird.classifier.model import BrandRules, Classification, MentionClassifier, MentionFeatures, Signal
 from carebird.classifier.ports import ModelObjects
 from carebird.classifier.textmodel import InvalidModel, TextModel
+from carebird.classifier.vocabulary import Words
 
 
 class BrandModelClassifier(DefaultClassifier):
