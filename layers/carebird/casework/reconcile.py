@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from carebird.cases.model import Case, Decision
 from carebird.casework.model import Principal
+from carebird.metric_names import MetricName
 from carebird.observability import logger
 from carebird.outbound.errors import ReplyConflict, UnknownBrand
 from carebird.outbound.model import Channel as OutChannel
@@ -97,7 +98,7 @@ class DeliveryReconciler:
             in_reply_to_tweet_id=record.in_reply_to_tweet_id,
             text=message.text,
         )
-        s.metrics.add_metric("DeliveriesReconciled", "Count", 1)
+        s.metrics.add_metric(MetricName.DELIVERIES_RECONCILED, "Count", 1)
         try:
             result = s.sender.deliver(outgoing)
         except (ReplyConflict, UnknownBrand, InvalidReply) as exc:
@@ -143,5 +144,5 @@ class DeliveryReconciler:
         if case is not None:
             s.update_case(case, told)
         s.deliveries.settle(case_id, reply_id)
-        s.metrics.add_metric("DeliveriesFailedUnattended", "Count", 1)
+        s.metrics.add_metric(MetricName.DELIVERIES_FAILED_UNATTENDED, "Count", 1)
         report.failed.append(reply_id)

@@ -78,6 +78,7 @@ from carebird.casework.ports import (
 )
 from carebird.casework.preview import PreviewContext, preview_reply
 from carebird.classifier.priority import priority_from_classification
+from carebird.metric_names import MetricName
 from carebird.observability import logger
 from carebird.outbound.errors import ReplyConflict
 from carebird.outbound.model import Channel as OutChannel
@@ -632,14 +633,16 @@ class CaseWorkService:
         before_next = case.next_response_since
         updated = self._update(case, answered)
         if next_response and before_next is not None and updated.next_response_since is None:
-            self.metrics.add_metric("TimeToNextResponse", "Seconds", (at - before_next).total_seconds())
+            self.metrics.add_metric(
+                MetricName.TIME_TO_NEXT_RESPONSE, "Seconds", (at - before_next).total_seconds()
+            )
         if before is None and updated.first_response_at == at:
             self.metrics.add_metric(
-                "TimeToFirstResponse", "Seconds", (at - updated.first_message_at).total_seconds()
+                MetricName.TIME_TO_FIRST_RESPONSE, "Seconds", (at - updated.first_message_at).total_seconds()
             )
             if updated.sla_met is False:
                 # Not SlaBreaches: the triage workflow counts the breach itself, when the target passes.
-                self.metrics.add_metric("FirstResponsesLate", "Count", 1)
+                self.metrics.add_metric(MetricName.FIRST_RESPONSES_LATE, "Count", 1)
             logger.info(
                 "first response", extra={"case_id": case.id, "sla_met": updated.sla_met, "agent": p.agent_id}
             )
@@ -763,7 +766,7 @@ class CaseWorkService:
             at=at,
         )
         self.corrections.record(correction)
-        self.metrics.add_metric("RoutingCorrections", "Count", 1)
+        self.metrics.add_metric(MetricName.ROUTING_CORRECTIONS, "Count", 1)
 
     def resolve(self, p: Principal, case_id: str, reason: str = "") -> Case:
         _check_reason(reason)
@@ -790,7 +793,7 @@ class CaseWorkService:
         done = self._update(case, resolved)
         # ResponseRate: of the cases agents resolve, the share the brand answered (average, in percent).
         self.metrics.add_metric(
-            "ResponseRate", "Percent", 100.0 if done.first_response_at is not None else 0.0
+            MetricName.RESPONSE_RATE, "Percent", 100.0 if done.first_response_at is not None else 0.0
         )
         if self.on_resolved is not None:
             # The case is resolved whatever happens here; a survey that cannot be scheduled is logged and
@@ -799,7 +802,7 @@ class CaseWorkService:
                 self.on_resolved.case_resolved(done, now)
             except Exception:
                 logger.exception("survey not scheduled", extra={"case_id": done.id})
-                self.metrics.add_metric("SurveyScheduleFailures", "Count", 1)
+                self.metrics.add_metric(MetricName.SURVEY_SCHEDULE_FAILURES, "Count", 1)
         return done
 
     def resolve_many(self, p: Principal, case_ids: list[str], reason: str = "") -> dict[str, str]:
@@ -989,7 +992,7 @@ class CaseWorkService:
                 continue
             except case_ports.CaseTooLarge as exc:
                 logger.error("case too large to store", extra={"case_id": case.id})
-                self.metrics.add_metric("CaseTooLarge", "Count", 1)
+                self.metrics.add_metric(MetricName.CASE_TOO_LARGE, "Count", 1)
                 raise CaseTooLarge(
                     f"case {case.id} has grown past DynamoDB's item size limit (400 KB) and cannot be "
                     "stored; nothing was changed"

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from carebird.followup.model import Survey, SurveySettings, SurveyStatus
+from carebird.metric_names import MetricName
 from carebird.outbound.model import Channel, DeliveryResult, DeliveryStatus, OutgoingReply
 
 
@@ -207,7 +208,7 @@ class SurveyAnswers:
         )
         if not self._store.record(answered):
             return Answer(survey.case_id, rating.score, reopened=False)  # a retried step: already counted
-        self._metrics.add_metric(name="Csat", unit="Count", value=rating.score)
+        self._metrics.add_metric(name=MetricName.CSAT, unit="Count", value=rating.score)
         settings = survey_settings(self._brand_settings(brand_id) or {})
         low = rating.score <= settings.low_score
         if low:

@@ -61,6 +61,7 @@ from carebird.ingest.ports import (
     MetricsSink,
     TriageHandoff,
 )
+from carebird.metric_names import MetricName
 from carebird.observability import logger
 from carebird.ports.x import XError, XRateLimited
 
@@ -194,8 +195,18 @@ class _Counts:
 
 # Metric names per feed: (X reads, ingested as work, skipped as noise, ingest lag).
 _METRICS = {
-    Feed.MENTIONS: ("XReads", "MentionsIngested", "MentionsSkipped", "IngestLagSeconds"),
-    Feed.DMS: ("XDmEventReads", "DmsIngested", "DmsSkipped", "DmIngestLagSeconds"),
+    Feed.MENTIONS: (
+        MetricName.X_READS,
+        MetricName.MENTIONS_INGESTED,
+        MetricName.MENTIONS_SKIPPED,
+        MetricName.INGEST_LAG_SECONDS,
+    ),
+    Feed.DMS: (
+        MetricName.X_DM_EVENT_READS,
+        MetricName.DMS_INGESTED,
+        MetricName.DMS_SKIPPED,
+        MetricName.DM_INGEST_LAG_SECONDS,
+    ),
 }
 
 
@@ -391,7 +402,7 @@ class Poller:
         blocked = self._backfill_gaps(brand, counts, summary)
         if blocked is not None:
             return self._blocked(state, blocked, started, summary)
-        self.metrics.add_metric("PollSucceeded", COUNT, 1)
+        self.metrics.add_metric(MetricName.POLL_SUCCEEDED, COUNT, 1)
         return PollState(
             next_poll_at=reading.next_read_at,
             interval_seconds=reading.interval,
@@ -427,7 +438,7 @@ class Poller:
             # Durable before the cursor passes it, or a crash in between would forget the hole.
             self.store.record_gap(gap)
             summary.gaps += 1
-            self.metrics.add_metric("Gaps", COUNT, 1)
+            self.metrics.add_metric(MetricName.GAPS, COUNT, 1)
             logger.warning(
                 "mentions between the cursor and the oldest one read are unreachable for now",
                 extra={"from_id": gap.from_id, "to_id": gap.to_id, "reason": gap.reason.value},
@@ -631,7 +642,7 @@ class Poller:
             stored.append(record)
             if record.status is MentionStatus.UNREADABLE:
                 summary.unreadable += 1
-                self.metrics.add_metric("UnreadablePosts", COUNT, 1)
+                self.metrics.add_metric(MetricName.UNREADABLE_POSTS, COUNT, 1)
                 logger.error(
                     "a post X sent cannot be read: stored raw as unreadable, the cursor moves past it",
                     extra={"tweet_id": record.mention.id, "reason": record.mention.unreadable},
@@ -731,7 +742,7 @@ class Poller:
         if chain.failure is not None:
             self._error(summary, "a page of DM events failed; the next poll reads them again", chain.failure)
             return self._failed(state, chain.failure, started, rate)
-        self.metrics.add_metric("DmPollSucceeded", COUNT, 1)
+        self.metrics.add_metric(MetricName.DM_POLL_SUCCEEDED, COUNT, 1)
         cadence = self.tuning.cadence
         interval = cadence.base_interval(bool(chain.events), state.interval_seconds)
         now = self.clock.now()
@@ -993,7 +1004,7 @@ class Poller:
 
     def _error(self, summary: PollSummary, message: str, exc: BaseException) -> None:
         summary.errors += 1
-        self.metrics.add_metric("PollErrors", COUNT, 1)
+        self.metrics.add_metric(MetricName.POLL_ERRORS, COUNT, 1)
         logger.error(
             message,
             extra={"error": f"{type(exc).__name__}: {exc}"},

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from carebird.adapters.aws.sla_signal import StepFunctionsSignal
 from carebird.classifier import MentionClassifier
 from carebird.classifier import classifier_for as _classifier_for
+from carebird.metric_names import MetricName
 from carebird.observability import metrics
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
@@ -50,10 +51,10 @@ class SnsNotifier:
 class PowertoolsSlaMetrics:
     def breach(self, brand_id: str, queue: str, priority: str) -> None:
         # For the alarm: the function's default dimension set (service).
-        metrics.add_metric(name="SlaBreaches", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=MetricName.SLA_BREACHES, unit=MetricUnit.Count, value=1)
         # For finding where it hurts: by brand, queue and priority.
         with single_metric(
-            name="SlaBreaches", unit=MetricUnit.Count, value=1, namespace=metrics.namespace
+            name=MetricName.SLA_BREACHES, unit=MetricUnit.Count, value=1, namespace=metrics.namespace
         ) as m:
             m.add_dimension(name="brand", value=brand_id)
             m.add_dimension(name="queue", value=queue)
