@@ -28,7 +28,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from carebird.brands.desk import TriageConfig, TriageConfigError, load_triage_config
+from carebird.brands.desk import TriageConfig, TriageConfigError
 from carebird.cases import ports as case_ports
 from carebird.cases.model import Agent, Case, CaseMessage, CaseStatus, Channel, Decision
 from carebird.cases.ports import CaseConflict, CaseHeld
@@ -174,7 +174,7 @@ class CaseWorkService:
         brand = self.brands.get_brand(brand_id)
         if brand is None:
             raise UnknownAgent(f"brand {brand_id} is not registered")
-        return load_triage_config(dict(brand.settings))
+        return brand.config.triage
 
     def _visible(self, p: Principal, case_id: str) -> Case:
         case = self.cases.get(case_id)

@@ -298,7 +298,7 @@ class Poller:
         ]
 
     def _feeds(self, brand: Brand) -> list[Feed]:
-        if self.dms is None or brand.settings.get("poll_dms") is False:
+        if self.dms is None or not brand.config.poll_dms:
             return [Feed.MENTIONS]
         return [Feed.MENTIONS, Feed.DMS]
 
@@ -1039,7 +1039,5 @@ def _next_due(states: dict[tuple[str, Feed], PollState]) -> datetime:
 
 
 def _repeat_window(brand: Brand, default: float) -> float:
-    value = brand.settings.get("repeat_window_seconds")
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    return default
+    value = brand.config.repeat_window_seconds
+    return default if value is None else value

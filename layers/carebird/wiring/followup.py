@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from carebird.brands.settings import BrandSettings
 from carebird.followup.cases import FollowupCaseActions
 from carebird.followup.service import FollowupService, ResolvedCaseSurveys, SurveyAnswers
 from carebird.observability import metrics
@@ -22,9 +23,9 @@ def followup_service() -> FollowupService:
     table = triage_settings().table_name
     brands = DynamoBrandRepository(table)
 
-    def brand_settings(brand_id: str) -> dict[str, Any] | None:
+    def brand_settings(brand_id: str) -> BrandSettings | None:
         brand = brands.get_brand(brand_id)
-        return dict(brand.settings) if brand else None
+        return brand.config if brand else None
 
     return FollowupService(
         DynamoSurveyStore(table), outbound_deliverer(), brand_settings, lambda: datetime.now(UTC)
@@ -40,9 +41,9 @@ def oldest_unanswered_now() -> Oldest:
 def _brand_settings(table: str) -> Any:
     brands = DynamoBrandRepository(table)
 
-    def settings(brand_id: str) -> dict[str, Any] | None:
+    def settings(brand_id: str) -> BrandSettings | None:
         brand = brands.get_brand(brand_id)
-        return dict(brand.settings) if brand else None
+        return brand.config if brand else None
 
     return settings
 
