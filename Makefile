@@ -57,9 +57,12 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install $(PIP_FLAGS) 'aws-sam-cli==1.170.0' 2>&1 | grep -v "^WARNING: Location"; test $${PIPESTATUS[0]} -eq 0
 	@touch $@
 
+# lint-imports checks the import layers declared in pyproject.toml ([tool.importlinter]) and names each
+# import that crosses one.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo --no-cache
 
 typecheck: setup
 	$(BIN)/mypy

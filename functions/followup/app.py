@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from carebird.metric_names import MetricName
 from carebird.observability import logger, metrics, tracer
 from carebird.wiring import followup as runtime
 
@@ -18,9 +19,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     result = runtime.followup_service().sweep().as_dict()
     result["closed_unanswered"] = runtime.survey_answers().expire()
     if result["sent"]:
-        metrics.add_metric(name="SurveysSent", unit="Count", value=result["sent"])
+        metrics.add_metric(name=MetricName.SURVEYS_SENT, unit="Count", value=result["sent"])
     oldest = runtime.oldest_unanswered_now()
-    metrics.add_metric(name="OldestUnansweredAge", unit="Seconds", value=oldest.age_seconds)
+    metrics.add_metric(name=MetricName.OLDEST_UNANSWERED_AGE, unit="Seconds", value=oldest.age_seconds)
     result["oldest_unanswered_seconds"] = int(oldest.age_seconds)
     result["waiting_for_first_answer"] = oldest.waiting
     logger.info("follow-up run", extra={**result, "oldest_case": oldest.case_id})

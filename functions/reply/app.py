@@ -20,16 +20,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from carebird.agent_api import build_api
 from carebird.agent_api.inbox import InboxSite
 from carebird.observability import logger, metrics, tracer
-from carebird.wiring.agent_api import delivery_reconciler
+from carebird.wiring import agent_api as wiring
 
 _api: APIGatewayRestResolver | None = None
 _INBOX_DIR = Path(__file__).resolve().parent / "inbox"
 
 
 def _inbox() -> InboxSite:
-    from carebird.wiring.agent_api import inbox_site
-
-    return inbox_site(_INBOX_DIR)
+    return wiring.inbox_site(_INBOX_DIR)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -38,7 +36,13 @@ def _inbox() -> InboxSite:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     global _api
     if event.get("detail-type") == "Scheduled Event":  # EventBridge: the DeliveryReconcile schedule
-        return delivery_reconciler().run().as_dict()
+        return wiring.delivery_reconciler().run().as_dict()
     if _api is None:  # built on the first request, reused while the sandbox is warm
-        _api = build_api(inbox=_inbox)
+        _api = build_api(
+            service=wiring.case_work_service,
+            once=wiring.idempotency,
+            reports=wiring.report_service,
+            team=wiring.team_service,
+            inbox=_inbox,
+        )
     return _api.resolve(event, context)

@@ -332,7 +332,7 @@ class Demo:
 
         table = endpoints.resources["CarebirdTable"]
         brand = DynamoBrandRepository(table).get_brand(brand_id)
-        config = load_triage_config(dict(brand.settings) if brand else None)
+        config = brand.config.triage if brand else load_triage_config(None)
         store = DynamoCaseStore(table)
         found: list[dict[str, Any]] = []
         for queue in config.queues:

@@ -78,6 +78,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         brand = parse_brand(data, "brand")
     except InvalidBrand as exc:
         raise CliError(str(exc)) from None
+    if brand.config.problems:  # refused here, not found later by a poll or a triage execution
+        raise CliError(f"brand: settings: {'; '.join(brand.config.problems)}")
     repo = repository(args)
     try:
         existed = repo.get_brand(brand.id) is not None

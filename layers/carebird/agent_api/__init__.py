@@ -76,30 +76,6 @@ ROUTERS: tuple[Callable[[Services], AgentRouter], ...] = (
 )
 
 
-def _default_service() -> CaseWorkService:
-    from carebird.wiring.agent_api import case_work_service
-
-    return case_work_service()
-
-
-def _default_once() -> Once:
-    from carebird.wiring.agent_api import idempotency
-
-    return idempotency()
-
-
-def _default_reports() -> ReportService:
-    from carebird.wiring.agent_api import report_service
-
-    return report_service()
-
-
-def _default_team() -> TeamService:
-    from carebird.wiring.agent_api import team_service
-
-    return team_service()
-
-
 class AgentApiResolver(APIGatewayRestResolver):
     """Refuses a body no route should parse (too large, not JSON) before routing, as a JSON 4xx."""
 
@@ -123,13 +99,15 @@ def _refusal(refused: BodyRefused) -> dict[str, Any]:
 
 
 def build_api(
-    service: ServiceProvider = _default_service,
-    once: OnceProvider = _default_once,
-    reports: ReportsProvider = _default_reports,
-    team: TeamProvider = _default_team,
+    *,
+    service: ServiceProvider,
+    once: OnceProvider,
+    reports: ReportsProvider,
+    team: TeamProvider,
     inbox: InboxProvider | None = None,
 ) -> APIGatewayRestResolver:
-    """The resolver with every router included; each service is built on its first use."""
+    """The resolver with every router included; each service is built on its first use, by the provider
+    the caller gives (the function's wiring, carebird.wiring.agent_api, or a test's fakes)."""
     api = AgentApiResolver(enable_validation=True, json_body_deserializer=strict_json)
     api.configure_openapi(
         title=API_TITLE,

@@ -7,10 +7,13 @@ fails with the name of the field rather than somewhere deep in a poll.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr, ValidationError, field_validator
+
+from carebird.brands.settings import BrandSettings
 
 
 class InvalidBrand(ValueError):
@@ -28,13 +31,28 @@ class Brand(BaseModel):
         "consumer_secret, access_token, access_token_secret, bearer_token)",
     )
     poll_enabled: bool = True
-    # Open for later features (skills, queues, SLA policy); ingestion reads `repeat_window_seconds`.
+    # As stored: a JSON object. The code reads it typed, through `config` (carebird.brands.settings).
     settings: dict[str, JsonValue] = Field(default_factory=dict)
+    _config: BrandSettings = PrivateAttr()
 
     @field_validator("handle", mode="before")
     @classmethod
     def _strip_at(cls, value: Any) -> Any:
         return value.removeprefix("@") if isinstance(value, str) else value
+
+    def model_post_init(self, context: Any) -> None:
+        # Read once, when the brand is parsed; each reader then takes its typed section.
+        self._config = BrandSettings.parse(self.settings, owner=f"brand {self.handle}")
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Brand:
+        copy = super().model_copy(update=update, deep=deep)
+        copy.model_post_init(None)  # new settings, new typed settings
+        return copy
+
+    @property
+    def config(self) -> BrandSettings:
+        """The brand's settings, typed: its desk (`triage`), `survey`, `models`, `poll_dms`, ..."""
+        return self._config
 
     @property
     def id(self) -> str:

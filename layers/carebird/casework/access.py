@@ -7,7 +7,7 @@ another brand does not exist for them (404); a case in a queue they do not work 
 
 from __future__ import annotations
 
-from carebird.brands.desk import TriageConfig, load_triage_config
+from carebird.brands.desk import TriageConfig
 from carebird.cases.model import Agent, Case
 from carebird.casework.context import CaseWorkContext
 from carebird.casework.errors import ClaimedByOther, Forbidden, NotFound, UnknownAgent
@@ -47,7 +47,7 @@ class Access:
         brand = self.ctx.brands.get_brand(brand_id)
         if brand is None:
             raise UnknownAgent(f"brand {brand_id} is not registered")
-        return load_triage_config(dict(brand.settings))
+        return brand.config.triage
 
     def visible(self, p: Principal, case_id: str) -> Case:
         """The case, if `p` may work it: NotFound for another brand's (or no) case, Forbidden for a

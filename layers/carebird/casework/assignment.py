@@ -12,6 +12,7 @@ from carebird.casework.changes import CaseJob, check_reason
 from carebird.casework.context import CaseWorkContext
 from carebird.casework.errors import Invalid, TransitionNotAllowed
 from carebird.casework.model import Principal, RoutingCorrection
+from carebird.metric_names import MetricName
 
 
 class Assignment(CaseJob):
@@ -121,4 +122,4 @@ def record_correction(
         at=at,
     )
     ctx.corrections.record(correction)
-    ctx.metrics.add_metric("RoutingCorrections", "Count", 1)
+    ctx.metrics.add_metric(MetricName.ROUTING_CORRECTIONS, "Count", 1)

@@ -22,6 +22,7 @@ from carebird.casework.errors import (
     TransitionNotAllowed,
     UnknownAgent,
 )
+from carebird.metric_names import MetricName
 from carebird.observability import logger
 from carebird.sla import clocks
 
@@ -72,7 +73,7 @@ class CaseChanges:
                 continue
             except case_ports.CaseTooLarge as exc:
                 logger.error("case too large to store", extra={"case_id": case.id})
-                self.ctx.metrics.add_metric("CaseTooLarge", "Count", 1)
+                self.ctx.metrics.add_metric(MetricName.CASE_TOO_LARGE, "Count", 1)
                 raise CaseTooLarge(
                     f"case {case.id} has grown past DynamoDB's item size limit (400 KB) and cannot be "
                     "stored; nothing was changed"

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from carebird.cases.model import Case, Decision
 from carebird.casework.model import Principal
+from carebird.metric_names import MetricName
 from carebird.observability import logger
 from carebird.outbound.errors import ReplyConflict, UnknownBrand
 from carebird.outbound.model import Channel as OutChannel
@@ -101,7 +102,7 @@ class DeliveryReconciler:
             in_reply_to_tweet_id=record.in_reply_to_tweet_id,
             text=message.text,
         )
-        s.ctx.metrics.add_metric("DeliveriesReconciled", "Count", 1)
+        s.ctx.metrics.add_metric(MetricName.DELIVERIES_RECONCILED, "Count", 1)
         try:
             result = s.ctx.sender.deliver(outgoing)
         except (ReplyConflict, UnknownBrand, InvalidReply) as exc:
@@ -147,5 +148,5 @@ class DeliveryReconciler:
         if case is not None:
             s.update_case(case, told)
         s.ctx.deliveries.settle(case_id, reply_id)
-        s.ctx.metrics.add_metric("DeliveriesFailedUnattended", "Count", 1)
+        s.ctx.metrics.add_metric(MetricName.DELIVERIES_FAILED_UNATTENDED, "Count", 1)
         report.failed.append(reply_id)

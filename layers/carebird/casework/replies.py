@@ -19,6 +19,7 @@ from carebird.casework.errors import Conflict, Invalid, NotClaimed, TransitionNo
 from carebird.casework.model import Principal, ReplyPreview, ReplyRequest, ReplyView
 from carebird.casework.preview import PreviewContext, preview_reply
 from carebird.casework.views import delivery_view
+from carebird.metric_names import MetricName
 from carebird.observability import logger
 from carebird.outbound.errors import ReplyConflict
 from carebird.outbound.model import Channel as OutChannel
@@ -202,14 +203,16 @@ class Replies(CaseJob):
         before_next = case.next_response_since
         updated = self.changes.apply(case, answered)
         if next_response and before_next is not None and updated.next_response_since is None:
-            metrics.add_metric("TimeToNextResponse", "Seconds", (at - before_next).total_seconds())
+            metrics.add_metric(
+                MetricName.TIME_TO_NEXT_RESPONSE, "Seconds", (at - before_next).total_seconds()
+            )
         if before is None and updated.first_response_at == at:
             metrics.add_metric(
-                "TimeToFirstResponse", "Seconds", (at - updated.first_message_at).total_seconds()
+                MetricName.TIME_TO_FIRST_RESPONSE, "Seconds", (at - updated.first_message_at).total_seconds()
             )
             if updated.sla_met is False:
                 # Not SlaBreaches: the triage workflow counts the breach itself, when the target passes.
-                metrics.add_metric("FirstResponsesLate", "Count", 1)
+                metrics.add_metric(MetricName.FIRST_RESPONSES_LATE, "Count", 1)
             logger.info(
                 "first response", extra={"case_id": case.id, "sla_met": updated.sla_met, "agent": p.agent_id}
             )

@@ -7,6 +7,7 @@ from carebird.cases.model import Case, CaseStatus, Decision
 from carebird.casework.changes import CaseJob, check_reason
 from carebird.casework.errors import Conflict, Forbidden, Invalid, NotFound, TransitionNotAllowed
 from carebird.casework.model import Principal
+from carebird.metric_names import MetricName
 from carebird.observability import logger
 
 
@@ -36,7 +37,9 @@ class Resolution(CaseJob):
         done = self.changes.apply(case, resolved)
         metrics = self.ctx.metrics
         # ResponseRate: of the cases agents resolve, the share the brand answered (average, in percent).
-        metrics.add_metric("ResponseRate", "Percent", 100.0 if done.first_response_at is not None else 0.0)
+        metrics.add_metric(
+            MetricName.RESPONSE_RATE, "Percent", 100.0 if done.first_response_at is not None else 0.0
+        )
         listener = self.ctx.on_resolved
         if listener is not None:
             # The case is resolved whatever happens here; a survey that cannot be scheduled is logged and
@@ -45,7 +48,7 @@ class Resolution(CaseJob):
                 listener.case_resolved(done, now)
             except Exception:
                 logger.exception("survey not scheduled", extra={"case_id": done.id})
-                metrics.add_metric("SurveyScheduleFailures", "Count", 1)
+                metrics.add_metric(MetricName.SURVEY_SCHEDULE_FAILURES, "Count", 1)
         return done
 
     def resolve_many(self, p: Principal, case_ids: list[str], reason: str = "") -> dict[str, str]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-DEFAULT_WORDING = (
-    "Hi @{customer}, your case with {brand} was resolved. How did we do? "
-    "Reply with a number from 1 (poor) to 5 (great)."
-)
+# The survey settings are the brand's (one model of its settings); this module keeps their old names.
+from carebird.brands.survey import DEFAULT_WORDING as DEFAULT_WORDING
+from carebird.brands.survey import SurveySettings as SurveySettings
 
 
 class SurveyStatus(StrEnum):
@@ -42,22 +41,3 @@ class Survey(BaseModel):
     answer: str | None = None  # the customer's words, as written (also when they gave no rating)
     answered_at: datetime | None = None
     queue: str = ""  # the case's queue when it was resolved: its score counts there in the reports
-
-
-class SurveySettings(BaseModel):
-    """A brand's survey settings: settings["survey"] in the brand record."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    enabled: bool = True
-    delay_minutes: float = Field(default=60.0, ge=0)
-    answer_timeout_hours: float = Field(default=72.0, gt=0)  # then the resolved case is closed
-    low_score: int = Field(default=2, ge=1, le=5)  # this score or lower reopens the case
-    reopen_queue: str = "escalations"  # where a low score sends the case: supervisors read it
-    wording: str = DEFAULT_WORDING
-    opted_out: tuple[str, ...] = ()  # customer X ids who asked not to be surveyed
-
-    def text_for(self, survey: Survey) -> str:
-        return self.wording.format_map(
-            {"customer": survey.customer_handle, "brand": survey.brand_handle, "case": survey.case_id}
-        )

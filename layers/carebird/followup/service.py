@@ -3,14 +3,16 @@ accepts DMs, otherwise as a public reply under their last post; opted-out custom
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from pydantic import ValidationError
-
+from carebird.brands.settings import BrandSettings
+from carebird.brands.settings import brand_settings as brand_settings_of
+from carebird.brands.survey import InvalidSurveySettings as InvalidSurveySettings
 from carebird.followup.model import Survey, SurveySettings, SurveyStatus
+from carebird.metric_names import MetricName
 from carebird.outbound.model import Channel, DeliveryResult, DeliveryStatus, OutgoingReply
 
 
@@ -30,16 +32,8 @@ class Deliver(Protocol):
     def deliver(self, reply: OutgoingReply) -> DeliveryResult: ...
 
 
-class InvalidSurveySettings(ValueError):
-    pass
-
-
-def survey_settings(brand_settings: dict[str, Any]) -> SurveySettings:
-    try:
-        return SurveySettings.model_validate(brand_settings.get("survey") or {})
-    except ValidationError as exc:
-        problems = "; ".join(f"survey.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise InvalidSurveySettings(problems) from None
+def survey_settings(brand_settings: BrandSettings | Mapping[str, Any]) -> SurveySettings:
+    return brand_settings_of(brand_settings).survey  # InvalidSurveySettings names the field
 
 
 @dataclass
@@ -58,7 +52,7 @@ class FollowupService:
         self,
         store: SurveyStore,
         deliverer: Deliver,
-        brand_settings: Callable[[str], dict[str, Any] | None],
+        brand_settings: Callable[[str], BrandSettings | Mapping[str, Any] | None],
         clock: Callable[[], datetime],
     ) -> None:
         self._store = store
@@ -170,7 +164,7 @@ class SurveyAnswers:
         self,
         store: AnswerStore,
         cases: CaseActions,
-        brand_settings: Callable[[str], dict[str, Any] | None],
+        brand_settings: Callable[[str], BrandSettings | Mapping[str, Any] | None],
         metrics: Any,
         clock: Callable[[], datetime],
     ) -> None:
@@ -207,7 +201,7 @@ class SurveyAnswers:
         )
         if not self._store.record(answered):
             return Answer(survey.case_id, rating.score, reopened=False)  # a retried step: already counted
-        self._metrics.add_metric(name="Csat", unit="Count", value=rating.score)
+        self._metrics.add_metric(name=MetricName.CSAT, unit="Count", value=rating.score)
         settings = survey_settings(self._brand_settings(brand_id) or {})
         low = rating.score <= settings.low_score
         if low:

@@ -24,6 +24,7 @@ from carebird.ingest.ports import (
 )
 from carebird.ingest.summary import FEED_METRICS, FeedCounts, PollSummary
 from carebird.ingest.tuning import PollTuning
+from carebird.metric_names import MetricName
 from carebird.observability import logger
 from carebird.ports.x import XError, XRateLimited
 
@@ -127,7 +128,7 @@ class RunContext:
 
     def error(self, message: str, exc: BaseException) -> None:
         self.summary.errors += 1
-        self.ports.metrics.add_metric("PollErrors", COUNT, 1)
+        self.ports.metrics.add_metric(MetricName.POLL_ERRORS, COUNT, 1)
         logger.error(
             message,
             extra={"error": f"{type(exc).__name__}: {exc}"},

@@ -34,6 +34,7 @@ from carebird.ingest.noise import obvious_noise, text_fingerprint
 from carebird.ingest.ports import MentionsReader
 from carebird.ingest.summary import FeedCounts
 from carebird.ingest.writes import MessageWriter
+from carebird.metric_names import MetricName
 from carebird.observability import logger
 from carebird.ports.x import XError, XRateLimited
 
@@ -144,7 +145,7 @@ class MentionsFeed:
             # Durable before the cursor passes it, or a crash in between would forget the hole.
             ctx.store.record_gap(gap)
             ctx.summary.gaps += 1
-            ctx.ports.metrics.add_metric("Gaps", COUNT, 1)
+            ctx.ports.metrics.add_metric(MetricName.GAPS, COUNT, 1)
             logger.warning(
                 "mentions between the cursor and the oldest one read are unreachable for now",
                 extra={"from_id": gap.from_id, "to_id": gap.to_id, "reason": gap.reason.value},
@@ -273,7 +274,5 @@ class MentionsFeed:
 
 
 def _repeat_window(brand: Brand, default: float) -> float:
-    value = brand.settings.get("repeat_window_seconds")
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    return default
+    value = brand.config.repeat_window_seconds
+    return default if value is None else value

@@ -79,7 +79,7 @@ class PollRun:
         return ctx.summary
 
     def _feeds(self, brand: Brand) -> list[Feed]:
-        if self._ports.dms is None or brand.settings.get("poll_dms") is False:
+        if self._ports.dms is None or not brand.config.poll_dms:
             return [Feed.MENTIONS]
         return [Feed.MENTIONS, Feed.DMS]
 

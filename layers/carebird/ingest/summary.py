@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from carebird.ingest.model import Feed
+from carebird.metric_names import MetricName
 
 
 @dataclass
@@ -63,9 +64,17 @@ class FeedMetrics:
 
 FEED_METRICS = {
     Feed.MENTIONS: FeedMetrics(
-        "XReads", "MentionsIngested", "MentionsSkipped", "IngestLagSeconds", "PollSucceeded"
+        MetricName.X_READS,
+        MetricName.MENTIONS_INGESTED,
+        MetricName.MENTIONS_SKIPPED,
+        MetricName.INGEST_LAG_SECONDS,
+        MetricName.POLL_SUCCEEDED,
     ),
     Feed.DMS: FeedMetrics(
-        "XDmEventReads", "DmsIngested", "DmsSkipped", "DmIngestLagSeconds", "DmPollSucceeded"
+        MetricName.X_DM_EVENT_READS,
+        MetricName.DMS_INGESTED,
+        MetricName.DMS_SKIPPED,
+        MetricName.DM_INGEST_LAG_SECONDS,
+        MetricName.DM_POLL_SUCCEEDED,
     ),
 }

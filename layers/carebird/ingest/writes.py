@@ -13,6 +13,7 @@ from carebird.ingest.handoffs import Handoffs
 from carebird.ingest.model import Feed, IngestedMention, IngestedMessage, MentionStatus
 from carebird.ingest.ports import AlreadyIngested
 from carebird.ingest.summary import FeedCounts
+from carebird.metric_names import MetricName
 from carebird.observability import logger
 
 R = TypeVar("R", bound=IngestedMessage)
@@ -69,7 +70,7 @@ class MessageWriter:
 
     def _unreadable(self, record: IngestedMessage) -> None:
         self._ctx.summary.unreadable += 1
-        self._ctx.ports.metrics.add_metric("UnreadablePosts", COUNT, 1)
+        self._ctx.ports.metrics.add_metric(MetricName.UNREADABLE_POSTS, COUNT, 1)
         logger.error(
             "a post X sent cannot be read: stored raw as unreadable, the cursor moves past it",
             extra={

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from carebird.brands import Brand
+from carebird.metric_names import MetricName
 from carebird.observability import logger
 from carebird.outbound.errors import (
     DmNotAllowed,
@@ -155,7 +156,7 @@ class Deliverer:
                 parent = outcome.x_id  # the next part threads under this one
         result = DeliveryResult(reply.case_id, reply.reply_id, reply.channel, outcomes)
         if sent_now and result.status is DeliveryStatus.DELIVERED:
-            self.metrics.add_metric("RepliesSent", COUNT, 1)
+            self.metrics.add_metric(MetricName.REPLIES_SENT, COUNT, 1)
         logger.info(
             "reply delivery",
             extra={
@@ -350,7 +351,7 @@ class _Part:
             )
         else:
             self.sent_now = True
-            self.d.metrics.add_metric("ReplyParts", COUNT, 1)
+            self.d.metrics.add_metric(MetricName.REPLY_PARTS, COUNT, 1)
         if recovered:
             logger.info(
                 "reply part found on X after an unconfirmed attempt: not posted again",
@@ -376,7 +377,7 @@ class _Part:
             )
         except PartContended:
             return self._pending(f"Another delivery took over {self.name}; deliver again shortly.", code)
-        self.d.metrics.add_metric("ReplyFailures", COUNT, 1)
+        self.d.metrics.add_metric(MetricName.REPLY_FAILURES, COUNT, 1)
         logger.warning(
             "reply part failed",
             extra={"case_id": self.reply.case_id, "reply_id": self.reply.reply_id, "code": code},

@@ -84,7 +84,7 @@ class ReportService:
         if (end - start).days + 1 > MAX_DAYS:
             raise InvalidRange(f"the range covers {(end - start).days + 1} days; at most {MAX_DAYS}")
         brand = self._brands.get_brand(p.brand_id)
-        config = load_triage_config(dict(brand.settings) if brand else {})
+        config = brand.config.triage if brand else load_triage_config(None)
         if queue is not None and queue not in config.queues:
             raise NotFound(f"there is no queue {queue}; queues are {', '.join(sorted(config.queues))}")
         return start, end, config

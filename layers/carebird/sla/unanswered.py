@@ -34,7 +34,7 @@ def oldest_unanswered(brands: Iterable[Brand], cases: QueueReader, now: datetime
     waiting = 0
     for brand in brands:
         try:
-            queues = load_triage_config(dict(brand.settings)).queues
+            queues = brand.config.triage.queues
         except TriageConfigError:
             queues = load_triage_config(None).queues  # a broken config must not hide waiting customers
         for queue in queues:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from carebird.brands import Brand
-from carebird.brands.desk import TriageConfig, load_triage_config
+from carebird.brands.desk import TriageConfig
 from carebird.classifier import BrandRules, Engagement, MentionClassifier, MentionFeatures
 from carebird.triage.execution import BrandNotFound, ExecutionState
 
@@ -51,12 +51,7 @@ def features(state: ExecutionState) -> MentionFeatures:
 
 
 def model_sources(brand: Brand) -> tuple[str, ...]:
-    raw = brand.settings.get("models") or []
-    if isinstance(raw, str):
-        raw = [raw]
-    if not isinstance(raw, list) or not all(isinstance(s, str) and s for s in raw):
-        raise ValueError(f"brand {brand.handle}: setting 'models' must be a list of paths or s3:// URIs")
-    return tuple(str(source) for source in raw)
+    return brand.config.models  # InvalidBrandSetting (a ValueError) names the setting
 
 
 def classify_step(
@@ -66,6 +61,6 @@ def classify_step(
     brand = brand_lookup(state.brand_id)
     if brand is None:
         raise BrandNotFound(f"brand {state.brand_id} is not configured in this deployment")
-    config = load_triage_config(dict(brand.settings))
+    config = brand.config.triage
     classifier = classifier_for(model_sources(brand))
     return classifier.classify(features(state), brand_rules(config)).to_dict()

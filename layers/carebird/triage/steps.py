@@ -44,7 +44,7 @@ class TriageStep:
             return self._sla(step, brand)
         message = incoming_message(step)
         try:
-            config = load_triage_config(dict(brand.settings))
+            config = brand.config.triage
         except TriageConfigError:
             if step.action != "needs_human":
                 raise
@@ -91,7 +91,7 @@ class TriageStep:
                 raise ValueError("watch_clock needs the Task token and the clock's fingerprint")
             assert step.clock is not None
             return {"waiting": self.service.watch_clock(case_id, step.clock, step.token, step.fingerprint)}
-        config = load_triage_config(dict(brand.settings))
+        config = brand.config.triage
         if step.action == "sla_clock":
             assert step.clock is not None
             return self.service.sla_clock(case_id, step.clock, step.instance, config)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
 
+from carebird.brands.settings import BrandSettings
 from carebird.followup.cases import FollowupCaseActions
 from carebird.followup.service import SurveyAnswers
 from carebird.observability import metrics
@@ -24,13 +24,13 @@ def survey_settings() -> FunctionSettings:
     return load_settings(FunctionSettings, "survey answers environment")
 
 
-def brand_settings_reader(table: str) -> Callable[[str], dict[str, Any] | None]:
+def brand_settings_reader(table: str) -> Callable[[str], BrandSettings | None]:
     """A brand's settings by id (None for an unknown brand), as the follow-up domain reads them."""
     brands = DynamoBrandRepository(table)
 
-    def settings(brand_id: str) -> dict[str, Any] | None:
+    def settings(brand_id: str) -> BrandSettings | None:
         brand = brands.get_brand(brand_id)
-        return dict(brand.settings) if brand else None
+        return brand.config if brand else None
 
     return settings
 

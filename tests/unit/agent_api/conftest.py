@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,10 +44,17 @@ class Answer:
     body: Any
 
 
+def unused(what: str) -> Callable[[], Any]:
+    """A provider for a service the test's routes never reach: reaching it fails the test."""
+    return lambda: pytest.fail(f"this test needs no {what}")
+
+
 class Api:
     def __init__(self, world: CaseWorld, once: PowertoolsOnce) -> None:
         self.world = world
-        self.resolver = build_api(service=lambda: world.service, once=lambda: once)
+        self.resolver = build_api(
+            service=lambda: world.service, once=lambda: once, reports=unused("reports"), team=unused("team")
+        )
 
     def call(
         self,

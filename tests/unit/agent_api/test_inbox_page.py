@@ -12,7 +12,7 @@ import pytest
 from carebird.agent_api import build_api
 from carebird.agent_api.inbox import InboxSite, SignInConfig
 from carebird.wiring.agent_api import InboxSettings, inbox_site
-from tests.unit.agent_api.conftest import LambdaContextStub
+from tests.unit.agent_api.conftest import LambdaContextStub, unused
 
 SIGN_IN = SignInConfig(
     "eu-west-1", "eu-west-1_Pool", "client123", "https://cognito-idp.eu-west-1.amazonaws.com/"
@@ -34,7 +34,11 @@ def built(tmp_path: Path) -> Path:
 
 def get(root: Path, path: str) -> dict[str, Any]:
     api = build_api(
-        service=lambda: pytest.fail("the page needs no case work"), inbox=lambda: InboxSite(root, SIGN_IN)
+        service=unused("case work"),
+        once=unused("idempotency"),
+        reports=unused("reports"),
+        team=unused("team"),
+        inbox=lambda: InboxSite(root, SIGN_IN),
     )
     event = {
         "resource": "/inbox/{proxy+}",

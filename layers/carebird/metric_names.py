@@ -1,0 +1,52 @@
+"""Every business metric carebird emits to CloudWatch (namespace carebird), named once.
+
+Code emits them by these names; template.yaml's alarms and dashboard watch them by the same names, and
+tests/unit/test_metric_names.py fails when the template names a metric not declared here or a metric
+declared here is emitted nowhere. A StrEnum member is its name as a str, so Powertools and the test
+fakes take it as they take the literal.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MetricName(StrEnum):
+    # Ingestion (the poll function), per feed: X reads, ingested as work, skipped as noise, ingest lag.
+    POLL_SUCCEEDED = "PollSucceeded"
+    DM_POLL_SUCCEEDED = "DmPollSucceeded"
+    POLL_ERRORS = "PollErrors"
+    GAPS = "Gaps"  # a run could not read back to its checkpoint: posts may have been missed
+    UNREADABLE_POSTS = "UnreadablePosts"
+    X_READS = "XReads"
+    MENTIONS_INGESTED = "MentionsIngested"
+    MENTIONS_SKIPPED = "MentionsSkipped"
+    INGEST_LAG_SECONDS = "IngestLagSeconds"
+    X_DM_EVENT_READS = "XDmEventReads"
+    DMS_INGESTED = "DmsIngested"
+    DMS_SKIPPED = "DmsSkipped"
+    DM_INGEST_LAG_SECONDS = "DmIngestLagSeconds"
+
+    # SLA: breaches counted by the triage workflow, the longest wait published by the follow-up function.
+    SLA_BREACHES = "SlaBreaches"
+    OLDEST_UNANSWERED_AGE = "OldestUnansweredAge"
+
+    # Agents' work (the agent API).
+    TIME_TO_FIRST_RESPONSE = "TimeToFirstResponse"
+    TIME_TO_NEXT_RESPONSE = "TimeToNextResponse"
+    FIRST_RESPONSES_LATE = "FirstResponsesLate"
+    RESPONSE_RATE = "ResponseRate"
+    ROUTING_CORRECTIONS = "RoutingCorrections"
+    CASE_TOO_LARGE = "CaseTooLarge"
+    SURVEY_SCHEDULE_FAILURES = "SurveyScheduleFailures"
+
+    # Replies on X and their reconciliation.
+    REPLIES_SENT = "RepliesSent"
+    REPLY_PARTS = "ReplyParts"
+    REPLY_FAILURES = "ReplyFailures"
+    DELIVERIES_RECONCILED = "DeliveriesReconciled"
+    DELIVERIES_FAILED_UNATTENDED = "DeliveriesFailedUnattended"
+
+    # Satisfaction surveys.
+    SURVEYS_SENT = "SurveysSent"
+    CSAT = "Csat"
