@@ -26,6 +26,7 @@ from carebird.outbound.text import (
     EmptyReply,
     ReplyTooLong,
     entities,
+    has_link,
     normalize,
     split_dm,
     split_thread,
@@ -84,11 +85,6 @@ def preview_reply(text: str, channel: Channel, context: PreviewContext) -> Reply
         warnings=warnings,
         sendable=bool(parts) and refusal is None,
     )
-
-
-def has_link(text: str) -> bool:
-    """Whether X will read a link in `text` (what makes a post cost the URL price)."""
-    return any(span.kind in ("url", "maybe_url") for span in entities(normalize(text)))
 
 
 def mentions(text: str, handle: str) -> bool:

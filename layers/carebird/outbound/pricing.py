@@ -1,18 +1,14 @@
-"""What X bills the brand for what carebird sends: the one place these prices live.
-
-X's pay-per-use pricing page, read 2026-12 (the same figures as ../shared/x-api/README.md): creating a
-post costs $0.015, a post that contains a URL $0.200 (about 13 times as much), a direct message $0.015.
-Prices change with X's plans: update them here, with the date they were read.
-"""
+"""What a reply will cost to send, from X's prices (`carebird.spend.prices`, the one place they live)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-PRICES_READ_ON = "2026-12"
-POST_USD = Decimal("0.015")
-POST_WITH_URL_USD = Decimal("0.200")
-DM_USD = Decimal("0.015")
+from carebird.spend.prices import PRICE_USD, XUse
+
+POST_USD = PRICE_USD[XUse.POST]
+POST_WITH_URL_USD = PRICE_USD[XUse.POST_WITH_URL]
+DM_USD = PRICE_USD[XUse.DM_SENT]
 
 
 def post_cost(contains_link: bool) -> Decimal:

@@ -451,3 +451,8 @@ def is_extended_pictographic(ch: str) -> bool:
     cp = ord(ch)
     index = bisect.bisect_right(_EXTENDED_PICTOGRAPHIC, (cp, 0x10FFFF)) - 1
     return index >= 0 and _EXTENDED_PICTOGRAPHIC[index][0] <= cp <= _EXTENDED_PICTOGRAPHIC[index][1]
+
+
+def has_link(text: str) -> bool:
+    """Whether X will read a link in `text` (what makes a post cost the URL price)."""
+    return any(span.kind in ("url", "maybe_url") for span in entities(normalize(text)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 import tweepy
@@ -22,7 +22,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from requests.adapters import BaseAdapter
 
 from carebird.adapters.x.transport import route_session
+from carebird.brands import Brand
 from carebird.ports.x import XAuthError
+
+if TYPE_CHECKING:
+    from carebird.adapters.x.spend import SpendMeter
 
 # A 429 without a reset header: assume the whole 15-minute window.
 DEFAULT_RATE_WINDOW = timedelta(minutes=15)
@@ -95,14 +99,17 @@ class BrandClients:
         *,
         timeout_seconds: float = 10.0,
         transport: BaseAdapter | None = None,
+        meter: SpendMeter | None = None,
     ) -> None:
         self._credentials = credentials
+        self._meter = meter  # counts what each brand's calls to X cost
         self._base_url = base_url or None
         self._timeout = timeout_seconds
         self._transport = transport  # tests mount a canned X here
         self._clients: dict[str, tuple[XCredentials, tweepy.Client]] = {}
 
-    def client(self, secret: str) -> tweepy.Client:
+    def client(self, secret: str, brand: Brand | None = None) -> tweepy.Client:
+        """The client for `secret`; with the brand it serves, metered (when a meter is configured)."""
         creds = self._credentials(secret)
         cached = self._clients.get(secret)
         if cached is not None and cached[0] == creds:
@@ -121,6 +128,9 @@ class BrandClients:
         if self._transport is not None:
             for prefix in ("https://", "http://"):
                 client.session.mount(prefix, self._transport)
+        if self._meter is not None and brand is not None:
+            owned = brand.settings.get("x_app_owned_by_brand") is True
+            client.session.hooks["response"].append(self._meter.hook_for(brand, owned_app=owned))
         self._clients[secret] = (creds, client)
         return client
 

@@ -41,6 +41,7 @@ from carebird.adapters.x.client import (
     describe,
     reset_at,
 )
+from carebird.adapters.x.spend import SpendMeter
 from carebird.brands import Brand
 from carebird.outbound.errors import (
     DmNotAllowed,
@@ -90,9 +91,10 @@ class TweepyPublisher:
         transport: BaseAdapter | None = None,
         clock: Callable[[], datetime] = _utc_now,
         max_lookup_pages: int = 5,
+        meter: SpendMeter | None = None,
     ) -> None:
         self._clients = BrandClients(
-            credentials, base_url, timeout_seconds=timeout_seconds, transport=transport
+            credentials, base_url, timeout_seconds=timeout_seconds, transport=transport, meter=meter
         )
         self._clock = clock
         self._max_pages = max_lookup_pages
@@ -100,26 +102,26 @@ class TweepyPublisher:
     # Writes -----------------------------------------------------------------------------------------
 
     def post_reply(self, brand: Brand, in_reply_to_id: str, text: str) -> str:
-        client = self._clients.client(brand.credentials_secret)
+        client = self._clients.client(brand.credentials_secret, brand)
         with self._errors(brand, "post", write=True):
             response = client.create_tweet(text=text, in_reply_to_tweet_id=in_reply_to_id, user_auth=True)
         return _created(response, "id")
 
     def send_dm(self, brand: Brand, participant_id: str, text: str) -> str:
-        client = self._clients.client(brand.credentials_secret)
+        client = self._clients.client(brand.credentials_secret, brand)
         with self._errors(brand, "direct message", write=True):
             response = client.create_direct_message(participant_id=participant_id, text=text, user_auth=True)
         return _created(response, "dm_event_id")
 
     def like(self, brand: Brand, post_id: str) -> None:
         """POST /2/users/{brand}/likes: liking a post twice is no error on X."""
-        client = self._clients.client(brand.credentials_secret)
+        client = self._clients.client(brand.credentials_secret, brand)
         with self._errors(brand, "like", write=True):
             client.like(post_id, user_auth=True)
 
     def follow(self, brand: Brand, user_id: str) -> bool:
         """POST /2/users/{brand}/following; False when the user's approval is pending (protected)."""
-        client = self._clients.client(brand.credentials_secret)
+        client = self._clients.client(brand.credentials_secret, brand)
         with self._errors(brand, "follow", write=True):
             response = client.follow_user(user_id, user_auth=True)
         data = _json(response).get("data") or {}
@@ -128,7 +130,7 @@ class TweepyPublisher:
     # Lookups ----------------------------------------------------------------------------------------
 
     def find_reply(self, brand: Brand, in_reply_to_id: str, text: str, since: datetime) -> str | None:
-        client = self._clients.client(brand.credentials_secret)
+        client = self._clients.client(brand.credentials_secret, brand)
         want = comparable(text)
         params: dict[str, Any] = {
             "since_id": str(max(int(in_reply_to_id), snowflake_floor(since))),
@@ -151,7 +153,7 @@ class TweepyPublisher:
         return None
 
     def find_dm(self, brand: Brand, participant_id: str, text: str, since: datetime) -> str | None:
-        client = self._clients.client(brand.credentials_secret)
+        client = self._clients.client(brand.credentials_secret, brand)
         want = comparable(text)
         params: dict[str, Any] = {
             "participant_id": participant_id,
