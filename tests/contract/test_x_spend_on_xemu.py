@@ -17,7 +17,7 @@ from carebird.outbound.errors import ReplyNotAllowed
 from carebird.spend.book import SpendBook, SpendDay
 from carebird_ops.xemu.client import EmulatorClient
 from carebird_ops.xemu.server import EmulatorHandle, start
-from tests.support.report_fakes import FakeCounters
+from tests.support.spend_fakes import FakeSpendCounters
 
 HANDLE = "AcmeHelp"
 TODAY = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
@@ -42,8 +42,7 @@ class Desk:
             settings={"x_app_owned_by_brand": owned},
         )
         creds = XCredentials.model_validate(self.emu.credentials(HANDLE))
-        self.counters = FakeCounters()
-        self.book = SpendBook(self.counters, self.counters)
+        self.book = SpendBook(FakeSpendCounters())
         self.meter = SpendMeter(self.book, clock=lambda: TODAY)
         self.clients = BrandClients(lambda _: creds, emulator.url, timeout_seconds=5, meter=self.meter)
         self.publisher = TweepyPublisher(lambda _: creds, emulator.url, timeout_seconds=5, meter=self.meter)
@@ -98,7 +97,7 @@ def test_a_refused_reply_bills_nothing(emulator: EmulatorHandle) -> None:
 
 
 def test_a_meter_that_cannot_record_never_fails_the_call(emulator: EmulatorHandle) -> None:
-    class Broken(FakeCounters):
+    class Broken(FakeSpendCounters):
         def add(self, *args: object, **kwargs: object) -> None:
             raise RuntimeError("table unavailable")
 
@@ -108,7 +107,7 @@ def test_a_meter_that_cannot_record_never_fails_the_call(emulator: EmulatorHandl
         lambda _: XCredentials.model_validate(desk.emu.credentials(HANDLE)),
         emulator.url,
         timeout_seconds=5,
-        meter=SpendMeter(SpendBook(broken, broken), clock=lambda: TODAY),
+        meter=SpendMeter(SpendBook(broken), clock=lambda: TODAY),
     )
     mention = desk.emu.post("alice", f"@{HANDLE} hi")
     assert desk.publisher.post_reply(desk.brand, mention["id"], "@alice Hello!")

@@ -1,8 +1,8 @@
 """A brand's X spend by UTC day and kind, kept in the reports' daily counters, and its daily budget.
 
-Counter `x_spend#<day>#-#<kind>` (carebird.storage.counters): `n` the units billed (posts read, posts
-created, DM events read, ...), `total` what they cost in millionths of a dollar (whole numbers: no float
-drift in a sum). Recording is an ADD per kind: concurrent functions never lose an increment.
+One counter per brand, day and kind (carebird.storage.counters.DynamoSpendCounters): the units billed
+(posts read, posts created, DM events read, ...) and what they cost in millionths of a dollar (whole
+numbers: no float drift in a sum). Recording is an ADD per kind: concurrent functions never lose one.
 """
 
 from __future__ import annotations
@@ -11,15 +11,34 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Protocol
 
-from carebird.reports.ports import CounterReader, CounterWriter
-from carebird.reports.tallies import Tally
 from carebird.spend.prices import PRICE_USD, XUse
 
-SPEND = "x_spend"
-_QUEUE = "-"
 _MICRO = Decimal(1_000_000)
 WARN_AT = Decimal("0.8")  # a budget 80% spent raises the alarm
+
+
+@dataclass(frozen=True)
+class SpendCount:
+    """One counter: what one kind of use on X came to on one UTC day."""
+
+    day: date
+    kind: str
+    units: int
+    micro_usd: int
+
+
+class SpendCounters(Protocol):
+    """Where the daily counts live (carebird.storage.counters.DynamoSpendCounters; a dict in the tests)."""
+
+    def add(self, brand_id: str, counts: list[SpendCount]) -> None:
+        """Add each count to its counter (created at zero when new); concurrent adds never lose one."""
+        ...
+
+    def read(self, brand_id: str, start: date, end: date) -> list[SpendCount]:
+        """The brand's counters for the days start..end (inclusive)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -55,40 +74,35 @@ class Budget:
 
 class SpendBook:
     def __init__(
-        self,
-        writer: CounterWriter,
-        reader: CounterReader,
-        on_spend: Callable[[XUse, int, Decimal], None] | None = None,
+        self, counters: SpendCounters, on_spend: Callable[[XUse, int, Decimal], None] | None = None
     ) -> None:
-        self._writer = writer
-        self._reader = reader
+        self._counters = counters
         self._on_spend = on_spend  # e.g. a CloudWatch metric per kind
 
     def record(self, brand_id: str, day: date, units: Mapping[XUse, int]) -> Decimal:
         """Add what was billed; returns its cost in dollars."""
-        tallies: list[Tally] = []
+        counts: list[SpendCount] = []
         spent = Decimal(0)
         for kind, n in units.items():
             if n <= 0:
                 continue
             cost = PRICE_USD[kind] * n
             spent += cost
-            tallies.append(Tally(SPEND, day, _QUEUE, kind.value, count=n, total=float(cost * _MICRO)))
+            counts.append(SpendCount(day, kind.value, n, int(cost * _MICRO)))
             if self._on_spend is not None:
                 self._on_spend(kind, n, cost)
-        if tallies:
-            self._writer.add(brand_id, tallies)
+        if counts:
+            self._counters.add(brand_id, counts)
         return spent
 
     def days(self, brand_id: str, start: date, end: date) -> list[SpendDay]:
         """Every day start..end (inclusive), days without spend included at zero."""
-        tallies, _ = self._reader.read(brand_id, SPEND, start, end)
         units: dict[date, dict[str, int]] = {}
         usd: dict[date, dict[str, Decimal]] = {}
-        for t in tallies:
-            units.setdefault(t.day, {})[t.key] = units.get(t.day, {}).get(t.key, 0) + t.count
-            cost = (Decimal(round(t.total)) / _MICRO).quantize(Decimal("0.000001"))
-            usd.setdefault(t.day, {})[t.key] = usd.get(t.day, {}).get(t.key, Decimal(0)) + cost
+        for c in self._counters.read(brand_id, start, end):
+            units.setdefault(c.day, {})[c.kind] = units.get(c.day, {}).get(c.kind, 0) + c.units
+            cost = Decimal(c.micro_usd) / _MICRO
+            usd.setdefault(c.day, {})[c.kind] = usd.get(c.day, {}).get(c.kind, Decimal(0)) + cost
         out: list[SpendDay] = []
         day = start
         while day <= end:

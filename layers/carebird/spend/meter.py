@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from carebird.outbound.text import has_link
 from carebird.spend.prices import READS, XUse
 
 _MENTIONS = re.compile(r"^/2/users/(?P<user>[^/]+)/mentions$")
@@ -54,8 +53,19 @@ class Use:
         return max(1, len(self.ids)) if self.kind not in READS else len(self.ids)
 
 
-def uses(exchange: Exchange, *, brand_user_id: str, owned_app: bool) -> list[Use]:
-    """The billable uses of one exchange (none for a failure or a call X does not bill)."""
+LinkTest = Callable[[str], bool]
+
+
+def _no_link(text: str) -> bool:
+    return False
+
+
+def uses(
+    exchange: Exchange, *, brand_user_id: str, owned_app: bool, has_link: LinkTest = _no_link
+) -> list[Use]:
+    """The billable uses of one exchange (none for a failure or a call X does not bill). `has_link`: whether
+    X will read a link in a post's text (X's own rules, carebird.outbound.text.has_link), which makes the
+    post cost the URL price."""
     if not 200 <= exchange.status < 300:
         return []
     path = exchange.path.rstrip("/") or "/"

@@ -26,6 +26,7 @@ from pynamodb.expressions.update import Action
 
 from carebird.reports.ports import ReadCost
 from carebird.reports.tallies import Tally
+from carebird.spend.book import SpendCount
 from carebird.storage.table import TableItem, bind
 
 _RCU_BYTES = 4096
@@ -109,3 +110,33 @@ def item_size(raw: dict[str, Any]) -> int:
         else:
             size += len(name) + len(str(data).encode())
     return size
+
+
+SPEND_METRIC = "x_spend"
+
+
+def spend_sk(day: date, kind: str) -> str:
+    return f"{SPEND_METRIC}#{day.isoformat()}#-#{kind}"
+
+
+class DynamoSpendCounters:
+    """A brand's X spend (carebird.spend.book.SpendCounters) beside its report counters: pk REPORT#<b>,
+    sk x_spend#<day>#-#<kind>, `n` the units and `total` the micro-dollars, each an ADD."""
+
+    def __init__(self, table_name: str, *, host: str | None = None, region: str | None = None) -> None:
+        self._item = bind(CounterItem, table_name, host=host, region=region)
+
+    def add(self, brand_id: str, counts: list[SpendCount]) -> None:
+        for c in counts:
+            item = self._item(report_pk(brand_id), spend_sk(c.day, c.kind))
+            item.update(actions=[self._item.n.add(c.units), self._item.total.add(c.micro_usd)])
+
+    def read(self, brand_id: str, start: date, end: date) -> list[SpendCount]:
+        condition = self._item.sk.between(
+            f"{SPEND_METRIC}#{start.isoformat()}", f"{SPEND_METRIC}#{end.isoformat()}#~"
+        )
+        found: list[SpendCount] = []
+        for item in self._item.query(report_pk(brand_id), range_key_condition=condition):
+            _, day, _, kind = item.sk.split("#", 3)
+            found.append(SpendCount(date.fromisoformat(day), kind, int(item.n or 0), int(item.total or 0)))
+        return found

@@ -8,16 +8,18 @@ from decimal import Decimal
 
 import pytest
 
+from carebird.outbound.text import has_link
 from carebird.spend.book import SpendBook
 from carebird.spend.meter import Exchange, ReadLedger, Use, uses
 from carebird.spend.prices import PRICE_USD, XUse
-from tests.support.report_fakes import FakeCounters
+from tests.support.spend_fakes import FakeSpendCounters
 
 BRAND = "1001"
 
 
 def _uses(method: str, path: str, body: object = None, sent: object = None, status: int = 200) -> list[Use]:
-    return uses(Exchange(method, path, status, body, sent), brand_user_id=BRAND, owned_app=False)
+    exchange = Exchange(method, path, status, body, sent)
+    return uses(exchange, brand_user_id=BRAND, owned_app=False, has_link=has_link)
 
 
 def test_a_mentions_page_bills_each_post_returned_and_each_post_it_includes() -> None:
@@ -116,9 +118,8 @@ def test_a_full_ledger_forgets_the_oldest_which_can_only_over_count() -> None:
 
 
 def test_the_book_keeps_units_and_dollars_per_kind_and_day() -> None:
-    counters = FakeCounters()
     seen: list[tuple[XUse, int, Decimal]] = []
-    book = SpendBook(counters, counters, on_spend=lambda kind, n, usd: seen.append((kind, n, usd)))
+    book = SpendBook(FakeSpendCounters(), on_spend=lambda kind, n, usd: seen.append((kind, n, usd)))
     day = date(2026, 12, 6)
     spent = book.record("b", day, {XUse.POST_READ: 3, XUse.POST_WITH_URL: 1, XUse.POST: 0})
     book.record("b", day, {XUse.POST_READ: 1})
@@ -132,16 +133,14 @@ def test_the_book_keeps_units_and_dollars_per_kind_and_day() -> None:
 
 
 def test_days_without_spend_are_listed_at_zero() -> None:
-    counters = FakeCounters()
-    book = SpendBook(counters, counters)
+    book = SpendBook(FakeSpendCounters())
     book.record("b", date(2026, 12, 5), {XUse.POST: 2})
     days = book.days("b", date(2026, 12, 4), date(2026, 12, 6))
     assert [d.total_usd for d in days] == [Decimal(0), 2 * PRICE_USD[XUse.POST], Decimal(0)]
 
 
 def test_a_budget_warns_at_80_percent_and_is_exhausted_at_100() -> None:
-    counters = FakeCounters()
-    book = SpendBook(counters, counters)
+    book = SpendBook(FakeSpendCounters())
     day = date(2026, 12, 6)
     book.record("b", day, {XUse.POST_WITH_URL: 4})  # $0.80
     assert book.budget("b", day, Decimal("1.00")).warning

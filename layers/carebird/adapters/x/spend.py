@@ -17,6 +17,7 @@ import requests
 from aws_lambda_powertools import Logger
 
 from carebird.brands import Brand
+from carebird.outbound.text import has_link
 from carebird.spend.book import SpendBook
 from carebird.spend.meter import Exchange, ReadLedger, uses
 
@@ -39,7 +40,12 @@ class SpendMeter:
 
         def hook(response: requests.Response, *args: Any, **kwargs: Any) -> None:
             try:
-                found = uses(exchange_of(response), brand_user_id=brand.user_id, owned_app=owned_app)
+                found = uses(
+                    exchange_of(response),
+                    brand_user_id=brand.user_id,
+                    owned_app=owned_app,
+                    has_link=has_link,
+                )
                 if not found:
                     return
                 day = self._clock().astimezone(UTC).date()

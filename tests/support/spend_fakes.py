@@ -1,0 +1,25 @@
+"""The X spend counters in a dict (carebird.spend.book.SpendCounters), held to the DynamoDB adapter's
+contract in tests/integration/storage/test_spend_counters.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from carebird.spend.book import SpendCount
+
+
+class FakeSpendCounters:
+    def __init__(self) -> None:
+        self.counters: dict[tuple[str, date, str], tuple[int, int]] = {}
+
+    def add(self, brand_id: str, counts: list[SpendCount]) -> None:
+        for c in counts:
+            units, micros = self.counters.get((brand_id, c.day, c.kind), (0, 0))
+            self.counters[(brand_id, c.day, c.kind)] = (units + c.units, micros + c.micro_usd)
+
+    def read(self, brand_id: str, start: date, end: date) -> list[SpendCount]:
+        return [
+            SpendCount(day, kind, units, micros)
+            for (brand, day, kind), (units, micros) in sorted(self.counters.items())
+            if brand == brand_id and start <= day <= end
+        ]
