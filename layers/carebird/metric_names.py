@@ -47,6 +47,10 @@ class MetricName(StrEnum):
     DELIVERIES_RECONCILED = "DeliveriesReconciled"
     DELIVERIES_FAILED_UNATTENDED = "DeliveriesFailedUnattended"
 
+    # X spend (every function that calls X) and a brand's daily X budget used (the poll function).
+    X_SPEND_USD = "XSpendUsd"
+    X_BUDGET_USED_PERCENT = "XBudgetUsedPercent"
+
     # Satisfaction surveys.
     SURVEYS_SENT = "SurveysSent"
     CSAT = "Csat"

@@ -23,6 +23,7 @@ from carebird.reports.model import (
     ReportBase,
     SlaReport,
     VolumeReport,
+    XSpendReport,
 )
 from carebird.reports.service import to_csv
 
@@ -139,5 +140,14 @@ def reports_router(services: Services) -> AgentRouter:
             router.principal(), brand_id=brand, start=start, end=end, queue=queue
         )
         return answer("corrections", r, format)
+
+    @route(
+        "/reports/x-spend", "What X billed the brand per day and kind, against its daily budget", XSpendReport
+    )
+    def x_spend(
+        start: From = None, end: To = None, brand: BrandFilter = None, format: Format = None
+    ) -> Response[Any]:
+        r = services.reports().x_spend(router.principal(), brand_id=brand, start=start, end=end)
+        return answer("x-spend", r, format)
 
     return router

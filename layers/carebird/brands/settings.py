@@ -8,6 +8,10 @@ it once, when the Brand is parsed, into the sections the code uses:
     models                 the brand's trained classifier models: paths or s3:// URIs
     repeat_window_seconds  how long a customer's repeated post counts as a repeat (ingestion)
     poll_dms               false for an X app without DM access: only mentions are read
+    x_daily_budget_usd     the most the brand means to spend on X in a UTC day (none: no limit, still
+                           counted); past 80% an alarm, past 100% non-urgent reads slow down
+    x_app_owned_by_brand   true when the brand account owns the X developer app: its mentions are then
+                           billed as owned reads ($0.001, not $0.005)
 
 Each section is validated on its own, and a bad one fails where it is used, with the field named
 (`triage.sla.P1: ...`, `survey.delay_minutes: ...`, `models: ...`): a broken survey setting must not stop
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import JsonValue, ValidationError
@@ -51,6 +56,8 @@ class BrandSettings:
     _models: tuple[str, ...] | _Failed
     repeat_window_seconds: float | None  # None: ingestion's default (a bad value is listed in problems)
     poll_dms: bool
+    x_daily_budget_usd: Decimal | None = None  # None: no limit (a bad value is listed in problems)
+    x_app_owned_by_brand: bool = False
     _other_problems: tuple[str, ...] = ()
 
     @classmethod
@@ -58,9 +65,13 @@ class BrandSettings:
         """Read every section of `raw`; `owner` ("brand @Acme") prefixes the messages that name no section."""
         window, window_problem = _repeat_window(raw.get("repeat_window_seconds"))
         poll_dms = raw.get("poll_dms")
-        other = [p for p in (window_problem,) if p]
+        budget, budget_problem = _budget(raw.get("x_daily_budget_usd"))
+        owned = raw.get("x_app_owned_by_brand", False)
+        other = [p for p in (window_problem, budget_problem) if p]
         if poll_dms is not None and not isinstance(poll_dms, bool):
             other.append(f"poll_dms: must be true or false, not {poll_dms!r}")
+        if not isinstance(owned, bool):
+            other.append(f"x_app_owned_by_brand: must be true or false, not {owned!r}")
         return cls(
             raw=raw,
             _triage=_section(lambda: load_triage_config(dict(raw)), TriageConfigError),
@@ -69,6 +80,8 @@ class BrandSettings:
             repeat_window_seconds=window,
             poll_dms=poll_dms
             is not False,  # as ingestion always read it: only an explicit false turns DMs off
+            x_daily_budget_usd=budget,
+            x_app_owned_by_brand=owned is True,
             _other_problems=tuple(other),
         )
 
@@ -137,3 +150,18 @@ def _repeat_window(value: JsonValue) -> tuple[float | None, str | None]:
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
         return float(value), None
     return None, f"repeat_window_seconds: must be a number of seconds, 0 or more, not {value!r}"
+
+
+def _budget(value: JsonValue) -> tuple[Decimal | None, str | None]:
+    if value is None:
+        return None, None
+    problem = f"x_daily_budget_usd: must be a number of dollars above 0, not {value!r}"
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None, problem
+    try:
+        budget = Decimal(str(value))
+    except InvalidOperation:
+        return None, problem
+    if not budget.is_finite() or budget <= 0:
+        return None, problem
+    return budget, None

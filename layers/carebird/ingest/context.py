@@ -20,6 +20,7 @@ from carebird.ingest.ports import (
     IngestStore,
     MentionsReader,
     MetricsSink,
+    SpendBudgets,
     TriageHandoff,
 )
 from carebird.ingest.summary import FEED_METRICS, FeedCounts, PollSummary
@@ -43,6 +44,7 @@ class PollPorts:
     clock: Clock
     tuning: PollTuning
     pool: WritePool
+    spend: SpendBudgets | None = None
 
 
 @dataclass

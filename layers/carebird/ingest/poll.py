@@ -35,7 +35,15 @@ from datetime import datetime
 
 from carebird.ingest.context import PollPorts
 from carebird.ingest.pool import WritePool
-from carebird.ingest.ports import Clock, DmReader, IngestStore, MentionsReader, MetricsSink, TriageHandoff
+from carebird.ingest.ports import (
+    Clock,
+    DmReader,
+    IngestStore,
+    MentionsReader,
+    MetricsSink,
+    SpendBudgets,
+    TriageHandoff,
+)
 from carebird.ingest.run import PollRun
 from carebird.ingest.summary import PollSummary
 from carebird.ingest.tuning import PollTuning
@@ -56,6 +64,7 @@ class Poller:
         clock: Clock,
         tuning: PollTuning | None = None,
         dms: DmReader | None = None,
+        spend: SpendBudgets | None = None,
     ) -> None:
         self.store = store
         self.mentions = mentions
@@ -64,6 +73,7 @@ class Poller:
         self.metrics = metrics
         self.clock = clock
         self.tuning = tuning or PollTuning()
+        self.spend = spend  # None: no brand's X budget is watched (the spend is still counted)
         self._pool = WritePool(self.tuning.write_concurrency)
 
     def run(
@@ -89,5 +99,6 @@ class Poller:
             self.clock,
             self.tuning,
             self._pool,
+            self.spend,
         )
         return PollRun(ports, hard_deadline or deadline).run(invocation_id, deadline, lease_until)

@@ -7,7 +7,8 @@ messages, so the store takes the feed as a parameter rather than having one meth
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Protocol, TypeVar
 
 from carebird.brands import Brand, BrandListing
@@ -24,6 +25,7 @@ from carebird.ingest.model import (
     Page,
     PollState,
 )
+from carebird.spend.book import Budget
 
 Q = TypeVar("Q", contravariant=True)
 
@@ -124,3 +126,9 @@ class IngestStore(Protocol):
     def save_gap(self, gap: Gap) -> None:
         """Persist progress on a gap found earlier (narrowed range, attempts, closed)."""
         ...
+
+
+class SpendBudgets(Protocol):
+    """A brand's X spend for a UTC day against its daily budget (carebird.spend.book.SpendBook)."""
+
+    def budget(self, brand_id: str, day: date, limit_usd: Decimal | None) -> Budget: ...

@@ -7,7 +7,7 @@ warm container keeps between invocations.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from carebird.brands import Brand
@@ -19,6 +19,7 @@ from carebird.ingest.model import Feed, PollState
 from carebird.ingest.schedule import Scheduler
 from carebird.ingest.summary import FeedCounts, PollSummary
 from carebird.ingest.writes import MessageWriter
+from carebird.metric_names import MetricName
 from carebird.observability import logger
 
 
@@ -52,6 +53,7 @@ class PollRun:
                 leased.append(brand)
             else:
                 logger.info("another invocation is polling this brand", extra={"brand": brand.handle})
+        self._watch_budgets(leased)
         try:
             feeds = [(brand, feed) for brand in leased for feed in self._feeds(brand)]
             states = {(b.id, f): ports.store.get_poll_state(b.id, f) for b, f in feeds}
@@ -77,6 +79,35 @@ class PollRun:
             for brand in leased:
                 ports.store.release_lease(brand.id, invocation_id)
         return ctx.summary
+
+    def _watch_budgets(self, brands: list[Brand]) -> None:
+        """Each brand's X spend today against its daily budget, as XBudgetUsedPercent (its alarm fires at
+        80%) and a warning in the log from 80%. Nothing is read less for it: X bills each post and DM event
+        once a day whatever the polling cadence, so slowing reads would delay customers and save nothing."""
+        spend, ctx = self._ports.spend, self._ctx
+        if spend is None:
+            return
+        today = ctx.clock.now().astimezone(UTC).date()
+        for brand in brands:
+            limit = brand.config.x_daily_budget_usd
+            if limit is None:
+                continue
+            try:
+                budget = spend.budget(brand.id, today, limit)
+            except Exception as exc:  # the budget is a warning light: it never stops a poll
+                ctx.error("reading the brand's X spend failed", exc)
+                continue
+            used = 100.0 * (budget.used or 0.0)
+            self._ports.metrics.add_metric(MetricName.X_BUDGET_USED_PERCENT, "Percent", used)
+            if budget.warning:
+                logger.warning(
+                    "X budget nearly or wholly spent",
+                    extra={
+                        "brand": brand.handle,
+                        "spent_usd": str(budget.spent_usd),
+                        "budget_usd": str(limit),
+                    },
+                )
 
     def _feeds(self, brand: Brand) -> list[Feed]:
         if self._ports.dms is None or not brand.config.poll_dms:

@@ -167,3 +167,33 @@ class CorrectionsReport(ReportBase):
 
     def csv_rows(self) -> list[dict[str, Any]]:
         return [w.model_dump(mode="json") for w in self.weeks]
+
+
+class XSpendKind(BaseModel):
+    kind: str = Field(description="post_read, owned_read, user_read, dm_event_read, post, post_with_url, ...")
+    units: int = Field(description="posts, DM events or users read; posts, DMs, likes or follows written")
+    usd: float = Field(description="what X bills for them (each resource read once per UTC day)")
+    price_usd: float = Field(description="X's price for one")
+
+
+class XSpendDay(BaseModel):
+    day: date
+    usd: float
+    kinds: list[XSpendKind]
+
+
+class XSpendReport(ReportBase):
+    CSV_COLUMNS = ("day", "kind", "units", "usd")
+    total_usd: float
+    kinds: list[XSpendKind] = Field(description="the range's spend by kind, most expensive first")
+    days: list[XSpendDay]
+    daily_budget_usd: float | None = Field(description="the brand's x_daily_budget_usd (null: no limit)")
+    today_used_pct: float | None = Field(description="today's spend as a share of the budget, in percent")
+    prices_read_on: str = Field(description="when X's prices were last read from its pricing page")
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        return [
+            {"day": d.day.isoformat(), "kind": k.kind, "units": k.units, "usd": k.usd}
+            for d in self.days
+            for k in d.kinds
+        ]

@@ -35,9 +35,14 @@ from carebird.reports.model import (
     SlaReport,
     VolumeHour,
     VolumeReport,
+    XSpendDay,
+    XSpendKind,
+    XSpendReport,
 )
 from carebird.reports.ports import CounterReader, ReadCost
 from carebird.reports.tallies import Tally
+from carebird.spend.book import SPEND_COUNTER
+from carebird.spend.prices import PRICE_USD, PRICES_READ_ON, XUse
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -291,6 +296,49 @@ class ReportService:
             **self._base(p, start, end, queue, total == 0, cost), corrections=total, weeks=weeks
         )
 
+    def x_spend(
+        self, p: Principal, *, brand_id: str | None = None, start: date | None = None, end: date | None = None
+    ) -> XSpendReport:
+        """What X billed the brand per day and kind (carebird.spend), against its daily budget."""
+        start, end, _ = self._check(p, brand_id, start, end, None)
+        found, cost = self._counters.read(p.brand_id, SPEND_COUNTER, start, end)
+        per_day: dict[date, dict[str, tuple[int, int]]] = defaultdict(dict)
+        for t in found:
+            units, micros = per_day[t.day].get(t.key, (0, 0))
+            per_day[t.day][t.key] = (units + t.count, micros + round(t.total))
+
+        def kinds(counts: dict[str, tuple[int, int]]) -> list[XSpendKind]:
+            rows = [
+                XSpendKind(kind=k, units=u, usd=m / 1_000_000, price_usd=float(_price(k)))
+                for k, (u, m) in counts.items()
+            ]
+            return sorted(rows, key=lambda r: (-r.usd, r.kind))
+
+        total: dict[str, tuple[int, int]] = {}
+        for counts in per_day.values():
+            for k, (u, m) in counts.items():
+                before = total.get(k, (0, 0))
+                total[k] = (before[0] + u, before[1] + m)
+        days = [
+            XSpendDay(day=d, usd=sum(m for _, m in per_day[d].values()) / 1_000_000, kinds=kinds(per_day[d]))
+            for d in _days(start, end)
+        ]
+        brand = self._brands.get_brand(p.brand_id)
+        budget = brand.config.x_daily_budget_usd if brand else None
+        today = self._today()
+        spent_today = next((d.usd for d in days if d.day == today), None)
+        return XSpendReport(
+            **self._base(p, start, end, None, not found, cost),
+            total_usd=sum(d.usd for d in days),
+            kinds=kinds(total),
+            days=days,
+            daily_budget_usd=None if budget is None else float(budget),
+            today_used_pct=(
+                None if budget is None or spent_today is None else round(100 * spent_today / float(budget), 1)
+            ),
+            prices_read_on=PRICES_READ_ON,
+        )
+
 
 def _bound(bucket: int | None) -> int | None:
     return None if bucket is None or bucket == tallies.OVER else bucket
@@ -307,3 +355,10 @@ def to_csv(report: ReportBase) -> str:
     writer.writeheader()
     writer.writerows(report.csv_rows())
     return out.getvalue()
+
+
+def _price(kind: str) -> float:
+    try:
+        return float(PRICE_USD[XUse(kind)])
+    except ValueError:  # a kind this version does not price (a counter from a newer one)
+        return 0.0

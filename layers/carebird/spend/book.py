@@ -16,6 +16,7 @@ from typing import Protocol
 from carebird.spend.prices import PRICE_USD, XUse
 
 _MICRO = Decimal(1_000_000)
+SPEND_COUNTER = "x_spend"  # the counters' metric name, beside the reports' (carebird.reports.tallies)
 WARN_AT = Decimal("0.8")  # a budget 80% spent raises the alarm
 
 

@@ -26,7 +26,7 @@ from pynamodb.expressions.update import Action
 
 from carebird.reports.ports import ReadCost
 from carebird.reports.tallies import Tally
-from carebird.spend.book import SpendCount
+from carebird.spend.book import SPEND_COUNTER, SpendCount
 from carebird.storage.table import TableItem, bind
 
 _RCU_BYTES = 4096
@@ -112,11 +112,8 @@ def item_size(raw: dict[str, Any]) -> int:
     return size
 
 
-SPEND_METRIC = "x_spend"
-
-
 def spend_sk(day: date, kind: str) -> str:
-    return f"{SPEND_METRIC}#{day.isoformat()}#-#{kind}"
+    return f"{SPEND_COUNTER}#{day.isoformat()}#-#{kind}"
 
 
 class DynamoSpendCounters:
@@ -133,7 +130,7 @@ class DynamoSpendCounters:
 
     def read(self, brand_id: str, start: date, end: date) -> list[SpendCount]:
         condition = self._item.sk.between(
-            f"{SPEND_METRIC}#{start.isoformat()}", f"{SPEND_METRIC}#{end.isoformat()}#~"
+            f"{SPEND_COUNTER}#{start.isoformat()}", f"{SPEND_COUNTER}#{end.isoformat()}#~"
         )
         found: list[SpendCount] = []
         for item in self._item.query(report_pk(brand_id), range_key_condition=condition):

@@ -19,6 +19,7 @@ from carebird.outbound.delivery import Deliverer, DeliveryTuning
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.outbox import DynamoOutboxStore
 from carebird.wiring.settings import SettingsError, XApiSettings, problems
+from carebird.wiring.spend import spend_meter
 
 
 class DeliverySettingsError(SettingsError):
@@ -67,6 +68,7 @@ def outbound_deliverer() -> Deliverer:
             secrets_manager_credentials(settings.secret_max_age_seconds),
             settings.x_api_base_url,
             timeout_seconds=settings.x_timeout_seconds,
+            meter=spend_meter(settings.table_name),
         ),
         brands=DynamoBrandRepository(settings.table_name),
         metrics=metrics,

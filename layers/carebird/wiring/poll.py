@@ -15,6 +15,7 @@ from carebird.ingest.poll import Poller, PollSummary
 from carebird.observability import metrics
 from carebird.storage.ingest import DynamoIngestStore
 from carebird.wiring.poll_settings import PollSettings, poll_settings
+from carebird.wiring.spend import spend_book, spend_meter
 
 # Time kept after the budget to finish the feed being polled (a page chain and its writes) and flush;
 # a quarter of the time left when the function's timeout is short.
@@ -53,16 +54,20 @@ class PollRuntime:
 def poll_runtime() -> PollRuntime:
     settings = poll_settings()
     credentials = secrets_manager_credentials(settings.secret_max_age_seconds)
+    meter = spend_meter(settings.table_name)
     poller = Poller(
         store=DynamoIngestStore(settings.table_name),
         mentions=TweepyMentionsReader(
-            credentials, settings.x_api_base_url, timeout_seconds=settings.x_timeout_seconds
+            credentials, settings.x_api_base_url, timeout_seconds=settings.x_timeout_seconds, meter=meter
         ),
         dms=(
-            TweepyDmReader(credentials, settings.x_api_base_url, timeout_seconds=settings.x_timeout_seconds)
+            TweepyDmReader(
+                credentials, settings.x_api_base_url, timeout_seconds=settings.x_timeout_seconds, meter=meter
+            )
             if settings.poll_dms
             else None
         ),
+        spend=spend_book(settings.table_name),
         handoff=StepFunctionsHandoff(settings.triage_state_machine_arn),
         metrics=metrics,
         clock=SystemClock(),

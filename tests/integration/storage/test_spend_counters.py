@@ -58,3 +58,6 @@ def test_spend_and_the_reports_counters_share_a_partition_without_mixing(aws_env
         reports.add("b", [Tally("volume", D2, "billing", "09")])
         assert [c.kind for c in spend.read("b", D1, D3)] == ["post"]
         assert [t.metric for t in reports.read("b", "volume", D1, D3)[0]] == ["volume"]
+        # The X spend report reads the same counters through the reports' reader.
+        (tally,) = reports.read("b", "x_spend", D1, D3)[0]
+        assert (tally.day, tally.key, tally.count, tally.total) == (D2, "post", 1, 15_000)

@@ -25,6 +25,7 @@ def test_the_document_describes_every_operation_and_its_security(api: Api) -> No
         ("PUT", "/canned-responses/{response_id}"), ("DELETE", "/canned-responses/{response_id}"),
         ("GET", "/reports/first-response"), ("GET", "/reports/sla"), ("GET", "/reports/csat"),
         ("GET", "/reports/volume"), ("GET", "/reports/reopened"), ("GET", "/reports/corrections"),
+        ("GET", "/reports/x-spend"),
         ("GET", "/team"), ("PUT", "/agents/{agent_id}/availability"), ("GET", "/alarms"),
         ("GET", "/unreadable-posts"),
         ("PUT", "/cases/{case_id}/presence"), ("POST", "/cases/{case_id}/replies/preview"),

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from carebird.reports.tallies import Tally
-from tests.support.casework_fakes import BRAND_ID
+from tests.support.casework_fakes import BRAND_ID, CaseWorld
 from tests.unit.agent_api.conftest import TODAY, ReportsApi
 
 DAY = TODAY - timedelta(days=1)
@@ -32,11 +32,16 @@ def seed(rapi: ReportsApi) -> None:
             Tally("resolved", DAY, "billing", "-", 4),
             Tally("reopened_low", DAY, "escalations", "-", 1),
             Tally("correction", DAY, "triage", "queue", 2),
+            # X spend as carebird.storage.counters.DynamoSpendCounters keeps it: units and micro-dollars.
+            Tally("x_spend", DAY, "-", "post_read", 40, total=200_000),
+            Tally("x_spend", DAY, "-", "post_with_url", 1, total=200_000),
+            Tally("x_spend", TODAY, "-", "post", 10, total=150_000),
+            Tally("x_spend", TODAY, "-", "dm_event_read", 5, total=50_000),
         ],
     )
 
 
-REPORTS = ["first-response", "sla", "csat", "volume", "reopened", "corrections"]
+REPORTS = ["first-response", "sla", "csat", "volume", "reopened", "corrections", "x-spend"]
 
 
 @pytest.mark.parametrize("name", REPORTS)
@@ -138,3 +143,32 @@ def test_each_report_exports_csv(rapi: ReportsApi, how: str) -> None:
     assert bodies["volume"].splitlines()[0] == "hour,queue,cases"
     empty = rapi.get("/reports/volume", agent="sue", query={"format": "csv", "queue": "technical"})
     assert empty.body == "hour,queue,cases\n"  # no rows: the header still says what the columns are
+
+
+def test_x_spend_per_day_and_kind_against_the_daily_budget(rapi: ReportsApi, world: CaseWorld) -> None:
+    seed(rapi)
+    brand = world.brands.brands[BRAND_ID]
+    world.brands.brands[BRAND_ID] = brand.model_copy(update={"settings": {"x_daily_budget_usd": 0.5}})
+    got = rapi.get("/reports/x-spend", agent="sue", query={"from": DAY.isoformat(), "to": TODAY.isoformat()})
+    body = got.body
+    assert got.status == 200 and body["empty"] is False
+    assert body["total_usd"] == pytest.approx(0.6)
+    assert [(k["kind"], k["units"], k["usd"]) for k in body["kinds"]] == [
+        ("post_read", 40, 0.2),
+        ("post_with_url", 1, 0.2),
+        ("post", 10, 0.15),
+        ("dm_event_read", 5, 0.05),
+    ]
+    assert {k["kind"]: k["price_usd"] for k in body["kinds"]}["post_with_url"] == 0.2
+    assert [d["usd"] for d in body["days"]] == [pytest.approx(0.4), pytest.approx(0.2)]
+    assert body["daily_budget_usd"] == 0.5 and body["today_used_pct"] == 40.0
+    csv_body = rapi.get("/reports/x-spend", agent="sue", query={"format": "csv"}).body
+    assert csv_body.splitlines()[0] == "day,kind,units,usd"
+    assert f"{TODAY.isoformat()},post,10,0.15" in csv_body.splitlines()
+
+
+def test_x_spend_without_a_budget_is_still_counted(rapi: ReportsApi) -> None:
+    seed(rapi)
+    body = rapi.get("/reports/x-spend", agent="sue").body
+    assert body["daily_budget_usd"] is None and body["today_used_pct"] is None
+    assert body["total_usd"] == pytest.approx(0.6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +114,39 @@ def test_carebird_brand_add_refuses_bad_settings_naming_each_field(
     err = capsys.readouterr().err
     assert code == 1  # before the table is touched: there is none here
     assert "survey.delay_minutes" in err and "setting 'models'" in err
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, None), (5, Decimal(5)), (2.5, Decimal("2.5")), ("0.75", Decimal("0.75"))]
+)
+def test_the_daily_x_budget_is_dollars_or_no_limit(value: Any, expected: Decimal | None) -> None:
+    settings = {} if value is None else {"x_daily_budget_usd": value}
+    assert brand(settings).config.x_daily_budget_usd == expected
+    assert brand(settings).config.problems == []
+
+
+@pytest.mark.parametrize("value", [0, -1, "-0.5", "lots", True, [5], "NaN", "Infinity"])
+def test_a_budget_of_zero_negative_or_not_a_number_is_a_problem_naming_the_field(value: Any) -> None:
+    config = brand({"x_daily_budget_usd": value}).config
+    assert config.x_daily_budget_usd is None  # not enforced: the spend is still counted
+    assert [p.split(":")[0] for p in config.problems] == ["x_daily_budget_usd"]
+
+
+def test_carebird_brand_add_refuses_a_zero_budget_naming_the_field(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CAREBIRD_LOCAL_DIR", str(tmp_path / "no-stack"))
+    code = main(
+        ["brand", "add", "--table", "t", "--handle", "acme", "--user-id", "1000", "--secret", "s",
+         "--setting", "x_daily_budget_usd=0"]
+    )  # fmt: skip
+    assert code == 1
+    assert "x_daily_budget_usd: must be a number of dollars above 0" in capsys.readouterr().err
+
+
+def test_owned_reads_are_off_unless_the_brand_says_it_owns_the_app() -> None:
+    assert brand({}).config.x_app_owned_by_brand is False
+    assert brand({"x_app_owned_by_brand": True}).config.x_app_owned_by_brand is True
+    assert brand({"x_app_owned_by_brand": "yes"}).config.problems == [
+        "x_app_owned_by_brand: must be true or false, not 'yes'"
+    ]

@@ -11,7 +11,10 @@ import pytest
 from carebird.ingest.model import Feed
 from carebird.ingest.poll import PollTuning
 from carebird.ports.x import XAuthError
+from carebird.spend.book import SpendBook, SpendCount
+from carebird.spend.prices import XUse
 from tests.support.ingest_fakes import T0, Crash, brand
+from tests.support.spend_fakes import FakeSpendCounters
 from tests.unit.ingest.world import World
 
 ACME = brand("acme", "1000")
@@ -122,3 +125,35 @@ def test_a_run_out_of_time_stops_between_batches_and_the_next_run_goes_on_from_t
     second = w.run()
     assert (second.ingested, second.reads, second.duplicates, second.handed_off) == (15, 15, 0, 35)
     w.assert_exactly_once(ACME)
+
+
+def test_each_run_reports_how_much_of_a_brands_x_budget_is_spent_and_reads_no_less() -> None:
+    book = SpendBook(FakeSpendCounters())
+    w = World(spend=book)
+    capped = w.add(brand("acme", "1000").model_copy(update={"settings": {"x_daily_budget_usd": 1}}))
+    w.add(GLOBEX)  # no budget: counted, never compared
+    today = w.clock.now().date()
+    book.record(capped.id, today, {XUse.POST_WITH_URL: 4, XUse.POST: 2})  # $0.83 of $1
+    w.run()
+    assert w.metrics.values["XBudgetUsedPercent"] == [pytest.approx(83.0)]
+    book.record(capped.id, today, {XUse.POST_WITH_URL: 1})  # $1.03: past the budget
+    w.x.post(capped, "my order never came", author="55")
+    w.next_minute()
+    w.run()
+    assert w.metrics.values["XBudgetUsedPercent"][-1] == pytest.approx(103.0)
+    assert "my order never came" in {
+        m.mention.text for (b, _), m in w.store.mentions.items() if b == capped.id
+    }
+
+
+def test_a_spend_store_that_fails_is_logged_and_the_poll_goes_on() -> None:
+    class Broken(FakeSpendCounters):
+        def read(self, *args: object) -> list[SpendCount]:
+            raise RuntimeError("table unavailable")
+
+    w = World(spend=SpendBook(Broken()))
+    capped = w.add(brand("acme", "1000").model_copy(update={"settings": {"x_daily_budget_usd": 1}}))
+    w.x.post(capped, "hello?", author="55")
+    summary = w.run()
+    assert summary.ingested == 1 and summary.errors == 1
+    assert "XBudgetUsedPercent" not in w.metrics.values

@@ -8,6 +8,7 @@ from datetime import timedelta
 from carebird.brands import Brand
 from carebird.ingest.model import GapStatus, MentionStatus
 from carebird.ingest.poll import Poller, PollSummary, PollTuning
+from carebird.spend.book import SpendBook
 from tests.support.ingest_fakes import (
     CrashPlan,
     FakeClock,
@@ -30,6 +31,7 @@ class World:
     read_dms: bool = True
     # One writer, so that a crash point is the same side effect on every run of a scenario.
     write_concurrency: int = 1
+    spend: SpendBook | None = None
 
     def __post_init__(self) -> None:
         self.tuning = replace(self.tuning, write_concurrency=self.write_concurrency)
@@ -48,6 +50,7 @@ class World:
             self.clock,
             self.tuning,
             dms=self.dms if self.read_dms else None,
+            spend=self.spend,
         )
         self.invocations = 0
 

@@ -129,7 +129,7 @@ class BrandClients:
             for prefix in ("https://", "http://"):
                 client.session.mount(prefix, self._transport)
         if self._meter is not None and brand is not None:
-            owned = brand.settings.get("x_app_owned_by_brand") is True
+            owned = brand.config.x_app_owned_by_brand
             client.session.hooks["response"].append(self._meter.hook_for(brand, owned_app=owned))
         self._clients[secret] = (creds, client)
         return client

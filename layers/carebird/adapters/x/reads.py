@@ -21,6 +21,7 @@ from carebird.adapters.x.client import (
     describe,
     reset_at,
 )
+from carebird.adapters.x.spend import SpendMeter
 from carebird.brands import Brand
 from carebird.ingest.model import M, Page, RateLimit
 from carebird.ports.x import TransientXError, XAuthError, XBadRequest, XRateLimited
@@ -46,14 +47,15 @@ class TweepyFeedReader(ABC, Generic[Q, M]):
         timeout_seconds: float = 10.0,
         transport: BaseAdapter | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        meter: SpendMeter | None = None,
     ) -> None:
         self._clients = BrandClients(
-            credentials, base_url, timeout_seconds=timeout_seconds, transport=transport
+            credentials, base_url, timeout_seconds=timeout_seconds, transport=transport, meter=meter
         )
         self._clock = clock
 
     def read(self, brand: Brand, query: Q) -> Page[M]:
-        client = self._clients.client(brand.credentials_secret)
+        client = self._clients.client(brand.credentials_secret, brand)
         with x_errors(brand, self.what, self._clock):
             response = self._request(client, brand, query)
         body = json_object(response, self.source)
