@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: help setup lint typecheck test test-unit test-integration cfn-lint sam-validate build demo \
         deploy local-up local-down bench-classify bench-ingest bench-triage bench-reports bench-triage-quality \
-        bench-soak clean inbox browser screenshots
+        bench-soak bench-cost bench-coldstart clean inbox browser screenshots
 
 help:
 	@echo "make setup        create/update .venv with the project and its dev tools"
@@ -118,6 +118,17 @@ bench-triage-quality: setup
 SOAK_MINUTES ?= 10
 bench-soak: setup
 	$(BIN)/python -m carebird_ops.bench.soak --minutes $(SOAK_MINUTES)
+
+# What AWS and X would bill per 1,000 routed conversations and per 1,000 noise mentions, counted on a
+# fresh local stack and priced with infra/carebird_ops/bench/prices.json (not part of make test).
+bench-cost: setup
+	$(BIN)/python -m carebird_ops.bench.cost
+
+# Import time of each Lambda handler from the built layer, beside a naive boto3+tweepy+Powertools+PynamoDB
+# import in the same run (median of COLDSTART_RUNS fresh processes each; not part of make test).
+COLDSTART_RUNS ?= 7
+bench-coldstart: setup build
+	$(BIN)/python -m carebird_ops.bench.coldstart --runs $(COLDSTART_RUNS)
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam node_modules .carebird

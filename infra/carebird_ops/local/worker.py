@@ -16,6 +16,8 @@ import time
 import traceback
 from typing import Any
 
+from carebird_ops.local import calls
+
 
 class LambdaContext:
     def __init__(self, request_id: str, deadline_ms: int) -> None:
@@ -53,10 +55,13 @@ def main() -> None:
     module_name, _, function_name = os.environ["_HANDLER"].rpartition(".")
     handler: Any = None
     import_error: dict[str, Any] | None = None
+    recorder = calls.install_from_environment(os.environ.get("AWS_LAMBDA_FUNCTION_NAME", ""))
+    init_started = time.monotonic()
     try:
         handler = getattr(importlib.import_module(module_name), function_name)
     except Exception as exc:
         import_error = _error(exc, "Runtime.ImportModuleError")
+    init_ms: float | None = (time.monotonic() - init_started) * 1000
 
     for line in sys.stdin:
         request = json.loads(line)
@@ -80,6 +85,19 @@ def main() -> None:
         sys.stderr.flush()
         print(f"END RequestId: {request_id}", file=sys.stderr, flush=True)
         print(f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms", file=sys.stderr, flush=True)
+        if recorder is not None:
+            net = duration - recorder.overhead_s * 1000
+            recorder.overhead_s = 0.0
+            recorder.write(
+                {
+                    "kind": "invoke",
+                    "source": calls.event_source(request["event"]),
+                    "duration_ms": net,
+                    "init_ms": init_ms,
+                    "memory_mb": int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")),
+                }
+            )
+            init_ms = None
         protocol.write(json.dumps(response) + "\n")
 
 
