@@ -35,13 +35,18 @@ from typing import Any
 
 from carebird_ops.bench.costing import (
     COMPONENTS,
+    INIT_LIMIT_MS,
+    MEMORY_CHOICES,
     PRICES_FILE,
+    SLOWDOWN_ALLOWED,
+    SLOWDOWN_ALLOWED_MS,
     Prices,
     PricesError,
     Usage,
     add_call_records,
     aws_cost,
     load_prices,
+    sizing,
     x_cost,
     x_usage,
 )
@@ -301,7 +306,11 @@ class CostBench:
 
 
 # ---------------------------------------------------------------------------------------------- table
-def table(results: dict[str, tuple[Usage, Counter[str], Counter[str]]], prices: Prices) -> str:
+def table(
+    results: dict[str, tuple[Usage, Counter[str], Counter[str]]],
+    prices: Prices,
+    cold_runs: list[dict[str, Any]],
+) -> str:
     names = list(results)
     lines = [f"{'per 1,000':<34}" + "".join(f"{n:>22}" for n in names)]
 
@@ -348,6 +357,35 @@ def table(results: dict[str, tuple[Usage, Counter[str], Counter[str]]], prices: 
             f"    X billed (app under another account): {dict(other)};"
             f" under the brand account: {dict(owned)}",
         ]
+    # warm durations from the counted scenarios; the imports' CPU time from the warm-up's cold starts
+    runs = [r for usage, _, _ in results.values() for r in usage.lambda_runs] + [
+        {**r, "cpu_ms": None} for r in cold_runs
+    ]
+    lines += [
+        "",
+        "Lambda sizing: warm invocations measured here (one full CPU), modelled at each memory size"
+        f" (CPU time / vCPU share); chosen: the smallest within {SLOWDOWN_ALLOWED}x of a full vCPU"
+        f" (or +{SLOWDOWN_ALLOWED_MS:.0f} ms) whose cold start's import stays under {INIT_LIMIT_MS:.0f} ms",
+        "  "
+        + "function".ljust(20)
+        + "n".rjust(3)
+        + "wall ms".rjust(9)
+        + "CPU ms".rjust(8)
+        + "init CPU".rjust(10)
+        + "".join(f"{m} MB".rjust(16) for m in MEMORY_CHOICES)
+        + "   chosen",
+    ]
+    for fn, size in sizing(runs, prices).items():
+        cells = "".join(
+            f"{option['ms']:.0f} ms ${option['usd_per_million']:.2f}".rjust(16)
+            for option in size["options"].values()
+        )
+        lines.append(
+            f"  {fn:<20}{size['invocations']:>3}{size['wall_ms']:>9.0f}{size['cpu_ms']:>8.0f}"
+            f"{size['init_cpu_ms']:>10.0f}{cells}   {size['chosen']} MB"
+            f" (cold start ~{size['options'][size['chosen']]['init_ms']:.0f} ms)"
+        )
+    lines.append("  (each cell: modelled warm duration, and $ per million invocations on arm64)")
     lines += ["", f"prices of {prices.dated.isoformat()} (AWS us-east-1), from {PRICES_FILE.name}:"]
     lines += [f"  {section}: {url}" for section, url in prices.sources.items()]
     return "\n".join(lines)
@@ -376,7 +414,9 @@ def main(argv: list[str] | None = None) -> int:
         # Lambda bills INIT too, but a deployment answering 1,000 conversations reuses warm sandboxes:
         # one conversation first warms every function, and is not counted.
         say("warm-up conversation (not counted):")
+        mark = bench.mark()
         bench.routed_conversation(*WARM_UP)
+        warm_up, _, _ = bench.usage_since(mark, owned_app=False)  # X's reads of the day, cold starts
         say("routed conversation:")
         mark = bench.mark()
         bench.routed_conversation(*ROUTED)
@@ -387,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         results["noise mentions"] = bench.usage_since(mark, owned_app=False)
     finally:
         bench.down()
-    print(table(results, prices))
+    print(table(results, prices, warm_up.lambda_runs))
     if args.json:
         print(
             json.dumps(

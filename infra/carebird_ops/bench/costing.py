@@ -171,7 +171,10 @@ def add_call_records(usage: Usage, records: list[dict[str, Any]], architectures:
                     "arch": architectures.get(record["fn"], "x86_64"),
                     "memory_mb": record["memory_mb"],
                     "billed_ms": billed,
+                    "duration_ms": record["duration_ms"],
+                    "cpu_ms": record.get("cpu_ms"),
                     "init_ms": record.get("init_ms"),
+                    "init_cpu_ms": record.get("init_cpu_ms"),
                 }
             )
             if record.get("source") == "apigateway":
@@ -209,7 +212,13 @@ def x_usage(
             if (app, f"dm:{event_id}", day) not in seen:
                 seen.add((app, f"dm:{event_id}", day))
                 billed["dm_event_read"] += 1
-        billed["user_read"] += int(request.get("users", 0))
+        user_ids = request.get("user_ids")
+        if user_ids is None:  # a log without ids: every user returned is billed
+            billed["user_read"] += int(request.get("users", 0))
+        for user_id in user_ids or []:
+            if (app, f"user:{user_id}", day) not in seen:
+                seen.add((app, f"user:{user_id}", day))
+                billed["user_read"] += 1
         if operation == "createPosts":
             billed["post_create_with_url" if request.get("links") else "post_create"] += 1
         elif operation.startswith("createDirectMessages"):
@@ -255,3 +264,68 @@ def aws_cost(usage: Usage, prices: Prices) -> dict[str, float]:
 
 def x_cost(billed: Counter[str], prices: Prices) -> float:
     return sum(count * prices("x", kind) for kind, count in billed.items())
+
+
+# ---------------------------------------------------------------------------------------------- sizing
+FULL_VCPU_MB = 1769  # Lambda gives a function one full vCPU at 1,769 MB, CPU in proportion below it
+MEMORY_CHOICES = (128, 256, 512, 1024, 1769)
+# The smallest memory whose warm duration stays within 1.5x a full vCPU's (or 100 ms more, for the
+# functions that take a few ms), and whose cold start (the import's CPU time, stretched alike) stays
+# under INIT_LIMIT_MS.
+SLOWDOWN_ALLOWED = 1.5
+SLOWDOWN_ALLOWED_MS = 100.0
+INIT_LIMIT_MS = 3000.0
+
+
+def modelled_ms(wall_ms: float, cpu_ms: float, memory_mb: int) -> float:
+    """Duration at `memory_mb` of an invocation measured with a full CPU: its waiting (wall - CPU) as
+    it was, its CPU time stretched by the share of a vCPU Lambda gives that memory."""
+    cpu = min(cpu_ms, wall_ms)
+    return (wall_ms - cpu) + cpu / min(1.0, memory_mb / FULL_VCPU_MB)
+
+
+def sizing(runs: list[dict[str, Any]], prices: Prices, arch: str = "arm64") -> dict[str, dict[str, Any]]:
+    """Per function: mean warm duration and CPU measured, the modelled duration and cost per million
+    invocations at each memory size, and the memory chosen (SLOWDOWN_ALLOWED)."""
+    per_fn: dict[str, list[dict[str, Any]]] = {}
+    inits: dict[str, list[float]] = {}
+    for run in runs:
+        if run.get("cpu_ms") is not None:
+            per_fn.setdefault(run["fn"].rsplit("-", 1)[-1], []).append(run)
+        if run.get("init_cpu_ms") is not None:
+            inits.setdefault(run["fn"].rsplit("-", 1)[-1], []).append(run["init_cpu_ms"])
+    table: dict[str, dict[str, Any]] = {}
+    gb_s = prices("aws.lambda", f"per_gb_second_{arch}")
+    for fn, fn_runs in sorted(per_fn.items()):
+        wall = sum(r["duration_ms"] for r in fn_runs) / len(fn_runs)
+        cpu = sum(r["cpu_ms"] for r in fn_runs) / len(fn_runs)
+        full = modelled_ms(wall, cpu, FULL_VCPU_MB)
+        init_cpu = max(inits.get(fn, [0.0]))
+        options = {
+            m: {
+                "ms": modelled_ms(wall, cpu, m),
+                "init_ms": modelled_ms(init_cpu, init_cpu, m),
+                "usd_per_million": 1e6
+                * (
+                    prices("aws.lambda", "per_request")
+                    + m / 1024 * math.ceil(modelled_ms(wall, cpu, m)) / 1000 * gb_s
+                ),
+            }
+            for m in MEMORY_CHOICES
+        }
+        allowed = max(SLOWDOWN_ALLOWED * full, full + SLOWDOWN_ALLOWED_MS)
+        fitting = [
+            m
+            for m in MEMORY_CHOICES
+            if options[m]["ms"] <= allowed and options[m]["init_ms"] <= INIT_LIMIT_MS
+        ]
+        chosen = min(fitting, default=MEMORY_CHOICES[-1])
+        table[fn] = {
+            "invocations": len(fn_runs),
+            "wall_ms": wall,
+            "cpu_ms": cpu,
+            "init_cpu_ms": init_cpu,
+            "options": options,
+            "chosen": chosen,
+        }
+    return table

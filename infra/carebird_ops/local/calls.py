@@ -66,6 +66,7 @@ class CallRecorder:
         self._raw: Any = None
         self._schemas: dict[str, dict[str, Any]] = {}
         self.overhead_s = 0.0  # time spent in the recorder's own reads, taken out of billed durations
+        self.overhead_cpu_s = 0.0
 
     # ------------------------------------------------------------------ output
     def write(self, record: dict[str, Any]) -> None:
@@ -141,12 +142,13 @@ class CallRecorder:
     def _schema(self, table: str) -> dict[str, Any]:
         if table not in self._schemas:
             self._quiet.on = True
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 desc = self._raw_client().describe_table(TableName=table)["Table"]
             finally:
                 self._quiet.on = False
                 self.overhead_s += time.perf_counter() - started
+                self.overhead_cpu_s += time.process_time() - cpu
             key = [k["AttributeName"] for k in desc["KeySchema"]]
             indexes = {}
             for g in desc.get("GlobalSecondaryIndexes", []):
@@ -185,12 +187,13 @@ class CallRecorder:
     def _read(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
         """The item's size and index keys as the engine holds it now (None: no such item)."""
         self._quiet.on = True
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             item = self._raw_client().get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
         finally:
             self._quiet.on = False
             self.overhead_s += time.perf_counter() - started
+            self.overhead_cpu_s += time.process_time() - cpu
         if item is None:
             return None
         entries = {}

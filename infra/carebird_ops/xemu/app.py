@@ -74,21 +74,21 @@ def parse_query(op: Operation, request: Request) -> dict[str, object]:
     return parsed
 
 
-def _count_reads(op: Operation, body: Mapping[str, Any]) -> tuple[list[str], int, list[str]]:
+def _count_reads(op: Operation, body: Mapping[str, Any]) -> tuple[list[str], list[str], list[str]]:
     """Posts, users and DM events a response carried, for X's per-read billing."""
     data = body.get("data")
     items = data if isinstance(data, list) else ([data] if isinstance(data, dict) else [])
     includes = body.get("includes", {})
     post_ids = [t["id"] for t in includes.get("tweets", [])]
-    users = len(includes.get("users", []))
+    user_ids = [str(u.get("id", "")) for u in includes.get("users", [])]
     dm_event_ids: list[str] = []
     if op.name.startswith(("getPosts", "getUsersMentions", "getUsersPosts")):
         post_ids = [t["id"] for t in items] + post_ids
     elif op.name.startswith("getUsers"):
-        users += len(items)
+        user_ids += [str(u.get("id", "")) for u in items]
     elif op.name.startswith("getDirectMessages"):
         dm_event_ids = [str(e.get("id", "")) for e in items]
-    return post_ids, users, dm_event_ids
+    return post_ids, user_ids, dm_event_ids
 
 
 def _reads_own_data(op: Operation, principal: Principal, args: Mapping[str, Any]) -> bool:
@@ -176,13 +176,14 @@ class EmulatorApp:
             except XApiError as exc:
                 state.stats.record(op.name, principal.token, exc.status)
                 return _error_response(exc, headers)
-            post_ids, users, dm_event_ids = _count_reads(op, body) if status == 200 else ([], 0, [])
+            post_ids, user_ids, dm_event_ids = _count_reads(op, body) if status == 200 else ([], [], [])
             state.stats.record(
                 op.name,
                 principal.token,
                 status,
                 post_ids=post_ids,
-                users=users,
+                users=len(user_ids),
+                user_ids=user_ids,
                 dm_events=len(dm_event_ids),
                 dm_event_ids=dm_event_ids,
                 at=state.now(),

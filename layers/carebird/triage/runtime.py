@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,12 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from carebird.classifier import MentionClassifier
 from carebird.classifier import classifier_for as _classifier_for
 from carebird.observability import metrics
-from carebird.sla_signal import StepFunctionsSignal
 from carebird.storage.brands import DynamoBrandRepository
-from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
-from carebird.triage.priority import ClassifierPriority
-from carebird.triage.service import TriageService
-from carebird.triage.workflow import TriageStep
+
+if TYPE_CHECKING:
+    from carebird.triage.workflow import TriageStep
 
 
 class SettingsError(RuntimeError):
@@ -43,6 +40,8 @@ class SnsNotifier:
 
     def notify(self, subject: str, message: dict[str, Any]) -> None:
         if self._client is None:
+            import boto3
+
             self._client = boto3.client("sns")
         self._client.publish(TopicArn=self._topic_arn, Subject=subject[:100], Message=json.dumps(message))
 
@@ -76,6 +75,14 @@ def brand_repository() -> DynamoBrandRepository:
 
 @lru_cache(maxsize=1)
 def triage_step() -> TriageStep:
+    # The route function's whole stack (cases, SLA signals, SNS), imported here rather than at the top:
+    # the classify function shares this module and needs none of it at its cold start.
+    from carebird.sla_signal import StepFunctionsSignal
+    from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
+    from carebird.triage.priority import ClassifierPriority
+    from carebird.triage.service import TriageService
+    from carebird.triage.workflow import TriageStep
+
     settings = triage_settings()
     table = settings.table_name
     service = TriageService(

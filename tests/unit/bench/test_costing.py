@@ -18,6 +18,8 @@ from carebird_ops.bench.costing import (
     aws_cost,
     dynamodb_units,
     load_prices,
+    modelled_ms,
+    sizing,
     x_cost,
     x_usage,
 )
@@ -192,3 +194,25 @@ def test_dollars_per_component() -> None:
     assert dollars["CloudWatch Logs"] == pytest.approx(0.5 / 1000, rel=1e-3)
     assert dollars["Secrets Manager"] == pytest.approx(0.000005)
     assert x_cost(Counter(post_read=2, post_create_with_url=1), prices) == pytest.approx(0.21)
+
+
+def test_memory_is_sized_from_measured_wall_and_cpu_time() -> None:
+    prices = load_prices()
+    waits = {"fn": "carebird-PollFunction", "duration_ms": 1000.0, "cpu_ms": 20.0, "memory_mb": 512}
+    computes = {"fn": "carebird-ClassifyFunction", "duration_ms": 100.0, "cpu_ms": 90.0, "memory_mb": 512}
+    table = sizing([waits, computes], prices)
+    # mostly waiting on I/O: 128 MB stretches 20 ms of CPU to ~276 ms, within 1.5x of 1,000 ms
+    assert table["PollFunction"]["chosen"] == 128
+    assert table["PollFunction"]["options"][128]["ms"] == pytest.approx(980 + 20 * 1769 / 128)
+    # mostly CPU: 1,024 MB is the smallest within 100 ms of a full vCPU (10 + 90 * 1769 / 1024 = 165 ms)
+    assert table["ClassifyFunction"]["chosen"] == 1024
+    assert modelled_ms(100.0, 90.0, 1769) == pytest.approx(100.0)
+    # a cold start of 800 ms of import CPU needs 512 MB to stay under 3 s (800 * 1769 / 512 = 2.76 s)
+    cold = {
+        "fn": "carebird-PollFunction",
+        "cpu_ms": None,
+        "init_cpu_ms": 800.0,
+        "duration_ms": 0,
+        "memory_mb": 512,
+    }
+    assert sizing([waits, cold], prices)["PollFunction"]["chosen"] == 512
