@@ -112,14 +112,14 @@ class CostBench:
             )
         return result.stdout
 
-    def up(self) -> None:
+    def up(self, template: Path | None = None) -> None:
         from carebird_ops.local.endpoints import read_endpoints
 
         os.environ["CAREBIRD_LOCAL_DIR"] = str(self.state)
         overrides = [a for name, value in PARAMETERS.items() for a in ("--parameter", f"{name}={value}")]
         self._carebird(
             "local", "up", "--detach", "--aws-port", "0", "--x-port", "0", "--api-port", "0",
-            "--time-scale", TIME_SCALE, *overrides,
+            "--time-scale", TIME_SCALE, *overrides, *(["--template", str(template)] if template else []),
         )  # fmt: skip
         self.stack = read_endpoints()
         os.environ.update(self.stack.aws_env())
@@ -186,7 +186,9 @@ class CostBench:
         self.agent = AgentApiClient(self.stack.agent_api, token)
         for username, _ in (ROUTED, WARM_UP, NOISE):
             self.x.ensure_user(username, followers=300)
-        # One poll run before the scenarios: the brand's first read of X, its checkpoints and caches.
+
+    def first_runs(self) -> None:
+        """The scheduled functions' first runs: the brand's first read of X, its checkpoints and caches."""
         self.scheduled("PollFunction")
         self.scheduled("FollowupFunction")
 
@@ -323,6 +325,16 @@ def table(
     row("AWS total", [sum(costs[n].values()) * 1000 for n in names])
     row("X (app under another account)", [x_cost(o, prices) * 1000 for n, (_, o, _) in results.items()])
     row("X (app under the brand account)", [x_cost(b, prices) * 1000 for n, (_, _, b) in results.items()])
+    # Messages handed to triage (StartExecution), each read from X once at best.
+    row(
+        "X resources read per message",
+        [
+            sum(v for k, v in o.items() if k.endswith("_read"))
+            / max(1, u.aws_calls["stepfunctions:StartExecution"])
+            for u, o, _ in results.values()
+        ],
+        "{:.2f}",
+    )
     lines += ["", "counted per scenario (one conversation / one mention):"]
     for name, (usage, other, owned) in results.items():
         by_fn: Counter[str] = Counter()
@@ -395,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench-cost", description=__doc__.split("\n")[0] if __doc__ else "")
     parser.add_argument("--prices", type=Path, default=PRICES_FILE, help="the dated prices file")
     parser.add_argument("--json", action="store_true", help="print the counts as JSON as well")
+    parser.add_argument("--template", type=Path, help="another template.yaml (an older revision, to compare)")
     args = parser.parse_args(argv)
     try:
         prices = load_prices(args.prices)
@@ -407,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
 
     bench = CostBench(say)
     say("starting a local stack that records every AWS call ...")
-    bench.up()
+    bench.up(args.template.resolve() if args.template else None)
     try:
         bench.set_up()
         results: dict[str, tuple[Usage, Counter[str], Counter[str]]] = {}
@@ -415,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         # one conversation first warms every function, and is not counted.
         say("warm-up conversation (not counted):")
         mark = bench.mark()
+        bench.first_runs()
         bench.routed_conversation(*WARM_UP)
         warm_up, _, _ = bench.usage_since(mark, owned_app=False)  # X's reads of the day, cold starts
         say("routed conversation:")
