@@ -131,7 +131,6 @@ class CostBench:
         self.lam = boto3.client(
             "lambda", endpoint_url=self.stack.aws, region_name=self.stack.region, config=config
         )
-        self.machine = self.stack.resources["TriageStateMachine"]
         self.table = self.stack.resources["CarebirdTable"]
 
     def down(self) -> None:
@@ -202,10 +201,19 @@ class CostBench:
             executions={e["executionArn"] for e in self._executions()},
         )
 
+    def _machines(self) -> dict[str, str]:
+        """Every state machine of the stack (template.yaml may declare more than one), by ARN: its type."""
+        machines = {}
+        for page in self.sfn.get_paginator("list_state_machines").paginate():
+            for machine in page["stateMachines"]:
+                machines[machine["stateMachineArn"]] = str(machine.get("type", "STANDARD"))
+        return machines
+
     def _executions(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        for page in self.sfn.get_paginator("list_executions").paginate(stateMachineArn=self.machine):
-            found += [dict(e) for e in page["executions"]]
+        for machine, kind in self._machines().items():
+            for page in self.sfn.get_paginator("list_executions").paginate(stateMachineArn=machine):
+                found += [{**e, "machine_type": kind} for e in page["executions"]]
         return found
 
     def usage_since(self, mark: Mark, owned_app: bool) -> tuple[Usage, Counter[str], Counter[str]]:
@@ -217,19 +225,16 @@ class CostBench:
         add_call_records(usage, records, self.architectures())
         for path in (self.state / "logs").glob("*.log"):
             usage.log_bytes += path.stat().st_size - mark.logs.get(path.name, 0)
-        machine_type = self.sfn.describe_state_machine(stateMachineArn=self.machine).get("type", "STANDARD")
         for execution in self._executions():
             if execution["executionArn"] in mark.executions:
                 continue
             arn = execution["executionArn"]
+            if execution["machine_type"] == "EXPRESS":  # billed by request and duration
+                stop = execution.get("stopDate") or execution["startDate"]
+                usage.express_executions.append((stop - execution["startDate"]).total_seconds() * 1000)
+                continue
             events = self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-            entered = sum(1 for e in events if e["type"].endswith("StateEntered"))
-            if machine_type == "EXPRESS":
-                described = self.sfn.describe_execution(executionArn=arn)
-                stop = described.get("stopDate") or described["startDate"]
-                usage.express_executions.append((stop - described["startDate"]).total_seconds() * 1000)
-            else:
-                usage.standard_transitions += entered
+            usage.standard_transitions += sum(1 for e in events if e["type"].endswith("StateEntered"))
         requests = self.x.requests(mark.x_requests)["requests"]
         seen_other, seen_owned = set(self.seen_x), set(self.seen_x)
         billed_other = x_usage(requests, owned_app=False, seen=seen_other)
