@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: help setup lint typecheck test test-unit test-integration cfn-lint sam-validate build demo \
         deploy local-up local-down bench-classify bench-ingest bench-triage bench-reports bench-triage-quality \
-        bench-soak clean inbox browser screenshots
+        bench-soak bench-cost bench-coldstart clean inbox browser screenshots
 
 help:
 	@echo "make setup        create/update .venv with the project and its dev tools"
@@ -121,6 +121,21 @@ bench-triage-quality: setup
 SOAK_MINUTES ?= 10
 bench-soak: setup
 	$(BIN)/python -m carebird_ops.bench.soak --minutes $(SOAK_MINUTES)
+
+# What AWS and X would bill per 1,000 routed conversations and per 1,000 noise mentions, counted on a
+# fresh local stack and priced with infra/carebird_ops/bench/prices.json (not part of make test).
+bench-cost: setup
+	$(BIN)/python -m carebird_ops.bench.cost
+
+# Import time of each Lambda handler from the built layer, beside a naive boto3+tweepy+Powertools+PynamoDB
+# import in the same run (median of COLDSTART_RUNS fresh processes each; not part of make test).
+# The layer is built for this machine's processor here (the deployed one is arm64), into its own folder.
+COLDSTART_RUNS ?= 7
+HOST_PLATFORM := manylinux2014_$(shell uname -m)
+bench-coldstart: setup $(SAM_VENV)/.installed inbox
+	PATH="$(dir $(PY312)):$$PATH" SAM_CLI_TELEMETRY=0 LAMBDA_PLATFORM=$(HOST_PLATFORM) \
+	  $(SAM_VENV)/bin/sam build --template template.yaml --build-dir .aws-sam/host-build
+	$(BIN)/python -m carebird_ops.bench.coldstart --build .aws-sam/host-build --runs $(COLDSTART_RUNS)
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam node_modules .carebird

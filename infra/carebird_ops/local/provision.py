@@ -285,6 +285,7 @@ class Provisioner:
             Description=props.get("Description", ""),
             Timeout=int(props.get("Timeout", 3)),
             MemorySize=int(props.get("MemorySize", 128)),
+            Architectures=list(props.get("Architectures", ["x86_64"])),
             Environment={"Variables": environment},
             Layers=layers,
             Tags={**_tags(props.get("Tags")), "carebird:logical-id": logical_id},

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
+from carebird_ops.local.calls import RECORD_ENV
 from carebird_ops.local.provision import LocalFunction
 
 LogSink = Callable[[str, str], None]  # (function name, log line)
@@ -208,6 +209,8 @@ class LambdaRunner:
             "PYTHONPATH": os.pathsep.join(python_path),
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
+            # `make bench-cost` asks the sandboxes to write down their AWS calls (carebird_ops.local.calls)
+            **({RECORD_ENV: os.environ[RECORD_ENV]} if os.environ.get(RECORD_ENV) else {}),
             # where AWS is: the local stack (boto3, PynamoDB and Powertools all honour AWS_ENDPOINT_URL)
             **self._base_env,
             # the function's own configuration from template.yaml

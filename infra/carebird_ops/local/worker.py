@@ -16,6 +16,8 @@ import time
 import traceback
 from typing import Any
 
+from carebird_ops.local import calls
+
 
 class LambdaContext:
     def __init__(self, request_id: str, deadline_ms: int) -> None:
@@ -53,16 +55,20 @@ def main() -> None:
     module_name, _, function_name = os.environ["_HANDLER"].rpartition(".")
     handler: Any = None
     import_error: dict[str, Any] | None = None
+    recorder = calls.install_from_environment(os.environ.get("AWS_LAMBDA_FUNCTION_NAME", ""))
+    init_started, init_cpu = time.monotonic(), time.process_time()
     try:
         handler = getattr(importlib.import_module(module_name), function_name)
     except Exception as exc:
         import_error = _error(exc, "Runtime.ImportModuleError")
+    init_ms: float | None = (time.monotonic() - init_started) * 1000
+    init_cpu_ms: float | None = (time.process_time() - init_cpu) * 1000
 
     for line in sys.stdin:
         request = json.loads(line)
         request_id = request["request_id"]
         print(f"START RequestId: {request_id} Version: $LATEST", file=sys.stderr, flush=True)
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.process_time()
         if import_error is not None:
             response: dict[str, Any] = {"ok": False, "error": import_error}
         else:
@@ -77,9 +83,26 @@ def main() -> None:
             except Exception as exc:
                 response = {"ok": False, "error": _error(exc)}
         duration = (time.monotonic() - started) * 1000
+        cpu_ms = (time.process_time() - cpu_started) * 1000
         sys.stderr.flush()
         print(f"END RequestId: {request_id}", file=sys.stderr, flush=True)
         print(f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms", file=sys.stderr, flush=True)
+        if recorder is not None:
+            # what the recorder's own reads took is not the function's (neither time nor CPU)
+            net, net_cpu = duration - recorder.overhead_s * 1000, cpu_ms - recorder.overhead_cpu_s * 1000
+            recorder.overhead_s = recorder.overhead_cpu_s = 0.0
+            recorder.write(
+                {
+                    "kind": "invoke",
+                    "source": calls.event_source(request["event"]),
+                    "duration_ms": net,
+                    "cpu_ms": net_cpu,
+                    "init_ms": init_ms,
+                    "init_cpu_ms": init_cpu_ms,
+                    "memory_mb": int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")),
+                }
+            )
+            init_ms = init_cpu_ms = None
         protocol.write(json.dumps(response) + "\n")
 
 

@@ -16,6 +16,7 @@ from carebird_ops.xemu.auth import Principal, authenticate
 from carebird_ops.xemu.errors import ParamError, XApiError
 from carebird_ops.xemu.operations import BY_NAME, OPERATIONS, Operation
 from carebird_ops.xemu.state import EmulatorState
+from carebird_ops.xemu.text import raw_links
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -73,21 +74,41 @@ def parse_query(op: Operation, request: Request) -> dict[str, object]:
     return parsed
 
 
-def _count_reads(op: Operation, body: Mapping[str, Any]) -> tuple[list[str], int, int]:
+def _count_reads(op: Operation, body: Mapping[str, Any]) -> tuple[list[str], list[str], list[str]]:
     """Posts, users and DM events a response carried, for X's per-read billing."""
     data = body.get("data")
     items = data if isinstance(data, list) else ([data] if isinstance(data, dict) else [])
     includes = body.get("includes", {})
     post_ids = [t["id"] for t in includes.get("tweets", [])]
-    users = len(includes.get("users", []))
-    dm_events = 0
+    user_ids = [str(u.get("id", "")) for u in includes.get("users", [])]
+    dm_event_ids: list[str] = []
     if op.name.startswith(("getPosts", "getUsersMentions", "getUsersPosts")):
         post_ids = [t["id"] for t in items] + post_ids
     elif op.name.startswith("getUsers"):
-        users += len(items)
+        user_ids += [str(u.get("id", "")) for u in items]
     elif op.name.startswith("getDirectMessages"):
-        dm_events = len(items)
-    return post_ids, users, dm_events
+        dm_event_ids = [str(e.get("id", "")) for e in items]
+    return post_ids, user_ids, dm_event_ids
+
+
+def _reads_own_data(op: Operation, principal: Principal, args: Mapping[str, Any]) -> bool:
+    """A user-context read of the caller's own timeline or DMs: X prices it as an owned read when the
+    developer app belongs to that same account."""
+    if principal.user is None or op.method != "GET":
+        return False
+    return op.name.startswith("getDirectMessages") or str(args.get("id", "")) == str(principal.user.id)
+
+
+def _links_created(op: Operation, request: Request) -> int:
+    """Links in the text of a post or DM created: X bills a post with a URL about 13 times a plain one."""
+    if op.method != "POST":
+        return 0
+    try:
+        body = json.loads(request.get_data(as_text=True) or "null")
+    except ValueError:
+        return 0
+    text = body.get("text") if isinstance(body, dict) else None
+    return len(raw_links(text)) if isinstance(text, str) else 0
 
 
 class EmulatorApp:
@@ -155,9 +176,19 @@ class EmulatorApp:
             except XApiError as exc:
                 state.stats.record(op.name, principal.token, exc.status)
                 return _error_response(exc, headers)
-            post_ids, users, dm_events = _count_reads(op, body) if status == 200 else ([], 0, 0)
+            post_ids, user_ids, dm_event_ids = _count_reads(op, body) if status == 200 else ([], [], [])
             state.stats.record(
-                op.name, principal.token, status, post_ids=post_ids, users=users, dm_events=dm_events
+                op.name,
+                principal.token,
+                status,
+                post_ids=post_ids,
+                users=len(user_ids),
+                user_ids=user_ids,
+                dm_events=len(dm_event_ids),
+                dm_event_ids=dm_event_ids,
+                at=state.now(),
+                own=_reads_own_data(op, principal, args),
+                links=_links_created(op, request) if status < 300 else 0,
             )
             return _json_response(status, body, headers)
 

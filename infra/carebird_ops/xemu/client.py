@@ -349,6 +349,10 @@ class EmulatorClient:
     def stats(self) -> dict[str, Any]:
         return cast(dict[str, Any], self._call("GET", "stats"))
 
+    def requests(self, since: int = 0) -> dict[str, Any]:
+        """The request log from position `since`: {"next": position, "requests": [...]}."""
+        return cast(dict[str, Any], self._call("GET", "stats/requests", params={"since": since}))
+
     def reset_stats(self) -> None:
         self._call("POST", "stats/reset")
 

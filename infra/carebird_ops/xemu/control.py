@@ -110,6 +110,7 @@ class ControlApi:
             ("/_emulator/rate-limits/reset", "POST", self.reset_rate_limits),
             ("/_emulator/stats", "GET", self.get_stats),
             ("/_emulator/stats/reset", "POST", self.reset_stats),
+            ("/_emulator/stats/requests", "GET", self.get_requests),
             ("/_emulator/settings", "GET", self.get_settings),
             ("/_emulator/settings", "PUT", self.set_settings),
         ]
@@ -529,6 +530,12 @@ class ControlApi:
 
     def get_stats(self, **_: Any) -> tuple[int, Json]:
         return 200, self.state.stats.as_json(self.state.faults.injected)
+
+    def get_requests(self, request: Request, **_: Any) -> tuple[int, Json]:
+        since = request.args.get("since", "0")
+        if not since.isdigit():
+            return 400, {"error": "since: a position in the request log (0 or more) expected"}
+        return 200, self.state.stats.requests(int(since))
 
     def reset_stats(self, **_: Any) -> tuple[int, Json]:
         self.state.stats.reset()

@@ -1,12 +1,18 @@
-"""Read accounting: X bills pay-per-use plans per post returned, so count what each token was sent."""
+"""Read accounting: X bills pay-per-use plans per post returned, so count what each token was sent.
+
+Besides the counters, a bounded request log keeps what X bills by: each request's operation, caller,
+the posts and DM events it returned, whether the caller read its own data (X's owned reads) and whether
+a post it created carries a link (`make bench-cost` prices it).
+"""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
 COUNTERS = ("requests", "posts_read", "users_read", "dm_events_read")
+REQUEST_LOG_LIMIT = 20_000  # the newest requests; a soak run's millions would only cost memory
 
 
 @dataclass
@@ -22,6 +28,8 @@ class Stats:
     def __init__(self) -> None:
         self._rows: dict[tuple[str, str], _Row] = defaultdict(_Row)
         self._seen: dict[str, set[str]] = defaultdict(set)  # token -> post ids ever returned to it
+        self._log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
+        self._logged = 0  # requests logged since the last reset, kept or not
 
     def record(
         self,
@@ -32,7 +40,27 @@ class Stats:
         post_ids: list[str] | None = None,
         users: int = 0,
         dm_events: int = 0,
+        dm_event_ids: list[str] | None = None,
+        user_ids: list[str] | None = None,
+        at: float | None = None,
+        own: bool = False,
+        links: int = 0,
     ) -> None:
+        self._logged += 1
+        self._log.append(
+            {
+                "at": at,
+                "operation": endpoint,
+                "token": token,
+                "status": status,
+                "post_ids": list(post_ids or []),
+                "users": users,
+                "user_ids": list(user_ids or []),
+                "dm_event_ids": list(dm_event_ids or []),
+                "own": own,
+                "links": links,
+            }
+        )
         row = self._rows[(endpoint, token)]
         row.requests += 1
         row.statuses[str(status)] += 1
@@ -45,6 +73,14 @@ class Stats:
     def reset(self) -> None:
         self._rows.clear()
         self._seen.clear()
+        self._log.clear()
+        self._logged = 0
+
+    def requests(self, since: int = 0) -> dict[str, Any]:
+        """The request log from position `since` on (positions count from the last reset)."""
+        entries = list(self._log)
+        first = self._logged - len(entries)
+        return {"next": self._logged, "requests": entries[max(0, since - first) :]}
 
     def as_json(self, faults: dict[str, int] | None = None) -> dict[str, Any]:
         totals = dict.fromkeys(COUNTERS, 0)

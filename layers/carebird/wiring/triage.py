@@ -5,20 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from carebird.adapters.aws.metrics import PowertoolsSlaMetrics
-from carebird.adapters.aws.notify import SnsNotifier
-from carebird.adapters.aws.s3 import S3ModelObjects
-from carebird.adapters.aws.sla_signal import StepFunctionsSignal
 from carebird.classifier import MentionClassifier
 from carebird.classifier import classifier_for as _classifier_for
 from carebird.storage.brands import DynamoBrandRepository
-from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
-from carebird.triage.priority import ClassifierPriority
-from carebird.triage.service import TriageService
-from carebird.triage.steps import TriageStep
 from carebird.wiring.settings import SlaClockSettings, load_settings
-from carebird.wiring.surveys import survey_answers
+
+if TYPE_CHECKING:
+    from carebird.adapters.aws.s3 import S3ModelObjects
+    from carebird.triage.steps import TriageStep
 
 
 class TriageSettings(SlaClockSettings):
@@ -37,6 +33,17 @@ def brand_repository() -> DynamoBrandRepository:
 
 @lru_cache(maxsize=1)
 def triage_step() -> TriageStep:
+    # Imported here: the Classify function shares this module and needs none of the Route step's code
+    # (bench-coldstart measures the difference).
+    from carebird.adapters.aws.metrics import PowertoolsSlaMetrics
+    from carebird.adapters.aws.notify import SnsNotifier
+    from carebird.adapters.aws.sla_signal import StepFunctionsSignal
+    from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
+    from carebird.triage.priority import ClassifierPriority
+    from carebird.triage.service import TriageService
+    from carebird.triage.steps import TriageStep
+    from carebird.wiring.surveys import survey_answers
+
     settings = triage_settings()
     table = settings.table_name
     service = TriageService(
@@ -56,6 +63,8 @@ def triage_step() -> TriageStep:
 
 @lru_cache(maxsize=1)
 def model_objects() -> S3ModelObjects:
+    from carebird.adapters.aws.s3 import S3ModelObjects  # boto3, only for a brand with a model in S3
+
     return S3ModelObjects()
 
 

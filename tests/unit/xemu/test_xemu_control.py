@@ -111,3 +111,21 @@ def test_unknown_routes(x: X) -> None:
     unknown = x.get("/2/spaces")
     assert unknown.status_code == 404
     assert unknown.json == {"errors": [{"message": "Sorry, that page does not exist", "code": 34}]}
+
+
+def test_request_log_keeps_what_x_bills_by(x: X) -> None:
+    """What `make bench-cost` prices: posts returned (own timeline or not), and links in what is created."""
+    x.say("u1", "@AcmeHelp hello")
+    start = x.control("GET", "stats/requests").json["next"]
+    x.get(f"/2/users/{user_id_for(BRAND)}/mentions")
+    x.get(f"/2/users/{user_id_for('u1')}/mentions")
+    x.post("/2/tweets", {"text": "see https://example.com/help"})
+    x.post("/2/tweets", {"text": "no link here"})
+    log = x.control("GET", "stats/requests", since=start).json
+    assert log["next"] == start + 4
+    own, other, linked, plain = log["requests"]
+    assert own["operation"] == "getUsersMentions" and own["own"] and len(own["post_ids"]) == 1
+    assert not other["own"]
+    assert (linked["operation"], linked["links"], plain["links"]) == ("createPosts", 1, 0)
+    assert x.control("GET", "stats/requests", since=start + 3).json["requests"] == [plain]
+    assert x.control("GET", "stats/requests", since="x").status_code == 400

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
-
 
 class SnsNotifier:
     def __init__(self, topic_arn: str, client: Any = None) -> None:
@@ -17,6 +15,8 @@ class SnsNotifier:
 
     def notify(self, subject: str, message: dict[str, Any]) -> None:
         if self._client is None:
+            import boto3  # on first use: the Route function's cold start does not pay for it
+
             self._client = boto3.client("sns")
         # SNS refuses a subject over 100 characters.
         self._client.publish(TopicArn=self._topic_arn, Subject=subject[:100], Message=json.dumps(message))

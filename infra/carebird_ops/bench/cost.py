@@ -1,0 +1,461 @@
+"""`make bench-cost`: what AWS and X would bill per 1,000 conversations, counted on the local stack.
+
+It starts a fresh local stack from template.yaml with the sandboxes writing down every AWS call
+(carebird_ops.local.calls) and runs two scenarios through the real product:
+
+- a routed conversation: a customer's mention is ingested by the poll function, classified and routed
+  by the triage workflow, claimed, answered in time and resolved by an agent through the agent API,
+  surveyed by DM by the follow-up function, and the customer's answer ingested and recorded;
+- a noise mention: ingested, classified and closed by the triage workflow.
+
+The schedules are slowed out of the way (the bench invokes the scheduled functions itself, once per
+step), so each scenario is charged exactly the work it caused. Then it counts, from what the stack
+observed: Step Functions state transitions and the workflow's type (its execution histories), Lambda
+invocations with their billed duration (import included, as AWS bills INIT) and memory, DynamoDB
+request units (computed from the sizes of the items each call read or wrote, before and after, and the
+table's indexes; moto's own ConsumedCapacity is a constant per request and is shown beside), API
+Gateway requests, log bytes (the functions' log streams), and X's billable reads and writes (the X
+emulator's request log, a resource read once per app and UTC day). It prices them with prices.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from carebird_ops.bench.costing import (
+    COMPONENTS,
+    INIT_LIMIT_MS,
+    MEMORY_CHOICES,
+    PRICES_FILE,
+    SLOWDOWN_ALLOWED,
+    SLOWDOWN_ALLOWED_MS,
+    Prices,
+    PricesError,
+    Usage,
+    add_call_records,
+    aws_cost,
+    load_prices,
+    sizing,
+    x_cost,
+    x_usage,
+)
+from carebird_ops.local.calls import RECORD_ENV
+
+BRAND = "CostHelp"
+ROUTED = ("paula", "@CostHelp I was charged twice for my booking last night, I need a refund please")
+WARM_UP = ("walter", "@CostHelp I was charged twice for my seat upgrade, please refund one")
+NOISE = ("spammy", "@CostHelp FREE crypto giveaway!!! click http://win-btc.example.com to claim")
+REPLY = "Hi {name}, sorry about that: the second charge is refunded, you will see it in 3-5 days."
+SURVEY = {
+    "delay_minutes": 0,
+    "wording": "Hi @{customer}, your case with @{brand} is resolved. How did we do, 1-5?",
+}
+AGENT = {"id": "ana", "name": "Ana Ortiz", "skills": "billing", "languages": "en", "capacity": "4"}
+# The schedules fire every 60 / 1e-6 s: never during a run. The bench invokes the functions instead.
+TIME_SCALE = "0.000001"
+# A poll run ends after 1 s here (50 s deployed): the bench charges the runs the conversation needed.
+PARAMETERS = {"PollBudgetSeconds": "1", "PollMinIntervalSeconds": "0.2", "PollMaxIntervalSeconds": "1"}
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+def _wait(what: str, check: Callable[[], Any], timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise BenchError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@dataclass
+class Mark:
+    """Where each record stood when a scenario began."""
+
+    calls: int
+    x_requests: int
+    logs: dict[str, int]
+    executions: set[str]
+
+
+class CostBench:
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self.say = say
+        self.state = Path(tempfile.mkdtemp(prefix="carebird-cost-"))
+        self.record = self.state / "calls.jsonl"
+        self.env = {**os.environ, "CAREBIRD_LOCAL_DIR": str(self.state), RECORD_ENV: str(self.record)}
+        self.seen_x: set[tuple[str, str, str]] = set()
+
+    # ------------------------------------------------------------------ stack
+    def _carebird(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "carebird_ops", *args], env=self.env, capture_output=True, text=True,
+            timeout=300,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise BenchError(
+                f"carebird {' '.join(args[:2])} failed:\n{result.stderr.strip() or result.stdout}"
+            )
+        return result.stdout
+
+    def up(self, template: Path | None = None) -> None:
+        from carebird_ops.local.endpoints import read_endpoints
+
+        os.environ["CAREBIRD_LOCAL_DIR"] = str(self.state)
+        overrides = [a for name, value in PARAMETERS.items() for a in ("--parameter", f"{name}={value}")]
+        self._carebird(
+            "local", "up", "--detach", "--aws-port", "0", "--x-port", "0", "--api-port", "0",
+            "--time-scale", TIME_SCALE, *overrides, *(["--template", str(template)] if template else []),
+        )  # fmt: skip
+        self.stack = read_endpoints()
+        os.environ.update(self.stack.aws_env())
+        import boto3
+        from botocore.config import Config
+
+        config = Config(read_timeout=120, retries={"max_attempts": 0})
+        self.sfn = boto3.client("stepfunctions", endpoint_url=self.stack.aws, region_name=self.stack.region)
+        self.lam = boto3.client(
+            "lambda", endpoint_url=self.stack.aws, region_name=self.stack.region, config=config
+        )
+        self.table = self.stack.resources["CarebirdTable"]
+
+    def down(self) -> None:
+        self._carebird("local", "down")
+
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> None:
+        answer = self.lam.invoke(
+            FunctionName=self.stack.resources[logical_id], Payload=json.dumps(event).encode()
+        )
+        if answer.get("FunctionError"):
+            raise BenchError(f"{logical_id} failed: {answer['Payload'].read().decode()[:500]}")
+
+    def scheduled(self, logical_id: str) -> None:
+        """What EventBridge sends a scheduled function (carebird_ops.local.scheduler's event)."""
+        from datetime import UTC, datetime
+
+        from carebird_ops.local.scheduler import scheduled_event
+
+        self.invoke(logical_id, scheduled_event(f"bench-{logical_id}", self.stack.region, datetime.now(UTC)))
+
+    # ------------------------------------------------------------------ set-up
+    def set_up(self) -> None:
+        from carebird_ops.agent_auth import generate_password, sign_in
+        from carebird_ops.agent_client import AgentApiClient
+        from carebird_ops.xemu.client import EmulatorClient
+
+        self.x = EmulatorClient(self.stack.x_api)
+        brand = self.x.ensure_user(BRAND, name="Cost Help", followers=10_000, verified=True)
+        self.brand_id = str(brand["id"])
+        credentials = self.x.credentials(BRAND)
+        import boto3
+
+        secret = self.stack.resources["XCredentialsSecret"]
+        secrets = boto3.client("secretsmanager", endpoint_url=self.stack.aws, region_name=self.stack.region)
+        secrets.put_secret_value(
+            SecretId=secret,
+            SecretString=json.dumps({k: credentials.get(k, "") for k in (
+                "consumer_key", "consumer_secret", "access_token", "access_token_secret", "bearer_token")}),
+        )  # fmt: skip
+        self._carebird(
+            "brand", "add", "--handle", BRAND, "--user-id", self.brand_id, "--secret", secret,
+            "--setting", f"survey={json.dumps(SURVEY)}",
+        )  # fmt: skip
+        password = generate_password()
+        self._carebird(
+            "agent", "add", "--brand", BRAND, "--id", AGENT["id"], "--name", AGENT["name"], "--skills",
+            AGENT["skills"], "--languages", AGENT["languages"], "--capacity", AGENT["capacity"],
+            "--password", password,
+        )  # fmt: skip
+        client_id = self.stack.resources["AgentUserPoolClient"]
+        token = sign_in(client_id, AGENT["id"], password, self.stack.agent_api).id_token
+        self.agent = AgentApiClient(self.stack.agent_api, token)
+        for username, _ in (ROUTED, WARM_UP, NOISE):
+            self.x.ensure_user(username, followers=300)
+
+    def first_runs(self) -> None:
+        """The scheduled functions' first runs: the brand's first read of X, its checkpoints and caches."""
+        self.scheduled("PollFunction")
+        self.scheduled("FollowupFunction")
+
+    # ------------------------------------------------------------------ observation
+    def mark(self) -> Mark:
+        logs = self.state / "logs"
+        return Mark(
+            calls=self.record.stat().st_size if self.record.exists() else 0,
+            x_requests=int(self.x.requests(0)["next"]),
+            logs={p.name: p.stat().st_size for p in logs.glob("*.log")},
+            executions={e["executionArn"] for e in self._executions()},
+        )
+
+    def _machines(self) -> dict[str, str]:
+        """Every state machine of the stack (template.yaml may declare more than one), by ARN: its type."""
+        machines = {}
+        for page in self.sfn.get_paginator("list_state_machines").paginate():
+            for machine in page["stateMachines"]:
+                machines[machine["stateMachineArn"]] = str(machine.get("type", "STANDARD"))
+        return machines
+
+    def _executions(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for machine, kind in self._machines().items():
+            for page in self.sfn.get_paginator("list_executions").paginate(stateMachineArn=machine):
+                found += [{**e, "machine_type": kind} for e in page["executions"]]
+        return found
+
+    def usage_since(self, mark: Mark, owned_app: bool) -> tuple[Usage, Counter[str], Counter[str]]:
+        """(AWS usage, X billed with the app under another account, X billed with it under the brand)."""
+        usage = Usage()
+        with self.record.open("rb") as f:
+            f.seek(mark.calls)
+            records = [json.loads(line) for line in f.read().decode().splitlines() if line.strip()]
+        add_call_records(usage, records, self.architectures())
+        for path in (self.state / "logs").glob("*.log"):
+            usage.log_bytes += path.stat().st_size - mark.logs.get(path.name, 0)
+        for execution in self._executions():
+            if execution["executionArn"] in mark.executions:
+                continue
+            arn = execution["executionArn"]
+            if execution["machine_type"] == "EXPRESS":  # billed by request and duration
+                stop = execution.get("stopDate") or execution["startDate"]
+                usage.express_executions.append((stop - execution["startDate"]).total_seconds() * 1000)
+                continue
+            events = self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+            usage.standard_transitions += sum(1 for e in events if e["type"].endswith("StateEntered"))
+        requests = self.x.requests(mark.x_requests)["requests"]
+        seen_other, seen_owned = set(self.seen_x), set(self.seen_x)
+        billed_other = x_usage(requests, owned_app=False, seen=seen_other)
+        billed_owned = x_usage(requests, owned_app=True, seen=seen_owned)
+        self.seen_x = seen_other if not owned_app else seen_owned
+        usage.x = billed_owned if owned_app else billed_other
+        return usage, billed_other, billed_owned
+
+    def architectures(self) -> dict[str, str]:
+        if not hasattr(self, "_arch"):
+            self._arch: dict[str, str] = {}
+            for page in self.lam.get_paginator("list_functions").paginate():
+                for fn in page["Functions"]:
+                    self._arch[fn["FunctionName"]] = (fn.get("Architectures") or ["x86_64"])[0]
+        return self._arch
+
+    def poll_until_ingested(self, post_id: str) -> None:
+        """Run the poll function until it has read the mention: it paces its reads of each brand by X's
+        rate-limit headers, so a run right after the previous one may leave the mentions for later (as
+        the minute schedule does when deployed). Every run is counted."""
+        from carebird.ingest.model import Feed
+        from carebird.storage.ingest import DynamoIngestStore
+
+        store = DynamoIngestStore(self.table)
+        time.sleep(3.0)  # most of X's pacing gap: fewer runs that find nothing due
+        for _ in range(30):
+            self.scheduled("PollFunction")
+            if store.get_message(self.brand_id, Feed.MENTIONS, post_id) is not None:
+                return
+            time.sleep(1.0)
+        raise BenchError(f"the poll function did not ingest mention {post_id} in 30 runs")
+
+    # ------------------------------------------------------------------ scenarios
+    def routed_conversation(self, customer: str, text: str) -> None:
+        from carebird.storage.cases import DynamoCaseStore
+        from carebird.storage.surveys import DynamoSurveyStore
+
+        cases, surveys = DynamoCaseStore(self.table), DynamoSurveyStore(self.table)
+        post = self.x.post(customer, text)
+        case_id = f"{self.brand_id}-t{post['id']}"
+        self.poll_until_ingested(str(post["id"]))
+        _wait("the case to be routed", lambda: (c := cases.get(case_id)) and c.first_response_task_token)
+        self.say(f"  routed: case {case_id}")
+        self.agent.cases(queue=cases.get(case_id).queue)  # type: ignore[union-attr]
+        self.agent.claim(case_id)
+        self.agent.reply(case_id, REPLY.format(name=customer.title()))
+        self.agent.resolve(case_id, "refunded")
+        self.say("  answered in time and resolved by the agent")
+        self.scheduled("FollowupFunction")
+        _wait("the survey DM", lambda: (s := surveys.get(case_id)) and s.sent_at)
+        self.x.dm(customer, BRAND, "5, thanks!")
+        self.scheduled("PollFunction")
+        _wait("the survey answer", lambda: (s := surveys.get(case_id)) and s.score is not None)
+        self.say("  surveyed by DM and answered")
+        self._settle()
+
+    def noise_mention(self) -> None:
+        from carebird.storage.cases import DynamoCaseStore
+
+        cases = DynamoCaseStore(self.table)
+        customer, text = NOISE
+        post = self.x.post(customer, text)
+        self.poll_until_ingested(str(post["id"]))
+        case_id = f"{self.brand_id}-t{post['id']}"
+        self._settle()
+        case = cases.get(case_id)
+        self.say(f"  noise: {case.status.value if case else 'no case'} ({case.queue if case else '-'})")
+
+    def _settle(self) -> None:
+        """Every execution finished, or waits on an agent (a case's SLA watch); sandboxes flushed."""
+        _wait(
+            "triage executions to finish",
+            lambda: all(e["status"] != "RUNNING" for e in self._executions()),
+            timeout=90,
+        )
+        time.sleep(0.5)
+
+
+# ---------------------------------------------------------------------------------------------- table
+def table(
+    results: dict[str, tuple[Usage, Counter[str], Counter[str]]],
+    prices: Prices,
+    cold_runs: list[dict[str, Any]],
+) -> str:
+    names = list(results)
+    lines = [f"{'per 1,000':<34}" + "".join(f"{n:>22}" for n in names)]
+
+    def row(label: str, values: list[float], fmt: str = "${:,.4f}") -> None:
+        lines.append(f"{label:<34}" + "".join(f"{fmt.format(v):>22}" for v in values))
+
+    costs = {n: aws_cost(u, prices) for n, (u, _, _) in results.items()}
+    for component in COMPONENTS:
+        row(component, [costs[n][component] * 1000 for n in names])
+    row("AWS total", [sum(costs[n].values()) * 1000 for n in names])
+    row("X (app under another account)", [x_cost(o, prices) * 1000 for n, (_, o, _) in results.items()])
+    row("X (app under the brand account)", [x_cost(b, prices) * 1000 for n, (_, _, b) in results.items()])
+    # Messages handed to triage (StartExecution), each read from X once at best.
+    row(
+        "X resources read per message",
+        [
+            sum(v for k, v in o.items() if k.endswith("_read"))
+            / max(1, u.aws_calls["stepfunctions:StartExecution"])
+            for u, o, _ in results.values()
+        ],
+        "{:.2f}",
+    )
+    lines += ["", "counted per scenario (one conversation / one mention):"]
+    for name, (usage, other, owned) in results.items():
+        by_fn: Counter[str] = Counter()
+        ms: Counter[str] = Counter()
+        for run in usage.lambda_runs:
+            short = run["fn"].rsplit("-", 1)[-1]
+            by_fn[short] += 1
+            ms[short] += run["billed_ms"]
+        mems = sorted({f"{r['memory_mb']} MB {r['arch']}" for r in usage.lambda_runs})
+        inits = [r["init_ms"] for r in usage.lambda_runs if r.get("init_ms")]
+        lines += [
+            f"  {name}:",
+            f"    Step Functions: {usage.standard_transitions} standard transitions, "
+            f"{len(usage.express_executions)} express executions",
+            f"    Lambda: {len(usage.lambda_runs)} invocations ({', '.join(mems)}): "
+            + ", ".join(f"{fn} {by_fn[fn]}x {ms[fn]} ms" for fn in sorted(by_fn))
+            + f"; cold starts among them: {len(inits)} ({sum(inits):.0f} ms INIT, billed)",
+            f"    DynamoDB: {usage.write_units:g} write units, {usage.read_units:g} read units"
+            " (computed from item sizes and indexes; moto reports a constant:"
+            f" {usage.engine_units['write']:g} / {usage.engine_units['read']:g})",
+            "    DynamoDB calls: "
+            + ", ".join(
+                f"{k.split(':')[1]} {v}"
+                for k, v in sorted(usage.aws_calls.items())
+                if k.startswith("dynamodb:")
+            ),
+            "    other AWS calls: "
+            + ", ".join(
+                f"{k} {v}" for k, v in sorted(usage.aws_calls.items()) if not k.startswith("dynamodb:")
+            ),
+            f"    API Gateway requests: {usage.api_requests}; log bytes: {usage.log_bytes:,}",
+            f"    X billed (app under another account): {dict(other)};"
+            f" under the brand account: {dict(owned)}",
+        ]
+    # warm durations from the counted scenarios; the imports' CPU time from the warm-up's cold starts
+    runs = [r for usage, _, _ in results.values() for r in usage.lambda_runs] + [
+        {**r, "cpu_ms": None} for r in cold_runs
+    ]
+    lines += [
+        "",
+        "Lambda sizing: warm invocations measured here (one full CPU), modelled at each memory size"
+        f" (CPU time / vCPU share); chosen: the smallest within {SLOWDOWN_ALLOWED}x of a full vCPU"
+        f" (or +{SLOWDOWN_ALLOWED_MS:.0f} ms) whose cold start's import stays under {INIT_LIMIT_MS:.0f} ms",
+        "  "
+        + "function".ljust(20)
+        + "n".rjust(3)
+        + "wall ms".rjust(9)
+        + "CPU ms".rjust(8)
+        + "init CPU".rjust(10)
+        + "".join(f"{m} MB".rjust(16) for m in MEMORY_CHOICES)
+        + "   chosen",
+    ]
+    for fn, size in sizing(runs, prices).items():
+        cells = "".join(
+            f"{option['ms']:.0f} ms ${option['usd_per_million']:.2f}".rjust(16)
+            for option in size["options"].values()
+        )
+        lines.append(
+            f"  {fn:<20}{size['invocations']:>3}{size['wall_ms']:>9.0f}{size['cpu_ms']:>8.0f}"
+            f"{size['init_cpu_ms']:>10.0f}{cells}   {size['chosen']} MB"
+            f" (cold start ~{size['options'][size['chosen']]['init_ms']:.0f} ms)"
+        )
+    lines.append("  (each cell: modelled warm duration, and $ per million invocations on arm64)")
+    lines += ["", f"prices of {prices.dated.isoformat()} (AWS us-east-1), from {PRICES_FILE.name}:"]
+    lines += [f"  {section}: {url}" for section, url in prices.sources.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench-cost", description=__doc__.split("\n")[0] if __doc__ else "")
+    parser.add_argument("--prices", type=Path, default=PRICES_FILE, help="the dated prices file")
+    parser.add_argument("--json", action="store_true", help="print the counts as JSON as well")
+    parser.add_argument("--template", type=Path, help="another template.yaml (an older revision, to compare)")
+    args = parser.parse_args(argv)
+    try:
+        prices = load_prices(args.prices)
+    except PricesError as exc:
+        print(f"bench-cost: {exc}", file=sys.stderr)
+        return 2
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    bench = CostBench(say)
+    say("starting a local stack that records every AWS call ...")
+    bench.up(args.template.resolve() if args.template else None)
+    try:
+        bench.set_up()
+        results: dict[str, tuple[Usage, Counter[str], Counter[str]]] = {}
+        # Lambda bills INIT too, but a deployment answering 1,000 conversations reuses warm sandboxes:
+        # one conversation first warms every function, and is not counted.
+        say("warm-up conversation (not counted):")
+        mark = bench.mark()
+        bench.first_runs()
+        bench.routed_conversation(*WARM_UP)
+        warm_up, _, _ = bench.usage_since(mark, owned_app=False)  # X's reads of the day, cold starts
+        say("routed conversation:")
+        mark = bench.mark()
+        bench.routed_conversation(*ROUTED)
+        results["routed conversations"] = bench.usage_since(mark, owned_app=False)
+        say("noise mention:")
+        mark = bench.mark()
+        bench.noise_mention()
+        results["noise mentions"] = bench.usage_since(mark, owned_app=False)
+    finally:
+        bench.down()
+    print(table(results, prices, warm_up.lambda_runs))
+    if args.json:
+        print(
+            json.dumps(
+                {n: {**vars(u), "x_other": o, "x_owned": b} for n, (u, o, b) in results.items()}, default=str
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

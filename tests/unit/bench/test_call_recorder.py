@@ -1,0 +1,63 @@
+"""The sandboxes' call recorder: what it writes down for bench-cost, from real botocore calls (moto)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from carebird_ops.bench.costing import Usage, add_call_records
+from carebird_ops.local.calls import CallRecorder
+
+
+@pytest.fixture
+def table(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    return "cases"
+
+
+@mock_aws
+def test_writes_are_recorded_with_the_item_before_and_after(table: str, tmp_path: Path) -> None:
+    client = boto3.client("dynamodb")
+    client.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "status")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_status",
+                "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    recorder = CallRecorder(str(tmp_path / "calls.jsonl"), "fn")
+    recorder.install(client.meta.events)
+    client.put_item(
+        TableName=table, Item={"pk": {"S": "c1"}, "status": {"S": "open"}, "text": {"S": "x" * 2000}}
+    )
+    client.update_item(
+        TableName=table,
+        Key={"pk": {"S": "c1"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "closed"}},
+    )
+    client.get_item(TableName=table, Key={"pk": {"S": "c1"}})
+    records = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    assert [r["operation"] for r in records] == ["PutItem", "UpdateItem", "GetItem"]
+    put, update, get = records
+    assert put["writes"][0]["old"] is None and put["writes"][0]["new"]["size"] > 2000
+    before, after = update["writes"][0]["old"]["indexes"], update["writes"][0]["new"]["indexes"]
+    assert before["by_status"]["key"] != after["by_status"]["key"]  # the status change moved the index key
+    assert get["read"]["sizes"] == [update["writes"][0]["new"]["size"]]
+    usage = Usage()
+    add_call_records(usage, records, {})
+    # put: 2 KB item + 2 KB index entry; update: 2 KB item + index delete and put (2 + 2); get: 0.5
+    assert (usage.write_units, usage.read_units) == (2 + 2 + 2 + 2 + 2, 0.5)
