@@ -50,7 +50,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -61,73 +60,21 @@ from carebird.casework.model import EarlierCase
 from carebird.observability import logger
 from carebird.reports.ports import CounterWriter
 from carebird.reports.tallies import Tally, case_tallies, merged, opened
+from carebird.storage.case_items import (
+    DECISIONS_KEPT,
+    AgentItem,
+    AssignmentItem,
+    CaseItem,
+    ConversationItem,
+    CustomerCaseItem,
+    CustomerOpenItem,
+    DecisionItem,
+    MessageItem,
+    case_pk,
+    due_key,
+)
 from carebird.storage.counters import DynamoReportCounters
-from carebird.storage.table import Gsi1, Gsi2, TableItem, bind, is_condition_failure
-
-# Decisions kept in the case item itself (the newest); each older one is an item of its own.
-DECISIONS_KEPT = 25
-
-
-def case_pk(case_id: str) -> str:
-    return f"CASE#{case_id}"
-
-
-class CaseItem(TableItem):
-    body = UnicodeAttribute()  # the Case as JSON: one schema, owned by the domain model
-    brand_id = UnicodeAttribute()
-    status = UnicodeAttribute()
-    queue = UnicodeAttribute()
-    assignee = UnicodeAttribute(null=True)
-    version = NumberAttribute()
-    decisions_archived = NumberAttribute(default=0)  # decisions 0..n-1 are DECISION# items
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
-    gsi2pk = UnicodeAttribute(null=True)
-    gsi2sk = UnicodeAttribute(null=True)
-    by_queue = Gsi1()
-    by_assignee = Gsi2()
-
-
-class MessageItem(TableItem):
-    body = UnicodeAttribute()
-    message_id = UnicodeAttribute()
-
-
-class DecisionItem(TableItem):
-    body = UnicodeAttribute()
-
-
-class ConversationItem(TableItem):
-    case_id = UnicodeAttribute()
-    case_open = BooleanAttribute()
-
-
-class CustomerOpenItem(TableItem):
-    case_id = UnicodeAttribute()
-
-
-class CustomerCaseItem(TableItem):
-    case_id = UnicodeAttribute()
-    status = UnicodeAttribute()
-    opened_at = UnicodeAttribute()
-    resolved_at = UnicodeAttribute(null=True)
-
-
-class AgentItem(TableItem):
-    body = UnicodeAttribute()
-    open_cases = NumberAttribute(default=0)
-    capacity = NumberAttribute()
-    last_assigned_at = UnicodeAttribute(null=True)
-
-
-class AssignmentItem(TableItem):
-    agent_id = UnicodeAttribute()
-    assigned_at = UnicodeAttribute()
-
-
-def _due_key(case: Case) -> str:
-    due = case.first_response_due or case.created_at
-    return f"{case.status.value}#{due.astimezone(UTC).isoformat()}#{case.id}"
+from carebird.storage.table import bind, is_condition_failure
 
 
 class DynamoCaseStore:
@@ -401,9 +348,9 @@ class DynamoCaseStore:
             version=case.version,
             decisions_archived=archived,
             gsi1pk=f"QUEUE#{case.brand_id}#{case.queue}",
-            gsi1sk=_due_key(case),
+            gsi1sk=due_key(case),
             gsi2pk=f"ASSIGNEE#{case.brand_id}#{case.assignee}" if assigned else None,
-            gsi2sk=_due_key(case) if assigned else None,
+            gsi2sk=due_key(case) if assigned else None,
         )
 
     def _customer_case_item(self, case: Case) -> CustomerCaseItem:
