@@ -152,7 +152,9 @@ class Replies(CaseJob):
     def _replied(self, case: Case, p: Principal, at: datetime) -> None:
         """A reply is whole on X: the first one stops the first-response clock; the case waits on the
         customer."""
-        signalled: set[str] = set()
+        # The workflow waiting on the first response is signalled once the case that records it is saved:
+        # woken earlier, it could read the case before the answer and wait again.
+        pending: dict[str, dict[str, Any]] = {}
         metrics = self.ctx.metrics
 
         def answered(current: Case) -> Case | None:
@@ -175,17 +177,14 @@ class Replies(CaseJob):
                 verdict = "met" if met else "missed"
                 why = f"{'within' if met else 'after'} the target due {due.isoformat()}"
             token = current.first_response_task_token
-            if token is not None and token not in signalled:
-                self.ctx.signal.first_response(
-                    token,
-                    {
-                        "case_id": current.id,
-                        "first_response_at": at.isoformat(),
-                        "sla_met": met,
-                        "agent_id": p.agent_id,
-                    },
-                )
-                signalled.add(token)
+            pending.clear()  # a retried change decides again on the case as it now is
+            if token is not None:
+                pending[token] = {
+                    "case_id": current.id,
+                    "first_response_at": at.isoformat(),
+                    "sla_met": met,
+                    "agent_id": p.agent_id,
+                }
             changes.update(first_response_at=at, sla_met=met, first_response_task_token=None)
             return current.with_decision(
                 Decision(
@@ -202,6 +201,14 @@ class Replies(CaseJob):
         before = case.first_response_at
         before_next = case.next_response_since
         updated = self.changes.apply(case, answered)
+        if updated.first_response_at == at:
+            for token, output in pending.items():
+                try:
+                    self.ctx.signal.first_response(token, output)
+                except Exception:  # the reply is on X and saved: the watch sees it at its next wake
+                    logger.exception(
+                        "first response saved, workflow not signalled", extra={"case_id": case.id}
+                    )
         if next_response and before_next is not None and updated.next_response_since is None:
             metrics.add_metric(
                 MetricName.TIME_TO_NEXT_RESPONSE, "Seconds", (at - before_next).total_seconds()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from carebird.casework.errors import Conflict
@@ -16,3 +18,34 @@ def test_the_same_reply_id_with_other_text_is_refused(world: CaseWorld) -> None:
     with pytest.raises(Conflict, match="already sent with other text"):
         world.service.reply(p, case.id, ReplyRequest(text="second"), "r1")
     assert len(world.x.brand_posts()) == 1
+
+
+def test_the_waiting_workflow_is_signalled_after_the_first_response_is_saved(world: CaseWorld) -> None:
+    case = world.open_case(assignee="ana", first_response_task_token="tok-first")
+    seen_at_signal: list[object] = []
+    send = world.signal.first_response
+
+    def record(token: str, output: dict[str, Any]) -> None:
+        stored = world.cases.get(case.id)
+        seen_at_signal.append(stored.first_response_at if stored else None)
+        send(token, output)
+
+    world.signal.first_response = record  # type: ignore[method-assign]
+    p = world.service.principal(case.brand_id, "ana")
+    world.service.reply(p, case.id, ReplyRequest(text="On it!"), "r1")
+    assert [token for token, _ in world.signal.sent] == ["tok-first"]
+    assert seen_at_signal[0] is not None  # the watch, woken, reads the answered case
+
+
+def test_a_signal_that_fails_after_the_save_loses_no_reply(world: CaseWorld) -> None:
+    case = world.open_case(assignee="ana", first_response_task_token="tok-first")
+
+    def fail(token: str, output: dict[str, Any]) -> None:
+        raise RuntimeError("Step Functions unavailable")
+
+    world.signal.first_response = fail  # type: ignore[method-assign]
+    p = world.service.principal(case.brand_id, "ana")
+    view = world.service.reply(p, case.id, ReplyRequest(text="On it!"), "r1")
+    assert view.status == "sent"
+    stored = world.cases.get(case.id)
+    assert stored is not None and stored.first_response_at is not None  # the watch finds it at its next wake
