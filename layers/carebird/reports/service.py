@@ -81,7 +81,8 @@ class ReportService:
             raise NotFound(f"there is no brand {brand_id}")  # another brand's figures do not exist for you
         today = self._today()
         end = end or today
-        start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+        # The default range ends at `to`; on the calendar's first days it starts at its first.
+        start = start or max(date.min, end - timedelta(days=min(DEFAULT_DAYS - 1, (end - date.min).days)))
         if start > end:
             raise InvalidRange(f"the range is inverted: from {start} is after to {end}")
         if end > today:

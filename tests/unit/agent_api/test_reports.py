@@ -172,3 +172,12 @@ def test_x_spend_without_a_budget_is_still_counted(rapi: ReportsApi) -> None:
     body = rapi.get("/reports/x-spend", agent="sue").body
     assert body["daily_budget_usd"] is None and body["today_used_pct"] is None
     assert body["total_usd"] == pytest.approx(0.6)
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_a_range_at_the_calendars_first_days_is_an_empty_report_not_an_error(
+    rapi: ReportsApi, name: str
+) -> None:
+    got = rapi.get(f"/reports/{name}", agent="sue", query={"to": "0001-01-05"})
+    assert got.status == 200 and got.body["empty"] is True
+    assert (got.body["start"], got.body["end"]) == ("0001-01-01", "0001-01-05")
