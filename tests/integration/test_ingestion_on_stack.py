@@ -259,16 +259,28 @@ def test_a_burst_of_5000_mentions_in_three_minutes_is_ingested_whole_read_once_w
 
     newest = max(map(int, posted))
     wait_until(lambda: rig.cursor(brand) >= newest, timeout=600, interval=3, what="burst stored")
+    # A hole X left is recorded as a gap before the cursor moves past it, and filled from a time-window
+    # query in that run or the next: its reach passed while a run was slow, or a page timed out while
+    # this 2-core machine runs X, AWS and every function at once. None may stay open.
+    wait_until(
+        lambda: all(g["status"] == "closed" for g in rig.gaps(brand)),
+        timeout=300,
+        interval=3,
+        what="gaps filled",
+    )
 
     stored = rig.mentions(brand)
     gaps = rig.gaps(brand)
     lost = set(posted) - set(stored)
     assert not lost, f"{len(lost)} mentions lost; gaps {gaps}\n{_poll_reports(burst_stack)}"
-    assert all(g["status"] == "closed" for g in gaps), gaps  # a long chain's check came back whole
     stats = rig.emu.stats()
     mention_reads = stats["by_endpoint"]["getUsersMentions"]
-    # Read once: a long chain's check re-reads the one post at its cursor, nothing else.
-    assert BURST <= mention_reads["posts_read"] <= BURST + len(gaps)
+    # Billed once: X bills a post once a UTC day, however often it is returned. Returned again only by a
+    # long chain's check (the one post at its cursor) or by a gap's window over a page that timed out.
+    (token,) = [t for t, figures in stats["by_token"].items() if figures.get("distinct_posts_read")]
+    assert stats["by_token"][token]["distinct_posts_read"] == BURST
+    failed_pages = sum(g["reason"] == "page_failed" for g in gaps)
+    assert BURST <= mention_reads["posts_read"] <= BURST + len(gaps) + 100 * failed_pages
     # X's 180 requests per 15 minutes were enough, and never exceeded.
     assert mention_reads["requests"] <= 180
     assert set(stats["statuses"]) == {"200"}, stats["statuses"]
