@@ -11,6 +11,7 @@ import io
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from carebird.brands.desk import TriageConfig, load_triage_config
@@ -41,7 +42,7 @@ from carebird.reports.model import (
 )
 from carebird.reports.ports import CounterReader, ReadCost
 from carebird.reports.tallies import Tally
-from carebird.spend.book import SPEND_COUNTER
+from carebird.spend.book import SPEND_COUNTER, Budget, SpendBook, SpendCount
 from carebird.spend.prices import PRICE_USD, PRICES_READ_ON, XUse
 
 MAX_DAYS = 366
@@ -303,42 +304,33 @@ class ReportService:
         """What X billed the brand per day and kind (carebird.spend), against its daily budget."""
         start, end, _ = self._check(p, brand_id, start, end, None)
         found, cost = self._counters.read(p.brand_id, SPEND_COUNTER, start, end)
-        per_day: dict[date, dict[str, tuple[int, int]]] = defaultdict(dict)
-        for t in found:
-            units, micros = per_day[t.day].get(t.key, (0, 0))
-            per_day[t.day][t.key] = (units + t.count, micros + round(t.total))
-
-        def kinds(counts: dict[str, tuple[int, int]]) -> list[XSpendKind]:
-            rows = [
-                XSpendKind(kind=k, units=u, usd=m / 1_000_000, price_usd=float(_price(k)))
-                for k, (u, m) in counts.items()
-            ]
-            return sorted(rows, key=lambda r: (-r.usd, r.kind))
-
-        total: dict[str, tuple[int, int]] = {}
-        for counts in per_day.values():
-            for k, (u, m) in counts.items():
-                before = total.get(k, (0, 0))
-                total[k] = (before[0] + u, before[1] + m)
-        days = [
-            XSpendDay(day=d, usd=sum(m for _, m in per_day[d].values()) / 1_000_000, kinds=kinds(per_day[d]))
-            for d in _days(start, end)
-        ]
+        # The spend counters are report counters (carebird.storage.counters): n the units, total the
+        # micro-dollars, the kind as key. SpendBook turns them into dollars, as it does for the poll's budget.
+        spend = SpendBook.days_of(
+            (SpendCount(t.day, t.key, t.count, round(t.total)) for t in found), start, end
+        )
         brand = self._brands.get_brand(p.brand_id)
-        budget = brand.config.x_daily_budget_usd if brand else None
-        today = self._today()
-        spent_today = next((d.usd for d in days if d.day == today), None)
+        limit = brand.config.x_daily_budget_usd if brand else None
+        today = next((d for d in spend if d.day == self._today()), None)
+        used = None if today is None else Budget(today.total_usd, limit).used
         return XSpendReport(
             **self._base(p, start, end, None, not found, cost),
-            total_usd=sum(d.usd for d in days),
-            kinds=kinds(total),
-            days=days,
-            daily_budget_usd=None if budget is None else float(budget),
-            today_used_pct=(
-                None if budget is None or spent_today is None else round(100 * spent_today / float(budget), 1)
-            ),
+            total_usd=float(sum((d.total_usd for d in spend), Decimal(0))),
+            kinds=_kinds(SpendBook.total(spend)),
+            days=[
+                XSpendDay(day=d.day, usd=float(d.total_usd), kinds=_kinds(SpendBook.total([d])))
+                for d in spend
+            ],
+            daily_budget_usd=None if limit is None else float(limit),
+            today_used_pct=None if used is None else round(100 * used, 1),
             prices_read_on=PRICES_READ_ON,
         )
+
+
+def _kinds(spent: dict[str, tuple[int, Decimal]]) -> list[XSpendKind]:
+    """Units and dollars per kind, most expensive first."""
+    rows = [XSpendKind(kind=k, units=n, usd=float(usd), price_usd=_price(k)) for k, (n, usd) in spent.items()]
+    return sorted(rows, key=lambda r: (-r.usd, r.kind))
 
 
 def _bound(bucket: int | None) -> int | None:

@@ -7,7 +7,7 @@ numbers: no float drift in a sum). Recording is an ADD per kind: concurrent func
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -98,17 +98,34 @@ class SpendBook:
 
     def days(self, brand_id: str, start: date, end: date) -> list[SpendDay]:
         """Every day start..end (inclusive), days without spend included at zero."""
+        return self.days_of(self._counters.read(brand_id, start, end), start, end)
+
+    @staticmethod
+    def days_of(counts: Iterable[SpendCount], start: date, end: date) -> list[SpendDay]:
+        """The counters read for start..end as days of spend in dollars, days without spend at zero: the
+        one place counters become dollars (the book's own reads, and the reports' x-spend, which reads the
+        same counters through its own port to say what reading them cost)."""
         units: dict[date, dict[str, int]] = {}
-        usd: dict[date, dict[str, Decimal]] = {}
-        for c in self._counters.read(brand_id, start, end):
+        micros: dict[date, dict[str, int]] = {}
+        for c in counts:
             units.setdefault(c.day, {})[c.kind] = units.get(c.day, {}).get(c.kind, 0) + c.units
-            cost = Decimal(c.micro_usd) / _MICRO
-            usd.setdefault(c.day, {})[c.kind] = usd.get(c.day, {}).get(c.kind, Decimal(0)) + cost
+            micros.setdefault(c.day, {})[c.kind] = micros.get(c.day, {}).get(c.kind, 0) + c.micro_usd
         out: list[SpendDay] = []
         day = start
         while day <= end:
-            out.append(SpendDay(day, units.get(day, {}), usd.get(day, {})))
+            usd = {kind: Decimal(m) / _MICRO for kind, m in micros.get(day, {}).items()}
+            out.append(SpendDay(day, units.get(day, {}), usd))
             day += timedelta(days=1)
+        return out
+
+    @staticmethod
+    def total(days: Iterable[SpendDay]) -> dict[str, tuple[int, Decimal]]:
+        """Units and dollars per kind over these days."""
+        out: dict[str, tuple[int, Decimal]] = {}
+        for d in days:
+            for kind, n in d.units.items():
+                units, usd = out.get(kind, (0, Decimal(0)))
+                out[kind] = (units + n, usd + d.usd.get(kind, Decimal(0)))
         return out
 
     def budget(self, brand_id: str, day: date, limit_usd: Decimal | None) -> Budget:

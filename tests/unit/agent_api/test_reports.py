@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from carebird.reports.tallies import Tally
+from carebird.spend.book import SPEND_COUNTER, SpendBook, SpendCount
+from carebird.spend.prices import XUse
 from tests.support.casework_fakes import BRAND_ID, CaseWorld
+from tests.support.report_fakes import FakeCounters
 from tests.unit.agent_api.conftest import TODAY, ReportsApi
 
 DAY = TODAY - timedelta(days=1)
@@ -172,6 +175,43 @@ def test_x_spend_without_a_budget_is_still_counted(rapi: ReportsApi) -> None:
     body = rapi.get("/reports/x-spend", agent="sue").body
     assert body["daily_budget_usd"] is None and body["today_used_pct"] is None
     assert body["total_usd"] == pytest.approx(0.6)
+
+
+class SpendAsReportCounters:
+    """SpendBook's counters kept as carebird.storage.counters.DynamoSpendCounters keeps them: report counters
+    x_spend#<day>#-#<kind>, n the units and total the micro-dollars."""
+
+    def __init__(self, counters: FakeCounters) -> None:
+        self.counters = counters
+
+    def add(self, brand_id: str, counts: list[SpendCount]) -> None:
+        self.counters.add(
+            brand_id, [Tally(SPEND_COUNTER, c.day, "-", c.kind, c.units, total=c.micro_usd) for c in counts]
+        )
+
+    def read(self, brand_id: str, start: date, end: date) -> list[SpendCount]:
+        raise AssertionError("the report reads the counters through its own port")
+
+
+def test_x_spend_reports_the_dollars_the_spend_book_counts(rapi: ReportsApi, world: CaseWorld) -> None:
+    book = SpendBook(SpendAsReportCounters(rapi.counters))
+    book.record(BRAND_ID, DAY, {XUse.DM_SENT: 2, XUse.POST_READ: 14})  # $0.03 + $0.07
+    book.record(BRAND_ID, TODAY, {XUse.POST_READ: 30})  # $0.15
+    book.record(BRAND_ID, TODAY, {XUse.POST_READ: 8, XUse.USER_READ: 1})  # $0.04 + $0.01
+    brand = world.brands.brands[BRAND_ID]
+    world.brands.brands[BRAND_ID] = brand.model_copy(update={"settings": {"x_daily_budget_usd": 0.4}})
+    body = rapi.get("/reports/x-spend", agent="sue", query={"from": DAY.isoformat(), "to": TODAY.isoformat()})
+    body = body.body
+    # Dollars added as SpendBook adds them, in decimals: as floats, 0.1 + 0.2 would be 0.30000000000000004.
+    assert [d["usd"] for d in body["days"]] == [0.1, 0.2]
+    assert body["total_usd"] == 0.3
+    assert body["today_used_pct"] == 50.0
+    assert [(k["kind"], k["units"], k["usd"]) for k in body["kinds"]] == [
+        ("post_read", 52, 0.26),
+        ("dm_sent", 2, 0.03),
+        ("user_read", 1, 0.01),
+    ]
+    assert [(k["kind"], k["units"]) for k in body["days"][0]["kinds"]] == [("post_read", 14), ("dm_sent", 2)]
 
 
 @pytest.mark.parametrize("name", REPORTS)
