@@ -10,11 +10,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from carebird.metric_names import MetricName
 from carebird.observability import logger, metrics, tracer
 from carebird.wiring import followup as runtime
+from carebird.wiring.spend import flushes_x_spend
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@flushes_x_spend  # what the invocation spent on X, written before Lambda may freeze it
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     result = runtime.followup_service().sweep().as_dict()
     result["closed_unanswered"] = runtime.survey_answers().expire()

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from carebird.observability import logger, metrics, tracer
 from carebird.wiring.poll import PollRuntime, poll_runtime
+from carebird.wiring.spend import flushes_x_spend
 
 
 class PollEvent(BaseModel):
@@ -29,6 +30,7 @@ runtime = poll_runtime  # replaced in tests by a runtime on fakes
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@flushes_x_spend  # what the invocation spent on X, written before Lambda may freeze it
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     poll_event = PollEvent.model_validate(event or {})
     invocation_id = poll_event.id or context.aws_request_id

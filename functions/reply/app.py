@@ -21,6 +21,7 @@ from carebird.agent_api import build_api
 from carebird.agent_api.inbox import InboxSite
 from carebird.observability import logger, metrics, tracer
 from carebird.wiring import agent_api as wiring
+from carebird.wiring.spend import flushes_x_spend
 
 _api: APIGatewayRestResolver | None = None
 _INBOX_DIR = Path(__file__).resolve().parent / "inbox"
@@ -33,6 +34,7 @@ def _inbox() -> InboxSite:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@flushes_x_spend  # what the invocation spent on X, written before Lambda may freeze it
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     global _api
     if event.get("detail-type") == "Scheduled Event":  # EventBridge: the DeliveryReconcile schedule

@@ -50,6 +50,7 @@ class MetricName(StrEnum):
     # X spend (every function that calls X) and a brand's daily X budget used (the poll function).
     X_SPEND_USD = "XSpendUsd"
     X_BUDGET_USED_PERCENT = "XBudgetUsedPercent"
+    X_SPEND_NOT_SAVED = "XSpendNotSaved"  # counters an invocation could not write (kept for the next)
 
     # Satisfaction surveys.
     SURVEYS_SENT = "SurveysSent"

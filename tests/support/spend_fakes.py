@@ -23,3 +23,20 @@ class FakeSpendCounters:
             for (brand, day, kind), (units, micros) in sorted(self.counters.items())
             if brand == brand_id and start <= day <= end
         ]
+
+
+class CountingSpendCounters(FakeSpendCounters):
+    """The dict counters that also keep each write, as DynamoSpendCounters would make it (one UpdateItem per
+    count), and fail the next `failing` writes as an unavailable table would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[tuple[str, date, str]] = []
+        self.failing = 0
+
+    def add(self, brand_id: str, counts: list[SpendCount]) -> None:
+        if self.failing:
+            self.failing -= 1
+            raise ConnectionError("DynamoDB unavailable")
+        self.writes += [(brand_id, c.day, c.kind) for c in counts]
+        super().add(brand_id, counts)
