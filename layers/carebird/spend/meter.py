@@ -56,16 +56,11 @@ class Use:
 LinkTest = Callable[[str], bool]
 
 
-def _no_link(text: str) -> bool:
-    return False
-
-
-def uses(
-    exchange: Exchange, *, brand_user_id: str, owned_app: bool, has_link: LinkTest = _no_link
-) -> list[Use]:
+def uses(exchange: Exchange, *, brand_user_id: str, owned_app: bool, has_link: LinkTest) -> list[Use]:
     """The billable uses of one exchange (none for a failure or a call X does not bill). `has_link`: whether
-    X will read a link in a post's text (X's own rules, carebird.outbound.text.has_link), which makes the
-    post cost the URL price."""
+    X will read a link in a post's text, which makes the post cost the URL price (13 times a plain post).
+    Required: the meter must use X's own rule (carebird.outbound.text.has_link), the one the composer's
+    preview uses, or a linked reply would be counted at the plain price."""
     if not 200 <= exchange.status < 300:
         return []
     path = exchange.path.rstrip("/") or "/"

@@ -32,10 +32,10 @@ def test_a_mentions_page_bills_each_post_returned_and_each_post_it_includes() ->
 
 def test_the_brands_own_mentions_are_owned_reads_only_when_the_brand_owns_the_app() -> None:
     body = {"data": [{"id": "1"}]}
-    owned = uses(
-        Exchange("GET", f"/2/users/{BRAND}/mentions", 200, body), brand_user_id=BRAND, owned_app=True
-    )
-    other = uses(Exchange("GET", "/2/users/77/mentions", 200, body), brand_user_id=BRAND, owned_app=True)
+    mentions = Exchange("GET", f"/2/users/{BRAND}/mentions", 200, body)
+    owned = uses(mentions, brand_user_id=BRAND, owned_app=True, has_link=has_link)
+    others = Exchange("GET", "/2/users/77/mentions", 200, body)
+    other = uses(others, brand_user_id=BRAND, owned_app=True, has_link=has_link)
     assert [u.kind for u in owned] == [XUse.OWNED_READ]
     assert [u.kind for u in other] == [XUse.POST_READ]
 
