@@ -1,8 +1,9 @@
 """The supervisor's team view in Chromium against the local stack, after the demo's story (seeded through
 the product's storage: tests/integration/team_scenario.py): the breached case is late and one SLA miss,
 the low score reopened its case, the CSAT chart has three answers, the unreadable post is listed with its
-raw text shown as text. An agent sees no Team link. axe-core finds no serious or critical violation; the
-test retakes the README's team.png (in docs/screenshots/ under `make screenshots`)."""
+raw text shown as text, the X spend panel shows today's spend against the budget as the API returned it.
+An agent sees no Team link. axe-core finds no serious or critical violation; the test retakes the README's
+team.png (in docs/screenshots/ under `make screenshots`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.integration.team_scenario import (
     SUPERVISOR,
     UNREADABLE_ID,
     UNREADABLE_RAW,
+    X_BUDGET_USD,
     TeamScenario,
     seed_team_scenario,
 )
@@ -53,7 +55,8 @@ def test_a_supervisor_sees_queue_health_sla_misses_reopens_and_csat(
     try:
         lead.sign_in(PASSWORD)
         page = lead.page
-        page.get_by_role("link", name="Team").click()
+        with page.expect_response(lambda answer: "/reports/x-spend?" in answer.url) as x_spend:
+            page.get_by_role("link", name="Team").click()
         expect(page.get_by_role("heading", name="Team", level=1)).to_be_visible()
 
         queues = page.get_by_role("table", name="Queues")
@@ -86,6 +89,18 @@ def test_a_supervisor_sees_queue_health_sla_misses_reopens_and_csat(
         ).to_be_visible()
         expect(page.locator("#chart-sla-summary")).to_contain_text("First response: 3 met, 1 missed (75%)")
         expect(page.get_by_role("link", name="Download sla CSV")).to_be_visible()
+
+        # X spend: today's figures as the API returned them, against the brand's budget, and the week by kind.
+        spent = x_spend.value.json()
+        assert (spent["daily_budget_usd"], spent["today_used_pct"]) == (X_BUDGET_USD, 39.0)
+        panel = page.get_by_role("region", name="X spend")
+        expect(panel).to_contain_text("$0.78 of the $2.00 daily budget spent on X today (UTC): 39%")
+        by_kind = panel.get_by_role("table", name="X spend by kind, last 7 days")
+        assert cells(by_kind.get_by_role("row").filter(has_text="Posts with a link")) == [
+            "2",
+            "$0.20",
+            "$0.40",
+        ]
 
         assert serious(lead.axe()) == [], "team view"
         page.screenshot(path=str(SCREENSHOTS / "team.png"), full_page=True)

@@ -3,7 +3,8 @@ own (not polled), two agents and a supervisor with sign-ins, and cases written t
 storage adapters (so every figure is counted as the functions count it): two customers answered in time,
 resolved and rating 5 and 4; one answered, resolved and rating 1, which reopens the case to escalations as
 follow-up does; one nobody answered, breached and escalated, still waiting (late); one open with an agent;
-and one post X sent that ingestion could not read, quarantined as unreadable."""
+one post X sent that ingestion could not read, quarantined as unreadable; and two days of X spend against a
+daily budget of $2.00 (today $0.78, 39%; yesterday $0.195), counted as the meter counts it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from carebird.cases.model import Case, CaseMessage, CaseStatus, Channel, Custome
 from carebird.followup.cases import FollowupCaseActions
 from carebird.followup.model import Survey, SurveyStatus
 from carebird.ingest.model import Author, IngestedMention, Mention, MentionStatus
+from carebird.spend.book import SpendBook
+from carebird.spend.prices import XUse
 from carebird.storage.cases import DynamoCaseStore
+from carebird.storage.counters import DynamoSpendCounters
 from carebird.storage.ingest import DynamoIngestStore
 from carebird.storage.surveys import DynamoSurveyStore
 from carebird_ops.local.endpoints import StackEndpoints
@@ -28,6 +32,7 @@ AGENTS = {"tv-ana": ["--skills", "billing"], "tv-ben": ["--skills", "bookings"],
           SUPERVISOR: ["--supervisor"]}  # fmt: skip
 UNREADABLE_ID = "1800000000000000001"
 UNREADABLE_RAW = '{"id": "1800000000000000001", "text": "<b>help</b>"}'  # no created_at: unreadable
+X_BUDGET_USD = 2.0
 
 
 @dataclass
@@ -50,7 +55,9 @@ def seed_team_scenario(stack: StackEndpoints) -> TeamScenario:
 
 def _seed(stack: StackEndpoints) -> TeamScenario:
     x = EmulatorClient(stack.x_api)
-    brand = add_brand(x, HANDLE, name="Team Desk", followers=900)
+    brand = add_brand(
+        x, HANDLE, name="Team Desk", followers=900, settings={"x_daily_budget_usd": X_BUDGET_USD}
+    )
     add_agents(HANDLE, AGENTS, PASSWORD)
 
     table = stack.resources["CarebirdTable"]
@@ -126,4 +133,7 @@ def _seed(stack: StackEndpoints) -> TeamScenario:
         mention=Mention(id=UNREADABLE_ID, author=Author(id="0"), text=UNREADABLE_RAW, created_at=now,
                         unreadable="KeyError: 'created_at'"),
     ))  # fmt: skip
+    spend = SpendBook(DynamoSpendCounters(table))  # as the functions write it when an invocation ends
+    spend.record(brand["id"], now.date() - timedelta(days=1), {XUse.POST_READ: 30, XUse.DM_SENT: 3})
+    spend.record(brand["id"], now.date(), {XUse.POST_READ: 40, XUse.POST: 12, XUse.POST_WITH_URL: 2})
     return TeamScenario(brand["id"], breached_case=ignored.id, reopened_case=resolved[2].id, scores=scores)

@@ -27,18 +27,22 @@ def stack_client(stack: StackEndpoints, service: str) -> Any:
     )
 
 
-def add_brand(x: EmulatorClient, handle: str, *, name: str, followers: int) -> dict[str, Any]:
+def add_brand(
+    x: EmulatorClient, handle: str, *, name: str, followers: int, settings: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The brand's account on the X emulator, its credentials in Secrets Manager, and `carebird brand add`
-    without polling: triage never works a test's cases behind its back. Needs the stack's AWS environment
-    (tests.integration.agent_desk.stack_env). Returns the brand's X user."""
+    without polling (with its `settings`, each a `--setting`): triage never works a test's cases behind its
+    back. Needs the stack's AWS environment (tests.integration.agent_desk.stack_env). Returns the brand's X
+    user."""
     user = x.ensure_user(handle, name=name, followers=followers)
     credentials = x.credentials(handle)
     secret = boto3.client("secretsmanager").create_secret(
         Name=f"carebird/carebird/x/{handle.lower()}",
         SecretString=json.dumps({k: credentials.get(k, "") for k in SECRET_FIELDS}),
     )["ARN"]
+    options = [f"--setting={key}={json.dumps(value)}" for key, value in (settings or {}).items()]
     added = carebird(
-        "brand", "add", "--handle", handle, "--user-id", user["id"], "--secret", secret, "--no-poll"
+        "brand", "add", "--handle", handle, "--user-id", user["id"], "--secret", secret, "--no-poll", *options
     )
     assert added.returncode == 0, added.stderr
     return user

@@ -33,6 +33,7 @@ export function ReportChart({
   series,
   stacked = false,
   yTitle,
+  yPrecision = 0,
   empty,
   csv,
   children,
@@ -44,6 +45,7 @@ export function ReportChart({
   series: Series[];
   stacked?: boolean;
   yTitle?: string;
+  yPrecision?: number; // decimals of the y axis' steps: 0 for counts, more for dollars
   empty: boolean;
   csv: ComponentChildren;
   children: ComponentChildren;
@@ -70,7 +72,7 @@ export function ReportChart({
         maintainAspectRatio: false,
         scales: {
           x: { stacked },
-          y: { stacked, beginAtZero: true, ticks: { precision: 0 }, title: { display: Boolean(yTitle), text: yTitle ?? "" } },
+          y: { stacked, beginAtZero: true, ticks: { precision: yPrecision }, title: { display: Boolean(yTitle), text: yTitle ?? "" } },
         },
         plugins: { legend: { position: "bottom" } },
       },

@@ -24,6 +24,7 @@ import {
   reportQuery,
   type Team,
   type UnreadablePost,
+  type XSpendReport,
 } from "./team";
 
 /** An answer with an error status: `code` and `message` from the API's JSON body. */
@@ -220,6 +221,11 @@ export class AgentApi {
 
   report<N extends ReportName>(name: N, filters: ReportFilters): Promise<Reports[N]> {
     return this.json("GET", `reports/${name}?${reportQuery(filters)}`);
+  }
+
+  /** What X billed the brand per UTC day and kind, from..to (inclusive), against its daily budget. */
+  xSpend(from: string, to: string): Promise<XSpendReport> {
+    return this.json("GET", `reports/x-spend?${reportQuery({ from, to, queue: "" })}`);
   }
 
   /** The report's rows as CSV (the same filters), for a download link. */

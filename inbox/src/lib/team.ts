@@ -74,6 +74,24 @@ export interface CorrectionsReport extends ReportBase {
   weeks: { week: string; queue_moves: number; agent_moves: number; total: number }[];
 }
 
+/** One kind of use on X (post_read, post, post_with_url, dm_sent, ...): units billed and their dollars. */
+export interface XSpendKind {
+  kind: string;
+  units: number;
+  usd: number;
+  price_usd: number;
+}
+
+/** GET /reports/x-spend: what X billed the brand per UTC day and kind, against its daily budget. */
+export interface XSpendReport extends ReportBase {
+  total_usd: number;
+  kinds: XSpendKind[];
+  days: { day: string; usd: number; kinds: XSpendKind[] }[];
+  daily_budget_usd: number | null;
+  today_used_pct: number | null;
+  prices_read_on: string;
+}
+
 export interface Reports {
   sla: SlaReport;
   "first-response": FirstResponseReport;

@@ -1,10 +1,11 @@
 // The supervisor's team view: queue health, agents' load (availability, moving cases), alarm states, the
-// posts X sent that could not be read, the report charts with their tables and CSV downloads, and the canned responses. Loaded on demand, so
+// posts X sent that could not be read, X spend against the daily budget, the report charts with their tables and CSV downloads, and the canned responses. Loaded on demand, so
 // agents never download Chart.js.
 import { useEffect, useState } from "preact/hooks";
 import { CannedEditor } from "../components/CannedEditor";
 import { explain, Notice } from "../components/Notice";
 import { ReportChart } from "../components/ReportChart";
+import { XSpendPanel } from "../components/XSpendPanel";
 import { useApp } from "../lib/context";
 import { usePoll } from "../lib/poll";
 import type { AgentLoad, AlarmState, ReportFilters, ReportName, Reports, Team as TeamBody, UnreadablePost } from "../lib/team";
@@ -530,6 +531,7 @@ export function Team() {
         </div>
       </div>
       {team && <AgentsLoad team={team} onChange={refreshTeam} />}
+      <XSpendPanel />
       <section aria-labelledby="reports-title" class="panel">
         <h2 id="reports-title">Reports</h2>
         <form class="filters" onSubmit={(e) => e.preventDefault()}>
