@@ -112,8 +112,16 @@ def run_stack(executions: int) -> dict[str, Any]:
                 if described["status"] == "RUNNING":
                     continue
                 output = json.loads(described.get("output") or "{}")
+                # The watch's name is in the outcome; the workflow starts it after Route and NeedsHuman
+                # (an acknowledge-lane case, after CloseNoise, is not watched).
                 name = ((output.get("outcome") or {}).get("value") or {}).get("watch_name")
-                if name:
+                if name and "StartSlaWatch" not in _entered(sfn, arn):
+                    name = None
+                if described["status"] != "SUCCEEDED":
+                    statuses[
+                        f"{described['status']} ({described.get('error')}: {described.get('cause')})"
+                    ] += 1
+                elif name:
                     watch = f"{watch_machine.replace(':stateMachine:', ':execution:')}:{name}"
                     history = sfn.get_execution_history(
                         executionArn=watch, maxResults=1000, reverseOrder=True
