@@ -106,7 +106,7 @@ class Report:
             "cases_opened": len(opened),
             "cases_closed_as_noise": len(self.cases) - len(opened),
             "cases_by_queue": dict(Counter(c["queue"] for c in opened)),
-            "triage_executions": dict(self.executions),
+            "sla_watches": dict(self.executions),
             "cases": self.cases,
             "replies_sent": len(replies),
             "reply_posts_on_x": sum(len(r.x_ids) for r in replies),
@@ -118,7 +118,7 @@ class Report:
             "acknowledged": self.agent_work.acknowledged,
             "reply_failures": self.agent_work.failed,
             "replies": [vars(r) for r in replies],
-            "triage_executions_after_replies": dict(self.executions_after_replies),
+            "sla_watches_after_replies": dict(self.executions_after_replies),
             **self.figures,
             "alarm_notifications": [f"{name}: {state}" for name, state in self.aftercare.alarms],
             "breached_case": self.aftercare.breached_case,
@@ -247,6 +247,9 @@ class Demo:
     def wait_for_triage(
         self, endpoints: StackEndpoints, brand_id: str, count: int, timeout: float = 120
     ) -> Report:
+        """Until every stored mention that needs triage is on a case (a case of its own, one it joined,
+        or a case closed as noise), and every case with a first-response clock has its SLA watch
+        waiting. Triage is an Express workflow, which keeps no history to list: cases are the evidence."""
         from carebird.ingest.model import Feed
         from carebird.storage.cases import DynamoCaseStore
         from carebird.storage.ingest import DynamoIngestStore
@@ -254,40 +257,52 @@ class Demo:
         os.environ.update(endpoints.aws_env())
         store = DynamoIngestStore(endpoints.resources["CarebirdTable"])
         cases = DynamoCaseStore(endpoints.resources["CarebirdTable"])
-        sfn = _client(endpoints, "stepfunctions")
-        machine = endpoints.resources["TriageStateMachine"]
         deadline = time.monotonic() + timeout
         while True:
             mentions = store.list_messages(brand_id, Feed.MENTIONS, limit=1000)
             work = [m for m in mentions if m.status.value != "skipped"]
-            executions = sfn.list_executions(stateMachineArn=machine)["executions"]
-            statuses = Counter(e["status"] for e in executions)
-            # An execution that opened a case then waits for its first reply (the SLA watch): it is
-            # triaged once the case holds its task token.
-            waiting = sum(
-                1
-                for e in executions
-                if e["status"] == "RUNNING"
-                and (case := cases.get(_case_id(brand_id, e["name"]))) is not None
-                and case.first_response_task_token is not None
-            )
-            if (
-                len(mentions) >= count
-                and statuses.get("RUNNING", 0) == waiting
-                and sum(statuses.values()) >= len(work)
-            ):
+            found = self.cases(endpoints, brand_id)
+            on_a_case = {m for c in found for m in c["message_ids"]}
+            untriaged = [m.message_id for m in work if m.message_id not in on_a_case]
+            watches = self.sla_watches(endpoints)
+            # A watch is started once its case is saved: it waits once the case holds its task token.
+            unwatched = [
+                case_id
+                for case_id in self.sla_watch_cases(endpoints, "RUNNING")
+                if (case := cases.get(case_id)) is not None
+                and case.first_response_at is None
+                and case.first_response_task_token is None
+            ]
+            if len(mentions) >= count and not untriaged and not unwatched:
                 break
             if time.monotonic() > deadline:
                 stored = f"{len(mentions)} of {count} mentions stored"
-                raise DemoError(f"after {timeout:.0f} s: {stored}, executions {dict(statuses)}")
+                raise DemoError(
+                    f"after {timeout:.0f} s: {stored}, not on a case yet: {untriaged}, "
+                    f"cases without a waiting SLA watch: {unwatched}"
+                )
             time.sleep(0.5)
         report = Report(
             mentions_ingested=len(mentions),
             mentions_skipped=len(mentions) - len(work),
-            executions=statuses,
+            executions=watches,
         )
-        report.cases = self.cases(endpoints, brand_id)
+        report.cases = found
         return report
+
+    def sla_watches(self, endpoints: StackEndpoints) -> Counter[str]:
+        """The SLA watch executions (Standard, one per clock of a case) by status."""
+        sfn = _client(endpoints, "stepfunctions")
+        machine = endpoints.resources["SlaWatchStateMachine"]
+        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=machine)
+        return Counter(e["status"] for page in pages for e in page["executions"])
+
+    def sla_watch_cases(self, endpoints: StackEndpoints, status: str) -> list[str]:
+        """The cases whose first-response watch (named fr-<case id>) has this status."""
+        sfn = _client(endpoints, "stepfunctions")
+        machine = endpoints.resources["SlaWatchStateMachine"]
+        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=machine, statusFilter=status)
+        return [e["name"][3:] for page in pages for e in page["executions"] if e["name"].startswith("fr-")]
 
     def work_the_queues(self, endpoints: StackEndpoints) -> AgentWork:
         return work_the_queues(endpoints, BRAND, self.passwords, self.say)
@@ -295,28 +310,26 @@ class Demo:
     def executions_after_replies(
         self, endpoints: StackEndpoints, brand_id: str, timeout: float = 60
     ) -> Counter[str]:
-        """The first replies release the executions waiting on them (SendTaskSuccess): each goes on to
+        """The first replies release the SLA watches waiting on them (SendTaskSuccess): each goes on to
         watch its case's resolution clock (paused while the case waits on the customer), so it runs on
-        until the case is resolved. Waits until no execution still waits for a first response."""
+        until the case is resolved. Waits until no assigned open case still waits for a first response
+        with its watch's token on it."""
         from carebird.storage.cases import DynamoCaseStore
 
-        sfn = _client(endpoints, "stepfunctions")
-        machine = endpoints.resources["TriageStateMachine"]
         cases = DynamoCaseStore(endpoints.resources["CarebirdTable"])
         deadline = time.monotonic() + timeout
         while True:
-            executions = sfn.list_executions(stateMachineArn=machine)["executions"]
             awaiting_first = [
-                e
-                for e in executions
-                if e["status"] == "RUNNING"
-                and (case := cases.get(_case_id(brand_id, e["name"]))) is not None
+                c
+                for c in self.cases(endpoints, brand_id)
+                if (case := cases.get(c["id"])) is not None
                 and case.status.is_open
                 and case.first_response_at is None
                 and case.assignee is not None
+                and case.first_response_task_token is not None
             ]
             if not awaiting_first or time.monotonic() > deadline:
-                return Counter(e["status"] for e in executions)
+                return self.sla_watches(endpoints)
             time.sleep(0.5)
 
     def supervisor(self, endpoints: StackEndpoints) -> AgentApiClient:
@@ -346,6 +359,7 @@ class Demo:
                         "priority": case.priority,
                         "assignee": case.assignee,
                         "messages": len(case.message_ids),
+                        "message_ids": list(case.message_ids),
                         "first_response_due": case.first_response_due.isoformat()
                         if case.first_response_due
                         else None,
@@ -353,14 +367,6 @@ class Demo:
                     }
                 )
         return sorted(found, key=lambda c: (c["status"] == "closed", c["priority"], c["id"]))
-
-
-def _case_id(brand_id: str, execution_name: str) -> str:
-    """The case a triage execution opens: executions are named m-<brand>-<post id> or d-<brand>-<DM id>
-    (carebird.adapters.aws.handoff), cases <brand>-t<post id> or <brand>-d<DM id>
-    (triage.service.case_id_for)."""
-    kind = "d" if execution_name.startswith("d-") else "t"
-    return f"{brand_id}-{kind}{execution_name.rsplit('-', 1)[-1]}"
 
 
 def _client(endpoints: StackEndpoints, service: str) -> Any:
@@ -376,7 +382,7 @@ def describe(report: Report) -> str:
         "",
         f"mentions ingested: {data['mentions_ingested']} "
         f"({data['mentions_skipped']} skipped as noise by ingestion)",
-        f"triage executions: {data['triage_executions']}",
+        f"SLA watch executions: {data['sla_watches']}",
         f"cases opened: {data['cases_opened']}   closed as noise: {data['cases_closed_as_noise']}",
         f"open cases by queue: {data['cases_by_queue']}",
         "",
@@ -397,7 +403,7 @@ def describe(report: Report) -> str:
         f", first response within SLA: {data['first_responses_within_sla']}",
         f"claim collisions refused: {len(work.collisions)}   "
         f"routing corrections kept: {len(work.corrections)}",
-        f"triage executions after the first replies: {data['triage_executions_after_replies']}"
+        f"SLA watch executions after the first replies: {data['sla_watches_after_replies']}"
         " (running: watching resolution clocks)",
     ]
     for sent in work.replies:

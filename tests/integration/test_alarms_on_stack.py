@@ -152,11 +152,11 @@ def test_the_triage_failures_alarm_of_the_template_notifies_the_alarm_topic(
             MetricData=[{"MetricName": "ExecutionsTimedOut", "Dimensions": [machine], "Value": 1.0}],
         )
         alarm = inbox.notification(name, "ALARM")
-        assert alarm["AlarmDescription"].startswith("A triage workflow execution failed or timed out")
+        assert alarm["AlarmDescription"].startswith("A triage or SLA watch execution failed or timed out")
         assert alarm["NewStateReason"].startswith("Threshold Crossed: 1 out of the last 1 datapoints [1.0 (")
         trigger = alarm["Trigger"]
-        assert [q["Id"] for q in trigger["Metrics"]] == ["failed", "timedout", "total"]
-        assert trigger["Metrics"][2]["Expression"] == "failed + timedout"
+        assert [q["Id"] for q in trigger["Metrics"]] == ["failed", "timedout", "watchfailed", "total"]
+        assert trigger["Metrics"][3]["Expression"] == "failed + timedout + watchfailed"
         inbox.notification(name, "OK", old_state="ALARM")  # notBreaching, once the datapoint is out of range
     finally:
         inbox.delete()

@@ -59,8 +59,9 @@ def start(
     settings: dict[str, Any] | None = None,
     reply_to: tuple[str, str] | None = None,
 ) -> tuple[str, str]:
-    """A customer's mention, handed to triage. `reply_to` (brand id, conversation id): a later message
-    of that conversation; otherwise a new brand (with `settings`) and conversation."""
+    """A customer's mention, handed to triage: the SLA watch execution it started, and its case.
+    `reply_to` (brand id, conversation id): a later message of that conversation (its watch is of the
+    next-response clock); otherwise a new brand (with `settings`) and conversation."""
     mention_id = str(random.randint(10**9, 10**10))
     if reply_to is None:
         brand = Brand(
@@ -76,11 +77,25 @@ def start(
         "id": mention_id, "author": author, "text": text,
         "created_at": datetime.now(UTC).isoformat(), "conversation_id": conversation, "lang": "en",
     }  # fmt: skip
-    arn = stack_client(stack, "stepfunctions").start_execution(
+    sfn = stack_client(stack, "stepfunctions")
+    sfn.start_execution(
         stateMachineArn=stack.resources["TriageStateMachine"], name=f"sla-{mention_id}",
         input=json.dumps({"brand_id": brand_id, "mention": mention}),
-    )["executionArn"]  # fmt: skip
-    return arn, f"{brand_id}-t{mention_id}"
+    )  # fmt: skip
+    # Triage (Express) hands the clock to the SLA watch, a Standard execution named after it.
+    case_id = f"{brand_id}-t{conversation}"
+    watch = f"nr-{case_id}-{mention_id}" if reply_to else f"fr-{case_id}"
+    arn = stack.resources["SlaWatchStateMachine"].replace(":stateMachine:", ":execution:") + f":{watch}"
+
+    def started() -> bool:
+        try:
+            sfn.describe_execution(executionArn=arn)
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return False
+        return True
+
+    wait_for(started, 30, f"the SLA watch {watch}")
+    return arn, case_id
 
 
 def agent_acts(stack: StackEndpoints, case_id: str, **changes: Any) -> Case:
@@ -184,7 +199,8 @@ def test_a_first_reply_in_time_stops_the_clock_and_nothing_breaches(sla_stack: S
     agent_acts(sla_stack, case_id, status=CaseStatus.RESOLVED)
     wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", 30, "the execution")
     path = states(sla_stack, arn)
-    assert "Answered" in path and path[-1] == "ResolutionDone" and "SlaBreached" not in path
+    assert path[:3] == ["WhichClock?", "AwaitFirstResponse", "ResolutionClock"]
+    assert path[-1] == "ResolutionDone" and "SlaBreached" not in path
     case = store.get(case_id)
     assert case is not None and case.sla_breaches == 0
     assert next(d.value for d in case.decisions if d.kind == "resolution") == "met"

@@ -53,30 +53,36 @@ def mention(tweet_id: str, text: str, author: str = "42", conversation: str | No
     }
 
 
-def execute(stack: StackEndpoints, name: str, state: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Run one execution until it ends, or until it waits for the first agent reply (a routed case):
-    the state after the last finished step, and the states entered."""
-    sfn = boto3.client(
+def sfn_client(stack: StackEndpoints) -> Any:
+    return boto3.client(
         "stepfunctions", endpoint_url=stack.aws, region_name=stack.region,
         aws_access_key_id="l", aws_secret_access_key="l",
     )  # fmt: skip
+
+
+def execute(stack: StackEndpoints, name: str, state: dict[str, Any]) -> dict[str, Any]:
+    """Run one triage execution to its end and return its output, the state after its last step.
+    Triage is an Express workflow: AWS keeps no history of it to describe (its failures go to its log
+    group), but moto does, and runs it as it runs every workflow."""
+    sfn = sfn_client(stack)
     arn = sfn.start_execution(
         stateMachineArn=stack.resources["TriageStateMachine"], name=name, input=json.dumps(state)
     )["executionArn"]
     deadline = time.monotonic() + 60
-    while True:
-        execution = sfn.describe_execution(executionArn=arn)
-        events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-        entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
-        if execution["status"] != "RUNNING" or "AwaitFirstResponse" in entered:
-            break
-        assert time.monotonic() < deadline, f"{name} still running after 60 s: {entered}"
+    while (execution := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, f"{name} still running after 60 s"
         time.sleep(0.1)
-    assert execution["status"] in ("SUCCEEDED", "RUNNING"), (execution, entered)
-    outputs = [e["stateExitedEventDetails"]["output"] for e in events if "stateExitedEventDetails" in e]
-    return json.loads(outputs[-1]), [
-        s for s in entered if s not in ("WatchSla?", "AwaitFirstResponse", "Triaged")
-    ]
+    assert execution["status"] == "SUCCEEDED", execution
+    output: dict[str, Any] = json.loads(execution["output"])
+    return output
+
+
+def watch_of(stack: StackEndpoints, case: Case, clock: str = "fr") -> dict[str, Any]:
+    """The case's SLA watch (a Standard execution named after the clock), as DescribeExecution shows it."""
+    machine = stack.resources["SlaWatchStateMachine"]
+    arn = machine.replace(":stateMachine:", ":execution:") + f":{clock}-{case.id}"
+    described: dict[str, Any] = sfn_client(stack).describe_execution(executionArn=arn)
+    return described
 
 
 def case_of(stack: StackEndpoints, output: dict[str, Any]) -> Case:
@@ -91,13 +97,16 @@ def run(stack: StackEndpoints, brand: Brand, tweet_id: str, text: str, **kw: Any
         "mention": mention(tweet_id, text, **kw),
         "ingested_at": "2026-11-23T10:00:00Z",
     }
-    output, path = execute(stack, f"it-{brand.id}-{tweet_id}", state)
-    return case_of(stack, output), path
+    output = execute(stack, f"it-{brand.id}-{tweet_id}", state)
+    # Which steps ran, as the output shows them: Classify adds "classified", a failure "error", and
+    # Route, CloseNoise or NeedsHuman "outcome" (the case's).
+    steps = [key for key in ("classified", "error", "outcome") if key in output]
+    return case_of(stack, output), steps
 
 
 def test_a_complaint_is_routed_to_its_skill_queue_and_agent(aws: StackEndpoints, brand: Brand) -> None:
     case, path = run(aws, brand, "1", "@acme I was charged twice for my booking, I need a refund")
-    assert path == ["Classify", "NoiseOrWork", "Route"]
+    assert path == ["classified", "outcome"]
     assert (case.queue, case.assignee, case.status.value) == ("billing", "ana", "assigned")
     assert case.classification["sentiment"]["label"] == "negative"
     assert {d.kind for d in case.decisions} >= {"queue", "priority", "sla", "assignment"}
@@ -108,15 +117,14 @@ def test_sure_spam_is_closed_automatically_with_the_reason(aws: StackEndpoints, 
     case, path = run(
         aws, brand, "2", "@acme FREE crypto giveaway!!! click http://win-btc.example.com to claim"
     )
-    assert path == ["Classify", "NoiseOrWork", "CloseNoise"]
+    assert path == ["classified", "outcome"]
     assert case.status.value == "closed" and (case.closed_reason or "").startswith(
         "closed automatically: spam"
     )
 
 
 def test_praise_waits_in_the_acknowledge_lane(aws: StackEndpoints, brand: Brand) -> None:
-    case, path = run(aws, brand, "3", "@acme thank you so much, the crew on my flight today was amazing!")
-    assert path[-1] == "CloseNoise"
+    case, _ = run(aws, brand, "3", "@acme thank you so much, the crew on my flight today was amazing!")
     assert (case.status.value, case.queue, case.priority) == ("queued", "acknowledge", "P4")
 
 
@@ -143,7 +151,7 @@ def test_a_complaint_the_old_rules_closed_reaches_a_queue(
     aws: StackEndpoints, brand: Brand, tweet_id: str, text: str, queue: str
 ) -> None:
     case, path = run(aws, brand, tweet_id, f"@acme {text}")
-    assert path == ["Classify", "NoiseOrWork", "Route"]
+    assert path == ["classified", "outcome"]
     assert case.status.is_open and case.queue == queue and case.priority in ("P1", "P2", "P3")
     if queue == "bookings":
         assert case.assignee == "ana" and case.priority in ("P1", "P2")
@@ -170,7 +178,7 @@ def test_a_dm_from_the_customer_joins_their_open_case(aws: StackEndpoints, brand
         "created_at": datetime.now(UTC).isoformat(),
         "sender": {"id": "88", "username": "user88"},
     }
-    output, _ = execute(aws, f"it-{brand.id}-dm-9007", {"brand_id": brand.id, "dm": dm})
+    output = execute(aws, f"it-{brand.id}-dm-9007", {"brand_id": brand.id, "dm": dm})
     joined = case_of(aws, output)
     assert joined.id == first.id and "9007" in joined.message_ids
 
@@ -179,20 +187,29 @@ def test_a_classifier_that_raises_sends_the_message_to_people(aws: StackEndpoint
     broken = brand.model_copy(update={"settings": {"models": 42}})  # not a list of model sources
     DynamoBrandRepository(aws.resources["CarebirdTable"]).put_brand(broken)
     case, path = run(aws, brand, "8", "@acme I was charged twice")
-    assert path == ["Classify", "NeedsHuman"]
+    assert path == ["error", "outcome"]
     assert case.queue == "needs-human"
     assert "triage failed" in case.decisions[0].reason and "models" in case.decisions[0].reason
 
 
-def test_a_retried_execution_name_never_makes_a_second_case(aws: StackEndpoints, brand: Brand) -> None:
+def test_a_complaint_s_case_gets_one_sla_watch_however_often_it_is_triaged(
+    aws: StackEndpoints, brand: Brand
+) -> None:
+    # An Express start is at-least-once (AWS does not refuse a repeated name as it does for Standard):
+    # the same message triaged again finds its case, and the watch of its clock is started once.
     case, _ = run(aws, brand, "9", "@acme refund please, charged twice")
-    sfn = boto3.client(
-        "stepfunctions", endpoint_url=aws.aws, region_name=aws.region,
-        aws_access_key_id="l", aws_secret_access_key="l",
-    )  # fmt: skip
-    with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
-        sfn.start_execution(
-            stateMachineArn=aws.resources["TriageStateMachine"], name=f"it-{brand.id}-9",
-            input=json.dumps({"brand_id": brand.id, "mention": mention("9", "different input")}),
-        )  # fmt: skip
-    assert case.message_ids == ("9",)
+    watch = watch_of(aws, case)
+    assert watch["status"] == "RUNNING"
+    again = execute(
+        aws, f"it-{brand.id}-9-again", {"brand_id": brand.id, "mention": mention("9", "charged twice")}
+    )
+    assert again["outcome"]["value"]["case_id"] == case.id
+    assert case_of(aws, again).message_ids == ("9",)
+    assert watch_of(aws, case)["startDate"] == watch["startDate"]
+
+
+def test_noise_starts_no_sla_watch(aws: StackEndpoints, brand: Brand) -> None:
+    case, _ = run(aws, brand, "10", "@acme FREE crypto giveaway!!! click http://win-btc.example.com to claim")
+    assert case.status.value == "closed"
+    with pytest.raises(sfn_client(aws).exceptions.ExecutionDoesNotExist):
+        watch_of(aws, case)

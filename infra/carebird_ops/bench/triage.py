@@ -79,7 +79,10 @@ def run_stack(executions: int) -> dict[str, Any]:
         brand = Brand(handle="BenchHelp", user_id="424242", credentials_secret="unused", poll_enabled=False)
         DynamoBrandRepository(stack.resources["CarebirdTable"]).put_brand(brand)
         sfn = boto3.client("stepfunctions", endpoint_url=stack.aws, region_name=stack.region)
-        machine = stack.resources["TriageStateMachine"]
+        machine, watch_machine = (
+            stack.resources["TriageStateMachine"],
+            stack.resources["SlaWatchStateMachine"],
+        )
         started = time.monotonic()
         arns = []
         for i in range(executions):
@@ -97,39 +100,62 @@ def run_stack(executions: int) -> dict[str, Any]:
                     "executionArn"
                 ]
             )
-        # Triaged: the execution ended (noise closed), or it opened a case and now waits for the first
-        # agent reply (the SLA watch), which in this bench never comes.
+        # Triaged: the Express execution ended (moto keeps it to describe; AWS would log it), and a case
+        # it handed to the SLA watch has its watch waiting for the first agent reply, which in this bench
+        # never comes.
         pending = set(arns)
         statuses: Counter[str] = Counter()
+        watches: dict[str, str] = {}  # triage execution -> its SLA watch execution
         while pending:
             for arn in list(pending):
-                status: str = sfn.describe_execution(executionArn=arn)["status"]
-                if status == "RUNNING":
-                    history = sfn.get_execution_history(executionArn=arn, maxResults=1000, reverseOrder=True)
-                    names = {e.get("stateEnteredEventDetails", {}).get("name") for e in history["events"]}
-                    if "AwaitFirstResponse" not in names:
+                described = sfn.describe_execution(executionArn=arn)
+                if described["status"] == "RUNNING":
+                    continue
+                output = json.loads(described.get("output") or "{}")
+                # The watch's name is in the outcome; the workflow starts it after Route and NeedsHuman
+                # (an acknowledge-lane case, after CloseNoise, is not watched).
+                name = ((output.get("outcome") or {}).get("value") or {}).get("watch_name")
+                if name and "StartSlaWatch" not in _entered(sfn, arn):
+                    name = None
+                if described["status"] != "SUCCEEDED":
+                    statuses[
+                        f"{described['status']} ({described.get('error')}: {described.get('cause')})"
+                    ] += 1
+                elif name:
+                    watch = f"{watch_machine.replace(':stateMachine:', ':execution:')}:{name}"
+                    history = sfn.get_execution_history(
+                        executionArn=watch, maxResults=1000, reverseOrder=True
+                    )
+                    entered = {e.get("stateEnteredEventDetails", {}).get("name") for e in history["events"]}
+                    if "AwaitFirstResponse" not in entered:
                         continue
-                    status = "WAITING_FOR_FIRST_REPLY"
-                statuses[status] += 1
+                    watches[arn] = watch
+                    statuses["WAITING_FOR_FIRST_REPLY"] += 1
+                else:
+                    statuses[described["status"]] += 1
                 pending.discard(arn)
             time.sleep(0.05)
         elapsed = time.monotonic() - started
-        transitions: dict[str, list[int]] = defaultdict(list)
+        paths: dict[str, list[int]] = defaultdict(list)
         for arn in arns:
-            events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-            entered = [
-                e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
-            ]
-            transitions[" > ".join(entered)].append(len(entered))
+            express = _entered(sfn, arn)
+            standard = _entered(sfn, watches[arn]) if arn in watches else []
+            path = " > ".join(express) + (" || SLA watch: " + " > ".join(standard) if standard else "")
+            paths[path].append(len(standard))
         return {
             "executions": executions,
             "statuses": dict(statuses),
             "seconds": elapsed,
             "per_second": executions / elapsed,
-            "paths": {path: {"cases": len(n), "transitions": n[0]} for path, n in transitions.items()},
+            "paths": {path: {"cases": len(n), "transitions": n[0]} for path, n in paths.items()},
         }
     finally:
         subprocess.run([sys.executable, "-m", "carebird_ops", "local", "down"], env=env, capture_output=True)
+
+
+def _entered(sfn: Any, arn: str) -> list[str]:
+    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
 
 
 def main() -> int:
@@ -144,8 +170,10 @@ def main() -> int:
     print(f"local stack: {result['executions']} executions started at once, {result['statuses']}, "
           f"{result['seconds']:.1f} s, {result['per_second']:.1f} executions/s")  # fmt: skip
     print(
-        "state transitions per case, by path (a routed case then adds 3 to a first-response breach; 4 to"
-        " its resolution watch; 3 per wake-up: each pause, resumption, and the resolution or its breach):"
+        "Standard state transitions per case, by path (triage is Express: billed by request and"
+        " duration, not per state; the SLA watch is Standard: a routed case then adds 3 to a"
+        " first-response breach, 3 to its resolution watch, 3 per wake-up: each pause, resumption,"
+        " and the resolution or its breach):"
     )
     for path, info in sorted(result["paths"].items(), key=lambda kv: -kv[1]["cases"]):
         print(f"  {info['transitions']:>2}  ({info['cases']:>3} cases)  {path}")

@@ -320,11 +320,23 @@ class Provisioner:
         for key, value in props.get("DefinitionSubstitutions", {}).items():
             definition = definition.replace("${" + key + "}", str(value))
         json.loads(definition)  # a substitution that breaks the JSON should fail here, by name
+        args: dict[str, Any] = {}
+        logging_config = props.get("LoggingConfiguration")
+        if logging_config:  # an Express workflow's only record of its executions
+            args["loggingConfiguration"] = {
+                "level": logging_config.get("Level", "OFF"),
+                "includeExecutionData": bool(logging_config.get("IncludeExecutionData", False)),
+                "destinations": [
+                    {"cloudWatchLogsLogGroup": {"logGroupArn": d["CloudWatchLogsLogGroup"]["LogGroupArn"]}}
+                    for d in logging_config.get("Destinations", [])
+                ],
+            }
         created = self._client("stepfunctions").create_state_machine(
             name=name,
             definition=definition,
             roleArn=props["RoleArn"],
             type=props.get("StateMachineType", "STANDARD"),
+            **args,
         )
         arn = created["stateMachineArn"]
         self._record(logical_id, arn, Arn=arn, Name=name)

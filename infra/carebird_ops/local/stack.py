@@ -73,6 +73,7 @@ class LocalStack:
         from moto.core.config import default_user_config
         from moto.server import ThreadedMotoServer
 
+        from carebird_ops.local import sfn_integrations
         from carebird_ops.local import template as template_module
         from carebird_ops.local.alarms import AlarmEvaluator
         from carebird_ops.local.apigateway import ApiGateway
@@ -96,6 +97,7 @@ class LocalStack:
 
         # moto: real ASL execution; Lambda code runs through the local runner, never Docker.
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
+        sfn_integrations.install()  # the Step Functions integration's request and response, as AWS maps them
         os.environ["MOTO_PORT"] = str(aws_port)  # where moto's ASL interpreter calls back for Lambda tasks
         aws_url = f"http://{o.host}:{aws_port}"
         moto_server = ThreadedMotoServer(ip_address=o.host, port=aws_port, verbose=False)

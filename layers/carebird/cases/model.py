@@ -210,3 +210,5 @@ class Outcome(BaseModel):
     # A next-response clock this message started, for the workflow to watch (carebird.sla.clocks).
     watch_clock: str | None = None
     clock_instance: str | None = None
+    # The SLA watch execution to start for the clock above (carebird.sla.watch.watch_name); None: none.
+    watch_name: str | None = None

@@ -15,6 +15,7 @@ queue (the CaseAssignment port; triage's least-loaded assignment).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,24 @@ MAX_CONFLICT_RETRIES = 5
 def seconds_until(now: datetime, moment: datetime) -> int:
     """Whole seconds to wait (a Step Functions timeout is a positive integer)."""
     return max(1, math.ceil((moment - now).total_seconds()))
+
+
+# Step Functions execution names: at most 80 characters, none of whitespace, brackets, wildcards and
+# the punctuation below, so a name stays usable in an ARN.
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.=@+-]")
+
+
+def watch_name(case_id: str, clock: str, started_by: str | None = None) -> str:
+    """The SLA watch execution of one clock of one case: `fr-<case>` for the first response (then the
+    resolution), `nr-<case>-<message>` for the next-response clock a customer's message started. Step
+    Functions refuses a second Standard execution of a name, so a message triaged twice (an Express
+    execution is at-least-once) still starts one watch per clock."""
+    prefix = "fr" if clock == "first_response" else "nr"
+    parts = [prefix, case_id] + ([started_by] if started_by else [])
+    name = _NAME_UNSAFE.sub("_", "-".join(parts))
+    if len(name) > 80:
+        raise ValueError(f"SLA watch name over 80 characters: {name}")
+    return name
 
 
 def outcome(case: Case, now: datetime, *, threaded: bool, reason: str) -> Outcome:
@@ -55,6 +74,7 @@ def outcome(case: Case, now: datetime, *, threaded: bool, reason: str) -> Outcom
         first_response_due=case.first_response_due,
         reason=reason,
         await_first_response=watch,
+        watch_name=watch_name(case.id, "first_response") if watch else None,
         at_risk_in_seconds=seconds_until(now, at_risk),
         breach_in_seconds=seconds_until(now, due),
     )

@@ -44,7 +44,7 @@ from carebird.cases.model import (
 from carebird.cases.ports import CaseConflict, CaseNotFound, CaseStore, ConversationClaimed
 from carebird.sla import clocks
 from carebird.sla.ports import CaseAssignment, FirstResponseSignal
-from carebird.sla.watch import MAX_CONFLICT_RETRIES, outcome, wake
+from carebird.sla.watch import MAX_CONFLICT_RETRIES, outcome, wake, watch_name
 from carebird.triage.lanes import noise_lane
 from carebird.triage.ports import PriorityPolicy
 
@@ -207,7 +207,11 @@ class Router:
         if case.status.is_open and case.next_response_since == message.created_at:
             # This message started the next-response clock (or a retried step finds it did): watch it.
             outcome = outcome.model_copy(
-                update={"watch_clock": clocks.NEXT_RESPONSE, "clock_instance": message.created_at.isoformat()}
+                update={
+                    "watch_clock": clocks.NEXT_RESPONSE,
+                    "clock_instance": message.created_at.isoformat(),
+                    "watch_name": watch_name(case.id, clocks.NEXT_RESPONSE, message.id),
+                }
             )
         return outcome
 

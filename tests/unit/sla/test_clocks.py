@@ -158,6 +158,7 @@ def test_the_customer_writing_again_after_an_answer_starts_one_next_response_clo
     case = w.case(first.case_id)
     assert case.next_response_due == w.now + timedelta(minutes=120)
     assert case.next_response_at_risk_at == w.now + timedelta(minutes=96)
+    assert again.watch_name == f"nr-{first.case_id}-101"  # one SLA watch execution per clock run
     assert w.write("102", 25).watch_clock is None  # the clock runs from the first unanswered message
     assert w.case(first.case_id).next_response_since == NOW + timedelta(minutes=20)
 

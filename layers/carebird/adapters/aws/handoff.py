@@ -1,9 +1,11 @@
-"""Handing a stored mention or DM to the triage state machine, at most one execution per message.
+"""Handing a stored mention or DM to the triage workflow, once per message as far as this side knows.
 
 The execution name is derived from the brand and the tweet or DM event id (`m-` and `d-` prefixes, so a
-post and a DM event can never share one). Step Functions refuses a second STANDARD
-execution of the same name (for 90 days after the first closes), so a retried start after a crash is
-answered with ExecutionAlreadyExists, which means "already handed off" and counts as success.
+post and a DM event can never share one). Triage is an Express workflow, which AWS does not deduplicate
+by name: a start retried after a crash may run the message's triage twice. That is safe because every
+triage step is idempotent on the message id (carebird.triage.routing), and each case's SLA watch is a
+Standard execution named after its clock, which Step Functions starts once. ExecutionAlreadyExists
+(what a Standard workflow, and the local emulator, answer to a repeated name) means "already handed off".
 """
 
 from __future__ import annotations
