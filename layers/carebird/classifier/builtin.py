@@ -20,6 +20,7 @@ from carebird.classifier.model import (
 )
 from carebird.classifier.priority import priority
 from carebird.classifier.vocabulary import (
+    ACKNOWLEDGE_CONFIDENCE,
     AMOUNT,
     BUT,
     COMPLAINT_TERMS,
@@ -152,12 +153,7 @@ class DefaultClassifier:
         if not content:
             reasons.append("sentiment neutral: nothing to read but links or mentions")
             return Signal("neutral", 0.5)
-        compound = vader_compound(content)
-        emoji = [e for e in EMOJI_VALENCE if e in content]
-        if emoji:
-            # Blend VADER with the emoji it misses, on VADER's normalisation (x / sqrt(x^2 + 15)).
-            total = sum(EMOJI_VALENCE[e] for e in emoji)
-            compound = max(-1.0, min(1.0, compound + total / (total * total + 15) ** 0.5))
+        compound = lexicon_score(content)
         complaints = words.find(COMPLAINT_TERMS)
         if compound <= NEGATIVE_AT:
             label, confidence = "negative", 0.55 + 0.4 * min(1.0, -compound)
@@ -211,6 +207,33 @@ class DefaultClassifier:
         tie = f", also {ranked[1][0]} ({runner_up})" if runner_up else ""
         reasons.append(f"skill {skill}: matched {', '.join(found[:3])}{tie}")
         return Signal(skill, round(confidence, 3))
+
+
+def lexicon_score(content: str) -> float:
+    """VADER's compound score of the text, blended with the emoji it misses (on VADER's normalisation,
+    x / sqrt(x^2 + 15))."""
+    compound = vader_compound(content)
+    emoji = [e for e in EMOJI_VALENCE if e in content]
+    if emoji:
+        total = sum(EMOJI_VALENCE[e] for e in emoji)
+        compound = max(-1.0, min(1.0, compound + total / (total * total + 15) ** 0.5))
+    return compound
+
+
+def _unsettled(sentiment: Signal, content: str) -> str:
+    """Why the acknowledge lane may not trust this positive reading ("" when it may). Nobody answers a
+    message in that lane, so it takes two readers agreeing: the sentiment (the lexicon's, or a brand's
+    model's) positive at confidence ACKNOWLEDGE_CONFIDENCE or more, and the lexicon reading it positive
+    too. A neutral reading with a word of praise in it ("shout out to the crew, my glass stayed half
+    full"), a model unsure of its positive, or a model and a lexicon that disagree leave the message
+    for a person at P3."""
+    if sentiment.value != "positive":
+        return f"the sentiment is {sentiment.value}"
+    if sentiment.confidence < ACKNOWLEDGE_CONFIDENCE:
+        return f"positive at only {sentiment.confidence:.2f}"
+    if lexicon_score(content) < POSITIVE_AT:
+        return "the lexicon does not read it positive"
+    return ""
 
 
 def _doubt(text: str, words: Words) -> str:
@@ -383,6 +406,10 @@ def _needs_response(
         return Signal(True, 0.6)
     praised = thanks or words.find(PRAISE_TERMS)
     doubt = _doubt(text, words)
+    unsettled = _unsettled(sentiment, content) if praised and not doubt else ""
+    if unsettled:
+        reasons.append(f"needs response: praise words, but {unsettled}, so a person reads it")
+        return Signal(True, 0.5)
     if praised and not doubt:
         reasons.append(f"no response: thanks or praise ({', '.join(praised[:2])})")
         return Signal(False, 0.7 if thanks else 0.6)

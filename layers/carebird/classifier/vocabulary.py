@@ -66,13 +66,16 @@ COMPLAINT_TERMS: tuple[str, ...] = (
     "refund", "overcharged", "charged twice", "still waiting", "no response", "on hold", "not working",
     "doesn't work", "didn't work", "won't let me", "can't", "cannot", "never received", "missed",
     "rude", "worst", "unacceptable", "ridiculous", "missing", "late", "waiting", "on hold", "nobody",
-    "no one", "fail", "failed", "problem", "issue",
+    "no one", "fail", "failed", "problem", "issue", "downgraded", "down graded", "downgrade", "oversold",
+    "over sold",
 )  # fmt: skip
 
 # Sarcasm markers: praise words that mean the opposite ("great job... not", "#sarcasm").
 SARCASM = re.compile(
     r"#sarcasm\b|#not\b|#fail\b|\.\.\.?\s*not\b|\bnot!|thanks for nothing|yeah right|said no one|"
     r"just what i needed|love (?:it )?when|love how|love being|love waiting|so glad i|"
+    # praise for taking the good out of something ("well done, you took the fun out of travelling")
+    r"\b(?:take|takes|took|taken|taking) (?:all )?the \w+ out of\b|"
     # a shouted NOT that ends the sentence ("awesome service... NOT!"), in capitals only
     r"(?-i:\bNOT\b)\s*[!.]*\s*(?:$|#)",
     re.IGNORECASE,
@@ -167,6 +170,10 @@ EMOJI_VALENCE: dict[str, float] = {
 # A word the lexicon scores at or below this (on its -4..4 scale: "bad", "fiasco", "waste") keeps a
 # message out of the acknowledge lane.
 NEGATIVE_WORD_AT = -1.0
+
+# The acknowledge lane (no answer) takes a positive reading at this confidence or more, with the lexicon
+# agreeing: a brand's model unsure of its positive ("well done, you took the fun out of it") is read.
+ACKNOWLEDGE_CONFIDENCE = 0.6
 
 # A thank-you or praise whose lexicon score reaches this is praise, even with a "but" in it.
 STRONG_PRAISE_AT = 0.6
