@@ -41,6 +41,7 @@ from carebird.classifier.vocabulary import (
     PROMO_TERMS,
     QUESTION_TERMS,
     REASSURANCE,
+    REQUEST,
     RESOLVED,
     SARCASM,
     SPAM_CLOSE_AT,
@@ -79,13 +80,20 @@ class DefaultClassifier:
         # Praise is a positive message with no sign of trouble: no negation, no problem word, no question,
         # no "but", no doubt marker. A lexicon reads "I'd just like to know where my bag is... No
         # accountability" and "yes, but I need my luggage before tomorrow" as positive.
-        troubled = bool(NEGATION.search(REASSURANCE.sub(" ", content)) or words.find(COMPLAINT_TERMS))
+        calm = REASSURANCE.sub(" ", content)  # kind or eager negation is no trouble ("can't wait")
+        troubled = bool(NEGATION.search(calm) or Words(calm).find(COMPLAINT_TERMS))
         asks = "?" in text or bool(words.find(QUESTION_TERMS)) or bool(but)
-        praise = (
+        # A message with none of those, that the sentiment or the lexicon reads positive, is content, with
+        # or without a word of thanks ("safe and sound, the trip home took 3 hours"): its trip, booking or
+        # money words are no emergency. The lexicon counts as a second reader beside a brand's model,
+        # which can read a happy message about a flight as a complaint; a sarcasm marker rules it out.
+        content_positive = not (
+            troubled or asks or REQUEST.search(content) or _doubt(REASSURANCE.sub(" ", text), words)
+        ) and (
             sentiment.value == "positive"
-            and bool(words.find(THANKS_TERMS) or words.find(PRAISE_TERMS))
-            and not (troubled or asks or _doubt(text, words))
+            or (not SARCASM.search(text) and lexicon_score(content) >= POSITIVE_AT)
         )
+        praise = content_positive and bool(words.find(THANKS_TERMS) or words.find(PRAISE_TERMS))
         # A trip, payment or order in progress is time-critical in a complaint, or in a neutral message
         # that carries a negation or a problem word ("3 hours on the plane, not moving"). A duration is
         # time-critical in anything but praise ("sitting at the gate for 2 hrs").
@@ -121,6 +129,8 @@ class DefaultClassifier:
         )
         if thanked and urgency.value:
             reasons.append("time-critical words not counted: a thank-you without a question")
+        elif content_positive and urgency.value:
+            reasons.append("time-critical words not counted: positive, with no trouble, question or doubt")
         level = priority(
             sentiment=str(sentiment.value),
             sentiment_confidence=sentiment.confidence,
@@ -131,7 +141,7 @@ class DefaultClassifier:
             engagement=mention.engagement,
             needs_response=bool(needs_response.value),
             urgent_kinds=_kinds(urgent_terms),
-            praise=praise,
+            praise=content_positive,
         )
         return Classification(
             sentiment=sentiment,
@@ -154,7 +164,7 @@ class DefaultClassifier:
             reasons.append("sentiment neutral: nothing to read but links or mentions")
             return Signal("neutral", 0.5)
         compound = lexicon_score(content)
-        complaints = words.find(COMPLAINT_TERMS)
+        complaints = Words(REASSURANCE.sub(" ", content)).find(COMPLAINT_TERMS)
         if compound <= NEGATIVE_AT:
             label, confidence = "negative", 0.55 + 0.4 * min(1.0, -compound)
             why = f"sentiment negative: lexicon score {compound:.2f}"

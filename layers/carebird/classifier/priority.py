@@ -14,12 +14,13 @@
       - a time-critical message that is not praise is never below 50 (P2): the traveller is stuck,
         money or property is lost, an account is locked, safety, or a trip, payment or order in progress
         that the customer complains or asks about.
-    Praise (for the built-in classifier: positive, with a word of thanks or praise and no negation,
-    problem word, question, "but" or doubt marker in it; for a stored classification, positive at
-    confidence >= 0.5) gains nothing from time-critical words ("thanks for rebooking my cancelled
-    flight"). The classifier also withholds them from a thank-you that reports a problem solved, or
-    praises strongly, without a question or a sarcasm marker ("the delay was long, but the crew was
-    amazing"); "thanks, but where is my bag?" keeps them.
+    Praise (for the built-in classifier: a content message, one with no negation, problem word,
+    question, "but" or doubt marker in it that the sentiment or the lexicon reads positive, with or
+    without a word of thanks; for a stored classification, positive at confidence >= 0.5) gains nothing
+    from time-critical words ("thanks for rebooking my cancelled flight", "safety first, the crew
+    handled the storm calmly"). The classifier also withholds them from a thank-you that reports a
+    problem solved, or praises strongly, without a question or a sarcasm marker ("the delay was long,
+    but the crew was amazing"); "thanks, but where is my bag?" keeps them.
 
     level = P1 if score >= 70, P2 if score >= 50, P3 if score >= 30, else P4.
 

@@ -102,11 +102,13 @@ PRAISE_TERMS: tuple[str, ...] = (
     "nice job", "good job", "great service", "enjoyed", "fabulous", "rocked", "rocks", "top notch",
     "thankful", "grateful", "glad", "way to go", "welldone", "well done", "pleasant", "professional",
 )  # fmt: skip
-# Reassurance: negation that is kind ("no worries", "not your fault"), not a sign of trouble.
+# Reassurance: negation that is kind ("no worries", "not your fault") or eager ("can't wait for my
+# trip", "nothing but good things"), not a sign of trouble.
 REASSURANCE = re.compile(
     r"\b(?:no (?:worries|problem|problems|hassle|complaints)|not your fault|can'?t complain|"
     r"couldn'?t be (?:happier|more \w+)|never disappoints?|all good|(?:not a|no) big deal|"
-    r"not (?:much|anything) to complain about|not kidding)\b",
+    r"not (?:much|anything) to complain about|not kidding|(?:can'?t|cannot|could ?n'?t) wait|"
+    r"nothing but (?:good|great|praise|love|the best))\b",
     re.IGNORECASE,
 )
 # Doubt: what keeps a positive-sounding message out of the acknowledge lane (a person reads it at P3),
@@ -135,6 +137,11 @@ AMOUNT = re.compile(
 )
 DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:hours?|hrs?|h|minutes?|mins?|days?)\b", re.IGNORECASE)
 
+# A request in the first person ("I want to claim the cost of the hotel"): the customer wants something
+# done, however politely it is put.
+REQUEST = re.compile(
+    r"\b(?:i|we)(?: really| just| still)? (?:want|need|would like|'d like|wish|expect)\b", re.IGNORECASE
+)
 QUESTION_TERMS: tuple[str, ...] = (
     "how", "why", "when", "where", "what", "which", "who", "can you", "could you", "will you", "please",
     "pls", "plz", "help", "dm", "anyone", "is there", "do you", "does",
