@@ -131,17 +131,18 @@ class DefaultClassifier:
             reasons.append("time-critical words not counted: a thank-you without a question")
         elif content_positive and urgency.value:
             reasons.append("time-critical words not counted: positive, with no trouble, question or doubt")
+        time_critical = bool(urgency.value) and not thanked and not content_positive
         level = priority(
             sentiment=str(sentiment.value),
             sentiment_confidence=sentiment.confidence,
-            urgent=bool(urgency.value) and not thanked,
+            urgent=time_critical,
             urgency_confidence=urgency.confidence,
             followers=max(0, int(mention.followers or 0)),
             verified=bool(mention.verified),
             engagement=mention.engagement,
             needs_response=bool(needs_response.value),
             urgent_kinds=_kinds(urgent_terms),
-            praise=content_positive,
+            praise=False,  # already in time_critical
         )
         return Classification(
             sentiment=sentiment,
@@ -154,6 +155,7 @@ class DefaultClassifier:
             priority=level,
             reasons=tuple(reasons),
             wants_dm=wants_dm,
+            time_critical=Signal(time_critical, urgency.confidence),
         )
 
     def sentiment_of(

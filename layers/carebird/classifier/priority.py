@@ -109,14 +109,24 @@ def priority_from_classification(
     classification: Mapping[str, Any], *, followers: int, verified: bool, engagement: Mapping[str, Any]
 ) -> Priority:
     """Re-score a stored classification (its `to_dict()` form) with the author's and engagement's
-    current numbers: what triage calls when likes and retweets keep coming in."""
+    current numbers: what triage calls when a case opens and when likes and retweets keep coming in.
+    The classifier's `time_critical` judgement (urgent words that count: not praise, a thank-you or a
+    content message) is kept as it was; a classification stored without it falls back to its urgency,
+    with positive at confidence >= 0.5 as praise."""
     sentiment = classification.get("sentiment") or {}
     urgency = classification.get("urgency") or {}
     needs = classification.get("needs_response") or {}
+    judged = classification.get("time_critical")
+    praise: bool | None = None
+    if isinstance(judged, Mapping) and "value" in judged:
+        urgent, praise = bool(judged["value"]), False
+    else:
+        urgent = bool(urgency.get("value", False))
     return priority(
         sentiment=str(sentiment.get("label", "neutral")),
         sentiment_confidence=_float(sentiment.get("confidence")),
-        urgent=bool(urgency.get("value", False)),
+        urgent=urgent,
+        praise=praise,
         urgency_confidence=_float(urgency.get("confidence")),
         followers=int(followers),
         verified=bool(verified),

@@ -44,6 +44,8 @@ def test_the_bench_reports_decisions_per_complaint_reason(
     assert triage_quality.main(["--data", str(data), "--folds", "2", "--jobs", "1", "--builtin-only"]) == 0
     out = capsys.readouterr().out
     assert "complaints closed unseen: 0 of 8" in out
+    # the router's re-scored priority is the classifier's own on every case
+    assert "differs from the classifier's own level on 0 tweets" in out
     assert "Lost Luggage at P2+" in out and "Cancelled Flight at P2+" in out
     lost = next(line for line in out.splitlines() if line.startswith("Lost Luggage "))
     assert lost.split()[-1] == "100.0%"  # every lost-bag complaint at P2 or higher
