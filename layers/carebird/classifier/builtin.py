@@ -87,11 +87,12 @@ class DefaultClassifier:
         # or without a word of thanks ("safe and sound, the trip home took 3 hours"): its trip, booking or
         # money words are no emergency. The lexicon counts as a second reader beside a brand's model,
         # which can read a happy message about a flight as a complaint; a sarcasm marker rules it out.
-        content_positive = not (
-            troubled or asks or REQUEST.search(content) or _doubt(REASSURANCE.sub(" ", text), words)
-        ) and (
-            sentiment.value == "positive"
-            or (not SARCASM.search(text) and lexicon_score(content) >= POSITIVE_AT)
+        content_positive = self.believes_positive(sentiment) or (
+            not (troubled or asks or REQUEST.search(content) or _doubt(REASSURANCE.sub(" ", text), words))
+            and (
+                sentiment.value == "positive"
+                or (not SARCASM.search(text) and lexicon_score(content) >= POSITIVE_AT)
+            )
         )
         praise = content_positive and bool(words.find(THANKS_TERMS) or words.find(PRAISE_TERMS))
         # A trip, payment or order in progress is time-critical in a complaint, or in a neutral message
@@ -129,6 +130,8 @@ class DefaultClassifier:
         )
         if thanked and urgency.value:
             reasons.append("time-critical words not counted: a thank-you without a question")
+        elif content_positive and urgency.value and self.believes_positive(sentiment):
+            reasons.append("time-critical words not counted: the brand's model reads it positive")
         elif content_positive and urgency.value:
             reasons.append("time-critical words not counted: positive, with no trouble, question or doubt")
         time_critical = bool(urgency.value) and not thanked and not content_positive
@@ -157,6 +160,12 @@ class DefaultClassifier:
             wants_dm=wants_dm,
             time_critical=Signal(time_critical, urgency.confidence),
         )
+
+    def believes_positive(self, sentiment: Signal) -> bool:
+        """Whether a positive reading is enough, on its own, to call the message content. Not for a
+        general lexicon: it reads many complaints positive ("please help, my luggage is somewhere in a
+        warehouse"), so the message must also be free of trouble, questions and doubt."""
+        return False
 
     def sentiment_of(
         self, mention: MentionFeatures, content: str, words: Words, language: str | None, reasons: list[str]

@@ -85,3 +85,18 @@ def test_sarcasm_a_brands_model_reads_negative_keeps_p2() -> None:
     classifier = BrandModelClassifier([FixedSentimentModel("negative", 0.8)])  # type: ignore[list-item]
     lane, _ = decided("@AcmeHelp love how my flight got cancelled", classifier)
     assert lane in ("P1", "P2")
+
+
+def test_a_brands_model_reading_a_message_positive_is_believed() -> None:
+    # A question about a bag would be time-critical from the lexicon; the brand's model reads it positive.
+    text = "@AcmeHelp thank you for moving me to the early train, will my bags follow?"
+    lane, classification = decided(text, BrandModelClassifier([FixedSentimentModel("positive", 0.8)]))  # type: ignore[list-item]
+    assert lane == "P3"
+    assert "the brand's model reads it positive" in reasons(classification)
+    assert decided(text)[0] in ("P1", "P2")  # the lexicon alone is not believed
+
+
+def test_a_brands_model_unsure_of_its_positive_is_not_believed() -> None:
+    text = "@AcmeHelp thank you for moving me to the early train, will my bags follow?"
+    lane, _ = decided(text, BrandModelClassifier([FixedSentimentModel("positive", 0.45)]))  # type: ignore[list-item]
+    assert lane in ("P1", "P2")
