@@ -10,7 +10,10 @@ for the built-in rules and for a sentiment model trained on the split's other fo
 - the built-in classifier's sentiment macro-F1;
 - the targets again on the folds the rules were tuned on and on the fold held out of tuning (fold 4 by
   default), so that a figure that only holds where it was tuned shows.
-The decision is the product's own (carebird.triage.lanes.decide), under the default triage config.
+The decision is the product's own, under the default triage config: carebird.triage.lanes.decide for
+closed and acknowledged messages, and for a case the priority the router gives it
+(carebird.triage.priority.ClassifierPriority, which re-scores the stored classification); the report says
+how often that differs from the classifier's own level.
 Followers are unknown in the data set; engagement is its retweet count.
 
     python -m carebird_ops.bench.triage_quality [--data DEV_CSV] [--folds 5] [--show-spam 20] [--held-out 4]
@@ -58,6 +61,7 @@ class Tally:
     closed_as_spam: list[tuple[str, str, str]] = field(default_factory=list)  # (sentiment, reason, text)
     sentiment_truth: list[str] = field(default_factory=list)
     sentiment_predicted: list[str] = field(default_factory=list)
+    rescored_differs: int = 0  # cases whose router priority is not the classifier's own level
 
     def add(self, record: dict[str, str], lane: str, spam: bool, predicted: str) -> None:
         self.tweets += 1
@@ -79,6 +83,7 @@ class Tally:
         self.closed_as_spam += other.closed_as_spam
         self.sentiment_truth += other.sentiment_truth
         self.sentiment_predicted += other.sentiment_predicted
+        self.rescored_differs += other.rescored_differs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -179,25 +184,31 @@ def _classifier(system: str, train: list[int]) -> Any:
 
 def _run_job(job: tuple[str, int]) -> Tally:
     from carebird.brands.desk import load_triage_config
+    from carebird.cases.model import Customer
     from carebird.classifier import Engagement, MentionFeatures
     from carebird.triage.classify import brand_rules
     from carebird.triage.lanes import decide
+    from carebird.triage.priority import ClassifierPriority
 
     system, fold = job
     train, test = _SPLITS[fold]
     classifier = _classifier(system, train)
     config = load_triage_config(None)
     rules = brand_rules(config)
+    policy = ClassifierPriority()
+    customer = Customer(id="bench")  # followers unknown in the data set
     tally = Tally()
     for i in test:
         record = _RECORDS[i]
-        mention = MentionFeatures(
-            text=record["text"],
-            lang="en",
-            engagement=Engagement(retweets=int(record["retweet_count"] or 0)),
-        )
+        retweets = int(record["retweet_count"] or 0)
+        mention = MentionFeatures(text=record["text"], lang="en", engagement=Engagement(retweets=retweets))
         classification = classifier.classify(mention, rules).to_dict()
         lane = decide(classification, config)
+        if lane not in ("closed", "acknowledge"):
+            # The case's priority as the router sets it, from the stored classification.
+            routed, _, _ = policy.score(classification, customer, {"retweets": retweets})
+            tally.rescored_differs += routed != lane
+            lane = routed
         tally.add(
             record, lane, bool(classification["spam"]["value"]), str(classification["sentiment"]["label"])
         )
@@ -254,6 +265,10 @@ def print_report(system: str, tally: Tally, show_spam: int) -> None:
         f"if the brand opts in to closing praise (close_no_action): {negative['acknowledge']} complaints "
         f"({_pct(negative['acknowledge'], complaints)}) closed unseen, with "
         f"{tally.by_sentiment['positive']['acknowledge']} positive tweets"
+    )
+    print(
+        "case priority as the router sets it (re-scored from the stored classification): differs from "
+        f"the classifier's own level on {tally.rescored_differs} tweets"
     )
     positive = tally.by_sentiment["positive"]
     positives = sum(positive.values())

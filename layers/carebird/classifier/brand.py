@@ -10,6 +10,7 @@ from carebird.classifier.builtin import DefaultClassifier
 from carebird.classifier.loading import ModelUnavailable, load_model
 from carebird.classifier.model import BrandRules, Classification, MentionClassifier, MentionFeatures, Signal
 from carebird.classifier.ports import ModelObjects
+from carebird.classifier.priority import PRAISE_CONFIDENCE
 from carebird.classifier.textmodel import InvalidModel, TextModel
 from carebird.classifier.vocabulary import Words
 
@@ -32,6 +33,16 @@ class BrandModelClassifier(DefaultClassifier):
             return result
         # The brand has a model that could not be loaded: say so on every decision made without it.
         return replace(result, reasons=(*result.reasons, *self._problems))
+
+    def believes_positive(self, sentiment: Signal) -> bool:
+        """A brand's sentiment model, trained on its own labelled messages, is believed when it reads a
+        message positive at PRAISE_CONFIDENCE or more (as a stored classification is re-scored): its
+        time-critical words do not raise it. (A sarcasm marker has already made the reading negative.)"""
+        return (
+            "sentiment" in self._models
+            and sentiment.value == "positive"
+            and sentiment.confidence >= PRAISE_CONFIDENCE
+        )
 
     def sentiment_of(
         self, mention: MentionFeatures, content: str, words: Words, language: str | None, reasons: list[str]

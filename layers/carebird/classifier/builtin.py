@@ -20,6 +20,7 @@ from carebird.classifier.model import (
 )
 from carebird.classifier.priority import priority
 from carebird.classifier.vocabulary import (
+    ACKNOWLEDGE_CONFIDENCE,
     AMOUNT,
     BUT,
     COMPLAINT_TERMS,
@@ -40,6 +41,7 @@ from carebird.classifier.vocabulary import (
     PROMO_TERMS,
     QUESTION_TERMS,
     REASSURANCE,
+    REQUEST,
     RESOLVED,
     SARCASM,
     SPAM_CLOSE_AT,
@@ -78,13 +80,21 @@ class DefaultClassifier:
         # Praise is a positive message with no sign of trouble: no negation, no problem word, no question,
         # no "but", no doubt marker. A lexicon reads "I'd just like to know where my bag is... No
         # accountability" and "yes, but I need my luggage before tomorrow" as positive.
-        troubled = bool(NEGATION.search(REASSURANCE.sub(" ", content)) or words.find(COMPLAINT_TERMS))
+        calm = REASSURANCE.sub(" ", content)  # kind or eager negation is no trouble ("can't wait")
+        troubled = bool(NEGATION.search(calm) or Words(calm).find(COMPLAINT_TERMS))
         asks = "?" in text or bool(words.find(QUESTION_TERMS)) or bool(but)
-        praise = (
-            sentiment.value == "positive"
-            and bool(words.find(THANKS_TERMS) or words.find(PRAISE_TERMS))
-            and not (troubled or asks or _doubt(text, words))
+        # A message with none of those, that the sentiment or the lexicon reads positive, is content, with
+        # or without a word of thanks ("safe and sound, the trip home took 3 hours"): its trip, booking or
+        # money words are no emergency. The lexicon counts as a second reader beside a brand's model,
+        # which can read a happy message about a flight as a complaint; a sarcasm marker rules it out.
+        content_positive = self.believes_positive(sentiment) or (
+            not (troubled or asks or REQUEST.search(content) or _doubt(REASSURANCE.sub(" ", text), words))
+            and (
+                sentiment.value == "positive"
+                or (not SARCASM.search(text) and lexicon_score(content) >= POSITIVE_AT)
+            )
         )
+        praise = content_positive and bool(words.find(THANKS_TERMS) or words.find(PRAISE_TERMS))
         # A trip, payment or order in progress is time-critical in a complaint, or in a neutral message
         # that carries a negation or a problem word ("3 hours on the plane, not moving"). A duration is
         # time-critical in anything but praise ("sitting at the gate for 2 hrs").
@@ -120,17 +130,22 @@ class DefaultClassifier:
         )
         if thanked and urgency.value:
             reasons.append("time-critical words not counted: a thank-you without a question")
+        elif content_positive and urgency.value and self.believes_positive(sentiment):
+            reasons.append("time-critical words not counted: the brand's model reads it positive")
+        elif content_positive and urgency.value:
+            reasons.append("time-critical words not counted: positive, with no trouble, question or doubt")
+        time_critical = bool(urgency.value) and not thanked and not content_positive
         level = priority(
             sentiment=str(sentiment.value),
             sentiment_confidence=sentiment.confidence,
-            urgent=bool(urgency.value) and not thanked,
+            urgent=time_critical,
             urgency_confidence=urgency.confidence,
             followers=max(0, int(mention.followers or 0)),
             verified=bool(mention.verified),
             engagement=mention.engagement,
             needs_response=bool(needs_response.value),
             urgent_kinds=_kinds(urgent_terms),
-            praise=praise,
+            praise=False,  # already in time_critical
         )
         return Classification(
             sentiment=sentiment,
@@ -143,7 +158,14 @@ class DefaultClassifier:
             priority=level,
             reasons=tuple(reasons),
             wants_dm=wants_dm,
+            time_critical=Signal(time_critical, urgency.confidence),
         )
+
+    def believes_positive(self, sentiment: Signal) -> bool:
+        """Whether a positive reading is enough, on its own, to call the message content. Not for a
+        general lexicon: it reads many complaints positive ("please help, my luggage is somewhere in a
+        warehouse"), so the message must also be free of trouble, questions and doubt."""
+        return False
 
     def sentiment_of(
         self, mention: MentionFeatures, content: str, words: Words, language: str | None, reasons: list[str]
@@ -152,13 +174,8 @@ class DefaultClassifier:
         if not content:
             reasons.append("sentiment neutral: nothing to read but links or mentions")
             return Signal("neutral", 0.5)
-        compound = vader_compound(content)
-        emoji = [e for e in EMOJI_VALENCE if e in content]
-        if emoji:
-            # Blend VADER with the emoji it misses, on VADER's normalisation (x / sqrt(x^2 + 15)).
-            total = sum(EMOJI_VALENCE[e] for e in emoji)
-            compound = max(-1.0, min(1.0, compound + total / (total * total + 15) ** 0.5))
-        complaints = words.find(COMPLAINT_TERMS)
+        compound = lexicon_score(content)
+        complaints = Words(REASSURANCE.sub(" ", content)).find(COMPLAINT_TERMS)
         if compound <= NEGATIVE_AT:
             label, confidence = "negative", 0.55 + 0.4 * min(1.0, -compound)
             why = f"sentiment negative: lexicon score {compound:.2f}"
@@ -211,6 +228,33 @@ class DefaultClassifier:
         tie = f", also {ranked[1][0]} ({runner_up})" if runner_up else ""
         reasons.append(f"skill {skill}: matched {', '.join(found[:3])}{tie}")
         return Signal(skill, round(confidence, 3))
+
+
+def lexicon_score(content: str) -> float:
+    """VADER's compound score of the text, blended with the emoji it misses (on VADER's normalisation,
+    x / sqrt(x^2 + 15))."""
+    compound = vader_compound(content)
+    emoji = [e for e in EMOJI_VALENCE if e in content]
+    if emoji:
+        total = sum(EMOJI_VALENCE[e] for e in emoji)
+        compound = max(-1.0, min(1.0, compound + total / (total * total + 15) ** 0.5))
+    return compound
+
+
+def _unsettled(sentiment: Signal, content: str) -> str:
+    """Why the acknowledge lane may not trust this positive reading ("" when it may). Nobody answers a
+    message in that lane, so it takes two readers agreeing: the sentiment (the lexicon's, or a brand's
+    model's) positive at confidence ACKNOWLEDGE_CONFIDENCE or more, and the lexicon reading it positive
+    too. A neutral reading with a word of praise in it ("shout out to the crew, my glass stayed half
+    full"), a model unsure of its positive, or a model and a lexicon that disagree leave the message
+    for a person at P3."""
+    if sentiment.value != "positive":
+        return f"the sentiment is {sentiment.value}"
+    if sentiment.confidence < ACKNOWLEDGE_CONFIDENCE:
+        return f"positive at only {sentiment.confidence:.2f}"
+    if lexicon_score(content) < POSITIVE_AT:
+        return "the lexicon does not read it positive"
+    return ""
 
 
 def _doubt(text: str, words: Words) -> str:
@@ -383,6 +427,10 @@ def _needs_response(
         return Signal(True, 0.6)
     praised = thanks or words.find(PRAISE_TERMS)
     doubt = _doubt(text, words)
+    unsettled = _unsettled(sentiment, content) if praised and not doubt else ""
+    if unsettled:
+        reasons.append(f"needs response: praise words, but {unsettled}, so a person reads it")
+        return Signal(True, 0.5)
     if praised and not doubt:
         reasons.append(f"no response: thanks or praise ({', '.join(praised[:2])})")
         return Signal(False, 0.7 if thanks else 0.6)

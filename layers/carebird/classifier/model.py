@@ -129,6 +129,10 @@ class Classification:
     reasons: tuple[str, ...]
     # bool: asks to continue by DM ("follow me so I can DM you"): the agent can follow, then DM
     wants_dm: Signal = field(default_factory=lambda: Signal(False, 0.5))
+    # bool: the urgency counted in the priority (lift and P2 floor): urgent, and not praise, a thank-you
+    # without a question or a content message. Stored so that re-scoring the priority later (more
+    # engagement, a restore) keeps the classifier's judgement (carebird.classifier.priority).
+    time_critical: Signal = field(default_factory=lambda: Signal(False, 0.5))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: each signal as {"label"|"value": ..., "confidence": ...}, as triage reads them."""
@@ -136,7 +140,7 @@ class Classification:
         for name in ("sentiment", "skill", "language"):
             signal: Signal = getattr(self, name)
             out[name] = {"label": signal.value, "confidence": round(signal.confidence, 4)}
-        for name in ("urgency", "needs_response", "spam", "bot", "wants_dm"):
+        for name in ("urgency", "needs_response", "spam", "bot", "wants_dm", "time_critical"):
             signal = getattr(self, name)
             out[name] = {"value": signal.value, "confidence": round(signal.confidence, 4)}
         out["priority"] = {**asdict(self.priority), "reasons": list(self.priority.reasons)}

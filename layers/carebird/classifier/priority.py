@@ -14,12 +14,13 @@
       - a time-critical message that is not praise is never below 50 (P2): the traveller is stuck,
         money or property is lost, an account is locked, safety, or a trip, payment or order in progress
         that the customer complains or asks about.
-    Praise (for the built-in classifier: positive, with a word of thanks or praise and no negation,
-    problem word, question, "but" or doubt marker in it; for a stored classification, positive at
-    confidence >= 0.5) gains nothing from time-critical words ("thanks for rebooking my cancelled
-    flight"). The classifier also withholds them from a thank-you that reports a problem solved, or
-    praises strongly, without a question or a sarcasm marker ("the delay was long, but the crew was
-    amazing"); "thanks, but where is my bag?" keeps them.
+    Praise (for the built-in classifier: a content message, one with no negation, problem word,
+    question, "but" or doubt marker in it that the sentiment or the lexicon reads positive, with or
+    without a word of thanks; for a stored classification, positive at confidence >= 0.5) gains nothing
+    from time-critical words ("thanks for rebooking my cancelled flight", "safety first, the crew
+    handled the storm calmly"). The classifier also withholds them from a thank-you that reports a
+    problem solved, or praises strongly, without a question or a sarcasm marker ("the delay was long,
+    but the crew was amazing"); "thanks, but where is my bag?" keeps them.
 
     level = P1 if score >= 70, P2 if score >= 50, P3 if score >= 30, else P4.
 
@@ -108,14 +109,24 @@ def priority_from_classification(
     classification: Mapping[str, Any], *, followers: int, verified: bool, engagement: Mapping[str, Any]
 ) -> Priority:
     """Re-score a stored classification (its `to_dict()` form) with the author's and engagement's
-    current numbers: what triage calls when likes and retweets keep coming in."""
+    current numbers: what triage calls when a case opens and when likes and retweets keep coming in.
+    The classifier's `time_critical` judgement (urgent words that count: not praise, a thank-you or a
+    content message) is kept as it was; a classification stored without it falls back to its urgency,
+    with positive at confidence >= 0.5 as praise."""
     sentiment = classification.get("sentiment") or {}
     urgency = classification.get("urgency") or {}
     needs = classification.get("needs_response") or {}
+    judged = classification.get("time_critical")
+    praise: bool | None = None
+    if isinstance(judged, Mapping) and "value" in judged:
+        urgent, praise = bool(judged["value"]), False
+    else:
+        urgent = bool(urgency.get("value", False))
     return priority(
         sentiment=str(sentiment.get("label", "neutral")),
         sentiment_confidence=_float(sentiment.get("confidence")),
-        urgent=bool(urgency.get("value", False)),
+        urgent=urgent,
+        praise=praise,
         urgency_confidence=_float(urgency.get("confidence")),
         followers=int(followers),
         verified=bool(verified),

@@ -66,13 +66,16 @@ COMPLAINT_TERMS: tuple[str, ...] = (
     "refund", "overcharged", "charged twice", "still waiting", "no response", "on hold", "not working",
     "doesn't work", "didn't work", "won't let me", "can't", "cannot", "never received", "missed",
     "rude", "worst", "unacceptable", "ridiculous", "missing", "late", "waiting", "on hold", "nobody",
-    "no one", "fail", "failed", "problem", "issue",
+    "no one", "fail", "failed", "problem", "issue", "downgraded", "down graded", "downgrade", "oversold",
+    "over sold",
 )  # fmt: skip
 
 # Sarcasm markers: praise words that mean the opposite ("great job... not", "#sarcasm").
 SARCASM = re.compile(
     r"#sarcasm\b|#not\b|#fail\b|\.\.\.?\s*not\b|\bnot!|thanks for nothing|yeah right|said no one|"
     r"just what i needed|love (?:it )?when|love how|love being|love waiting|so glad i|"
+    # praise for taking the good out of something ("well done, you took the fun out of travelling")
+    r"\b(?:take|takes|took|taken|taking) (?:all )?the \w+ out of\b|"
     # a shouted NOT that ends the sentence ("awesome service... NOT!"), in capitals only
     r"(?-i:\bNOT\b)\s*[!.]*\s*(?:$|#)",
     re.IGNORECASE,
@@ -99,11 +102,13 @@ PRAISE_TERMS: tuple[str, ...] = (
     "nice job", "good job", "great service", "enjoyed", "fabulous", "rocked", "rocks", "top notch",
     "thankful", "grateful", "glad", "way to go", "welldone", "well done", "pleasant", "professional",
 )  # fmt: skip
-# Reassurance: negation that is kind ("no worries", "not your fault"), not a sign of trouble.
+# Reassurance: negation that is kind ("no worries", "not your fault") or eager ("can't wait for my
+# trip", "nothing but good things"), not a sign of trouble.
 REASSURANCE = re.compile(
     r"\b(?:no (?:worries|problem|problems|hassle|complaints)|not your fault|can'?t complain|"
     r"couldn'?t be (?:happier|more \w+)|never disappoints?|all good|(?:not a|no) big deal|"
-    r"not (?:much|anything) to complain about|not kidding)\b",
+    r"not (?:much|anything) to complain about|not kidding|(?:can'?t|cannot|could ?n'?t) wait|"
+    r"nothing but (?:good|great|praise|love|the best))\b",
     re.IGNORECASE,
 )
 # Doubt: what keeps a positive-sounding message out of the acknowledge lane (a person reads it at P3),
@@ -132,6 +137,11 @@ AMOUNT = re.compile(
 )
 DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:hours?|hrs?|h|minutes?|mins?|days?)\b", re.IGNORECASE)
 
+# A request in the first person ("I want to claim the cost of the hotel"): the customer wants something
+# done, however politely it is put.
+REQUEST = re.compile(
+    r"\b(?:i|we)(?: really| just| still)? (?:want|need|would like|'d like|wish|expect)\b", re.IGNORECASE
+)
 QUESTION_TERMS: tuple[str, ...] = (
     "how", "why", "when", "where", "what", "which", "who", "can you", "could you", "will you", "please",
     "pls", "plz", "help", "dm", "anyone", "is there", "do you", "does",
@@ -167,6 +177,10 @@ EMOJI_VALENCE: dict[str, float] = {
 # A word the lexicon scores at or below this (on its -4..4 scale: "bad", "fiasco", "waste") keeps a
 # message out of the acknowledge lane.
 NEGATIVE_WORD_AT = -1.0
+
+# The acknowledge lane (no answer) takes a positive reading at this confidence or more, with the lexicon
+# agreeing: a brand's model unsure of its positive ("well done, you took the fun out of it") is read.
+ACKNOWLEDGE_CONFIDENCE = 0.6
 
 # A thank-you or praise whose lexicon score reaches this is praise, even with a "but" in it.
 STRONG_PRAISE_AT = 0.6

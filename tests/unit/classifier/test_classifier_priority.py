@@ -102,3 +102,34 @@ def test_rescoring_tolerates_missing_and_malformed_fields() -> None:
         {"needs_response": {"value": False}}, followers=0, verified=False, engagement={}
     )
     assert praise.level == "P4"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@AcmeHelp thanks for rebooking my cancelled train",  # a thank-you: its urgency is not counted
+        "@AcmeHelp safety first, the crew handled the storm calmly",  # content: idem
+        "@AcmeHelp my luggage is somewhere in a warehouse, please help",  # a request: counted
+        "@AcmeHelp my flight was cancelled and nobody answers",  # a complaint: counted
+    ],
+)
+def test_rescoring_keeps_the_classifiers_judgement_of_what_is_time_critical(text: str) -> None:
+    # Triage sets a case's priority by re-scoring the stored classification: it must be the classifier's.
+    from carebird.classifier import DefaultClassifier, MentionFeatures
+
+    classification = DefaultClassifier().classify(MentionFeatures(text=text), None)
+    stored = classification.to_dict()
+    rescored = priority_from_classification(stored, followers=0, verified=False, engagement={})
+    assert (rescored.level, rescored.score) == (classification.priority.level, classification.priority.score)
+    assert stored["time_critical"]["value"] is any(r.startswith("time-critical") for r in rescored.reasons)
+
+
+def test_a_classification_stored_without_the_judgement_falls_back_to_its_urgency() -> None:
+    stored = {
+        "sentiment": {"label": "negative", "confidence": 0.6},
+        "urgency": {"value": True, "confidence": 0.6},
+        "needs_response": {"value": True, "confidence": 0.9},
+    }
+    assert priority_from_classification(stored, followers=0, verified=False, engagement={}).level == "P2"
+    judged = {**stored, "time_critical": {"value": False, "confidence": 0.6}}
+    assert priority_from_classification(judged, followers=0, verified=False, engagement={}).level == "P3"

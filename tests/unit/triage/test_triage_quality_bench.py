@@ -22,6 +22,9 @@ ROWS = [
     ],
     *[("positive", "", f"@acme thank you, the crew was wonderful on trip {i}!") for i in range(4)],
     *[("neutral", "", f"@acme what time does gate {i} open") for i in range(4)],
+    # a thank-you naming a problem solved: the classifier does not count its time-critical words, and the
+    # router's re-scored priority must not either
+    *[("neutral", "", f"@acme thanks for rebooking my cancelled train, seat {i}") for i in range(4)],
 ]
 
 
@@ -44,6 +47,8 @@ def test_the_bench_reports_decisions_per_complaint_reason(
     assert triage_quality.main(["--data", str(data), "--folds", "2", "--jobs", "1", "--builtin-only"]) == 0
     out = capsys.readouterr().out
     assert "complaints closed unseen: 0 of 8" in out
+    # the router's re-scored priority is the classifier's own on every case
+    assert "differs from the classifier's own level on 0 tweets" in out
     assert "Lost Luggage at P2+" in out and "Cancelled Flight at P2+" in out
     lost = next(line for line in out.splitlines() if line.startswith("Lost Luggage "))
     assert lost.split()[-1] == "100.0%"  # every lost-bag complaint at P2 or higher
@@ -63,7 +68,7 @@ def test_the_bench_prints_the_targets_on_the_tuning_folds_and_the_held_out_fold(
     args = ["--data", str(data), "--folds", "2", "--jobs", "1", "--builtin-only", "--held-out", "1"]
     assert triage_quality.main(args) == 0
     out = capsys.readouterr().out
-    assert "targets on the tuning folds (8 tweets) and on fold 1, held out of tuning (8 tweets):" in out
+    assert "targets on the tuning folds (10 tweets) and on fold 1, held out of tuning (10 tweets):" in out
     held = out.split("held out of tuning")[1].splitlines()
     at_p4 = next(line for line in held if "complaints at P4" in line)
     assert at_p4.split()[-2:] == ["0", "0"]  # on both halves, no complaint waits in the acknowledge lane
