@@ -22,19 +22,10 @@ from carebird.team.service import TeamService
 from tests.support.carebird_table import create_carebird_table
 from tests.support.casework_fakes import BRAND_ID, NOW, CaseWorld
 from tests.support.ingest_fakes import FakeClock, FakeStore
+from tests.support.lambda_context import LambdaContextStub
 from tests.support.report_fakes import FakeAlarms, FakeCounters
 
 TODAY = NOW.date()  # the reports' today
-
-
-class LambdaContextStub:
-    function_name = "carebird-AgentApiFunction"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:carebird-AgentApiFunction"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 @dataclass
@@ -98,7 +89,9 @@ class Api:
             "body": text,
             "isBase64Encoded": encoded,
         }
-        result = self.resolver.resolve(event, LambdaContextStub())  # type: ignore[arg-type]
+        result = self.resolver.resolve(
+            event, LambdaContextStub("carebird-AgentApiFunction", remaining_ms=30_000)
+        )  # type: ignore[arg-type]
         raw_body = result.get("body") or ""
         headers_out = dict(result.get("headers") or {})
         headers_out.update({k: v[-1] for k, v in (result.get("multiValueHeaders") or {}).items() if v})

@@ -12,7 +12,8 @@ import pytest
 from carebird.agent_api import build_api
 from carebird.agent_api.inbox import InboxSite, SignInConfig
 from carebird.wiring.agent_api import InboxSettings, inbox_site
-from tests.unit.agent_api.conftest import LambdaContextStub, unused
+from tests.support.lambda_context import LambdaContextStub
+from tests.unit.agent_api.conftest import unused
 
 SIGN_IN = SignInConfig(
     "eu-west-1", "eu-west-1_Pool", "client123", "https://cognito-idp.eu-west-1.amazonaws.com/"

@@ -6,7 +6,6 @@ import importlib.util
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -28,6 +27,7 @@ from carebird.wiring.poll import PollRuntime
 from carebird.wiring.poll_settings import PollSettings, poll_settings
 from tests.support.carebird_table import REPO, create_carebird_table
 from tests.support.ingest_fakes import brand
+from tests.support.lambda_context import LambdaContextStub
 from tests.support.x_http import CannedX
 from tests.unit.ingest.world import World
 
@@ -43,17 +43,6 @@ SCHEDULED = {
     "resources": ["arn:aws:events:us-east-1:123456789012:rule/carebird-PollSchedule"],
     "detail": {},
 }
-
-
-@dataclass
-class Context:
-    function_name: str = "carebird-PollFunction"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:carebird-PollFunction"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
 
 
 def load_app() -> ModuleType:
@@ -118,7 +107,7 @@ def test_a_scheduled_run_returns_its_counts_and_one_failing_brand_does_not_stop_
     app = load_app()
     monkeypatch.setattr(app, "runtime", lambda: PollRuntime(settings, poller))
 
-    result = app.handler(SCHEDULED, Context())
+    result = app.handler(SCHEDULED, LambdaContextStub("carebird-PollFunction"))
 
     assert {k: result[k] for k in ("brands", "ingested", "skipped", "reads", "gaps", "errors")} == {
         "brands": 2,
@@ -222,9 +211,9 @@ def test_wired_to_dynamodb_secrets_and_step_functions_a_run_ingests_and_triages_
         rt.poller.dms = TweepyDmReader(secrets_manager_credentials(0), None, transport=canned_dms)
         app = load_app()
 
-        first = app.handler(SCHEDULED, Context())
+        first = app.handler(SCHEDULED, LambdaContextStub("carebird-PollFunction"))
         time.sleep(0.1)
-        second = app.handler({**SCHEDULED, "id": "another-tick"}, Context())
+        second = app.handler({**SCHEDULED, "id": "another-tick"}, LambdaContextStub("carebird-PollFunction"))
 
         store = DynamoIngestStore("carebird-CarebirdTable")
         stored = store.list_messages("1000", Feed.MENTIONS)

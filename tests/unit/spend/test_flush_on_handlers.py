@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -23,23 +22,13 @@ from carebird.wiring import agent_api as agent_api_wiring
 from carebird.wiring import followup as followup_wiring
 from carebird.wiring import spend as spend_wiring
 from tests.support.carebird_table import REPO
+from tests.support.lambda_context import LambdaContextStub
 from tests.support.spend_fakes import CountingSpendCounters
 from tests.support.x_http import CannedX
 
 TABLE = "carebird-CarebirdTable"
 BRAND = Brand(handle="acme", user_id="1000", credentials_secret="carebird/test/x/acme")
 TODAY = datetime.now(UTC).date()
-
-
-@dataclass
-class Context:
-    function_name: str = "carebird-Function"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:carebird-Function"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
 
 
 def load_app(function: str) -> ModuleType:
@@ -118,7 +107,7 @@ def invoke(function: str, monkeypatch: pytest.MonkeyPatch, *, fail: bool = False
     app = load_app(function)
     if function == "poll":
         monkeypatch.setattr(app, "runtime", lambda: Poll(fail))
-        return app.handler({"id": "tick"}, Context())
+        return app.handler({"id": "tick"}, LambdaContextStub())
     if function == "reply":  # the reconcile schedule: replies a dead invocation left in flight, sent again
 
         def reconcile() -> Any:
@@ -126,7 +115,7 @@ def invoke(function: str, monkeypatch: pytest.MonkeyPatch, *, fail: bool = False
             return SimpleNamespace(as_dict=lambda: {"resent": 3})
 
         monkeypatch.setattr(agent_api_wiring, "delivery_reconciler", lambda: SimpleNamespace(run=reconcile))
-        return app.handler({"detail-type": "Scheduled Event"}, Context())
+        return app.handler({"detail-type": "Scheduled Event"}, LambdaContextStub())
 
     def sweep() -> Any:  # follow-up: surveys sent
         talk_to_x(pages=0, replies=2)
@@ -135,7 +124,7 @@ def invoke(function: str, monkeypatch: pytest.MonkeyPatch, *, fail: bool = False
     monkeypatch.setattr(followup_wiring, "followup_service", lambda: SimpleNamespace(sweep=sweep))
     monkeypatch.setattr(followup_wiring, "survey_answers", lambda: SimpleNamespace(expire=lambda: 0))
     monkeypatch.setattr(followup_wiring, "oldest_unanswered_now", lambda: Oldest(0.0, None, 0))
-    return app.handler({}, Context())
+    return app.handler({}, LambdaContextStub())
 
 
 @pytest.mark.parametrize(

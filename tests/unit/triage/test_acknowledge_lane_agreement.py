@@ -4,44 +4,9 @@ none that reports a problem or praises sarcastically. Through the product's own 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
-from carebird.brands.desk import load_triage_config
-from carebird.classifier import BrandModelClassifier, DefaultClassifier, Engagement, MentionFeatures
-from carebird.classifier.textmodel import Prediction
-from carebird.triage.classify import brand_rules
-from carebird.triage.lanes import decide
-
-CONFIG = load_triage_config(None)
-RULES = brand_rules(CONFIG)
-
-
-@dataclass
-class FixedSentimentModel:
-    """A brand's sentiment model that reads every message the same way (a fake of TextModel)."""
-
-    label: str
-    confidence: float
-    target: str = "sentiment"
-
-    def predict(self, text: str) -> Prediction:
-        return Prediction(self.label, self.confidence, {self.label: self.confidence})
-
-
-def decided(text: str, classifier: DefaultClassifier | None = None) -> tuple[str, dict[str, object]]:
-    mention = MentionFeatures(text=text, lang="en", engagement=Engagement())
-    classification = (classifier or DefaultClassifier()).classify(mention, RULES).to_dict()
-    return decide(classification, CONFIG), classification
-
-
-def reasons(classification: dict[str, object]) -> str:
-    return " | ".join(classification["reasons"])  # type: ignore[arg-type]
-
-
-def with_model(label: str, confidence: float) -> BrandModelClassifier:
-    return BrandModelClassifier([FixedSentimentModel(label, confidence)])  # type: ignore[list-item]
+from tests.support.triage_decisions import decided, reasons, with_model
 
 
 def test_a_word_of_praise_in_a_message_the_lexicon_reads_neutral_is_read_at_p3() -> None:

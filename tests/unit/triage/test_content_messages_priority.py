@@ -5,40 +5,9 @@ complaint, a request or sarcasm with the same words keeps it. Through the produc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
-from carebird.brands.desk import load_triage_config
-from carebird.classifier import BrandModelClassifier, DefaultClassifier, Engagement, MentionFeatures
-from carebird.classifier.textmodel import Prediction
-from carebird.triage.classify import brand_rules
-from carebird.triage.lanes import decide
-
-CONFIG = load_triage_config(None)
-RULES = brand_rules(CONFIG)
-
-
-@dataclass
-class FixedSentimentModel:
-    """A brand's sentiment model that reads every message the same way (a fake of TextModel)."""
-
-    label: str
-    confidence: float
-    target: str = "sentiment"
-
-    def predict(self, text: str) -> Prediction:
-        return Prediction(self.label, self.confidence, {self.label: self.confidence})
-
-
-def decided(text: str, classifier: DefaultClassifier | None = None) -> tuple[str, dict[str, object]]:
-    mention = MentionFeatures(text=text, lang="en", engagement=Engagement())
-    classification = (classifier or DefaultClassifier()).classify(mention, RULES).to_dict()
-    return decide(classification, CONFIG), classification
-
-
-def reasons(classification: dict[str, object]) -> str:
-    return " | ".join(classification["reasons"])  # type: ignore[arg-type]
+from tests.support.triage_decisions import decided, reasons, with_model
 
 
 @pytest.mark.parametrize(
@@ -75,14 +44,14 @@ def test_the_same_words_in_a_complaint_or_a_request_keep_p2(text: str) -> None:
 
 
 def test_a_content_message_a_brands_model_reads_negative_is_p3_when_the_lexicon_reads_it_positive() -> None:
-    classifier = BrandModelClassifier([FixedSentimentModel("negative", 0.8)])  # type: ignore[list-item]
+    classifier = with_model("negative", 0.8)
     lane, classification = decided("@AcmeHelp safety first, the crew handled the storm calmly", classifier)
     assert classification["sentiment"]["label"] == "negative"  # type: ignore[index]
     assert lane == "P3"
 
 
 def test_sarcasm_a_brands_model_reads_negative_keeps_p2() -> None:
-    classifier = BrandModelClassifier([FixedSentimentModel("negative", 0.8)])  # type: ignore[list-item]
+    classifier = with_model("negative", 0.8)
     lane, _ = decided("@AcmeHelp love how my flight got cancelled", classifier)
     assert lane in ("P1", "P2")
 
@@ -90,7 +59,7 @@ def test_sarcasm_a_brands_model_reads_negative_keeps_p2() -> None:
 def test_a_brands_model_reading_a_message_positive_is_believed() -> None:
     # A question about a bag would be time-critical from the lexicon; the brand's model reads it positive.
     text = "@AcmeHelp thank you for moving me to the early train, will my bags follow?"
-    lane, classification = decided(text, BrandModelClassifier([FixedSentimentModel("positive", 0.8)]))  # type: ignore[list-item]
+    lane, classification = decided(text, with_model("positive", 0.8))  # type: ignore[list-item]
     assert lane == "P3"
     assert "the brand's model reads it positive" in reasons(classification)
     assert decided(text)[0] in ("P1", "P2")  # the lexicon alone is not believed
@@ -98,5 +67,5 @@ def test_a_brands_model_reading_a_message_positive_is_believed() -> None:
 
 def test_a_brands_model_unsure_of_its_positive_is_not_believed() -> None:
     text = "@AcmeHelp thank you for moving me to the early train, will my bags follow?"
-    lane, _ = decided(text, BrandModelClassifier([FixedSentimentModel("positive", 0.45)]))  # type: ignore[list-item]
+    lane, _ = decided(text, with_model("positive", 0.45))  # type: ignore[list-item]
     assert lane in ("P1", "P2")

@@ -6,23 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from carebird.brands.desk import load_triage_config
-from carebird.classifier import DefaultClassifier, Engagement, MentionFeatures
-from carebird.triage.classify import brand_rules
-from carebird.triage.lanes import decide
-
-CONFIG = load_triage_config(None)
-RULES = brand_rules(CONFIG)
-
-
-def decided(text: str) -> tuple[str, dict[str, object]]:
-    mention = MentionFeatures(text=text, lang="en", engagement=Engagement())
-    classification = DefaultClassifier().classify(mention, RULES).to_dict()
-    return decide(classification, CONFIG), classification
-
-
-def reasons(classification: dict[str, object]) -> str:
-    return " | ".join(classification["reasons"])  # type: ignore[arg-type]
+from tests.support.triage_decisions import decided, reasons
 
 
 @pytest.mark.parametrize(
