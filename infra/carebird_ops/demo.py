@@ -37,7 +37,7 @@ from carebird_ops.local.endpoints import (
 
 BRAND = "AcmeHelp"
 TIME_SCALE = 60  # one minute of schedule is one second: the poll runs every second
-SLA_CLOCK_SCALE = 20  # SLA targets run 20x faster: a P1's 15 minutes are 45 s
+SLA_CLOCK_SCALE = 10  # SLA targets run 10x faster: a P1's 15 minutes are 90 s
 # The poll function's own timings, compressed like the schedule: a run polls for 1 s of each 1-second
 # tick, as a deployed run polls for 50 s of each minute. Left at the deployed 50 s, one run would span
 # 50 compressed minutes, and the IngestionSilent alarm would see no successful poll for five of them.
