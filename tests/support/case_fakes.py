@@ -36,6 +36,11 @@ def _too_large(case: Case) -> bool:
     return len(kept.model_dump_json().encode()) > MAX_ITEM_BYTES
 
 
+def _listed(cases: list[Case]) -> list[Case]:
+    """Listings carry no decision log, as the table's indexes give them (`get` has it)."""
+    return [c.model_copy(update={"decisions": (), "tallied": 0}) for c in cases]
+
+
 class FakeCaseRepository:
     def __init__(self, roster: FakeRoster | None = None) -> None:
         self.cases: dict[str, Case] = {}
@@ -86,7 +91,7 @@ class FakeCaseRepository:
             ),
             key=_due_key,
         )
-        return found if limit is None else found[:limit]
+        return _listed(found if limit is None else found[:limit])
 
     def assigned_to(self, brand_id: str, agent_id: str, limit: int | None = None) -> list[Case]:
         found = sorted(
@@ -97,7 +102,7 @@ class FakeCaseRepository:
             ),
             key=_due_key,
         )
-        return found if limit is None else found[:limit]
+        return _listed(found if limit is None else found[:limit])
 
     def customer_cases(self, brand_id: str, customer_id: str, limit: int) -> list[EarlierCase]:
         mine = [c for c in self.cases.values() if c.brand_id == brand_id and c.customer.id == customer_id]

@@ -1,17 +1,15 @@
 """The case store's items in the single table (the layout is in carebird.storage.cases): the case, its
-messages and archived decisions, the conversation and customer pointers, agents and their assignments."""
+messages and logged decisions, the conversation and customer pointers, agents and their assignments."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 
-from carebird.cases.model import Case
+from carebird.cases.model import Case, Decision
 from carebird.storage.table import Gsi1, Gsi2, TableItem
-
-# Decisions kept in the case item itself (the newest); each older one is an item of its own.
-DECISIONS_KEPT = 25
 
 
 def case_pk(case_id: str) -> str:
@@ -25,7 +23,9 @@ class CaseItem(TableItem):
     queue = UnicodeAttribute()
     assignee = UnicodeAttribute(null=True)
     version = NumberAttribute()
-    decisions_archived = NumberAttribute(default=0)  # decisions 0..n-1 are DECISION# items
+    # Decisions 0..n-1 are DECISION# items; `body` holds the rest (those the last save added; a case
+    # stored before the log moved out holds up to 25 there).
+    decisions_archived = NumberAttribute(default=0)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
@@ -74,3 +74,27 @@ class AssignmentItem(TableItem):
 def due_key(case: Case) -> str:
     due = case.first_response_due or case.created_at
     return f"{case.status.value}#{due.astimezone(UTC).isoformat()}#{case.id}"
+
+
+class StoredCase:
+    """What a save needs of the stored case item: its version, its Case as the item holds it, how many
+    decisions have their own items and how many the version holds in all."""
+
+    def __init__(self, item: CaseItem) -> None:
+        self.case = Case.model_validate_json(item.body)
+        self.version = int(item.version)
+        self.archived = int(item.decisions_archived or 0)
+        self.logged = self.archived + len(self.case.decisions)
+
+
+def archive(
+    model: type[DecisionItem], case_id: str, decisions: Sequence[Decision], start: int, end: int
+) -> None:
+    """Write decisions start..end-1 as DECISION# items. Only decisions a stored version of the case
+    holds are archived, and decisions only ever append, so decision n is the same in every copy of the
+    case: writing one again (a retried or losing save) writes what is already there."""
+    if end <= start:
+        return
+    with model.batch_write() as batch:
+        for n in range(start, end):
+            batch.save(model(case_pk(case_id), f"DECISION#{n:06d}", body=decisions[n].model_dump_json()))

@@ -16,9 +16,11 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
 (Corrections and canned responses: carebird.storage.casework.)
 
 Access patterns:
-- a case: GetItem CASE#<case>/CASE (consistent). Its thread: Query CASE#<case>, sk begins_with MSG#.
+- a case with its whole decision log: Query CASE#<case>, sk between CASE and DECISION#~ (consistent):
+  the case item and its DECISION# items. Its thread: Query CASE#<case>, sk begins_with MSG#.
 - a queue's cases by status, soonest SLA first: Query gsi1 QUEUE#<b>#<queue>, sk begins_with <status>#.
 - an agent's cases: Query gsi2 ASSIGNEE#<b>#<agent> (only assigned cases carry gsi2 keys).
+  Listed cases come without their decision log.
 - the open case of a conversation: GetItem CONV#<b>#<conv>, then the case. A conversation is claimed by
   the transaction that creates its case: `attribute_not_exists(pk) OR case_open = false`, so two first
   messages racing cannot make two open cases of one conversation.
@@ -26,11 +28,17 @@ Access patterns:
 - a customer's cases, newest first (the inbox's customer panel): Query CUSTOMER#<b>#<cust>, sk
   begins_with CASE#, descending, limited. The item (status, opened, resolved) is written with the case in
   the same transaction, so it never disagrees with it.
-- update a case: UpdateItem with `version = :expected` (optimistic locking); threading keys follow the
-  case's status in the same transaction.
-- a case's decisions: the case item keeps the newest DECISIONS_KEPT; older ones move to their own
-  DECISION#<n> items (`decisions_archived` counts them), so no number of reassignments can grow the case
-  past DynamoDB's 400 KB item limit. `get` reads them back: the Case carries its whole log.
+- update a case: read its item (consistent GetItem: the stored version, status and log length), then
+  PutItem with `version = :expected` (optimistic locking) when only the case item changes, or one
+  transaction with the threading items that must change with it: the conversations it takes or opens
+  or closes, the customer's OPEN# pointer, the customer's CASE# item when status or resolution moves,
+  and a claim's ASSIGNMENT and agent count. A save from a version that is not the stored one, or without
+  the whole log, is a CaseConflict before anything is written.
+- a case's decisions: each is written once to its own DECISION#<n> item, by the save after the one that
+  added it (a BatchWriteItem of what the stored version holds); the case item keeps only what its last
+  save added, and `decisions_archived` counts the DECISION# items. So no number of decisions grows the
+  case item, and the indexes never copy the log. A case item written before the log moved out keeps up
+  to 25 decisions in its body; it reads the same way and moves them out on its next save.
 - a claim that changes the case (`save_claimed`): the case, its ASSIGNMENT and the agent's count in one
   transaction, so a save that fails takes no capacity.
 - assign: one transaction puts ASSIGNMENT (`attribute_not_exists`) and adds one to the agent's
@@ -47,6 +55,7 @@ Access patterns:
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
@@ -59,7 +68,6 @@ from carebird.observability import logger
 from carebird.reports.ports import CounterWriter
 from carebird.reports.tallies import Tally, case_tallies, merged, opened
 from carebird.storage.case_items import (
-    DECISIONS_KEPT,
     AgentItem,
     AssignmentItem,
     CaseItem,
@@ -68,11 +76,13 @@ from carebird.storage.case_items import (
     CustomerOpenItem,
     DecisionItem,
     MessageItem,
+    StoredCase,
+    archive,
     case_pk,
     due_key,
 )
 from carebird.storage.counters import DynamoReportCounters
-from carebird.storage.table import bind, is_condition_failure
+from carebird.storage.table import TableItem, bind, is_condition_failure
 
 
 class DynamoCaseStore:
@@ -97,22 +107,21 @@ class DynamoCaseStore:
 
     # ------------------------------------------------------------------ reads
     def get(self, case_id: str) -> Case | None:
-        """The case with its whole decision log, the archived part included."""
-        try:
-            item = self._case.get(case_pk(case_id), "CASE", consistent_read=True)
-        except DoesNotExist:
+        """The case with its whole decision log: one Query reads the case item and its DECISION# items."""
+        found: CaseItem | None = None
+        logged: list[Decision] = []
+        for item in self._case.query(
+            case_pk(case_id), self._case.sk.between("CASE", "DECISION#~"), consistent_read=True
+        ):
+            if item.sk == "CASE":
+                found = item
+            else:
+                logged.append(Decision.model_validate_json(item.body))
+        if found is None:
             return None
-        case = _case_from(item)
-        archived = int(item.decisions_archived or 0)
-        if not archived:
-            return case
-        older = tuple(
-            Decision.model_validate_json(d.body)
-            for d in self._decision.query(
-                case_pk(case_id), self._decision.sk.startswith("DECISION#"), consistent_read=True
-            )
-        )
-        return case.model_copy(update={"decisions": older[:archived] + case.decisions})
+        case = _case_from(found)
+        archived = int(found.decisions_archived or 0)
+        return case.model_copy(update={"decisions": tuple(logged[:archived]) + case.decisions})
 
     def open_case_for_conversation(self, brand_id: str, conversation_id: str) -> Case | None:
         try:
@@ -164,15 +173,16 @@ class DynamoCaseStore:
     def queue(
         self, brand_id: str, queue: str, status: str | None = None, limit: int | None = 100
     ) -> list[Case]:
-        """The queue's cases (of one status), soonest due first within a status; `limit` None: all."""
+        """The queue's cases (of one status), soonest due first within a status; `limit` None: all.
+        Listed cases carry no decision log (`get` has it)."""
         condition = self._case.gsi1sk.startswith(f"{status}#") if status else None
         items = self._case.by_queue.query(f"QUEUE#{brand_id}#{queue}", condition, limit=limit)
-        return [_case_from(item) for item in items]
+        return [_listed(item) for item in items]
 
     def assigned_to(self, brand_id: str, agent_id: str, limit: int | None = None) -> list[Case]:
         """The open cases an agent holds, soonest due first within a status."""
         items = self._case.by_assignee.query(f"ASSIGNEE#{brand_id}#{agent_id}", limit=limit)
-        return [_case_from(item) for item in items]
+        return [_listed(item) for item in items]
 
     # ------------------------------------------------------------------ writes
     def create(self, case: Case, message: CaseMessage) -> Case:
@@ -238,60 +248,100 @@ class DynamoCaseStore:
         return self._save(case, (agent, at))
 
     def _save(self, case: Case, claim: tuple[Agent, datetime] | None) -> Case:
+        stored = self._stored(case.id)
+        if stored is None or stored.version != case.version or len(case.decisions) < stored.logged:
+            raise self._lost(case, claim, None)
         saved = case.model_copy(update={"version": case.version + 1, "tallied": len(case.decisions)})
         tallies = case_tallies(case)
-        archived = self._archive(saved)
+        # The decisions the stored version holds get their own items; only this save's stay in the case.
+        archive(self._decision, case.id, case.decisions, stored.archived, stored.logged)
+        case_item = self._case_item(saved, stored.logged)
+        expected = self._case.version == case.version
         try:
-            with TransactWrite(connection=self._connection) as tx:
-                tx.save(self._case_item(saved, archived), condition=self._case.version == case.version)
-                for conversation in saved.conversation_ids:
-                    item = self._conversation(
-                        f"CONV#{saved.brand_id}#{conversation}",
-                        "CONV",
-                        case_id=saved.id,
-                        case_open=saved.status.is_open,
-                    )
-                    # Never take a conversation away from another open case.
-                    tx.save(
-                        item,
-                        condition=self._conversation.pk.does_not_exist()
-                        | (self._conversation.case_id == saved.id)
-                        | (self._conversation.case_open == False),  # noqa: E712
-                    )
-                customer_key = (f"CUSTOMER#{saved.brand_id}#{saved.customer.id}", f"OPEN#{saved.id}")
-                if saved.status.is_open:
-                    tx.save(self._customer(*customer_key, case_id=saved.id))
-                else:
-                    tx.delete(self._customer(*customer_key))
-                tx.save(self._customer_case_item(saved))
-                if claim is not None:
-                    agent, at = claim
-                    tx.save(
-                        self._assignment(
-                            case_pk(saved.id), "ASSIGNMENT", agent_id=agent.id, assigned_at=at.isoformat()
-                        ),
-                        condition=self._assignment.pk.does_not_exist(),
-                    )
-                    tx.update(
-                        self._agent(f"AGENT#{agent.brand_id}", f"AGENT#{agent.id}"),
-                        actions=[
-                            self._agent.open_cases.add(1),
-                            self._agent.last_assigned_at.set(at.isoformat()),
-                        ],
-                        condition=self._agent.pk.exists(),
-                    )
-        except TransactWriteError as exc:
-            if _too_large(exc):
-                raise CaseTooLarge(
-                    f"case {case.id} no longer fits one DynamoDB item (400 KB): {exc.cause_response_message}"
-                ) from exc
-            if claim is not None:
-                holder = self._holder(saved.id)
-                if holder is not None:
-                    raise CaseHeld(holder) from exc
-            raise CaseConflict(f"case {case.id} changed since version {case.version}") from exc
+            links = self._links(
+                stored.case.model_copy(update={"decisions": case.decisions[: stored.logged]}), saved
+            )
+            if not links and claim is None:  # only the case item changes: no transaction
+                case_item.save(condition=expected)
+            else:
+                with TransactWrite(connection=self._connection) as tx:
+                    tx.save(case_item, condition=expected)
+                    for item, condition, delete in links:
+                        if delete:
+                            tx.delete(item)
+                        else:
+                            tx.save(item, condition=condition)
+                    if claim is not None:
+                        self._claim(tx, saved.id, *claim)
+        except (PutError, TransactWriteError) as exc:
+            if isinstance(exc, PutError) and not is_condition_failure(exc) and not _too_large(exc):
+                raise
+            raise self._lost(case, claim, exc) from exc
         self._count(saved, tallies)
         return saved
+
+    def _stored(self, case_id: str) -> StoredCase | None:
+        try:
+            item = self._case.get(case_pk(case_id), "CASE", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return StoredCase(item)
+
+    def _lost(
+        self, case: Case, claim: tuple[Agent, datetime] | None, exc: PynamoDBException | None
+    ) -> Exception:
+        """Why a save stored nothing: too large, held by someone else (a claim), or changed since read."""
+        if exc is not None and _too_large(exc):
+            return CaseTooLarge(
+                f"case {case.id} no longer fits one DynamoDB item (400 KB): {exc.cause_response_message}"
+            )
+        if claim is not None:
+            holder = self._holder(case.id)
+            if holder is not None:
+                return CaseHeld(holder)
+        return CaseConflict(f"case {case.id} changed since version {case.version}")
+
+    def _links(self, was: Case, saved: Case) -> list[tuple[TableItem, Any, bool]]:
+        """The threading items the save must change with the case: each conversation it takes or whose
+        open state changes, the customer's OPEN# pointer when it opens or closes, the customer's CASE#
+        item when its status or resolution changes. Nothing when none of those moved. Each is (item,
+        condition, whether it is deleted)."""
+        writes: list[tuple[TableItem, Any, bool]] = []
+        opens = saved.status.is_open != was.status.is_open
+        for conversation in saved.conversation_ids:
+            if opens or conversation not in was.conversation_ids:
+                item = self._conversation(
+                    f"CONV#{saved.brand_id}#{conversation}",
+                    "CONV",
+                    case_id=saved.id,
+                    case_open=saved.status.is_open,
+                )
+                # Never take a conversation away from another open case.
+                condition = (
+                    self._conversation.pk.does_not_exist()
+                    | (self._conversation.case_id == saved.id)
+                    | (self._conversation.case_open == False)  # noqa: E712 - a PynamoDB condition
+                )
+                writes.append((item, condition, False))
+        if opens:
+            pointer = self._customer(
+                f"CUSTOMER#{saved.brand_id}#{saved.customer.id}", f"OPEN#{saved.id}", case_id=saved.id
+            )
+            writes.append((pointer, None, not saved.status.is_open))
+        if (was.status, resolved_at(was)) != (saved.status, resolved_at(saved)):
+            writes.append((self._customer_case_item(saved), None, False))
+        return writes
+
+    def _claim(self, tx: TransactWrite, case_id: str, agent: Agent, at: datetime) -> None:
+        tx.save(
+            self._assignment(case_pk(case_id), "ASSIGNMENT", agent_id=agent.id, assigned_at=at.isoformat()),
+            condition=self._assignment.pk.does_not_exist(),
+        )
+        tx.update(
+            self._agent(f"AGENT#{agent.brand_id}", f"AGENT#{agent.id}"),
+            actions=[self._agent.open_cases.add(1), self._agent.last_assigned_at.set(at.isoformat())],
+            condition=self._agent.pk.exists(),
+        )
 
     def _count(self, case: Case, tallies: list[Tally]) -> None:
         if not tallies:
@@ -307,34 +357,10 @@ class DynamoCaseStore:
         except DoesNotExist:
             return None
 
-    def _archive(self, case: Case) -> int:
-        """Move all but the newest DECISIONS_KEPT decisions to their own items; returns how many are
-        archived. Decisions only ever append, so decision n is the same in every copy of the case: writing
-        one again (a retried or conflicting save) writes what is already there."""
-        try:
-            stored = int(
-                self._case.get(
-                    case_pk(case.id), "CASE", consistent_read=True, attributes_to_get=["decisions_archived"]
-                ).decisions_archived
-                or 0
-            )
-        except DoesNotExist:
-            stored = 0
-        archived = max(stored, len(case.decisions) - DECISIONS_KEPT)
-        if archived > stored:
-            with self._decision.batch_write() as batch:
-                for n in range(stored, archived):
-                    batch.save(
-                        self._decision(
-                            case_pk(case.id), f"DECISION#{n:06d}", body=case.decisions[n].model_dump_json()
-                        )
-                    )
-        return archived
-
     # ------------------------------------------------------------------ mapping
     def _case_item(self, case: Case, archived: int = 0) -> CaseItem:
         assigned = case.assignee is not None and case.status.is_open
-        kept = case.model_copy(update={"decisions": case.decisions[archived:]})
+        kept = case.model_copy(update={"decisions": case.decisions[archived:]})  # this save's only
         return self._case(
             case_pk(case.id),
             "CASE",
@@ -376,3 +402,8 @@ def _too_large(exc: PynamoDBException) -> bool:
 
 def _case_from(item: CaseItem) -> Case:
     return Case.model_validate_json(item.body).model_copy(update={"version": int(item.version)})
+
+
+def _listed(item: CaseItem) -> Case:
+    """A case as a listing gives it: without its decision log (the item holds only the newest part)."""
+    return _case_from(item).model_copy(update={"decisions": (), "tallied": 0})

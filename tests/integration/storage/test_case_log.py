@@ -1,0 +1,133 @@
+"""The case store's layout on moto and DynamoDB Local: each decision written once to its own item, the case
+item keeping only the last save's, and a case item written before the log moved out still read whole."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from carebird.cases.model import Case, CaseStatus, Decision
+from carebird.cases.ports import CaseConflict
+from carebird.storage.cases import DynamoCaseStore
+from tests.integration.storage.conftest import Engine
+from tests.integration.storage.test_case_store import NOW, case, msg
+
+
+def decision(n: int) -> Decision:
+    return Decision(
+        at=NOW + timedelta(seconds=n), kind="note", value=f"d{n}", reason=f"because {n}", by="sue"
+    )
+
+
+def items(engine: Engine, case_id: str) -> dict[str, dict[str, Any]]:
+    found = engine.client.query(
+        TableName=engine.table_name,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"CASE#{case_id}"}},
+        ConsistentRead=True,
+    )["Items"]
+    return {item["sk"]["S"]: item for item in found}
+
+
+def in_item(item: dict[str, Any]) -> list[str]:
+    return [d["value"] for d in json.loads(item["body"]["S"])["decisions"]]
+
+
+@pytest.fixture
+def store(engine: Engine) -> DynamoCaseStore:
+    return DynamoCaseStore(engine.table_name, host=engine.host)
+
+
+def test_each_decision_is_written_once_and_the_case_item_keeps_only_the_last_saves(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    created = store.create(case(decisions=(decision(0),)), msg())
+    current = created
+    for n in range(1, 4):
+        current = store.save(store.get(created.id).with_decision(decision(n)))  # type: ignore[union-attr]
+    stored = items(engine, created.id)
+    assert in_item(stored["CASE"]) == ["d3"]
+    assert stored["CASE"]["decisions_archived"]["N"] == "3"
+    assert [json.loads(stored[f"DECISION#{n:06d}"]["body"]["S"])["value"] for n in range(3)] == [
+        "d0",
+        "d1",
+        "d2",
+    ]
+    whole = store.get(created.id)
+    assert whole is not None and whole.version == current.version == 4
+    assert [d.value for d in whole.decisions] == ["d0", "d1", "d2", "d3"]
+    listed = store.queue("acme", "billing")
+    assert [c.id for c in listed] == [created.id] and listed[0].decisions == ()
+
+
+def test_a_case_without_its_whole_log_is_not_saved_over_the_stored_one(store: DynamoCaseStore) -> None:
+    created = store.create(case(decisions=(decision(0), decision(1))), msg())
+    store.save(store.get(created.id).with_decision(decision(2)))  # type: ignore[union-attr]
+    listed = store.queue("acme", "billing")[0]
+    with pytest.raises(CaseConflict):
+        store.save(listed.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}))
+    assert [d.value for d in store.get(created.id).decisions] == ["d0", "d1", "d2"]  # type: ignore[union-attr]
+
+
+def test_a_case_item_written_before_the_log_moved_out_is_read_whole_and_saved_on(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    """Yesterday's layout: the newest 25 decisions in the case item's body, older ones as DECISION# items
+    counted by `decisions_archived`."""
+    log = tuple(decision(n) for n in range(30))
+    created = store.create(case(decisions=log), msg())
+    legacy = items(engine, created.id)["CASE"]
+    body = json.loads(legacy["body"]["S"])
+    body["decisions"] = body["decisions"][5:]
+    legacy["body"] = {"S": json.dumps(body)}
+    legacy["decisions_archived"] = {"N": "5"}
+    engine.client.put_item(TableName=engine.table_name, Item=legacy)
+    for n in range(5):
+        engine.client.put_item(
+            TableName=engine.table_name,
+            Item={
+                "pk": {"S": f"CASE#{created.id}"},
+                "sk": {"S": f"DECISION#{n:06d}"},
+                "body": {"S": log[n].model_dump_json()},
+            },
+        )
+
+    read = store.get(created.id)
+    assert read is not None and read.decisions == log and read.version == 1
+    saved = store.save(read.with_decision(decision(30), status=CaseStatus.PENDING_CUSTOMER))
+    again = store.get(created.id)
+    assert again == saved and [d.value for d in again.decisions] == [f"d{n}" for n in range(31)]
+    stored = items(engine, created.id)
+    assert in_item(stored["CASE"]) == ["d30"] and stored["CASE"]["decisions_archived"]["N"] == "30"
+    assert [c.id for c in store.queue("acme", "billing", status="pending_customer")] == [created.id]
+
+
+def test_a_status_change_moves_the_customers_case_item_with_the_case(store: DynamoCaseStore) -> None:
+    created = store.create(case(), msg())
+    pending = store.save(created.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}))
+    noted = store.save(pending.with_decision(decision(1)))  # no status change: the case item alone
+    assert [(c.id, c.status) for c in store.customer_cases("acme", "42", 5)] == [
+        (created.id, "pending_customer")
+    ]
+    resolved = store.save(
+        noted.with_decision(decision(2).model_copy(update={"kind": "resolved"}), status=CaseStatus.RESOLVED)
+    )
+    earlier = store.customer_cases("acme", "42", 5)
+    assert [(c.id, c.status, c.resolved_at) for c in earlier] == [(created.id, "resolved", decision(2).at)]
+    assert store.open_case_for_customer("acme", "42") is None
+    assert store.open_case_for_conversation("acme", "1") is None
+    reopened = store.save(resolved.model_copy(update={"status": CaseStatus.QUEUED}))
+    assert store.open_case_for_conversation("acme", "1") == reopened
+    assert store.open_case_for_customer("acme", "42") == reopened
+
+
+def test_a_stale_save_stores_nothing(store: DynamoCaseStore) -> None:
+    created = store.create(case(), msg())
+    store.save(created.with_decision(decision(1)))
+    with pytest.raises(CaseConflict):
+        store.save(created.with_decision(decision(2)))
+    stored: Case | None = store.get(created.id)
+    assert stored is not None and [d.value for d in stored.decisions] == ["d1"] and stored.version == 2
