@@ -3,12 +3,14 @@ messages and logged decisions, the conversation and customer pointers, agents an
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from datetime import UTC
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, BooleanAttribute, NumberAttribute, UnicodeAttribute
 
 from carebird.cases.model import Case, Decision
+from carebird.cases.ports import CaseTooLarge
 from carebird.storage.table import Gsi1, Gsi2, TableItem
 
 
@@ -17,13 +19,17 @@ def case_pk(case_id: str) -> str:
 
 
 class CaseItem(TableItem):
-    body = UnicodeAttribute()  # the Case as JSON: one schema, owned by the domain model
+    # The Case as JSON (one schema, owned by the domain model), zlib-compressed: the item is written to
+    # the table and both indexes on every save, and DynamoDB bills each copy by the KB. A case item
+    # written before compression has `body`, the JSON as text.
+    packed = BinaryAttribute(null=True, legacy_encoding=False)
+    body = UnicodeAttribute(null=True)
     brand_id = UnicodeAttribute()
     status = UnicodeAttribute()
     queue = UnicodeAttribute()
     assignee = UnicodeAttribute(null=True)
     version = NumberAttribute()
-    # Decisions 0..n-1 are DECISION# items; `body` holds the rest (those the last save added; a case
+    # Decisions 0..n-1 are DECISION# items; the Case JSON holds the rest (those the last save added; a case
     # stored before the log moved out holds up to 25 there).
     decisions_archived = NumberAttribute(default=0)
     gsi1pk = UnicodeAttribute(null=True)
@@ -76,12 +82,30 @@ def due_key(case: Case) -> str:
     return f"{case.status.value}#{due.astimezone(UTC).isoformat()}#{case.id}"
 
 
+# The largest Case JSON a case item takes, before compression: DynamoDB's item limit, so whether a case
+# fits does not depend on how well its text compresses (and a listing never inflates more than this).
+MAX_CASE_JSON = 400 * 1024
+
+
+def pack(case: Case) -> bytes:
+    """The Case as a case item holds it; CaseTooLarge past MAX_CASE_JSON."""
+    data = case.model_dump_json().encode()
+    if len(data) > MAX_CASE_JSON:
+        raise CaseTooLarge(f"case {case.id} no longer fits one item: {len(data):,} bytes of JSON (400 KB)")
+    return zlib.compress(data)
+
+
+def case_json(item: CaseItem) -> str:
+    """The Case JSON a case item holds, compressed or (written before compression) as text."""
+    return zlib.decompress(item.packed).decode() if item.packed is not None else str(item.body)
+
+
 class StoredCase:
     """What a save needs of the stored case item: its version, its Case as the item holds it, how many
     decisions have their own items and how many the version holds in all."""
 
     def __init__(self, item: CaseItem) -> None:
-        self.case = Case.model_validate_json(item.body)
+        self.case = Case.model_validate_json(case_json(item))
         self.version = int(item.version)
         self.archived = int(item.decisions_archived or 0)
         self.logged = self.archived + len(self.case.decisions)

@@ -39,6 +39,8 @@ Access patterns:
   save added, and `decisions_archived` counts the DECISION# items. So no number of decisions grows the
   case item, and the indexes never copy the log. A case item written before the log moved out keeps up
   to 25 decisions in its body; it reads the same way and moves them out on its next save.
+- the case item holds the Case as zlib-compressed JSON (`packed`); one written before holds it as text
+  (`body`) and reads the same way.
 - a claim that changes the case (`save_claimed`): the case, its ASSIGNMENT and the agent's count in one
   transaction, so a save that fails takes no capacity.
 - assign: one transaction puts ASSIGNMENT (`attribute_not_exists`) and adds one to the agent's
@@ -78,8 +80,10 @@ from carebird.storage.case_items import (
     MessageItem,
     StoredCase,
     archive,
+    case_json,
     case_pk,
     due_key,
+    pack,
 )
 from carebird.storage.counters import DynamoReportCounters
 from carebird.storage.table import TableItem, bind, is_condition_failure
@@ -253,14 +257,14 @@ class DynamoCaseStore:
             raise self._lost(case, claim, None)
         saved = case.model_copy(update={"version": case.version + 1, "tallied": len(case.decisions)})
         tallies = case_tallies(case)
+        case_item = self._case_item(saved, stored.logged)  # CaseTooLarge before anything is written
         # The decisions the stored version holds get their own items; only this save's stay in the case.
         archive(self._decision, case.id, case.decisions, stored.archived, stored.logged)
-        case_item = self._case_item(saved, stored.logged)
+        links = self._links(
+            stored.case.model_copy(update={"decisions": case.decisions[: stored.logged]}), saved
+        )
         expected = self._case.version == case.version
         try:
-            links = self._links(
-                stored.case.model_copy(update={"decisions": case.decisions[: stored.logged]}), saved
-            )
             if not links and claim is None:  # only the case item changes: no transaction
                 case_item.save(condition=expected)
             else:
@@ -364,7 +368,7 @@ class DynamoCaseStore:
         return self._case(
             case_pk(case.id),
             "CASE",
-            body=kept.model_dump_json(),
+            packed=pack(kept),
             brand_id=case.brand_id,
             status=case.status.value,
             queue=case.queue,
@@ -401,7 +405,7 @@ def _too_large(exc: PynamoDBException) -> bool:
 
 
 def _case_from(item: CaseItem) -> Case:
-    return Case.model_validate_json(item.body).model_copy(update={"version": int(item.version)})
+    return Case.model_validate_json(case_json(item)).model_copy(update={"version": int(item.version)})
 
 
 def _listed(item: CaseItem) -> Case:

@@ -1,9 +1,11 @@
 """The case store's layout on moto and DynamoDB Local: each decision written once to its own item, the case
-item keeping only the last save's, and a case item written before the log moved out still read whole."""
+item keeping only the last save's (compressed), and a case item written before (text, with up to 25
+decisions) still read whole and saved on."""
 
 from __future__ import annotations
 
 import json
+import zlib
 from datetime import timedelta
 from typing import Any
 
@@ -33,7 +35,8 @@ def items(engine: Engine, case_id: str) -> dict[str, dict[str, Any]]:
 
 
 def in_item(item: dict[str, Any]) -> list[str]:
-    return [d["value"] for d in json.loads(item["body"]["S"])["decisions"]]
+    """The decisions a case item holds (its Case JSON is compressed)."""
+    return [d["value"] for d in json.loads(zlib.decompress(item["packed"]["B"]))["decisions"]]
 
 
 @pytest.fixture
@@ -75,12 +78,12 @@ def test_a_case_without_its_whole_log_is_not_saved_over_the_stored_one(store: Dy
 def test_a_case_item_written_before_the_log_moved_out_is_read_whole_and_saved_on(
     engine: Engine, store: DynamoCaseStore
 ) -> None:
-    """Yesterday's layout: the newest 25 decisions in the case item's body, older ones as DECISION# items
-    counted by `decisions_archived`."""
+    """Yesterday's layout: the Case as JSON text in `body` with the newest 25 decisions, older ones as
+    DECISION# items counted by `decisions_archived`."""
     log = tuple(decision(n) for n in range(30))
     created = store.create(case(decisions=log), msg())
     legacy = items(engine, created.id)["CASE"]
-    body = json.loads(legacy["body"]["S"])
+    body = json.loads(zlib.decompress(legacy.pop("packed")["B"]))
     body["decisions"] = body["decisions"][5:]
     legacy["body"] = {"S": json.dumps(body)}
     legacy["decisions_archived"] = {"N": "5"}
