@@ -41,7 +41,8 @@ class CaseItem(TableItem):
 
 
 class MessageItem(TableItem):
-    body = UnicodeAttribute()
+    packed = BinaryAttribute(null=True, legacy_encoding=False)  # the CaseMessage as zlib-compressed JSON
+    body = UnicodeAttribute(null=True)  # or, written before compression, as text
     message_id = UnicodeAttribute()
 
 
@@ -95,8 +96,8 @@ def pack(case: Case) -> bytes:
     return zlib.compress(data)
 
 
-def case_json(item: CaseItem) -> str:
-    """The Case JSON a case item holds, compressed or (written before compression) as text."""
+def case_json(item: CaseItem | MessageItem) -> str:
+    """The JSON a case or message item holds, compressed or (written before compression) as text."""
     return zlib.decompress(item.packed).decode() if item.packed is not None else str(item.body)
 
 

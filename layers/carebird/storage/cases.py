@@ -39,8 +39,8 @@ Access patterns:
   save added, and `decisions_archived` counts the DECISION# items. So no number of decisions grows the
   case item, and the indexes never copy the log. A case item written before the log moved out keeps up
   to 25 decisions in its body; it reads the same way and moves them out on its next save.
-- the case item holds the Case as zlib-compressed JSON (`packed`); one written before holds it as text
-  (`body`) and reads the same way.
+- the case and message items hold the Case and CaseMessage as zlib-compressed JSON (`packed`); one
+  written before holds it as text (`body`) and reads the same way.
 - a claim that changes the case (`save_claimed`): the case, its ASSIGNMENT and the agent's count in one
   transaction, so a save that fails takes no capacity.
 - assign: one transaction puts ASSIGNMENT (`attribute_not_exists`) and adds one to the agent's
@@ -56,6 +56,7 @@ Access patterns:
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -172,7 +173,7 @@ class DynamoCaseStore:
         items = self._message.query(
             case_pk(case_id), self._message.sk.startswith("MSG#"), consistent_read=True
         )
-        return [CaseMessage.model_validate_json(item.body) for item in items]
+        return [CaseMessage.model_validate_json(case_json(item)) for item in items]
 
     def queue(
         self, brand_id: str, queue: str, status: str | None = None, limit: int | None = 100
@@ -395,7 +396,8 @@ class DynamoCaseStore:
 
     def _message_item(self, case_id: str, message: CaseMessage) -> MessageItem:
         sk = f"MSG#{message.created_at.astimezone(UTC).isoformat()}#{message.id}"
-        return self._message(case_pk(case_id), sk, body=message.model_dump_json(), message_id=message.id)
+        packed = zlib.compress(message.model_dump_json().encode())
+        return self._message(case_pk(case_id), sk, packed=packed, message_id=message.id)
 
 
 def _too_large(exc: PynamoDBException) -> bool:

@@ -79,7 +79,7 @@ def test_a_case_item_written_before_the_log_moved_out_is_read_whole_and_saved_on
     engine: Engine, store: DynamoCaseStore
 ) -> None:
     """Yesterday's layout: the Case as JSON text in `body` with the newest 25 decisions, older ones as
-    DECISION# items counted by `decisions_archived`."""
+    DECISION# items counted by `decisions_archived`; a message's JSON as text in `body`."""
     log = tuple(decision(n) for n in range(30))
     created = store.create(case(decisions=log), msg())
     legacy = items(engine, created.id)["CASE"]
@@ -98,6 +98,18 @@ def test_a_case_item_written_before_the_log_moved_out_is_read_whole_and_saved_on
             },
         )
 
+    reply = msg("2").model_copy(update={"direction": "out", "text": "sorry, refunded"})
+    engine.client.put_item(
+        TableName=engine.table_name,
+        Item={
+            "pk": {"S": f"CASE#{created.id}"},
+            "sk": {"S": f"MSG#{reply.created_at.isoformat()}#{reply.id}"},
+            "body": {"S": reply.model_dump_json()},
+            "message_id": {"S": reply.id},
+        },
+    )
+
+    assert store.messages(created.id) == [msg(), reply]
     read = store.get(created.id)
     assert read is not None and read.decisions == log and read.version == 1
     saved = store.save(read.with_decision(decision(30), status=CaseStatus.PENDING_CUSTOMER))
