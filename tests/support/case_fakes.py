@@ -37,8 +37,18 @@ def _too_large(case: Case) -> bool:
 
 
 def _listed(cases: list[Case]) -> list[Case]:
-    """Listings carry no decision log, as the table's indexes give them (`get` has it)."""
-    return [c.model_copy(update={"decisions": (), "tallied": 0}) for c in cases]
+    """Listings carry no decision log and of the classification only its sentiment, as the table's
+    indexes give them (`get` has the whole case)."""
+    return [
+        c.model_copy(
+            update={
+                "decisions": (),
+                "tallied": 0,
+                "classification": {k: v for k, v in c.classification.items() if k == "sentiment"},
+            }
+        )
+        for c in cases
+    ]
 
 
 class FakeCaseRepository:

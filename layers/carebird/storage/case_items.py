@@ -6,6 +6,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from datetime import UTC
+from typing import Any
 
 from pynamodb.attributes import BinaryAttribute, BooleanAttribute, NumberAttribute, UnicodeAttribute
 
@@ -44,6 +45,10 @@ class MessageItem(TableItem):
     packed = BinaryAttribute(null=True, legacy_encoding=False)  # the CaseMessage as zlib-compressed JSON
     body = UnicodeAttribute(null=True)  # or, written before compression, as text
     message_id = UnicodeAttribute()
+
+
+class ClassificationItem(TableItem):
+    packed = BinaryAttribute(legacy_encoding=False)  # the case's whole classification, zlib-compressed JSON
 
 
 class DecisionItem(TableItem):
@@ -101,12 +106,26 @@ def case_json(item: CaseItem | MessageItem) -> str:
     return zlib.decompress(item.packed).decode() if item.packed is not None else str(item.body)
 
 
+# What the case item keeps of the classification (a listing shows it); the whole of it is the case's
+# CLASSIFICATION item, written when it changes.
+CLASSIFICATION = "CLASSIFICATION"
+LISTED_LABELS = ("sentiment",)
+
+
+def listed_labels(classification: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in classification.items() if k in LISTED_LABELS}
+
+
 class StoredCase:
-    """What a save needs of the stored case item: its version, its Case as the item holds it, how many
+    """What a save needs of the stored case: its version, its Case (the whole classification, the log
+    without its archived part), its CLASSIFICATION item's content (None: no such item), how many
     decisions have their own items and how many the version holds in all."""
 
-    def __init__(self, item: CaseItem) -> None:
+    def __init__(self, item: CaseItem, classification: dict[str, Any] | None) -> None:
         self.case = Case.model_validate_json(case_json(item))
+        self.classification = classification
+        if classification is not None:
+            self.case = self.case.model_copy(update={"classification": classification})
         self.version = int(item.version)
         self.archived = int(item.decisions_archived or 0)
         self.logged = self.archived + len(self.case.decisions)

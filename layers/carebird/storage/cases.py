@@ -6,6 +6,7 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
     case           CASE#<case>          CASE                 QUEUE#<b>#<queue> /       ASSIGNEE#<b>#<agent> /
                                                              <status>#<due>#<case>     <status>#<due>#<case>
     message        CASE#<case>          MSG#<iso time>#<id>  -                         -
+    classification CASE#<case>          CLASSIFICATION       -                         -
     decision       CASE#<case>          DECISION#<n, 6 dig.> -                         -
     conversation   CONV#<b>#<conv>      CONV                 -                         -
     customer open  CUSTOMER#<b>#<cust>  OPEN#<case>          -                         -
@@ -16,11 +17,13 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
 (Corrections and canned responses: carebird.storage.casework.)
 
 Access patterns:
-- a case with its whole decision log: Query CASE#<case>, sk between CASE and DECISION#~ (consistent):
-  the case item and its DECISION# items. Its thread: Query CASE#<case>, sk begins_with MSG#.
+- a case, whole: Query CASE#<case>, sk between CASE and DECISION#~ (consistent): the case item, its
+  CLASSIFICATION and its DECISION# items. Its thread: Query CASE#<case>, sk begins_with MSG#.
 - a queue's cases by status, soonest SLA first: Query gsi1 QUEUE#<b>#<queue>, sk begins_with <status>#.
 - an agent's cases: Query gsi2 ASSIGNEE#<b>#<agent> (only assigned cases carry gsi2 keys).
-  Listed cases come without their decision log.
+  Listed cases come without their decision log, and of the classification only its sentiment: the case
+  item keeps only that (the indexes copy it on every save); the whole classification is its own item,
+  written when it changes (a case item written before keeps it whole, and hands it over on its next save).
 - the open case of a conversation: GetItem CONV#<b>#<conv>, then the case. A conversation is claimed by
   the transaction that creates its case: `attribute_not_exists(pk) OR case_open = false`, so two first
   messages racing cannot make two open cases of one conversation.
@@ -28,12 +31,13 @@ Access patterns:
 - a customer's cases, newest first (the inbox's customer panel): Query CUSTOMER#<b>#<cust>, sk
   begins_with CASE#, descending, limited. The item (status, opened, resolved) is written with the case in
   the same transaction, so it never disagrees with it.
-- update a case: read its item (consistent GetItem: the stored version, status and log length), then
-  PutItem with `version = :expected` (optimistic locking) when only the case item changes, or one
-  transaction with the threading items that must change with it: the conversations it takes or opens
-  or closes, the customer's OPEN# pointer, the customer's CASE# item when status or resolution moves,
-  and a claim's ASSIGNMENT and agent count. A save from a version that is not the stored one, or without
-  the whole log, is a CaseConflict before anything is written.
+- update a case: read its item and classification (consistent Query, sk between CASE and
+  CLASSIFICATION: the stored version, status, log length, classification), then PutItem with
+  `version = :expected` (optimistic locking) when only the case item changes, or one transaction with
+  the items that must change with it: the conversations it takes or opens or closes, the customer's
+  OPEN# pointer, the customer's CASE# item when status or resolution moves, its CLASSIFICATION when
+  that changes, and a claim's ASSIGNMENT and agent count. A save from a version that is not the stored
+  one, or without the whole log, is a CaseConflict before anything is written.
 - a case's decisions: each is written once to its own DECISION#<n> item, by the save after the one that
   added it (a BatchWriteItem of what the stored version holds); the case item keeps only what its last
   save added, and `decisions_archived` counts the DECISION# items. So no number of decisions grows the
@@ -56,6 +60,7 @@ Access patterns:
 
 from __future__ import annotations
 
+import json
 import zlib
 from datetime import UTC, datetime
 from typing import Any
@@ -71,9 +76,11 @@ from carebird.observability import logger
 from carebird.reports.ports import CounterWriter
 from carebird.reports.tallies import Tally, case_tallies, merged, opened
 from carebird.storage.case_items import (
+    CLASSIFICATION,
     AgentItem,
     AssignmentItem,
     CaseItem,
+    ClassificationItem,
     ConversationItem,
     CustomerCaseItem,
     CustomerOpenItem,
@@ -84,6 +91,7 @@ from carebird.storage.case_items import (
     case_json,
     case_pk,
     due_key,
+    listed_labels,
     pack,
 )
 from carebird.storage.counters import DynamoReportCounters
@@ -106,27 +114,38 @@ class DynamoCaseStore:
         self._customer = bind(CustomerOpenItem, table_name, host=host, region=region)
         self._customer_case = bind(CustomerCaseItem, table_name, host=host, region=region)
         self._decision = bind(DecisionItem, table_name, host=host, region=region)
+        self._classification = bind(ClassificationItem, table_name, host=host, region=region)
         self._agent = bind(AgentItem, table_name, host=host, region=region)
         self._assignment = bind(AssignmentItem, table_name, host=host, region=region)
         self._connection = Connection(host=host, region=region)
 
     # ------------------------------------------------------------------ reads
     def get(self, case_id: str) -> Case | None:
-        """The case with its whole decision log: one Query reads the case item and its DECISION# items."""
+        """The case with its whole classification and decision log: one Query reads the case item, its
+        CLASSIFICATION item and its DECISION# items."""
+        read = self._read(case_id, "DECISION#~")
+        if read is None:
+            return None
+        stored, logged = read
+        return stored.case.model_copy(
+            update={"decisions": tuple(logged[: stored.archived]) + stored.case.decisions}
+        )
+
+    def _read(self, case_id: str, upto: str) -> tuple[StoredCase, list[Decision]] | None:
+        """The case item and the items after it up to `upto` (its classification, its decisions)."""
         found: CaseItem | None = None
+        classification: dict[str, Any] | None = None
         logged: list[Decision] = []
         for item in self._case.query(
-            case_pk(case_id), self._case.sk.between("CASE", "DECISION#~"), consistent_read=True
+            case_pk(case_id), self._case.sk.between("CASE", upto), consistent_read=True
         ):
             if item.sk == "CASE":
                 found = item
+            elif item.sk == CLASSIFICATION:
+                classification = json.loads(case_json(item))
             else:
                 logged.append(Decision.model_validate_json(item.body))
-        if found is None:
-            return None
-        case = _case_from(found)
-        archived = int(found.decisions_archived or 0)
-        return case.model_copy(update={"decisions": tuple(logged[:archived]) + case.decisions})
+        return None if found is None else (StoredCase(found, classification), logged)
 
     def open_case_for_conversation(self, brand_id: str, conversation_id: str) -> Case | None:
         try:
@@ -200,6 +219,8 @@ class DynamoCaseStore:
         try:
             with TransactWrite(connection=self._connection) as tx:
                 tx.save(case_item, condition=self._case.pk.does_not_exist())
+                if stored.classification:
+                    tx.save(self._classification_item(stored))
                 tx.save(self._message_item(stored.id, message), condition=self._message.pk.does_not_exist())
                 if stored.status.is_open:
                     for conversation in stored.conversation_ids:
@@ -264,6 +285,10 @@ class DynamoCaseStore:
         links = self._links(
             stored.case.model_copy(update={"decisions": case.decisions[: stored.logged]}), saved
         )
+        if (stored.classification or {}) != saved.classification or (
+            stored.classification is None and saved.classification
+        ):  # changed, or still only in a case item written before it had an item of its own
+            links.append((self._classification_item(saved), None, False))
         expected = self._case.version == case.version
         try:
             if not links and claim is None:  # only the case item changes: no transaction
@@ -286,11 +311,8 @@ class DynamoCaseStore:
         return saved
 
     def _stored(self, case_id: str) -> StoredCase | None:
-        try:
-            item = self._case.get(case_pk(case_id), "CASE", consistent_read=True)
-        except DoesNotExist:
-            return None
-        return StoredCase(item)
+        read = self._read(case_id, CLASSIFICATION)
+        return None if read is None else read[0]
 
     def _lost(
         self, case: Case, claim: tuple[Agent, datetime] | None, exc: PynamoDBException | None
@@ -365,7 +387,12 @@ class DynamoCaseStore:
     # ------------------------------------------------------------------ mapping
     def _case_item(self, case: Case, archived: int = 0) -> CaseItem:
         assigned = case.assignee is not None and case.status.is_open
-        kept = case.model_copy(update={"decisions": case.decisions[archived:]})  # this save's only
+        kept = case.model_copy(  # this save's decisions only, the classification's listed labels only
+            update={
+                "decisions": case.decisions[archived:],
+                "classification": listed_labels(case.classification),
+            }
+        )
         return self._case(
             case_pk(case.id),
             "CASE",
@@ -381,6 +408,10 @@ class DynamoCaseStore:
             gsi2pk=f"ASSIGNEE#{case.brand_id}#{case.assignee}" if assigned else None,
             gsi2sk=due_key(case) if assigned else None,
         )
+
+    def _classification_item(self, case: Case) -> ClassificationItem:
+        packed = zlib.compress(json.dumps(case.classification).encode())
+        return self._classification(case_pk(case.id), CLASSIFICATION, packed=packed)
 
     def _customer_case_item(self, case: Case) -> CustomerCaseItem:
         opened = case.created_at.astimezone(UTC).isoformat()

@@ -17,6 +17,12 @@ from carebird.storage.cases import DynamoCaseStore
 from tests.integration.storage.conftest import Engine
 from tests.integration.storage.test_case_store import NOW, case, msg
 
+CLASSIFICATION = {
+    "sentiment": {"label": "negative", "confidence": 0.6},
+    "skill": {"label": "billing", "confidence": 0.5},
+    "reasons": ["skill billing: matched refund"],
+}
+
 
 def decision(n: int) -> Decision:
     return Decision(
@@ -34,9 +40,13 @@ def items(engine: Engine, case_id: str) -> dict[str, dict[str, Any]]:
     return {item["sk"]["S"]: item for item in found}
 
 
+def unpacked(item: dict[str, Any]) -> Any:
+    return json.loads(zlib.decompress(item["packed"]["B"]))
+
+
 def in_item(item: dict[str, Any]) -> list[str]:
     """The decisions a case item holds (its Case JSON is compressed)."""
-    return [d["value"] for d in json.loads(zlib.decompress(item["packed"]["B"]))["decisions"]]
+    return [d["value"] for d in unpacked(item)["decisions"]]
 
 
 @pytest.fixture
@@ -81,10 +91,14 @@ def test_a_case_item_written_before_the_log_moved_out_is_read_whole_and_saved_on
     """Yesterday's layout: the Case as JSON text in `body` with the newest 25 decisions, older ones as
     DECISION# items counted by `decisions_archived`; a message's JSON as text in `body`."""
     log = tuple(decision(n) for n in range(30))
-    created = store.create(case(decisions=log), msg())
+    created = store.create(case(decisions=log, classification=CLASSIFICATION), msg())
     legacy = items(engine, created.id)["CASE"]
     body = json.loads(zlib.decompress(legacy.pop("packed")["B"]))
     body["decisions"] = body["decisions"][5:]
+    body["classification"] = CLASSIFICATION
+    engine.client.delete_item(
+        TableName=engine.table_name, Key={"pk": {"S": f"CASE#{created.id}"}, "sk": {"S": "CLASSIFICATION"}}
+    )
     legacy["body"] = {"S": json.dumps(body)}
     legacy["decisions_archived"] = {"N": "5"}
     engine.client.put_item(TableName=engine.table_name, Item=legacy)
@@ -112,11 +126,16 @@ def test_a_case_item_written_before_the_log_moved_out_is_read_whole_and_saved_on
     assert store.messages(created.id) == [msg(), reply]
     read = store.get(created.id)
     assert read is not None and read.decisions == log and read.version == 1
+    assert read.classification == CLASSIFICATION
+    assert store.queue("acme", "billing")[0].classification == CLASSIFICATION  # listed as stored
     saved = store.save(read.with_decision(decision(30), status=CaseStatus.PENDING_CUSTOMER))
     again = store.get(created.id)
     assert again == saved and [d.value for d in again.decisions] == [f"d{n}" for n in range(31)]
+    assert again.classification == CLASSIFICATION
     stored = items(engine, created.id)
     assert in_item(stored["CASE"]) == ["d30"] and stored["CASE"]["decisions_archived"]["N"] == "30"
+    assert unpacked(stored["CLASSIFICATION"]) == CLASSIFICATION  # handed over to its own item
+    assert unpacked(stored["CASE"])["classification"] == {"sentiment": CLASSIFICATION["sentiment"]}
     assert [c.id for c in store.queue("acme", "billing", status="pending_customer")] == [created.id]
 
 
@@ -146,3 +165,19 @@ def test_a_stale_save_stores_nothing(store: DynamoCaseStore) -> None:
         store.save(created.with_decision(decision(2)))
     stored: Case | None = store.get(created.id)
     assert stored is not None and [d.value for d in stored.decisions] == ["d1"] and stored.version == 2
+
+
+def test_the_case_item_keeps_what_a_listing_shows_of_the_classification_and_its_item_the_whole(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    created = store.create(case(classification=CLASSIFICATION), msg())
+    stored = items(engine, created.id)
+    assert unpacked(stored["CLASSIFICATION"]) == CLASSIFICATION
+    assert unpacked(stored["CASE"])["classification"] == {"sentiment": CLASSIFICATION["sentiment"]}
+    assert store.get(created.id) == created
+    [listed] = store.queue("acme", "billing")
+    assert listed.classification == {"sentiment": CLASSIFICATION["sentiment"]}
+    corrected = {**CLASSIFICATION, "spam": {"value": False, "confidence": 1.0}}
+    saved = store.save(created.model_copy(update={"classification": corrected}))
+    assert store.get(created.id) == saved and saved.classification == corrected
+    assert unpacked(items(engine, created.id)["CLASSIFICATION"]) == corrected
