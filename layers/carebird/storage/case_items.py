@@ -25,10 +25,7 @@ class CaseItem(TableItem):
     # written before compression has `body`, the JSON as text.
     packed = BinaryAttribute(null=True, legacy_encoding=False)
     body = UnicodeAttribute(null=True)
-    brand_id = UnicodeAttribute()
-    status = UnicodeAttribute()
-    queue = UnicodeAttribute()
-    assignee = UnicodeAttribute(null=True)
+    # (Case items written before also carry brand_id, status, queue and assignee: the index keys say them.)
     version = NumberAttribute()
     # Decisions 0..n-1 are DECISION# items; the Case JSON holds the rest (those the last save added; a case
     # stored before the log moved out holds up to 25 there).
@@ -95,7 +92,7 @@ MAX_CASE_JSON = 400 * 1024
 
 def pack(case: Case) -> bytes:
     """The Case as a case item holds it; CaseTooLarge past MAX_CASE_JSON."""
-    data = case.model_dump_json().encode()
+    data = case.model_dump_json(exclude_none=True).encode()  # every field that may be None defaults to None
     if len(data) > MAX_CASE_JSON:
         raise CaseTooLarge(f"case {case.id} no longer fits one item: {len(data):,} bytes of JSON (400 KB)")
     return zlib.compress(data)

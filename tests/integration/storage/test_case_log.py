@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import zlib
 from datetime import timedelta
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
-from carebird.cases.model import Case, CaseStatus, Decision
+from carebird.cases.model import Case, CaseStatus, Customer, Decision
 from carebird.cases.ports import CaseConflict
 from carebird.storage.cases import DynamoCaseStore
 from tests.integration.storage.conftest import Engine
@@ -181,3 +181,11 @@ def test_the_case_item_keeps_what_a_listing_shows_of_the_classification_and_its_
     saved = store.save(created.model_copy(update={"classification": corrected}))
     assert store.get(created.id) == saved and saved.classification == corrected
     assert unpacked(items(engine, created.id)["CLASSIFICATION"]) == corrected
+
+
+def test_every_case_field_that_may_be_none_defaults_to_none() -> None:
+    """The case item leaves out None fields (exclude_none): reading one back must give None again."""
+    for model in (Case, Customer, Decision):
+        for name, field in model.model_fields.items():
+            if field.is_required() or field.default is not None:
+                assert type(None) not in get_args(field.annotation), f"{model.__name__}.{name}"
