@@ -285,9 +285,8 @@ class DynamoCaseStore:
         links = self._links(
             stored.case.model_copy(update={"decisions": case.decisions[: stored.logged]}), saved
         )
-        if (stored.classification or {}) != saved.classification or (
-            stored.classification is None and saved.classification
-        ):  # changed, or still only in a case item written before it had an item of its own
+        # Changed, or still only in the JSON of a case item written before it had an item of its own.
+        if (stored.classification or {}) != saved.classification:
             links.append((self._classification_item(saved), None, False))
         expected = self._case.version == case.version
         try:
