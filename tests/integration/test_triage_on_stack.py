@@ -14,8 +14,9 @@ import pytest
 
 from carebird.brands import Brand
 from carebird.cases.model import Agent, Case
+from carebird.storage.agents import DynamoAgentDirectory
 from carebird.storage.brands import DynamoBrandRepository
-from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
+from carebird.storage.cases import DynamoCaseStore
 from carebird_ops.local.endpoints import StackEndpoints
 
 

@@ -36,6 +36,21 @@ def _too_large(case: Case) -> bool:
     return len(kept.model_dump_json().encode()) > MAX_ITEM_BYTES
 
 
+def _listed(cases: list[Case]) -> list[Case]:
+    """Listings carry no decision log and of the classification only its sentiment, as the table's
+    indexes give them (`get` has the whole case)."""
+    return [
+        c.model_copy(
+            update={
+                "decisions": (),
+                "tallied": 0,
+                "classification": {k: v for k, v in c.classification.items() if k == "sentiment"},
+            }
+        )
+        for c in cases
+    ]
+
+
 class FakeCaseRepository:
     def __init__(self, roster: FakeRoster | None = None) -> None:
         self.cases: dict[str, Case] = {}
@@ -86,7 +101,7 @@ class FakeCaseRepository:
             ),
             key=_due_key,
         )
-        return found if limit is None else found[:limit]
+        return _listed(found if limit is None else found[:limit])
 
     def assigned_to(self, brand_id: str, agent_id: str, limit: int | None = None) -> list[Case]:
         found = sorted(
@@ -97,7 +112,7 @@ class FakeCaseRepository:
             ),
             key=_due_key,
         )
-        return found if limit is None else found[:limit]
+        return _listed(found if limit is None else found[:limit])
 
     def customer_cases(self, brand_id: str, customer_id: str, limit: int) -> list[EarlierCase]:
         mine = [c for c in self.cases.values() if c.brand_id == brand_id and c.customer.id == customer_id]

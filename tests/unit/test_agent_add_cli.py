@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from carebird.storage.cases import DynamoAgentDirectory
+from carebird.storage.agents import DynamoAgentDirectory
 from carebird_ops.cli import main
 from tests.support.carebird_table import create_carebird_table
 

@@ -20,8 +20,8 @@ import os
 from pydantic import ValidationError
 
 from carebird.cases.model import Agent
+from carebird.storage.agents import DynamoAgentDirectory
 from carebird.storage.brands import DynamoBrandRepository
-from carebird.storage.cases import DynamoAgentDirectory
 from carebird_ops.agent_auth import (
     AuthError,
     Session,

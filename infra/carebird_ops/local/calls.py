@@ -28,6 +28,13 @@ _WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWr
 _READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 
 
+def _bytes(value: Any) -> str:
+    """A binary attribute's value (bytes, as boto3 returns it) in a digest."""
+    if isinstance(value, bytes | bytearray):
+        return value.hex()
+    raise TypeError(f"{type(value).__name__} in a DynamoDB item")
+
+
 def item_size(item: dict[str, Any]) -> int:
     """DynamoDB's item size in bytes: each attribute's name plus its value (the documented rule)."""
     return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
@@ -205,7 +212,9 @@ class CallRecorder:
             entries[name] = {
                 "key": json.dumps([item[a] for a in index["key"]], sort_keys=True),
                 "size": item_size(projected),
-                "digest": hashlib.sha1(json.dumps(projected, sort_keys=True).encode()).hexdigest(),
+                "digest": hashlib.sha1(
+                    json.dumps(projected, sort_keys=True, default=_bytes).encode()
+                ).hexdigest(),
             }
         return {"size": item_size(item), "indexes": entries}
 

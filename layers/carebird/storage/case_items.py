@@ -1,17 +1,18 @@
 """The case store's items in the single table (the layout is in carebird.storage.cases): the case, its
-messages and archived decisions, the conversation and customer pointers, agents and their assignments."""
+messages and logged decisions, the conversation and customer pointers, agents and their assignments."""
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Sequence
 from datetime import UTC
+from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, BooleanAttribute, NumberAttribute, UnicodeAttribute
 
-from carebird.cases.model import Case
+from carebird.cases.model import Case, Decision
+from carebird.cases.ports import CaseTooLarge
 from carebird.storage.table import Gsi1, Gsi2, TableItem
-
-# Decisions kept in the case item itself (the newest); each older one is an item of its own.
-DECISIONS_KEPT = 25
 
 
 def case_pk(case_id: str) -> str:
@@ -19,13 +20,16 @@ def case_pk(case_id: str) -> str:
 
 
 class CaseItem(TableItem):
-    body = UnicodeAttribute()  # the Case as JSON: one schema, owned by the domain model
-    brand_id = UnicodeAttribute()
-    status = UnicodeAttribute()
-    queue = UnicodeAttribute()
-    assignee = UnicodeAttribute(null=True)
+    # The Case as JSON (one schema, owned by the domain model), zlib-compressed: the item is written to
+    # the table and both indexes on every save, and DynamoDB bills each copy by the KB. A case item
+    # written before compression has `body`, the JSON as text.
+    packed = BinaryAttribute(null=True, legacy_encoding=False)
+    body = UnicodeAttribute(null=True)
+    # (Case items written before also carry brand_id, status, queue and assignee: the index keys say them.)
     version = NumberAttribute()
-    decisions_archived = NumberAttribute(default=0)  # decisions 0..n-1 are DECISION# items
+    # Decisions 0..n-1 are DECISION# items; the Case JSON holds the rest (those the last save added; a case
+    # stored before the log moved out holds up to 25 there).
+    decisions_archived = NumberAttribute(default=0)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
@@ -35,8 +39,13 @@ class CaseItem(TableItem):
 
 
 class MessageItem(TableItem):
-    body = UnicodeAttribute()
+    packed = BinaryAttribute(null=True, legacy_encoding=False)  # the CaseMessage as zlib-compressed JSON
+    body = UnicodeAttribute(null=True)  # or, written before compression, as text
     message_id = UnicodeAttribute()
+
+
+class ClassificationItem(TableItem):
+    packed = BinaryAttribute(legacy_encoding=False)  # the case's whole classification, zlib-compressed JSON
 
 
 class DecisionItem(TableItem):
@@ -74,3 +83,59 @@ class AssignmentItem(TableItem):
 def due_key(case: Case) -> str:
     due = case.first_response_due or case.created_at
     return f"{case.status.value}#{due.astimezone(UTC).isoformat()}#{case.id}"
+
+
+# The largest Case JSON a case item takes, before compression: DynamoDB's item limit, so whether a case
+# fits does not depend on how well its text compresses (and a listing never inflates more than this).
+MAX_CASE_JSON = 400 * 1024
+
+
+def pack(case: Case) -> bytes:
+    """The Case as a case item holds it; CaseTooLarge past MAX_CASE_JSON."""
+    data = case.model_dump_json(exclude_none=True).encode()  # every field that may be None defaults to None
+    if len(data) > MAX_CASE_JSON:
+        raise CaseTooLarge(f"case {case.id} no longer fits one item: {len(data):,} bytes of JSON (400 KB)")
+    return zlib.compress(data)
+
+
+def case_json(item: CaseItem | MessageItem) -> str:
+    """The JSON a case or message item holds, compressed or (written before compression) as text."""
+    return zlib.decompress(item.packed).decode() if item.packed is not None else str(item.body)
+
+
+# What the case item keeps of the classification (a listing shows it); the whole of it is the case's
+# CLASSIFICATION item, written when it changes.
+CLASSIFICATION = "CLASSIFICATION"
+LISTED_LABELS = ("sentiment",)
+
+
+def listed_labels(classification: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in classification.items() if k in LISTED_LABELS}
+
+
+class StoredCase:
+    """What a save needs of the stored case: its version, its Case (the whole classification, the log
+    without its archived part), its CLASSIFICATION item's content (None: no such item), how many
+    decisions have their own items and how many the version holds in all."""
+
+    def __init__(self, item: CaseItem, classification: dict[str, Any] | None) -> None:
+        self.case = Case.model_validate_json(case_json(item))
+        self.classification = classification
+        if classification is not None:
+            self.case = self.case.model_copy(update={"classification": classification})
+        self.version = int(item.version)
+        self.archived = int(item.decisions_archived or 0)
+        self.logged = self.archived + len(self.case.decisions)
+
+
+def archive(
+    model: type[DecisionItem], case_id: str, decisions: Sequence[Decision], start: int, end: int
+) -> None:
+    """Write decisions start..end-1 as DECISION# items. Only decisions a stored version of the case
+    holds are archived, and decisions only ever append, so decision n is the same in every copy of the
+    case: writing one again (a retried or losing save) writes what is already there."""
+    if end <= start:
+        return
+    with model.batch_write() as batch:
+        for n in range(start, end):
+            batch.save(model(case_pk(case_id), f"DECISION#{n:06d}", body=decisions[n].model_dump_json()))

@@ -1,4 +1,4 @@
-"""Cases and agents in DynamoDB. Implements carebird.cases.ports.CaseStore and AgentDirectory.
+"""Cases in DynamoDB. Implements carebird.cases.ports.CaseStore (agents: carebird.storage.agents).
 
 Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust>` customer's X id):
 
@@ -6,6 +6,7 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
     case           CASE#<case>          CASE                 QUEUE#<b>#<queue> /       ASSIGNEE#<b>#<agent> /
                                                              <status>#<due>#<case>     <status>#<due>#<case>
     message        CASE#<case>          MSG#<iso time>#<id>  -                         -
+    classification CASE#<case>          CLASSIFICATION       -                         -
     decision       CASE#<case>          DECISION#<n, 6 dig.> -                         -
     conversation   CONV#<b>#<conv>      CONV                 -                         -
     customer open  CUSTOMER#<b>#<cust>  OPEN#<case>          -                         -
@@ -16,9 +17,13 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
 (Corrections and canned responses: carebird.storage.casework.)
 
 Access patterns:
-- a case: GetItem CASE#<case>/CASE (consistent). Its thread: Query CASE#<case>, sk begins_with MSG#.
+- a case, whole: Query CASE#<case>, sk between CASE and DECISION#~ (consistent): the case item, its
+  CLASSIFICATION and its DECISION# items. Its thread: Query CASE#<case>, sk begins_with MSG#.
 - a queue's cases by status, soonest SLA first: Query gsi1 QUEUE#<b>#<queue>, sk begins_with <status>#.
 - an agent's cases: Query gsi2 ASSIGNEE#<b>#<agent> (only assigned cases carry gsi2 keys).
+  Listed cases come without their decision log, and of the classification only its sentiment: the case
+  item keeps only that (the indexes copy it on every save); the whole classification is its own item,
+  written when it changes (a case item written before keeps it whole, and hands it over on its next save).
 - the open case of a conversation: GetItem CONV#<b>#<conv>, then the case. A conversation is claimed by
   the transaction that creates its case: `attribute_not_exists(pk) OR case_open = false`, so two first
   messages racing cannot make two open cases of one conversation.
@@ -26,11 +31,20 @@ Access patterns:
 - a customer's cases, newest first (the inbox's customer panel): Query CUSTOMER#<b>#<cust>, sk
   begins_with CASE#, descending, limited. The item (status, opened, resolved) is written with the case in
   the same transaction, so it never disagrees with it.
-- update a case: UpdateItem with `version = :expected` (optimistic locking); threading keys follow the
-  case's status in the same transaction.
-- a case's decisions: the case item keeps the newest DECISIONS_KEPT; older ones move to their own
-  DECISION#<n> items (`decisions_archived` counts them), so no number of reassignments can grow the case
-  past DynamoDB's 400 KB item limit. `get` reads them back: the Case carries its whole log.
+- update a case: read its item and classification (consistent Query, sk between CASE and
+  CLASSIFICATION: the stored version, status, log length, classification), then PutItem with
+  `version = :expected` (optimistic locking) when only the case item changes, or one transaction with
+  the items that must change with it: the conversations it takes or opens or closes, the customer's
+  OPEN# pointer, the customer's CASE# item when status or resolution moves, its CLASSIFICATION when
+  that changes, and a claim's ASSIGNMENT and agent count. A save from a version that is not the stored
+  one, or without the whole log, is a CaseConflict before anything is written.
+- a case's decisions: each is written once to its own DECISION#<n> item, by the save after the one that
+  added it (a BatchWriteItem of what the stored version holds); the case item keeps only what its last
+  save added, and `decisions_archived` counts the DECISION# items. So no number of decisions grows the
+  case item, and the indexes never copy the log. A case item written before the log moved out keeps up
+  to 25 decisions in its body; it reads the same way and moves them out on its next save.
+- the case and message items hold the Case and CaseMessage as zlib-compressed JSON (`packed`); one
+  written before holds it as text (`body`) and reads the same way.
 - a claim that changes the case (`save_claimed`): the case, its ASSIGNMENT and the agent's count in one
   transaction, so a save that fails takes no capacity.
 - assign: one transaction puts ASSIGNMENT (`attribute_not_exists`) and adds one to the agent's
@@ -47,6 +61,7 @@ Access patterns:
 from __future__ import annotations
 
 import json
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,20 +76,26 @@ from carebird.observability import logger
 from carebird.reports.ports import CounterWriter
 from carebird.reports.tallies import Tally, case_tallies, merged, opened
 from carebird.storage.case_items import (
-    DECISIONS_KEPT,
+    CLASSIFICATION,
     AgentItem,
     AssignmentItem,
     CaseItem,
+    ClassificationItem,
     ConversationItem,
     CustomerCaseItem,
     CustomerOpenItem,
     DecisionItem,
     MessageItem,
+    StoredCase,
+    archive,
+    case_json,
     case_pk,
     due_key,
+    listed_labels,
+    pack,
 )
 from carebird.storage.counters import DynamoReportCounters
-from carebird.storage.table import bind, is_condition_failure
+from carebird.storage.table import TableItem, bind, is_condition_failure
 
 
 class DynamoCaseStore:
@@ -93,28 +114,38 @@ class DynamoCaseStore:
         self._customer = bind(CustomerOpenItem, table_name, host=host, region=region)
         self._customer_case = bind(CustomerCaseItem, table_name, host=host, region=region)
         self._decision = bind(DecisionItem, table_name, host=host, region=region)
+        self._classification = bind(ClassificationItem, table_name, host=host, region=region)
         self._agent = bind(AgentItem, table_name, host=host, region=region)
         self._assignment = bind(AssignmentItem, table_name, host=host, region=region)
         self._connection = Connection(host=host, region=region)
 
     # ------------------------------------------------------------------ reads
     def get(self, case_id: str) -> Case | None:
-        """The case with its whole decision log, the archived part included."""
-        try:
-            item = self._case.get(case_pk(case_id), "CASE", consistent_read=True)
-        except DoesNotExist:
+        """The case with its whole classification and decision log: one Query reads the case item, its
+        CLASSIFICATION item and its DECISION# items."""
+        read = self._read(case_id, "DECISION#~")
+        if read is None:
             return None
-        case = _case_from(item)
-        archived = int(item.decisions_archived or 0)
-        if not archived:
-            return case
-        older = tuple(
-            Decision.model_validate_json(d.body)
-            for d in self._decision.query(
-                case_pk(case_id), self._decision.sk.startswith("DECISION#"), consistent_read=True
-            )
+        stored, logged = read
+        return stored.case.model_copy(
+            update={"decisions": tuple(logged[: stored.archived]) + stored.case.decisions}
         )
-        return case.model_copy(update={"decisions": older[:archived] + case.decisions})
+
+    def _read(self, case_id: str, upto: str) -> tuple[StoredCase, list[Decision]] | None:
+        """The case item and the items after it up to `upto` (its classification, its decisions)."""
+        found: CaseItem | None = None
+        classification: dict[str, Any] | None = None
+        logged: list[Decision] = []
+        for item in self._case.query(
+            case_pk(case_id), self._case.sk.between("CASE", upto), consistent_read=True
+        ):
+            if item.sk == "CASE":
+                found = item
+            elif item.sk == CLASSIFICATION:
+                classification = json.loads(case_json(item))
+            else:
+                logged.append(Decision.model_validate_json(item.body))
+        return None if found is None else (StoredCase(found, classification), logged)
 
     def open_case_for_conversation(self, brand_id: str, conversation_id: str) -> Case | None:
         try:
@@ -161,20 +192,21 @@ class DynamoCaseStore:
         items = self._message.query(
             case_pk(case_id), self._message.sk.startswith("MSG#"), consistent_read=True
         )
-        return [CaseMessage.model_validate_json(item.body) for item in items]
+        return [CaseMessage.model_validate_json(case_json(item)) for item in items]
 
     def queue(
         self, brand_id: str, queue: str, status: str | None = None, limit: int | None = 100
     ) -> list[Case]:
-        """The queue's cases (of one status), soonest due first within a status; `limit` None: all."""
+        """The queue's cases (of one status), soonest due first within a status; `limit` None: all.
+        Listed cases carry no decision log (`get` has it)."""
         condition = self._case.gsi1sk.startswith(f"{status}#") if status else None
         items = self._case.by_queue.query(f"QUEUE#{brand_id}#{queue}", condition, limit=limit)
-        return [_case_from(item) for item in items]
+        return [_listed(item) for item in items]
 
     def assigned_to(self, brand_id: str, agent_id: str, limit: int | None = None) -> list[Case]:
         """The open cases an agent holds, soonest due first within a status."""
         items = self._case.by_assignee.query(f"ASSIGNEE#{brand_id}#{agent_id}", limit=limit)
-        return [_case_from(item) for item in items]
+        return [_listed(item) for item in items]
 
     # ------------------------------------------------------------------ writes
     def create(self, case: Case, message: CaseMessage) -> Case:
@@ -187,6 +219,8 @@ class DynamoCaseStore:
         try:
             with TransactWrite(connection=self._connection) as tx:
                 tx.save(case_item, condition=self._case.pk.does_not_exist())
+                if stored.classification:
+                    tx.save(self._classification_item(stored))
                 tx.save(self._message_item(stored.id, message), condition=self._message.pk.does_not_exist())
                 if stored.status.is_open:
                     for conversation in stored.conversation_ids:
@@ -240,60 +274,100 @@ class DynamoCaseStore:
         return self._save(case, (agent, at))
 
     def _save(self, case: Case, claim: tuple[Agent, datetime] | None) -> Case:
+        stored = self._stored(case.id)
+        if stored is None or stored.version != case.version or len(case.decisions) < stored.logged:
+            raise self._lost(case, claim, None)
         saved = case.model_copy(update={"version": case.version + 1, "tallied": len(case.decisions)})
         tallies = case_tallies(case)
-        archived = self._archive(saved)
+        case_item = self._case_item(saved, stored.logged)  # CaseTooLarge before anything is written
+        # The decisions the stored version holds get their own items; only this save's stay in the case.
+        archive(self._decision, case.id, case.decisions, stored.archived, stored.logged)
+        links = self._links(
+            stored.case.model_copy(update={"decisions": case.decisions[: stored.logged]}), saved
+        )
+        # Changed, or still only in the JSON of a case item written before it had an item of its own.
+        if (stored.classification or {}) != saved.classification:
+            links.append((self._classification_item(saved), None, False))
+        expected = self._case.version == case.version
         try:
-            with TransactWrite(connection=self._connection) as tx:
-                tx.save(self._case_item(saved, archived), condition=self._case.version == case.version)
-                for conversation in saved.conversation_ids:
-                    item = self._conversation(
-                        f"CONV#{saved.brand_id}#{conversation}",
-                        "CONV",
-                        case_id=saved.id,
-                        case_open=saved.status.is_open,
-                    )
-                    # Never take a conversation away from another open case.
-                    tx.save(
-                        item,
-                        condition=self._conversation.pk.does_not_exist()
-                        | (self._conversation.case_id == saved.id)
-                        | (self._conversation.case_open == False),  # noqa: E712
-                    )
-                customer_key = (f"CUSTOMER#{saved.brand_id}#{saved.customer.id}", f"OPEN#{saved.id}")
-                if saved.status.is_open:
-                    tx.save(self._customer(*customer_key, case_id=saved.id))
-                else:
-                    tx.delete(self._customer(*customer_key))
-                tx.save(self._customer_case_item(saved))
-                if claim is not None:
-                    agent, at = claim
-                    tx.save(
-                        self._assignment(
-                            case_pk(saved.id), "ASSIGNMENT", agent_id=agent.id, assigned_at=at.isoformat()
-                        ),
-                        condition=self._assignment.pk.does_not_exist(),
-                    )
-                    tx.update(
-                        self._agent(f"AGENT#{agent.brand_id}", f"AGENT#{agent.id}"),
-                        actions=[
-                            self._agent.open_cases.add(1),
-                            self._agent.last_assigned_at.set(at.isoformat()),
-                        ],
-                        condition=self._agent.pk.exists(),
-                    )
-        except TransactWriteError as exc:
-            if _too_large(exc):
-                raise CaseTooLarge(
-                    f"case {case.id} no longer fits one DynamoDB item (400 KB): {exc.cause_response_message}"
-                ) from exc
-            if claim is not None:
-                holder = self._holder(saved.id)
-                if holder is not None:
-                    raise CaseHeld(holder) from exc
-            raise CaseConflict(f"case {case.id} changed since version {case.version}") from exc
+            if not links and claim is None:  # only the case item changes: no transaction
+                case_item.save(condition=expected)
+            else:
+                with TransactWrite(connection=self._connection) as tx:
+                    tx.save(case_item, condition=expected)
+                    for item, condition, delete in links:
+                        if delete:
+                            tx.delete(item)
+                        else:
+                            tx.save(item, condition=condition)
+                    if claim is not None:
+                        self._claim(tx, saved.id, *claim)
+        except (PutError, TransactWriteError) as exc:
+            if isinstance(exc, PutError) and not is_condition_failure(exc) and not _too_large(exc):
+                raise
+            raise self._lost(case, claim, exc) from exc
         self._count(saved, tallies)
         return saved
+
+    def _stored(self, case_id: str) -> StoredCase | None:
+        read = self._read(case_id, CLASSIFICATION)
+        return None if read is None else read[0]
+
+    def _lost(
+        self, case: Case, claim: tuple[Agent, datetime] | None, exc: PynamoDBException | None
+    ) -> Exception:
+        """Why a save stored nothing: too large, held by someone else (a claim), or changed since read."""
+        if exc is not None and _too_large(exc):
+            return CaseTooLarge(
+                f"case {case.id} no longer fits one DynamoDB item (400 KB): {exc.cause_response_message}"
+            )
+        if claim is not None:
+            holder = self._holder(case.id)
+            if holder is not None:
+                return CaseHeld(holder)
+        return CaseConflict(f"case {case.id} changed since version {case.version}")
+
+    def _links(self, was: Case, saved: Case) -> list[tuple[TableItem, Any, bool]]:
+        """The threading items the save must change with the case: each conversation it takes or whose
+        open state changes, the customer's OPEN# pointer when it opens or closes, the customer's CASE#
+        item when its status or resolution changes. Nothing when none of those moved. Each is (item,
+        condition, whether it is deleted)."""
+        writes: list[tuple[TableItem, Any, bool]] = []
+        opens = saved.status.is_open != was.status.is_open
+        for conversation in saved.conversation_ids:
+            if opens or conversation not in was.conversation_ids:
+                item = self._conversation(
+                    f"CONV#{saved.brand_id}#{conversation}",
+                    "CONV",
+                    case_id=saved.id,
+                    case_open=saved.status.is_open,
+                )
+                # Never take a conversation away from another open case.
+                condition = (
+                    self._conversation.pk.does_not_exist()
+                    | (self._conversation.case_id == saved.id)
+                    | (self._conversation.case_open == False)  # noqa: E712 - a PynamoDB condition
+                )
+                writes.append((item, condition, False))
+        if opens:
+            pointer = self._customer(
+                f"CUSTOMER#{saved.brand_id}#{saved.customer.id}", f"OPEN#{saved.id}", case_id=saved.id
+            )
+            writes.append((pointer, None, not saved.status.is_open))
+        if (was.status, resolved_at(was)) != (saved.status, resolved_at(saved)):
+            writes.append((self._customer_case_item(saved), None, False))
+        return writes
+
+    def _claim(self, tx: TransactWrite, case_id: str, agent: Agent, at: datetime) -> None:
+        tx.save(
+            self._assignment(case_pk(case_id), "ASSIGNMENT", agent_id=agent.id, assigned_at=at.isoformat()),
+            condition=self._assignment.pk.does_not_exist(),
+        )
+        tx.update(
+            self._agent(f"AGENT#{agent.brand_id}", f"AGENT#{agent.id}"),
+            actions=[self._agent.open_cases.add(1), self._agent.last_assigned_at.set(at.isoformat())],
+            condition=self._agent.pk.exists(),
+        )
 
     def _count(self, case: Case, tallies: list[Tally]) -> None:
         if not tallies:
@@ -309,42 +383,19 @@ class DynamoCaseStore:
         except DoesNotExist:
             return None
 
-    def _archive(self, case: Case) -> int:
-        """Move all but the newest DECISIONS_KEPT decisions to their own items; returns how many are
-        archived. Decisions only ever append, so decision n is the same in every copy of the case: writing
-        one again (a retried or conflicting save) writes what is already there."""
-        try:
-            stored = int(
-                self._case.get(
-                    case_pk(case.id), "CASE", consistent_read=True, attributes_to_get=["decisions_archived"]
-                ).decisions_archived
-                or 0
-            )
-        except DoesNotExist:
-            stored = 0
-        archived = max(stored, len(case.decisions) - DECISIONS_KEPT)
-        if archived > stored:
-            with self._decision.batch_write() as batch:
-                for n in range(stored, archived):
-                    batch.save(
-                        self._decision(
-                            case_pk(case.id), f"DECISION#{n:06d}", body=case.decisions[n].model_dump_json()
-                        )
-                    )
-        return archived
-
     # ------------------------------------------------------------------ mapping
     def _case_item(self, case: Case, archived: int = 0) -> CaseItem:
         assigned = case.assignee is not None and case.status.is_open
-        kept = case.model_copy(update={"decisions": case.decisions[archived:]})
+        kept = case.model_copy(  # this save's decisions only, the classification's listed labels only
+            update={
+                "decisions": case.decisions[archived:],
+                "classification": listed_labels(case.classification),
+            }
+        )
         return self._case(
             case_pk(case.id),
             "CASE",
-            body=kept.model_dump_json(),
-            brand_id=case.brand_id,
-            status=case.status.value,
-            queue=case.queue,
-            assignee=case.assignee,
+            packed=pack(kept),
             version=case.version,
             decisions_archived=archived,
             gsi1pk=f"QUEUE#{case.brand_id}#{case.queue}",
@@ -352,6 +403,10 @@ class DynamoCaseStore:
             gsi2pk=f"ASSIGNEE#{case.brand_id}#{case.assignee}" if assigned else None,
             gsi2sk=due_key(case) if assigned else None,
         )
+
+    def _classification_item(self, case: Case) -> ClassificationItem:
+        packed = zlib.compress(json.dumps(case.classification).encode())
+        return self._classification(case_pk(case.id), CLASSIFICATION, packed=packed)
 
     def _customer_case_item(self, case: Case) -> CustomerCaseItem:
         opened = case.created_at.astimezone(UTC).isoformat()
@@ -367,7 +422,8 @@ class DynamoCaseStore:
 
     def _message_item(self, case_id: str, message: CaseMessage) -> MessageItem:
         sk = f"MSG#{message.created_at.astimezone(UTC).isoformat()}#{message.id}"
-        return self._message(case_pk(case_id), sk, body=message.model_dump_json(), message_id=message.id)
+        packed = zlib.compress(message.model_dump_json().encode())
+        return self._message(case_pk(case_id), sk, packed=packed, message_id=message.id)
 
 
 def _too_large(exc: PynamoDBException) -> bool:
@@ -377,114 +433,9 @@ def _too_large(exc: PynamoDBException) -> bool:
 
 
 def _case_from(item: CaseItem) -> Case:
-    return Case.model_validate_json(item.body).model_copy(update={"version": int(item.version)})
+    return Case.model_validate_json(case_json(item)).model_copy(update={"version": int(item.version)})
 
 
-class DynamoAgentDirectory:
-    def __init__(self, table_name: str, *, host: str | None = None, region: str | None = None) -> None:
-        self._agent = bind(AgentItem, table_name, host=host, region=region)
-        self._assignment = bind(AssignmentItem, table_name, host=host, region=region)
-        self._connection = Connection(host=host, region=region)
-
-    def put(self, agent: Agent) -> None:
-        """Add or update an agent's profile; their current load is kept."""
-        try:
-            current = self._agent.get(f"AGENT#{agent.brand_id}", f"AGENT#{agent.id}", consistent_read=True)
-            open_cases = int(current.open_cases)
-        except DoesNotExist:
-            open_cases = 0
-        body = agent.model_dump(mode="json", exclude={"open_cases", "last_assigned_at"})
-        self._agent(
-            f"AGENT#{agent.brand_id}",
-            f"AGENT#{agent.id}",
-            body=json.dumps(body),
-            open_cases=open_cases,
-            capacity=agent.capacity,
-        ).save()
-
-    def agents(self, brand_id: str) -> list[Agent]:
-        items = self._agent.query(
-            f"AGENT#{brand_id}", self._agent.sk.startswith("AGENT#"), consistent_read=True
-        )
-        return [_agent_from(item) for item in items]
-
-    def agent(self, brand_id: str, agent_id: str) -> Agent | None:
-        try:
-            item = self._agent.get(f"AGENT#{brand_id}", f"AGENT#{agent_id}", consistent_read=True)
-        except DoesNotExist:
-            return None
-        return _agent_from(item)
-
-    def holder(self, case_id: str) -> str | None:
-        """The agent who holds the case, if anyone does."""
-        try:
-            return str(self._assignment.get(case_pk(case_id), "ASSIGNMENT", consistent_read=True).agent_id)
-        except DoesNotExist:
-            return None
-
-    def take(self, agent: Agent, case_id: str, at: datetime) -> str:
-        """An agent claims the case themselves: like `claim`, without the capacity check, since a person
-        chose it. Returns the holder: `agent.id`, or whoever claimed it first."""
-        held = self.holder(case_id)
-        if held is not None:
-            return held
-        if self._assign(agent, case_id, at, self._agent.pk.exists()):
-            return agent.id
-        held = self.holder(case_id)
-        if held is None:  # not a lost race: the agent's record is gone
-            raise LookupError(f"no agent {agent.id} of brand {agent.brand_id}")
-        return held
-
-    def claim(self, agent: Agent, case_id: str, at: datetime) -> str | None:
-        held = self.holder(case_id)
-        if held is not None:
-            return held
-        if self._assign(agent, case_id, at, self._agent.open_cases < self._agent.capacity):
-            return agent.id
-        return self.holder(case_id)  # a concurrent attempt of the same step may have assigned it
-
-    def _assign(self, agent: Agent, case_id: str, at: datetime, agent_condition: Any) -> bool:
-        """The ASSIGNMENT record and the agent's count, in one transaction; False if either condition
-        failed (the case is held, or `agent_condition` on the agent's record does not hold)."""
-        agent_item = self._agent(f"AGENT#{agent.brand_id}", f"AGENT#{agent.id}")
-        try:
-            with TransactWrite(connection=self._connection) as tx:
-                tx.save(
-                    self._assignment(
-                        case_pk(case_id), "ASSIGNMENT", agent_id=agent.id, assigned_at=at.isoformat()
-                    ),
-                    condition=self._assignment.pk.does_not_exist(),
-                )
-                tx.update(
-                    agent_item,
-                    actions=[
-                        self._agent.open_cases.add(1),
-                        self._agent.last_assigned_at.set(at.isoformat()),
-                    ],
-                    condition=agent_condition,
-                )
-        except TransactWriteError:
-            return False
-        return True
-
-    def release(self, agent_id: str, case_id: str) -> None:
-        try:
-            held = self._assignment.get(case_pk(case_id), "ASSIGNMENT", consistent_read=True)
-        except DoesNotExist:
-            return
-        if held.agent_id != agent_id:
-            return
-        brand_id = case_id.split("-", 1)[0]
-        agent_item = self._agent(f"AGENT#{brand_id}", f"AGENT#{agent_id}")
-        with TransactWrite(connection=self._connection) as tx:
-            tx.delete(held, condition=self._assignment.agent_id == agent_id)
-            tx.update(
-                agent_item, actions=[self._agent.open_cases.add(-1)], condition=self._agent.open_cases > 0
-            )
-
-
-def _agent_from(item: AgentItem) -> Agent:
-    data: dict[str, Any] = json.loads(item.body)
-    data["open_cases"] = int(item.open_cases)
-    data["last_assigned_at"] = item.last_assigned_at
-    return Agent.model_validate(data)
+def _listed(item: CaseItem) -> Case:
+    """A case as a listing gives it: without its decision log (the item holds only the newest part)."""
+    return _case_from(item).model_copy(update={"decisions": (), "tallied": 0})

@@ -71,8 +71,9 @@ def inbox_site(default_dir: Path) -> InboxSite:
 def case_work_service() -> CaseWorkService:
     from carebird.adapters.aws.sla_signal import StepFunctionsSignal
     from carebird.adapters.x.publisher import TweepyPublisher
+    from carebird.storage.agents import DynamoAgentDirectory
     from carebird.storage.brands import DynamoBrandRepository
-    from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
+    from carebird.storage.cases import DynamoCaseStore
     from carebird.storage.casework import DynamoCannedResponses, DynamoCorrectionLog
     from carebird.storage.presence import DynamoPresenceBoard
     from carebird.storage.surveys import DynamoSurveyStore
@@ -128,7 +129,8 @@ def report_service() -> ReportService:
 @lru_cache(maxsize=1)
 def team_service() -> TeamService:
     from carebird.adapters.aws.alarms import CloudWatchAlarms
-    from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
+    from carebird.storage.agents import DynamoAgentDirectory
+    from carebird.storage.cases import DynamoCaseStore
     from carebird.storage.ingest import DynamoIngestStore
     from carebird.team.service import TeamService
 

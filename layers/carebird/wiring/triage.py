@@ -38,7 +38,8 @@ def triage_step() -> TriageStep:
     from carebird.adapters.aws.metrics import PowertoolsSlaMetrics
     from carebird.adapters.aws.notify import SnsNotifier
     from carebird.adapters.aws.sla_signal import StepFunctionsSignal
-    from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
+    from carebird.storage.agents import DynamoAgentDirectory
+    from carebird.storage.cases import DynamoCaseStore
     from carebird.triage.priority import ClassifierPriority
     from carebird.triage.service import TriageService
     from carebird.triage.steps import TriageStep

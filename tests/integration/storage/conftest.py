@@ -23,7 +23,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from carebird.storage.cases import DynamoAgentDirectory, DynamoCaseStore
+from carebird.storage.agents import DynamoAgentDirectory
+from carebird.storage.cases import DynamoCaseStore
 from tests.support.carebird_table import REPO, create_carebird_table
 from tests.support.case_fakes import FakeCaseRepository, FakeRoster
 

@@ -61,3 +61,39 @@ def test_writes_are_recorded_with_the_item_before_and_after(table: str, tmp_path
     add_call_records(usage, records, {})
     # put: 2 KB item + 2 KB index entry; update: 2 KB item + index delete and put (2 + 2); get: 0.5
     assert (usage.write_units, usage.read_units) == (2 + 2 + 2 + 2 + 2, 0.5)
+
+
+@mock_aws
+def test_a_binary_attribute_is_sized_by_its_bytes_and_changes_the_index_entry(
+    table: str, tmp_path: Path
+) -> None:
+    client = boto3.client("dynamodb")
+    client.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "status")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_status",
+                "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    recorder = CallRecorder(str(tmp_path / "calls.jsonl"), "fn")
+    recorder.install(client.meta.events)
+    for packed in (b"\x00" * 1500, b"\x01" * 1500, b"\x01" * 1500):
+        item = {"pk": {"S": "c1"}, "status": {"S": "open"}, "packed": {"B": packed}}
+        client.put_item(TableName=table, Item=item)
+    records = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    first, changed, same = (r["writes"][0] for r in records)
+    assert 1500 < first["new"]["size"] < 1600
+    assert (
+        changed["old"]["indexes"]["by_status"]["digest"] != changed["new"]["indexes"]["by_status"]["digest"]
+    )
+    assert same["old"]["indexes"]["by_status"]["digest"] == same["new"]["indexes"]["by_status"]["digest"]
+    usage = Usage()
+    add_call_records(usage, records, {})
+    # each put: a 2 KB item; the index entry is written when it changes (first, changed), not when it does not
+    assert usage.write_units == 2 + 2 + 2 + 2 + 2

@@ -1,0 +1,191 @@
+"""The case store's layout on moto and DynamoDB Local: each decision written once to its own item, the case
+item keeping only the last save's (compressed), and a case item written before (text, with up to 25
+decisions) still read whole and saved on."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import timedelta
+from typing import Any, get_args
+
+import pytest
+
+from carebird.cases.model import Case, CaseStatus, Customer, Decision
+from carebird.cases.ports import CaseConflict
+from carebird.storage.cases import DynamoCaseStore
+from tests.integration.storage.conftest import Engine
+from tests.integration.storage.test_case_store import NOW, case, msg
+
+CLASSIFICATION = {
+    "sentiment": {"label": "negative", "confidence": 0.6},
+    "skill": {"label": "billing", "confidence": 0.5},
+    "reasons": ["skill billing: matched refund"],
+}
+
+
+def decision(n: int) -> Decision:
+    return Decision(
+        at=NOW + timedelta(seconds=n), kind="note", value=f"d{n}", reason=f"because {n}", by="sue"
+    )
+
+
+def items(engine: Engine, case_id: str) -> dict[str, dict[str, Any]]:
+    found = engine.client.query(
+        TableName=engine.table_name,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"CASE#{case_id}"}},
+        ConsistentRead=True,
+    )["Items"]
+    return {item["sk"]["S"]: item for item in found}
+
+
+def unpacked(item: dict[str, Any]) -> Any:
+    return json.loads(zlib.decompress(item["packed"]["B"]))
+
+
+def in_item(item: dict[str, Any]) -> list[str]:
+    """The decisions a case item holds (its Case JSON is compressed)."""
+    return [d["value"] for d in unpacked(item)["decisions"]]
+
+
+@pytest.fixture
+def store(engine: Engine) -> DynamoCaseStore:
+    return DynamoCaseStore(engine.table_name, host=engine.host)
+
+
+def test_each_decision_is_written_once_and_the_case_item_keeps_only_the_last_saves(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    created = store.create(case(decisions=(decision(0),)), msg())
+    current = created
+    for n in range(1, 4):
+        current = store.save(store.get(created.id).with_decision(decision(n)))  # type: ignore[union-attr]
+    stored = items(engine, created.id)
+    assert in_item(stored["CASE"]) == ["d3"]
+    assert stored["CASE"]["decisions_archived"]["N"] == "3"
+    assert [json.loads(stored[f"DECISION#{n:06d}"]["body"]["S"])["value"] for n in range(3)] == [
+        "d0",
+        "d1",
+        "d2",
+    ]
+    whole = store.get(created.id)
+    assert whole is not None and whole.version == current.version == 4
+    assert [d.value for d in whole.decisions] == ["d0", "d1", "d2", "d3"]
+    listed = store.queue("acme", "billing")
+    assert [c.id for c in listed] == [created.id] and listed[0].decisions == ()
+
+
+def test_a_case_without_its_whole_log_is_not_saved_over_the_stored_one(store: DynamoCaseStore) -> None:
+    created = store.create(case(decisions=(decision(0), decision(1))), msg())
+    store.save(store.get(created.id).with_decision(decision(2)))  # type: ignore[union-attr]
+    listed = store.queue("acme", "billing")[0]
+    with pytest.raises(CaseConflict):
+        store.save(listed.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}))
+    assert [d.value for d in store.get(created.id).decisions] == ["d0", "d1", "d2"]  # type: ignore[union-attr]
+
+
+def test_a_case_item_written_before_the_log_moved_out_is_read_whole_and_saved_on(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    """Yesterday's layout: the Case as JSON text in `body` with the newest 25 decisions, older ones as
+    DECISION# items counted by `decisions_archived`; a message's JSON as text in `body`."""
+    log = tuple(decision(n) for n in range(30))
+    created = store.create(case(decisions=log, classification=CLASSIFICATION), msg())
+    legacy = items(engine, created.id)["CASE"]
+    body = json.loads(zlib.decompress(legacy.pop("packed")["B"]))
+    body["decisions"] = body["decisions"][5:]
+    body["classification"] = CLASSIFICATION
+    engine.client.delete_item(
+        TableName=engine.table_name, Key={"pk": {"S": f"CASE#{created.id}"}, "sk": {"S": "CLASSIFICATION"}}
+    )
+    legacy["body"] = {"S": json.dumps(body)}
+    legacy["decisions_archived"] = {"N": "5"}
+    engine.client.put_item(TableName=engine.table_name, Item=legacy)
+    for n in range(5):
+        engine.client.put_item(
+            TableName=engine.table_name,
+            Item={
+                "pk": {"S": f"CASE#{created.id}"},
+                "sk": {"S": f"DECISION#{n:06d}"},
+                "body": {"S": log[n].model_dump_json()},
+            },
+        )
+
+    reply = msg("2").model_copy(update={"direction": "out", "text": "sorry, refunded"})
+    engine.client.put_item(
+        TableName=engine.table_name,
+        Item={
+            "pk": {"S": f"CASE#{created.id}"},
+            "sk": {"S": f"MSG#{reply.created_at.isoformat()}#{reply.id}"},
+            "body": {"S": reply.model_dump_json()},
+            "message_id": {"S": reply.id},
+        },
+    )
+
+    assert store.messages(created.id) == [msg(), reply]
+    read = store.get(created.id)
+    assert read is not None and read.decisions == log and read.version == 1
+    assert read.classification == CLASSIFICATION
+    assert store.queue("acme", "billing")[0].classification == CLASSIFICATION  # listed as stored
+    saved = store.save(read.with_decision(decision(30), status=CaseStatus.PENDING_CUSTOMER))
+    again = store.get(created.id)
+    assert again == saved and [d.value for d in again.decisions] == [f"d{n}" for n in range(31)]
+    assert again.classification == CLASSIFICATION
+    stored = items(engine, created.id)
+    assert in_item(stored["CASE"]) == ["d30"] and stored["CASE"]["decisions_archived"]["N"] == "30"
+    assert unpacked(stored["CLASSIFICATION"]) == CLASSIFICATION  # handed over to its own item
+    assert unpacked(stored["CASE"])["classification"] == {"sentiment": CLASSIFICATION["sentiment"]}
+    assert [c.id for c in store.queue("acme", "billing", status="pending_customer")] == [created.id]
+
+
+def test_a_status_change_moves_the_customers_case_item_with_the_case(store: DynamoCaseStore) -> None:
+    created = store.create(case(), msg())
+    pending = store.save(created.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}))
+    noted = store.save(pending.with_decision(decision(1)))  # no status change: the case item alone
+    assert [(c.id, c.status) for c in store.customer_cases("acme", "42", 5)] == [
+        (created.id, "pending_customer")
+    ]
+    resolved = store.save(
+        noted.with_decision(decision(2).model_copy(update={"kind": "resolved"}), status=CaseStatus.RESOLVED)
+    )
+    earlier = store.customer_cases("acme", "42", 5)
+    assert [(c.id, c.status, c.resolved_at) for c in earlier] == [(created.id, "resolved", decision(2).at)]
+    assert store.open_case_for_customer("acme", "42") is None
+    assert store.open_case_for_conversation("acme", "1") is None
+    reopened = store.save(resolved.model_copy(update={"status": CaseStatus.QUEUED}))
+    assert store.open_case_for_conversation("acme", "1") == reopened
+    assert store.open_case_for_customer("acme", "42") == reopened
+
+
+def test_a_stale_save_stores_nothing(store: DynamoCaseStore) -> None:
+    created = store.create(case(), msg())
+    store.save(created.with_decision(decision(1)))
+    with pytest.raises(CaseConflict):
+        store.save(created.with_decision(decision(2)))
+    stored: Case | None = store.get(created.id)
+    assert stored is not None and [d.value for d in stored.decisions] == ["d1"] and stored.version == 2
+
+
+def test_the_case_item_keeps_what_a_listing_shows_of_the_classification_and_its_item_the_whole(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    created = store.create(case(classification=CLASSIFICATION), msg())
+    stored = items(engine, created.id)
+    assert unpacked(stored["CLASSIFICATION"]) == CLASSIFICATION
+    assert unpacked(stored["CASE"])["classification"] == {"sentiment": CLASSIFICATION["sentiment"]}
+    assert store.get(created.id) == created
+    [listed] = store.queue("acme", "billing")
+    assert listed.classification == {"sentiment": CLASSIFICATION["sentiment"]}
+    corrected = {**CLASSIFICATION, "spam": {"value": False, "confidence": 1.0}}
+    saved = store.save(created.model_copy(update={"classification": corrected}))
+    assert store.get(created.id) == saved and saved.classification == corrected
+    assert unpacked(items(engine, created.id)["CLASSIFICATION"]) == corrected
+
+
+def test_every_case_field_that_may_be_none_defaults_to_none() -> None:
+    """The case item leaves out None fields (exclude_none): reading one back must give None again."""
+    for model in (Case, Customer, Decision):
+        for name, field in model.model_fields.items():
+            if field.is_required() or field.default is not None:
+                assert type(None) not in get_args(field.annotation), f"{model.__name__}.{name}"
