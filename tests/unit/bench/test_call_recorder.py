@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -21,8 +22,8 @@ def table(monkeypatch: pytest.MonkeyPatch) -> str:
     return "cases"
 
 
-@mock_aws
-def test_writes_are_recorded_with_the_item_before_and_after(table: str, tmp_path: Path) -> None:
+def recorded_table(table: str, tmp_path: Path) -> Any:
+    """A table with a status index, whose calls a recorder writes to tmp_path/calls.jsonl."""
     client = boto3.client("dynamodb")
     client.create_table(
         TableName=table,
@@ -37,8 +38,13 @@ def test_writes_are_recorded_with_the_item_before_and_after(table: str, tmp_path
             }
         ],
     )
-    recorder = CallRecorder(str(tmp_path / "calls.jsonl"), "fn")
-    recorder.install(client.meta.events)
+    CallRecorder(str(tmp_path / "calls.jsonl"), "fn").install(client.meta.events)
+    return client
+
+
+@mock_aws
+def test_writes_are_recorded_with_the_item_before_and_after(table: str, tmp_path: Path) -> None:
+    client = recorded_table(table, tmp_path)
     client.put_item(
         TableName=table, Item={"pk": {"S": "c1"}, "status": {"S": "open"}, "text": {"S": "x" * 2000}}
     )
@@ -67,22 +73,7 @@ def test_writes_are_recorded_with_the_item_before_and_after(table: str, tmp_path
 def test_a_binary_attribute_is_sized_by_its_bytes_and_changes_the_index_entry(
     table: str, tmp_path: Path
 ) -> None:
-    client = boto3.client("dynamodb")
-    client.create_table(
-        TableName=table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "status")],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "by_status",
-                "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
-    recorder = CallRecorder(str(tmp_path / "calls.jsonl"), "fn")
-    recorder.install(client.meta.events)
+    client = recorded_table(table, tmp_path)
     for packed in (b"\x00" * 1500, b"\x01" * 1500, b"\x01" * 1500):
         item = {"pk": {"S": "c1"}, "status": {"S": "open"}, "packed": {"B": packed}}
         client.put_item(TableName=table, Item=item)
