@@ -237,6 +237,7 @@ BURST = 5_000
 BURST_SECONDS = 180.0
 
 
+@pytest.mark.soak
 @pytest.mark.timeout(900)
 def test_a_burst_of_5000_mentions_in_three_minutes_is_ingested_whole_read_once_within_x_limits(
     burst_stack: LocalStack,
