@@ -78,6 +78,9 @@ class FakeSignal:
     def first_response(self, task_token: str, output: dict[str, Any]) -> None:
         self.sent.append((task_token, output))
 
+    def finished(self, task_token: str, output: dict[str, Any]) -> None:
+        self.sent.append((task_token, output))
+
 
 AGENTS = [
     Agent(id="ana", brand_id=BRAND_ID, name="Ana", skills=("billing",)),

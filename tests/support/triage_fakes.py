@@ -24,6 +24,9 @@ class Recorder:
     def first_response(self, task_token: str, output: dict[str, Any]) -> None:
         self.signals.append((task_token, output))
 
+    def finished(self, task_token: str, output: dict[str, Any]) -> None:
+        self.signals.append((task_token, output))
+
     def notify(self, subject: str, message: dict[str, Any]) -> None:
         self.notices.append((subject, message))
 

@@ -127,7 +127,7 @@ def run_stack(executions: int) -> dict[str, Any]:
                         executionArn=watch, maxResults=1000, reverseOrder=True
                     )
                     entered = {e.get("stateEnteredEventDetails", {}).get("name") for e in history["events"]}
-                    if "AwaitFirstResponse" not in entered:
+                    if "Await" not in entered:
                         continue
                     watches[arn] = watch
                     statuses["WAITING_FOR_FIRST_REPLY"] += 1

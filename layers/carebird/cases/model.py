@@ -192,6 +192,19 @@ class IncomingMessage(BaseModel):
     lang: str | None = None
 
 
+class ClockWatch(BaseModel):
+    """What one SLA watch execution follows (infra/statemachine/sla_watch.asl.json, carebird.sla.watch):
+    its clock (first_response, then resolution; or one next_response run, `instance`), how long its Await
+    state waits at most, the clock as last looked at (`fingerprint`; none for the first response), and
+    whether the clock stopped (the Await then ends the execution)."""
+
+    clock: str
+    instance: str | None = None
+    wait_seconds: int = 1
+    fingerprint: str | None = None
+    stopped: bool = False
+
+
 class Outcome(BaseModel):
     """What the workflow learns from triage; the Choice states after Route read it."""
 
@@ -212,3 +225,5 @@ class Outcome(BaseModel):
     clock_instance: str | None = None
     # The SLA watch execution to start for the clock above (carebird.sla.watch.watch_name); None: none.
     watch_name: str | None = None
+    # What that execution follows first; its Evaluate state replaces it after each look.
+    watch: ClockWatch | None = None

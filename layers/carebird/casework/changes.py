@@ -24,7 +24,7 @@ from carebird.casework.errors import (
 )
 from carebird.metric_names import MetricName
 from carebird.observability import logger
-from carebird.sla import clocks
+from carebird.sla import clocks, wakes
 
 Change = Callable[[Case], Case | None]
 MAX_CONFLICT_RETRIES = 5
@@ -59,7 +59,7 @@ class CaseChanges:
                 return case
             # Entering or leaving pending_customer pauses or resumes the resolution clock; a workflow
             # watching a clock this change moved is woken once the change is saved.
-            updated, wake = clocks.settle(case, updated, clock(), brand_config)
+            updated, woken = clocks.settle(case, updated, clock(), brand_config)
             try:
                 if claim_for is None:
                     saved = cases.save(updated)
@@ -89,10 +89,7 @@ class CaseChanges:
                     ) from None
                 case = fresh
                 continue
-            for token in wake:
-                self.ctx.signal.first_response(
-                    token, {"case_id": saved.id, "moved": True, "status": saved.status.value}
-                )
+            wakes.wake(self.ctx.signal, case, saved, woken)
             return saved
         raise Conflict(f"case {case.id} kept changing while this request tried to update it; try again")
 

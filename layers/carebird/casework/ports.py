@@ -134,9 +134,15 @@ class SatisfactionScores(Protocol):
 
 
 class WorkflowSignal(Protocol):
+    """The SLA watch waiting on a case's clock (carebird.sla.ports.FirstResponseSignal). A token the
+    workflow no longer waits on (already answered, timed out) is not an error."""
+
     def first_response(self, task_token: str, output: dict[str, Any]) -> None:
-        """Tell the waiting workflow the first response happened (SendTaskSuccess). A token the workflow no
-        longer waits on (already answered, timed out) is not an error."""
+        """Wake it to look again: the first response happened, or its clock moved."""
+        ...
+
+    def finished(self, task_token: str, output: dict[str, Any]) -> None:
+        """Its clock stopped: the watch ends."""
         ...
 
 

@@ -12,8 +12,9 @@ customer. Pure functions over a Case; triage's routing, the SLA watch and casewo
 
 Every clock counts in the case's queue's business hours, is at risk at the brand's at_risk_fraction of
 its target and breached at the target. The workflow watches each clock with a task token (carebird.sla.
-watch.SlaWatch.sla_clock): a change that moves a clock (paused, resumed, answered, resolved) wakes the
-waiting workflow, which looks again, so every at-risk and breach happens at its exact moment.
+watch.SlaWatch.evaluate): a change that moves a clock (paused, resumed, escalated) wakes the waiting
+workflow, which looks again, so every at-risk and breach happens at its exact moment; one that stops it
+(answered, resolved, closed) ends the watch (carebird.sla.wakes).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from carebird.brands.desk import TriageConfig
 from carebird.cases.model import Case, CaseStatus, Decision
 
+FIRST_RESPONSE = "first_response"
 NEXT_RESPONSE = "next_response"
 RESOLUTION = "resolution"
 CLOCKS = (NEXT_RESPONSE, RESOLUTION)

@@ -11,10 +11,25 @@ from typing import Any, Protocol
 
 from carebird.cases.model import Case
 
+# A token the SLA watch's Await state gave (stored on the case by carebird.sla.watch) starts with this: that
+# execution looks again when woken and ends when told its clock finished. A token without it belongs to an
+# execution of the watch's first definition, still running after an upgrade (Step Functions keeps each
+# execution on the definition it started with): that one looks again on SendTaskSuccess, whatever it says,
+# and fails on any error, so it is only ever sent SendTaskSuccess.
+WATCH_TOKEN_PREFIX = "watch:"
+# The error a woken Await state fails with, which sends the execution to Evaluate.
+LOOK_AGAIN = "LookAgain"
+
 
 class FirstResponseSignal(Protocol):
+    """The SLA watch execution waiting on a clock's task token (a wait that already ended is not an error)."""
+
     def first_response(self, task_token: str, output: dict[str, Any]) -> None:
-        """SendTaskSuccess to the workflow waiting on the token (a finished wait is not an error)."""
+        """Wake it to look again: the first reply is out, or its clock moved (paused, resumed, escalated)."""
+        ...
+
+    def finished(self, task_token: str, output: dict[str, Any]) -> None:
+        """Its clock stopped (answered, resolved, closed): the execution ends without looking again."""
         ...
 
 

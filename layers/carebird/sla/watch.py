@@ -1,11 +1,16 @@
-"""The SLA watch: the triage workflow's waits on a case's clocks, and what happens at their moments.
+"""The SLA watch: a Standard execution per clock (infra/statemachine/sla_watch.asl.json) that waits on a
+case's clock with a task token, and what happens at the clock's moments.
 
-After Route, the workflow waits for the first response with a task token (`watch_first_response`); at the
-at-risk moment it tells people (`sla_at_risk`), at the target it escalates (`sla_breach`). The
-next-response and resolution clocks (carebird.sla.clocks) are watched the same way: `sla_clock` says
-where the clock stands and does what its moment asks, `watch_clock` keeps the workflow's token until the
-clock moves. Each step is idempotent (Step Functions retries a failed Task): a warning or an escalation is
-recorded on the case as a decision and never made twice.
+The execution waits in `Await` (`await_clock`: its token kept on the case) until the clock's next moment or
+until woken; woken to look again, or at that moment, `Evaluate` (`evaluate`) does what the moment asks and
+says how long to wait next. The first-response watch tells people when the first response is at risk
+(`sla_at_risk`) and escalates at the target (`sla_breach`), then follows the resolution clock; the
+next-response and resolution clocks (carebird.sla.clocks) are looked at by `sla_clock`. A clock that stops
+ends the execution. Each step is idempotent (Step Functions retries a failed Task): a warning or an
+escalation is recorded on the case as a decision and never made twice.
+
+`watch_first_response` and `watch_clock` are also the steps of the watch's first definition, which
+executions started before an upgrade still run.
 
 A breach escalates by the brand's ladder (queue, priority), frees the agent's capacity, counts
 SlaBreaches, notifies the assignee and supervisors, and gives the case to whoever works the escalation
@@ -21,10 +26,17 @@ from datetime import datetime
 from typing import Any
 
 from carebird.brands.desk import TriageConfig
-from carebird.cases.model import Case, CaseStatus, Decision, Outcome, priority_rank
+from carebird.cases.model import Case, CaseStatus, ClockWatch, Decision, Outcome, priority_rank
 from carebird.cases.ports import AgentDirectory, CaseConflict, CaseNotFound, CaseStore
 from carebird.sla import clocks
-from carebird.sla.ports import CaseAssignment, FirstResponseSignal, Notifier, SlaMetrics
+from carebird.sla.ports import (
+    WATCH_TOKEN_PREFIX,
+    CaseAssignment,
+    FirstResponseSignal,
+    Notifier,
+    SlaMetrics,
+)
+from carebird.sla.wakes import wake
 
 Clock = Callable[[], datetime]
 MAX_CONFLICT_RETRIES = 5
@@ -64,6 +76,7 @@ def outcome(case: Case, now: datetime, *, threaded: bool, reason: str) -> Outcom
     )
     at_risk = case.at_risk_at or case.first_response_due or now
     due = case.first_response_due or now
+    at_risk_in_seconds = seconds_until(now, at_risk)
     return Outcome(
         case_id=case.id,
         status=case.status,
@@ -75,15 +88,22 @@ def outcome(case: Case, now: datetime, *, threaded: bool, reason: str) -> Outcom
         reason=reason,
         await_first_response=watch,
         watch_name=watch_name(case.id, "first_response") if watch else None,
-        at_risk_in_seconds=seconds_until(now, at_risk),
+        watch=ClockWatch(clock=clocks.FIRST_RESPONSE, wait_seconds=at_risk_in_seconds) if watch else None,
+        at_risk_in_seconds=at_risk_in_seconds,
         breach_in_seconds=seconds_until(now, due),
     )
 
 
-def wake(signal: FirstResponseSignal, tokens: list[str], case: Case) -> None:
-    """Tell the workflows waiting on these clock tokens that the case's clocks moved: they look again."""
-    for token in tokens:
-        signal.first_response(token, {"case_id": case.id, "moved": True, "status": case.status.value})
+def next_response_watch(case: Case, instance: str, now: datetime) -> ClockWatch:
+    """What the SLA watch of a next-response clock run follows first: wait until it is at risk."""
+    state = clocks.moments(case, clocks.NEXT_RESPONSE, instance)
+    return ClockWatch(
+        clock=clocks.NEXT_RESPONSE,
+        instance=instance,
+        wait_seconds=seconds_until(now, state.at_risk) if isinstance(state, clocks.Moments) else 1,
+        fingerprint=clocks.fingerprint(case, clocks.NEXT_RESPONSE),
+        stopped=state == "stopped",
+    )
 
 
 class SlaWatch:
@@ -106,6 +126,54 @@ class SlaWatch:
         self._notifier = notifier
         self._sla_metrics = sla_metrics
 
+    # ------------------------------------------------------------------ the watch's two steps
+    def await_clock(self, case_id: str, watch: ClockWatch, task_token: str) -> bool:
+        """The Await state: keep its token on the case until the clock moves or stops (or signal it now,
+        if that happened already; a stopped clock ends the execution). True while it waits."""
+        token = WATCH_TOKEN_PREFIX + task_token
+        if watch.stopped:
+            self._signal.finished(token, {"case_id": case_id, "clock": watch.clock, "stopped": True})
+            return False
+        if watch.clock == clocks.FIRST_RESPONSE:
+            return self.watch_first_response(case_id, token)
+        return self.watch_clock(case_id, watch.clock, token, watch.fingerprint or "", watch.instance)
+
+    def evaluate(self, case_id: str, watch: ClockWatch, woken: bool, config: TriageConfig) -> ClockWatch:
+        """The Evaluate state, after Await was woken (`woken`) or reached the clock's moment: do what the
+        moment asks and say what to wait for next. The first-response watch, once the first reply woke it
+        (or the target passed and was escalated), follows the resolution clock."""
+        clock, instance = watch.clock, watch.instance
+        if clock == clocks.FIRST_RESPONSE:
+            wait = None if woken else self._first_response_moment(case_id, config)
+            if wait is not None:
+                return ClockWatch(clock=clock, wait_seconds=wait)
+            clock, instance = clocks.RESOLUTION, None
+        step = self.sla_clock(case_id, clock, instance, config)
+        return ClockWatch(
+            clock=clock,
+            instance=instance,
+            wait_seconds=step["wait_seconds"],
+            fingerprint=step["fingerprint"],
+            stopped=step["state"] == "stopped",
+        )
+
+    def _first_response_moment(self, case_id: str, config: TriageConfig) -> int | None:
+        """The first response's moment: at risk (tell people; wait for the target) or breached
+        (escalate). Seconds to wait for it still, or None once the first-response clock is over."""
+        case = self._get(case_id)
+        due = case.first_response_due
+        if due is None or case.first_response_at is not None or not case.status.is_open:
+            return None
+        now = self._clock()
+        at_risk = case.at_risk_at or due
+        if now < at_risk:
+            return seconds_until(now, at_risk)
+        left = self.sla_at_risk(case_id)  # once; before the breach even when the watch looks late
+        if now < due:
+            return left
+        self.sla_breach(case_id, config)
+        return None
+
     # ------------------------------------------------------------------ first response
     def watch_first_response(self, case_id: str, task_token: str) -> bool:
         """Keep the waiting workflow's token on the case, for the first reply to send. If the first reply
@@ -113,9 +181,11 @@ class SlaWatch:
         for _ in range(MAX_CONFLICT_RETRIES):
             case = self._get(case_id)
             if case.first_response_at is not None or not case.status.is_open:
-                self._signal.first_response(
-                    task_token, {"case_id": case.id, "already": True, "status": case.status.value}
-                )
+                output = {"case_id": case.id, "already": True, "status": case.status.value}
+                if case.status.is_open:  # answered: the resolution clock follows
+                    self._signal.first_response(task_token, output)
+                else:
+                    self._signal.finished(task_token, output)
                 return False
             if case.first_response_task_token == task_token:
                 return True
@@ -227,13 +297,19 @@ class SlaWatch:
             }
         raise CaseConflict(f"case {case_id} kept changing while its {clock} clock was checked")
 
-    def watch_clock(self, case_id: str, clock: str, task_token: str, fingerprint: str) -> bool:
+    def watch_clock(
+        self, case_id: str, clock: str, task_token: str, fingerprint: str, instance: str | None = None
+    ) -> bool:
         """Keep the waiting workflow's token on the case. If the clock moved since the workflow looked
-        (`fingerprint` differs), wake it now. True while it waits."""
+        (`fingerprint` differs), wake it now (stopped: end it). True while it waits."""
         for _ in range(MAX_CONFLICT_RETRIES):
             case = self._get(case_id)
             if clocks.fingerprint(case, clock) != fingerprint:
-                self._signal.first_response(task_token, {"case_id": case.id, "clock": clock, "moved": True})
+                output = {"case_id": case.id, "clock": clock, "moved": True}
+                if clocks.moments(case, clock, instance) == "stopped":
+                    self._signal.finished(task_token, output)
+                else:
+                    self._signal.first_response(task_token, output)
                 return False
             if case.clock_tokens.get(clock) == task_token:
                 return True
@@ -271,7 +347,7 @@ class SlaWatch:
             saved = self._cases.save(updated)
         except CaseConflict:
             return None
-        wake(self._signal, tokens, saved)
+        wake(self._signal, case, saved, tokens)
         self._sla_metrics.breach(case.brand_id, case.queue, case.priority)
         self._notify(saved, "SLA breached", reason)
         return self._assignment.assign(saved, capability=step.queue), reason

@@ -14,19 +14,31 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carebird.cases.model import Channel, Customer, IncomingMessage
+from carebird.cases.model import Channel, ClockWatch, Customer, IncomingMessage
 
 Action = Literal[
     "triage",
     "close_noise",
     "needs_human",
+    "await",
+    "evaluate",
     "watch_first_response",
     "sla_at_risk",
     "sla_breach",
     "sla_clock",
     "watch_clock",
 ]
-SLA_ACTIONS = ("watch_first_response", "sla_at_risk", "sla_breach", "sla_clock", "watch_clock")
+# The SLA watch's steps: await and evaluate; the others are the steps of its first definition, which
+# executions started before an upgrade still run.
+SLA_ACTIONS = (
+    "await",
+    "evaluate",
+    "watch_first_response",
+    "sla_at_risk",
+    "sla_breach",
+    "sla_clock",
+    "watch_clock",
+)
 
 
 class BrandNotFound(LookupError):
@@ -66,6 +78,8 @@ class StepInput(BaseModel):
     clock: Literal["next_response", "resolution"] | None = None  # sla_clock, watch_clock
     instance: str | None = None  # sla_clock of next_response: the run this execution watches
     fingerprint: str | None = None  # watch_clock: the clock as sla_clock last saw it
+    watch: ClockWatch | None = None  # await, evaluate: what the SLA watch follows
+    woken_by: str | None = None  # evaluate: LookAgain (woken) or States.Timeout (the clock's moment)
 
     @property
     def brand_id(self) -> str:

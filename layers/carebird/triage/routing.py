@@ -44,7 +44,8 @@ from carebird.cases.model import (
 from carebird.cases.ports import CaseConflict, CaseNotFound, CaseStore, ConversationClaimed
 from carebird.sla import clocks
 from carebird.sla.ports import CaseAssignment, FirstResponseSignal
-from carebird.sla.watch import MAX_CONFLICT_RETRIES, outcome, wake, watch_name
+from carebird.sla.wakes import wake
+from carebird.sla.watch import MAX_CONFLICT_RETRIES, next_response_watch, outcome, watch_name
 from carebird.triage.lanes import noise_lane
 from carebird.triage.ports import PriorityPolicy
 
@@ -192,8 +193,9 @@ class Router:
                 updated = clocks.start_next_response(updated, config, self._scale, message.created_at, now)
             updated, tokens = clocks.settle(case, updated, now, config)
             try:
-                case = self._cases.save(updated)
-                wake(self._signal, tokens, case)
+                saved = self._cases.save(updated)
+                wake(self._signal, case, saved, tokens)
+                case = saved
                 break
             except CaseConflict:
                 fresh = self._cases.get(case.id)
@@ -211,6 +213,7 @@ class Router:
                     "watch_clock": clocks.NEXT_RESPONSE,
                     "clock_instance": message.created_at.isoformat(),
                     "watch_name": watch_name(case.id, clocks.NEXT_RESPONSE, message.id),
+                    "watch": next_response_watch(case, message.created_at.isoformat(), self._clock()),
                 }
             )
         return outcome

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from carebird.brands.desk import TriageConfig
-from carebird.cases.model import IncomingMessage, Outcome
+from carebird.cases.model import ClockWatch, IncomingMessage, Outcome
 from carebird.cases.ports import AgentDirectory, CaseStore
 from carebird.sla.ports import FirstResponseSignal, Notifier, SlaMetrics
 from carebird.sla.watch import SlaWatch
@@ -29,6 +29,9 @@ class _Silent:
     """Stand-ins for deployments (and tests) that wire no notifications, signal or metrics."""
 
     def first_response(self, task_token: str, output: dict[str, Any]) -> None:
+        return None
+
+    def finished(self, task_token: str, output: dict[str, Any]) -> None:
         return None
 
     def notify(self, subject: str, message: dict[str, Any]) -> None:
@@ -82,6 +85,12 @@ class TriageService:
         return self.routing.attach(case_id, message, classification)
 
     # ------------------------------------------------------------------ SLA watch
+    def await_clock(self, case_id: str, watch: ClockWatch, task_token: str) -> bool:
+        return self.sla.await_clock(case_id, watch, task_token)
+
+    def evaluate(self, case_id: str, watch: ClockWatch, woken: bool, config: TriageConfig) -> ClockWatch:
+        return self.sla.evaluate(case_id, watch, woken, config)
+
     def watch_first_response(self, case_id: str, task_token: str) -> bool:
         return self.sla.watch_first_response(case_id, task_token)
 

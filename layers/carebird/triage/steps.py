@@ -8,6 +8,9 @@ Routing a message (carebird.triage.routing):
 A message that answers a follow-up survey goes onto the surveyed case instead (carebird.followup).
 
 Watching the case's SLA (carebird.sla.watch), with the Route step's outcome in the execution state:
+- await (with "watch", "token"): keep the Await state's token on the case until the clock moves or stops.
+- evaluate (with "watch", "woken_by"): do what the clock's moment asks; say what to wait for next.
+The steps of the watch's first definition, which executions started before an upgrade still run:
 - watch_first_response: keep the Task token on the case until the first reply (or signal it now).
 - sla_at_risk: tell the assignee and supervisors the first-response target is near.
 - sla_breach: the first-response target passed: escalate by the brand's ladder.
@@ -24,6 +27,7 @@ from typing import Any
 from carebird.brands import Brand
 from carebird.brands.desk import TriageConfigError, load_triage_config
 from carebird.cases.model import Channel
+from carebird.sla.ports import LOOK_AGAIN
 from carebird.triage.execution import SLA_ACTIONS, BrandNotFound, StepInput, incoming_message
 from carebird.triage.ports import SurveyAnswerReader
 from carebird.triage.service import TriageService
@@ -78,6 +82,16 @@ class TriageStep:
             raise ValueError(
                 f"{step.action} needs the Route step's outcome (a case id) in the execution state"
             )
+        if step.action in ("await", "evaluate"):
+            if step.watch is None:
+                raise ValueError(f"{step.action} needs the clock the SLA watch follows")
+            if step.action == "evaluate":
+                woken = step.woken_by == LOOK_AGAIN
+                watch = self.service.evaluate(case_id, step.watch, woken, brand.config.triage)
+                return watch.model_dump(mode="json")
+            if not step.token:
+                raise ValueError("await needs the Task token")
+            return {"waiting": self.service.await_clock(case_id, step.watch, step.token)}
         if step.action == "watch_first_response":
             if not step.token:
                 raise ValueError("watch_first_response needs the Task token")

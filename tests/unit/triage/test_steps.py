@@ -138,3 +138,19 @@ def test_a_clock_step_without_what_it_needs_is_a_named_error(extra: dict[str, An
     request = {**event("sla_clock", mention=MENTION, outcome={"value": outcome}), **extra}
     with pytest.raises(ValueError, match=error):
         triage.run(request)
+
+
+def test_the_watch_steps_await_and_evaluate_read_the_watch_the_execution_carries() -> None:
+    triage, cases = step()
+    outcome = triage.run(event("triage", mention=MENTION, classified={"value": BILLING}))
+    state = {"mention": MENTION, "outcome": {"value": outcome}}
+    first = outcome["watch"]
+    assert first["clock"] == "first_response" and first["wait_seconds"] > 0
+    assert triage.run({**event("await", **state), "watch": first, "token": "t"}) == {"waiting": True}
+    assert cases.get(outcome["case_id"]).first_response_task_token == "watch:t"  # type: ignore[union-attr]
+    # Woken (the first reply): on to the resolution clock, the shape the ASL's ResultSelector reads.
+    looked = triage.run({**event("evaluate", **state), "watch": first, "woken_by": "LookAgain"})
+    assert set(looked) == {"clock", "instance", "wait_seconds", "fingerprint", "stopped"}
+    assert looked["clock"] == "resolution" and not looked["stopped"]
+    with pytest.raises(ValueError, match="the clock the SLA watch follows"):
+        triage.run(event("evaluate", **state))

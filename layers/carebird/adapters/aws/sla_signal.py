@@ -1,7 +1,10 @@
-"""The first-response signal to a waiting workflow: Step Functions SendTaskSuccess with the case's task token.
+"""The signal to an SLA watch execution waiting on a case's clock, with the task token stored on the case.
 
-A workflow that waits for the first response (a `.waitForTaskToken` state) stores its token on the case;
-the agent API sends it when the first reply is on X. The client is built on first use, never at import.
+The watch (infra/statemachine/sla_watch.asl.json) waits in one Task state, `Await`: SendTaskSuccess ends the
+execution (its clock finished), SendTaskFailure with the error `LookAgain` sends it to `Evaluate` (the first
+reply is out, or the clock moved). An execution of the watch's first definition, still running after an
+upgrade, looks again on SendTaskSuccess and fails on any error: its tokens (stored without the
+WATCH_TOKEN_PREFIX) only ever get SendTaskSuccess. The client is built on first use, never at import.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from carebird.observability import logger
+from carebird.sla.ports import LOOK_AGAIN, WATCH_TOKEN_PREFIX
 
 # The workflow no longer waits on this token: it was answered already, timed out, or its execution ended.
 _DONE = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
@@ -28,12 +32,24 @@ class StepFunctionsSignal:
         return self._client
 
     def first_response(self, task_token: str, output: dict[str, Any]) -> None:
+        if task_token.startswith(WATCH_TOKEN_PREFIX):
+            token = task_token.removeprefix(WATCH_TOKEN_PREFIX)
+            self._send(output, lambda sfn: sfn.send_task_failure(
+                taskToken=token, error=LOOK_AGAIN, cause=json.dumps(output)
+            ))  # fmt: skip
+        else:
+            self.finished(task_token, output)
+
+    def finished(self, task_token: str, output: dict[str, Any]) -> None:
+        token = task_token.removeprefix(WATCH_TOKEN_PREFIX)
+        self._send(output, lambda sfn: sfn.send_task_success(taskToken=token, output=json.dumps(output)))
+
+    def _send(self, output: dict[str, Any], call: Any) -> None:
         try:
-            self._sfn().send_task_success(taskToken=task_token, output=json.dumps(output))
+            call(self._sfn())
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code not in _DONE:
                 raise
-            logger.info(
-                "first-response signal not needed", extra={"reason": code, "case_id": output.get("case_id")}
-            )
+            case_id = output.get("case_id")
+            logger.info("SLA watch signal not needed", extra={"reason": code, "case_id": case_id})
