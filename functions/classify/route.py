@@ -4,6 +4,10 @@ Input: {"action", "state": <the execution's state>, ...}, the action one of:
 - "triage": thread the message into its open case, or route a new case to a queue and an agent;
 - "close_noise": spam or no response needed: a case closed with the reason, or the acknowledge lane;
 - "needs_human": classification failed: the message goes to the needs-human queue;
+- "await" (with "watch", "token"): the SLA watch waits on its clock (the task token kept on the case);
+- "evaluate" (with "watch", "woken_by"): the SLA watch does what the clock's moment asks, and says what
+  to wait for next;
+the SLA watch's first definition, which executions started before an upgrade still run:
 - "watch_first_response" (with "token"): wait for the case's first reply;
 - "sla_at_risk": the first-response target is near: tell the assignee and supervisors;
 - "sla_breach": the first-response target passed: escalate;

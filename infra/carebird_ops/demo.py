@@ -310,7 +310,7 @@ class Demo:
     def executions_after_replies(
         self, endpoints: StackEndpoints, brand_id: str, timeout: float = 60
     ) -> Counter[str]:
-        """The first replies release the SLA watches waiting on them (SendTaskSuccess): each goes on to
+        """The first replies wake the SLA watches waiting on them (LookAgain): each goes on to
         watch its case's resolution clock (paused while the case waits on the customer), so it runs on
         until the case is resolved. Waits until no assigned open case still waits for a first response
         with its watch's token on it."""

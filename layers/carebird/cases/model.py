@@ -92,8 +92,8 @@ class Case(BaseModel):
     first_response_due: datetime | None = None
     first_response_at: datetime | None = None
     sla_met: bool | None = None
-    # Set by a workflow that waits for the first response (a Step Functions task token): the first
-    # agent reply sends it SendTaskSuccess.
+    # Set by the SLA watch while it waits for the first response (a Step Functions task token): the first
+    # agent reply wakes it, once saved, to follow the resolution clock (carebird.sla.ports).
     first_response_task_token: str | None = None
     at_risk_at: datetime | None = None  # when the assignee and supervisors are told the SLA is at risk
     sla_breaches: int = 0
@@ -110,7 +110,7 @@ class Case(BaseModel):
     resolution_paused_at: datetime | None = None
     resolution_left_s: float | None = None
     # Workflows waiting on a clock (Step Functions task tokens), by clock name: a change that moves the
-    # clock (paused, resumed, answered, resolved) wakes them to look again.
+    # clock (paused, resumed, escalated) wakes them to look again; one that stops it ends them.
     clock_tokens: dict[str, str] = Field(default_factory=dict)
     closed_reason: str | None = None
     # The customer's words as the inbox lists and searches them: the first message and the latest few,
