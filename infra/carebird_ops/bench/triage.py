@@ -171,9 +171,9 @@ def main() -> int:
           f"{result['seconds']:.1f} s, {result['per_second']:.1f} executions/s")  # fmt: skip
     print(
         "Standard state transitions per case, by path (triage is Express: billed by request and"
-        " duration, not per state; the SLA watch is Standard: a routed case then adds 3 to a"
-        " first-response breach, 3 to its resolution watch, 3 per wake-up: each pause, resumption,"
-        " and the resolution or its breach):"
+        " duration, not per state; the SLA watch is Standard: a routed case then adds 2, Evaluate and"
+        " Await, per look: the first reply, each at-risk or breach moment, each pause or resumption;"
+        " the reply or resolution that stops a clock ends its Await, adding nothing):"
     )
     for path, info in sorted(result["paths"].items(), key=lambda kv: -kv[1]["cases"]):
         print(f"  {info['transitions']:>2}  ({info['cases']:>3} cases)  {path}")
