@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,8 @@ from carebird.brands import Brand
 from carebird.brands.desk import DEFAULT_TRIAGE
 from carebird.cases.model import Case, CaseStatus
 from carebird.cases.ports import CaseConflict
-from carebird.sla import clocks
+from carebird.sla import clocks, wakes
+from carebird.sla.ports import WATCH_TOKEN_PREFIX
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoCaseStore
 from carebird_ops.local.endpoints import StackEndpoints, read_endpoints
@@ -260,3 +262,57 @@ def test_waiting_on_the_customer_pauses_resolution_and_their_next_message_starts
     left = timedelta(seconds=paused.resolution_left_s)
     assert breach.at >= resumed.at + left - timedelta(seconds=1), (resumed.at, left, breach.at)
     assert case.sla_breaches == 2
+
+
+def test_a_watch_of_the_first_definition_still_running_after_an_upgrade_is_woken_and_ends(
+    sla_stack: StackEndpoints,
+) -> None:
+    """Step Functions keeps an execution on the definition it started with: a watch started before the
+    upgrade goes on in the old states, and this release's signals must not fail it."""
+    sfn = stack_client(sla_stack, "stepfunctions")
+    store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
+    new, case_id = start(sla_stack, "@acme hello, where can I see my receipt?")
+    wait_for(lambda: (c := store.get(case_id)) and c.first_response_task_token, 20, "the new watch")
+    execution_input = sfn.describe_execution(executionArn=new)["input"]
+    sfn.stop_execution(executionArn=new)  # the case's watch is now one of the first definition's
+    watch_machine = sla_stack.resources["SlaWatchStateMachine"]
+    route = json.loads(sfn.describe_state_machine(stateMachineArn=watch_machine)["definition"])["States"][
+        "Await"
+    ]["Parameters"]["FunctionName"]
+    first_definition = (Path(__file__).parent / "sla_watch_first_definition.asl.json").read_text()
+    machine = sfn.create_state_machine(
+        name=f"sla-watch-first-{random.randint(10**5, 10**6)}",
+        definition=first_definition.replace("${RouteFunctionArn}", route),
+        roleArn="arn:aws:iam::123456789012:role/local",
+    )["stateMachineArn"]
+    old = sfn.start_execution(stateMachineArn=machine, input=execution_input)["executionArn"]
+    waiting = wait_for(
+        lambda: (
+            (c := store.get(case_id))
+            and c.first_response_task_token
+            and not c.first_response_task_token.startswith(WATCH_TOKEN_PREFIX)
+            and c
+        ),
+        20,
+        "the first definition's first-response wait",
+    )
+    # The first reply, as the agent API signals it; then the resolution, as casework saves and signals it.
+    StepFunctionsSignal(sfn).first_response(waiting.first_response_task_token, {"case_id": case_id})
+    wait_for(lambda: (c := store.get(case_id)) and c.clock_tokens.get("resolution"), 30, "its next wait")
+    for _ in range(5):
+        before = store.get(case_id)
+        assert before is not None
+        after, tokens = clocks.settle(
+            before, before.model_copy(update={"status": CaseStatus.RESOLVED}), datetime.now(UTC), None
+        )
+        try:
+            saved = store.save(after)
+        except CaseConflict:
+            continue
+        wakes.wake(StepFunctionsSignal(sfn), before, saved, tokens)
+        break
+    wait_for(lambda: sfn.describe_execution(executionArn=old)["status"] != "RUNNING", 30, "the old watch")
+    assert sfn.describe_execution(executionArn=old)["status"] == "SUCCEEDED"
+    path = states(sla_stack, old)
+    assert path[:3] == ["WhichClock?", "AwaitFirstResponse", "ResolutionClock"]
+    assert "AwaitResolution" in path and path[-1] == "ResolutionDone"
