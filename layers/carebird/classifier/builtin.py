@@ -26,6 +26,7 @@ from carebird.classifier.vocabulary import (
     COMPLAINT_TERMS,
     CRYPTO_TERMS,
     DM_REQUEST,
+    DM_VERB,
     DOUBT,
     DURATION,
     EMOJI_VALENCE,
@@ -106,7 +107,7 @@ class DefaultClassifier:
         urgency = _urgency(urgent_terms, reasons)
         skill = self.skill_of(mention, content, words, language, rules, reasons)
         spam, bot = _spam_and_bot(text, words, mention, reasons)
-        wants_dm = _wants_dm(words, spam, reasons)
+        wants_dm = _wants_dm(content, words, spam, reasons)
         needs_response = _needs_response(
             text, content, words, mention, sentiment, urgency, spam, wants_dm, reasons
         )
@@ -296,9 +297,10 @@ def _sarcasm(sentiment: Signal, text: str, reasons: list[str]) -> Signal:
     return Signal("negative", 0.6)
 
 
-def _wants_dm(words: Words, spam: Signal, reasons: list[str]) -> Signal:
-    """ "Follow me so I can DM you the details": the customer asks to continue in private."""
-    asked = words.find(DM_REQUEST)
+def _wants_dm(text: str, words: Words, spam: Signal, reasons: list[str]) -> Signal:
+    """ "Follow me so I can DM you the details", "DMed you": the customer asks to continue in private, or
+    has already written there (DM_VERB: "DM" or "PM" as a verb in any of its spellings)."""
+    asked = words.find(DM_REQUEST) + [m.group(0) for m in DM_VERB.finditer(text)][:1]
     if not asked or spam.value:
         return Signal(False, 0.6)
     reasons.append(f"wants a DM: {', '.join(asked[:2])}")

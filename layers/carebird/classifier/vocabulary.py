@@ -164,9 +164,14 @@ FOLLOW_BAIT: tuple[str, ...] = (
 )  # fmt: skip
 DM_REQUEST: tuple[str, ...] = (
     "follow me", "follow back", "followback", "follow us", "please follow", "pls follow", "dm me",
-    "dm you", "dm'd", "dmd", "sent a dm", "send a dm", "send you a dm", "direct message", "message me",
+    "dm you", "sent a dm", "send a dm", "send you a dm", "direct message", "message me",
     "pm me", "can't dm", "cannot dm", "unable to dm", "so i can dm", "dm details", "dm the details",
 )  # fmt: skip
+# "DM" or "PM" used as a verb in any of its spellings: "DM'd", "dm'ed", "DMed", "dmd", "DMing", "DM'ing",
+# "PMed", "direct messaged" (the customer has written, or is writing, in private).
+DM_VERB = re.compile(
+    r"\b(?:[dp]m(?:['\u2019-]?e?d|['\u2019-]?ing)|direct[- ]messag(?:ed|ing))\b", re.IGNORECASE
+)
 
 # Emoji VADER's lexicon scores as neutral (or, for a broken heart, as positive), on its -4..4 scale.
 EMOJI_VALENCE: dict[str, float] = {
