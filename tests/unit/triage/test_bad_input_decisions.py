@@ -131,7 +131,9 @@ def test_a_thank_you_that_says_the_customer_wrote_by_dm_is_answered_not_acknowle
     assert "needs response: asks to continue by DM" in reasons(classification)
 
 
-@pytest.mark.parametrize("text", ["@AcmeHelp admitted it was a mistake, thanks", "@AcmeHelp my DMs are open, thx"])
+@pytest.mark.parametrize(
+    "text", ["@AcmeHelp admitted it was a mistake, thanks", "@AcmeHelp my DMs are open, thx"]
+)
 def test_words_that_only_contain_dm_are_not_a_dm(text: str) -> None:
     _, classification = decided(text)
     assert classification["wants_dm"]["value"] is False  # type: ignore[index]
