@@ -22,6 +22,10 @@ TIME_CRITICAL: dict[str, tuple[str, ...]] = {
         "missed connection", "missed my flight", "delayed", "delay", "delays", "late", "rebook", "rebooked",
         "rebooking", "diverted", "overbooked", "bumped", "sitting on the tarmac", "still waiting",
         "waiting for hours", "no one is helping", "on the tarmac", "missed", "cancelado", "cancelada",
+        # still not there: what should have happened has not ("supposed to leave at 8", "yet to board")
+        "supposed to", "suppose to", "yet to", "still not", "still no", "still haven't", "still hasn't",
+        "still have not", "still has not", "still sitting", "still stuck", "still here", "haven't left",
+        "hasn't left", "have not left", "has not left", "not moving", "haven't moved", "hasn't moved",
         "annulé", "storniert",
         "annulliert", "cancellato",
     ),
@@ -76,6 +80,13 @@ SARCASM = re.compile(
     r"just what i needed|love (?:it )?when|love how|love being|love waiting|so glad i|"
     # praise for taking the good out of something ("well done, you took the fun out of travelling")
     r"\b(?:take|takes|took|taken|taking) (?:all )?the \w+ out of\b|"
+    # thanks for a harm ("thanks for ruining my weekend", "thank you for leaving me stranded", "thanks
+    # for the 5 hour delay"), not for a help ("thanks for rebooking my cancelled flight")
+    r"\b(?:thanks|thank you|thx|ty)(?: so much| again| a lot)? for "
+    r"(?:(?:the|a|an|my|our|your|another|yet another) )?"
+    r"(?:ruin\w*|caus\w*|leav\w*|strand\w*|los(?:e|ing|t)|delay\w*|cancel\w*|wast\w*|forget\w*|"
+    r"forgot\w*|ignor\w*|screw\w*|miss\w*|(?:\d+|an?|two|three|four|five|six)[- ]?(?:hours?|hrs?|days?)|"
+    r"(?:making|letting) (?:me|us) (?:wait|miss|sleep|sit))\b|"
     # a shouted NOT that ends the sentence ("awesome service... NOT!"), in capitals only
     r"(?-i:\bNOT\b)\s*[!.]*\s*(?:$|#)",
     re.IGNORECASE,
@@ -135,7 +146,13 @@ RESOLVED = re.compile(
 AMOUNT = re.compile(
     r"[$€£¥]\s?\d[\d,.]*|\b\d+(?:[.,]\d+)?\s?(?:usd|eur|gbp|dollars|euros|pounds)\b", re.IGNORECASE
 )
-DURATION = re.compile(r"\b\d+(?:\.\d+)?\s*(?:hours?|hrs?|h|minutes?|mins?|days?)\b", re.IGNORECASE)
+# A duration, in digits or words ("2 hrs", "45min", "an hour", "two days", "half an hour", "several hours").
+DURATION = re.compile(
+    r"\b(?:\d+(?:\.\d+)?\+?\s*(?:hours?|hrs?|h|minutes?|mins?|days?)|"
+    r"(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many|half an?)"
+    r"(?:\s+(?:more|extra|whole|full))?\s+(?:hours?|hrs?|days?|minutes?|mins?))\b",
+    re.IGNORECASE,
+)
 
 # A request in the first person ("I want to claim the cost of the hotel"): the customer wants something
 # done, however politely it is put.

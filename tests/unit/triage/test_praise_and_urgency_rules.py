@@ -142,3 +142,39 @@ def test_an_amount_of_money_in_a_message_that_is_not_praise_is_time_critical(tex
 def test_an_amount_of_money_in_praise_is_not() -> None:
     lane, _ = decided("@AcmeHelp thank you, a lovely stay for $90, well done")
     assert lane == "acknowledge"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@AcmeHelp there is a two hour wait at the counter",  # a duration in words
+        "@AcmeHelp we were supposed to leave at 8 and we are still here",  # what should have happened
+        "@AcmeHelp my order has yet to arrive",
+        "@AcmeHelp still haven't left the station",
+    ],
+)
+def test_a_traveller_still_waiting_is_time_critical(text: str) -> None:
+    lane, classification = decided(text)
+    assert lane in ("P1", "P2")
+    assert classification["time_critical"]["value"] is True  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@AcmeHelp thanks for ruining our anniversary, the train is delayed by over 3 hours",
+        "@AcmeHelp thank you for leaving my grandmother stranded at the station",
+        "@AcmeHelp thanks for another delay. great service",
+    ],
+)
+def test_thanks_for_a_harm_is_sarcasm_and_stays_time_critical(text: str) -> None:
+    lane, classification = decided(text)
+    assert lane in ("P1", "P2")
+    assert classification["time_critical"]["value"] is True  # type: ignore[index]
+    assert "not counted: a thank-you" not in reasons(classification)
+
+
+def test_thanks_for_a_help_with_a_trouble_word_is_not_sarcasm() -> None:
+    lane, classification = decided("@AcmeHelp thanks for rebooking my cancelled train, all sorted")
+    assert "sarcasm" not in reasons(classification)
+    assert lane in ("acknowledge", "P3")
