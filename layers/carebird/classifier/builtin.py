@@ -20,6 +20,7 @@ from carebird.classifier.model import (
 )
 from carebird.classifier.priority import priority
 from carebird.classifier.vocabulary import (
+    ACCLAIM,
     ACKNOWLEDGE_CONFIDENCE,
     AMOUNT,
     BUT,
@@ -47,6 +48,7 @@ from carebird.classifier.vocabulary import (
     SARCASM,
     SPAM_CLOSE_AT,
     STRONG_PRAISE_AT,
+    SUPERLATIVE,
     THANKS_TERMS,
     TIME_CRITICAL,
     URGENCY_TERMS,
@@ -129,13 +131,16 @@ class DefaultClassifier:
                 or vader_compound(content) >= STRONG_PRAISE_AT
             )
         )
+        acclaim = "" if thanked or asks or REQUEST.search(content) else _acclaim(text, content)
         if thanked and urgency.value:
             reasons.append("time-critical words not counted: a thank-you without a question")
+        elif acclaim and urgency.value:
+            reasons.append(f"time-critical words not counted: credit for a problem handled ({acclaim!r})")
         elif content_positive and urgency.value and self.believes_positive(sentiment):
             reasons.append("time-critical words not counted: the brand's model reads it positive")
         elif content_positive and urgency.value:
             reasons.append("time-critical words not counted: positive, with no trouble, question or doubt")
-        time_critical = bool(urgency.value) and not thanked and not content_positive
+        time_critical = bool(urgency.value) and not (thanked or acclaim or content_positive)
         level = priority(
             sentiment=str(sentiment.value),
             sentiment_confidence=sentiment.confidence,
@@ -266,6 +271,19 @@ def _doubt(text: str, words: Words) -> str:
         return marker.group(0)
     lexicon = vader_lexicon()
     return next((w for w in words.words if lexicon.get(w, 0.0) <= NEGATIVE_WORD_AT), "")
+
+
+def _acclaim(text: str, content: str) -> str:
+    """Credit given to someone for a problem handled ("props to the gate agent", "A+ work", "crisis
+    averted"), or superlative praise with nothing negated ("the friendliest crew ever"): the acclaim, or
+    "". The caller has ruled out questions and requests; a sarcasm marker rules it out here."""
+    if SARCASM.search(text):
+        return ""
+    found = ACCLAIM.search(content)
+    if found:
+        return found.group(0)
+    best = SUPERLATIVE.search(content)
+    return best.group(0) if best and not NEGATION.search(REASSURANCE.sub(" ", content)) else ""
 
 
 def _kinds(terms: list[str]) -> tuple[str, ...]:

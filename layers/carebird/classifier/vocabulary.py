@@ -143,6 +143,17 @@ RESOLVED = re.compile(
     r"got it back|got my|made it|took care|taken care|worked|works now|on time)\b",
     re.IGNORECASE,
 )
+# Acclaim: credit given to someone for what they did ("props to the gate agent", "kudos to the crew",
+# "shout out to Anna, she handled it like a pro", "A+ work", "crisis averted"). It speaks of a problem
+# already handled: with no question or request beside it, its time-critical words are no emergency.
+ACCLAIM = re.compile(
+    r"\b(?:props|kudos|shout ?outs?|big up|hats off|above and beyond|made my day|like a pro|heroe?s?|"
+    r"top notch|rock(?:s|ed|star|stars)|(?:crisis|disaster) averted|deserves? (?:a |an |the |some )?"
+    r"(?:medal|raise|award|promotion|recognition|shout ?out|kudos|credit|pat|high five))\b|(?<!\w)a\+(?!\w)",
+    re.IGNORECASE,
+)
+# Superlative praise ("the friendliest crew", "best trip ever"): acclaim too, when nothing is negated.
+SUPERLATIVE = re.compile(r"\b(?:best|friendliest|nicest|greatest|smoothest|finest)\b", re.IGNORECASE)
 AMOUNT = re.compile(
     r"[$€£¥]\s?\d[\d,.]*|\b\d+(?:[.,]\d+)?\s?(?:usd|eur|gbp|dollars|euros|pounds)\b", re.IGNORECASE
 )

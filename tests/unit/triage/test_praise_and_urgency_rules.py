@@ -178,3 +178,38 @@ def test_thanks_for_a_help_with_a_trouble_word_is_not_sarcasm() -> None:
     lane, classification = decided("@AcmeHelp thanks for rebooking my cancelled train, all sorted")
     assert "sarcasm" not in reasons(classification)
     assert lane in ("acknowledge", "P3")
+
+
+@pytest.mark.parametrize(
+    ("text", "acclaim"),
+    [
+        (
+            "@AcmeHelp huge props to Dana at the desk for getting 3 of us home after the trains were delayed",
+            "props",
+        ),
+        ("@AcmeHelp your baggage crew deserves a medal, my bags made the connection", "deserves a medal"),
+        ("@AcmeHelp they changed my connecting train for me so I wouldn't miss it. A+ work", "A+"),
+        ("@AcmeHelp crisis averted! just confirmed a seat on the next flight", "Crisis averted"),
+        ("@AcmeHelp the friendliest check in staff ever, flight 417", "friendliest"),
+    ],
+)
+def test_credit_for_a_problem_handled_is_not_time_critical(text: str, acclaim: str) -> None:
+    lane, classification = decided(text)
+    assert lane in ("acknowledge", "P3")
+    assert classification["time_critical"]["value"] is False  # type: ignore[index]
+    assert f"credit for a problem handled ({acclaim.lower()!r})" in reasons(classification).lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@AcmeHelp props to the agent, but where is my bag?",  # a question beside the credit
+        "@AcmeHelp props to the agent. my luggage is still missing, can you check",  # a request
+        "@AcmeHelp best airline ever, my flight is cancelled and nobody answers",  # praise negated by trouble
+        "@AcmeHelp A+ for losing my bag again #sarcasm",  # a sarcasm marker
+    ],
+)
+def test_credit_beside_a_question_a_request_or_sarcasm_stays_time_critical(text: str) -> None:
+    lane, classification = decided(text)
+    assert lane in ("P1", "P2")
+    assert classification["time_critical"]["value"] is True  # type: ignore[index]
