@@ -39,6 +39,7 @@ from carebird.classifier.vocabulary import (
     NEGATIVE_AT,
     NEGATIVE_WORD_AT,
     POSITIVE_AT,
+    PRAISE_CHANCE,
     PRAISE_TERMS,
     PROMO_TERMS,
     QUESTION_TERMS,
@@ -131,16 +132,24 @@ class DefaultClassifier:
                 or vader_compound(content) >= STRONG_PRAISE_AT
             )
         )
-        acclaim = "" if thanked or asks or REQUEST.search(content) else _acclaim(text, content)
+        calm_ask = not (thanked or asks or REQUEST.search(content))
+        acclaim = _acclaim(text, content) if calm_ask else ""
+        chance = self.praise_chance(mention) if calm_ask and not SARCASM.search(text) else None
+        doubted = chance is not None and chance >= PRAISE_CHANCE
         if thanked and urgency.value:
             reasons.append("time-critical words not counted: a thank-you without a question")
         elif acclaim and urgency.value:
             reasons.append(f"time-critical words not counted: credit for a problem handled ({acclaim!r})")
+        elif doubted and urgency.value:
+            reasons.append(
+                f"time-critical words not counted: the brand's model gives praise a {chance:.0%} chance, "
+                "and nothing is asked"
+            )
         elif content_positive and urgency.value and self.believes_positive(sentiment):
             reasons.append("time-critical words not counted: the brand's model reads it positive")
         elif content_positive and urgency.value:
             reasons.append("time-critical words not counted: positive, with no trouble, question or doubt")
-        time_critical = bool(urgency.value) and not (thanked or acclaim or content_positive)
+        time_critical = bool(urgency.value) and not (thanked or acclaim or doubted or content_positive)
         level = priority(
             sentiment=str(sentiment.value),
             sentiment_confidence=sentiment.confidence,
@@ -172,6 +181,11 @@ class DefaultClassifier:
         general lexicon: it reads many complaints positive ("please help, my luggage is somewhere in a
         warehouse"), so the message must also be free of trouble, questions and doubt."""
         return False
+
+    def praise_chance(self, mention: MentionFeatures) -> float | None:
+        """The probability that the message is praise, from a reader that gives one (a brand's sentiment
+        model); None for the lexicon, which gives a score, not a probability."""
+        return None
 
     def sentiment_of(
         self, mention: MentionFeatures, content: str, words: Words, language: str | None, reasons: list[str]

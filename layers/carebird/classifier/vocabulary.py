@@ -215,6 +215,10 @@ NEGATIVE_WORD_AT = -1.0
 # agreeing: a brand's model unsure of its positive ("well done, you took the fun out of it") is read.
 ACKNOWLEDGE_CONFIDENCE = 0.6
 
+# A brand's sentiment model that gives praise this chance or more, on a message that asks nothing, leaves
+# its time-critical words uncounted: the model doubts it is a complaint (tuned on the dev split's folds 0-3).
+PRAISE_CHANCE = 0.3
+
 # A thank-you or praise whose lexicon score reaches this is praise, even with a "but" in it.
 STRONG_PRAISE_AT = 0.6
 

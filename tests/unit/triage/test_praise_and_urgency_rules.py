@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.triage_decisions import decided, reasons
+from tests.support.triage_decisions import decided, reasons, with_model
 
 
 @pytest.mark.parametrize(
@@ -213,3 +213,26 @@ def test_credit_beside_a_question_a_request_or_sarcasm_stays_time_critical(text:
     lane, classification = decided(text)
     assert lane in ("P1", "P2")
     assert classification["time_critical"]["value"] is True  # type: ignore[index]
+
+
+def test_a_brand_model_that_gives_praise_a_fair_chance_leaves_trip_words_uncounted() -> None:
+    # The model reads it negative, but gives praise a 35% chance, and the message asks nothing.
+    text = "@AcmeHelp the gate agent boarded our whole family early on flight 417"
+    lane, classification = decided(text, with_model("negative", 0.6, positive=0.35, neutral=0.05))
+    assert classification["time_critical"]["value"] is False  # type: ignore[index]
+    assert "the brand's model gives praise a 35% chance" in reasons(classification)
+    assert lane == "P3"  # still read by a person: the reading is negative
+
+
+@pytest.mark.parametrize(
+    ("text", "positive"),
+    [
+        ("@AcmeHelp the gate agent boarded our whole family early on flight 417", 0.1),  # no doubt
+        ("@AcmeHelp the gate agent boarded us early, is flight 417 still on time?", 0.35),  # a question
+        ("@AcmeHelp I need my flight 417 changed today", 0.35),  # a request
+    ],
+)
+def test_a_brand_model_sure_of_a_complaint_or_a_question_keeps_trip_words(text: str, positive: float) -> None:
+    lane, classification = decided(text, with_model("negative", 0.6, positive=positive))
+    assert classification["time_critical"]["value"] is True  # type: ignore[index]
+    assert lane in ("P1", "P2")
