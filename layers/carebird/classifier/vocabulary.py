@@ -123,9 +123,11 @@ REASSURANCE = re.compile(
     re.IGNORECASE,
 )
 # Doubt: what keeps a positive-sounding message out of the acknowledge lane (a person reads it at P3),
-# without making it a complaint: waiting, calling, wishing, comparing, a sad face, a "#no..." hashtag.
+# without making it a complaint: waiting (or sitting, standing), calling, wishing, comparing, a sad face,
+# a "#no..." hashtag.
 DOUBT = re.compile(
-    r"\b(?:hung up|hang up|hangs up|hanging up|on hold|holding|hold|wait|waited|waiting|minutes?|mins?|"
+    r"\b(?:hung up|hang up|hangs up|hanging up|on hold|holding|hold|wait|waited|waiting|sitting|sat|standing|"
+    r"minutes?|mins?|"
     r"hours?|hrs?|days?|hopefully|hoping|hope|wish|would be nice|would have been nice|should|instead|"
     r"elsewhere|kidding|joke|seriously|really|again|supposed to|tried|trying|call|called|calling|"
     r"phone|email|answer|respond|response|reply|lol|smh|ugh|sigh|guess|anymore|ever|"

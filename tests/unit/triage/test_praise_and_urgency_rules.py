@@ -40,6 +40,7 @@ def test_a_positive_message_without_thanks_or_praise_is_read_at_p3() -> None:
         "@AcmeHelp well done, what a fiasco",  # a word the lexicon scores clearly negative
         "@AcmeHelp glad you're sorry, that helps a lot",  # an apology quoted back
         "@AcmeHelp thanks for the help 😩",  # a sad face
+        "@AcmeHelp thanks for the info - the extra seat they needed was the one I was sitting in",  # sitting
     ],
 )
 def test_thanks_with_a_doubt_marker_is_read_by_a_person_not_acknowledged(text: str) -> None:
