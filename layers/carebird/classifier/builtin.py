@@ -38,6 +38,7 @@ from carebird.classifier.vocabulary import (
     NEGATION,
     NEGATIVE_AT,
     NEGATIVE_WORD_AT,
+    PLEA_TERMS,
     POSITIVE_AT,
     PRAISE_CHANCE,
     PRAISE_TERMS,
@@ -132,9 +133,12 @@ class DefaultClassifier:
                 or vader_compound(content) >= STRONG_PRAISE_AT
             )
         )
-        calm_ask = not (thanked or asks or REQUEST.search(content))
-        acclaim = _acclaim(text, content) if calm_ask else ""
-        chance = self.praise_chance(mention) if calm_ask and not SARCASM.search(text) else None
+        # Credit for a problem handled counts unless a question or a plea stands beside it; the model's
+        # doubt only when nothing asks at all (no question word, "but" or request either).
+        pleads = "?" in text or bool(words.find(PLEA_TERMS) or REQUEST.search(content))
+        acclaim = "" if thanked or pleads else _acclaim(text, content)
+        quiet = not (thanked or pleads or asks or SARCASM.search(text))
+        chance = self.praise_chance(mention) if quiet else None
         doubted = chance is not None and chance >= PRAISE_CHANCE
         if thanked and urgency.value:
             reasons.append("time-critical words not counted: a thank-you without a question")

@@ -172,6 +172,11 @@ DURATION = re.compile(
 REQUEST = re.compile(
     r"\b(?:i|we)(?: really| just| still)? (?:want|need|would like|'d like|wish|expect)\b", re.IGNORECASE
 )
+# A plea: a request for help or action, whatever else the message says ("thanks for the help" is none).
+PLEA_TERMS: tuple[str, ...] = (
+    "please", "pls", "plz", "help me", "help us", "can you", "could you", "will you", "would you", "can i",
+    "how do i", "how can i", "what do i", "let me know", "dm me", "need", "needs", "want",
+)  # fmt: skip
 QUESTION_TERMS: tuple[str, ...] = (
     "how", "why", "when", "where", "what", "which", "who", "can you", "could you", "will you", "please",
     "pls", "plz", "help", "dm", "anyone", "is there", "do you", "does",

@@ -192,6 +192,7 @@ def test_thanks_for_a_help_with_a_trouble_word_is_not_sarcasm() -> None:
         ("@AcmeHelp they changed my connecting train for me so I wouldn't miss it. A+ work", "A+"),
         ("@AcmeHelp crisis averted! just confirmed a seat on the next flight", "Crisis averted"),
         ("@AcmeHelp the friendliest check in staff ever, flight 417", "friendliest"),
+        ("@AcmeHelp props to the crew who found my bag when the connection was missed", "props"),  # "when"
     ],
 )
 def test_credit_for_a_problem_handled_is_not_time_critical(text: str, acclaim: str) -> None:
