@@ -23,14 +23,17 @@ class FixedSentimentModel:
     label: str
     confidence: float
     target: str = "sentiment"
+    others: tuple[tuple[str, float], ...] = ()  # the other classes' probabilities
 
     def predict(self, text: str) -> Prediction:
-        return Prediction(self.label, self.confidence, {self.label: self.confidence})
+        return Prediction(self.label, self.confidence, {self.label: self.confidence, **dict(self.others)})
 
 
-def with_model(label: str, confidence: float) -> BrandModelClassifier:
-    """A brand's classifier whose sentiment model reads every message as `label` at `confidence`."""
-    return BrandModelClassifier([FixedSentimentModel(label, confidence)])  # type: ignore[list-item]
+def with_model(label: str, confidence: float, **others: float) -> BrandModelClassifier:
+    """A brand's classifier whose sentiment model reads every message as `label` at `confidence` (and
+    gives the other classes the probabilities in `others`, e.g. positive=0.35)."""
+    model = FixedSentimentModel(label, confidence, others=tuple(others.items()))
+    return BrandModelClassifier([model])  # type: ignore[list-item]
 
 
 def decided(

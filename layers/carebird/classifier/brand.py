@@ -44,6 +44,14 @@ class BrandModelClassifier(DefaultClassifier):
             and sentiment.confidence >= PRAISE_CONFIDENCE
         )
 
+    def praise_chance(self, mention: MentionFeatures) -> float | None:
+        """The sentiment model's probability of "positive" (None without a sentiment model, or for a
+        message with nothing to read)."""
+        model = self._models.get("sentiment")
+        if model is None or not mention.text:
+            return None
+        return model.predict(mention.text).probabilities.get("positive", 0.0)
+
     def sentiment_of(
         self, mention: MentionFeatures, content: str, words: Words, language: str | None, reasons: list[str]
     ) -> Signal:

@@ -20,12 +20,14 @@ from carebird.classifier.model import (
 )
 from carebird.classifier.priority import priority
 from carebird.classifier.vocabulary import (
+    ACCLAIM,
     ACKNOWLEDGE_CONFIDENCE,
     AMOUNT,
     BUT,
     COMPLAINT_TERMS,
     CRYPTO_TERMS,
     DM_REQUEST,
+    DM_VERB,
     DOUBT,
     DURATION,
     EMOJI_VALENCE,
@@ -36,7 +38,9 @@ from carebird.classifier.vocabulary import (
     NEGATION,
     NEGATIVE_AT,
     NEGATIVE_WORD_AT,
+    PLEA_TERMS,
     POSITIVE_AT,
+    PRAISE_CHANCE,
     PRAISE_TERMS,
     PROMO_TERMS,
     QUESTION_TERMS,
@@ -46,6 +50,7 @@ from carebird.classifier.vocabulary import (
     SARCASM,
     SPAM_CLOSE_AT,
     STRONG_PRAISE_AT,
+    SUPERLATIVE,
     THANKS_TERMS,
     TIME_CRITICAL,
     URGENCY_TERMS,
@@ -106,7 +111,7 @@ class DefaultClassifier:
         urgency = _urgency(urgent_terms, reasons)
         skill = self.skill_of(mention, content, words, language, rules, reasons)
         spam, bot = _spam_and_bot(text, words, mention, reasons)
-        wants_dm = _wants_dm(words, spam, reasons)
+        wants_dm = _wants_dm(content, words, spam, reasons)
         needs_response = _needs_response(
             text, content, words, mention, sentiment, urgency, spam, wants_dm, reasons
         )
@@ -128,13 +133,27 @@ class DefaultClassifier:
                 or vader_compound(content) >= STRONG_PRAISE_AT
             )
         )
+        # Credit for a problem handled counts unless a question or a plea stands beside it; the model's
+        # doubt only when nothing asks at all (no question word, "but" or request either).
+        pleads = "?" in text or bool(words.find(PLEA_TERMS) or REQUEST.search(content))
+        acclaim = "" if thanked or pleads else _acclaim(text, content)
+        quiet = not (thanked or pleads or asks or SARCASM.search(text))
+        chance = self.praise_chance(mention) if quiet else None
+        doubted = chance is not None and chance >= PRAISE_CHANCE
         if thanked and urgency.value:
             reasons.append("time-critical words not counted: a thank-you without a question")
+        elif acclaim and urgency.value:
+            reasons.append(f"time-critical words not counted: credit for a problem handled ({acclaim!r})")
+        elif doubted and urgency.value:
+            reasons.append(
+                f"time-critical words not counted: the brand's model gives praise a {chance:.0%} chance, "
+                "and nothing is asked"
+            )
         elif content_positive and urgency.value and self.believes_positive(sentiment):
             reasons.append("time-critical words not counted: the brand's model reads it positive")
         elif content_positive and urgency.value:
             reasons.append("time-critical words not counted: positive, with no trouble, question or doubt")
-        time_critical = bool(urgency.value) and not thanked and not content_positive
+        time_critical = bool(urgency.value) and not (thanked or acclaim or doubted or content_positive)
         level = priority(
             sentiment=str(sentiment.value),
             sentiment_confidence=sentiment.confidence,
@@ -166,6 +185,11 @@ class DefaultClassifier:
         general lexicon: it reads many complaints positive ("please help, my luggage is somewhere in a
         warehouse"), so the message must also be free of trouble, questions and doubt."""
         return False
+
+    def praise_chance(self, mention: MentionFeatures) -> float | None:
+        """The probability that the message is praise, from a reader that gives one (a brand's sentiment
+        model); None for the lexicon, which gives a score, not a probability."""
+        return None
 
     def sentiment_of(
         self, mention: MentionFeatures, content: str, words: Words, language: str | None, reasons: list[str]
@@ -267,6 +291,19 @@ def _doubt(text: str, words: Words) -> str:
     return next((w for w in words.words if lexicon.get(w, 0.0) <= NEGATIVE_WORD_AT), "")
 
 
+def _acclaim(text: str, content: str) -> str:
+    """Credit given to someone for a problem handled ("props to the gate agent", "A+ work", "crisis
+    averted"), or superlative praise with nothing negated ("the friendliest crew ever"): the acclaim, or
+    "". The caller has ruled out questions and requests; a sarcasm marker rules it out here."""
+    if SARCASM.search(text):
+        return ""
+    found = ACCLAIM.search(content)
+    if found:
+        return found.group(0)
+    best = SUPERLATIVE.search(content)
+    return best.group(0) if best and not NEGATION.search(REASSURANCE.sub(" ", content)) else ""
+
+
 def _kinds(terms: list[str]) -> tuple[str, ...]:
     """The kinds of time-critical trouble the terms name ("stuck traveller", "money", ...)."""
     found = set(terms)
@@ -296,9 +333,10 @@ def _sarcasm(sentiment: Signal, text: str, reasons: list[str]) -> Signal:
     return Signal("negative", 0.6)
 
 
-def _wants_dm(words: Words, spam: Signal, reasons: list[str]) -> Signal:
-    """ "Follow me so I can DM you the details": the customer asks to continue in private."""
-    asked = words.find(DM_REQUEST)
+def _wants_dm(text: str, words: Words, spam: Signal, reasons: list[str]) -> Signal:
+    """ "Follow me so I can DM you the details", "DMed you": the customer asks to continue in private, or
+    has already written there (DM_VERB: "DM" or "PM" as a verb in any of its spellings)."""
+    asked = words.find(DM_REQUEST) + [m.group(0) for m in DM_VERB.finditer(text)][:1]
     if not asked or spam.value:
         return Signal(False, 0.6)
     reasons.append(f"wants a DM: {', '.join(asked[:2])}")

@@ -18,9 +18,17 @@
     question, "but" or doubt marker in it that the sentiment or the lexicon reads positive, with or
     without a word of thanks; for a stored classification, positive at confidence >= 0.5) gains nothing
     from time-critical words ("thanks for rebooking my cancelled flight", "safety first, the crew
-    handled the storm calmly"). The classifier also withholds them from a thank-you that reports a
-    problem solved, or praises strongly, without a question or a sarcasm marker ("the delay was long,
-    but the crew was amazing"); "thanks, but where is my bag?" keeps them.
+    handled the storm calmly"). The classifier also withholds them, naming why, from a message that
+    speaks of a problem already handled rather than one happening now:
+      - a thank-you that reports a problem solved, or praises strongly, without a question or a sarcasm
+        marker ("the delay was long, but the crew was amazing"); "thanks, but where is my bag?" and
+        thanks for a harm ("thanks for ruining our trip", a sarcasm marker) keep them;
+      - credit given for a problem handled, without a question or a plea beside it ("props to the gate
+        agent", "A+ work", "crisis averted", superlatives with nothing negated: "the friendliest crew");
+      - with a brand's sentiment model, a message that asks nothing (no question word, "but", request or
+        sarcasm marker) to which the model gives praise a fair chance (probability >= 0.3).
+    A traveller still waiting ("supposed to leave at 8", "yet to board", "a two hour wait") is
+    time-critical.
 
     level = P1 if score >= 70, P2 if score >= 50, P3 if score >= 30, else P4.
 

@@ -111,6 +111,34 @@ def test_follow_me_so_i_can_dm_is_a_support_request_flagged_for_a_dm() -> None:
     assert classification["wants_dm"]["value"] is True  # type: ignore[index]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@AcmeHelp DMed you. Thank you",
+        "@AcmeHelp just DM'd you, thanks",
+        "@AcmeHelp dm'ed the details, thx",
+        "@AcmeHelp I dmd you yesterday, thank you",
+        "@AcmeHelp DMing you now, thanks!",
+        "@AcmeHelp PMed you my order number. Thanks",
+        "@AcmeHelp direct messaged you, thank you",
+    ],
+)
+def test_a_thank_you_that_says_the_customer_wrote_by_dm_is_answered_not_acknowledged(text: str) -> None:
+    # "DM" as a verb in any spelling: the customer is waiting for the answer in private.
+    lane, classification = decided(text)
+    assert lane in ("P1", "P2", "P3")
+    assert classification["wants_dm"]["value"] is True  # type: ignore[index]
+    assert "needs response: asks to continue by DM" in reasons(classification)
+
+
+@pytest.mark.parametrize(
+    "text", ["@AcmeHelp admitted it was a mistake, thanks", "@AcmeHelp my DMs are open, thx"]
+)
+def test_words_that_only_contain_dm_are_not_a_dm(text: str) -> None:
+    _, classification = decided(text)
+    assert classification["wants_dm"]["value"] is False  # type: ignore[index]
+
+
 def test_real_follow_bait_with_strong_signals_is_still_closed() -> None:
     lane, classification = decided("f4f follow4follow gain followers #teamfollowback https://t.co/x")
     assert lane == "closed"

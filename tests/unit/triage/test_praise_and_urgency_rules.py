@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.triage_decisions import decided, reasons
+from tests.support.triage_decisions import decided, reasons, with_model
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,7 @@ def test_a_positive_message_without_thanks_or_praise_is_read_at_p3() -> None:
         "@AcmeHelp well done, what a fiasco",  # a word the lexicon scores clearly negative
         "@AcmeHelp glad you're sorry, that helps a lot",  # an apology quoted back
         "@AcmeHelp thanks for the help 😩",  # a sad face
+        "@AcmeHelp thanks for the info - the extra seat they needed was the one I was sitting in",  # sitting
     ],
 )
 def test_thanks_with_a_doubt_marker_is_read_by_a_person_not_acknowledged(text: str) -> None:
@@ -142,3 +143,98 @@ def test_an_amount_of_money_in_a_message_that_is_not_praise_is_time_critical(tex
 def test_an_amount_of_money_in_praise_is_not() -> None:
     lane, _ = decided("@AcmeHelp thank you, a lovely stay for $90, well done")
     assert lane == "acknowledge"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@AcmeHelp there is a two hour wait at the counter",  # a duration in words
+        "@AcmeHelp we were supposed to leave at 8 and we are still here",  # what should have happened
+        "@AcmeHelp my order has yet to arrive",
+        "@AcmeHelp still haven't left the station",
+    ],
+)
+def test_a_traveller_still_waiting_is_time_critical(text: str) -> None:
+    lane, classification = decided(text)
+    assert lane in ("P1", "P2")
+    assert classification["time_critical"]["value"] is True  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@AcmeHelp thanks for ruining our anniversary, the train is delayed by over 3 hours",
+        "@AcmeHelp thank you for leaving my grandmother stranded at the station",
+        "@AcmeHelp thanks for another delay. great service",
+    ],
+)
+def test_thanks_for_a_harm_is_sarcasm_and_stays_time_critical(text: str) -> None:
+    lane, classification = decided(text)
+    assert lane in ("P1", "P2")
+    assert classification["time_critical"]["value"] is True  # type: ignore[index]
+    assert "not counted: a thank-you" not in reasons(classification)
+
+
+def test_thanks_for_a_help_with_a_trouble_word_is_not_sarcasm() -> None:
+    lane, classification = decided("@AcmeHelp thanks for rebooking my cancelled train, all sorted")
+    assert "sarcasm" not in reasons(classification)
+    assert lane in ("acknowledge", "P3")
+
+
+@pytest.mark.parametrize(
+    ("text", "acclaim"),
+    [
+        (
+            "@AcmeHelp huge props to Dana at the desk for getting 3 of us home after the trains were delayed",
+            "props",
+        ),
+        ("@AcmeHelp your baggage crew deserves a medal, my bags made the connection", "deserves a medal"),
+        ("@AcmeHelp they changed my connecting train for me so I wouldn't miss it. A+ work", "A+"),
+        ("@AcmeHelp crisis averted! just confirmed a seat on the next flight", "Crisis averted"),
+        ("@AcmeHelp the friendliest check in staff ever, flight 417", "friendliest"),
+        ("@AcmeHelp props to the crew who found my bag when the connection was missed", "props"),  # "when"
+    ],
+)
+def test_credit_for_a_problem_handled_is_not_time_critical(text: str, acclaim: str) -> None:
+    lane, classification = decided(text)
+    assert lane in ("acknowledge", "P3")
+    assert classification["time_critical"]["value"] is False  # type: ignore[index]
+    assert f"credit for a problem handled ({acclaim.lower()!r})" in reasons(classification).lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@AcmeHelp props to the agent, but where is my bag?",  # a question beside the credit
+        "@AcmeHelp props to the agent. my luggage is still missing, can you check",  # a request
+        "@AcmeHelp best airline ever, my flight is cancelled and nobody answers",  # praise negated by trouble
+        "@AcmeHelp A+ for losing my bag again #sarcasm",  # a sarcasm marker
+    ],
+)
+def test_credit_beside_a_question_a_request_or_sarcasm_stays_time_critical(text: str) -> None:
+    lane, classification = decided(text)
+    assert lane in ("P1", "P2")
+    assert classification["time_critical"]["value"] is True  # type: ignore[index]
+
+
+def test_a_brand_model_that_gives_praise_a_fair_chance_leaves_trip_words_uncounted() -> None:
+    # The model reads it negative, but gives praise a 35% chance, and the message asks nothing.
+    text = "@AcmeHelp the gate agent boarded our whole family early on flight 417"
+    lane, classification = decided(text, with_model("negative", 0.6, positive=0.35, neutral=0.05))
+    assert classification["time_critical"]["value"] is False  # type: ignore[index]
+    assert "the brand's model gives praise a 35% chance" in reasons(classification)
+    assert lane == "P3"  # still read by a person: the reading is negative
+
+
+@pytest.mark.parametrize(
+    ("text", "positive"),
+    [
+        ("@AcmeHelp the gate agent boarded our whole family early on flight 417", 0.1),  # no doubt
+        ("@AcmeHelp the gate agent boarded us early, is flight 417 still on time?", 0.35),  # a question
+        ("@AcmeHelp I need my flight 417 changed today", 0.35),  # a request
+    ],
+)
+def test_a_brand_model_sure_of_a_complaint_or_a_question_keeps_trip_words(text: str, positive: float) -> None:
+    lane, classification = decided(text, with_model("negative", 0.6, positive=positive))
+    assert classification["time_critical"]["value"] is True  # type: ignore[index]
+    assert lane in ("P1", "P2")
