@@ -260,7 +260,13 @@ class FakeStore:
             self.gap_items[key] = gap
         elif int(held.to_id) < int(gap.to_id):
             self.gap_items[key] = replace(
-                held, to_id=gap.to_id, to_time=gap.to_time, status=GapStatus.OPEN, closed_at=None
+                held,
+                to_id=gap.to_id,
+                to_time=gap.to_time,
+                status=GapStatus.OPEN,
+                closed_at=None,
+                stalled=0,
+                last_attempt_at=None,
             )
         self._done("record_gap")
 

@@ -105,9 +105,11 @@ class MentionsFeed:
             )
             ctx.error(message, reading.failure)
             return ctx.failed(state, reading.failure, started, reading.rate)
-        blocked = self._gaps.backfill(brand, counts)
-        if blocked is not None:
-            return ctx.blocked(state, blocked, started)
+        backfill = self._gaps.backfill(brand, counts, reading.rate)
+        # A gauge, not a count: a gap left open shows on every poll until it closes (its alarm's rule).
+        ctx.ports.metrics.add_metric(MetricName.GAPS_OPEN, COUNT, backfill.open_gaps)
+        if backfill.blocked is not None:
+            return ctx.blocked(state, backfill.blocked, started)
         ctx.succeeded(Feed.MENTIONS)
         return PollState(
             next_poll_at=reading.next_read_at,

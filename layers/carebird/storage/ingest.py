@@ -306,6 +306,8 @@ class DynamoIngestStore:
                     g.to_key.set(padded(gap.to_id)),
                     g.to_time.set(gap.to_time),
                     g.status.set(GapStatus.OPEN.value),
+                    g.stalled.set(0),  # a stretch not tried yet: its first window is due now
+                    g.last_attempt_at.remove(),
                     g.closed_at.remove(),
                     g.expires_at.remove(),
                 ],
@@ -356,6 +358,7 @@ class DynamoIngestStore:
             detected_at=gap.detected_at,
             last_attempt_at=gap.last_attempt_at,
             closed_at=gap.closed_at,
+            stalled=gap.stalled,
             expires_at=expires,
         )
 

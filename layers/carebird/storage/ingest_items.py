@@ -99,6 +99,7 @@ class GapItem(TableItem):
     detected_at = UTCDateTimeAttribute()
     last_attempt_at = UTCDateTimeAttribute(null=True)
     closed_at = UTCDateTimeAttribute(null=True)
+    stalled = NumberAttribute(default=0)
     expires_at = NumberAttribute(null=True)
 
 
@@ -232,4 +233,5 @@ def to_gap(item: GapItem) -> Gap:
         recovered=int(item.recovered),
         last_attempt_at=item.last_attempt_at,
         closed_at=item.closed_at,
+        stalled=int(item.stalled or 0),
     )
