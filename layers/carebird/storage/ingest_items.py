@@ -103,6 +103,14 @@ class GapItem(TableItem):
     expires_at = NumberAttribute(null=True)
 
 
+class UnwrittenItem(TableItem):
+    """One chunk of the mentions a run read and could not write (sk UNWRITTEN#<chunk>), as X's JSON."""
+
+    body = UnicodeAttribute()  # a JSON list of Mention objects, oldest first
+    mentions = NumberAttribute()
+    kept_at = UTCDateTimeAttribute()
+
+
 class MessageItem(TableItem):
     """What a stored mention and a stored DM have in common (each keeps its own id and author fields)."""
 

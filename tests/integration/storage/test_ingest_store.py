@@ -291,3 +291,18 @@ def test_a_gap_widened_by_newer_mentions_is_open_and_due_again(store: Any) -> No
     (widened,) = store.open_gaps(BRAND)
     assert (widened.to_id, widened.attempts, widened.stalled) == ("1600", 3, 0)
     assert widened.last_attempt_at is None and widened.closed_at is None
+
+
+# ---------------------------------------------------------------------- mentions read and not written
+def test_mentions_a_run_could_not_write_are_kept_whole_in_chunks_and_replaced(store: Any) -> None:
+    assert store.unwritten(BRAND) == []
+    # Long posts in a script of two UTF-8 bytes a character: 50 KB each, more than one item holds.
+    long = [mention(str(2000 + i), "é" * 25_000) for i in range(8)]
+    store.keep_unwritten(BRAND, long)
+    assert store.unwritten(BRAND) == long
+    assert store.unwritten("2000") == []
+    short = [mention("2020", "still down?"), mention("2021", "me too")]
+    store.keep_unwritten(BRAND, short)  # a later run kept fewer: nothing of the earlier comes back
+    assert store.unwritten(BRAND) == short
+    store.keep_unwritten(BRAND, [])
+    assert store.unwritten(BRAND) == []
