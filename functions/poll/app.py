@@ -1,6 +1,6 @@
 """Poll function: on each schedule tick, ingest every brand's new mentions and DMs and hand them to triage.
 
-Returns the run's counts: {brands, polls, ingested, skipped, duplicates, reads, gaps, gaps_closed,
+Returns the run's counts: {brands, polls, ingested, skipped, duplicates, reads, gaps, gaps_closed, gaps_lost,
 handed_off, rate_limited, errors, dms_ingested, dms_skipped, dm_reads}.
 """
 

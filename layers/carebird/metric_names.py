@@ -17,6 +17,8 @@ class MetricName(StrEnum):
     DM_POLL_SUCCEEDED = "DmPollSucceeded"
     POLL_ERRORS = "PollErrors"
     GAPS = "Gaps"  # a run could not read back to its checkpoint: posts may have been missed
+    GAPS_OPEN = "GapsOpen"  # a brand's gaps still open after a poll's backfill (a gauge: Maximum)
+    GAPS_LOST_TO_X = "GapsLostToX"  # gaps X no longer serves: posts in them may be missing for good
     UNREADABLE_POSTS = "UnreadablePosts"
     X_READS = "XReads"
     MENTIONS_INGESTED = "MentionsIngested"

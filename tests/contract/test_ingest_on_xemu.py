@@ -135,21 +135,63 @@ def test_dms_are_read_until_the_cursor_stored_once_and_customer_ones_triaged_onc
     assert again.dm_reads <= 131 + 1  # the last poll found 131: its first page asks for 132
 
 
-def test_a_burst_beyond_the_mentions_cap_leaves_an_open_gap(emulator: EmulatorHandle) -> None:
+def test_a_burst_beyond_the_mentions_cap_leaves_a_gap_marked_lost_to_x(emulator: EmulatorHandle) -> None:
     ing = Ingestion(emulator, PollTuning(page_size=10, reach_limit=30, gap_max_attempts=2))
     ing.emu.update_settings(mentions_cap=30)
     ing.emu.post("early", f"@{HANDLE} hello")
     ing.run()
     ing.advance(60)
-    ing.emu.bulk_post([{"author": f"c{i}", "text": f"@{HANDLE} outage {i}"} for i in range(50)])
+    burst = ing.emu.bulk_post([{"author": f"c{i}", "text": f"@{HANDLE} outage {i}"} for i in range(50)])
     ing.advance(60)
 
     summary = ing.run()
 
     assert summary.ingested == 30 and summary.gaps == 1
     (gap,) = ing.store.gaps(ing.brand.id)
-    # The emulator's cap, like X's, applies to time windows too: the 20 oldest stay out of reach.
-    assert gap.status is GapStatus.OPEN and gap.recovered == 0
+    # The emulator's cap, like X's, applies to time windows too: the 20 oldest stay out of reach. X
+    # answered the window in full with nothing, not even the cursor post: lost to X, for a person.
+    assert gap.status is GapStatus.LOST and gap.recovered == 0 and summary.gaps_lost == 1
+    lost = set(burst) - {tid for (_, tid) in ing.store.mentions}
+    assert len(lost) == 20 and all(gap.contains(tid) for tid in lost)
+    ing.advance(3600)
+    requests_before = mention_requests(ing)
+    ing.run()
+    assert mention_requests(ing) - requests_before == 1  # the read; the lost gap is not tried again
+
+
+def test_a_gap_whose_windows_fail_past_the_attempt_threshold_is_filled_once_x_answers(
+    emulator: EmulatorHandle,
+) -> None:
+    # On a loaded machine a gap's time-window queries time out or hit 429 while the short reads that
+    # find the next mentions succeed. Its mentions are within X's reach all along: they are read once
+    # the windows go through again, however many tries failed before (the threshold escalates, it
+    # does not give up).
+    tuning = PollTuning(page_size=5, max_pages=2, gap_retry_seconds=60, gap_max_attempts=2)
+    ing = Ingestion(emulator, tuning)
+    ing.emu.post("early", f"@{HANDLE} hello")
+    ing.run()
+    ing.advance(60)
+    burst = ing.emu.bulk_post([{"author": f"c{i}", "text": f"@{HANDLE} outage {i}"} for i in range(20)])
+    windows_fail = {"match": "getUsersMentions", "with_param": "until_id", "error_p": 1.0}
+    ing.emu.set_faults([windows_fail], seed=1)
+    ing.advance(60)
+
+    first = ing.run()  # a chain cut at two pages: the oldest ten are a gap, its windows fail
+    assert (first.ingested, first.gaps, first.gaps_closed) == (10, 1, 0)
+    for _ in range(4):  # an hour apart: every retry the back-off allows fails too
+        ing.advance(3600)
+        ing.run()
+    (gap,) = ing.store.gaps(ing.brand.id)
+    assert gap.status is GapStatus.OPEN and gap.attempts > tuning.gap_max_attempts
+    assert ing.emu.faults()["injected"]["error"] == gap.attempts
+
+    ing.emu.clear_faults()
+    for _ in range(2):
+        ing.advance(3600)
+        ing.run()
+    assert set(burst) <= {tid for (_, tid) in ing.store.mentions}, "every mention of the gap is read"
+    (gap,) = ing.store.gaps(ing.brand.id)
+    assert gap.status is GapStatus.CLOSED and gap.recovered == 10
 
 
 def test_a_rate_limit_midway_keeps_what_was_read_and_waits_for_the_reset(emulator: EmulatorHandle) -> None:
@@ -203,5 +245,6 @@ def test_a_reach_that_slides_while_a_chain_is_paged_is_recorded_as_a_gap(emulato
 
     lost = set(burst) - {tid for (_, tid) in ing.store.mentions}
     assert len(lost) == 50 and summary.gaps >= 1
-    (gap,) = [g for g in ing.store.gaps(ing.brand.id) if g.status is GapStatus.OPEN]
-    assert all(gap.contains(tid) for tid in lost)  # recorded for a person, not silently skipped
+    # X no longer serves them (its window answered nothing): recorded for a person, not silently skipped.
+    (gap,) = [g for g in ing.store.gaps(ing.brand.id) if g.status is GapStatus.LOST]
+    assert all(gap.contains(tid) for tid in lost)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -130,6 +131,7 @@ class FakeStore:
         self.states: dict[tuple[str, Feed], PollState] = {}
         self.leases: dict[str, tuple[str, int]] = {}
         self.gap_items: dict[tuple[str, str], Gap] = {}
+        self.kept: dict[str, list[Mention]] = {}  # brand id -> mentions read and not written
         self.put_attempts = 0
 
     @property
@@ -260,7 +262,13 @@ class FakeStore:
             self.gap_items[key] = gap
         elif int(held.to_id) < int(gap.to_id):
             self.gap_items[key] = replace(
-                held, to_id=gap.to_id, to_time=gap.to_time, status=GapStatus.OPEN, closed_at=None
+                held,
+                to_id=gap.to_id,
+                to_time=gap.to_time,
+                status=GapStatus.OPEN,
+                closed_at=None,
+                stalled=0,
+                last_attempt_at=None,
             )
         self._done("record_gap")
 
@@ -275,6 +283,14 @@ class FakeStore:
         self._effect("save_gap")
         self.gap_items[(gap.brand_id, str(int(gap.from_id)))] = gap
         self._done("save_gap")
+
+    def keep_unwritten(self, brand_id: str, mentions: Sequence[Mention]) -> None:
+        self._effect("keep_unwritten")
+        self.kept[brand_id] = list(mentions)
+        self._done("keep_unwritten")
+
+    def unwritten(self, brand_id: str) -> list[Mention]:
+        return list(self.kept.get(brand_id, []))
 
 
 @dataclass

@@ -28,6 +28,8 @@ from carebird_ops.local.endpoints import STATE_DIR_ENV, StackEndpoints, read_end
 from carebird_ops.xemu.client import EmulatorClient
 
 REPO = Path(__file__).resolve().parents[3]
+_GAP_FIELDS = ("from_id", "to_id", "reason", "status")
+_GAP_FIGURES = ("attempts", "recovered")
 CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret", "bearer_token")
 
 
@@ -211,14 +213,18 @@ class IngestRig:
         return sum(int(page["Count"]) for page in pages)
 
     def gaps(self, brand: Brand) -> list[dict[str, str]]:
-        """The brand's recorded gaps: from_id, to_id, reason and status ("open" or "closed")."""
+        """The brand's recorded gaps: from_id, to_id, reason and status, and (as text) the window
+        queries tried and the mentions they recovered."""
         items = self.client("dynamodb").query(
             TableName=self.table,
             KeyConditionExpression="pk = :p AND begins_with(sk, :g)",
             ExpressionAttributeValues={":p": {"S": f"BRAND#{brand.user_id}"}, ":g": {"S": "GAP#"}},
             ConsistentRead=True,
         )["Items"]
-        return [{k: item[k]["S"] for k in ("from_id", "to_id", "reason", "status")} for item in items]
+        return [
+            {k: next(iter(item[k].values())) for k in (*_GAP_FIELDS, *_GAP_FIGURES) if k in item}
+            for item in items
+        ]
 
     def execution_names(self) -> list[str]:
         """Every triage execution's name, as many times as it was started (Step Functions keeps one)."""

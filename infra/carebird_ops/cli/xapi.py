@@ -38,6 +38,8 @@ def parse_rule(text: str) -> dict[str, Any]:
                 rule["error_statuses"] = [int(s) for s in value.split(",")]
             elif key in ("429", "rate_limit", "ratelimit", "throttle"):
                 rule["rate_limit_p"] = float(value)
+            elif key in ("param", "with_param"):  # only requests carrying it: param=until_id
+                rule["with_param"] = value
             elif key == "drop":
                 rule["drop_p"] = float(value)
             elif key == "latency":

@@ -144,7 +144,7 @@ class EmulatorApp:
             except XApiError as exc:
                 state.stats.record(op.name, "unauthenticated", exc.status)
                 return _error_response(exc)
-            decision = state.faults.decide(op.name, request.method, request.path)
+            decision = state.faults.decide(op.name, request.method, request.path, request.args.keys())
 
         if decision.latency_ms:
             time.sleep(decision.latency_ms / 1000)  # outside the lock: a slow call must not stall others

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -20,6 +21,9 @@ class FaultRule:
     # "*", an operation name glob ("getUsersMentions"), a path glob ("/2/users/*/mentions"),
     # or a method and a path glob ("GET /2/users/*/mentions").
     match: str = "*"
+    # Only requests that carry this query parameter ("until_id": a client's time-window queries), so a
+    # test can fail the windows that fill a gap and not the reads that find it. Empty: every request.
+    with_param: str = ""
     latency_ms: int = 0
     latency_p: float = 0.0
     error_p: float = 0.0
@@ -37,7 +41,9 @@ class FaultRule:
         if not self.error_statuses or any(not 500 <= s <= 599 for s in self.error_statuses):
             raise ValueError("error_statuses must be 5xx codes")
 
-    def matches(self, endpoint: str, method: str, path: str) -> bool:
+    def matches(self, endpoint: str, method: str, path: str, params: Collection[str] = ()) -> bool:
+        if self.with_param and self.with_param not in params:
+            return False
         pattern = self.match.strip()
         if pattern in ("", "*"):
             return True
@@ -91,9 +97,10 @@ class FaultInjector:
         digest = hashlib.sha256(f"{self.seed}|{rule}|{n}|{kind}".encode()).digest()
         return int.from_bytes(digest[:8], "big") / 2**64
 
-    def decide(self, endpoint: str, method: str, path: str) -> FaultDecision:
+    def decide(self, endpoint: str, method: str, path: str, params: Collection[str] = ()) -> FaultDecision:
+        """`params`: the names of the request's query parameters."""
         for index, rule in enumerate(self.rules):
-            if not rule.matches(endpoint, method, path):
+            if not rule.matches(endpoint, method, path, params):
                 continue
             self._matched[index] += 1
             n = self._matched[index]

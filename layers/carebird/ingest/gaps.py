@@ -3,20 +3,32 @@
 When X cannot page back to the mentions cursor (its ~800 reach, or a page that failed), the hole is
 recorded as a gap before the cursor moves, then filled from a time-window query, now or in a later run.
 DM events have no time-window query, so only the mentions feed has gaps.
+
+A gap is never given up on while X may still serve it. A window that fails (a timeout, a 5xx, a 429)
+is tried again after a back-off that doubles with each try in a row that got nothing, up to
+`gap_retry_max_seconds`; `gap_max_attempts` tries escalate it to a person (an error in the log, and the
+GapsOpen metric's alarm while it stays open), and the tries go on. A run spends at most
+`gap_windows_per_run` windows on a brand's gaps, none past its deadline and none from X's reserve of
+requests. Only X's own answer ends the tries short of filling the gap: a window that went through
+whole and returned nothing, not even the cursor post it starts at, means X no longer serves that
+stretch (the ~800 most recent mentions slid past it). That gap is marked lost to X (GapsLostToX, an
+alarm of its own) and kept, with its times, for a person.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from carebird.brands import Brand
-from carebird.ingest.chains import mentions_chain
-from carebird.ingest.context import RunContext
-from carebird.ingest.model import Gap, GapStatus, IngestedMention, Mention, MentionsQuery
+from carebird.ingest.chains import Chain, mentions_chain
+from carebird.ingest.context import COUNT, RunContext
+from carebird.ingest.model import Gap, GapStatus, IngestedMention, Mention, MentionsQuery, RateLimit
 from carebird.ingest.ports import MentionsReader
 from carebird.ingest.summary import FeedCounts
+from carebird.ingest.tuning import PollTuning
+from carebird.metric_names import MetricName
 from carebird.observability import logger
 from carebird.ports.x import XRateLimited
 
@@ -24,37 +36,95 @@ from carebird.ports.x import XRateLimited
 StoreMentions = Callable[[Brand, Sequence[Mention], FeedCounts], list[IngestedMention]]
 
 
+def retry_delay(gap: Gap, tuning: PollTuning) -> timedelta:
+    """How long after its last window a gap is tried again: `gap_retry_seconds`, doubled for each
+    try in a row that got nothing (`stalled`), never more than `gap_retry_max_seconds`."""
+    base = tuning.gap_retry_seconds
+    longest = max(base, tuning.gap_retry_max_seconds)
+    exponent = min(max(gap.stalled - 1, 0), 32)
+    return timedelta(seconds=min(longest, base * 2**exponent))
+
+
+def is_due(gap: Gap, now: datetime, tuning: PollTuning) -> bool:
+    """An open gap is due for a window when never tried, or when its back-off has passed."""
+    if gap.status is not GapStatus.OPEN:
+        return False
+    return gap.last_attempt_at is None or now - gap.last_attempt_at >= retry_delay(gap, tuning)
+
+
+def has_spare_requests(rate: RateLimit | None, now: datetime, tuning: PollTuning) -> bool:
+    """Gap windows leave the reads the reserve the cadence keeps for the pages of bursts (20 of X's
+    180), or a quarter of a window smaller than that; a 429 all the same stops them until the reset."""
+    if rate is None or rate.reset_at <= now:
+        return True
+    return rate.remaining > min(tuning.cadence.rate_limit_reserve, rate.limit // 4)
+
+
+@dataclass(frozen=True)
+class Backfill:
+    """What a backfill left: the 429 that stopped it, if one did, and how many gaps are still open."""
+
+    blocked: XRateLimited | None
+    open_gaps: int
+
+
 class GapFiller:
+    """One run's gap filling (a `MentionsFeed` is made per run): it counts the windows spent per brand."""
+
     def __init__(self, ctx: RunContext, reader: MentionsReader, store_mentions: StoreMentions) -> None:
         self._ctx = ctx
         self._reader = reader
         self._store_mentions = store_mentions
+        self._backfilled: dict[str, int] = {}  # brand id -> windows this run's backfills spent
 
-    def backfill(self, brand: Brand, counts: FeedCounts) -> XRateLimited | None:
-        """Fill the brand's open gaps not tried too recently; the 429 that stopped it, if one did."""
-        now = self._ctx.clock.now()
-        retry = timedelta(seconds=self._ctx.tuning.gap_retry_seconds)
-        for gap in self._ctx.store.open_gaps(brand.id):
-            if gap.last_attempt_at is not None and now - gap.last_attempt_at < retry:
+    def backfill(self, brand: Brand, counts: FeedCounts, rate: RateLimit | None) -> Backfill:
+        """Fill the brand's open gaps that are due, within the run's windows, time and X's requests."""
+        ctx, tuning = self._ctx, self._ctx.tuning
+        gaps = ctx.store.open_gaps(brand.id)
+        blocked: XRateLimited | None = None
+        for index, gap in enumerate(gaps):
+            left = tuning.gap_windows_per_run - self._backfilled.get(brand.id, 0)
+            if not is_due(gap, ctx.clock.now(), tuning):
                 continue
-            blocked = self.fill(brand, gap, counts)
+            if left <= 0 or not self._may_spend(rate):
+                logger.info("gaps due are left for the next run", extra={"open_gaps": len(gaps)})
+                break
+            gaps[index], blocked, rate, spent = self._fill(brand, gap, counts, rate, left)
+            self._backfilled[brand.id] = self._backfilled.get(brand.id, 0) + spent
             if blocked is not None:
-                return blocked
-        return None
+                break
+        return Backfill(blocked, sum(g.status is GapStatus.OPEN for g in gaps))
 
     def fill(self, brand: Brand, gap: Gap, counts: FeedCounts) -> XRateLimited | None:
-        """Time-window queries over the gap; a window can hold more than X's reach, so keep narrowing
-        while each query recovers something."""
-        while gap.status is GapStatus.OPEN and gap.attempts < self._ctx.tuning.gap_max_attempts:
-            recovered_before = gap.recovered
-            gap, blocked = self._window(brand, gap, counts)
-            if blocked is not None:
-                return blocked
-            if gap.recovered == recovered_before:
-                break
-        return None
+        """Windows over a gap just found, while its lower end is most likely still within X's reach
+        (a check the run owes the chain that found it: the backfills' allowance is not spent on it)."""
+        if not self._may_spend(None):
+            return None
+        return self._fill(brand, gap, counts, None, self._ctx.tuning.gap_windows_per_run)[1]
 
-    def _window(self, brand: Brand, gap: Gap, counts: FeedCounts) -> tuple[Gap, XRateLimited | None]:
+    def _may_spend(self, rate: RateLimit | None) -> bool:
+        ctx = self._ctx
+        return not ctx.out_of_time() and has_spare_requests(rate, ctx.clock.now(), ctx.tuning)
+
+    def _fill(
+        self, brand: Brand, gap: Gap, counts: FeedCounts, rate: RateLimit | None, windows: int
+    ) -> tuple[Gap, XRateLimited | None, RateLimit | None, int]:
+        """Up to `windows` time-window queries over the gap; a window can hold more than X's reach, so
+        keep narrowing while each query gets closer to the cursor. The gap, the 429 that stopped it if
+        one did, X's last rate-limit headers, and the windows spent."""
+        spent = 0
+        while gap.status is GapStatus.OPEN and spent < windows:
+            spent += 1
+            to_id = gap.to_id
+            gap, chain = self._window(brand, gap, counts)
+            rate = chain.rate or rate
+            if isinstance(chain.failure, XRateLimited):
+                return gap, chain.failure, rate, spent
+            if gap.to_id == to_id or not self._may_spend(rate):
+                break
+        return gap, None, rate, spent
+
+    def _window(self, brand: Brand, gap: Gap, counts: FeedCounts) -> tuple[Gap, Chain[Mention]]:
         """One time-window query over the gap. The window starts at the cursor post itself, so seeing
         that post again proves the chain reached back across the whole gap."""
         ctx = self._ctx
@@ -76,19 +146,47 @@ class GapFiller:
         stored = self._store_mentions(brand, found, counts)
         now = ctx.clock.now()
         progress = replace(
-            gap, attempts=gap.attempts + 1, recovered=gap.recovered + len(stored), last_attempt_at=now
+            gap,
+            attempts=gap.attempts + 1,
+            recovered=gap.recovered + len(stored),
+            last_attempt_at=now,
+            stalled=0 if found else gap.stalled + 1,
         )
         complete = chain.failure is None and not chain.truncated
         # Before any cursor there is no post to reach back to; a complete window is the best evidence.
         if complete and (chain.reached_floor or int(gap.from_id) == 0):
             progress = replace(progress, status=GapStatus.CLOSED, closed_at=now)
             ctx.summary.gaps_closed += 1
-            logger.info(
-                "gap closed",
-                extra={"from_id": gap.from_id, "to_id": gap.to_id, "recovered": progress.recovered},
-            )
+            logger.info("gap closed", extra=_described(progress))
         elif found:
             oldest = found[0]
             progress = replace(progress, to_id=oldest.id, to_time=oldest.created_at)
+        elif complete:
+            # X answered in full and served nothing from the cursor post up: it no longer reaches there.
+            progress = replace(progress, status=GapStatus.LOST, closed_at=now)
+            ctx.summary.gaps_lost += 1
+            ctx.ports.metrics.add_metric(MetricName.GAPS_LOST_TO_X, COUNT, 1)
+            logger.error("mentions lost to X: it no longer serves this stretch", extra=_described(progress))
+        else:
+            retry = {"retry_in_seconds": retry_delay(progress, ctx.tuning).total_seconds()}
+            failure = {"error": f"{type(chain.failure).__name__}: {chain.failure}"} if chain.failure else {}
+            extra = {**_described(progress), **failure, **retry}
+            if progress.attempts == ctx.tuning.gap_max_attempts:  # escalated once; the tries go on
+                logger.error("a gap is still open after the escalation threshold of tries", extra=extra)
+            else:
+                logger.warning("a gap's window got nothing", extra=extra)
         ctx.store.save_gap(progress)
-        return progress, chain.failure if isinstance(chain.failure, XRateLimited) else None
+        return progress, chain
+
+
+def _described(gap: Gap) -> dict[str, object]:
+    """A gap as a log line shows it: where it is, and what was tried."""
+    return {
+        "from_id": gap.from_id,
+        "to_id": gap.to_id,
+        "from_time": gap.from_time.isoformat(),
+        "to_time": gap.to_time.isoformat(),
+        "reason": gap.reason.value,
+        "attempts": gap.attempts,
+        "recovered": gap.recovered,
+    }

@@ -68,6 +68,7 @@ class MentionsFeed:
         self._writer = writer
         self._gaps = GapFiller(ctx, reader, self.store)
         self._arrival_rates: dict[str, float] = {}  # brand id -> mentions a second, by its last read
+        self._resumed: set[str] = set()  # brands whose kept mentions this run has taken up
 
     def arrival_rate(self, brand_id: str) -> float:
         return self._arrival_rates.get(brand_id, 0.0)
@@ -86,12 +87,17 @@ class MentionsFeed:
             last_read_at=state.last_success_at,
             interval=ctx.tuning.cadence.base_interval(True, state.interval_seconds),  # rule 2
         )
+        kept = self._resume(brand, reading)
         self._read_more(brand, reading, counts)
         while reading.backlog:
             if reading.failure is None and ctx.clock.now() >= reading.next_read_at:
                 self._read_more(brand, reading, counts)
             elif not self._write_next_batch(brand, reading, counts):
                 break
+        if reading.backlog or kept:
+            # Out of time with mentions read and not written: kept for the next run, which writes them
+            # first. Read again from X instead, a burst's oldest would be past its reach by then.
+            ctx.store.keep_unwritten(brand.id, reading.backlog)
         # Triage comes after the cursor (see Handoffs): a crash while starting executions then costs no
         # second read of X.
         if isinstance(reading.failure, XRateLimited):
@@ -105,9 +111,11 @@ class MentionsFeed:
             )
             ctx.error(message, reading.failure)
             return ctx.failed(state, reading.failure, started, reading.rate)
-        blocked = self._gaps.backfill(brand, counts)
-        if blocked is not None:
-            return ctx.blocked(state, blocked, started)
+        backfill = self._gaps.backfill(brand, counts, reading.rate)
+        # A gauge, not a count: a gap left open shows on every poll until it closes (its alarm's rule).
+        ctx.ports.metrics.add_metric(MetricName.GAPS_OPEN, COUNT, backfill.open_gaps)
+        if backfill.blocked is not None:
+            return ctx.blocked(state, backfill.blocked, started)
         ctx.succeeded(Feed.MENTIONS)
         return PollState(
             next_poll_at=reading.next_read_at,
@@ -116,6 +124,22 @@ class MentionsFeed:
             last_polled_at=started,
             last_success_at=reading.last_read_at,
         )
+
+    def _resume(self, brand: Brand, reading: _Reading) -> bool:
+        """Take up the mentions the last run read and could not write: they are written first, and X
+        is read from the newest of them. Whether any were kept (written or not since)."""
+        if brand.id in self._resumed:  # only a run out of time keeps any: its next run takes them up
+            return False
+        self._resumed.add(brand.id)
+        kept = self._ctx.store.unwritten(brand.id)
+        floor = reading.cursor.number if reading.cursor else 0
+        backlog = sorted((m for m in kept if m.number > floor), key=lambda m: m.number)
+        if backlog:
+            newest = backlog[-1]
+            reading.backlog = backlog
+            reading.cursor, reading.from_time = Cursor(newest.id, newest.created_at), newest.created_at
+            logger.info("first, what the last run read and could not write", extra={"kept": len(backlog)})
+        return bool(kept)
 
     def _read_more(self, brand: Brand, reading: _Reading, counts: FeedCounts) -> None:
         """One chain of pages from the newest mention read so far; schedules the next read."""
@@ -197,7 +221,7 @@ class MentionsFeed:
         ctx = self._ctx
         if reading.written and ctx.out_of_time():
             logger.warning(
-                "out of time; the rest of the chain is read again by the next run",
+                "out of time; what is read and not written is kept for the next run",
                 extra={"written": reading.written, "read": reading.written + len(reading.backlog)},
             )
             return False

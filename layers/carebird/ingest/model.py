@@ -228,8 +228,11 @@ class Page(Generic[M]):
 
 
 class GapStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
+    OPEN = "open"  # windows are tried until one reaches back to the cursor
+    CLOSED = "closed"  # a window reached back to the cursor: every mention of it is stored
+    # X served nothing of it any more (its ~800 most recent mentions slid past): mentions in it may be
+    # missing, and a person must look. Kept, with its times; never tried again.
+    LOST = "lost"
 
 
 class GapReason(StrEnum):
@@ -252,7 +255,8 @@ class Gap:
     attempts: int = 0
     recovered: int = 0
     last_attempt_at: datetime | None = None
-    closed_at: datetime | None = None
+    closed_at: datetime | None = None  # closed, or found lost
+    stalled: int = 0  # window queries in a row that got nothing (the retry back-off)
 
     def contains(self, tweet_id: str) -> bool:
         return int(self.from_id) < int(tweet_id) < int(self.to_id)

@@ -7,6 +7,7 @@ messages, so the store takes the feed as a parameter rather than having one meth
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol, TypeVar
@@ -126,6 +127,14 @@ class IngestStore(Protocol):
     def save_gap(self, gap: Gap) -> None:
         """Persist progress on a gap found earlier (narrowed range, attempts, closed)."""
         ...
+
+    # Mentions a run read and ran out of time to write: kept for the next run, which writes them first,
+    # because X may no longer serve them (a burst pushes them past its ~800 reach).
+    def keep_unwritten(self, brand_id: str, mentions: Sequence[Mention]) -> None:
+        """Replace the brand's kept mentions with these (none: forget them)."""
+        ...
+
+    def unwritten(self, brand_id: str) -> list[Mention]: ...
 
 
 class SpendBudgets(Protocol):

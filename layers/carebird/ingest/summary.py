@@ -18,6 +18,7 @@ class PollSummary:
     reads: int = 0  # posts X returned (what X bills)
     gaps: int = 0
     gaps_closed: int = 0
+    gaps_lost: int = 0  # gaps X no longer serves: mentions in them may be missing (GapsLostToX)
     handed_off: int = 0  # triage executions started, for mentions and DMs
     rate_limited: int = 0
     errors: int = 0

@@ -16,8 +16,12 @@ class PollTuning:
     cut_fraction: float = 0.75  # a chain this share of the reach long may have been cut (see chains.py)
     page_size: int = 100
     max_pages: int = 20  # a token chain longer than X's reach is a broken chain
+    # An open gap is tried again this long after its last window, doubled for each window in a row that
+    # got nothing, up to the max; it is never given up on while X may still serve it (see gaps.py).
     gap_retry_seconds: float = 300.0
-    gap_max_attempts: int = 20  # window queries per gap before it is left open for a person
+    gap_retry_max_seconds: float = 3600.0
+    gap_max_attempts: int = 20  # window queries after which an open gap is escalated (the tries go on)
+    gap_windows_per_run: int = 10  # window queries a run's backfills may spend on one brand's gaps
     handoff_batch: int = 100
     # Triage starts get at least this long after a poll even when another poll is due: a feed that is
     # always due (a burst) must not starve triage.

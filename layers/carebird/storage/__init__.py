@@ -14,6 +14,7 @@ Item types (`<id>` is the brand's X user id, `<tid>` a tweet id, `<tid20>` the s
     poll state    BRAND#<id>                  POLL          -                        -
     DM poll state BRAND#<id>                  POLL#DMS      -                        -
     gap           BRAND#<id>                  GAP#<from20>  -                        -
+    unwritten     BRAND#<id>                  UNWRITTEN#<n> -                        -
     mention       MENTION#<id>#<tid>          MENTION       MENTIONS#<id> / <tid20>  HANDOFF#<id> / <tid20>
     DM            DM#<id>#<eid>               DM            DMS#<id> / <eid20>       DMHANDOFF#<id> / <eid20>
     repeat claim  REPEAT#<id>#<author>#<sha>  REPEAT        -                        -
@@ -46,6 +47,8 @@ Access patterns:
   OR tweet_id = :me` (the first post of a text within the window claims it; re-claiming is idempotent).
 - a brand's gaps: consistent Query BRAND#<id>, sk begins_with GAP#; recorded with a conditional PutItem,
   widened with `to_id < :new`.
+- mentions a run read and could not write: consistent Query BRAND#<id>, sk begins_with UNWRITTEN#; kept
+  with PutItems of JSON chunks (at most 300 KB), an earlier run's extra chunks emptied by a PutItem.
 - an outbound reply (`storage.outbox`): the header is put with `attribute_not_exists(pk)`; a delivery's
   state is one consistent Query OUTBOX#<case>#<reply>; each part write is conditional on the attempt id
   read (`attribute_not_exists(pk)` for the first claim), and a claim never replaces a sent part. A

@@ -1,10 +1,12 @@
-"""The ingestion store in DynamoDB: cursors, mentions, DMs, repeat claims, gaps and per-feed poll state.
+"""The ingestion store in DynamoDB: cursors, mentions, DMs, repeat claims, gaps, per-feed poll state,
+and the mentions a run read and could not write.
 
 Implements `carebird.ingest.ports.IngestStore`. Keys and access patterns: see `carebird.storage`.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -21,6 +23,7 @@ from carebird.ingest.model import (
     IngestedDm,
     IngestedMention,
     IngestedMessage,
+    Mention,
     MentionStatus,
     PollState,
     RateLimit,
@@ -39,6 +42,7 @@ from carebird.storage.ingest_items import (
     MessageItem,
     PollStateItem,
     RepeatItem,
+    UnwrittenItem,
     message_attributes,
     message_pk,
     to_gap,
@@ -48,6 +52,8 @@ from carebird.storage.ingest_items import (
 from carebird.storage.table import bind, is_condition_failure, padded
 
 CLOSED_GAP_RETENTION = timedelta(days=30)
+UNWRITTEN_SK = "UNWRITTEN#"
+UNWRITTEN_CHUNK_BYTES = 300_000
 REPEAT_CLAIM_RETENTION = timedelta(days=1)
 
 
@@ -57,6 +63,7 @@ class DynamoIngestStore:
         self._cursor = bind(CursorItem, table_name, host=host, region=region)
         self._poll = bind(PollStateItem, table_name, host=host, region=region)
         self._gap = bind(GapItem, table_name, host=host, region=region)
+        self._unwritten = bind(UnwrittenItem, table_name, host=host, region=region)
         self._mention = bind(MentionItem, table_name, host=host, region=region)
         self._repeat = bind(RepeatItem, table_name, host=host, region=region)
         self._items: dict[Feed, type[MessageItem]] = {
@@ -306,6 +313,8 @@ class DynamoIngestStore:
                     g.to_key.set(padded(gap.to_id)),
                     g.to_time.set(gap.to_time),
                     g.status.set(GapStatus.OPEN.value),
+                    g.stalled.set(0),  # a stretch not tried yet: its first window is due now
+                    g.last_attempt_at.remove(),
                     g.closed_at.remove(),
                     g.expires_at.remove(),
                 ],
@@ -336,6 +345,30 @@ class DynamoIngestStore:
     def save_gap(self, gap: Gap) -> None:
         self._gap_item(gap).save()
 
+    # ------------------------------------------------------------------ unwritten mentions
+    def keep_unwritten(self, brand_id: str, mentions: Sequence[Mention]) -> None:
+        chunks = _chunks(mentions)
+        now = _now()
+        for index, chunk in enumerate(chunks):
+            self._unwritten(
+                brand_pk(brand_id),
+                f"{UNWRITTEN_SK}{index:04d}",
+                body="[" + ",".join(chunk) + "]",
+                mentions=len(chunk),
+                kept_at=now,
+            ).save()
+        u = self._unwritten
+        for item in u.query(brand_pk(brand_id), u.sk.startswith(UNWRITTEN_SK), consistent_read=True):
+            if int(item.sk.removeprefix(UNWRITTEN_SK)) >= len(chunks) and item.mentions:
+                # An earlier run kept more: emptied (a put, as the poll function may not delete items).
+                item.body, item.mentions, item.kept_at = "[]", 0, now
+                item.save()
+
+    def unwritten(self, brand_id: str) -> list[Mention]:
+        u = self._unwritten
+        items = u.query(brand_pk(brand_id), u.sk.startswith(UNWRITTEN_SK), consistent_read=True)
+        return [Mention.model_validate(raw) for item in items for raw in json.loads(item.body)]
+
     def _gap_item(self, gap: Gap) -> GapItem:
         expires = None
         if gap.status is GapStatus.CLOSED and gap.closed_at is not None:
@@ -356,8 +389,25 @@ class DynamoIngestStore:
             detected_at=gap.detected_at,
             last_attempt_at=gap.last_attempt_at,
             closed_at=gap.closed_at,
+            stalled=gap.stalled,
             expires_at=expires,
         )
+
+
+def _chunks(mentions: Sequence[Mention]) -> list[list[str]]:
+    """The mentions as JSON, in chunks well under DynamoDB's 400 KB an item (a long post is 25,000
+    characters, up to 100 KB in UTF-8: a chunk holds at least one)."""
+    chunks: list[list[str]] = []
+    size = UNWRITTEN_CHUNK_BYTES
+    for mention in mentions:
+        text = mention.model_dump_json()
+        length = len(text.encode()) + 1
+        if size + length > UNWRITTEN_CHUNK_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(text)
+        size += length
+    return chunks
 
 
 def _gap_sk(gap: Gap) -> str:

@@ -99,7 +99,16 @@ class GapItem(TableItem):
     detected_at = UTCDateTimeAttribute()
     last_attempt_at = UTCDateTimeAttribute(null=True)
     closed_at = UTCDateTimeAttribute(null=True)
+    stalled = NumberAttribute(default=0)
     expires_at = NumberAttribute(null=True)
+
+
+class UnwrittenItem(TableItem):
+    """One chunk of the mentions a run read and could not write (sk UNWRITTEN#<chunk>), as X's JSON."""
+
+    body = UnicodeAttribute()  # a JSON list of Mention objects, oldest first
+    mentions = NumberAttribute()
+    kept_at = UTCDateTimeAttribute()
 
 
 class MessageItem(TableItem):
@@ -232,4 +241,5 @@ def to_gap(item: GapItem) -> Gap:
         recovered=int(item.recovered),
         last_attempt_at=item.last_attempt_at,
         closed_at=item.closed_at,
+        stalled=int(item.stalled or 0),
     )

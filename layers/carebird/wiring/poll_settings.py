@@ -29,11 +29,17 @@ class PollSettings(XApiSettings):
     x_mentions_reach: int = Field(default=800, ge=100)
     # Default: 30 busy intervals (300 s), so that a time-scaled cadence retries gaps as much faster.
     gap_retry_seconds: float | None = Field(default=None, ge=0)
-    gap_max_attempts: int = Field(default=20, ge=1)
+    # The longest back-off between a gap's windows; default 12 retries' worth (an hour, as deployed).
+    gap_retry_max_seconds: float | None = Field(default=None, ge=0)
+    gap_max_attempts: int = Field(default=20, ge=1)  # escalates an open gap; its tries go on
+    gap_windows_per_run: int = Field(default=10, ge=1)
     poll_dms: bool = True  # false for an X app without DM access: only mentions are read
     write_concurrency: int = Field(default=8, ge=1, le=32)
 
     def tuning(self) -> PollTuning:
+        gap_retry = self.gap_retry_seconds
+        if gap_retry is None:
+            gap_retry = 30 * self.min_poll_interval_seconds
         return PollTuning(
             cadence=Cadence(
                 min_interval_seconds=self.min_poll_interval_seconds,
@@ -43,12 +49,12 @@ class PollSettings(XApiSettings):
             initial_lookback_seconds=self.initial_lookback_seconds,
             repeat_window_seconds=self.repeat_window_seconds,
             reach_limit=self.x_mentions_reach,
-            gap_retry_seconds=(
-                self.gap_retry_seconds
-                if self.gap_retry_seconds is not None
-                else 30 * self.min_poll_interval_seconds
+            gap_retry_seconds=gap_retry,
+            gap_retry_max_seconds=(
+                self.gap_retry_max_seconds if self.gap_retry_max_seconds is not None else 12 * gap_retry
             ),
             gap_max_attempts=self.gap_max_attempts,
+            gap_windows_per_run=self.gap_windows_per_run,
             write_concurrency=self.write_concurrency,
             # The schedule's period (which the max interval is, by default), and as long again for a
             # start that waits for the run before it.

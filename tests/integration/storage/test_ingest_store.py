@@ -268,13 +268,41 @@ def test_a_gap_found_again_from_the_same_cursor_is_widened_never_narrowed(store:
 def test_a_closed_gap_leaves_the_open_list_and_progress_is_kept(store: Any) -> None:
     store.record_gap(gap("1500"))
     store.record_gap(gap("3000", from_id="2000"))
-    progress = gap("1200", attempts=2, recovered=300, last_attempt_at=T + timedelta(seconds=9))
+    store.record_gap(gap("5000", from_id="4000"))
+    progress = gap("1200", attempts=2, recovered=300, last_attempt_at=T + timedelta(seconds=9), stalled=1)
     store.save_gap(progress)
     closed = gap(
         "3000", from_id="2000", status=GapStatus.CLOSED, attempts=1, closed_at=T + timedelta(seconds=10)
     )
     store.save_gap(closed)
+    lost = gap("5000", from_id="4000", status=GapStatus.LOST, attempts=1, closed_at=T, stalled=1)
+    store.save_gap(lost)
 
     assert store.open_gaps(BRAND) == [progress]
-    assert store.gaps(BRAND) == [progress, closed]
+    assert store.gaps(BRAND) == [progress, closed, lost]  # a lost gap is kept for a person
     assert store.open_gaps("2000") == []
+
+
+def test_a_gap_widened_by_newer_mentions_is_open_and_due_again(store: Any) -> None:
+    tried = gap("1500", status=GapStatus.LOST, attempts=3, stalled=3, last_attempt_at=T, closed_at=T)
+    store.record_gap(tried)
+    store.save_gap(tried)
+    store.record_gap(gap("1600"))  # a rerun found more above it: that stretch was never tried
+    (widened,) = store.open_gaps(BRAND)
+    assert (widened.to_id, widened.attempts, widened.stalled) == ("1600", 3, 0)
+    assert widened.last_attempt_at is None and widened.closed_at is None
+
+
+# ---------------------------------------------------------------------- mentions read and not written
+def test_mentions_a_run_could_not_write_are_kept_whole_in_chunks_and_replaced(store: Any) -> None:
+    assert store.unwritten(BRAND) == []
+    # Long posts in a script of two UTF-8 bytes a character: 50 KB each, more than one item holds.
+    long = [mention(str(2000 + i), "é" * 25_000) for i in range(8)]
+    store.keep_unwritten(BRAND, long)
+    assert store.unwritten(BRAND) == long
+    assert store.unwritten("2000") == []
+    short = [mention("2020", "still down?"), mention("2021", "me too")]
+    store.keep_unwritten(BRAND, short)  # a later run kept fewer: nothing of the earlier comes back
+    assert store.unwritten(BRAND) == short
+    store.keep_unwritten(BRAND, [])
+    assert store.unwritten(BRAND) == []

@@ -68,6 +68,9 @@ def test_defaults_and_an_empty_base_url_meaning_x_itself(monkeypatch: pytest.Mon
     assert tuning.cadence.rate_limit_reserve == 20 and tuning.reach_limit == 800
     assert tuning.write_concurrency == 8 and settings.poll_dms is True
     assert tuning.gap_retry_seconds == 300 and tuning.handover_seconds == 120
+    # An open gap's back-off doubles up to an hour; 20 tries escalate it; 10 windows a run, per brand.
+    gaps = (tuning.gap_retry_max_seconds, tuning.gap_max_attempts, tuning.gap_windows_per_run)
+    assert gaps == (3600, 20, 10)
 
 
 def test_a_time_scaled_cadence_retries_gaps_as_much_faster_unless_told(
@@ -77,8 +80,11 @@ def test_a_time_scaled_cadence_retries_gaps_as_much_faster_unless_told(
     monkeypatch.setenv("TRIAGE_STATE_MACHINE_ARN", ARN)
     monkeypatch.setenv("MIN_POLL_INTERVAL_SECONDS", "0.3")
     assert load_poll_settings().tuning().gap_retry_seconds == pytest.approx(9.0)
+    assert load_poll_settings().tuning().gap_retry_max_seconds == pytest.approx(108.0)
     monkeypatch.setenv("GAP_RETRY_SECONDS", "42")
     assert load_poll_settings().tuning().gap_retry_seconds == 42
+    monkeypatch.setenv("GAP_RETRY_MAX_SECONDS", "600")
+    assert load_poll_settings().tuning().gap_retry_max_seconds == 600
 
 
 class RecordingPoller:

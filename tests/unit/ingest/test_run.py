@@ -103,7 +103,7 @@ def test_an_overlapping_invocation_leaves_a_brand_to_the_one_polling_it() -> Non
 # ---------------------------------------------------------------------- bursts and batches
 
 
-def test_a_run_out_of_time_stops_between_batches_and_the_next_run_goes_on_from_the_last_one() -> None:
+def test_a_run_out_of_time_stops_between_batches_and_the_next_run_writes_what_it_read() -> None:
     w = World(tuning=PollTuning(write_batch=10))
     w.add(ACME)
     w.run()
@@ -123,7 +123,43 @@ def test_a_run_out_of_time_stops_between_batches_and_the_next_run_goes_on_from_t
     assert first.handed_off == 0  # out of time: stored as pending, the next run starts their triage
     w.next_minute()
     second = w.run()
-    assert (second.ingested, second.reads, second.duplicates, second.handed_off) == (15, 15, 0, 35)
+    # The 15 it read and could not write were kept: written first, not read from X again (a burst may
+    # have pushed them past X's reach by then).
+    assert (second.ingested, second.reads, second.duplicates, second.handed_off) == (15, 0, 0, 35)
+    w.assert_exactly_once(ACME)
+
+
+def test_a_burst_read_faster_than_it_is_written_loses_nothing_when_the_run_runs_out_of_time() -> None:
+    # A run reads a burst on schedule while its writes fall behind; at its deadline more is read and not
+    # written than X's reach. Read again from X by the next run, the oldest of it would be gone (X
+    # serves the newest 50 here, 800 on X): it is kept, and the next run writes it first.
+    tuning = PollTuning(reach_limit=50, page_size=50, write_batch=10)
+    w = World(x_reach=50, windows_bypass_reach=False, tuning=tuning)
+    w.add(ACME)
+    w.x.post(ACME, "before the outage")
+    w.run()
+    w.clock.advance(11)
+    for i in range(45):
+        w.x.post(ACME, f"outage {i}", author=str(100 + i), step_seconds=0.1)
+    original = w.store.put_message
+    arrived = iter(range(10_000))
+
+    def slow_put_in_a_burst(mention):  # type: ignore[no-untyped-def]
+        original(mention)
+        w.clock.advance(1)  # a write takes a second, while two more mentions arrive
+        for n in (next(arrived), next(arrived)):
+            w.x.post(ACME, f"me too {n}", author=str(5000 + n), at=w.clock.now())
+
+    w.store.put_message = slow_put_in_a_burst  # type: ignore[method-assign]
+    first = w.run(budget=0, hard=60)
+    w.store.put_message = original  # type: ignore[method-assign]
+    unwritten = len(w.store.kept[ACME.id])
+    assert unwritten > tuning.reach_limit and first.ingested + unwritten == len(w.x.posts_of(ACME)) - 1
+
+    w.next_minute()
+    second = w.run()
+    assert (second.ingested, second.reads, second.gaps_lost) == (unwritten, 0, 0)  # not read again
+    assert w.store.kept[ACME.id] == []
     w.assert_exactly_once(ACME)
 
 

@@ -20,6 +20,11 @@ def test_rule_syntax() -> None:
         "latency_p": 0.5,
     }
     assert parse_rule("latency=100ms") == {"match": "*", "latency_ms": 100, "latency_p": 1.0}
+    assert parse_rule("getUsersMentions param=until_id error=1") == {
+        "match": "getUsersMentions",
+        "with_param": "until_id",
+        "error_p": 1.0,
+    }
 
 
 def test_bad_rules_are_usage_errors() -> None:

@@ -74,6 +74,14 @@ def test_injected_errors_look_like_x(x: X) -> None:
     assert stats["faults"] == {"latency": 0, "error": 0, "rate_limit": 0, "drop": 1}  # counts since configure
 
 
+def test_a_rule_with_a_parameter_fails_only_the_requests_that_carry_it(x: X) -> None:
+    # A gap's time-window queries (until_id) fail while the reads that find the gap (since_id) do not.
+    x.state.faults.configure(1, [FaultRule(match="getUsersMentions", with_param="until_id", error_p=1.0)])
+    assert x.get(MENTIONS, {"since_id": "1"}).status_code == 200
+    assert x.get(MENTIONS, {"since_id": "1", "until_id": "9"}).status_code in (500, 503)
+    assert x.control("PUT", "faults", {"rules": [{"with_param": "until_id", "drop_p": 1}]}).status_code == 200
+
+
 def test_latency_is_added(x: X) -> None:
     x.state.faults.configure(1, [FaultRule(latency_ms=1, latency_p=1.0)])
     assert x.get(MENTIONS).status_code == 200
