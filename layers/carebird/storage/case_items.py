@@ -63,7 +63,7 @@ class CustomerOpenItem(TableItem):
 
 class CustomerCaseItem(TableItem):
     case_id = UnicodeAttribute()
-    status = UnicodeAttribute()
+    status = UnicodeAttribute(null=True)  # written before the status was read from the case item
     opened_at = UnicodeAttribute()
     resolved_at = UnicodeAttribute(null=True)
 

@@ -27,16 +27,24 @@ Access patterns:
 - the open case of a conversation: GetItem CONV#<b>#<conv>, then the case. A conversation is claimed by
   the transaction that creates its case: `attribute_not_exists(pk) OR case_open = false`, so two first
   messages racing cannot make two open cases of one conversation.
+- create a case: first one BatchWriteItem of the items only this case points at (its first MSG#, its
+  CLASSIFICATION, the customer's OPEN# pointer and CASE# item), then the case item, conditional on
+  `attribute_not_exists(pk)`: a case item that exists has them all. Only an open case claims
+  conversations, so only its create is a transaction (the case item and its CONV items); a case created
+  closed (triage's noise) is a conditional PutItem. A create that loses its conversation to another case
+  deletes the customer's pointers it wrote (its MSG# and CLASSIFICATION sit under its own key, unread).
 - a customer's open case (a DM joins it): Query CUSTOMER#<b>#<cust>, sk begins_with OPEN#.
 - a customer's cases, newest first (the inbox's customer panel): Query CUSTOMER#<b>#<cust>, sk
-  begins_with CASE#, descending, limited. The item (status, opened, resolved) is written with the case in
-  the same transaction, so it never disagrees with it.
+  begins_with CASE#, descending, limited, then one BatchGetItem of their case items for the status. The
+  CASE# item (opened, resolved) changes only when the case closes or reopens, in that save's
+  transaction; a status change among the open ones (queued, assigned, pending) moves no other item.
+  (A CASE# item written before carries a status too; the case item's is the one read.)
 - update a case: read its item and classification (consistent Query, sk between CASE and
   CLASSIFICATION: the stored version, status, log length, classification), then PutItem with
   `version = :expected` (optimistic locking) when only the case item changes, or one transaction with
   the items that must change with it: the conversations it takes or opens or closes, the customer's
-  OPEN# pointer, the customer's CASE# item when status or resolution moves, its CLASSIFICATION when
-  that changes, and a claim's ASSIGNMENT and agent count. A save from a version that is not the stored
+  OPEN# pointer, the customer's CASE# item when it closes or reopens, its CLASSIFICATION when that
+  changes, and a claim's ASSIGNMENT and agent count. A save from a version that is not the stored
   one, or without the whole log, is a CaseConflict before anything is written.
 - a case's decisions: each is written once to its own DECISION#<n> item, by the save after the one that
   added it (a BatchWriteItem of what the stored version holds); the case item keeps only what its last
@@ -172,20 +180,29 @@ class DynamoCaseStore:
         return newest
 
     def customer_cases(self, brand_id: str, customer_id: str, limit: int) -> list[EarlierCase]:
-        items = self._customer_case.query(
-            f"CUSTOMER#{brand_id}#{customer_id}",
-            self._customer_case.sk.startswith("CASE#"),
-            scan_index_forward=False,
-            limit=limit,
+        """The customer's cases, newest first: the CASE# items (opened, resolved), each case's status
+        from its case item (one BatchGetItem), so a status change never has to move another item."""
+        items = list(
+            self._customer_case.query(
+                f"CUSTOMER#{brand_id}#{customer_id}",
+                self._customer_case.sk.startswith("CASE#"),
+                scan_index_forward=False,
+                limit=limit,
+            )
         )
+        statuses = {
+            str(found.pk): str(json.loads(case_json(found))["status"])
+            for found in self._case.batch_get([(case_pk(item.case_id), "CASE") for item in items])
+        }
         return [
             EarlierCase(
                 id=item.case_id,
-                status=item.status,
+                status=statuses[case_pk(item.case_id)],
                 opened_at=datetime.fromisoformat(item.opened_at),
                 resolved_at=datetime.fromisoformat(item.resolved_at) if item.resolved_at else None,
             )
             for item in items
+            if case_pk(item.case_id) in statuses  # (a create that lost its conversation leaves none)
         ]
 
     def messages(self, case_id: str) -> list[CaseMessage]:
@@ -216,14 +233,24 @@ class DynamoCaseStore:
         stored = case.model_copy(update={"version": 1, "tallied": len(case.decisions)})
         tallies = opened(case) + case_tallies(case.model_copy(update={"tallied": 0}))
         case_item = self._case_item(stored)
+        # The items that only this case points at go first (one BatchWriteItem): a case item that exists
+        # has them all. Only what another case may race for, its conversations, is written in one
+        # transaction with the case item; a case created closed (noise) takes none, so a PutItem does.
+        with self._case.batch_write() as batch:
+            if stored.classification:
+                batch.save(self._classification_item(stored))
+            batch.save(self._message_item(stored.id, message))
+            if stored.status.is_open:
+                batch.save(self._customer(self._customer_key(stored), f"OPEN#{stored.id}", case_id=stored.id))
+            batch.save(self._customer_case_item(stored))
+        claims = stored.conversation_ids if stored.status.is_open else ()
         try:
-            with TransactWrite(connection=self._connection) as tx:
-                tx.save(case_item, condition=self._case.pk.does_not_exist())
-                if stored.classification:
-                    tx.save(self._classification_item(stored))
-                tx.save(self._message_item(stored.id, message), condition=self._message.pk.does_not_exist())
-                if stored.status.is_open:
-                    for conversation in stored.conversation_ids:
+            if not claims:
+                case_item.save(condition=self._case.pk.does_not_exist())
+            else:
+                with TransactWrite(connection=self._connection) as tx:
+                    tx.save(case_item, condition=self._case.pk.does_not_exist())
+                    for conversation in claims:
                         item = self._conversation(
                             f"CONV#{stored.brand_id}#{conversation}",
                             "CONV",
@@ -236,20 +263,32 @@ class DynamoCaseStore:
                             | (self._conversation.case_open == False)  # noqa: E712 - a PynamoDB condition
                             | (self._conversation.case_id == stored.id),
                         )
-                    customer_key = f"CUSTOMER#{stored.brand_id}#{stored.customer.id}"
-                    tx.save(self._customer(customer_key, f"OPEN#{stored.id}", case_id=stored.id))
-                tx.save(self._customer_case_item(stored))
-        except TransactWriteError as exc:  # nothing was stored, so nothing is counted
+        except (PutError, TransactWriteError) as exc:  # no case item was stored, so nothing is counted
+            if isinstance(exc, PutError) and not is_condition_failure(exc):
+                raise
             again = self.get(case.id)
             if again is not None:  # a concurrent attempt of the same step made it
                 return again
             for conversation in case.conversation_ids:
                 owner = self.open_case_for_conversation(case.brand_id, conversation)
                 if owner is not None:
+                    self._unlink(stored)
                     raise ConversationClaimed(owner.id) from exc
             raise
         self._count(stored, tallies)
         return stored
+
+    def _unlink(self, case: Case) -> None:
+        """Take back the customer's pointers of a case that was never stored (its conversation went to
+        another case): nothing lists a case that does not exist. Its message and classification sit
+        under its own key, which nothing reads without the case item."""
+        with self._case.batch_write() as batch:
+            batch.delete(self._customer(self._customer_key(case), f"OPEN#{case.id}", case_id=case.id))
+            batch.delete(self._customer_case_item(case))
+
+    @staticmethod
+    def _customer_key(case: Case) -> str:
+        return f"CUSTOMER#{case.brand_id}#{case.customer.id}"
 
     def add_message(self, case: Case, message: CaseMessage) -> bool:
         try:
@@ -330,8 +369,8 @@ class DynamoCaseStore:
     def _links(self, was: Case, saved: Case) -> list[tuple[TableItem, Any, bool]]:
         """The threading items the save must change with the case: each conversation it takes or whose
         open state changes, the customer's OPEN# pointer when it opens or closes, the customer's CASE#
-        item when its status or resolution changes. Nothing when none of those moved. Each is (item,
-        condition, whether it is deleted)."""
+        item when its resolution changes (it closes or reopens). Nothing when none of those moved. Each
+        is (item, condition, whether it is deleted)."""
         writes: list[tuple[TableItem, Any, bool]] = []
         opens = saved.status.is_open != was.status.is_open
         for conversation in saved.conversation_ids:
@@ -350,11 +389,9 @@ class DynamoCaseStore:
                 )
                 writes.append((item, condition, False))
         if opens:
-            pointer = self._customer(
-                f"CUSTOMER#{saved.brand_id}#{saved.customer.id}", f"OPEN#{saved.id}", case_id=saved.id
-            )
+            pointer = self._customer(self._customer_key(saved), f"OPEN#{saved.id}", case_id=saved.id)
             writes.append((pointer, None, not saved.status.is_open))
-        if (was.status, resolved_at(was)) != (saved.status, resolved_at(saved)):
+        if resolved_at(was) != resolved_at(saved):  # it closes, reopens, or its closing time moves
             writes.append((self._customer_case_item(saved), None, False))
         return writes
 
@@ -409,13 +446,14 @@ class DynamoCaseStore:
         return self._classification(case_pk(case.id), CLASSIFICATION, packed=packed)
 
     def _customer_case_item(self, case: Case) -> CustomerCaseItem:
+        """The customer's CASE# item: when the case opened and when it was resolved (its status is the
+        case item's, read with it)."""
         opened = case.created_at.astimezone(UTC).isoformat()
         ended = resolved_at(case)
         return self._customer_case(
             f"CUSTOMER#{case.brand_id}#{case.customer.id}",
             f"CASE#{opened}#{case.id}",
             case_id=case.id,
-            status=case.status.value,
             opened_at=opened,
             resolved_at=ended.astimezone(UTC).isoformat() if ended else None,
         )

@@ -139,10 +139,25 @@ def test_a_case_item_written_before_the_log_moved_out_is_read_whole_and_saved_on
     assert [c.id for c in store.queue("acme", "billing", status="pending_customer")] == [created.id]
 
 
-def test_a_status_change_moves_the_customers_case_item_with_the_case(store: DynamoCaseStore) -> None:
+def customer_items(engine: Engine, customer: str = "42") -> dict[str, dict[str, Any]]:
+    found = engine.client.query(
+        TableName=engine.table_name,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"CUSTOMER#acme#{customer}"}},
+        ConsistentRead=True,
+    )["Items"]
+    return {item["sk"]["S"].split("#")[0]: item for item in found}
+
+
+def test_a_status_change_moves_only_the_case_item_and_the_customers_cases_read_it(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
     created = store.create(case(), msg())
+    written = customer_items(engine)["CASE"]
+    assert "status" not in written  # the status is the case item's
     pending = store.save(created.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}))
     noted = store.save(pending.with_decision(decision(1)))  # no status change: the case item alone
+    assert customer_items(engine)["CASE"] == written  # a status change within open ones moves nothing else
     assert [(c.id, c.status) for c in store.customer_cases("acme", "42", 5)] == [
         (created.id, "pending_customer")
     ]
@@ -151,11 +166,37 @@ def test_a_status_change_moves_the_customers_case_item_with_the_case(store: Dyna
     )
     earlier = store.customer_cases("acme", "42", 5)
     assert [(c.id, c.status, c.resolved_at) for c in earlier] == [(created.id, "resolved", decision(2).at)]
+    assert "OPEN" not in customer_items(engine)
     assert store.open_case_for_customer("acme", "42") is None
     assert store.open_case_for_conversation("acme", "1") is None
     reopened = store.save(resolved.model_copy(update={"status": CaseStatus.QUEUED}))
     assert store.open_case_for_conversation("acme", "1") == reopened
     assert store.open_case_for_customer("acme", "42") == reopened
+    assert [(c.status, c.resolved_at) for c in store.customer_cases("acme", "42", 5)] == [("queued", None)]
+
+
+def test_a_customers_case_item_written_with_its_status_reads_the_status_of_the_case(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    created = store.create(case(), msg())
+    key = customer_items(engine)["CASE"]
+    engine.client.put_item(TableName=engine.table_name, Item={**key, "status": {"S": "queued"}})  # as before
+    store.save(created.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}))
+    assert [c.status for c in store.customer_cases("acme", "42", 5)] == ["pending_customer"]
+
+
+def test_a_case_created_closed_takes_no_conversation_and_stays_listed(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    noise = case(status=CaseStatus.CLOSED, closed_reason="spam", classification=CLASSIFICATION)
+    created = store.create(noise, msg())
+    assert set(items(engine, created.id)) == {"CASE", "CLASSIFICATION", f"MSG#{NOW.isoformat()}#1"}
+    assert set(customer_items(engine)) == {"CASE"}  # no OPEN# pointer
+    assert store.open_case_for_conversation("acme", "1") is None  # nor a conversation taken
+    assert [c.id for c in store.queue("acme", "billing", status="closed")] == [created.id]
+    assert [(c.id, c.status) for c in store.customer_cases("acme", "42", 5)] == [(created.id, "closed")]
+    assert store.create(noise, msg()) == created  # a retried step finds it
+    assert store.get(created.id) == created
 
 
 def test_a_stale_save_stores_nothing(store: DynamoCaseStore) -> None:
