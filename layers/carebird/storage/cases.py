@@ -19,11 +19,14 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
 Access patterns:
 - a case, whole: Query CASE#<case>, sk between CASE and DECISION#~ (consistent): the case item, its
   CLASSIFICATION and its DECISION# items. Its thread: Query CASE#<case>, sk begins_with MSG#.
-- a queue's cases by status, soonest SLA first: Query gsi1 QUEUE#<b>#<queue>, sk begins_with <status>#.
-- an agent's cases: Query gsi2 ASSIGNEE#<b>#<agent> (only assigned cases carry gsi2 keys).
+- a queue's cases by status, soonest SLA first: Query gsi1 QUEUE#<b>#<queue>, sk begins_with <status>#,
+  then BatchGetItem of the case items (the index holds keys only: a save that moves no key writes no
+  index).
+- an agent's cases: Query gsi2 ASSIGNEE#<b>#<agent> (only assigned cases carry gsi2 keys), the same way.
   Listed cases come without their decision log, and of the classification only its sentiment: the case
-  item keeps only that (the indexes copy it on every save); the whole classification is its own item,
-  written when it changes (a case item written before keeps it whole, and hands it over on its next save).
+  item keeps only that (an index projecting ALL, as a stack deployed before keeps, copies it on every
+  save); the whole classification is its own item, written when it changes (a case item written before
+  keeps it whole, and hands it over on its next save).
 - the open case of a conversation: GetItem CONV#<b>#<conv>, then the case. A conversation is claimed by
   the transaction that creates its case: `attribute_not_exists(pk) OR case_open = false`, so two first
   messages racing cannot make two open cases of one conversation.
@@ -103,7 +106,7 @@ from carebird.storage.case_items import (
     pack,
 )
 from carebird.storage.counters import DynamoReportCounters
-from carebird.storage.table import TableItem, bind, is_condition_failure
+from carebird.storage.table import TableItem, bind, is_condition_failure, whole
 
 
 class DynamoCaseStore:
@@ -218,12 +221,12 @@ class DynamoCaseStore:
         Listed cases carry no decision log (`get` has it)."""
         condition = self._case.gsi1sk.startswith(f"{status}#") if status else None
         items = self._case.by_queue.query(f"QUEUE#{brand_id}#{queue}", condition, limit=limit)
-        return [_listed(item) for item in items]
+        return [_listed(item) for item in whole(self._case, items)]
 
     def assigned_to(self, brand_id: str, agent_id: str, limit: int | None = None) -> list[Case]:
         """The open cases an agent holds, soonest due first within a status."""
         items = self._case.by_assignee.query(f"ASSIGNEE#{brand_id}#{agent_id}", limit=limit)
-        return [_listed(item) for item in items]
+        return [_listed(item) for item in whole(self._case, items)]
 
     # ------------------------------------------------------------------ writes
     def create(self, case: Case, message: CaseMessage) -> Case:
