@@ -169,12 +169,21 @@ def shape_of(key: str) -> str:
 
 
 def _named(record: dict[str, Any]) -> list[str]:
-    """The items a recorded call wrote, or the key (or index and values) it read, by shape."""
+    """The items a recorded call wrote (with their size), or the key (or index and values) it read, by
+    shape."""
     if "writes" in record:
-        return [" ".join(shape_of(v) for v in w.get("key", {}).values()) for w in record["writes"]]
+        return [
+            " ".join(shape_of(v) for v in w.get("key", {}).values()) + f" ({_largest(w):,} B)"
+            for w in record["writes"]
+        ]
     read = record.get("read") or {}
     values = " ".join(shape_of(v) for v in read.get("key", {}).values())
     return [f"{read['index']}: {values}" if read.get("index") else values]
+
+
+def _largest(write: dict[str, Any]) -> int:
+    """The item's size in bytes before or after the write, whichever is larger (what it is billed by)."""
+    return max((x["size"] for x in (write.get("old"), write.get("new")) if x), default=0)
 
 
 def add_call_records(usage: Usage, records: list[dict[str, Any]], architectures: dict[str, str]) -> None:

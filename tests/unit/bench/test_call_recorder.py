@@ -71,8 +71,8 @@ def test_writes_are_recorded_with_the_item_before_and_after(table: str, tmp_path
     assert [
         (c["operation"], c["items"], c["write_units"], c["read_units"]) for c in usage.dynamodb_calls
     ] == [
-        ("PutItem", ["*"], 4, 0),
-        ("UpdateItem", ["*"], 6, 0),
+        ("PutItem", ["* (2,018 B)"], 4, 0),
+        ("UpdateItem", ["* (2,020 B)"], 6, 0),
         ("GetItem", ["*"], 0, 0.5),
     ]
 
