@@ -90,17 +90,45 @@ def due_key(case: Case) -> str:
 MAX_CASE_JSON = 400 * 1024
 
 
+# A preset dictionary for zlib (RFC 1950's FDICT): what a Case's JSON usually says, so a case item does
+# not pay to spell out its field names and common values once more each time. It shrinks a routed
+# case's item by about 250 bytes (from past 1 KB, a second write unit on every save and index entry, to
+# under it). NEVER CHANGE THESE BYTES: the items written with them need them to be read. zlib names the
+# dictionary in each stream by its Adler-32, and reading works for streams written without one (the case
+# items written before), so a new dictionary would be a second constant, chosen by that checksum.
+CASE_ZDICT = (
+    b'{"id":"","brand_id":"","customer":{"id":"","username":"","name":"","followers":0,"verified":false},'
+    b'"channel":"public","status":"queued","queue":"","skill":"","language":"en","assignee":"",'
+    b'"priority":"P3","priority_score":0.0,"classification":{"sentiment":{"label":"negative",'
+    b'"confidence":0.0}},"conversation_ids":[""],"message_ids":[""],"decisions":[{"at":'
+    b'"2026-12-06T00:00:00Z","kind":"assignment","value":"","reason":"","by":"triage"}],"created_at":'
+    b'"2026-12-06T00:00:00Z","updated_at":"2026-12-06T00:00:00Z","first_message_at":"2026-12-06T00:00:00Z",'
+    b'"first_response_due":"2026-12-06T00:00:00Z","first_response_at":"","sla_met":true,'
+    b'"first_response_task_token":"","at_risk_at":"","sla_breaches":0,"next_response_since":"",'
+    b'"next_response_due":"","next_response_at_risk_at":"","resolution_window_s":0.0,"resolution_due":"",'
+    b'"resolution_at_risk_at":"","resolution_paused_at":"","resolution_left_s":0.0,"clock_tokens":'
+    b'{"first_response":"","resolution":""},"closed_reason":"","customer_texts":[""],"version":0,"tallied":0}'
+)
+
+
 def pack(case: Case) -> bytes:
     """The Case as a case item holds it; CaseTooLarge past MAX_CASE_JSON."""
     data = case.model_dump_json(exclude_none=True).encode()  # every field that may be None defaults to None
     if len(data) > MAX_CASE_JSON:
         raise CaseTooLarge(f"case {case.id} no longer fits one item: {len(data):,} bytes of JSON (400 KB)")
-    return zlib.compress(data)
+    packer = zlib.compressobj(level=9, zdict=CASE_ZDICT)
+    return packer.compress(data) + packer.flush()
+
+
+def unpack(packed: bytes) -> bytes:
+    """What `pack` (or a plain zlib.compress, as the items written before) compressed."""
+    reader = zlib.decompressobj(zdict=CASE_ZDICT)
+    return reader.decompress(packed) + reader.flush()
 
 
 def case_json(item: CaseItem | MessageItem) -> str:
     """The JSON a case or message item holds, compressed or (written before compression) as text."""
-    return zlib.decompress(item.packed).decode() if item.packed is not None else str(item.body)
+    return unpack(item.packed).decode() if item.packed is not None else str(item.body)
 
 
 # What the case item keeps of the classification (a listing shows it); the whole of it is the case's

@@ -13,6 +13,7 @@ import pytest
 
 from carebird.cases.model import Case, CaseStatus, Customer, Decision
 from carebird.cases.ports import CaseConflict
+from carebird.storage.case_items import unpack
 from carebird.storage.cases import DynamoCaseStore
 from tests.integration.storage.conftest import Engine
 from tests.integration.storage.test_case_store import NOW, case, msg
@@ -41,7 +42,7 @@ def items(engine: Engine, case_id: str) -> dict[str, dict[str, Any]]:
 
 
 def unpacked(item: dict[str, Any]) -> Any:
-    return json.loads(zlib.decompress(item["packed"]["B"]))
+    return json.loads(unpack(item["packed"]["B"]))
 
 
 def in_item(item: dict[str, Any]) -> list[str]:
@@ -93,7 +94,7 @@ def test_a_case_item_written_before_the_log_moved_out_is_read_whole_and_saved_on
     log = tuple(decision(n) for n in range(30))
     created = store.create(case(decisions=log, classification=CLASSIFICATION), msg())
     legacy = items(engine, created.id)["CASE"]
-    body = json.loads(zlib.decompress(legacy.pop("packed")["B"]))
+    body = json.loads(unpack(legacy.pop("packed")["B"]))
     body["decisions"] = body["decisions"][5:]
     body["classification"] = CLASSIFICATION
     engine.client.delete_item(
@@ -197,6 +198,21 @@ def test_a_case_created_closed_takes_no_conversation_and_stays_listed(
     assert [(c.id, c.status) for c in store.customer_cases("acme", "42", 5)] == [(created.id, "closed")]
     assert store.create(noise, msg()) == created  # a retried step finds it
     assert store.get(created.id) == created
+
+
+def test_a_case_item_compressed_without_the_dictionary_reads_the_same_and_saves_with_it(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    created = store.create(case(classification=CLASSIFICATION), msg())
+    stored = items(engine, created.id)["CASE"]
+    assert stored["packed"]["B"][1] & 0x20  # FDICT: written with the preset dictionary
+    before = zlib.compress(unpack(stored["packed"]["B"]))  # as a case item written before it was
+    assert len(stored["packed"]["B"]) < len(before)
+    engine.client.put_item(TableName=engine.table_name, Item={**stored, "packed": {"B": before}})
+    assert store.get(created.id) == created
+    saved = store.save(created.with_decision(decision(1)))
+    assert store.get(created.id) == saved
+    assert items(engine, created.id)["CASE"]["packed"]["B"][1] & 0x20
 
 
 def test_a_stale_save_stores_nothing(store: DynamoCaseStore) -> None:
