@@ -3,6 +3,7 @@ messages and logged decisions, the conversation and customer pointers, agents an
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Sequence
 from datetime import UTC
@@ -49,7 +50,8 @@ class ClassificationItem(TableItem):
 
 
 class DecisionItem(TableItem):
-    body = UnicodeAttribute()
+    packed = BinaryAttribute(null=True, legacy_encoding=False)  # the decisions one save added (`archive`)
+    body = UnicodeAttribute(null=True)  # or, written before, one decision as JSON text
 
 
 class ConversationItem(TableItem):
@@ -159,11 +161,20 @@ class StoredCase:
 def archive(
     model: type[DecisionItem], case_id: str, decisions: Sequence[Decision], start: int, end: int
 ) -> None:
-    """Write decisions start..end-1 as DECISION# items. Only decisions a stored version of the case
-    holds are archived, and decisions only ever append, so decision n is the same in every copy of the
-    case: writing one again (a retried or losing save) writes what is already there."""
+    """Write decisions start..end-1 (those the stored version's case item holds: what its save added) as
+    one DECISION#<start> item, their JSON list zlib-compressed in `packed`. Only decisions a stored
+    version of the case holds are archived, and decisions only ever append, so decision n is the same in
+    every copy of the case: writing the item again (a retried or losing save) writes what is there."""
     if end <= start:
         return
-    with model.batch_write() as batch:
-        for n in range(start, end):
-            batch.save(model(case_pk(case_id), f"DECISION#{n:06d}", body=decisions[n].model_dump_json()))
+    listed = "[" + ",".join(d.model_dump_json() for d in decisions[start:end]) + "]"
+    model(case_pk(case_id), f"DECISION#{start:06d}", packed=zlib.compress(listed.encode())).save()
+
+
+def archived(item: CaseItem | DecisionItem) -> tuple[int, list[Decision]]:
+    """A DECISION# item's first decision number and its decisions: a list from `archive`, or (written
+    before decisions were archived a save at a time) one decision as text in `body`."""
+    first = int(str(item.sk).removeprefix("DECISION#"))
+    if item.packed is not None:
+        return first, [Decision.model_validate(d) for d in json.loads(zlib.decompress(item.packed))]
+    return first, [Decision.model_validate_json(str(item.body))]

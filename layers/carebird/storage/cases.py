@@ -7,7 +7,7 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
                                                              <status>#<due>#<case>     <status>#<due>#<case>
     message        CASE#<case>          MSG#<iso time>#<id>  -                         -
     classification CASE#<case>          CLASSIFICATION       -                         -
-    decision       CASE#<case>          DECISION#<n, 6 dig.> -                         -
+    decisions      CASE#<case>          DECISION#<n, 6 dig.> -                         -
     conversation   CONV#<b>#<conv>      CONV                 -                         -
     customer open  CUSTOMER#<b>#<cust>  OPEN#<case>          -                         -
     customer case  CUSTOMER#<b>#<cust>  CASE#<opened>#<case> -                         -
@@ -49,10 +49,12 @@ Access patterns:
   OPEN# pointer, the customer's CASE# item when it closes or reopens, its CLASSIFICATION when that
   changes, and a claim's ASSIGNMENT and agent count. A save from a version that is not the stored
   one, or without the whole log, is a CaseConflict before anything is written.
-- a case's decisions: each is written once to its own DECISION#<n> item, by the save after the one that
-  added it (a BatchWriteItem of what the stored version holds); the case item keeps only what its last
-  save added, and `decisions_archived` counts the DECISION# items. So no number of decisions grows the
-  case item, and the indexes never copy the log. A case item written before the log moved out keeps up
+- a case's decisions: the decisions one save added are written once, together, to one DECISION#<n>
+  item (n: the number of the first; their JSON list compressed), by the save after it (a PutItem of what
+  the stored version's case item holds); the case item keeps only what its last save added, and
+  `decisions_archived` counts the decisions in DECISION# items. So no number of decisions grows the
+  case item, and the indexes never copy the log. (A DECISION# item written before holds one decision,
+  as text; both read the same way.) A case item written before the log moved out keeps up
   to 25 decisions in its body; it reads the same way and moves them out on its next save.
 - the case and message items hold the Case and CaseMessage as zlib-compressed JSON (`packed`); one
   written before holds it as text (`body`) and reads the same way.
@@ -99,6 +101,7 @@ from carebird.storage.case_items import (
     MessageItem,
     StoredCase,
     archive,
+    archived,
     case_json,
     case_pk,
     due_key,
@@ -146,7 +149,7 @@ class DynamoCaseStore:
         """The case item and the items after it up to `upto` (its classification, its decisions)."""
         found: CaseItem | None = None
         classification: dict[str, Any] | None = None
-        logged: list[Decision] = []
+        by_number: dict[int, Decision] = {}  # (an item of one decision and a later list may overlap)
         for item in self._case.query(
             case_pk(case_id), self._case.sk.between("CASE", upto), consistent_read=True
         ):
@@ -155,7 +158,9 @@ class DynamoCaseStore:
             elif item.sk == CLASSIFICATION:
                 classification = json.loads(case_json(item))
             else:
-                logged.append(Decision.model_validate_json(item.body))
+                first, decisions = archived(item)
+                by_number.update(enumerate(decisions, start=first))
+        logged = [by_number[n] for n in sorted(by_number)]
         return None if found is None else (StoredCase(found, classification), logged)
 
     def open_case_for_conversation(self, brand_id: str, conversation_id: str) -> Case | None:
