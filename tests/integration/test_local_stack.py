@@ -27,6 +27,8 @@ def test_every_resource_of_the_template_is_provisioned(local_stack: StackEndpoin
     description = ddb.describe_table(TableName=table)["Table"]
     assert description["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert {i["IndexName"] for i in description["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2"}
+    # the IndexProjection parameter's default reaches the table: a new stack's indexes hold keys only
+    assert {i["Projection"]["ProjectionType"] for i in description["GlobalSecondaryIndexes"]} == {"KEYS_ONLY"}
     assert (
         ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]["AttributeName"] == "expires_at"
     )

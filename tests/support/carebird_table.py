@@ -13,9 +13,21 @@ REPO = Path(__file__).resolve().parents[2]
 
 @cache
 def table_properties() -> dict[str, Any]:
+    """The table's properties, a `Ref` to a parameter read as its default (the indexes' projection)."""
     template = yaml_parse((REPO / "template.yaml").read_text())
     props: dict[str, Any] = template["Resources"]["CarebirdTable"]["Properties"]
-    return props
+    defaults = {name: p.get("Default") for name, p in template.get("Parameters", {}).items()}
+
+    def resolved(value: Any) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {"Ref"} and value["Ref"] in defaults:
+                return defaults[value["Ref"]]
+            return {k: resolved(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolved(v) for v in value]
+        return value
+
+    return dict(resolved(props))
 
 
 def create_carebird_table(client: Any, name: str) -> None:

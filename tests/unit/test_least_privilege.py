@@ -34,6 +34,7 @@ CALLS = {
     r"\.scan\(": "dynamodb:Scan",
     r"\.batch_write\(": "dynamodb:BatchWriteItem",
     r"\.batch_get\(": "dynamodb:BatchGetItem",
+    r"\._batch_get_page\(": "dynamodb:BatchGetItem",  # carebird.storage.table.whole_raw
     r"\bTransactWrite\b": "dynamodb:TransactWriteItems",
     r"\bTransactGet\b": "dynamodb:TransactGetItems",
 }

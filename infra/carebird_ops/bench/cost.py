@@ -409,11 +409,27 @@ def table(
     return "\n".join(lines)
 
 
+def calls_listing(results: dict[str, tuple[Usage, Counter[str], Counter[str]]]) -> str:
+    """Every DynamoDB call of each scenario, in order: function, operation, write and read units, items."""
+    lines: list[str] = []
+    for name, (usage, _, _) in results.items():
+        lines += ["", f"DynamoDB calls, {name} (function, operation, write units, read units, items):"]
+        for call in usage.dynamodb_calls:
+            lines.append(
+                f"  {call['fn'].rsplit('-', 1)[-1]:<18}{call['operation']:<19}"
+                f"{call['write_units']:>5g} WU{call['read_units']:>5g} RU  {', '.join(call['items'])}"
+            )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench-cost", description=__doc__.split("\n")[0] if __doc__ else "")
     parser.add_argument("--prices", type=Path, default=PRICES_FILE, help="the dated prices file")
     parser.add_argument("--json", action="store_true", help="print the counts as JSON as well")
     parser.add_argument("--template", type=Path, help="another template.yaml (an older revision, to compare)")
+    parser.add_argument(
+        "--calls", action="store_true", help="list each DynamoDB call (function, items, units) per scenario"
+    )
     args = parser.parse_args(argv)
     try:
         prices = load_prices(args.prices)
@@ -448,10 +464,20 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         bench.down()
     print(table(results, prices, warm_up.lambda_runs))
+    if args.calls:
+        print(calls_listing(results))
     if args.json:
         print(
             json.dumps(
-                {n: {**vars(u), "x_other": o, "x_owned": b} for n, (u, o, b) in results.items()}, default=str
+                {
+                    n: {
+                        **{k: v for k, v in vars(u).items() if k != "dynamodb_calls"},
+                        "x_other": o,
+                        "x_owned": b,
+                    }
+                    for n, (u, o, b) in results.items()
+                },
+                default=str,
             )
         )
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -113,6 +114,8 @@ class Usage:
     log_bytes: int = 0
     aws_calls: Counter[str] = field(default_factory=Counter)  # "service:Operation"
     x: Counter[str] = field(default_factory=Counter)  # X_KINDS
+    # each DynamoDB call: fn, operation, the items it named (shape_of), write_units, read_units
+    dynamodb_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _write_units(size: int) -> int:
@@ -160,6 +163,29 @@ def dynamodb_units(record: dict[str, Any]) -> tuple[float, float]:
     return 0.0, sum(_read_units(s) * factor for s in sizes)
 
 
+def shape_of(key: str) -> str:
+    """A key with its ids left out: CASE#123-t9 -> CASE#*, MSG#2026-12-06T...#m1 -> MSG#*#*."""
+    return "#".join(part if re.fullmatch(r"[A-Z][A-Z0-9_]*|", part) else "*" for part in key.split("#"))
+
+
+def _named(record: dict[str, Any]) -> list[str]:
+    """The items a recorded call wrote (with their size), or the key (or index and values) it read, by
+    shape."""
+    if "writes" in record:
+        return [
+            " ".join(shape_of(v) for v in w.get("key", {}).values()) + f" ({_largest(w):,} B)"
+            for w in record["writes"]
+        ]
+    read = record.get("read") or {}
+    values = " ".join(shape_of(v) for v in read.get("key", {}).values())
+    return [f"{read['index']}: {values}" if read.get("index") else values]
+
+
+def _largest(write: dict[str, Any]) -> int:
+    """The item's size in bytes before or after the write, whichever is larger (what it is billed by)."""
+    return max((x["size"] for x in (write.get("old"), write.get("new")) if x), default=0)
+
+
 def add_call_records(usage: Usage, records: list[dict[str, Any]], architectures: dict[str, str]) -> None:
     """Fold the sandboxes' records (carebird_ops.local.calls) into usage."""
     for record in records:
@@ -185,6 +211,15 @@ def add_call_records(usage: Usage, records: list[dict[str, Any]], architectures:
                 writes, reads = dynamodb_units(record)
                 usage.write_units += writes
                 usage.read_units += reads
+                usage.dynamodb_calls.append(
+                    {
+                        "fn": record.get("fn", ""),
+                        "operation": record["operation"],
+                        "items": _named(record),
+                        "write_units": writes,
+                        "read_units": reads,
+                    }
+                )
                 engine = record.get("engine_capacity")
                 for entry in engine if isinstance(engine, list) else [engine] if engine else []:
                     usage.engine_units["write" if writes else "read"] += float(entry.get("CapacityUnits", 0))

@@ -166,18 +166,30 @@ class IngestRig:
         return self._stored(f"DMS#{brand.user_id}", "event_id")
 
     def _stored(self, partition: str, id_attribute: str) -> dict[str, StoredMessage]:
-        paginator = self.client("dynamodb").get_paginator("query")
-        pages = paginator.paginate(
+        client = self.client("dynamodb")
+        pages = client.get_paginator("query").paginate(
             TableName=self.table,
             IndexName="gsi1",
             KeyConditionExpression="gsi1pk = :p",
             ExpressionAttributeValues={":p": {"S": partition}},
-            ProjectionExpression="#i, #s, skip_reason, created_at, ingested_at",
-            ExpressionAttributeNames={"#i": id_attribute, "#s": "status"},
+            ProjectionExpression="pk, sk",  # the index holds keys only: the items are read by key
         )
+        keys = [{"pk": item["pk"], "sk": item["sk"]} for page in pages for item in page["Items"]]
         found: dict[str, StoredMessage] = {}
-        for page in pages:
-            for item in page["Items"]:
+        for start in range(0, len(keys), 100):
+            pending: dict[str, Any] = {
+                self.table: {
+                    "Keys": keys[start : start + 100],
+                    "ProjectionExpression": "#i, #s, skip_reason, created_at, ingested_at",
+                    "ExpressionAttributeNames": {"#i": id_attribute, "#s": "status"},
+                }
+            }
+            items: list[dict[str, Any]] = []
+            while pending:
+                answer = client.batch_get_item(RequestItems=pending)
+                items += answer["Responses"].get(self.table, [])
+                pending = answer.get("UnprocessedKeys") or {}
+            for item in items:
                 message = StoredMessage(
                     id=item[id_attribute]["S"],
                     status=item["status"]["S"],

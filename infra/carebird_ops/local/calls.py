@@ -64,6 +64,11 @@ def _value_size(value: dict[str, Any]) -> int:
     return 0
 
 
+def _plain(values: dict[str, Any]) -> dict[str, str]:
+    """Key or expression values as plain strings (their S or N), for reading a record."""
+    return {name: str(next(iter(v.values()))) for name, v in values.items() if "S" in v or "N" in v}
+
+
 class CallRecorder:
     def __init__(self, path: str, function_name: str) -> None:
         self.path = path
@@ -107,6 +112,8 @@ class CallRecorder:
                 "table": params.get("TableName"),
                 "index": params.get("IndexName"),
                 "consistent": bool(params.get("ConsistentRead")),
+                # what was read, for the bench's per-call listing: the key, or a query's values
+                "key": _plain(params.get("Key") or params.get("ExpressionAttributeValues") or {}),
             }
         if operation == "BatchGetItem":
             context["carebird_read"] = {
@@ -129,7 +136,7 @@ class CallRecorder:
             record["engine_capacity"] = parsed.get("ConsumedCapacity")
             if "carebird_keys" in context:
                 record["writes"] = [
-                    {"table": table, "old": old, "new": self._read(table, key)}
+                    {"table": table, "key": _plain(key), "old": old, "new": self._read(table, key)}
                     for (table, key), old in zip(
                         context["carebird_keys"], context["carebird_old"], strict=True
                     )

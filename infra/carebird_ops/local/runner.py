@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
+import carebird_ops
 from carebird_ops.local.calls import RECORD_ENV
 from carebird_ops.local.provision import LocalFunction
 
@@ -191,7 +192,10 @@ class LambdaRunner:
             self._by_arn[fn.arn] = fn.name
 
     def _environment(self, fn: LocalFunction) -> dict[str, str]:
-        python_path = [str(fn.code_dir), *(str(d) for d in fn.layer_dirs)]
+        # Lambda's code directory and layers, then the checkout's own carebird_ops (the worker and the
+        # call recorder), so a sandbox runs the stack's copy rather than another one the venv installed.
+        worker_root = Path(carebird_ops.__file__).resolve().parent.parent
+        python_path = [str(fn.code_dir), *(str(d) for d in fn.layer_dirs), str(worker_root)]
         return {
             # what the Lambda runtime itself sets
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

@@ -1,7 +1,10 @@
 """DynamoDB access for carebird: one table (env TABLE_NAME), PynamoDB models kept inside this package.
 
 The table's key schema is fixed by template.yaml: `pk`/`sk` (S), GSIs `gsi1` (`gsi1pk`/`gsi1sk`) and
-`gsi2` (`gsi2pk`/`gsi2sk`), both projecting ALL, TTL attribute `expires_at` (epoch seconds). Every
+`gsi2` (`gsi2pk`/`gsi2sk`), both projecting keys only (template parameter IndexProjection; a stack
+deployed before keeps ALL), TTL attribute `expires_at` (epoch seconds). A query of an index reads the
+items it found with one BatchGetItem (`table.whole`), so a write reaches an index only when the item's
+index key appears, moves or goes, and the code reads an index of either projection the same way. Every
 entity prefixes its keys with its name, so entities added later share the table without collisions.
 Tweet ids in sort keys are zero-padded to 20 digits so that string order is numeric order.
 

@@ -10,7 +10,7 @@ from pynamodb.attributes import BooleanAttribute, MapAttribute, UnicodeAttribute
 from pynamodb.exceptions import AttributeDeserializationError, DoesNotExist
 
 from carebird.brands import Brand, BrandListing, InvalidBrand, parse_brand
-from carebird.storage.table import Gsi1, TableItem, bind
+from carebird.storage.table import Gsi1, TableItem, bind, whole_raw
 
 BRANDS_INDEX_PK = "BRANDS"
 
@@ -86,14 +86,13 @@ class DynamoBrandRepository:
         return self._listing(self._item.query(BRANDS_INDEX_PK, index_name="gsi1"))
 
     def _listing(self, results: Iterator[BrandItem]) -> BrandListing:
+        """The brands the index query found, read whole; a record that does not load is reported, and
+        the others still load."""
         listing = BrandListing()
-        while True:
+        for raw in whole_raw(self._item, results):
             try:
-                item = next(results)
-            except StopIteration:
-                return listing
+                item = self._item.from_raw_data(raw)
             except AttributeDeserializationError as exc:
-                # The iterator has moved past the bad record; the others still load.
                 listing.invalid.append(
                     InvalidBrand(f"a brand record has an attribute of the wrong type: {exc}")
                 )
@@ -102,6 +101,7 @@ class DynamoBrandRepository:
                 listing.brands.append(_to_brand(item))
             except InvalidBrand as exc:
                 listing.invalid.append(exc)
+        return listing
 
 
 def _to_brand(item: BrandItem) -> Brand:

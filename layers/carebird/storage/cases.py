@@ -7,7 +7,7 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
                                                              <status>#<due>#<case>     <status>#<due>#<case>
     message        CASE#<case>          MSG#<iso time>#<id>  -                         -
     classification CASE#<case>          CLASSIFICATION       -                         -
-    decision       CASE#<case>          DECISION#<n, 6 dig.> -                         -
+    decisions      CASE#<case>          DECISION#<n, 6 dig.> -                         -
     conversation   CONV#<b>#<conv>      CONV                 -                         -
     customer open  CUSTOMER#<b>#<cust>  OPEN#<case>          -                         -
     customer case  CUSTOMER#<b>#<cust>  CASE#<opened>#<case> -                         -
@@ -19,29 +19,42 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
 Access patterns:
 - a case, whole: Query CASE#<case>, sk between CASE and DECISION#~ (consistent): the case item, its
   CLASSIFICATION and its DECISION# items. Its thread: Query CASE#<case>, sk begins_with MSG#.
-- a queue's cases by status, soonest SLA first: Query gsi1 QUEUE#<b>#<queue>, sk begins_with <status>#.
-- an agent's cases: Query gsi2 ASSIGNEE#<b>#<agent> (only assigned cases carry gsi2 keys).
+- a queue's cases by status, soonest SLA first: Query gsi1 QUEUE#<b>#<queue>, sk begins_with <status>#,
+  then BatchGetItem of the case items (the index holds keys only: a save that moves no key writes no
+  index).
+- an agent's cases: Query gsi2 ASSIGNEE#<b>#<agent> (only assigned cases carry gsi2 keys), the same way.
   Listed cases come without their decision log, and of the classification only its sentiment: the case
-  item keeps only that (the indexes copy it on every save); the whole classification is its own item,
-  written when it changes (a case item written before keeps it whole, and hands it over on its next save).
+  item keeps only that (an index projecting ALL, as a stack deployed before keeps, copies it on every
+  save); the whole classification is its own item, written when it changes (a case item written before
+  keeps it whole, and hands it over on its next save).
 - the open case of a conversation: GetItem CONV#<b>#<conv>, then the case. A conversation is claimed by
   the transaction that creates its case: `attribute_not_exists(pk) OR case_open = false`, so two first
   messages racing cannot make two open cases of one conversation.
+- create a case: first one BatchWriteItem of the items only this case points at (its first MSG#, its
+  CLASSIFICATION, the customer's OPEN# pointer and CASE# item), then the case item, conditional on
+  `attribute_not_exists(pk)`: a case item that exists has them all. Only an open case claims
+  conversations, so only its create is a transaction (the case item and its CONV items); a case created
+  closed (triage's noise) is a conditional PutItem. A create that loses its conversation to another case
+  deletes the customer's pointers it wrote (its MSG# and CLASSIFICATION sit under its own key, unread).
 - a customer's open case (a DM joins it): Query CUSTOMER#<b>#<cust>, sk begins_with OPEN#.
 - a customer's cases, newest first (the inbox's customer panel): Query CUSTOMER#<b>#<cust>, sk
-  begins_with CASE#, descending, limited. The item (status, opened, resolved) is written with the case in
-  the same transaction, so it never disagrees with it.
+  begins_with CASE#, descending, limited, then one BatchGetItem of their case items for the status. The
+  CASE# item (opened, resolved) changes only when the case closes or reopens, in that save's
+  transaction; a status change among the open ones (queued, assigned, pending) moves no other item.
+  (A CASE# item written before carries a status too; the case item's is the one read.)
 - update a case: read its item and classification (consistent Query, sk between CASE and
   CLASSIFICATION: the stored version, status, log length, classification), then PutItem with
   `version = :expected` (optimistic locking) when only the case item changes, or one transaction with
   the items that must change with it: the conversations it takes or opens or closes, the customer's
-  OPEN# pointer, the customer's CASE# item when status or resolution moves, its CLASSIFICATION when
-  that changes, and a claim's ASSIGNMENT and agent count. A save from a version that is not the stored
+  OPEN# pointer, the customer's CASE# item when it closes or reopens, its CLASSIFICATION when that
+  changes, and a claim's ASSIGNMENT and agent count. A save from a version that is not the stored
   one, or without the whole log, is a CaseConflict before anything is written.
-- a case's decisions: each is written once to its own DECISION#<n> item, by the save after the one that
-  added it (a BatchWriteItem of what the stored version holds); the case item keeps only what its last
-  save added, and `decisions_archived` counts the DECISION# items. So no number of decisions grows the
-  case item, and the indexes never copy the log. A case item written before the log moved out keeps up
+- a case's decisions: the decisions one save added are written once, together, to one DECISION#<n>
+  item (n: the number of the first; their JSON list compressed), by the save after it (a PutItem of what
+  the stored version's case item holds); the case item keeps only what its last save added, and
+  `decisions_archived` counts the decisions in DECISION# items. So no number of decisions grows the
+  case item, and the indexes never copy the log. (A DECISION# item written before holds one decision,
+  as text; both read the same way.) A case item written before the log moved out keeps up
   to 25 decisions in its body; it reads the same way and moves them out on its next save.
 - the case and message items hold the Case and CaseMessage as zlib-compressed JSON (`packed`); one
   written before holds it as text (`body`) and reads the same way.
@@ -88,6 +101,7 @@ from carebird.storage.case_items import (
     MessageItem,
     StoredCase,
     archive,
+    archived,
     case_json,
     case_pk,
     due_key,
@@ -95,7 +109,7 @@ from carebird.storage.case_items import (
     pack,
 )
 from carebird.storage.counters import DynamoReportCounters
-from carebird.storage.table import TableItem, bind, is_condition_failure
+from carebird.storage.table import TableItem, bind, is_condition_failure, whole
 
 
 class DynamoCaseStore:
@@ -135,7 +149,7 @@ class DynamoCaseStore:
         """The case item and the items after it up to `upto` (its classification, its decisions)."""
         found: CaseItem | None = None
         classification: dict[str, Any] | None = None
-        logged: list[Decision] = []
+        by_number: dict[int, Decision] = {}  # (an item of one decision and a later list may overlap)
         for item in self._case.query(
             case_pk(case_id), self._case.sk.between("CASE", upto), consistent_read=True
         ):
@@ -144,7 +158,9 @@ class DynamoCaseStore:
             elif item.sk == CLASSIFICATION:
                 classification = json.loads(case_json(item))
             else:
-                logged.append(Decision.model_validate_json(item.body))
+                first, decisions = archived(item)
+                by_number.update(enumerate(decisions, start=first))
+        logged = [by_number[n] for n in sorted(by_number)]
         return None if found is None else (StoredCase(found, classification), logged)
 
     def open_case_for_conversation(self, brand_id: str, conversation_id: str) -> Case | None:
@@ -172,20 +188,29 @@ class DynamoCaseStore:
         return newest
 
     def customer_cases(self, brand_id: str, customer_id: str, limit: int) -> list[EarlierCase]:
-        items = self._customer_case.query(
-            f"CUSTOMER#{brand_id}#{customer_id}",
-            self._customer_case.sk.startswith("CASE#"),
-            scan_index_forward=False,
-            limit=limit,
+        """The customer's cases, newest first: the CASE# items (opened, resolved), each case's status
+        from its case item (one BatchGetItem), so a status change never has to move another item."""
+        items = list(
+            self._customer_case.query(
+                f"CUSTOMER#{brand_id}#{customer_id}",
+                self._customer_case.sk.startswith("CASE#"),
+                scan_index_forward=False,
+                limit=limit,
+            )
         )
+        statuses = {
+            str(found.pk): str(json.loads(case_json(found))["status"])
+            for found in self._case.batch_get([(case_pk(item.case_id), "CASE") for item in items])
+        }
         return [
             EarlierCase(
                 id=item.case_id,
-                status=item.status,
+                status=statuses[case_pk(item.case_id)],
                 opened_at=datetime.fromisoformat(item.opened_at),
                 resolved_at=datetime.fromisoformat(item.resolved_at) if item.resolved_at else None,
             )
             for item in items
+            if case_pk(item.case_id) in statuses  # (a create that lost its conversation leaves none)
         ]
 
     def messages(self, case_id: str) -> list[CaseMessage]:
@@ -201,12 +226,12 @@ class DynamoCaseStore:
         Listed cases carry no decision log (`get` has it)."""
         condition = self._case.gsi1sk.startswith(f"{status}#") if status else None
         items = self._case.by_queue.query(f"QUEUE#{brand_id}#{queue}", condition, limit=limit)
-        return [_listed(item) for item in items]
+        return [_listed(item) for item in whole(self._case, items)]
 
     def assigned_to(self, brand_id: str, agent_id: str, limit: int | None = None) -> list[Case]:
         """The open cases an agent holds, soonest due first within a status."""
         items = self._case.by_assignee.query(f"ASSIGNEE#{brand_id}#{agent_id}", limit=limit)
-        return [_listed(item) for item in items]
+        return [_listed(item) for item in whole(self._case, items)]
 
     # ------------------------------------------------------------------ writes
     def create(self, case: Case, message: CaseMessage) -> Case:
@@ -216,14 +241,24 @@ class DynamoCaseStore:
         stored = case.model_copy(update={"version": 1, "tallied": len(case.decisions)})
         tallies = opened(case) + case_tallies(case.model_copy(update={"tallied": 0}))
         case_item = self._case_item(stored)
+        # The items that only this case points at go first (one BatchWriteItem): a case item that exists
+        # has them all. Only what another case may race for, its conversations, is written in one
+        # transaction with the case item; a case created closed (noise) takes none, so a PutItem does.
+        with self._case.batch_write() as batch:
+            if stored.classification:
+                batch.save(self._classification_item(stored))
+            batch.save(self._message_item(stored.id, message))
+            if stored.status.is_open:
+                batch.save(self._customer(self._customer_key(stored), f"OPEN#{stored.id}", case_id=stored.id))
+            batch.save(self._customer_case_item(stored))
+        claims = stored.conversation_ids if stored.status.is_open else ()
         try:
-            with TransactWrite(connection=self._connection) as tx:
-                tx.save(case_item, condition=self._case.pk.does_not_exist())
-                if stored.classification:
-                    tx.save(self._classification_item(stored))
-                tx.save(self._message_item(stored.id, message), condition=self._message.pk.does_not_exist())
-                if stored.status.is_open:
-                    for conversation in stored.conversation_ids:
+            if not claims:
+                case_item.save(condition=self._case.pk.does_not_exist())
+            else:
+                with TransactWrite(connection=self._connection) as tx:
+                    tx.save(case_item, condition=self._case.pk.does_not_exist())
+                    for conversation in claims:
                         item = self._conversation(
                             f"CONV#{stored.brand_id}#{conversation}",
                             "CONV",
@@ -236,20 +271,32 @@ class DynamoCaseStore:
                             | (self._conversation.case_open == False)  # noqa: E712 - a PynamoDB condition
                             | (self._conversation.case_id == stored.id),
                         )
-                    customer_key = f"CUSTOMER#{stored.brand_id}#{stored.customer.id}"
-                    tx.save(self._customer(customer_key, f"OPEN#{stored.id}", case_id=stored.id))
-                tx.save(self._customer_case_item(stored))
-        except TransactWriteError as exc:  # nothing was stored, so nothing is counted
+        except (PutError, TransactWriteError) as exc:  # no case item was stored, so nothing is counted
+            if isinstance(exc, PutError) and not is_condition_failure(exc):
+                raise
             again = self.get(case.id)
             if again is not None:  # a concurrent attempt of the same step made it
                 return again
             for conversation in case.conversation_ids:
                 owner = self.open_case_for_conversation(case.brand_id, conversation)
                 if owner is not None:
+                    self._unlink(stored)
                     raise ConversationClaimed(owner.id) from exc
             raise
         self._count(stored, tallies)
         return stored
+
+    def _unlink(self, case: Case) -> None:
+        """Take back the customer's pointers of a case that was never stored (its conversation went to
+        another case): nothing lists a case that does not exist. Its message and classification sit
+        under its own key, which nothing reads without the case item."""
+        with self._case.batch_write() as batch:
+            batch.delete(self._customer(self._customer_key(case), f"OPEN#{case.id}", case_id=case.id))
+            batch.delete(self._customer_case_item(case))
+
+    @staticmethod
+    def _customer_key(case: Case) -> str:
+        return f"CUSTOMER#{case.brand_id}#{case.customer.id}"
 
     def add_message(self, case: Case, message: CaseMessage) -> bool:
         try:
@@ -330,8 +377,8 @@ class DynamoCaseStore:
     def _links(self, was: Case, saved: Case) -> list[tuple[TableItem, Any, bool]]:
         """The threading items the save must change with the case: each conversation it takes or whose
         open state changes, the customer's OPEN# pointer when it opens or closes, the customer's CASE#
-        item when its status or resolution changes. Nothing when none of those moved. Each is (item,
-        condition, whether it is deleted)."""
+        item when its resolution changes (it closes or reopens). Nothing when none of those moved. Each
+        is (item, condition, whether it is deleted)."""
         writes: list[tuple[TableItem, Any, bool]] = []
         opens = saved.status.is_open != was.status.is_open
         for conversation in saved.conversation_ids:
@@ -350,11 +397,9 @@ class DynamoCaseStore:
                 )
                 writes.append((item, condition, False))
         if opens:
-            pointer = self._customer(
-                f"CUSTOMER#{saved.brand_id}#{saved.customer.id}", f"OPEN#{saved.id}", case_id=saved.id
-            )
+            pointer = self._customer(self._customer_key(saved), f"OPEN#{saved.id}", case_id=saved.id)
             writes.append((pointer, None, not saved.status.is_open))
-        if (was.status, resolved_at(was)) != (saved.status, resolved_at(saved)):
+        if resolved_at(was) != resolved_at(saved):  # it closes, reopens, or its closing time moves
             writes.append((self._customer_case_item(saved), None, False))
         return writes
 
@@ -409,13 +454,14 @@ class DynamoCaseStore:
         return self._classification(case_pk(case.id), CLASSIFICATION, packed=packed)
 
     def _customer_case_item(self, case: Case) -> CustomerCaseItem:
+        """The customer's CASE# item: when the case opened and when it was resolved (its status is the
+        case item's, read with it)."""
         opened = case.created_at.astimezone(UTC).isoformat()
         ended = resolved_at(case)
         return self._customer_case(
             f"CUSTOMER#{case.brand_id}#{case.customer.id}",
             f"CASE#{opened}#{case.id}",
             case_id=case.id,
-            status=case.status.value,
             opened_at=opened,
             resolved_at=ended.astimezone(UTC).isoformat() if ended else None,
         )

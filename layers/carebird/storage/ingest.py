@@ -49,7 +49,7 @@ from carebird.storage.ingest_items import (
     to_mention,
     to_record,
 )
-from carebird.storage.table import bind, is_condition_failure, padded
+from carebird.storage.table import bind, is_condition_failure, padded, whole
 
 CLOSED_GAP_RETENTION = timedelta(days=30)
 UNWRITTEN_SK = "UNWRITTEN#"
@@ -161,7 +161,7 @@ class DynamoIngestStore:
         results = self._items[feed].query(
             f"{FEED_KEYS[feed].listing}#{brand_id}", index_name="gsi1", scan_index_forward=False, limit=limit
         )
-        return [to_record(item) for item in results]
+        return [to_record(item) for item in whole(self._items[feed], results)]
 
     def list_unreadable(self, brand_id: str, limit: int = 50) -> list[IngestedMention]:
         """The posts of the brand X sent in a shape the adapter could not read, newest first: stored raw
@@ -170,7 +170,7 @@ class DynamoIngestStore:
         results = self._mention.query(
             f"{UNREADABLE}#{brand_id}", index_name="gsi2", scan_index_forward=False, limit=limit
         )
-        return [to_mention(item) for item in results]
+        return [to_mention(item) for item in whole(self._mention, results)]
 
     def mark_handed_off(self, brand_id: str, feed: Feed, message_id: str, at: datetime) -> None:
         model = self._items[feed]
@@ -196,7 +196,9 @@ class DynamoIngestStore:
         )
         # The index is eventually consistent; a just-marked message may still show up, and starting
         # its triage again is a no-op, so only skip what the item itself says is done.
-        return [r for r in map(to_record, results) if r.status is MentionStatus.PENDING]
+        return [
+            r for r in map(to_record, whole(self._items[feed], results)) if r.status is MentionStatus.PENDING
+        ]
 
     # ------------------------------------------------------------------ repeat claims
     def claim_text(

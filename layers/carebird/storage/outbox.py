@@ -32,7 +32,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from carebird.outbound.model import Channel, PartRecord, PartStatus, ReplyRecord
 from carebird.outbound.ports import PartContended
-from carebird.storage.table import Gsi1, Gsi2, TableItem, bind, is_condition_failure
+from carebird.storage.table import Gsi1, Gsi2, TableItem, bind, is_condition_failure, whole
 
 DEFAULT_RETENTION = timedelta(days=90)
 HEADER_SK = "REPLY"
@@ -130,12 +130,15 @@ class DynamoOutboxStore:
 
     def replies(self, case_id: str) -> list[ReplyRecord]:
         """The case's replies, oldest first."""
-        return [_to_reply(i) for i in self._reply.query(f"OUTBOX#{case_id}", index_name="gsi1")]
+        return [
+            _to_reply(i)
+            for i in whole(self._reply, self._reply.query(f"OUTBOX#{case_id}", index_name="gsi1"))
+        ]
 
     def unsettled(self, opened_before: datetime, limit: int = 100) -> list[ReplyRecord]:
         """Replies recorded before `opened_before` whose outcome the case has not taken, oldest first."""
         condition = self._reply.gsi2sk < opened_before.astimezone(UTC).isoformat()
-        items = self._reply.unsettled_index.query(UNSETTLED, condition, limit=limit)
+        items = whole(self._reply, self._reply.unsettled_index.query(UNSETTLED, condition, limit=limit))
         return [_to_reply(i) for i in items]
 
     def settle(self, case_id: str, reply_id: str) -> None:

@@ -30,7 +30,7 @@ from carebird.observability import logger
 from carebird.reports import tallies
 from carebird.reports.ports import CounterWriter
 from carebird.storage.counters import DynamoReportCounters
-from carebird.storage.table import Gsi1, Gsi2, TableItem, bind, is_condition_failure
+from carebird.storage.table import Gsi1, Gsi2, TableItem, bind, is_condition_failure, whole
 
 DUE = "SURVEYS_DUE"
 WAITING = "SURVEYS_WAITING"
@@ -98,7 +98,7 @@ class DynamoSurveyStore:
 
     def due(self, now: datetime, limit: int) -> list[Survey]:
         bound = f"{now.astimezone(UTC).isoformat()}~"
-        items = self._item.due_index.query(DUE, self._item.gsi1sk <= bound, limit=limit)
+        items = whole(self._item, self._item.due_index.query(DUE, self._item.gsi1sk <= bound, limit=limit))
         return [Survey.model_validate_json(item.body) for item in items]
 
     def finish(self, survey: Survey) -> bool:
@@ -108,12 +108,14 @@ class DynamoSurveyStore:
         items = self._item.customer_index.query(
             f"SURVEY_CUSTOMER#{brand_id}#{customer_id}", scan_index_forward=False, limit=1
         )
-        for item in items:
+        for item in whole(self._item, items):
             return Survey.model_validate_json(item.body)
         return None
 
     def expired(self, now: datetime, limit: int) -> list[Survey]:
-        items = self._item.due_index.query(WAITING, self._item.gsi1sk <= f"{_iso(now)}~", limit=limit)
+        items = whole(
+            self._item, self._item.due_index.query(WAITING, self._item.gsi1sk <= f"{_iso(now)}~", limit=limit)
+        )
         return [Survey.model_validate_json(item.body) for item in items]
 
     def record(self, survey: Survey) -> bool:

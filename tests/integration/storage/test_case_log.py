@@ -13,6 +13,7 @@ import pytest
 
 from carebird.cases.model import Case, CaseStatus, Customer, Decision
 from carebird.cases.ports import CaseConflict
+from carebird.storage.case_items import unpack
 from carebird.storage.cases import DynamoCaseStore
 from tests.integration.storage.conftest import Engine
 from tests.integration.storage.test_case_store import NOW, case, msg
@@ -41,7 +42,12 @@ def items(engine: Engine, case_id: str) -> dict[str, dict[str, Any]]:
 
 
 def unpacked(item: dict[str, Any]) -> Any:
-    return json.loads(zlib.decompress(item["packed"]["B"]))
+    return json.loads(unpack(item["packed"]["B"]))
+
+
+def in_list(item: dict[str, Any]) -> list[str]:
+    """The decisions a DECISION# item holds (a compressed JSON list)."""
+    return [d["value"] for d in json.loads(zlib.decompress(item["packed"]["B"]))]
 
 
 def in_item(item: dict[str, Any]) -> list[str]:
@@ -64,16 +70,40 @@ def test_each_decision_is_written_once_and_the_case_item_keeps_only_the_last_sav
     stored = items(engine, created.id)
     assert in_item(stored["CASE"]) == ["d3"]
     assert stored["CASE"]["decisions_archived"]["N"] == "3"
-    assert [json.loads(stored[f"DECISION#{n:06d}"]["body"]["S"])["value"] for n in range(3)] == [
-        "d0",
-        "d1",
-        "d2",
-    ]
+    assert [in_list(stored[f"DECISION#{n:06d}"]) for n in range(3)] == [["d0"], ["d1"], ["d2"]]
     whole = store.get(created.id)
     assert whole is not None and whole.version == current.version == 4
     assert [d.value for d in whole.decisions] == ["d0", "d1", "d2", "d3"]
+    # the decisions one save added are archived together, by the next save: one item
+    more = store.save(whole.with_decision(decision(4)).with_decision(decision(5)))
+    store.save(more.with_decision(decision(6)))
+    stored = items(engine, created.id)
+    assert in_list(stored["DECISION#000004"]) == ["d4", "d5"] and "DECISION#000005" not in stored
+    again = store.get(created.id)
+    assert again is not None and [d.value for d in again.decisions] == [f"d{n}" for n in range(7)]
     listed = store.queue("acme", "billing")
     assert [c.id for c in listed] == [created.id] and listed[0].decisions == ()
+
+
+def test_items_of_one_decision_under_a_list_of_the_same_decisions_read_once(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    """A save of the release before wrote one item a decision; one that lost a race may leave them where
+    the next save writes the same decisions as one list."""
+    created = store.create(case(decisions=tuple(decision(n) for n in range(3))), msg())
+    for n in range(3):
+        engine.client.put_item(
+            TableName=engine.table_name,
+            Item={
+                "pk": {"S": f"CASE#{created.id}"},
+                "sk": {"S": f"DECISION#{n:06d}"},
+                "body": {"S": decision(n).model_dump_json()},
+            },
+        )
+    store.save(created.with_decision(decision(3)))
+    assert in_list(items(engine, created.id)["DECISION#000000"]) == ["d0", "d1", "d2"]
+    again = store.get(created.id)
+    assert again is not None and [d.value for d in again.decisions] == ["d0", "d1", "d2", "d3"]
 
 
 def test_a_case_without_its_whole_log_is_not_saved_over_the_stored_one(store: DynamoCaseStore) -> None:
@@ -93,7 +123,7 @@ def test_a_case_item_written_before_the_log_moved_out_is_read_whole_and_saved_on
     log = tuple(decision(n) for n in range(30))
     created = store.create(case(decisions=log, classification=CLASSIFICATION), msg())
     legacy = items(engine, created.id)["CASE"]
-    body = json.loads(zlib.decompress(legacy.pop("packed")["B"]))
+    body = json.loads(unpack(legacy.pop("packed")["B"]))
     body["decisions"] = body["decisions"][5:]
     body["classification"] = CLASSIFICATION
     engine.client.delete_item(
@@ -139,10 +169,25 @@ def test_a_case_item_written_before_the_log_moved_out_is_read_whole_and_saved_on
     assert [c.id for c in store.queue("acme", "billing", status="pending_customer")] == [created.id]
 
 
-def test_a_status_change_moves_the_customers_case_item_with_the_case(store: DynamoCaseStore) -> None:
+def customer_items(engine: Engine, customer: str = "42") -> dict[str, dict[str, Any]]:
+    found = engine.client.query(
+        TableName=engine.table_name,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"CUSTOMER#acme#{customer}"}},
+        ConsistentRead=True,
+    )["Items"]
+    return {item["sk"]["S"].split("#")[0]: item for item in found}
+
+
+def test_a_status_change_moves_only_the_case_item_and_the_customers_cases_read_it(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
     created = store.create(case(), msg())
+    written = customer_items(engine)["CASE"]
+    assert "status" not in written  # the status is the case item's
     pending = store.save(created.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}))
     noted = store.save(pending.with_decision(decision(1)))  # no status change: the case item alone
+    assert customer_items(engine)["CASE"] == written  # a status change within open ones moves nothing else
     assert [(c.id, c.status) for c in store.customer_cases("acme", "42", 5)] == [
         (created.id, "pending_customer")
     ]
@@ -151,11 +196,52 @@ def test_a_status_change_moves_the_customers_case_item_with_the_case(store: Dyna
     )
     earlier = store.customer_cases("acme", "42", 5)
     assert [(c.id, c.status, c.resolved_at) for c in earlier] == [(created.id, "resolved", decision(2).at)]
+    assert "OPEN" not in customer_items(engine)
     assert store.open_case_for_customer("acme", "42") is None
     assert store.open_case_for_conversation("acme", "1") is None
     reopened = store.save(resolved.model_copy(update={"status": CaseStatus.QUEUED}))
     assert store.open_case_for_conversation("acme", "1") == reopened
     assert store.open_case_for_customer("acme", "42") == reopened
+    assert [(c.status, c.resolved_at) for c in store.customer_cases("acme", "42", 5)] == [("queued", None)]
+
+
+def test_a_customers_case_item_written_with_its_status_reads_the_status_of_the_case(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    created = store.create(case(), msg())
+    key = customer_items(engine)["CASE"]
+    engine.client.put_item(TableName=engine.table_name, Item={**key, "status": {"S": "queued"}})  # as before
+    store.save(created.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}))
+    assert [c.status for c in store.customer_cases("acme", "42", 5)] == ["pending_customer"]
+
+
+def test_a_case_created_closed_takes_no_conversation_and_stays_listed(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    noise = case(status=CaseStatus.CLOSED, closed_reason="spam", classification=CLASSIFICATION)
+    created = store.create(noise, msg())
+    assert set(items(engine, created.id)) == {"CASE", "CLASSIFICATION", f"MSG#{NOW.isoformat()}#1"}
+    assert set(customer_items(engine)) == {"CASE"}  # no OPEN# pointer
+    assert store.open_case_for_conversation("acme", "1") is None  # nor a conversation taken
+    assert [c.id for c in store.queue("acme", "billing", status="closed")] == [created.id]
+    assert [(c.id, c.status) for c in store.customer_cases("acme", "42", 5)] == [(created.id, "closed")]
+    assert store.create(noise, msg()) == created  # a retried step finds it
+    assert store.get(created.id) == created
+
+
+def test_a_case_item_compressed_without_the_dictionary_reads_the_same_and_saves_with_it(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    created = store.create(case(classification=CLASSIFICATION), msg())
+    stored = items(engine, created.id)["CASE"]
+    assert stored["packed"]["B"][1] & 0x20  # FDICT: written with the preset dictionary
+    before = zlib.compress(unpack(stored["packed"]["B"]))  # as a case item written before it was
+    assert len(stored["packed"]["B"]) < len(before)
+    engine.client.put_item(TableName=engine.table_name, Item={**stored, "packed": {"B": before}})
+    assert store.get(created.id) == created
+    saved = store.save(created.with_decision(decision(1)))
+    assert store.get(created.id) == saved
+    assert items(engine, created.id)["CASE"]["packed"]["B"][1] & 0x20
 
 
 def test_a_stale_save_stores_nothing(store: DynamoCaseStore) -> None:

@@ -76,6 +76,10 @@ def test_a_conversation_belongs_to_one_open_case(store: AnyCaseStore) -> None:
         store.create(case(id="acme-t2"), msg(id="2"))
     assert claimed.value.case_id == "acme-t1"
     assert store.get("acme-t2") is None
+    # nothing of the case that lost lists it: not the customer's cases, not their open case
+    assert [c.id for c in store.customer_cases("acme", "42", 5)] == ["acme-t1"]
+    open_case = store.open_case_for_customer("acme", "42")
+    assert open_case is not None and open_case.id == "acme-t1"
 
 
 def test_conversations_and_customers_belong_to_one_brand(store: AnyCaseStore) -> None:

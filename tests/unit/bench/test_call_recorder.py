@@ -67,6 +67,14 @@ def test_writes_are_recorded_with_the_item_before_and_after(table: str, tmp_path
     add_call_records(usage, records, {})
     # put: 2 KB item + 2 KB index entry; update: 2 KB item + index delete and put (2 + 2); get: 0.5
     assert (usage.write_units, usage.read_units) == (2 + 2 + 2 + 2 + 2, 0.5)
+    # bench-cost --calls: each call with the items it named (ids left out) and its units
+    assert [
+        (c["operation"], c["items"], c["write_units"], c["read_units"]) for c in usage.dynamodb_calls
+    ] == [
+        ("PutItem", ["* (2,018 B)"], 4, 0),
+        ("UpdateItem", ["* (2,020 B)"], 6, 0),
+        ("GetItem", ["*"], 0, 0.5),
+    ]
 
 
 @mock_aws

@@ -19,6 +19,7 @@ from carebird_ops.bench.costing import (
     dynamodb_units,
     load_prices,
     modelled_ms,
+    shape_of,
     sizing,
     x_cost,
     x_usage,
@@ -216,3 +217,10 @@ def test_memory_is_sized_from_measured_wall_and_cpu_time() -> None:
         "memory_mb": 512,
     }
     assert sizing([waits, cold], prices)["PollFunction"]["chosen"] == 512
+
+
+def test_a_key_is_shown_by_its_shape() -> None:
+    assert shape_of("CASE#646576841112382710-t2129692851951370241") == "CASE#*"
+    assert shape_of("MSG#2026-12-06T21:45:27+00:00#m1") == "MSG#*#*"
+    assert shape_of("REPORT#b1#2026-12-06#P1#billing") == "REPORT#*#*#P1#*"
+    assert shape_of("BRANDS") == "BRANDS"
