@@ -10,16 +10,15 @@ Task adds "classification"; a failed Classify adds "error" (Step Functions' Catc
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from carebird.cases.model import Channel, ClockWatch, Customer, IncomingMessage
 
-Action = Literal[
-    "triage",
-    "close_noise",
-    "needs_human",
+# The SLA watch's steps: await and evaluate; the others are the steps of its first definition, which
+# executions started before an upgrade still run.
+SlaAction = Literal[
     "await",
     "evaluate",
     "watch_first_response",
@@ -28,17 +27,8 @@ Action = Literal[
     "sla_clock",
     "watch_clock",
 ]
-# The SLA watch's steps: await and evaluate; the others are the steps of its first definition, which
-# executions started before an upgrade still run.
-SLA_ACTIONS = (
-    "await",
-    "evaluate",
-    "watch_first_response",
-    "sla_at_risk",
-    "sla_breach",
-    "sla_clock",
-    "watch_clock",
-)
+Action = Literal["triage", "close_noise", "needs_human", SlaAction]
+SLA_ACTIONS: tuple[str, ...] = get_args(SlaAction)
 
 
 class BrandNotFound(LookupError):
