@@ -117,7 +117,9 @@ def agent_acts(stack: StackEndpoints, case_id: str, **changes: Any) -> Case:
             saved = store.save(after)
         except CaseConflict:
             continue
-        for token in wake:
+        for woken in wake:  # the token itself, or (this release) the one kept beside the case
+            token = woken.token or store.watch_token(case_id, woken.clock, woken.key or "")
+            assert token is not None
             signal.first_response(token, {"case_id": case_id, "moved": True})
         return saved
     raise AssertionError(f"case {case_id} kept changing")
@@ -194,9 +196,7 @@ def test_a_first_reply_in_time_stops_the_clock_and_nothing_breaches(sla_stack: S
     # what the agent API does on the first reply (its own tests cover the HTTP side)
     StepFunctionsSignal(sfn).first_response(waiting.first_response_task_token, {"case_id": case_id})
     # The resolution clock (P3: 144 s) goes on, until the case is resolved.
-    wait_for(
-        lambda: (c := store.get(case_id)) and c.clock_tokens.get("resolution"), 30, "the resolution watch"
-    )
+    wait_for(lambda: (c := store.get(case_id)) and c.watched.get("resolution"), 30, "the resolution watch")
     assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
     agent_acts(sla_stack, case_id, status=CaseStatus.RESOLVED)
     wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", 30, "the execution")
@@ -298,7 +298,7 @@ def test_a_watch_of_the_first_definition_still_running_after_an_upgrade_is_woken
     )
     # The first reply, as the agent API signals it; then the resolution, as casework saves and signals it.
     StepFunctionsSignal(sfn).first_response(waiting.first_response_task_token, {"case_id": case_id})
-    wait_for(lambda: (c := store.get(case_id)) and c.clock_tokens.get("resolution"), 30, "its next wait")
+    wait_for(lambda: (c := store.get(case_id)) and c.watched.get("resolution"), 30, "its next wait")
     for _ in range(5):
         before = store.get(case_id)
         assert before is not None
@@ -309,7 +309,7 @@ def test_a_watch_of_the_first_definition_still_running_after_an_upgrade_is_woken
             saved = store.save(after)
         except CaseConflict:
             continue
-        wakes.wake(StepFunctionsSignal(sfn), before, saved, tokens)
+        wakes.wake(StepFunctionsSignal(sfn), store, saved, tokens)
         break
     wait_for(lambda: sfn.describe_execution(executionArn=old)["status"] != "RUNNING", 30, "the old watch")
     assert sfn.describe_execution(executionArn=old)["status"] == "SUCCEEDED"

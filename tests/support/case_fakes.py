@@ -60,6 +60,7 @@ class FakeCaseRepository:
         # The next saves lose to a concurrent change: the stored version moves on, CaseConflict is raised.
         self.conflicts_to_inject = 0
         self.roster = roster  # for save_claimed: the assignment lives beside the case, as in the table
+        self.watch_tokens: dict[tuple[str, str, str], str] = {}  # (case, clock, key) -> task token
 
     # ------------------------------------------------------------------ reads
     def get(self, case_id: str) -> Case | None:
@@ -149,6 +150,12 @@ class FakeCaseRepository:
 
     def put_message(self, case_id: str, message: CaseMessage) -> None:
         self.threads.setdefault(case_id, {})[(message.created_at, message.id)] = message
+
+    def keep_watch_token(self, case_id: str, clock: str, key: str, task_token: str) -> None:
+        self.watch_tokens[(case_id, clock, key)] = task_token
+
+    def watch_token(self, case_id: str, clock: str, key: str) -> str | None:
+        return self.watch_tokens.get((case_id, clock, key))
 
     def save(self, case: Case) -> Case:
         if self.conflicts_to_inject:

@@ -109,8 +109,13 @@ class Case(BaseModel):
     resolution_at_risk_at: datetime | None = None
     resolution_paused_at: datetime | None = None
     resolution_left_s: float | None = None
-    # Workflows waiting on a clock (Step Functions task tokens), by clock name: a change that moves the
-    # clock (paused, resumed, escalated) wakes them to look again; one that stops it ends them.
+    # The clocks a workflow waits on, by clock name: the key of its task token (carebird.sla.ports.
+    # watch_key), kept in an item of its own beside the case (a Step Functions token is up to 2 KB of
+    # random text; in the case item it would cost every save 2-3 write units). A change that moves the
+    # clock (paused, resumed, escalated) wakes it to look again; one that stops it ends it.
+    watched: dict[str, str] = Field(default_factory=dict)
+    # The same as the release before kept it: the tokens themselves, by clock name. Read (a case saved
+    # then still wakes its watches), never written: the watch's next Await moves its clock to `watched`.
     clock_tokens: dict[str, str] = Field(default_factory=dict)
     closed_reason: str | None = None
     # The customer's words as the inbox lists and searches them: the first message and the latest few,

@@ -65,6 +65,16 @@ class CaseStore(Protocol):
         step with the case's status. `case` must have been read with `get` (it carries every decision)."""
         ...
 
+    def keep_watch_token(self, case_id: str, clock: str, key: str, task_token: str) -> None:
+        """Keep the task token of the SLA watch waiting on the case's clock, under `key` (its watch_key),
+        in an item of its own: stored before the case says it is watched (Case.watched), so whoever sees
+        that finds the token. Writing it again writes the same item."""
+        ...
+
+    def watch_token(self, case_id: str, clock: str, key: str) -> str | None:
+        """The task token kept under `key` for the case's clock (a consistent read); None if there is none."""
+        ...
+
 
 class AgentDirectory(Protocol):
     def agents(self, brand_id: str) -> list[Agent]: ...

@@ -89,7 +89,7 @@ class CaseChanges:
                     ) from None
                 case = fresh
                 continue
-            wakes.wake(self.ctx.signal, case, saved, woken)
+            wakes.wake(self.ctx.signal, cases, saved, woken)
             return saved
         raise Conflict(f"case {case.id} kept changing while this request tried to update it; try again")
 

@@ -36,6 +36,16 @@ PAUSED_WAIT_SECONDS = 360 * 24 * 3600
 
 
 @dataclass(frozen=True)
+class Woken:
+    """A watch a saved change is to wake (carebird.sla.wakes): its clock, and its token's key (the token
+    kept beside the case) or, for a case saved by the release before, the token itself."""
+
+    clock: str
+    key: str | None = None
+    token: str | None = None
+
+
+@dataclass(frozen=True)
 class Moments:
     """A running clock: when it is at risk and when it is breached. `instance` names this run of it."""
 
@@ -143,9 +153,9 @@ def settle(
     after: Case,
     now: datetime,
     config: TriageConfig | Callable[[], TriageConfig | None] | None,
-) -> tuple[Case, list[str]]:
-    """Apply the pause rule to a change of the case, and take the tokens of the workflows whose clock it
-    moved (to wake them, once the change is saved). `config` may be given as a function, called only
+) -> tuple[Case, list[Woken]]:
+    """Apply the pause rule to a change of the case, and take the watches of the clocks it moved (to
+    wake them, once the change is saved: carebird.sla.wakes). `config` may be given as a function, called only
     when the clock pauses or resumes (the calendar is needed then, and only then). None: the brand's
     calendar is unknown here, so wall-clock time stands in for business time."""
     case = after
@@ -190,12 +200,16 @@ def settle(
         )
     if before.status.is_open and not after.status.is_open:
         case = _stop_all(case, now)
-    woken = [c for c in case.clock_tokens if fingerprint(before, c) != fingerprint(case, c)]
+    watching = {*case.watched, *case.clock_tokens}
+    woken = [c for c in sorted(watching) if fingerprint(before, c) != fingerprint(case, c)]
     if not woken:
         return case, []
-    tokens = [case.clock_tokens[c] for c in woken]
-    remaining = {c: t for c, t in case.clock_tokens.items() if c not in woken}
-    return case.model_copy(update={"clock_tokens": remaining}), tokens
+    wakes = [Woken(c, key=case.watched.get(c), token=case.clock_tokens.get(c)) for c in woken]
+    update = {
+        "watched": {c: k for c, k in case.watched.items() if c not in woken},
+        "clock_tokens": {c: t for c, t in case.clock_tokens.items() if c not in woken},
+    }
+    return case.model_copy(update=update), wakes
 
 
 def _stop_all(case: Case, now: datetime) -> Case:

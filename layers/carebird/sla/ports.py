@@ -7,6 +7,7 @@ carebird.triage.assignment (AgentAssignment), tests' fakes.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Protocol
 
 from carebird.cases.model import Case
@@ -17,6 +18,15 @@ from carebird.cases.model import Case
 # execution on the definition it started with): that one looks again on SendTaskSuccess, whatever it says,
 # and fails on any error, so it is only ever sent SendTaskSuccess.
 WATCH_TOKEN_PREFIX = "watch:"
+
+
+def watch_key(task_token: str) -> str:
+    """What the case keeps of a waiting watch's token (Case.watched): a short digest naming the token's own
+    item (CaseStore.keep_watch_token). One token, one key, so a retried Await writes the same item, and a
+    stale Await's item is never the one the case points at."""
+    return hashlib.sha256(task_token.encode()).hexdigest()[:16]
+
+
 # The error a woken Await state fails with, which sends the execution to Evaluate.
 LOOK_AGAIN = "LookAgain"
 

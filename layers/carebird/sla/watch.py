@@ -35,6 +35,7 @@ from carebird.sla.ports import (
     FirstResponseSignal,
     Notifier,
     SlaMetrics,
+    watch_key,
 )
 from carebird.sla.wakes import wake
 
@@ -300,8 +301,17 @@ class SlaWatch:
     def watch_clock(
         self, case_id: str, clock: str, task_token: str, fingerprint: str, instance: str | None = None
     ) -> bool:
-        """Keep the waiting workflow's token on the case. If the clock moved since the workflow looked
-        (`fingerprint` differs), wake it now (stopped: end it). True while it waits."""
+        """Keep the waiting workflow's token beside the case and mark the clock watched on it (its key,
+        Case.watched). If the clock moved since the workflow looked (`fingerprint` differs), wake it now
+        (stopped: end it). True while it waits.
+
+        No wake-up is lost to a change saved meanwhile: the token is stored before the case names it, and
+        the case is saved only from the version whose fingerprint was checked. A change saved first makes
+        that save a conflict, and the next look sees the clock moved; one saved after finds the key on
+        the case, and so the token (carebird.sla.wakes). A token the release before kept on the case is
+        moved out by the same save."""
+        key = watch_key(task_token)
+        kept = False
         for _ in range(MAX_CONFLICT_RETRIES):
             case = self._get(case_id)
             if clocks.fingerprint(case, clock) != fingerprint:
@@ -311,11 +321,15 @@ class SlaWatch:
                 else:
                     self._signal.first_response(task_token, output)
                 return False
-            if case.clock_tokens.get(clock) == task_token:
+            if case.watched.get(clock) == key and clock not in case.clock_tokens:
                 return True
+            if not kept:
+                self._cases.keep_watch_token(case_id, clock, key, task_token)
+                kept = True
+            legacy = {c: t for c, t in case.clock_tokens.items() if c != clock}
             try:
                 self._cases.save(
-                    case.model_copy(update={"clock_tokens": {**case.clock_tokens, clock: task_token}})
+                    case.model_copy(update={"watched": {**case.watched, clock: key}, "clock_tokens": legacy})
                 )
                 return True
             except CaseConflict:
@@ -347,7 +361,7 @@ class SlaWatch:
             saved = self._cases.save(updated)
         except CaseConflict:
             return None
-        wake(self._signal, case, saved, tokens)
+        wake(self._signal, self._cases, saved, tokens)
         self._sla_metrics.breach(case.brand_id, case.queue, case.priority)
         self._notify(saved, "SLA breached", reason)
         return self._assignment.assign(saved, capability=step.queue), reason

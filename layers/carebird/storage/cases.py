@@ -13,6 +13,7 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
     customer case  CUSTOMER#<b>#<cust>  CASE#<opened>#<case> -                         -
     agent          AGENT#<b>            AGENT#<agent>        -                         -
     assignment     CASE#<case>          ASSIGNMENT           -                         -
+    watch token    CASE#<case>          WATCH#<clock>#<key>  -  (carebird.storage.watch_tokens)
 
 (Corrections and canned responses: carebird.storage.casework.)
 
@@ -110,6 +111,7 @@ from carebird.storage.case_items import (
 )
 from carebird.storage.counters import DynamoReportCounters
 from carebird.storage.table import TableItem, bind, is_condition_failure, whole
+from carebird.storage.watch_tokens import DynamoWatchTokens
 
 
 class DynamoCaseStore:
@@ -132,6 +134,7 @@ class DynamoCaseStore:
         self._agent = bind(AgentItem, table_name, host=host, region=region)
         self._assignment = bind(AssignmentItem, table_name, host=host, region=region)
         self._connection = Connection(host=host, region=region)
+        self._watch_tokens = DynamoWatchTokens(table_name, host=host, region=region)
 
     # ------------------------------------------------------------------ reads
     def get(self, case_id: str) -> Case | None:
@@ -310,6 +313,12 @@ class DynamoCaseStore:
     def put_message(self, case_id: str, message: CaseMessage) -> None:
         """Write a message of the thread over its stored version (an outgoing message's delivery)."""
         self._message_item(case_id, message).save()
+
+    def keep_watch_token(self, case_id: str, clock: str, key: str, task_token: str) -> None:
+        self._watch_tokens.keep(case_id, clock, key, task_token)
+
+    def watch_token(self, case_id: str, clock: str, key: str) -> str | None:
+        return self._watch_tokens.get(case_id, clock, key)
 
     def save(self, case: Case) -> Case:
         return self._save(case, None)

@@ -194,7 +194,7 @@ class Router:
             updated, tokens = clocks.settle(case, updated, now, config)
             try:
                 saved = self._cases.save(updated)
-                wake(self._signal, case, saved, tokens)
+                wake(self._signal, self._cases, saved, tokens)
                 case = saved
                 break
             except CaseConflict:

@@ -9,7 +9,8 @@ import pytest
 
 from carebird.brands.desk import DEFAULT_TRIAGE, TriageConfigError, load_triage_config
 from carebird.cases.model import Case, CaseStatus
-from carebird.sla import clocks
+from carebird.sla import clocks, wakes
+from carebird.sla.ports import watch_key
 from carebird.triage.service import TriageService
 from tests.support.triage_fakes import (
     NOW,
@@ -55,8 +56,7 @@ class World:
         before = self.case(case_id)
         after, wake = clocks.settle(before, before.model_copy(update=changes), self.now, self.config)
         saved = self.cases.save(after)
-        for token in wake:
-            self.rec.first_response(token, {"case_id": case_id, "moved": True})
+        wakes.wake(self.rec, self.cases, saved, wake)
         return saved
 
     def answer(self, case_id: str, minutes: float) -> Case:
@@ -115,11 +115,13 @@ def test_waiting_on_the_customer_pauses_the_resolution_clock_and_a_wake_up_finds
     case_id = w.svc.triage(message(), classified(), CONFIG).case_id
     step = w.svc.sla_clock(case_id, clocks.RESOLUTION, None, CONFIG)
     assert w.svc.watch_clock(case_id, clocks.RESOLUTION, "tok-1", step["fingerprint"]) is True
-    assert w.case(case_id).clock_tokens == {clocks.RESOLUTION: "tok-1"}
+    key = watch_key("tok-1")  # the case names the watched clock; the token is kept beside it
+    assert w.case(case_id).watched == {clocks.RESOLUTION: key} and w.case(case_id).clock_tokens == {}
+    assert w.cases.watch_tokens == {(case_id, clocks.RESOLUTION, key): "tok-1"}
 
     paused = w.answer(case_id, 100)
     assert paused.resolution_due is None and paused.resolution_left_s == 380 * 60
-    assert w.rec.signals[-1][0] == "tok-1" and paused.clock_tokens == {}  # woken to look again
+    assert w.rec.signals[-1][0] == "tok-1" and paused.watched == {}  # woken to look again
     assert any(d.kind == "sla_paused" for d in paused.decisions)
     assert clocks.view(paused, clocks.RESOLUTION, w.now) == {"state": "paused", "seconds_left": 380 * 60}
     step = w.svc.sla_clock(case_id, clocks.RESOLUTION, None, CONFIG)
@@ -145,7 +147,7 @@ def test_a_watch_that_missed_a_change_is_woken_at_once() -> None:
     seen = w.svc.sla_clock(case_id, clocks.RESOLUTION, None, CONFIG)["fingerprint"]
     w.answer(case_id, 5)  # paused between the look and the watch
     assert w.svc.watch_clock(case_id, clocks.RESOLUTION, "tok", seen) is False
-    assert w.rec.signals[-1][0] == "tok" and w.case(case_id).clock_tokens == {}
+    assert w.rec.signals[-1][0] == "tok" and w.case(case_id).watched == {}
 
 
 def test_the_customer_writing_again_after_an_answer_starts_one_next_response_clock() -> None:

@@ -8,8 +8,9 @@ from typing import Any
 
 from carebird.brands.desk import load_triage_config
 from carebird.cases.model import CaseStatus, ClockWatch
+from carebird.cases.ports import CaseConflict
 from carebird.sla import clocks
-from carebird.sla.ports import WATCH_TOKEN_PREFIX
+from carebird.sla.ports import WATCH_TOKEN_PREFIX, watch_key
 from carebird.sla.wakes import wake
 from carebird.triage.service import TriageService
 from tests.support.triage_fakes import NOW, FakeAgents, FakeCases, FixedPriority, agent, classified, message
@@ -103,20 +104,113 @@ def test_a_stopped_clock_ends_the_watch_and_a_clock_stopped_meanwhile_ends_it_at
 def test_a_change_wakes_the_watch_of_a_moved_clock_to_look_again_and_ends_that_of_a_stopped_one() -> None:
     w = World()
     case_id = w.svc.triage(message(), classified(), CONFIG).case_id
+    resolution = w.svc.evaluate(case_id, ClockWatch(clock=clocks.FIRST_RESPONSE), True, CONFIG)
+    assert w.svc.await_clock(case_id, resolution, "res") is True
     case = w.cases.get(case_id)
-    assert case is not None
-    case = w.cases.save(case.model_copy(update={"clock_tokens": {clocks.RESOLUTION: "res"}}))
-    paused, tokens = clocks.settle(
+    assert case is not None and case.watched == {clocks.RESOLUTION: watch_key(WATCH_TOKEN_PREFIX + "res")}
+    paused, woken = clocks.settle(
         case, case.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}), w.now, CONFIG
     )
-    wake(w.signals, case, w.cases.save(paused), tokens)
-    assert w.signals.sent == [("look", "res")]
+    wake(w.signals, w.cases, w.cases.save(paused), woken)
+    assert w.signals.sent == [("look", WATCH_TOKEN_PREFIX + "res")]
 
+    looked = w.svc.evaluate(case_id, resolution, True, CONFIG)
+    assert w.svc.await_clock(case_id, looked, "res2") is True
     paused = w.cases.get(case_id)
     assert paused is not None
-    paused = w.cases.save(paused.model_copy(update={"clock_tokens": {clocks.RESOLUTION: "res2"}}))
-    resolved, tokens = clocks.settle(
+    resolved, woken = clocks.settle(
         paused, paused.model_copy(update={"status": CaseStatus.RESOLVED}), w.now, CONFIG
     )
-    wake(w.signals, paused, w.cases.save(resolved), tokens)
-    assert w.signals.sent[-1] == ("finished", "res2")
+    wake(w.signals, w.cases, w.cases.save(resolved), woken)
+    assert w.signals.sent[-1] == ("finished", WATCH_TOKEN_PREFIX + "res2")
+
+
+def test_a_change_that_moves_no_watched_clock_reads_no_token() -> None:
+    w = World()
+    case_id = w.svc.triage(message(), classified(), CONFIG).case_id
+    resolution = w.svc.evaluate(case_id, ClockWatch(clock=clocks.FIRST_RESPONSE), True, CONFIG)
+    assert w.svc.await_clock(case_id, resolution, "res") is True
+    case = w.cases.get(case_id)
+    assert case is not None
+    w.cases.watch_tokens.clear()  # a wake that read the token would now find none and send nothing
+    noted, woken = clocks.settle(case, case.model_copy(update={"skill": "refunds"}), w.now, CONFIG)
+    assert woken == [] and noted.watched == case.watched
+
+
+def test_a_case_saved_by_the_release_before_still_wakes_and_its_next_await_writes_only_the_new_form() -> None:
+    w = World()
+    case_id = w.svc.triage(message(), classified(), CONFIG).case_id
+    resolution = w.svc.evaluate(case_id, ClockWatch(clock=clocks.FIRST_RESPONSE), True, CONFIG)
+    case = w.cases.get(case_id)
+    assert case is not None
+    legacy = WATCH_TOKEN_PREFIX + "old"  # the token itself on the case, as the release before kept it
+    case = w.cases.save(case.model_copy(update={"clock_tokens": {clocks.RESOLUTION: legacy}}))
+    paused, woken = clocks.settle(
+        case, case.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}), w.now, CONFIG
+    )
+    assert paused.clock_tokens == {} and paused.watched == {}
+    wake(w.signals, w.cases, w.cases.save(paused), woken)
+    assert w.signals.sent == [("look", legacy)]
+
+    # Another legacy token on the case: the clock's next Await moves it out, keeping the new token beside.
+    case = w.cases.get(case_id)
+    assert case is not None
+    w.cases.save(case.model_copy(update={"clock_tokens": {clocks.RESOLUTION: legacy}}))
+    looked = w.svc.evaluate(case_id, resolution, True, CONFIG)
+    assert w.svc.await_clock(case_id, looked, "new") is True
+    stored = w.cases.get(case_id)
+    key = watch_key(WATCH_TOKEN_PREFIX + "new")
+    assert stored is not None and stored.clock_tokens == {} and stored.watched == {clocks.RESOLUTION: key}
+    assert w.cases.watch_token(case_id, clocks.RESOLUTION, key) == WATCH_TOKEN_PREFIX + "new"
+
+
+def test_an_await_racing_a_change_that_moves_its_clock_is_still_woken() -> None:
+    """The change is saved between the Await's look at the case and its save: the Await's save loses
+    (a conflict), it looks again, sees the clock moved and signals itself. No wake-up is lost."""
+    w = World()
+    case_id = w.svc.triage(message(), classified(), CONFIG).case_id
+    resolution = w.svc.evaluate(case_id, ClockWatch(clock=clocks.FIRST_RESPONSE), True, CONFIG)
+    real_save = w.cases.save
+    raced: list[bool] = []
+
+    def save_after_a_change(case: Any) -> Any:
+        if not raced:  # the change lands first: the case is pending the customer, its clock paused
+            raced.append(True)
+            stored = w.cases.get(case_id)
+            assert stored is not None
+            paused, woken = clocks.settle(
+                stored, stored.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}), w.now, CONFIG
+            )
+            wake(w.signals, w.cases, real_save(paused), woken)
+            assert woken == []  # the Await had not yet marked the clock watched
+        return real_save(case)
+
+    w.cases.save = save_after_a_change  # type: ignore[method-assign]
+    assert w.svc.await_clock(case_id, resolution, "tok") is False
+    assert w.signals.sent == [("look", WATCH_TOKEN_PREFIX + "tok")]
+    stored = w.cases.get(case_id)
+    assert stored is not None and stored.watched == {}
+
+
+def test_a_change_saved_after_an_await_kept_its_token_wakes_it() -> None:
+    w = World()
+    case_id = w.svc.triage(message(), classified(), CONFIG).case_id
+    resolution = w.svc.evaluate(case_id, ClockWatch(clock=clocks.FIRST_RESPONSE), True, CONFIG)
+    before = w.cases.get(case_id)  # the change read the case before the Await marked it watched
+    assert before is not None
+    assert w.svc.await_clock(case_id, resolution, "tok") is True
+    paused, woken = clocks.settle(
+        before, before.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}), w.now, CONFIG
+    )
+    try:
+        w.cases.save(paused)
+        raise AssertionError("a save from the version before the Await's must conflict")
+    except CaseConflict:
+        pass
+    fresh = w.cases.get(case_id)
+    assert fresh is not None
+    paused, woken = clocks.settle(
+        fresh, fresh.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}), w.now, CONFIG
+    )
+    wake(w.signals, w.cases, w.cases.save(paused), woken)
+    assert w.signals.sent == [("look", WATCH_TOKEN_PREFIX + "tok")]

@@ -8,6 +8,7 @@ import pytest
 from carebird.brands import Brand
 from carebird.brands.desk import TriageConfigError
 from carebird.cases.model import CaseStatus, Channel
+from carebird.sla.ports import watch_key
 from carebird.triage.service import TriageService
 from carebird.triage.steps import BrandNotFound, TriageStep
 from tests.support.triage_fakes import FakeAgents, FakeCases, FixedPriority
@@ -121,7 +122,7 @@ def test_the_clock_steps_look_and_watch_through_the_execution_state() -> None:
         "fingerprint": looked["fingerprint"],
     }
     assert triage.run(watch) == {"waiting": True}
-    assert cases.get(outcome["case_id"]).clock_tokens == {"resolution": "t"}  # type: ignore[union-attr]
+    assert cases.get(outcome["case_id"]).watched == {"resolution": watch_key("t")}  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
