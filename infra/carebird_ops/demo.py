@@ -265,12 +265,13 @@ class Demo:
             on_a_case = {m for c in found for m in c["message_ids"]}
             untriaged = [m.message_id for m in work if m.message_id not in on_a_case]
             watches = self.sla_watches(endpoints)
-            # A watch is started once its case is saved: it waits once the case holds its task token.
+            # A watch is started once its case is saved: it waits once the case names its task token.
             unwatched = [
                 case_id
                 for case_id in self.sla_watch_cases(endpoints, "RUNNING")
                 if (case := cases.get(case_id)) is not None
                 and case.first_response_at is None
+                and "first_response" not in case.watched
                 and case.first_response_task_token is None
             ]
             if len(mentions) >= count and not untriaged and not unwatched:
@@ -326,7 +327,7 @@ class Demo:
                 and case.status.is_open
                 and case.first_response_at is None
                 and case.assignee is not None
-                and case.first_response_task_token is not None
+                and ("first_response" in case.watched or case.first_response_task_token is not None)
             ]
             if not awaiting_first or time.monotonic() > deadline:
                 return self.sla_watches(endpoints)

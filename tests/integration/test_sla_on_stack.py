@@ -125,6 +125,13 @@ def agent_acts(stack: StackEndpoints, case_id: str, **changes: Any) -> Case:
     raise AssertionError(f"case {case_id} kept changing")
 
 
+def first_response_token(store: DynamoCaseStore, case_id: str) -> str | None:
+    """The task token of the watch waiting for the case's first reply (kept beside the case), if one waits."""
+    case = store.get(case_id)
+    key = case.watched.get(clocks.FIRST_RESPONSE) if case is not None else None
+    return store.watch_token(case_id, clocks.FIRST_RESPONSE, key) if key is not None else None
+
+
 def wait_for(predicate: Any, timeout: float, what: str) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -190,11 +197,9 @@ def test_a_first_reply_in_time_stops_the_clock_and_nothing_breaches(sla_stack: S
     sfn = stack_client(sla_stack, "stepfunctions")
     arn, case_id = start(sla_stack, "@acme hello, where can I see my invoice?")
     store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
-    waiting = wait_for(
-        lambda: (c := store.get(case_id)) and c.first_response_task_token and c, 20, "the SLA watch"
-    )
+    token = wait_for(lambda: first_response_token(store, case_id), 20, "the SLA watch")
     # what the agent API does on the first reply (its own tests cover the HTTP side)
-    StepFunctionsSignal(sfn).first_response(waiting.first_response_task_token, {"case_id": case_id})
+    StepFunctionsSignal(sfn).first_response(token, {"case_id": case_id})
     # The resolution clock (P3: 144 s) goes on, until the case is resolved.
     wait_for(lambda: (c := store.get(case_id)) and c.watched.get("resolution"), 30, "the resolution watch")
     assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
@@ -223,12 +228,10 @@ def test_waiting_on_the_customer_pauses_resolution_and_their_next_message_starts
     sfn = stack_client(sla_stack, "stepfunctions")
     store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
     first, case_id = start(sla_stack, "@acme where is my invoice?", settings={"triage": QUICK})
-    waiting = wait_for(
-        lambda: (c := store.get(case_id)) and c.first_response_task_token and c,
-        20,
-        "the first-response watch",
-    )
-    StepFunctionsSignal(sfn).first_response(waiting.first_response_task_token, {"case_id": case_id})
+    token = wait_for(lambda: first_response_token(store, case_id), 20, "the first-response watch")
+    waiting = store.get(case_id)
+    assert waiting is not None
+    StepFunctionsSignal(sfn).first_response(token, {"case_id": case_id})
     paused = agent_acts(
         sla_stack,
         case_id,
@@ -272,7 +275,7 @@ def test_a_watch_of_the_first_definition_still_running_after_an_upgrade_is_woken
     sfn = stack_client(sla_stack, "stepfunctions")
     store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
     new, case_id = start(sla_stack, "@acme hello, where can I see my receipt?")
-    wait_for(lambda: (c := store.get(case_id)) and c.first_response_task_token, 20, "the new watch")
+    wait_for(lambda: first_response_token(store, case_id), 20, "the new watch")
     execution_input = sfn.describe_execution(executionArn=new)["input"]
     sfn.stop_execution(executionArn=new)  # the case's watch is now one of the first definition's
     watch_machine = sla_stack.resources["SlaWatchStateMachine"]
@@ -286,18 +289,13 @@ def test_a_watch_of_the_first_definition_still_running_after_an_upgrade_is_woken
         roleArn="arn:aws:iam::123456789012:role/local",
     )["stateMachineArn"]
     old = sfn.start_execution(stateMachineArn=machine, input=execution_input)["executionArn"]
-    waiting = wait_for(
-        lambda: (
-            (c := store.get(case_id))
-            and c.first_response_task_token
-            and not c.first_response_task_token.startswith(WATCH_TOKEN_PREFIX)
-            and c
-        ),
+    token = wait_for(
+        lambda: (t := first_response_token(store, case_id)) and not t.startswith(WATCH_TOKEN_PREFIX) and t,
         20,
         "the first definition's first-response wait",
     )
     # The first reply, as the agent API signals it; then the resolution, as casework saves and signals it.
-    StepFunctionsSignal(sfn).first_response(waiting.first_response_task_token, {"case_id": case_id})
+    StepFunctionsSignal(sfn).first_response(token, {"case_id": case_id})
     wait_for(lambda: (c := store.get(case_id)) and c.watched.get("resolution"), 30, "its next wait")
     for _ in range(5):
         before = store.get(case_id)

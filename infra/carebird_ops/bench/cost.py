@@ -276,7 +276,7 @@ class CostBench:
         post = self.x.post(customer, text)
         case_id = f"{self.brand_id}-t{post['id']}"
         self.poll_until_ingested(str(post["id"]))
-        _wait("the case to be routed", lambda: (c := cases.get(case_id)) and c.first_response_task_token)
+        _wait("the case to be routed", lambda: (c := cases.get(case_id)) and c.watched.get("first_response"))
         self.say(f"  routed: case {case_id}")
         self.agent.cases(queue=cases.get(case_id).queue)  # type: ignore[union-attr]
         self.agent.claim(case_id)

@@ -92,8 +92,9 @@ class Case(BaseModel):
     first_response_due: datetime | None = None
     first_response_at: datetime | None = None
     sla_met: bool | None = None
-    # Set by the SLA watch while it waits for the first response (a Step Functions task token): the first
-    # agent reply wakes it, once saved, to follow the resolution clock (carebird.sla.ports).
+    # The task token of the SLA watch waiting for the first response, as the release before kept it on
+    # the case: read (the first reply wakes it), never written. The watch's key is now in `watched`
+    # ("first_response"), its token beside the case (carebird.sla.ports.watch_key).
     first_response_task_token: str | None = None
     at_risk_at: datetime | None = None  # when the assignee and supervisors are told the SLA is at risk
     sla_breaches: int = 0
@@ -109,10 +110,11 @@ class Case(BaseModel):
     resolution_at_risk_at: datetime | None = None
     resolution_paused_at: datetime | None = None
     resolution_left_s: float | None = None
-    # The clocks a workflow waits on, by clock name: the key of its task token (carebird.sla.ports.
-    # watch_key), kept in an item of its own beside the case (a Step Functions token is up to 2 KB of
-    # random text; in the case item it would cost every save 2-3 write units). A change that moves the
-    # clock (paused, resumed, escalated) wakes it to look again; one that stops it ends it.
+    # The clocks an SLA watch waits on (first_response, next_response, resolution), each with the key
+    # of its task token (carebird.sla.ports.watch_key), the token kept in an item of its own beside the
+    # case: a Step Functions token is up to 2 KB of random text, and in the case item it would cost every
+    # save 2-3 write units. A change that moves the clock (paused, resumed, escalated) wakes its watch to
+    # look again; one that stops it ends it; the first reply wakes the first-response watch.
     watched: dict[str, str] = Field(default_factory=dict)
     # The same as the release before kept it: the tokens themselves, by clock name. Read (a case saved
     # then still wakes its watches), never written: the watch's next Await moves its clock to `watched`.

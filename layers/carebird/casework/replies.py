@@ -154,7 +154,8 @@ class Replies(CaseJob):
         customer."""
         # The workflow waiting on the first response is signalled once the case that records it is saved:
         # woken earlier, it could read the case before the answer and wait again.
-        pending: dict[str, dict[str, Any]] = {}
+        pending: list[tuple[str | None, str | None]] = []  # (token, key) of the first-response watch
+        output: dict[str, Any] = {"case_id": case.id}
         metrics = self.ctx.metrics
 
         def answered(current: Case) -> Case | None:
@@ -176,16 +177,15 @@ class Replies(CaseJob):
             else:
                 verdict = "met" if met else "missed"
                 why = f"{'within' if met else 'after'} the target due {due.isoformat()}"
-            token = current.first_response_task_token
+            # The watch's token: its key on the case (the token beside it), or, on a case saved by the
+            # release before, the token itself.
+            key = current.watched.get(clocks.FIRST_RESPONSE)
             pending.clear()  # a retried change decides again on the case as it now is
-            if token is not None:
-                pending[token] = {
-                    "case_id": current.id,
-                    "first_response_at": at.isoformat(),
-                    "sla_met": met,
-                    "agent_id": p.agent_id,
-                }
-            changes.update(first_response_at=at, sla_met=met, first_response_task_token=None)
+            if key is not None or current.first_response_task_token is not None:
+                pending.append((current.first_response_task_token, key))
+            output.update(first_response_at=at.isoformat(), sla_met=met, agent_id=p.agent_id)
+            watched = {c: k for c, k in current.watched.items() if c != clocks.FIRST_RESPONSE}
+            changes.update(first_response_at=at, sla_met=met, first_response_task_token=None, watched=watched)
             return current.with_decision(
                 Decision(
                     at=at,
@@ -202,9 +202,14 @@ class Replies(CaseJob):
         before_next = case.next_response_since
         updated = self.changes.apply(case, answered)
         if updated.first_response_at == at:
-            for token, output in pending.items():
+            for token, key in pending:
                 try:
-                    self.ctx.signal.first_response(token, output)
+                    if key is not None:
+                        kept = self.ctx.cases.watch_token(case.id, clocks.FIRST_RESPONSE, key)
+                        if kept is not None:
+                            self.ctx.signal.first_response(kept, output)
+                    if token is not None:
+                        self.ctx.signal.first_response(token, output)
                 except Exception:  # the reply is on X and saved: the watch sees it at its next wake
                     logger.exception(
                         "first response saved, workflow not signalled", extra={"case_id": case.id}

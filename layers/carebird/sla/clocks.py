@@ -200,7 +200,7 @@ def settle(
         )
     if before.status.is_open and not after.status.is_open:
         case = _stop_all(case, now)
-    watching = {*case.watched, *case.clock_tokens}
+    watching = {c for c in (*case.watched, *case.clock_tokens) if c in CLOCKS}  # (first response: replies)
     woken = [c for c in sorted(watching) if fingerprint(before, c) != fingerprint(case, c)]
     if not woken:
         return case, []

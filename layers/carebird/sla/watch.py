@@ -177,8 +177,11 @@ class SlaWatch:
 
     # ------------------------------------------------------------------ first response
     def watch_first_response(self, case_id: str, task_token: str) -> bool:
-        """Keep the waiting workflow's token on the case, for the first reply to send. If the first reply
-        came already (or the case is no longer open), signal the workflow now. True while it waits."""
+        """Keep the waiting workflow's token beside the case (its key on the case, Case.watched), for the
+        first reply to send. If the first reply came already (or the case is no longer open), signal the
+        workflow now. True while it waits. (No wake-up is lost: as `watch_clock`.)"""
+        key = watch_key(task_token)
+        kept = False
         for _ in range(MAX_CONFLICT_RETRIES):
             case = self._get(case_id)
             if case.first_response_at is not None or not case.status.is_open:
@@ -188,10 +191,17 @@ class SlaWatch:
                 else:
                     self._signal.finished(task_token, output)
                 return False
-            if case.first_response_task_token == task_token:
+            watching = case.watched.get(clocks.FIRST_RESPONSE)
+            if watching == key and case.first_response_task_token is None:
                 return True
+            if not kept:
+                self._cases.keep_watch_token(case_id, clocks.FIRST_RESPONSE, key, task_token)
+                kept = True
+            watched = {**case.watched, clocks.FIRST_RESPONSE: key}
             try:
-                self._cases.save(case.model_copy(update={"first_response_task_token": task_token}))
+                self._cases.save(
+                    case.model_copy(update={"watched": watched, "first_response_task_token": None})
+                )
                 return True
             except CaseConflict:
                 continue

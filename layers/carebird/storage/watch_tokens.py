@@ -1,4 +1,4 @@
-"""The task tokens of the SLA watches waiting on a case's clocks (carebird.sla.watch), beside the case.
+"""The task tokens of the SLA watches waiting on a case's clocks, the first response too (carebird.sla.watch).
 
     entity       pk            sk                     attributes
     watch token  CASE#<case>   WATCH#<clock>#<key>    token, expires_at (epoch s, TTL)

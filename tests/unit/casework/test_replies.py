@@ -8,6 +8,7 @@ import pytest
 
 from carebird.casework.errors import Conflict
 from carebird.casework.model import ReplyRequest
+from carebird.sla.ports import watch_key
 from tests.support.casework_fakes import CaseWorld
 
 
@@ -35,6 +36,28 @@ def test_the_waiting_workflow_is_signalled_after_the_first_response_is_saved(wor
     world.service.reply(p, case.id, ReplyRequest(text="On it!"), "r1")
     assert [token for token, _ in world.signal.sent] == ["tok-first"]
     assert seen_at_signal[0] is not None  # the watch, woken, reads the answered case
+
+
+def test_the_first_reply_reads_the_watch_token_kept_beside_the_case_and_signals_it_once_saved(
+    world: CaseWorld,
+) -> None:
+    case = world.open_case(assignee="ana", watched={"first_response": watch_key("watch:tok")})
+    world.cases.keep_watch_token(case.id, "first_response", watch_key("watch:tok"), "watch:tok")
+    seen_at_signal: list[object] = []
+    send = world.signal.first_response
+
+    def record(token: str, output: dict[str, Any]) -> None:
+        stored = world.cases.get(case.id)
+        seen_at_signal.append(stored.first_response_at if stored else None)
+        send(token, output)
+
+    world.signal.first_response = record  # type: ignore[method-assign]
+    p = world.service.principal(case.brand_id, "ana")
+    world.service.reply(p, case.id, ReplyRequest(text="On it!"), "r1")
+    assert [token for token, _ in world.signal.sent] == ["watch:tok"]
+    assert seen_at_signal[0] is not None
+    stored = world.cases.get(case.id)
+    assert stored is not None and stored.watched == {} and stored.first_response_task_token is None
 
 
 def test_a_signal_that_fails_after_the_save_loses_no_reply(world: CaseWorld) -> None:

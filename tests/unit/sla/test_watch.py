@@ -7,6 +7,7 @@ import pytest
 
 from carebird.brands.desk import load_triage_config
 from carebird.cases.model import CaseStatus
+from carebird.sla.ports import watch_key
 from carebird.sla.watch import watch_name
 from carebird.triage.service import TriageService
 from tests.support.triage_fakes import (
@@ -76,7 +77,12 @@ def test_the_token_is_kept_on_the_case_or_signalled_at_once_if_already_answered(
     case_id = svc.triage(message(), classified(), CONFIG).case_id
     assert svc.watch_first_response(case_id, "token-1") is True
     stored = cases.get(case_id)
-    assert stored is not None and stored.first_response_task_token == "token-1"
+    key = watch_key("token-1")  # the case names the watch; its token is kept beside the case
+    assert stored is not None and stored.watched == {"first_response": key}
+    assert (
+        stored.first_response_task_token is None
+        and cases.watch_token(case_id, "first_response", key) == "token-1"
+    )
     cases.save(stored.model_copy(update={"first_response_at": NOW}))
     assert svc.watch_first_response(case_id, "token-2") is False
     assert rec.signals[-1][0] == "token-2"

@@ -59,7 +59,9 @@ def test_the_first_response_watch_looks_once_at_risk_once_at_the_target_then_fol
     assert watch == ClockWatch(clock=clocks.FIRST_RESPONSE, wait_seconds=48 * 60)
     assert w.svc.await_clock(outcome.case_id, watch, "t1") is True
     stored = w.cases.get(outcome.case_id)
-    assert stored is not None and stored.first_response_task_token == WATCH_TOKEN_PREFIX + "t1"
+    key = watch_key(WATCH_TOKEN_PREFIX + "t1")
+    assert stored is not None and stored.watched == {clocks.FIRST_RESPONSE: key}
+    assert w.cases.watch_token(outcome.case_id, clocks.FIRST_RESPONSE, key) == WATCH_TOKEN_PREFIX + "t1"
 
     w.at(48)  # Await timed out at the at-risk moment
     watch = w.svc.evaluate(outcome.case_id, watch, False, CONFIG)

@@ -148,7 +148,7 @@ def test_the_watch_steps_await_and_evaluate_read_the_watch_the_execution_carries
     first = outcome["watch"]
     assert first["clock"] == "first_response" and first["wait_seconds"] > 0
     assert triage.run({**event("await", **state), "watch": first, "token": "t"}) == {"waiting": True}
-    assert cases.get(outcome["case_id"]).first_response_task_token == "watch:t"  # type: ignore[union-attr]
+    assert cases.get(outcome["case_id"]).watched == {"first_response": watch_key("watch:t")}  # type: ignore[union-attr]
     # Woken (the first reply): on to the resolution clock, the shape the ASL's ResultSelector reads.
     looked = triage.run({**event("evaluate", **state), "watch": first, "woken_by": "LookAgain"})
     assert set(looked) == {"clock", "instance", "wait_seconds", "fingerprint", "stopped"}

@@ -1,4 +1,4 @@
-"""The signal to an SLA watch execution waiting on a case's clock, with the task token stored on the case.
+"""The signal to an SLA watch execution waiting on a case's clock, with its task token (kept beside the case).
 
 The watch (infra/statemachine/sla_watch.asl.json) waits in one Task state, `Await`: SendTaskSuccess ends the
 execution (its clock finished), SendTaskFailure with the error `LookAgain` sends it to `Evaluate` (the first
