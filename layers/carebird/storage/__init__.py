@@ -31,7 +31,8 @@ Item types (`<id>` is the brand's X user id, `<tid>` a tweet id, `<tid20>` the s
 (`<eid>` is a DM event id.) Only pending mentions and DMs carry gsi2 keys. TTL (`expires_at`): closed
 gaps after 30 days, repeat claims one day after their window ends, an agent's presence on a case
 seconds after its last refresh (`storage.presence`; read with its own expiry, since TTL deletion is
-late). Mentions, DMs, brands and cursors never expire.
+late), an SLA watch's task token a year and a week after it was kept (`storage.watch_tokens`).
+Mentions, DMs, brands and cursors never expire.
 
 Access patterns:
 - get a brand: GetItem BRAND#<id> / BRAND. List brands (by handle), find one by handle: Query gsi1 BRANDS.
@@ -61,5 +62,6 @@ Access patterns:
 - the agent API's Idempotency-Key records belong to Powertools idempotency (`agent_api.idempotency`),
   keyed on pk/sk and expiring with `expires_at` a day after the request.
 
-Cases, messages, conversations, agents and assignments: `storage.cases`.
+Cases, messages, conversations, agents and assignments: `storage.cases`; the SLA watches' task tokens
+beside their case: `storage.watch_tokens`.
 """
