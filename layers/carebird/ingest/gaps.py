@@ -16,7 +16,7 @@ stretch is then read through X's recent search (`carebird.ingest.gap_search`), w
 a search that never came back down to the cursor post) is marked lost to X (GapsLostToX, an alarm of
 its own) and kept, with its times, for a person. Without a search port the gap is marked lost at once.
 Search has its own rate limit: its windows keep the same reserve of its requests, and its 429 stops
-only the searches of the run (the gap stays open, tried again on the back-off).
+only that brand's searches for the run (the gap stays open, tried again on the back-off).
 """
 
 from __future__ import annotations
@@ -88,8 +88,10 @@ class GapFiller:
         self._reader = reader
         self._store_mentions = store_mentions
         self._search = search  # None: a stretch the timeline no longer serves is lost to X
-        self._search_rate: RateLimit | None = None  # search's own x-rate-limit-* headers, last seen
-        self._search_blocked = False  # search said 429 this run: no more searches in it
+        # Search's own x-rate-limit-* headers, last seen per brand (each brand's token has its bucket),
+        # and the brands whose search said 429 this run: no more of their searches in it.
+        self._search_rates: dict[str, RateLimit] = {}
+        self._search_blocked: set[str] = set()
         self._backfilled: dict[str, int] = {}  # brand id -> windows this run's backfills spent
 
     def backfill(self, brand: Brand, counts: FeedCounts, rate: RateLimit | None) -> Backfill:
@@ -209,9 +211,9 @@ class GapFiller:
         if planned is None:
             return self._lost(gap, "mentions lost to X: the stretch is older than recent search's 7 days")
         if (
-            self._search_blocked
+            brand.id in self._search_blocked
             or ctx.out_of_time()
-            or not has_spare_requests(self._search_rate, now, tuning)
+            or not has_spare_requests(self._search_rates.get(brand.id), now, tuning)
         ):
             logger.info("a gap past the timeline's reach waits for recent search", extra=_described(gap))
             return gap
@@ -224,8 +226,10 @@ class GapFiller:
             max_size=query.max_results,
             max_pages=tuning.max_pages,
         )
-        self._search_rate = chain.rate or self._search_rate
-        self._search_blocked = isinstance(chain.failure, XRateLimited)
+        if chain.rate is not None:
+            self._search_rates[brand.id] = chain.rate
+        if isinstance(chain.failure, XRateLimited):
+            self._search_blocked.add(brand.id)
         found = [m for m in chain.ascending() if gap.contains(m.id)]
         stored = self._store_mentions(brand, found, counts)
         gap = replace(gap, recovered=gap.recovered + len(stored), stalled=0 if found else gap.stalled)
