@@ -10,12 +10,16 @@ import pytest
 
 from carebird.adapters.x.dms import TweepyDmReader
 from carebird.adapters.x.mentions import TweepyMentionsReader, XCredentials
+from carebird.adapters.x.search import TweepyMentionsSearch
+from carebird.adapters.x.spend import SpendMeter
 from carebird.brands import Brand
 from carebird.ingest.model import Feed, GapStatus, MentionStatus, SkipReason
 from carebird.ingest.poll import Poller, PollSummary, PollTuning
+from carebird.spend.book import SpendBook
 from carebird_ops.xemu.client import EmulatorClient
 from carebird_ops.xemu.server import EmulatorHandle, start
 from tests.support.ingest_fakes import FakeClock, FakeHandoff, FakeMetrics, FakeStore
+from tests.support.spend_fakes import FakeSpendCounters
 
 HANDLE = "AcmeHelp"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -30,7 +34,7 @@ def emulator() -> Iterator[EmulatorHandle]:
 class Ingestion:
     """A poller whose clock and the emulator's clock move together."""
 
-    def __init__(self, emulator: EmulatorHandle, tuning: PollTuning) -> None:
+    def __init__(self, emulator: EmulatorHandle, tuning: PollTuning, *, search: bool = False) -> None:
         emulator.state.reset()
         self.emu: EmulatorClient = emulator.client()
         self.emu.set_clock(T0, freeze=True)
@@ -42,9 +46,22 @@ class Ingestion:
         self.store = FakeStore(self.clock)
         self.store.put_brand(self.brand)
         self.handoff = FakeHandoff()
-        reader = TweepyMentionsReader(lambda _: creds, emulator.url, timeout_seconds=5)
-        dms = TweepyDmReader(lambda _: creds, emulator.url, timeout_seconds=5)
-        self.poller = Poller(self.store, reader, self.handoff, FakeMetrics(), self.clock, tuning, dms=dms)
+        # The spend meter, as the poll function wires it: what X bills, deduplicated per UTC day.
+        self.book = SpendBook(FakeSpendCounters())
+        meter = SpendMeter(self.book, clock=self.clock.now)
+        reader = TweepyMentionsReader(lambda _: creds, emulator.url, timeout_seconds=5, meter=meter)
+        dms = TweepyDmReader(lambda _: creds, emulator.url, timeout_seconds=5, meter=meter)
+        searcher = TweepyMentionsSearch(lambda _: creds, emulator.url, timeout_seconds=5, meter=meter)
+        self.poller = Poller(
+            self.store,
+            reader,
+            self.handoff,
+            FakeMetrics(),
+            self.clock,
+            tuning,
+            dms=dms,
+            mentions_search=searcher if search else None,
+        )
         self.runs = 0
 
     def advance(self, seconds: float) -> None:
@@ -157,6 +174,53 @@ def test_a_burst_beyond_the_mentions_cap_leaves_a_gap_marked_lost_to_x(emulator:
     requests_before = mention_requests(ing)
     ing.run()
     assert mention_requests(ing) - requests_before == 1  # the read; the lost gap is not tried again
+
+
+def test_a_burst_past_the_timelines_reach_is_read_through_recent_search_each_once(
+    emulator: EmulatorHandle,
+) -> None:
+    ing = Ingestion(emulator, PollTuning(page_size=10, reach_limit=30, gap_max_attempts=2), search=True)
+    ing.emu.update_settings(mentions_cap=30)
+    early = ing.emu.post("early", f"@{HANDLE} hello")
+    ing.run()
+    ing.advance(60)
+    own = ing.emu.post(HANDLE, f"@{HANDLE} we are looking into the outage")  # the brand's own: not read
+    burst = ing.emu.bulk_post([{"author": f"c{i}", "text": f"@{HANDLE} outage {i}"} for i in range(50)])
+    ing.advance(60)
+
+    summary = ing.run()
+
+    # The timeline served the 30 newest; its window over the gap got nothing; search read the 20 older.
+    (gap,) = ing.store.gaps(ing.brand.id)
+    assert gap.status is GapStatus.CLOSED and gap.recovered == 20
+    assert summary.gaps_lost == 0 and summary.gaps_closed == 1
+    stored = [tid for (_, tid) in ing.store.mentions]
+    assert sorted(stored) == sorted([early["id"], *burst]) and own["id"] not in stored
+    assert len(ing.handoff.executions) == 51 and set(ing.handoff.starts.values()) == {1}
+    search = ing.emu.stats()["by_endpoint"]["searchPostsRecent"]
+    assert search["posts_read"] == 21  # the 20 in the gap and the cursor post that proves it reached down
+    # X bills a post once a UTC day however often it is read: the cursor post read again is not billed.
+    (day,) = ing.book.days(ing.brand.id, T0.date(), T0.date())
+    assert day.units == {"post_read": 51}
+    ing.advance(3600)
+    ing.run()
+    assert ing.emu.stats()["by_endpoint"]["searchPostsRecent"]["requests"] == search["requests"]
+
+
+def test_a_gap_older_than_recent_searchs_seven_days_is_lost_to_x(emulator: EmulatorHandle) -> None:
+    ing = Ingestion(emulator, PollTuning(page_size=10, reach_limit=30), search=True)
+    ing.emu.update_settings(mentions_cap=30)
+    ing.emu.post("early", f"@{HANDLE} hello")
+    ing.run()
+    ing.advance(60)
+    ing.emu.bulk_post([{"author": f"c{i}", "text": f"@{HANDLE} outage {i}"} for i in range(50)])
+    ing.advance(8 * 24 * 3600)  # the poller was down for 8 days
+
+    summary = ing.run()
+
+    (gap,) = ing.store.gaps(ing.brand.id)
+    assert gap.status is GapStatus.LOST and summary.gaps_lost == 1
+    assert "searchPostsRecent" not in ing.emu.stats()["by_endpoint"]  # nothing search could serve
 
 
 def test_a_gap_whose_windows_fail_past_the_attempt_threshold_is_filled_once_x_answers(

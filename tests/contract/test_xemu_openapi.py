@@ -180,6 +180,24 @@ def scenarios(w: World) -> dict[str, tuple[Call, int]]:
             Call("getUsersPosts", "GET", f"/2/users/{w.brand_id}/tweets", {"exclude": "replies"}, user=None),
             200,
         ),
+        "search recent, every field": (
+            Call("searchPostsRecent", "GET", "/2/tweets/search/recent", {"query": "@AcmeHelp", **ALL_TWEET}),
+            200,
+        ),
+        "search recent, app-only, paged": (
+            Call(
+                "searchPostsRecent",
+                "GET",
+                "/2/tweets/search/recent",
+                {"query": "@AcmeHelp -from:AcmeHelp", "max_results": "10", "since_id": w.mention},
+                user=None,
+            ),
+            200,
+        ),
+        "400 search syntax not emulated": (
+            Call("searchPostsRecent", "GET", "/2/tweets/search/recent", {"query": "@AcmeHelp has:media"}),
+            400,
+        ),
         "post": (Call("getPostsById", "GET", f"/2/tweets/{w.quote}", ALL_TWEET, user=None), 200),
         "post, long": (Call("getPostsById", "GET", f"/2/tweets/{w.long_mention}", ALL_TWEET), 200),
         "post, unknown": (Call("getPostsById", "GET", "/2/tweets/42"), 200),

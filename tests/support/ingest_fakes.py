@@ -39,7 +39,7 @@ from carebird.ingest.model import (
     ReferencedPost,
 )
 from carebird.ingest.ports import AlreadyIngested, HandoffFailed
-from carebird.ports.x import XError, XRateLimited
+from carebird.ports.x import XBadRequest, XError, XRateLimited
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 # Execution names as Step Functions gets them from carebird.adapters.aws.handoff: m-/d- per feed.
@@ -481,6 +481,49 @@ class FakeDms(_RateWindow):
             next_token=str(offset + max_results) if more else None,
             rate=rate,
             reads=len(page),
+        )
+
+
+class FakeSearch(_RateWindow):
+    """X's recent search for a brand's mentions over FakeX's posts: no ~800 reach, only the last 7 days,
+    its own 300 requests per 15 minutes, and X's 400 for a since_id or start_time older than that."""
+
+    def __init__(self, x: FakeX, *, limit: int = 300, window: timedelta = timedelta(minutes=15)) -> None:
+        super().__init__(x.clock, limit, window)
+        self.x = x
+        self.hidden: set[str] = set()  # posts the timeline serves and search does not (quotes, say)
+        self.queries: list[MentionsQuery] = []
+        self.failures: list[XError] = []  # raised by the next calls, in order
+        self.reads = 0
+
+    def read(self, brand: Brand, query: MentionsQuery) -> Page[Mention]:
+        self.queries.append(query)
+        rate = self._spend(brand)
+        if self.failures:
+            raise self.failures.pop(0)
+        horizon = self.clock.now() - timedelta(days=7)
+        found = sorted(
+            (m for m in self.x.posts_of(brand) if m.created_at >= horizon and m.id not in self.hidden),
+            key=lambda m: -m.number,
+        )
+        if query.since_id is not None:
+            floor = next((m for m in self.x.posts_of(brand) if m.number == int(query.since_id) + 1), None)
+            if floor is not None and floor.created_at < horizon:
+                raise XBadRequest("'since_id' must be a tweet id created after the last 7 days")
+            found = [m for m in found if m.number > int(query.since_id)]
+        elif query.start_time is not None:
+            if query.start_time < horizon:
+                raise XBadRequest("'start_time' must be within the last 7 days")
+            found = [m for m in found if m.created_at >= query.start_time]
+        if query.until_id is not None:
+            found = [m for m in found if m.number < int(query.until_id)]
+        if query.pagination_token:
+            found = [m for m in found if m.number < int(query.pagination_token)]
+        page = found[: query.max_results]
+        more = query.max_results < len(found)
+        self.reads += len(page)
+        return Page(
+            messages=page, next_token=str(page[-1].number) if more else None, rate=rate, reads=len(page)
         )
 
 

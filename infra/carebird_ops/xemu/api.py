@@ -11,11 +11,20 @@ from typing import Any
 from werkzeug.wrappers import Request
 
 from carebird_ops.xemu import errors
+from carebird_ops.xemu import search as searchmod
 from carebird_ops.xemu import text as textmod
 from carebird_ops.xemu.auth import Principal
 from carebird_ops.xemu.errors import ParamError, XApiError
+from carebird_ops.xemu.ids import snowflake_floor, snowflake_time
 from carebird_ops.xemu.model import DmConversation, DmEvent, Post, User
-from carebird_ops.xemu.params import ID_PATTERN, decode_page_token, encode_page_token, path_id, path_username
+from carebird_ops.xemu.params import (
+    ID_PATTERN,
+    decode_page_token,
+    encode_page_token,
+    path_id,
+    path_username,
+    rfc3339,
+)
 from carebird_ops.xemu.render import Renderer
 from carebird_ops.xemu.state import EmulatorState
 
@@ -132,17 +141,15 @@ def get_users_by_usernames(ctx: Context) -> Result:
 # Posts
 
 
-def _page_boundary(ctx: Context, base: int) -> int | None:
-    token = ctx.query.get("pagination_token")
+def _page_boundary(ctx: Context, base: int, name: str = "pagination_token") -> int | None:
+    token = ctx.query.get(name)
+    if token is None and name == "next_token":  # search takes either spelling
+        name, token = "pagination_token", ctx.query.get("pagination_token")
     if token is None:
         return None
     boundary = decode_page_token(str(token), base)
     if boundary is None:
-        raise _invalid(
-            "pagination_token",
-            str(token),
-            f"The `pagination_token` query parameter value [{token}] is not valid",
-        )
+        raise _invalid(name, str(token), f"The `{name}` query parameter value [{token}] is not valid")
     return boundary
 
 
@@ -187,7 +194,55 @@ def _check_time_window(ctx: Context) -> None:
         )
 
 
-def _timeline(ctx: Context, posts: list[Post]) -> Result:
+def search_posts_recent(ctx: Context) -> Result:
+    """Recent search: matching posts of the last 7 days, newest first, paged by next_token."""
+    raw = str(ctx.query["query"])
+    try:
+        query = searchmod.parse(raw)
+    except ParamError as exc:
+        raise errors.invalid_request([exc]) from None
+    if ctx.query.get("sort_order") == "relevancy":
+        raise _invalid("sort_order", "relevancy", "sort_order=relevancy is valid on X but not emulated")
+    _check_time_window(ctx)
+    now = ctx.state.now()
+    horizon = now - searchmod.SEARCH_WINDOW_SECONDS
+    start, end, since_id = ctx.query.get("start_time"), ctx.query.get("end_time"), ctx.query.get("since_id")
+    args = ctx.request.args
+    if isinstance(start, float) and start < horizon:
+        raise _invalid(
+            "start_time",
+            args["start_time"],
+            f"Invalid 'start_time':'{args['start_time']}'. 'start_time' must be on or after "
+            f"{rfc3339(horizon)}",
+        )
+    if isinstance(end, float) and end > now - 10:
+        raise _invalid(
+            "end_time",
+            args["end_time"],
+            f"Invalid 'end_time':'{args['end_time']}'. 'end_time' must be a minimum of 10 seconds prior "
+            "to the request time.",
+        )
+    if isinstance(since_id, int) and snowflake_time(since_id) < horizon:
+        raise _invalid(
+            "since_id",
+            args["since_id"],
+            f"Invalid 'since_id':'{args['since_id']}'. 'since_id' must be a tweet id created after "
+            f"{rfc3339(horizon)}. Please use a 'since_id' that is larger than {snowflake_floor(horizon)}",
+        )
+    state = ctx.state
+    found = [
+        p
+        for p in state.posts.values()
+        if p.created_at >= horizon
+        and not p.deleted
+        and state.visible(p, ctx.viewer_id)
+        and searchmod.matches(query, p, state.users)
+    ]
+    found.sort(key=lambda p: p.id, reverse=True)
+    return _timeline(ctx, found, token_name="next_token")
+
+
+def _timeline(ctx: Context, posts: list[Post], token_name: str = "pagination_token") -> Result:
     """One page of a newest-first timeline, windowed by since/until ids or times, as X pages them."""
     q = ctx.query
     start, end = q.get("start_time"), q.get("end_time")
@@ -200,7 +255,7 @@ def _timeline(ctx: Context, posts: list[Post]) -> Result:
         posts = [p for p in posts if p.id < until_id]
     elif isinstance(end, float):
         posts = [p for p in posts if p.created_at < end]
-    boundary = _page_boundary(ctx, 36)
+    boundary = _page_boundary(ctx, 36, token_name)
     if boundary is not None:
         posts = [p for p in posts if p.id < boundary]
     max_results = q.get("max_results", 10)
@@ -523,6 +578,7 @@ HANDLERS: dict[str, Callable[..., Result]] = {
     "getUsersByUsernames": get_users_by_usernames,
     "getUsersMentions": get_users_mentions,
     "getUsersPosts": get_users_posts,
+    "searchPostsRecent": search_posts_recent,
     "getPostsById": get_posts_by_id,
     "getPostsByIds": get_posts_by_ids,
     "createPosts": create_posts,

@@ -82,7 +82,7 @@ def _count_reads(op: Operation, body: Mapping[str, Any]) -> tuple[list[str], lis
     post_ids = [t["id"] for t in includes.get("tweets", [])]
     user_ids = [str(u.get("id", "")) for u in includes.get("users", [])]
     dm_event_ids: list[str] = []
-    if op.name.startswith(("getPosts", "getUsersMentions", "getUsersPosts")):
+    if op.name.startswith(("getPosts", "getUsersMentions", "getUsersPosts", "searchPosts")):
         post_ids = [t["id"] for t in items] + post_ids
     elif op.name.startswith("getUsers"):
         user_ids += [str(u.get("id", "")) for u in items]

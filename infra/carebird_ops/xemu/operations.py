@@ -13,6 +13,7 @@ from types import MappingProxyType
 from carebird_ops.xemu import ratelimit as rl
 from carebird_ops.xemu.params import (
     USERNAME_PATTERN,
+    Choice,
     EnumList,
     IdList,
     IntRange,
@@ -179,6 +180,28 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
         False,
         (rl.user(900), rl.app(1500)),
+    ),
+    # Recent search: posts of the last 7 days. X's limits (not in the OpenAPI description): 450 requests
+    # per 15 minutes per app, 300 per 15 minutes per user.
+    Operation(
+        "searchPostsRecent",
+        "GET",
+        "/2/tweets/search/recent",
+        _q(
+            _TWEET_EXPANSION_PARAMS,
+            query=Token(),
+            since_id=SnowflakeId(),
+            until_id=SnowflakeId(),
+            max_results=IntRange(10, 100),
+            next_token=Token(),
+            pagination_token=Token(),
+            start_time=Timestamp(),
+            end_time=Timestamp(),
+            sort_order=Choice(("recency", "relevancy")),
+        ),
+        False,
+        (rl.user(300), rl.app(450)),
+        required=("query",),
     ),
     Operation("getPostsById", "GET", "/2/tweets/{id}", _TWEET_EXPANSION_PARAMS, False, _POST_LOOKUP_LIMITS),
     Operation(

@@ -104,6 +104,22 @@ class Token:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One name from a fixed set (search's sort_order)."""
+
+    allowed: tuple[str, ...]
+
+    def parse(self, name: str, raw: str) -> str:
+        if raw not in self.allowed:
+            raise _bad(
+                name,
+                raw,
+                f"The `{name}` query parameter value [{raw}] is not one of [{','.join(self.allowed)}]",
+            )
+        return raw
+
+
+@dataclass(frozen=True)
 class IdList:
     pattern: str = ID_PATTERN
     max_items: int = 100

@@ -19,6 +19,7 @@ from carebird.ingest.ports import (
     DmReader,
     IngestStore,
     MentionsReader,
+    MentionsSearch,
     MetricsSink,
     SpendBudgets,
     TriageHandoff,
@@ -45,6 +46,9 @@ class PollPorts:
     tuning: PollTuning
     pool: WritePool
     spend: SpendBudgets | None = None
+    # X's recent search for the brand's mentions: what gaps read once the timeline no longer serves them.
+    # None: such gaps are marked lost to X.
+    mentions_search: MentionsSearch | None = None
 
 
 @dataclass

@@ -9,10 +9,14 @@ is tried again after a back-off that doubles with each try in a row that got not
 `gap_retry_max_seconds`; `gap_max_attempts` tries escalate it to a person (an error in the log, and the
 GapsOpen metric's alarm while it stays open), and the tries go on. A run spends at most
 `gap_windows_per_run` windows on a brand's gaps, none past its deadline and none from X's reserve of
-requests. Only X's own answer ends the tries short of filling the gap: a window that went through
-whole and returned nothing, not even the cursor post it starts at, means X no longer serves that
-stretch (the ~800 most recent mentions slid past it). That gap is marked lost to X (GapsLostToX, an
-alarm of its own) and kept, with its times, for a person.
+requests. A window that went through whole and returned nothing, not even the cursor post it starts
+at, means the timeline no longer serves that stretch (the ~800 most recent mentions slid past it). The
+stretch is then read through X's recent search (`carebird.ingest.gap_search`), which serves the last
+7 days however many mentions came since; only what search cannot vouch for (older than its 7 days, or
+a search that never came back down to the cursor post) is marked lost to X (GapsLostToX, an alarm of
+its own) and kept, with its times, for a person. Without a search port the gap is marked lost at once.
+Search has its own rate limit: its windows keep the same reserve of its requests, and its 429 stops
+only that brand's searches for the run (the gap stays open, tried again on the back-off).
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from carebird.brands import Brand
-from carebird.ingest.chains import Chain, mentions_chain
+from carebird.ingest import gap_search
+from carebird.ingest.chains import Chain, mentions_chain, read_chain
 from carebird.ingest.context import COUNT, RunContext
+from carebird.ingest.gap_search import SearchOutcome
 from carebird.ingest.model import Gap, GapStatus, IngestedMention, Mention, MentionsQuery, RateLimit
-from carebird.ingest.ports import MentionsReader
+from carebird.ingest.ports import MentionsReader, MentionsSearch
 from carebird.ingest.summary import FeedCounts
 from carebird.ingest.tuning import PollTuning
 from carebird.metric_names import MetricName
@@ -71,10 +77,21 @@ class Backfill:
 class GapFiller:
     """One run's gap filling (a `MentionsFeed` is made per run): it counts the windows spent per brand."""
 
-    def __init__(self, ctx: RunContext, reader: MentionsReader, store_mentions: StoreMentions) -> None:
+    def __init__(
+        self,
+        ctx: RunContext,
+        reader: MentionsReader,
+        store_mentions: StoreMentions,
+        search: MentionsSearch | None = None,
+    ) -> None:
         self._ctx = ctx
         self._reader = reader
         self._store_mentions = store_mentions
+        self._search = search  # None: a stretch the timeline no longer serves is lost to X
+        # Search's own x-rate-limit-* headers, last seen per brand (each brand's token has its bucket),
+        # and the brands whose search said 429 this run: no more of their searches in it.
+        self._search_rates: dict[str, RateLimit] = {}
+        self._search_blocked: set[str] = set()
         self._backfilled: dict[str, int] = {}  # brand id -> windows this run's backfills spent
 
     def backfill(self, brand: Brand, counts: FeedCounts, rate: RateLimit | None) -> Backfill:
@@ -161,12 +178,12 @@ class GapFiller:
         elif found:
             oldest = found[0]
             progress = replace(progress, to_id=oldest.id, to_time=oldest.created_at)
+        elif complete and self._search is not None:
+            # The timeline answered in full and served nothing from the cursor post up: it no longer
+            # reaches there. Recent search may.
+            progress = self._searched(brand, progress, counts, self._search)
         elif complete:
-            # X answered in full and served nothing from the cursor post up: it no longer reaches there.
-            progress = replace(progress, status=GapStatus.LOST, closed_at=now)
-            ctx.summary.gaps_lost += 1
-            ctx.ports.metrics.add_metric(MetricName.GAPS_LOST_TO_X, COUNT, 1)
-            logger.error("mentions lost to X: it no longer serves this stretch", extra=_described(progress))
+            progress = self._lost(progress, "mentions lost to X: it no longer serves this stretch")
         else:
             retry = {"retry_in_seconds": retry_delay(progress, ctx.tuning).total_seconds()}
             failure = {"error": f"{type(chain.failure).__name__}: {chain.failure}"} if chain.failure else {}
@@ -177,6 +194,70 @@ class GapFiller:
                 logger.warning("a gap's window got nothing", extra=extra)
         ctx.store.save_gap(progress)
         return progress, chain
+
+    def _lost(self, gap: Gap, message: str) -> Gap:
+        ctx = self._ctx
+        lost = replace(gap, status=GapStatus.LOST, closed_at=ctx.clock.now())
+        ctx.summary.gaps_lost += 1
+        ctx.ports.metrics.add_metric(MetricName.GAPS_LOST_TO_X, COUNT, 1)
+        logger.error(message, extra=_described(lost))
+        return lost
+
+    def _searched(self, brand: Brand, gap: Gap, counts: FeedCounts, search: MentionsSearch) -> Gap:
+        """The gap after reading its stretch through recent search (or not: then it stays open)."""
+        ctx, tuning = self._ctx, self._ctx.tuning
+        now = ctx.clock.now()
+        planned = gap_search.plan(gap, now, tuning.page_size)
+        if planned is None:
+            return self._lost(gap, "mentions lost to X: the stretch is older than recent search's 7 days")
+        if (
+            brand.id in self._search_blocked
+            or ctx.out_of_time()
+            or not has_spare_requests(self._search_rates.get(brand.id), now, tuning)
+        ):
+            logger.info("a gap past the timeline's reach waits for recent search", extra=_described(gap))
+            return gap
+        query = planned.query
+        chain = read_chain(
+            lambda token, size: search.read(brand, replace(query, pagination_token=token, max_results=size)),
+            counts,
+            floor=int(gap.from_id),
+            first_size=query.max_results,
+            max_size=query.max_results,
+            max_pages=tuning.max_pages,
+        )
+        if chain.rate is not None:
+            self._search_rates[brand.id] = chain.rate
+        if isinstance(chain.failure, XRateLimited):
+            self._search_blocked.add(brand.id)
+        found = [m for m in chain.ascending() if gap.contains(m.id)]
+        stored = self._store_mentions(brand, found, counts)
+        gap = replace(gap, recovered=gap.recovered + len(stored), stalled=0 if found else gap.stalled)
+        result = gap_search.outcome(
+            planned,
+            complete=chain.failure is None and not chain.truncated,
+            reached_cursor=chain.reached_floor,
+            found=len(found),
+            before_any_cursor=int(gap.from_id) == 0,
+        )
+        extra = {**_described(gap), "searched": len(found), "stored": len(stored)}
+        if result is SearchOutcome.FILLED:
+            ctx.summary.gaps_closed += 1
+            logger.info("gap filled through recent search", extra=extra)
+            return replace(gap, status=GapStatus.CLOSED, closed_at=ctx.clock.now())
+        if result is SearchOutcome.NARROWED:
+            oldest = found[0]
+            return replace(gap, to_id=oldest.id, to_time=oldest.created_at)
+        if result is SearchOutcome.LOST:
+            reason = (
+                f"mentions lost to X: recent search serves nothing before {planned.horizon.isoformat()}"
+                if not planned.whole
+                else "mentions lost to X: recent search did not reach back to the gap's cursor post"
+            )
+            return self._lost(gap, reason)
+        failure = {"error": f"{type(chain.failure).__name__}: {chain.failure}"} if chain.failure else {}
+        logger.warning("recent search over a gap got nothing yet", extra={**extra, **failure})
+        return gap
 
 
 def _described(gap: Gap) -> dict[str, object]:

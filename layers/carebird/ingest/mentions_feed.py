@@ -66,7 +66,7 @@ class MentionsFeed:
         self._ctx = ctx
         self._reader = reader
         self._writer = writer
-        self._gaps = GapFiller(ctx, reader, self.store)
+        self._gaps = GapFiller(ctx, reader, self.store, ctx.ports.mentions_search)
         self._arrival_rates: dict[str, float] = {}  # brand id -> mentions a second, by its last read
         self._resumed: set[str] = set()  # brands whose kept mentions this run has taken up
 

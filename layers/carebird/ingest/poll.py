@@ -40,6 +40,7 @@ from carebird.ingest.ports import (
     DmReader,
     IngestStore,
     MentionsReader,
+    MentionsSearch,
     MetricsSink,
     SpendBudgets,
     TriageHandoff,
@@ -65,6 +66,7 @@ class Poller:
         tuning: PollTuning | None = None,
         dms: DmReader | None = None,
         spend: SpendBudgets | None = None,
+        mentions_search: MentionsSearch | None = None,
     ) -> None:
         self.store = store
         self.mentions = mentions
@@ -74,6 +76,7 @@ class Poller:
         self.clock = clock
         self.tuning = tuning or PollTuning()
         self.spend = spend  # None: no brand's X budget is watched (the spend is still counted)
+        self.mentions_search = mentions_search  # None: gaps past the timeline's reach are lost to X
         self._pool = WritePool(self.tuning.write_concurrency)
 
     def run(
@@ -100,5 +103,6 @@ class Poller:
             self.tuning,
             self._pool,
             self.spend,
+            self.mentions_search,
         )
         return PollRun(ports, hard_deadline or deadline).run(invocation_id, deadline, lease_until)

@@ -50,6 +50,9 @@ class FeedReader(Protocol[Q, M]):
 
 # The mentions timeline: since_id, time windows and pagination tokens.
 MentionsReader = FeedReader[MentionsQuery, Mention]
+# X's recent search for the brand's mentions (the last 7 days, past the timeline's reach): the same
+# queries; its pagination token is search's next_token.
+MentionsSearch = FeedReader[MentionsQuery, Mention]
 # The DM events (MessageCreate) of all the brand's conversations: pagination tokens only.
 DmReader = FeedReader[DmQuery, DirectMessage]
 

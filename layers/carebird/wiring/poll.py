@@ -11,6 +11,7 @@ from carebird.adapters.aws.handoff import StepFunctionsHandoff
 from carebird.adapters.x.client import secrets_manager_credentials
 from carebird.adapters.x.dms import TweepyDmReader
 from carebird.adapters.x.mentions import TweepyMentionsReader
+from carebird.adapters.x.search import TweepyMentionsSearch
 from carebird.ingest.poll import Poller, PollSummary
 from carebird.observability import metrics
 from carebird.storage.ingest import DynamoIngestStore
@@ -72,5 +73,8 @@ def poll_runtime() -> PollRuntime:
         metrics=metrics,
         clock=SystemClock(),
         tuning=settings.tuning(),
+        mentions_search=TweepyMentionsSearch(
+            credentials, settings.x_api_base_url, timeout_seconds=settings.x_timeout_seconds, meter=meter
+        ),
     )
     return PollRuntime(settings, poller)

@@ -15,6 +15,7 @@ from moto import mock_aws
 
 from carebird.adapters.x.dms import TweepyDmReader
 from carebird.adapters.x.mentions import TweepyMentionsReader, secrets_manager_credentials
+from carebird.adapters.x.search import TweepyMentionsSearch
 from carebird.brands import Brand
 from carebird.ingest.model import Feed, MentionStatus
 from carebird.ingest.poll import Poller
@@ -206,6 +207,7 @@ def test_wired_to_dynamodb_secrets_and_step_functions_a_run_ingests_and_triages_
         assert isinstance(rt.poller.mentions, TweepyMentionsReader) and isinstance(
             rt.poller.dms, TweepyDmReader
         )
+        assert isinstance(rt.poller.mentions_search, TweepyMentionsSearch)  # gaps past the timeline's reach
         # The one seam: X answers from canned HTTP responses instead of the network.
         rt.poller.mentions = TweepyMentionsReader(secrets_manager_credentials(0), None, transport=canned)
         rt.poller.dms = TweepyDmReader(secrets_manager_credentials(0), None, transport=canned_dms)

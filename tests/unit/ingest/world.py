@@ -15,6 +15,7 @@ from tests.support.ingest_fakes import (
     FakeDms,
     FakeHandoff,
     FakeMetrics,
+    FakeSearch,
     FakeStore,
     FakeX,
 )
@@ -32,6 +33,7 @@ class World:
     # One writer, so that a crash point is the same side effect on every run of a scenario.
     write_concurrency: int = 1
     spend: SpendBook | None = None
+    search: bool = False  # gaps the timeline no longer serves are read through recent search
 
     def __post_init__(self) -> None:
         self.tuning = replace(self.tuning, write_concurrency=self.write_concurrency)
@@ -42,6 +44,7 @@ class World:
             self.clock, reach=self.x_reach, limit=self.x_limit, windows_bypass_reach=self.windows_bypass_reach
         )
         self.dms = FakeDms(self.clock)
+        self.search_x = FakeSearch(self.x)
         self.poller = Poller(
             self.store,
             self.x,
@@ -51,6 +54,7 @@ class World:
             self.tuning,
             dms=self.dms if self.read_dms else None,
             spend=self.spend,
+            mentions_search=self.search_x if self.search else None,
         )
         self.invocations = 0
 
