@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -28,7 +28,18 @@ from tests.support.x_http import CannedX
 
 TABLE = "carebird-CarebirdTable"
 BRAND = Brand(handle="acme", user_id="1000", credentials_secret="carebird/test/x/acme")
-TODAY = datetime.now(UTC).date()
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def spent_day(table: CountingSpendCounters, days: set[date]) -> date:
+    """The one UTC day the invocations wrote their spend under: the day they ran in (two days if a
+    test's invocations straddle midnight: either is right)."""
+    (day,) = {day for _, day, _ in table.writes}
+    assert day in days
+    return day
 
 
 def load_app(function: str) -> ModuleType:
@@ -141,17 +152,21 @@ def test_an_invocation_writes_its_x_spend_once_per_kind_when_it_ends(
     table: CountingSpendCounters,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    days = {today()}
     invoke(function, monkeypatch)
-    assert table.writes == [("1000", TODAY, kind) for kind in written]  # one UpdateItem per kind
-    assert table.counters == {("1000", TODAY, kind): figures for kind, figures in written.items()}
+    day = spent_day(table, days | {today()})
+    assert table.writes == [("1000", day, kind) for kind in written]  # one UpdateItem per kind
+    assert table.counters == {("1000", day, kind): figures for kind, figures in written.items()}
 
 
 def test_a_poll_that_fails_still_writes_what_it_spent(
     table: CountingSpendCounters, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    days = {today()}
     with pytest.raises(RuntimeError, match="failed after reading"):
         invoke("poll", monkeypatch, fail=True)
-    assert table.counters == {("1000", TODAY, "post_read"): (36, 180_000)}
+    day = spent_day(table, days | {today()})
+    assert table.counters == {("1000", day, "post_read"): (36, 180_000)}
 
 
 @pytest.mark.filterwarnings("ignore:No application metrics")  # the second run re-reads: X bills nothing new
@@ -159,11 +174,13 @@ def test_a_write_that_fails_fails_no_poll_is_counted_and_is_written_by_the_next_
     table: CountingSpendCounters, monkeypatch: pytest.MonkeyPatch, emf: Callable[[], dict[str, float]]
 ) -> None:
     table.failing = 1
+    days = {today()}
     assert invoke("poll", monkeypatch)["reads"] == 36  # the poll's own answer, as if nothing happened
     assert table.counters == {}
     assert emf()["XSpendNotSaved"] == 1
 
     invoke("poll", monkeypatch)  # the next invocation reads the same posts again: X bills them once a day
 
-    assert table.counters == {("1000", TODAY, "post_read"): (36, 180_000)}
+    day = spent_day(table, days | {today()})
+    assert table.counters == {("1000", day, "post_read"): (36, 180_000)}
     assert "XSpendNotSaved" not in emf()
