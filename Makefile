@@ -91,8 +91,12 @@ test-soak: setup
 build: $(SAM_VENV)/.installed inbox
 	PATH="$(dir $(PY312)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --template template.yaml
 
+# deploy-preflight prints the parameter overrides this deploy needs to update the stack already deployed
+# (samconfig.toml's, plus IndexProjection=ALL for a table deployed before keys-only indexes); it stops the
+# deploy when the configuration asks for what the deployed table cannot take.
 deploy: build
-	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy --guided
+	@overrides="$$($(BIN)/carebird deploy-preflight)" || exit $$?; \
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy --guided $${overrides:+--parameter-overrides "$$overrides"}
 
 demo: setup
 	$(BIN)/carebird demo
