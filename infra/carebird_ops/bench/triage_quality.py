@@ -9,7 +9,9 @@ for the built-in rules and for a sentiment model trained on the split's other fo
   spam), with the first ones printed so that a person can read them;
 - the built-in classifier's sentiment macro-F1;
 - the targets again on the folds the rules were tuned on and on the fold held out of tuning (fold 4 by
-  default), so that a figure that only holds where it was tuned shows.
+  default), so that a figure that only holds where it was tuned shows;
+- with --gates, candidate gates on the time-critical promotion (carebird_ops.bench.promotion_gates): what
+  each would do to positive tweets and complaints at P2+, on the tuning folds and on the held-out fold.
 The decision is the product's own, under the default triage config: carebird.triage.lanes.decide for
 closed and acknowledged messages, and for a case the priority the router gives it
 (carebird.triage.priority.ClassifierPriority, which re-scores the stored classification); the report says
@@ -17,6 +19,7 @@ how often that differs from the classifier's own level.
 Followers are unknown in the data set; engagement is its retweet count.
 
     python -m carebird_ops.bench.triage_quality [--data DEV_CSV] [--folds 5] [--show-spam 20] [--held-out 4]
+                                                [--gates]
 
 Exits 0 with a message when the data set (or scikit-learn, for the trained model) is absent.
 """
@@ -33,6 +36,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from carebird_ops.bench.promotion_gates import GateRow
 
 REPO = Path(__file__).resolve().parents[3]
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "airline" / "dev.csv"
@@ -62,6 +67,7 @@ class Tally:
     sentiment_truth: list[str] = field(default_factory=list)
     sentiment_predicted: list[str] = field(default_factory=list)
     rescored_differs: int = 0  # cases whose router priority is not the classifier's own level
+    gate_rows: list[GateRow] = field(default_factory=list)  # with --gates
 
     def add(self, record: dict[str, str], lane: str, spam: bool, predicted: str) -> None:
         self.tweets += 1
@@ -84,6 +90,7 @@ class Tally:
         self.sentiment_truth += other.sentiment_truth
         self.sentiment_predicted += other.sentiment_predicted
         self.rescored_differs += other.rescored_differs
+        self.gate_rows += other.gate_rows
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -102,6 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=4,
         help="the fold kept out of rule tuning: its targets are printed beside the other folds' (-1: none)",
+    )
+    parser.add_argument(
+        "--gates",
+        action="store_true",
+        help="also measure candidate gates on the time-critical promotion (promotion_gates)",
     )
     args = parser.parse_args(argv)
     if not args.data.is_file():
@@ -123,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     records = _read(args.data)
     splits = _folds([r["airline_sentiment"] for r in records], args.folds)
-    jobs = [(system, fold) for system in systems for fold in range(args.folds)]
+    jobs = [(system, fold, args.gates) for system in systems for fold in range(args.folds)]
     jobs.sort(key=lambda job: job[0] != "model")  # the slow ones first
     with ProcessPoolExecutor(
         max(1, args.jobs), initializer=_load_worker, initargs=(args.data, args.folds)
@@ -132,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tallies: dict[str, Tally] = {system: Tally() for system in systems}
     tuning: dict[str, Tally] = {system: Tally() for system in systems}
     held_out: dict[str, Tally] = {system: Tally() for system in systems}
-    for (system, fold), part in zip(jobs, parts, strict=True):
+    for (system, fold, _), part in zip(jobs, parts, strict=True):
         tallies[system].merge(part)
         (held_out if fold == args.held_out else tuning)[system].merge(part)
     del splits
@@ -140,6 +152,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_report(system, tallies[system], args.show_spam)
         if 0 <= args.held_out < args.folds:
             print_held_out(args.held_out, tuning[system], held_out[system])
+        if args.gates:
+            from carebird_ops.bench.promotion_gates import print_gates
+
+            print_gates(
+                SYSTEM_NAMES[system], tuning[system].gate_rows, held_out[system].gate_rows, TIME_CRITICAL
+            )
     print(f"\nran in {time.perf_counter() - started:.0f} s ({args.jobs} processes)")
     return 0
 
@@ -182,15 +200,16 @@ def _classifier(system: str, train: list[int]) -> Any:
     return BrandModelClassifier([model])
 
 
-def _run_job(job: tuple[str, int]) -> Tally:
+def _run_job(job: tuple[str, int, bool]) -> Tally:
     from carebird.brands.desk import load_triage_config
     from carebird.cases.model import Customer
     from carebird.classifier import Engagement, MentionFeatures
     from carebird.triage.classify import brand_rules
     from carebird.triage.lanes import decide
     from carebird.triage.priority import ClassifierPriority
+    from carebird_ops.bench.promotion_gates import HIGH, fired, gate_signals
 
-    system, fold = job
+    system, fold, gates = job
     train, test = _SPLITS[fold]
     classifier = _classifier(system, train)
     config = load_triage_config(None)
@@ -209,6 +228,21 @@ def _run_job(job: tuple[str, int]) -> Tally:
             routed, _, _ = policy.score(classification, customer, {"retweets": retweets})
             tally.rescored_differs += routed != lane
             lane = routed
+        if gates:
+            without = lane
+            if lane in HIGH and classification["time_critical"]["value"]:
+                unpromoted = {**classification, "time_critical": {"value": False, "confidence": 1.0}}
+                without, _, _ = policy.score(unpromoted, customer, {"retweets": retweets})
+            signals = gate_signals(record["text"], classification, classifier.praise_chance(mention))
+            tally.gate_rows.append(
+                GateRow(
+                    record["airline_sentiment"],
+                    record["negativereason"],
+                    lane in HIGH,
+                    without in HIGH,
+                    fired(signals),
+                )
+            )
         tally.add(
             record, lane, bool(classification["spam"]["value"]), str(classification["sentiment"]["label"])
         )

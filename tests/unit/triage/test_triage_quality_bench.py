@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from carebird_ops.bench import triage_quality
+from carebird_ops.bench.promotion_gates import GateRow, figures
 
 COLUMNS = ("tweet_id", "airline_sentiment", "negativereason", "retweet_count", "text")
 # Made-up tweets, a few per class (nothing from the data set).
@@ -74,3 +75,55 @@ def test_the_bench_prints_the_targets_on_the_tuning_folds_and_the_held_out_fold(
     assert at_p4.split()[-2:] == ["0", "0"]  # on both halves, no complaint waits in the acknowledge lane
     positive = next(line for line in held if "positive tweets at P2+" in line)
     assert positive.split()[-2:] == ["0.0%", "0.0%"]  # the thank-yous are not raised to P2 on either
+
+
+# Glad-sounding tweets the product puts at P2 for their time-critical words: two positive, two complaints
+# told with irony. The lexicon gate at 0.5 would take all four off P2+.
+GLAD = [
+    *[
+        ("positive", "", f"@acme the seats were very comfortable, now waiting for our luggage {i}")
+        for i in range(2)
+    ],
+    *[
+        (
+            "negative",
+            "Customer Service Issue",
+            f"@acme really enjoying my sunday on hold, over {i + 1} hour so far. perhaps a better "
+            "experience is needed",
+        )
+        for i in range(2)
+    ],
+]
+
+
+def test_the_bench_measures_gates_on_the_time_critical_promotion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "dev.csv"
+    with data.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for i, (sentiment, reason, text) in enumerate(ROWS + GLAD):
+            writer.writerow((str(i), sentiment, reason, "0", text))
+    args = ["--data", str(data), "--folds", "2", "--jobs", "1", "--builtin-only", "--gates"]
+    assert triage_quality.main(args) == 0
+    table = capsys.readouterr().out.split("candidate gates on the time-critical promotion")[1].splitlines()
+    today = next(line for line in table if line.startswith("none (the product today)"))
+    gate = next(line for line in table if line.startswith("lexicon >= 0.5"))
+    assert "2 (33.3%)" in today  # of 6 positive tweets, the two glad ones at P2
+    assert " 0 / 0 " in today
+    assert "0 (0.0%)" in gate and " 2 / 2 " in gate  # the gate moves both, and both complaints with them
+
+
+def test_a_gate_moves_a_tweet_only_to_the_level_it_has_without_the_promotion() -> None:
+    rows = [
+        GateRow("positive", "", high=True, high_without_promotion=False, fired=(True,)),
+        GateRow("positive", "", high=True, high_without_promotion=True, fired=(True,)),  # P2 on its own
+        GateRow("negative", "Lost Luggage", high=True, high_without_promotion=False, fired=(True,)),
+        GateRow("negative", "Lost Luggage", high=True, high_without_promotion=False, fired=(False,)),
+    ]
+    today = figures(rows, None, ["Lost Luggage"])
+    gated = figures(rows, 0, ["Lost Luggage"])
+    assert (today.positive_high, today.lowest, today.moved_complaints) == (2, (1.0, "Lost Luggage"), 0)
+    assert (gated.positive_high, gated.moved_positive, gated.moved_complaints) == (1, 1, 1)
+    assert gated.lowest == (0.5, "Lost Luggage")
