@@ -29,7 +29,7 @@ def integration() -> dict[str, Any]:
 
 
 OPEN_GET = {"get": {"x-amazon-apigateway-integration": integration(), "security": [{"NONE": []}]}}
-BODY = {  # what SAM generates for AgentApi (template.yaml), with the issuer and audience resolved
+BODY = {  # what SAM generates for AgentHttpApi (template.yaml), with the issuer and audience resolved
     "openapi": "3.0.1",
     "paths": {
         "/health": OPEN_GET,
@@ -79,7 +79,7 @@ def gateway() -> tuple[Client, list[dict[str, Any]]]:
         return {"keys": [KEY.as_dict(private=False)]}
 
     verifier = JwtVerifier(jwks)
-    gw = ApiGateway([HttpApi("AgentApi", "api1", "v1", BODY)], invoke, "us-east-1", verifier)
+    gw = ApiGateway([HttpApi("AgentHttpApi", "api1", "v1", BODY)], invoke, "us-east-1", verifier)
     return Client(gw._wsgi), events
 
 
@@ -144,7 +144,7 @@ def test_a_route_without_an_authorizer_is_open(gateway: tuple[Client, list[dict[
 
 def test_a_guarded_api_without_a_verifier_is_refused_at_start() -> None:
     with pytest.raises(ValueError, match="JWT authorizer"):
-        ApiGateway([HttpApi("AgentApi", "api1", "v1", BODY)], lambda a, e: ({}, False), "us-east-1")
+        ApiGateway([HttpApi("AgentHttpApi", "api1", "v1", BODY)], lambda a, e: ({}, False), "us-east-1")
 
 
 def test_the_inbox_page_is_open_and_its_folder_url_routes_as_api_gateway_routes_it() -> None:
@@ -158,7 +158,7 @@ def test_the_inbox_page_is_open_and_its_folder_url_routes_as_api_gateway_routes_
 
     body = {**BODY, "paths": {**BODY["paths"], "/inbox": OPEN_GET, "/inbox/{proxy+}": OPEN_GET}}
     verifier = JwtVerifier(lambda issuer: {"keys": [KEY.as_dict(private=False)]})
-    gw = ApiGateway([HttpApi("AgentApi", "api1", "v1", body)], invoke, "us-east-1", verifier)
+    gw = ApiGateway([HttpApi("AgentHttpApi", "api1", "v1", body)], invoke, "us-east-1", verifier)
     client = Client(gw._wsgi)
 
     for url, route_key, raw_path in [
