@@ -1,4 +1,4 @@
-"""The agent API over HTTP on the local stack: API Gateway's Cognito authorizer (tokens from the stack's
+"""The agent API over HTTP on the local stack: the HTTP API's JWT authorizer (ID tokens from the stack's
 user pool), the real agent API function, DynamoDB, Step Functions and the X API emulator (the desk:
 tests/integration/agent_desk.py)."""
 
@@ -39,6 +39,8 @@ def test_without_a_valid_token_api_gateway_answers_401(desk: Desk) -> None:
     assert desk.call(None, "GET", "/cases").json() == {"message": "Unauthorized"}
     forged = desk.tokens["it-ana"][:-8] + "AAAAAAAA"
     assert desk.call(None, "GET", "/me", headers={"Authorization": forged}).status_code == 401
+    bearer = {"Authorization": f"Bearer {desk.tokens['it-ana']}"}  # taken with or without "Bearer "
+    assert desk.call(None, "GET", "/me", headers=bearer).json()["agent_id"] == "it-ana"
     assert desk.call(None, "GET", "/health").status_code == 200
     document = desk.call(None, "GET", "/openapi", params={"format": "json"}).json()
     assert "/cases/{case_id}/replies" in document["paths"]

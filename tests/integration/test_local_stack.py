@@ -120,11 +120,12 @@ def test_the_agent_api_is_served_as_api_gateway_would(local_stack: StackEndpoint
     health = requests.get(f"{local_stack.agent_api}/health", timeout=30)
     assert health.status_code == 200
     assert health.json()["status"] == "ok"
-    assert health.headers["x-amzn-RequestId"]
+    assert health.headers["apigw-requestid"]  # an HTTP API's request id header
     document = requests.get(f"{local_stack.agent_api}/openapi", params={"format": "json"}, timeout=30).json()
     assert "/health" in document["paths"]
     wrong_stage = local_stack.agent_api.rsplit("/", 1)[0] + "/nostage/health"
-    assert requests.get(wrong_stage, timeout=30).status_code == 403
+    unknown = requests.get(wrong_stage, timeout=30)
+    assert unknown.status_code == 404 and unknown.json() == {"message": "Not Found"}
 
 
 def test_the_poll_schedule_fires_the_poll_function(local_stack: StackEndpoints) -> None:

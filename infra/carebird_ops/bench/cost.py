@@ -44,6 +44,7 @@ from carebird_ops.bench.costing import (
     PricesError,
     Usage,
     add_call_records,
+    api_type_of,
     aws_cost,
     load_prices,
     sizing,
@@ -113,7 +114,15 @@ class CostBench:
         return result.stdout
 
     def up(self, template: Path | None = None) -> None:
+        from carebird_ops.local import template as template_module
         from carebird_ops.local.endpoints import read_endpoints
+
+        # API Gateway's request price depends on the kind of API the template declares (REST or HTTP).
+        loaded = template_module.load(template or template_module.find_template())
+        try:
+            self.api_type = api_type_of(loaded.resources)
+        except ValueError as exc:
+            raise BenchError(str(exc)) from None
 
         os.environ["CAREBIRD_LOCAL_DIR"] = str(self.state)
         overrides = [a for name, value in PARAMETERS.items() for a in ("--parameter", f"{name}={value}")]
@@ -218,7 +227,7 @@ class CostBench:
 
     def usage_since(self, mark: Mark, owned_app: bool) -> tuple[Usage, Counter[str], Counter[str]]:
         """(AWS usage, X billed with the app under another account, X billed with it under the brand)."""
-        usage = Usage()
+        usage = Usage(api_type=self.api_type)
         with self.record.open("rb") as f:
             f.seek(mark.calls)
             records = [json.loads(line) for line in f.read().decode().splitlines() if line.strip()]
@@ -371,7 +380,8 @@ def table(
             + ", ".join(
                 f"{k} {v}" for k, v in sorted(usage.aws_calls.items()) if not k.startswith("dynamodb:")
             ),
-            f"    API Gateway requests: {usage.api_requests}; log bytes: {usage.log_bytes:,}",
+            f"    API Gateway requests: {usage.api_requests} ({usage.api_type.upper()} API);"
+            f" log bytes: {usage.log_bytes:,}",
             f"    X billed (app under another account): {dict(other)};"
             f" under the brand account: {dict(owned)}",
         ]

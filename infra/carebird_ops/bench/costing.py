@@ -26,7 +26,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     ),
     "aws.lambda": ("per_request", "per_gb_second_x86_64", "per_gb_second_arm64"),
     "aws.dynamodb": ("per_write_request_unit", "per_read_request_unit"),
-    "aws.apigateway": ("per_rest_api_request",),
+    "aws.apigateway": ("per_rest_api_request", "per_http_api_request"),
     "aws.logs": ("per_gb_ingested",),
     "aws.secretsmanager": ("per_api_call",),
     "aws.sns": ("per_publish",),
@@ -100,6 +100,26 @@ def load_prices(path: Path = PRICES_FILE) -> Prices:
 
 
 # ---------------------------------------------------------------------------------------------- usage
+API_TYPES = {"AWS::ApiGateway::RestApi": "rest", "AWS::ApiGatewayV2::Api": "http"}
+
+
+def api_type_of(resources: dict[str, dict[str, Any]]) -> str:
+    """ "rest" or "http": the kind of API Gateway API a transformed template declares (AWS::Serverless::Api
+    becomes a RestApi, AWS::Serverless::HttpApi an ApiGatewayV2 Api), which API Gateway prices apart."""
+    kinds: set[str] = set()
+    for logical_id, resource in resources.items():
+        kind = API_TYPES.get(str(resource.get("Type")))
+        if kind is None:
+            continue
+        protocol = str(resource.get("Properties", {}).get("ProtocolType", "HTTP"))
+        if kind == "http" and protocol != "HTTP":
+            raise ValueError(f"{logical_id}: a {protocol} API is not priced by the bench")
+        kinds.add(kind)
+    if len(kinds) > 1:
+        raise ValueError("the template declares both a REST and an HTTP API: requests cannot be priced apart")
+    return kinds.pop() if kinds else "rest"
+
+
 @dataclass
 class Usage:
     """What one scenario made AWS and X do."""
@@ -111,6 +131,7 @@ class Usage:
     read_units: float = 0.0
     engine_units: dict[str, float] = field(default_factory=lambda: {"write": 0.0, "read": 0.0})
     api_requests: int = 0
+    api_type: str = "rest"  # what the template's API is (api_type_of), which decides the request price
     log_bytes: int = 0
     aws_calls: Counter[str] = field(default_factory=Counter)  # "service:Operation"
     x: Counter[str] = field(default_factory=Counter)  # X_KINDS
@@ -289,7 +310,7 @@ def aws_cost(usage: Usage, prices: Prices) -> dict[str, float]:
         "Lambda": lambda_usd,
         "DynamoDB": usage.write_units * prices("aws.dynamodb", "per_write_request_unit")
         + usage.read_units * prices("aws.dynamodb", "per_read_request_unit"),
-        "API Gateway": usage.api_requests * prices("aws.apigateway", "per_rest_api_request"),
+        "API Gateway": usage.api_requests * prices("aws.apigateway", f"per_{usage.api_type}_api_request"),
         "CloudWatch Logs": usage.log_bytes / 1024**3 * prices("aws.logs", "per_gb_ingested"),
         "Secrets Manager": usage.aws_calls["secretsmanager:GetSecretValue"]
         * prices("aws.secretsmanager", "per_api_call"),

@@ -12,7 +12,8 @@ counts what a customer or an agent would notice:
 - lost notes and messages: a note the API answered 201 for, or a reply it answered 201/202 for, that is
   not in the case's thread;
 - 5xx from input: any 5xx except 503 with X's own reason (x_unavailable, rate_limited), which is X, and
-  the gateway's 502 for a sandbox the bench killed mid-request (counted apart, as Lambda would answer).
+  the gateway's 500 {"message":"Internal Server Error"} for a sandbox the bench killed mid-request (an HTTP
+  API's answer to a failed invocation; counted apart).
 
 Counts are printed (and --json), never asserted: it is a bench, not part of `make test`.
 """
@@ -44,6 +45,7 @@ X_FAULTS = [
     {"match": "POST /2/tweets", "error_p": 0.08, "error_statuses": [503], "drop_p": 0.04,
      "latency_p": 0.1, "latency_ms": 1500},
 ]  # fmt: skip
+GATEWAY_500 = {"message": "Internal Server Error"}  # an HTTP API's body for a failed invocation
 X_REASONS = {"x_unavailable", "rate_limited"}
 
 
@@ -55,7 +57,7 @@ class Tally:
     notes: dict[str, set[str]] = field(default_factory=dict)  # case -> note ids answered 201
     replies: dict[str, set[str]] = field(default_factory=dict)  # case -> reply ids answered 201/202
     input_5xx: list[str] = field(default_factory=list)
-    killed_5xx: int = 0  # 502 "Internal server error": the gateway's answer when a sandbox was killed
+    killed_5xx: int = 0  # 500 "Internal Server Error": the HTTP API's answer when a sandbox was killed
     kills: int = 0
 
     def saw(self, action: str, response: requests.Response | None) -> None:
@@ -67,10 +69,17 @@ class Tally:
             self.statuses[str(response.status_code)] += 1
             if response.status_code >= 500:
                 code = _code(response)
-                if response.status_code == 502 and "Internal server error" in response.text:
+                if response.status_code == 500 and _body(response) == GATEWAY_500:
                     self.killed_5xx += 1
                 elif not (response.status_code == 503 and code in X_REASONS):
                     self.input_5xx.append(f"{action}: {response.status_code} {response.text[:200]}")
+
+
+def _body(response: requests.Response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _code(response: requests.Response) -> str:
@@ -272,7 +281,7 @@ class Soak:
             "lost_messages": lost_replies,
             "input_5xx": len(self.tally.input_5xx),
             "input_5xx_examples": self.tally.input_5xx[:5],
-            "502_from_killed_sandboxes": self.tally.killed_5xx,
+            "gateway_500_from_killed_sandboxes": self.tally.killed_5xx,
         }
 
 
@@ -359,7 +368,7 @@ def main() -> int:
         print(f"  actions {result['actions']}")
         print(f"  statuses {result['statuses']}")
         for key in ("duplicate_posts", "replies_left_pending", "lost_notes", "lost_messages", "input_5xx",
-                    "502_from_killed_sandboxes"):  # fmt: skip
+                    "gateway_500_from_killed_sandboxes"):  # fmt: skip
             print(f"  {key}: {result[key]}")
         for key in ("pending_examples", "input_5xx_examples"):
             if result[key]:

@@ -258,9 +258,11 @@ def install_from_environment(function_name: str) -> CallRecorder | None:
 
 def event_source(event: Any) -> str:
     """Which AWS service sent an invocation, from the event's shape (API Gateway is billed per request)."""
-    if isinstance(event, dict):
-        if "httpMethod" in event and "requestContext" in event:
-            return "apigateway"
-        if event.get("source") == "aws.events":
-            return "schedule"
+    if not isinstance(event, dict):
+        return "direct"
+    # payload format 1.0 (REST APIs, or an HTTP API that asks for it) and 2.0 (HTTP APIs)
+    if "requestContext" in event and ("httpMethod" in event or event.get("version") == "2.0"):
+        return "apigateway"
+    if event.get("source") == "aws.events":
+        return "schedule"
     return "direct"

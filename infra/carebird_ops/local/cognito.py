@@ -1,11 +1,13 @@
-"""What API Gateway's Cognito user pool authorizer does with a token, for the local gateway.
+"""What API Gateway's JWT authorizer (HTTP APIs) does with a token, for the local gateway.
 
-The token must be a JWT signed by one of the authorizer's user pools: its signature checks against the
-pool's JSON Web Key Set (served by moto's cognito-idp at /<pool id>/.well-known/jwks.json, as Cognito
-serves it at https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/jwks.json), its issuer is
-that pool, it has not expired, and it is an ID token (a method without OAuth scopes takes ID tokens).
-The claims that come out are what API Gateway puts in requestContext.authorizer.claims, every value a
-string.
+As https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html describes
+it: the token may be prefixed with "Bearer "; its header's `kid` must name a key of the issuer's JSON Web
+Key Set (for a Cognito user pool, https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/jwks.json)
+and its RS256 signature check against it; `iss` must be the authorizer's issuer; `aud`, or `client_id`
+when there is no `aud`, one of its audience; `exp` after now, `nbf` and `iat` before. Nothing checks
+`token_use`: an access token of the same app client passes too (its claims name no agent, and the agent
+API refuses it). The claims that come out are what API Gateway puts in requestContext.authorizer.jwt.claims,
+every value a string (a list as "[a b]").
 
 moto signs every pool's tokens with one RSA key it ships, private half included, so anyone could forge a
 token moto's JWKS vouches for. The local stack therefore generates its own key when it starts
@@ -25,39 +27,15 @@ from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwk import KeySet, RSAKey
 
-JwksFetcher = Callable[[str], dict[str, Any]]  # pool id -> its JWKS document
+JwksFetcher = Callable[[str], dict[str, Any]]  # issuer -> its JWKS document
 
 
 class Unauthorized(Exception):
-    """The token is missing, malformed, forged, expired or from another pool: 401 with `message`."""
+    """No valid token: API Gateway answers 401 {"message":"Unauthorized"}, `reason` in www-authenticate."""
 
-    def __init__(self, message: str = "Unauthorized") -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def pool_id_of(pool_arn: str) -> str:
-    """arn:aws:cognito-idp:<region>:<account>:userpool/<pool id> -> <pool id>"""
-    return pool_arn.rsplit("/", 1)[-1]
-
-
-def region_of(pool_arn: str) -> str:
-    return pool_arn.split(":")[3]
-
-
-def http_jwks(endpoint_url: str, timeout: float = 5.0) -> JwksFetcher:
-    """JWKS documents from the emulator at `endpoint_url` (moto's cognito-idp)."""
-    import requests
-
-    def fetch(pool_id: str) -> dict[str, Any]:
-        response = requests.get(
-            f"{endpoint_url.rstrip('/')}/{pool_id}/.well-known/jwks.json", timeout=timeout
-        )
-        response.raise_for_status()
-        document: dict[str, Any] = response.json()
-        return document
-
-    return fetch
+    def __init__(self, reason: str = "the token is not valid") -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 # moto writes this kid into every token header it signs (its own key's id).
@@ -72,8 +50,8 @@ class LocalSigningKey:
             2048, parameters={"kid": MOTO_TOKEN_KID, "alg": "RS256", "use": "sig"}, private=True
         )
 
-    def jwks(self, pool_id: str) -> dict[str, Any]:
-        """The verifier's JWKS for any of the stack's pools: this key's public half only."""
+    def jwks(self, issuer: str) -> dict[str, Any]:
+        """The verifier's JWKS for any of the stack's pools (issuers): this key's public half only."""
         return {"keys": [self.key.as_dict(private=False)]}
 
     def install_into_moto(self) -> None:
@@ -93,56 +71,53 @@ class LocalSigningKey:
         CognitoIdpUserPool.__init__ = init  # type: ignore[method-assign,assignment]
 
 
-class CognitoTokenVerifier:
+class JwtVerifier:
     def __init__(self, jwks: JwksFetcher, clock: Callable[[], float] = time.time) -> None:
         self._jwks = jwks
         self._clock = clock
         self._keys: dict[str, KeySet] = {}
         self._lock = threading.Lock()
 
-    def _key_set(self, pool_id: str) -> KeySet:
-        with self._lock:
-            if pool_id not in self._keys:
-                self._keys[pool_id] = KeySet.import_key_set(self._jwks(pool_id))  # type: ignore[arg-type]
-            return self._keys[pool_id]
+    def _key_set(self, issuer: str) -> KeySet:
+        with self._lock:  # API Gateway caches an issuer's keys too (for up to two hours)
+            if issuer not in self._keys:
+                self._keys[issuer] = KeySet.import_key_set(self._jwks(issuer))  # type: ignore[arg-type]
+            return self._keys[issuer]
 
-    def claims(self, token: str, pool_arns: list[str]) -> dict[str, str]:
-        """The token's claims as API Gateway passes them; Unauthorized if any pool does not vouch for it."""
+    def claims(self, token: str, issuer: str, audience: list[str]) -> dict[str, str]:
+        """The token's claims as API Gateway passes them; Unauthorized unless it passes every check."""
         token = token.strip()
-        if token.lower().startswith("bearer "):
+        if token[:7].lower() == "bearer ":
             token = token[7:].strip()
         try:
             header = json.loads(_b64(token.split(".")[0]))
             unverified = json.loads(_b64(token.split(".")[1]))
         except (ValueError, IndexError):
-            raise Unauthorized() from None
+            raise Unauthorized("the token is not a JWT") from None
         if not isinstance(header, dict) or not isinstance(unverified, dict):
-            raise Unauthorized()
-        issuer = unverified.get("iss")
-        pool = next(
-            (
-                arn
-                for arn in pool_arns
-                if issuer == f"https://cognito-idp.{region_of(arn)}.amazonaws.com/{pool_id_of(arn)}"
-            ),
-            None,
-        )
-        if pool is None:
-            raise Unauthorized()
+            raise Unauthorized("the token is not a JWT")
+        if unverified.get("iss") != issuer:
+            raise Unauthorized("the token does not have a valid issuer")
+        keys = self._key_set(issuer)
+        if not any(key.kid == header.get("kid") for key in keys.keys):
+            raise Unauthorized("the token's kid is not in the issuer's key set")
         try:
-            decoded = jwt.decode(token, self._key_set(pool_id_of(pool)), algorithms=["RS256"])
-            registry = jwt.JWTClaimsRegistry(
-                now=int(self._clock()),
-                iss={"essential": True, "value": str(issuer)},
-                token_use={"essential": True, "value": "id"},
-                exp={"essential": True},
-            )
-            registry.validate(decoded.claims)
-        except ExpiredTokenError:
-            raise Unauthorized("The incoming token has expired") from None
+            decoded = jwt.decode(token, keys, algorithms=["RS256", "RS384", "RS512"])
         except (JoseError, ValueError):
-            raise Unauthorized() from None
-        return {key: _as_string(value) for key, value in decoded.claims.items()}
+            raise Unauthorized("the token's signature is invalid") from None
+        claims = decoded.claims
+        named = claims.get("aud") if "aud" in claims else claims.get("client_id")
+        named_list = named if isinstance(named, list) else [named]
+        if not any(str(n) in audience for n in named_list if n is not None):
+            raise Unauthorized("the token does not have a valid audience")
+        now = int(self._clock())
+        try:
+            jwt.JWTClaimsRegistry(now=now, exp={"essential": True}).validate(claims)
+        except ExpiredTokenError:
+            raise Unauthorized("the token has expired") from None
+        except (JoseError, ValueError):
+            raise Unauthorized("the token's time claims are invalid") from None
+        return {key: _as_string(value) for key, value in claims.items()}
 
 
 def _b64(segment: str) -> bytes:
@@ -155,5 +130,5 @@ def _as_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ",".join(str(v) for v in value)
+        return "[" + " ".join(str(v) for v in value) + "]"
     return str(value)

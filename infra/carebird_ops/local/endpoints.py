@@ -26,7 +26,7 @@ def state_file() -> Path:
 class StackEndpoints:
     aws: str  # moto server: every AWS API
     x_api: str  # X API v2 (the built-in emulator, or the URL given to `up --x-api`)
-    agent_api: str  # the agent REST API, served as API Gateway would
+    agent_api: str  # the agent API (an HTTP API), served as API Gateway would
     region: str
     pid: int
     resources: dict[str, str]  # template logical id -> physical name/ARN

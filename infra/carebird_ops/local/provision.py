@@ -53,11 +53,13 @@ class Schedule:
 
 
 @dataclass
-class RestApi:
+class HttpApi:
+    """An HTTP API (AWS::ApiGatewayV2::Api) and one of its stages, as the local gateway serves it."""
+
     logical_id: str
     api_id: str
     stage: str
-    body: dict[str, Any]  # the OpenAPI document SAM generated, with integrations resolved
+    body: dict[str, Any]  # the OpenAPI 3 document SAM generated, with integrations and authorizers resolved
 
 
 @dataclass
@@ -68,7 +70,7 @@ class Deployment:
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> GetAtt values
     functions: dict[str, LocalFunction] = field(default_factory=dict)  # by function name
     schedules: list[Schedule] = field(default_factory=list)
-    apis: list[RestApi] = field(default_factory=list)
+    apis: list[HttpApi] = field(default_factory=list)
     alarms: list[str] = field(default_factory=list)
 
 
@@ -90,7 +92,7 @@ class Provisioner:
         )
         self._clients: dict[str, Any] = {}
         self._layer_dirs_by_arn: dict[str, Path] = {}
-        self._apis_pending: dict[str, RestApi] = {}
+        self._apis_pending: dict[str, HttpApi] = {}
         params = self._parameter_values(parameter_overrides or {})
         self.resolver = Resolver(params, template.conditions, self._ref, self._get_att)
         self._creators: dict[str, Callable[[str, dict[str, Any]], None]] = {
@@ -106,9 +108,8 @@ class Provisioner:
             "AWS::SNS::Subscription": self._subscription,
             "AWS::CloudWatch::Alarm": self._alarm,
             "AWS::CloudWatch::Dashboard": self._dashboard,
-            "AWS::ApiGateway::RestApi": self._rest_api,
-            "AWS::ApiGateway::Deployment": self._api_deployment,
-            "AWS::ApiGateway::Stage": self._api_stage,
+            "AWS::ApiGatewayV2::Api": self._http_api,
+            "AWS::ApiGatewayV2::Stage": self._http_api_stage,
             "AWS::SQS::Queue": self._queue,
             "AWS::S3::Bucket": self._bucket,
             "AWS::Logs::LogGroup": self._log_group,
@@ -406,86 +407,73 @@ class Provisioner:
         )
         self._record(logical_id, name)
 
-    def _rest_api(self, logical_id: str, props: dict[str, Any]) -> None:
+    def _http_api(self, logical_id: str, props: dict[str, Any]) -> None:
         body = props.get("Body")
         if body is None:
             raise ProvisionError(
-                f"{logical_id}: only RestApis defined by an OpenAPI Body are supported locally"
+                f"{logical_id}: only HTTP APIs defined by an OpenAPI Body are supported locally"
             )
-        apigw = self._client("apigateway")
+        apigw = self._client("apigatewayv2")
         title = str(body.get("info", {}).get("title") or logical_id)
-        api = apigw.create_rest_api(name=props.get("Name", title))
-        api_id = api["id"]
-        # What importing the Body does on AWS: one resource per path segment, a method and a proxy
-        # integration per operation (moto imports only OpenAPI 3, and SAM writes Swagger 2).
-        resource_ids = {"/": api["rootResourceId"]}
-        # Cognito user pool authorizers, as the Body's securityDefinitions declare them.
+        api = apigw.create_api(Name=props.get("Name", title), ProtocolType="HTTP")
+        api_id = api["ApiId"]
+        # What importing the Body does on AWS: a JWT authorizer per security scheme, and a route with a
+        # Lambda proxy integration (payload format 2.0) per operation.
         authorizers: dict[str, str] = {}
-        for name, scheme in body.get("securityDefinitions", {}).items():
-            if scheme.get("x-amazon-apigateway-authtype") != "cognito_user_pools":
-                continue
+        for name, scheme in body.get("components", {}).get("securitySchemes", {}).items():
             spec = scheme.get("x-amazon-apigateway-authorizer", {})
+            if spec.get("type") != "jwt":
+                raise ProvisionError(f"{logical_id}: authorizer {name} is not a JWT authorizer")
+            jwt = spec.get("jwtConfiguration", {})
             authorizers[name] = apigw.create_authorizer(
-                restApiId=api_id,
-                name=name,
-                type="COGNITO_USER_POOLS",
-                providerARNs=[str(a) for a in spec.get("providerARNs", [])],
-                identitySource=f"method.request.header.{scheme.get('name', 'Authorization')}",
-            )["id"]
+                ApiId=api_id,
+                Name=name,
+                AuthorizerType="JWT",
+                IdentitySource=[str(spec.get("identitySource", "$request.header.Authorization"))],
+                JwtConfiguration={
+                    "Issuer": str(jwt.get("issuer", "")),
+                    "Audience": [str(a) for a in jwt.get("audience", [])],
+                },
+            )["AuthorizerId"]
+        default_security = body.get("security", [])
         for path, operations in sorted(body.get("paths", {}).items()):
-            parent = "/"
-            for segment in [s for s in path.split("/") if s]:
-                current = parent.rstrip("/") + "/" + segment
-                if current not in resource_ids:
-                    created = apigw.create_resource(
-                        restApiId=api_id, parentId=resource_ids[parent], pathPart=segment
-                    )
-                    resource_ids[current] = created["id"]
-                parent = current
             for method, operation in operations.items():
                 verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
+                integration = operation.get("x-amazon-apigateway-integration", {})
+                integration_id = apigw.create_integration(
+                    ApiId=api_id,
+                    IntegrationType="AWS_PROXY",
+                    IntegrationUri=str(integration.get("uri", "")),
+                    PayloadFormatVersion=str(integration.get("payloadFormatVersion", "2.0")),
+                )["IntegrationId"]
                 authorizer = next(
                     (
                         authorizers[n]
-                        for entry in operation.get("security", [])
+                        for entry in operation.get("security", default_security)
                         for n in entry
                         if n in authorizers
                     ),
                     None,
                 )
-                apigw.put_method(
-                    restApiId=api_id,
-                    resourceId=resource_ids[parent],
-                    httpMethod=verb,
-                    authorizationType="COGNITO_USER_POOLS" if authorizer else "NONE",
-                    **({"authorizerId": authorizer} if authorizer else {}),
+                apigw.create_route(
+                    ApiId=api_id,
+                    RouteKey=f"{verb} {path}",
+                    Target=f"integrations/{integration_id}",
+                    AuthorizationType="JWT" if authorizer else "NONE",
+                    **({"AuthorizerId": authorizer} if authorizer else {}),
                 )
-                integration = operation.get("x-amazon-apigateway-integration", {})
-                if integration:
-                    apigw.put_integration(
-                        restApiId=api_id,
-                        resourceId=resource_ids[parent],
-                        httpMethod=verb,
-                        type=str(integration.get("type", "aws_proxy")).upper(),
-                        integrationHttpMethod=integration.get("httpMethod", "POST"),
-                        uri=integration.get("uri", ""),
-                    )
-        self._apis_pending[logical_id] = RestApi(logical_id, api_id, "", body)
-        self._record(logical_id, api_id, RootResourceId=api["rootResourceId"])
+        self._apis_pending[logical_id] = HttpApi(logical_id, api_id, "", body)
+        self._record(logical_id, api_id, ApiEndpoint=str(api.get("ApiEndpoint", "")), ApiId=api_id)
 
-    def _api_deployment(self, logical_id: str, props: dict[str, Any]) -> None:
-        deployment = self._client("apigateway").create_deployment(restApiId=props["RestApiId"])
-        self._record(logical_id, deployment["id"])
-
-    def _api_stage(self, logical_id: str, props: dict[str, Any]) -> None:
-        api_id = props["RestApiId"]
-        self._client("apigateway").create_stage(
-            restApiId=api_id, stageName=props["StageName"], deploymentId=props["DeploymentId"]
+    def _http_api_stage(self, logical_id: str, props: dict[str, Any]) -> None:
+        api_id = props["ApiId"]
+        self._client("apigatewayv2").create_stage(
+            ApiId=api_id, StageName=props["StageName"], AutoDeploy=bool(props.get("AutoDeploy", False))
         )
         for pending in self._apis_pending.values():
             if pending.api_id == api_id:
                 self.deployment.apis.append(
-                    RestApi(pending.logical_id, api_id, props["StageName"], pending.body)
+                    HttpApi(pending.logical_id, api_id, props["StageName"], pending.body)
                 )
         self._record(logical_id, props["StageName"])
 

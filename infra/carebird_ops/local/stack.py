@@ -77,7 +77,7 @@ class LocalStack:
         from carebird_ops.local import template as template_module
         from carebird_ops.local.alarms import AlarmEvaluator
         from carebird_ops.local.apigateway import ApiGateway
-        from carebird_ops.local.cognito import CognitoTokenVerifier, LocalSigningKey
+        from carebird_ops.local.cognito import JwtVerifier, LocalSigningKey
         from carebird_ops.local.logs import LogShipper
         from carebird_ops.local.provision import Provisioner
         from carebird_ops.local.runner import LambdaRunner, install_into_moto
@@ -145,7 +145,7 @@ class LocalStack:
             payload, errored, _ = runner.invoke(arn, event)
             return payload, errored
 
-        verifier = CognitoTokenVerifier(signing.jwks)
+        verifier = JwtVerifier(signing.jwks)  # the issuers are the stack's user pools
         gateway = ApiGateway(deployment.apis, invoke_sync, REGION, verifier)
         gateway.start(o.host, api_port)
         self._parts.append(gateway)

@@ -16,9 +16,10 @@ reports         /reports/... (supervisors)
 team            GET /team, PUT /agents/{id}/availability, GET /alarms, GET /unreadable-posts (supervisors)
 inbox           GET /inbox/...: the agent inbox's web page, outside the OpenAPI document
 
-Every route but /health, /openapi and the inbox page sits behind API Gateway's Cognito authorizer, which
-passes the token's claims in requestContext.authorizer.claims: `cognito:username` is the agent id and
-`custom:brand_id` their brand (carebird.agent_api.routing). Their role and queues are read from the agent's
+API Gateway serves it as an HTTP API (payload format 2.0). Every route but /health, /openapi and the inbox
+page sits behind its JWT authorizer on the agents' user pool, which passes the ID token's claims in
+requestContext.authorizer.jwt.claims: `cognito:username` is the agent id and `custom:brand_id` their brand
+(carebird.agent_api.routing). Their role and queues are read from the agent's
 record at each request (carebird.casework.service). The routes only translate HTTP to `CaseWorkService`
 calls and back; errors become JSON bodies `{"error": {"code", "message", ...}}` (carebird.agent_api.errors).
 """
@@ -27,9 +28,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from re import Pattern
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, content_types
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, content_types
 from aws_lambda_powertools.event_handler.openapi.models import APIKey
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -76,8 +78,14 @@ ROUTERS: tuple[Callable[[Services], AgentRouter], ...] = (
 )
 
 
-class AgentApiResolver(APIGatewayRestResolver):
-    """Refuses a body no route should parse (too large, not JSON) before routing, as a JSON 4xx."""
+class AgentApiResolver(APIGatewayHttpResolver):
+    """Refuses a body no route should parse (too large, not JSON) before routing, as a JSON 4xx; matches a
+    path with or without a trailing slash, as API Gateway routes it (/v1/inbox/ reaches GET /inbox)."""
+
+    # What Powertools' APIGatewayRestResolver does (its issue #1552); its HTTP API resolver matches exactly.
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = "^{}$") -> Pattern[str]:
+        return APIGatewayHttpResolver._compile_regex(rule, "^{}/*$")
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         refused = body_refusal(event)
@@ -88,11 +96,10 @@ class AgentApiResolver(APIGatewayRestResolver):
 
 def _refusal(refused: BodyRefused) -> dict[str, Any]:
     body = json.dumps({"error": {"code": refused.code, "message": refused.message}})
-    headers = {"Content-Type": content_types.APPLICATION_JSON}
+    # A payload format 2.0 response: HTTP APIs read `headers` (and `cookies`), never multiValueHeaders.
     return {
         "statusCode": refused.status,
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
         "body": body,
         "isBase64Encoded": False,
     }
@@ -105,7 +112,7 @@ def build_api(
     reports: ReportsProvider,
     team: TeamProvider,
     inbox: InboxProvider | None = None,
-) -> APIGatewayRestResolver:
+) -> APIGatewayHttpResolver:
     """The resolver with every router included; each service is built on its first use, by the provider
     the caller gives (the function's wiring, carebird.wiring.agent_api, or a test's fakes)."""
     api = AgentApiResolver(enable_validation=True, json_body_deserializer=strict_json)

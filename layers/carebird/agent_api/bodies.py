@@ -38,7 +38,7 @@ def _header(headers: Mapping[str, Any] | None, name: str) -> str:
 
 
 def body_refusal(event: Mapping[str, Any]) -> BodyRefused | None:
-    """Why this REST event's body cannot go to a route, or None. A bodyless request passes whatever its
+    """Why this event's body cannot go to a route, or None. A bodyless request passes whatever its
     Content-Type says."""
     body = event.get("body")
     if not body:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
@@ -87,7 +87,7 @@ def _problem(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def install_error_handlers(api: APIGatewayRestResolver) -> None:
+def install_error_handlers(api: APIGatewayHttpResolver) -> None:
     @api.exception_handler(CaseworkError)
     def casework(exc: CaseworkError) -> Response[Any]:
         status = next((s for kind, s in _STATUS if isinstance(exc, kind)), 400)

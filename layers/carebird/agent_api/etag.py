@@ -13,7 +13,7 @@ import hashlib
 import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 ELAPSED_ONLY = frozenset({"seconds_left", "oldest_waiting_seconds"})
@@ -43,7 +43,7 @@ def _matches(header: str, tag: str) -> bool:
     return False
 
 
-def conditional(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+def conditional(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """Route middleware: tag a 200 answer, and answer 304 with no body when If-None-Match has the tag."""
     response = next_middleware(app)
     if response.status_code != 200 or response.body is None:

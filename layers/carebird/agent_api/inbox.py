@@ -2,7 +2,7 @@
 
 The page is built by `make inbox` (Vite, from inbox/) into functions/reply/inbox/, beside the handler, so
 `sam build` ships it with the function and `sam deploy` needs no upload step. API Gateway serves these
-routes without the Cognito authorizer (template.yaml: Auth: Authorizer: NONE): the page signs agents in
+routes without the JWT authorizer (template.yaml: Auth: Authorizer: NONE): the page signs agents in
 itself, with what GET /inbox/config.json says, and then calls the API at relative paths.
 
 - Hashed build assets (assets/<name>-<hash>.<ext>) never change: cached for a year, immutable.
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from carebird.agent_api.errors import error_response
 
@@ -116,9 +116,9 @@ class InboxSite:
 InboxProvider = Callable[[], InboxSite]
 
 
-def inbox_router(site: InboxProvider) -> APIGatewayRouter:
+def inbox_router(site: InboxProvider) -> APIGatewayHttpRouter:
     """GET /inbox and everything under it. Left out of the OpenAPI document: a page, not an API."""
-    router = APIGatewayRouter()
+    router = APIGatewayHttpRouter()
 
     @router.get(PREFIX, include_in_schema=False)
     def page() -> Response[Any]:

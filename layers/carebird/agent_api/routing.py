@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from carebird.agent_api.idempotency import Once
 from carebird.agent_api.schemas import CASE_ID, ErrorOut
@@ -42,7 +42,7 @@ class Services:
     team: Callable[[], TeamService]
 
 
-class AgentRouter(APIGatewayRouter):
+class AgentRouter(APIGatewayHttpRouter):
     """A Powertools router for one resource, with the services behind it and the caller's identity."""
 
     def __init__(self, services: Services) -> None:
@@ -50,13 +50,17 @@ class AgentRouter(APIGatewayRouter):
         self.services = services
 
     def principal(self) -> Principal:
-        """The calling agent, from the claims API Gateway's Cognito authorizer passed on; their role and
-        queues come from the agent's record (carebird.casework)."""
-        claims = self.current_event.request_context.authorizer.claims
+        """The calling agent, from the ID token's claims API Gateway's JWT authorizer passed on; their role
+        and queues come from the agent's record (carebird.casework). The authorizer takes any token the
+        pool signed for the app client: an access token names no agent (`username`, no brand) and is
+        refused here like a missing one."""
+        claims = self.current_event.request_context.authorizer.jwt_claim
         agent_id = claims.get("cognito:username")
         brand_id = claims.get("custom:brand_id")
         if not agent_id or not brand_id:
-            raise UnknownAgent("the token names no agent and brand (cognito:username, custom:brand_id)")
+            raise UnknownAgent(
+                "the token names no agent and brand (cognito:username, custom:brand_id): send the ID token"
+            )
         return self.services.casework().principal(str(brand_id), str(agent_id))
 
 

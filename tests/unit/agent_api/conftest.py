@@ -1,14 +1,14 @@
-"""The agent API in-process: REST v1 events (as API Gateway sends them after its Cognito authorizer) into
-the Powertools resolver, the case-work service on fakes behind it, Powertools idempotency on moto."""
+"""The agent API in-process: payload format 2.0 events (as the HTTP API sends them after its JWT authorizer,
+built by the local gateway's carebird_ops.local.apigateway.http_api_event) into the Powertools resolver,
+the case-work service on fakes behind it, Powertools idempotency on moto."""
 
 from __future__ import annotations
 
-import base64
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import pytest
@@ -19,6 +19,7 @@ from carebird.agent_api.idempotency import PowertoolsOnce, table_persistence
 from carebird.reports.service import ReportService
 from carebird.team.model import AlarmState
 from carebird.team.service import TeamService
+from carebird_ops.local.apigateway import http_api_event
 from tests.support.carebird_table import create_carebird_table
 from tests.support.casework_fakes import BRAND_ID, NOW, CaseWorld
 from tests.support.ingest_fakes import FakeClock, FakeStore
@@ -58,43 +59,30 @@ class Api:
         raw: bytes | None = None,
         headers: dict[str, str] | None = None,
         query: dict[str, str] | None = None,
+        claims: dict[str, str] | None = None,
     ) -> Answer:
         sent_headers = {"Content-Type": "application/json", **(headers or {})}
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        try:
-            text: str | None = data.decode() if data is not None else None
-            encoded = False
-        except UnicodeDecodeError:
-            text, encoded = base64.b64encode(data or b"").decode(), True
-        context: dict[str, Any] = {
-            "stage": "v1",
-            "requestId": str(uuid.uuid4()),
-            "resourcePath": "/{proxy+}",
-            "httpMethod": method,
-            "path": f"/v1{path}",
-            "identity": {"sourceIp": "127.0.0.1"},
-        }
-        if agent is not None:
-            context["authorizer"] = {"claims": {"cognito:username": agent, "custom:brand_id": brand}}
-        event = {
-            "resource": "/{proxy+}",
-            "path": path,
-            "httpMethod": method,
-            "headers": sent_headers,
-            "multiValueHeaders": {k: [v] for k, v in sent_headers.items()},
-            "queryStringParameters": query,
-            "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-            "pathParameters": {"proxy": path.lstrip("/")},
-            "requestContext": context,
-            "body": text,
-            "isBase64Encoded": encoded,
-        }
+        if claims is None and agent is not None:
+            claims = {"cognito:username": agent, "custom:brand_id": brand, "token_use": "id"}
+        event = http_api_event(
+            api_id="api1",
+            stage="v1",
+            route_key="ANY /{proxy+}",
+            method=method,
+            raw_path=f"/v1{path}",
+            raw_query=urlencode(query or {}),
+            headers=sent_headers.items(),
+            body=data,
+            path_parameters={"proxy": path.lstrip("/")},
+            claims=claims,
+        )
         result = self.resolver.resolve(
             event, LambdaContextStub("carebird-AgentApiFunction", remaining_ms=30_000)
         )  # type: ignore[arg-type]
         raw_body = result.get("body") or ""
+        assert "multiValueHeaders" not in result  # payload format 2.0 answers with headers (and cookies)
         headers_out = dict(result.get("headers") or {})
-        headers_out.update({k: v[-1] for k, v in (result.get("multiValueHeaders") or {}).items() if v})
         is_json = headers_out.get("Content-Type", "application/json").startswith("application/json")
         parsed = (json.loads(raw_body) if is_json else raw_body) if raw_body else None
         return Answer(int(result["statusCode"]), headers_out, parsed)

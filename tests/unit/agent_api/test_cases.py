@@ -63,6 +63,23 @@ def test_a_token_for_an_agent_without_a_record_is_403(api: Api) -> None:
     assert api.get("/cases", brand="999").status == 403  # ana is not an agent of brand 999
 
 
+def test_an_access_token_names_no_agent_and_is_403(api: Api) -> None:
+    """The HTTP API's JWT authorizer passes the app client's access tokens too (audience by client_id)."""
+    access = {
+        "username": "ana",
+        "client_id": "client-1",
+        "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin",
+    }
+    answer = api.get("/cases", claims=access)
+    assert answer.status == 403 and "send the ID token" in answer.body["error"]["message"]
+
+
+def test_a_trailing_slash_reaches_the_same_route(api: Api) -> None:
+    """API Gateway routes /v1/cases/ as /cases; the resolver matches it too, as the REST resolver did."""
+    assert api.get("/cases/").status == 200 and api.get("/cases/").body == api.get("/cases").body
+
+
 def test_queues_count_open_waiting_at_risk_and_late(api: Api, world: CaseWorld) -> None:
     world.open_case(due_in=timedelta(hours=3))
     world.clock.advance(60)

@@ -12,6 +12,7 @@ import pytest
 from carebird.agent_api import build_api
 from carebird.agent_api.inbox import InboxSite, SignInConfig
 from carebird.wiring.agent_api import InboxSettings, inbox_site
+from carebird_ops.local.apigateway import http_api_event
 from tests.support.lambda_context import LambdaContextStub
 from tests.unit.agent_api.conftest import unused
 
@@ -41,23 +42,17 @@ def get(root: Path, path: str) -> dict[str, Any]:
         team=unused("team"),
         inbox=lambda: InboxSite(root, SIGN_IN),
     )
-    event = {
-        "resource": "/inbox/{proxy+}",
-        "path": path,
-        "httpMethod": "GET",
-        "headers": {},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "pathParameters": {"proxy": path.removeprefix("/inbox/")},
-        # no authorizer claims: API Gateway serves these routes without one
-        "requestContext": {"stage": "v1", "requestId": "r1", "path": f"/v1{path}", "httpMethod": "GET"},
-        "body": None,
-        "isBase64Encoded": False,
-    }
+    # no authorizer claims: API Gateway serves these routes without one
+    event = http_api_event(
+        api_id="api1",
+        stage="v1",
+        route_key="GET /inbox/{proxy+}" if path.startswith("/inbox/") else "GET /inbox",
+        method="GET",
+        raw_path=f"/v1{path}",
+        path_parameters={"proxy": path.removeprefix("/inbox/")} if path.startswith("/inbox/") else None,
+    )
     answer: dict[str, Any] = api.resolve(event, LambdaContextStub())  # type: ignore[arg-type]
-    headers = dict(answer.get("headers") or {})
-    headers.update({k: v[-1] for k, v in (answer.get("multiValueHeaders") or {}).items() if v})
-    answer["headers"] = headers
+    answer["headers"] = dict(answer.get("headers") or {})
     return answer
 
 

@@ -15,6 +15,7 @@ from carebird_ops.bench.costing import (
     PricesError,
     Usage,
     add_call_records,
+    api_type_of,
     aws_cost,
     dynamodb_units,
     load_prices,
@@ -195,6 +196,29 @@ def test_dollars_per_component() -> None:
     assert dollars["CloudWatch Logs"] == pytest.approx(0.5 / 1000, rel=1e-3)
     assert dollars["Secrets Manager"] == pytest.approx(0.000005)
     assert x_cost(Counter(post_read=2, post_create_with_url=1), prices) == pytest.approx(0.21)
+
+
+def test_api_requests_are_priced_by_the_kind_of_api_the_template_declares() -> None:
+    from carebird_ops.local.apigateway import http_api_event
+    from carebird_ops.local.calls import event_source
+    from carebird_ops.local.template import load
+
+    prices = load_prices()
+    assert api_type_of(load(Path(__file__).parents[3] / "template.yaml").resources) == "http"
+    rest = {"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}}}
+    assert api_type_of(rest) == "rest"
+    with pytest.raises(ValueError, match="both"):
+        api_type_of({**rest, "Http": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {}}})
+    with pytest.raises(ValueError, match="WEBSOCKET"):
+        api_type_of({"Ws": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"ProtocolType": "WEBSOCKET"}}})
+    # A 2.0 event is an API Gateway request too (the invocation records' source).
+    v2 = http_api_event(api_id="a", stage="v1", route_key="GET /me", method="GET", raw_path="/v1/me")
+    assert event_source(v2) == "apigateway"
+    for kind, per_request in (("http", 0.000001), ("rest", 0.0000035)):
+        usage = Usage(api_type=kind)
+        add_call_records(usage, [{"kind": "invoke", "fn": "f", "memory_mb": 128, "duration_ms": 1,
+                                  "source": "apigateway"}] * 4, {})  # fmt: skip
+        assert aws_cost(usage, prices)["API Gateway"] == pytest.approx(4 * per_request)
 
 
 def test_memory_is_sized_from_measured_wall_and_cpu_time() -> None:

@@ -1,4 +1,4 @@
-"""The local gateway's Cognito authorizer: what API Gateway does with a token, before the function runs."""
+"""The local gateway's JWT authorizer (HTTP APIs): what API Gateway does with a token, before the function."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from joserfc.jwk import RSAKey
 from werkzeug.test import Client
 
 from carebird_ops.local.apigateway import ApiGateway
-from carebird_ops.local.cognito import CognitoTokenVerifier, Unauthorized
-from carebird_ops.local.provision import RestApi
+from carebird_ops.local.cognito import JwtVerifier, Unauthorized
+from carebird_ops.local.provision import HttpApi
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:carebird-AgentApiFunction"
 POOL_ID = "us-east-1_pool1"
-POOL_ARN = f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{POOL_ID}"
+CLIENT_ID = "client-1"
 ISSUER = f"https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"
 KEY = RSAKey.generate_key(2048, parameters={"kid": "k1", "alg": "RS256", "use": "sig"})
 OTHER_KEY = RSAKey.generate_key(2048, parameters={"kid": "k1", "alg": "RS256", "use": "sig"})
@@ -25,13 +25,14 @@ OTHER_KEY = RSAKey.generate_key(2048, parameters={"kid": "k1", "alg": "RS256", "
 
 def integration() -> dict[str, Any]:
     uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FN}/invocations"
-    return {"type": "aws_proxy", "httpMethod": "POST", "uri": uri}
+    return {"type": "aws_proxy", "httpMethod": "POST", "uri": uri, "payloadFormatVersion": "2.0"}
 
 
-BODY = {  # what SAM generates for AgentApi (template.yaml), with the pool's ARN resolved
-    "swagger": "2.0",
+OPEN_GET = {"get": {"x-amazon-apigateway-integration": integration(), "security": [{"NONE": []}]}}
+BODY = {  # what SAM generates for AgentHttpApi (template.yaml), with the issuer and audience resolved
+    "openapi": "3.0.1",
     "paths": {
-        "/health": {"get": {"x-amazon-apigateway-integration": integration(), "security": [{"NONE": []}]}},
+        "/health": OPEN_GET,
         "/{proxy+}": {
             "x-amazon-apigateway-any-method": {
                 "x-amazon-apigateway-integration": integration(),
@@ -39,13 +40,16 @@ BODY = {  # what SAM generates for AgentApi (template.yaml), with the pool's ARN
             }
         },
     },
-    "securityDefinitions": {
-        "AgentCognito": {
-            "type": "apiKey",
-            "name": "Authorization",
-            "in": "header",
-            "x-amazon-apigateway-authtype": "cognito_user_pools",
-            "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools", "providerARNs": [POOL_ARN]},
+    "components": {
+        "securitySchemes": {
+            "AgentCognito": {
+                "type": "oauth2",
+                "x-amazon-apigateway-authorizer": {
+                    "type": "jwt",
+                    "identitySource": "$request.header.Authorization",
+                    "jwtConfiguration": {"issuer": ISSUER, "audience": [CLIENT_ID]},
+                },
+            }
         }
     },
 }
@@ -54,7 +58,7 @@ BODY = {  # what SAM generates for AgentApi (template.yaml), with the pool's ARN
 def token(key: RSAKey = KEY, **claims: Any) -> str:
     now = int(time.time())
     payload = {
-        "iss": ISSUER, "sub": "s-1", "aud": "client-1", "token_use": "id", "iat": now, "exp": now + 600,
+        "iss": ISSUER, "sub": "s-1", "aud": CLIENT_ID, "token_use": "id", "iat": now, "exp": now + 600,
         "cognito:username": "ana", "custom:brand_id": "1000", "email_verified": True, **claims,
     }  # fmt: skip
     return jwt.encode({"alg": "RS256", "kid": "k1"}, {k: v for k, v in payload.items() if v is not None}, key)
@@ -70,12 +74,12 @@ def gateway() -> tuple[Client, list[dict[str, Any]]]:
 
     fetched: list[str] = []
 
-    def jwks(pool_id: str) -> dict[str, Any]:
-        fetched.append(pool_id)
+    def jwks(issuer: str) -> dict[str, Any]:
+        fetched.append(issuer)
         return {"keys": [KEY.as_dict(private=False)]}
 
-    verifier = CognitoTokenVerifier(jwks)
-    gw = ApiGateway([RestApi("AgentApi", "api1", "v1", BODY)], invoke, "us-east-1", verifier)
+    verifier = JwtVerifier(jwks)
+    gw = ApiGateway([HttpApi("AgentHttpApi", "api1", "v1", BODY)], invoke, "us-east-1", verifier)
     return Client(gw._wsgi), events
 
 
@@ -87,22 +91,27 @@ def test_no_token_is_401_and_the_function_never_runs(gateway: tuple[Client, list
 
 
 @pytest.mark.parametrize(
-    ("bad", "message"),
+    ("bad", "reason"),
     [
-        ("not-a-jwt", "Unauthorized"),
-        (token(OTHER_KEY), "Unauthorized"),  # signed by someone else
-        (token(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other"), "Unauthorized"),
-        (token(token_use="access"), "Unauthorized"),
-        (token(exp=int(time.time()) - 10), "The incoming token has expired"),
-        (token()[:-6] + "AAAAAA", "Unauthorized"),
+        ("not-a-jwt", "not a JWT"),
+        (token(OTHER_KEY), "signature"),  # signed by someone else
+        (token(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other"), "issuer"),
+        (token(aud="another-client"), "audience"),
+        (token(aud=None), "audience"),  # neither aud nor client_id
+        (token(exp=int(time.time()) - 10), "expired"),
+        (token(nbf=int(time.time()) + 600), "time claims"),
+        (token()[:-6] + "AAAAAA", "signature"),
     ],
 )
-def test_a_token_the_pool_does_not_vouch_for_is_401(
-    gateway: tuple[Client, list[dict[str, Any]]], bad: str, message: str
+def test_a_token_the_authorizer_does_not_accept_is_401(
+    gateway: tuple[Client, list[dict[str, Any]]], bad: str, reason: str
 ) -> None:
+    """Every refusal is the same 401 body, as HTTP APIs answer; the reason is in www-authenticate."""
     client, events = gateway
     answer = client.get("/v1/cases", headers={"Authorization": bad})
-    assert answer.status_code == 401 and json.loads(answer.data)["message"] == message
+    assert answer.status_code == 401 and json.loads(answer.data) == {"message": "Unauthorized"}
+    assert answer.headers["www-authenticate"].startswith('Bearer scope="" error="invalid_token"')
+    assert reason in answer.headers["www-authenticate"]
     assert events == []
 
 
@@ -110,9 +119,21 @@ def test_a_valid_id_token_passes_its_claims_as_strings(gateway: tuple[Client, li
     client, events = gateway
     for header in (token(), f"Bearer {token()}"):
         assert client.post("/v1/cases/c1/claim", headers={"Authorization": header}).status_code == 200
-    claims = events[-1]["requestContext"]["authorizer"]["claims"]
+    claims = events[-1]["requestContext"]["authorizer"]["jwt"]["claims"]
     assert claims["cognito:username"] == "ana" and claims["custom:brand_id"] == "1000"
     assert claims["email_verified"] == "true" and isinstance(claims["exp"], str)
+
+
+def test_an_access_token_of_the_app_client_passes_as_it_does_on_api_gateway(
+    gateway: tuple[Client, list[dict[str, Any]]],
+) -> None:
+    """No token_use check: the audience is matched on client_id when there is no aud. Its claims name no
+    agent, so the agent API refuses it (tests/unit/agent_api/test_cases.py)."""
+    client, events = gateway
+    access = token(aud=None, client_id=CLIENT_ID, token_use="access", **{"cognito:username": None})
+    assert client.get("/v1/me", headers={"Authorization": access}).status_code == 200
+    claims = events[-1]["requestContext"]["authorizer"]["jwt"]["claims"]
+    assert claims["token_use"] == "access" and "cognito:username" not in claims
 
 
 def test_a_route_without_an_authorizer_is_open(gateway: tuple[Client, list[dict[str, Any]]]) -> None:
@@ -122,32 +143,31 @@ def test_a_route_without_an_authorizer_is_open(gateway: tuple[Client, list[dict[
 
 
 def test_a_guarded_api_without_a_verifier_is_refused_at_start() -> None:
-    with pytest.raises(ValueError, match="Cognito authorizer"):
-        ApiGateway([RestApi("AgentApi", "api1", "v1", BODY)], lambda a, e: ({}, False), "us-east-1")
+    with pytest.raises(ValueError, match="JWT authorizer"):
+        ApiGateway([HttpApi("AgentHttpApi", "api1", "v1", BODY)], lambda a, e: ({}, False), "us-east-1")
 
 
 def test_the_inbox_page_is_open_and_its_folder_url_routes_as_api_gateway_routes_it() -> None:
-    """template.yaml declares /inbox and /inbox/{proxy+} without the authorizer; API Gateway (REST) takes
-    /v1/inbox/ as /inbox and keeps the trailing slash in the event's path."""
+    """template.yaml declares GET /inbox and GET /inbox/{proxy+} without the authorizer; the HTTP API takes
+    /v1/inbox/ as /inbox (a trailing slash is ignored in matching) and keeps it in rawPath."""
     events: list[dict[str, Any]] = []
 
     def invoke(arn: str, event: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         events.append(event)
         return {"statusCode": 200, "body": "<!doctype html>"}, False
 
-    open_get = {"get": {"x-amazon-apigateway-integration": integration(), "security": [{"NONE": []}]}}
-    body = {**BODY, "paths": {**BODY["paths"], "/inbox": open_get, "/inbox/{proxy+}": open_get}}
-    verifier = CognitoTokenVerifier(lambda pool_id: {"keys": [KEY.as_dict(private=False)]})
-    gw = ApiGateway([RestApi("AgentApi", "api1", "v1", body)], invoke, "us-east-1", verifier)
+    body = {**BODY, "paths": {**BODY["paths"], "/inbox": OPEN_GET, "/inbox/{proxy+}": OPEN_GET}}
+    verifier = JwtVerifier(lambda issuer: {"keys": [KEY.as_dict(private=False)]})
+    gw = ApiGateway([HttpApi("AgentHttpApi", "api1", "v1", body)], invoke, "us-east-1", verifier)
     client = Client(gw._wsgi)
 
-    for url, resource, path in [
-        ("/v1/inbox/", "/inbox", "/inbox/"),
-        ("/v1/inbox", "/inbox", "/inbox"),
-        ("/v1/inbox/assets/index-abc.js", "/inbox/{proxy+}", "/inbox/assets/index-abc.js"),
+    for url, route_key, raw_path in [
+        ("/v1/inbox/", "GET /inbox", "/v1/inbox/"),
+        ("/v1/inbox", "GET /inbox", "/v1/inbox"),
+        ("/v1/inbox/assets/index-abc.js", "GET /inbox/{proxy+}", "/v1/inbox/assets/index-abc.js"),
     ]:
         assert client.get(url).status_code == 200, url
-        assert (events[-1]["resource"], events[-1]["path"]) == (resource, path)
+        assert (events[-1]["routeKey"], events[-1]["rawPath"]) == (route_key, raw_path)
         assert "authorizer" not in events[-1]["requestContext"]
     assert client.get("/v1/cases/").status_code == 401  # the rest of the API keeps its authorizer
     assert client.post("/v1/inbox/").status_code == 401  # only GET is open
@@ -183,16 +203,17 @@ def test_tokens_are_checked_against_the_stacks_own_key_never_motos_published_one
             ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": "ana", "PASSWORD": "Secret-123456"},
         )["AuthenticationResult"]["IdToken"]  # fmt: skip
-    verifier = CognitoTokenVerifier(signing.jwks)
-    assert verifier.claims(issued, [pool["Arn"]])["cognito:username"] == "ana"
+    verifier = JwtVerifier(signing.jwks)
+    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{pool['Id']}"
+    assert verifier.claims(issued, issuer, [client_id])["cognito:username"] == "ana"
     # Anyone can sign with the private key moto ships: such a token is refused.
     moto_key = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
     now = int(time.time())
     forged = jwt.encode(
         {"alg": "RS256", "kid": "dummy"},
-        {"iss": f"https://cognito-idp.us-east-1.amazonaws.com/{pool['Id']}", "token_use": "id",
+        {"iss": issuer, "aud": client_id, "token_use": "id",
          "exp": now + 600, "cognito:username": "mallory", "custom:brand_id": "1000"},
         moto_key,
     )  # fmt: skip
     with pytest.raises(Unauthorized):
-        verifier.claims(forged, [pool["Arn"]])
+        verifier.claims(forged, issuer, [client_id])

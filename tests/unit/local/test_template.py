@@ -37,7 +37,9 @@ def test_state_machine_definition_keeps_its_substitutions() -> None:
 def test_schedule_and_api_come_out_of_the_transform() -> None:
     t = load(REPO / "template.yaml")
     kinds = {r["Type"] for r in t.resources.values()}
-    assert {"AWS::Events::Rule", "AWS::ApiGateway::RestApi", "AWS::StepFunctions::StateMachine"} <= kinds
+    assert {"AWS::Events::Rule", "AWS::ApiGatewayV2::Api", "AWS::StepFunctions::StateMachine"} <= kinds
+    stages = [r["Properties"] for r in t.resources.values() if r["Type"] == "AWS::ApiGatewayV2::Stage"]
+    assert [s["StageName"] for s in stages] == ["v1"]  # one named stage, no $default beside it
 
 
 def test_invalid_template_fails_with_the_reason(tmp_path: Path) -> None:
