@@ -207,9 +207,9 @@ class Replies(CaseJob):
                     if key is not None:
                         kept = self.ctx.cases.watch_token(case.id, clocks.FIRST_RESPONSE, key)
                         if kept is not None:
-                            self.ctx.signal.first_response(kept, output)
+                            self.ctx.signals.legacy.look_again(kept, output)
                     if token is not None:
-                        self.ctx.signal.first_response(token, output)
+                        self.ctx.signals.legacy.look_again(token, output)
                 except Exception:  # the reply is on X and saved: the watch sees it at its next wake
                     logger.exception(
                         "first response saved, workflow not signalled", extra={"case_id": case.id}
