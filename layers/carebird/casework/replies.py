@@ -3,8 +3,9 @@
 The reply is recorded on the case (pending) before X is called, then delivered through carebird.outbound
 (split into a numbered thread at X's weights, each part once, transient X errors retried), and its delivery
 status (sent, pending, or failed with X's reason) is kept on the message. The first reply that is whole on
-X stops the first-response clock: first_response_at and sla_met are recorded with the reason, and a
-workflow waiting on the case (a Step Functions task token) is signalled.
+X stops the first-response clock: first_response_at and sla_met are recorded with the reason, its alarm
+is cleared once that is saved, and an SLA watch execution of the release before waiting on the case (a
+Step Functions task token) is signalled.
 """
 
 from __future__ import annotations
