@@ -20,12 +20,17 @@ def after_save(
 ) -> None:
     """Once `saved` is stored in place of `before` (None: a new case): set the alarm of each clock whose
     moment moved (before clearing the old one, so a failure between leaves an alarm too many, which rings
-    and finds nothing to do, rather than none), and wake the legacy watches in `woken`."""
+    and finds nothing to do, rather than none), and wake the legacy watches in `woken`. An alarm that
+    cannot be set fails the step (triage's is retried, and sets it again); one that cannot be cleared is
+    only logged."""
     change = alarms.changes(before, saved)
     for alarm in change.set:
         signals.alarm.set(saved.id, alarm.clock, alarm.at)
     for alarm in change.clear:
-        signals.alarm.clear(saved.id, alarm.clock, alarm.at)
+        try:
+            signals.alarm.clear(saved.id, alarm.clock, alarm.at)
+        except Exception:  # left set, it rings, finds nothing to do, and is gone: never fail a saved change
+            logger.exception("SLA alarm not cleared", extra={"case_id": saved.id, "clock": alarm.clock})
     wake(signals, cases, saved, woken or [])
 
 

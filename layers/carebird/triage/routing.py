@@ -146,8 +146,10 @@ class Router:
         # Append first (idempotent), then record it on the case; a retry after a crash between the two
         # finds the message stored but not yet on the case, and finishes the job.
         self._cases.add_message(case, _case_message(message, classification))
-        for _ in range(MAX_CONFLICT_RETRIES):
+        for attempt in range(MAX_CONFLICT_RETRIES):
             if message.id in case.message_ids:
+                if attempt == 0:  # a retried step: its save may have been stored and an alarm not set
+                    after_save(self._signals, self._cases, None, case)
                 break
             now = self._clock()
             via = (

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from carebird.brands.desk import load_triage_config
 from carebird.cases.model import CaseStatus
 from carebird.sla import alarms, clocks, wakes
@@ -132,3 +134,23 @@ def test_a_case_saved_with_a_legacy_watch_token_still_wakes_its_execution() -> N
     w.change(first_response_at=w.now, status=CaseStatus.PENDING_CUSTOMER)
     assert [token for token, _ in w.rec.signals] == ["legacy-token"]
     assert w.cases.get(w.case_id).clock_tokens == {}  # type: ignore[union-attr]
+
+
+def test_a_retried_triage_step_sets_the_alarms_its_first_attempt_could_not() -> None:
+    w = World()
+    w.at(10)
+    w.change(first_response_at=w.now, status=CaseStatus.PENDING_CUSTOMER)
+    later = message(id="101", conversation="100").model_copy(update={"created_at": w.now})
+    real_set, failed = w.rec.alarms.set, []
+
+    def unavailable(case_id: str, clock: str, at: object) -> None:
+        failed.append(clock)
+        raise RuntimeError("Scheduler unavailable")
+
+    w.rec.alarms.set = unavailable  # type: ignore[method-assign,assignment]
+    with pytest.raises(RuntimeError):
+        w.svc.triage(later, classified(), CONFIG)  # saved, then the alarm failed: Step Functions retries
+    assert failed and w.alarms() == {}
+    w.rec.alarms.set = real_set  # type: ignore[method-assign]
+    w.svc.triage(later, classified(), CONFIG)
+    assert sorted(w.alarms()) == [NR, RES]
