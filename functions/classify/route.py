@@ -1,9 +1,13 @@
 """Route function: every step of the triage workflow that writes to a case (carebird.triage.steps).
 
+Also SlaAlarmFunction's handler: an SLA clock's alarm rang (an EventBridge Scheduler one-time schedule),
+{"sla_alarm": {"case_id", "clock", "at"}}: do what the clock's moment asks, and set its next alarm.
+
 Input: {"action", "state": <the execution's state>, ...}, the action one of:
 - "triage": thread the message into its open case, or route a new case to a queue and an agent;
 - "close_noise": spam or no response needed: a case closed with the reason, or the acknowledge lane;
 - "needs_human": classification failed: the message goes to the needs-human queue;
+the SLA watch of the release before (executions started before the SLA alarms, until their clocks stop):
 - "await" (with "watch", "token"): the SLA watch waits on its clock (the task token kept on the case);
 - "evaluate" (with "watch", "woken_by"): the SLA watch does what the clock's moment asks, and says what
   to wait for next;

@@ -82,6 +82,10 @@ AGENTS = [
 SUPERVISOR_NAME = "Sam Reyes"
 
 
+# The SLA alarms' schedule names say their clock by code (carebird.adapters.aws.scheduler).
+_CLOCKS = {"fr": "first_response", "nr": "next_response", "res": "resolution"}
+
+
 class DemoError(RuntimeError):
     pass
 
@@ -265,14 +269,17 @@ class Demo:
             on_a_case = {m for c in found for m in c["message_ids"]}
             untriaged = [m.message_id for m in work if m.message_id not in on_a_case]
             watches = self.sla_watches(endpoints)
-            # A watch is started once its case is saved: it waits once the case names its task token.
+            # Routing sets a new case's alarms once it is saved: wait until every open, unanswered case
+            # has its first-response alarm (or was escalated already).
+            alarmed = self.sla_alarm_cases(endpoints, "fr")
             unwatched = [
-                case_id
-                for case_id in self.sla_watch_cases(endpoints, "RUNNING")
-                if (case := cases.get(case_id)) is not None
+                c["id"]
+                for c in found
+                if (case := cases.get(c["id"])) is not None
+                and case.status.is_open
                 and case.first_response_at is None
-                and "first_response" not in case.watched
-                and case.first_response_task_token is None
+                and case.sla_breaches == 0
+                and c["id"] not in alarmed
             ]
             if len(mentions) >= count and not untriaged and not unwatched:
                 break
@@ -280,7 +287,7 @@ class Demo:
                 stored = f"{len(mentions)} of {count} mentions stored"
                 raise DemoError(
                     f"after {timeout:.0f} s: {stored}, not on a case yet: {untriaged}, "
-                    f"cases without a waiting SLA watch: {unwatched}"
+                    f"cases without a first-response SLA alarm: {unwatched}"
                 )
             time.sleep(0.5)
         report = Report(
@@ -292,18 +299,21 @@ class Demo:
         return report
 
     def sla_watches(self, endpoints: StackEndpoints) -> Counter[str]:
-        """The SLA watch executions (Standard, one per clock of a case) by status."""
-        sfn = _client(endpoints, "stepfunctions")
-        machine = endpoints.resources["SlaWatchStateMachine"]
-        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=machine)
-        return Counter(e["status"] for page in pages for e in page["executions"])
+        """The SLA clocks' alarms set now (one-time schedules in the stack's group), by clock."""
+        return Counter(_CLOCKS.get(code, code) for _, code in self._alarms(endpoints))
 
-    def sla_watch_cases(self, endpoints: StackEndpoints, status: str) -> list[str]:
-        """The cases whose first-response watch (named fr-<case id>) has this status."""
-        sfn = _client(endpoints, "stepfunctions")
-        machine = endpoints.resources["SlaWatchStateMachine"]
-        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=machine, statusFilter=status)
-        return [e["name"][3:] for page in pages for e in page["executions"] if e["name"].startswith("fr-")]
+    def sla_alarm_cases(self, endpoints: StackEndpoints, code: str) -> set[str]:
+        """The cases with an alarm of this clock (fr, nr, res) set now."""
+        return {case_id for case_id, clock in self._alarms(endpoints) if clock == code}
+
+    def _alarms(self, endpoints: StackEndpoints) -> list[tuple[str, str]]:
+        """(case id, clock code) of each alarm: its schedule is named <case>.<clock>.<epoch>."""
+        scheduler = _client(endpoints, "scheduler")
+        pages = scheduler.get_paginator("list_schedules").paginate(
+            GroupName=endpoints.resources["SlaAlarmGroup"]
+        )
+        names = [s["Name"] for page in pages for s in page["Schedules"]]
+        return [(case, clock) for case, clock, _ in (n.rsplit(".", 2) for n in names if n.count(".") >= 2)]
 
     def work_the_queues(self, endpoints: StackEndpoints) -> AgentWork:
         return work_the_queues(endpoints, BRAND, self.passwords, self.say)
@@ -311,23 +321,22 @@ class Demo:
     def executions_after_replies(
         self, endpoints: StackEndpoints, brand_id: str, timeout: float = 60
     ) -> Counter[str]:
-        """The first replies wake the SLA watches waiting on them (LookAgain): each goes on to
-        watch its case's resolution clock (paused while the case waits on the customer), so it runs on
-        until the case is resolved. Waits until no assigned open case still waits for a first response
-        with its watch's token on it."""
+        """The first replies clear the first-response alarms; the resolution clocks' alarms stay (paused
+        clocks have none) until the cases are resolved. Waits until no assigned open case that is
+        answered still has a first-response alarm."""
         from carebird.storage.cases import DynamoCaseStore
 
         cases = DynamoCaseStore(endpoints.resources["CarebirdTable"])
         deadline = time.monotonic() + timeout
         while True:
+            alarmed = self.sla_alarm_cases(endpoints, "fr")
             awaiting_first = [
                 c
                 for c in self.cases(endpoints, brand_id)
                 if (case := cases.get(c["id"])) is not None
                 and case.status.is_open
-                and case.first_response_at is None
-                and case.assignee is not None
-                and ("first_response" in case.watched or case.first_response_task_token is not None)
+                and case.first_response_at is not None
+                and c["id"] in alarmed
             ]
             if not awaiting_first or time.monotonic() > deadline:
                 return self.sla_watches(endpoints)
@@ -383,7 +392,7 @@ def describe(report: Report) -> str:
         "",
         f"mentions ingested: {data['mentions_ingested']} "
         f"({data['mentions_skipped']} skipped as noise by ingestion)",
-        f"SLA watch executions: {data['sla_watches']}",
+        f"SLA alarms set (one-time schedules, by clock): {data['sla_watches']}",
         f"cases opened: {data['cases_opened']}   closed as noise: {data['cases_closed_as_noise']}",
         f"open cases by queue: {data['cases_by_queue']}",
         "",
@@ -404,8 +413,8 @@ def describe(report: Report) -> str:
         f", first response within SLA: {data['first_responses_within_sla']}",
         f"claim collisions refused: {len(work.collisions)}   "
         f"routing corrections kept: {len(work.corrections)}",
-        f"SLA watch executions after the first replies: {data['sla_watches_after_replies']}"
-        " (running: watching resolution clocks)",
+        f"SLA alarms after the first replies: {data['sla_watches_after_replies']}"
+        " (resolution clocks still running)",
     ]
     for sent in work.replies:
         where = "threaded under their post" if sent.threaded else sent.channel

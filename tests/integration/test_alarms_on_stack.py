@@ -155,8 +155,10 @@ def test_the_triage_failures_alarm_of_the_template_notifies_the_alarm_topic(
         assert alarm["AlarmDescription"].startswith("A triage or SLA watch execution failed or timed out")
         assert alarm["NewStateReason"].startswith("Threshold Crossed: 1 out of the last 1 datapoints [1.0 (")
         trigger = alarm["Trigger"]
-        assert [q["Id"] for q in trigger["Metrics"]] == ["failed", "timedout", "watchfailed", "total"]
-        assert trigger["Metrics"][3]["Expression"] == "failed + timedout + watchfailed"
+        ids = [q["Id"] for q in trigger["Metrics"]]
+        assert ids == ["failed", "timedout", "watchfailed", "alarmfailed", "total"]
+        # an SLA alarm's function failing for good counts too (AWS/Lambda Errors of SlaAlarmFunction)
+        assert trigger["Metrics"][4]["Expression"] == "failed + timedout + watchfailed + alarmfailed"
         inbox.notification(name, "OK", old_state="ALARM")  # notBreaching, once the datapoint is out of range
     finally:
         inbox.delete()

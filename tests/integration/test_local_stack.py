@@ -53,7 +53,11 @@ def test_every_resource_of_the_template_is_provisioned(local_stack: StackEndpoin
     definition = described["definition"]
     assert "${" not in definition
     assert described["type"] == "EXPRESS"
-    assert local_stack.resources["SlaWatchStateMachine"] in definition
+    # Triage starts no SLA watch execution: the Route step sets the clocks' alarms (SlaAlarmGroup).
+    assert local_stack.resources["SlaWatchStateMachine"] not in definition
+    assert stack_client(local_stack, "scheduler").get_schedule_group(
+        Name=local_stack.resources["SlaAlarmGroup"]
+    )
     # An Express workflow keeps no history: a failed execution is logged, with the customer's message.
     (destination,) = described["loggingConfiguration"]["destinations"]
     assert (

@@ -1,8 +1,12 @@
 """SLA clocks on a local stack whose SLA targets run 600x faster (SlaClockScale): a P1 target of
-15 minutes is 1.5 s, so the waits, the breaches, their escalation and metric happen within the test.
+15 minutes is 1.5 s, so the alarms, the breaches, their escalation and metric happen within the test.
 
-What the agent API does to a case (a reply, a resolution) is done here through the same functions it
-uses (carebird.sla.clocks, the Step Functions signal); its own tests cover the HTTP side."""
+Each open clock of a case is an EventBridge Scheduler one-time schedule in the stack's SlaAlarmGroup,
+which the local stack fires as Scheduler does (carebird_ops.local.scheduler.OneTimeSchedules). What the
+agent API does to a case (a reply, a resolution) is done here through the same functions it uses
+(carebird.sla.clocks, carebird.sla.wakes with the Scheduler adapter); its own tests cover the HTTP side.
+The SLA watch executions of the release before (Step Functions, task tokens) still run for cases opened
+before an upgrade: the last two tests start one and wake it as this release does."""
 
 from __future__ import annotations
 
@@ -16,13 +20,14 @@ from typing import Any
 
 import pytest
 
+from carebird.adapters.aws.scheduler import SchedulerClockAlarm, SchedulerSettings
 from carebird.adapters.aws.sla_signal import StepFunctionsSignal
 from carebird.brands import Brand
 from carebird.brands.desk import DEFAULT_TRIAGE
 from carebird.cases.model import Case, CaseStatus
 from carebird.cases.ports import CaseConflict
 from carebird.sla import clocks, wakes
-from carebird.sla.ports import WATCH_TOKEN_PREFIX
+from carebird.sla.ports import WATCH_TOKEN_PREFIX, SlaSignals
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoCaseStore
 from carebird_ops.local.endpoints import StackEndpoints, read_endpoints
@@ -61,8 +66,8 @@ def start(
     settings: dict[str, Any] | None = None,
     reply_to: tuple[str, str] | None = None,
 ) -> tuple[str, str]:
-    """A customer's mention, handed to triage: the SLA watch execution it started, and its case.
-    `reply_to` (brand id, conversation id): a later message of that conversation (its watch is of the
+    """A customer's mention, handed to triage: the triage execution, and the case once it is routed.
+    `reply_to` (brand id, conversation id): a later message of that conversation (it starts the
     next-response clock); otherwise a new brand (with `settings`) and conversation."""
     mention_id = str(random.randint(10**9, 10**10))
     if reply_to is None:
@@ -80,47 +85,56 @@ def start(
         "created_at": datetime.now(UTC).isoformat(), "conversation_id": conversation, "lang": "en",
     }  # fmt: skip
     sfn = stack_client(stack, "stepfunctions")
-    sfn.start_execution(
+    arn = sfn.start_execution(
         stateMachineArn=stack.resources["TriageStateMachine"], name=f"sla-{mention_id}",
         input=json.dumps({"brand_id": brand_id, "mention": mention}),
-    )  # fmt: skip
-    # Triage (Express) hands the clock to the SLA watch, a Standard execution named after it.
+    )["executionArn"]  # fmt: skip
     case_id = f"{brand_id}-t{conversation}"
-    watch = f"nr-{case_id}-{mention_id}" if reply_to else f"fr-{case_id}"
-    arn = stack.resources["SlaWatchStateMachine"].replace(":stateMachine:", ":execution:") + f":{watch}"
-
-    def started() -> bool:
-        try:
-            sfn.describe_execution(executionArn=arn)
-        except sfn.exceptions.ExecutionDoesNotExist:
-            return False
-        return True
-
-    wait_for(started, 30, f"the SLA watch {watch}")
+    wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", 30, "triage")
+    assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
     return arn, case_id
 
 
+def signals(stack: StackEndpoints) -> SlaSignals:
+    """The alarms and the legacy signal as the functions wire them, from the Route function's environment."""
+    env = stack_client(stack, "lambda").get_function_configuration(
+        FunctionName=stack.resources["RouteFunction"]
+    )["Environment"]["Variables"]
+    settings = SchedulerSettings(
+        group=env["SLA_ALARM_GROUP"],
+        target_arn=env["SLA_ALARM_TARGET_ARN"],
+        role_arn=env["SLA_ALARM_ROLE_ARN"],
+    )
+    alarm = SchedulerClockAlarm(settings, stack_client(stack, "scheduler"))
+    return SlaSignals(alarm=alarm, legacy=StepFunctionsSignal(stack_client(stack, "stepfunctions")))
+
+
+def alarms_of(stack: StackEndpoints, case_id: str) -> list[str]:
+    """The clocks of the case that have an alarm set (a schedule in the stack's group), sorted."""
+    listed = stack_client(stack, "scheduler").list_schedules(
+        GroupName=stack.resources["SlaAlarmGroup"], NamePrefix=f"{case_id}."
+    )["Schedules"]
+    return sorted(schedule["Name"].split(".")[-2] for schedule in listed)
+
+
 def agent_acts(stack: StackEndpoints, case_id: str, **changes: Any) -> Case:
-    """A change the agent API makes (reply: pending_customer; resolve), with the clocks' rules applied and
-    the workflows it concerns woken, as carebird.casework does."""
+    """A change the agent API makes (reply: pending_customer; resolve), with the clocks' rules applied and,
+    once saved, the alarms set and cleared and the legacy watches woken, as carebird.casework does."""
     store = DynamoCaseStore(stack.resources["CarebirdTable"])
-    signal = StepFunctionsSignal(stack_client(stack, "stepfunctions"))
-    for _ in range(5):  # the workflow writes the case too (its watches): re-read and apply again
+    wired = signals(stack)
+    for _ in range(5):  # the alarm function writes the case too: re-read and apply again
         now = datetime.now(UTC)
         before = store.get(case_id)
         assert before is not None
         after = before.model_copy(update=changes)
         if changes.get("status") is CaseStatus.PENDING_CUSTOMER and before.first_response_at is not None:
             after, _ = clocks.stop_next_response(after, now, "ana")
-        after, wake = clocks.settle(before, after, now, None)
+        after, woken = clocks.settle(before, after, now, None)
         try:
             saved = store.save(after)
         except CaseConflict:
             continue
-        for woken in wake:  # the token itself, or (this release) the one kept beside the case
-            token = woken.token or store.watch_token(case_id, woken.clock, woken.key or "")
-            assert token is not None
-            signal.first_response(token, {"case_id": case_id, "moved": True})
+        wakes.after_save(wired, store, before, saved, woken)
         return saved
     raise AssertionError(f"case {case_id} kept changing")
 
@@ -150,18 +164,11 @@ def states(stack: StackEndpoints, arn: str) -> list[str]:
 
 
 def test_an_ignored_case_goes_at_risk_then_breaches_and_is_escalated(sla_stack: StackEndpoints) -> None:
-    sfn = stack_client(sla_stack, "stepfunctions")
-    arn, case_id = start(sla_stack, "@acme my flight was cancelled and I'm stranded, rebook me NOW!")
+    _, case_id = start(sla_stack, "@acme my flight was cancelled and I'm stranded, rebook me NOW!")
+    store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
     # P1: first response due in 1.5 s, resolution in 24 s; nobody answers, nobody resolves.
-    done = wait_for(
-        lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", 90, "the execution"
-    )
-    assert done
-    assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
-    path = states(sla_stack, arn)
-    # Waited for the first response, looked (at risk, then breached: escalated), ..., ended in Await.
-    assert path[:2] == ["Await", "Evaluate"] and path[-2:] == ["Evaluate", "Await"]
-    case = DynamoCaseStore(sla_stack.resources["CarebirdTable"]).get(case_id)
+    wait_for(lambda: (c := store.get(case_id)) and c.sla_breaches == 2, 90, "both breaches")
+    case = store.get(case_id)
     assert case is not None
     kinds = [d.kind for d in case.decisions]
     assert "sla_at_risk" in kinds and "sla_breach" in kinds
@@ -170,6 +177,8 @@ def test_an_ignored_case_goes_at_risk_then_breaches_and_is_escalated(sla_stack: 
     assert first.value == "first_response" and "escalated from bookings to escalations" in first.reason
     assert resolution.value == "resolution@resolution"
     assert [d.value for d in case.decisions if d.kind == "sla_at_risk"][1:] == ["resolution@resolution"]
+    # Every alarm rang and is gone, as the watch execution ended (was: SUCCEEDED, ended in Await).
+    assert alarms_of(sla_stack, case_id) == []
 
 
 def test_the_breach_metric_reaches_cloudwatch_with_its_dimensions(sla_stack: StackEndpoints) -> None:
@@ -194,22 +203,19 @@ def test_the_breach_metric_reaches_cloudwatch_with_its_dimensions(sla_stack: Sta
 
 
 def test_a_first_reply_in_time_stops_the_clock_and_nothing_breaches(sla_stack: StackEndpoints) -> None:
-    sfn = stack_client(sla_stack, "stepfunctions")
-    arn, case_id = start(sla_stack, "@acme hello, where can I see my invoice?")
+    _, case_id = start(sla_stack, "@acme hello, where can I see my invoice?")
     store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
-    token = wait_for(lambda: first_response_token(store, case_id), 20, "the SLA watch")
-    # what the agent API does on the first reply (its own tests cover the HTTP side)
-    StepFunctionsSignal(sfn).first_response(token, {"case_id": case_id})
-    # The resolution clock (P3: 144 s) goes on, until the case is resolved.
-    wait_for(lambda: (c := store.get(case_id)) and c.watched.get("resolution"), 30, "the resolution watch")
-    assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+    assert alarms_of(sla_stack, case_id) == ["fr", "res"]
+    # What the agent API saves on the first reply (its own tests cover the HTTP side).
+    agent_acts(sla_stack, case_id, first_response_at=datetime.now(UTC), sla_met=True)
+    # The resolution clock (P3: 144 s) goes on, until the case is resolved (was: the watch ran on).
+    assert alarms_of(sla_stack, case_id) == ["res"]
     agent_acts(sla_stack, case_id, status=CaseStatus.RESOLVED)
-    wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", 30, "the execution")
-    path = states(sla_stack, arn)
-    # Woken by the reply, looked once (on to the resolution clock), woken by the resolution, ended.
-    assert path == ["Await", "Evaluate", "Await", "Evaluate", "Await"]
+    # No alarm left behind (was: the execution ended); none rang, nothing breached.
+    assert alarms_of(sla_stack, case_id) == []
     case = store.get(case_id)
     assert case is not None and case.sla_breaches == 0
+    assert not any(d.kind == "sla_at_risk" for d in case.decisions)
     assert next(d.value for d in case.decisions if d.kind == "resolution") == "met"
 
 
@@ -225,13 +231,10 @@ QUICK = {  # at 600x: first response 3 s, next response 2 s, resolution 10 s, wh
 def test_waiting_on_the_customer_pauses_resolution_and_their_next_message_starts_a_next_response_clock(
     sla_stack: StackEndpoints,
 ) -> None:
-    sfn = stack_client(sla_stack, "stepfunctions")
     store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
-    first, case_id = start(sla_stack, "@acme where is my invoice?", settings={"triage": QUICK})
-    token = wait_for(lambda: first_response_token(store, case_id), 20, "the first-response watch")
+    _, case_id = start(sla_stack, "@acme where is my invoice?", settings={"triage": QUICK})
     waiting = store.get(case_id)
     assert waiting is not None
-    StepFunctionsSignal(sfn).first_response(token, {"case_id": case_id})
     paused = agent_acts(
         sla_stack,
         case_id,
@@ -240,21 +243,19 @@ def test_waiting_on_the_customer_pauses_resolution_and_their_next_message_starts
         sla_met=True,
     )
     assert paused.resolution_paused_at is not None and paused.resolution_left_s is not None
+    assert alarms_of(sla_stack, case_id) == []  # answered, and resolution paused: nothing to ring
     original_due = waiting.resolution_due
     assert original_due is not None
-    # Past the resolution target as first set: paused, so nothing breaches and the watch still waits.
+    # Past the resolution target as first set: paused, so nothing breaches.
     wait_for(lambda: datetime.now(UTC) > original_due + timedelta(seconds=2), 30, "the original target")
     assert store.get(case_id).sla_breaches == 0  # type: ignore[union-attr]
-    assert sfn.describe_execution(executionArn=first)["status"] == "RUNNING"
 
     brand_id, conversation = case_id.split("-t")
-    second, _ = start(sla_stack, "@acme still nothing, hello?", reply_to=(brand_id, conversation))
-    wait_for(
-        lambda: sfn.describe_execution(executionArn=second)["status"] != "RUNNING", 60, "the next response"
-    )
-    assert states(sla_stack, second)[-2:] == ["Evaluate", "Await"]
-    wait_for(lambda: sfn.describe_execution(executionArn=first)["status"] != "RUNNING", 60, "the resolution")
-    assert sfn.describe_execution(executionArn=first)["status"] == "SUCCEEDED"
+    start(sla_stack, "@acme still nothing, hello?", reply_to=(brand_id, conversation))
+    # Resumed, and a next-response clock: both alarmed (was: a next-response watch execution started).
+    assert alarms_of(sla_stack, case_id) == ["nr", "res"]
+    wait_for(lambda: (c := store.get(case_id)) and c.sla_breaches == 2, 60, "both breaches")
+    assert alarms_of(sla_stack, case_id) == []
 
     case = store.get(case_id)
     assert case is not None
@@ -267,6 +268,36 @@ def test_waiting_on_the_customer_pauses_resolution_and_their_next_message_starts
     assert case.sla_breaches == 2
 
 
+def test_a_watch_execution_started_before_the_upgrade_is_woken_as_before_and_ends(
+    sla_stack: StackEndpoints,
+) -> None:
+    """A case opened by the release before has an SLA watch execution (SlaWatchStateMachine, kept for
+    them) waiting on its clock with a task token; this release's reply and resolution wake it as before."""
+    sfn = stack_client(sla_stack, "stepfunctions")
+    store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
+    triaged, case_id = start(sla_stack, "@acme hello, where can I see my receipt?")
+    state = json.loads(sfn.describe_execution(executionArn=triaged)["output"])
+    outcome = state["outcome"]["value"]
+    # What the release before's triage handed its watch (this release starts none).
+    outcome["watch"] = {"clock": "first_response", "wait_seconds": outcome["at_risk_in_seconds"] + 60}
+    legacy = sfn.start_execution(
+        stateMachineArn=sla_stack.resources["SlaWatchStateMachine"],
+        name=f"fr-{case_id}",
+        input=json.dumps(state),
+    )["executionArn"]
+    token = wait_for(lambda: first_response_token(store, case_id), 20, "the legacy watch's token")
+    # The first reply, as the agent API signals a watch it finds on the case.
+    signals(sla_stack).legacy.look_again(token, {"case_id": case_id})
+    wait_for(lambda: (c := store.get(case_id)) and c.watched.get("resolution"), 30, "its resolution wait")
+    agent_acts(sla_stack, case_id, status=CaseStatus.RESOLVED)
+    wait_for(
+        lambda: sfn.describe_execution(executionArn=legacy)["status"] != "RUNNING", 30, "the legacy watch"
+    )
+    assert sfn.describe_execution(executionArn=legacy)["status"] == "SUCCEEDED"
+    assert states(sla_stack, legacy)[:2] == ["Await", "Evaluate"]
+    assert alarms_of(sla_stack, case_id) == []
+
+
 def test_a_watch_of_the_first_definition_still_running_after_an_upgrade_is_woken_and_ends(
     sla_stack: StackEndpoints,
 ) -> None:
@@ -274,10 +305,8 @@ def test_a_watch_of_the_first_definition_still_running_after_an_upgrade_is_woken
     upgrade goes on in the old states, and this release's signals must not fail it."""
     sfn = stack_client(sla_stack, "stepfunctions")
     store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
-    new, case_id = start(sla_stack, "@acme hello, where can I see my receipt?")
-    wait_for(lambda: first_response_token(store, case_id), 20, "the new watch")
-    execution_input = sfn.describe_execution(executionArn=new)["input"]
-    sfn.stop_execution(executionArn=new)  # the case's watch is now one of the first definition's
+    triaged, case_id = start(sla_stack, "@acme hello, where can I see my receipt?")
+    execution_input = sfn.describe_execution(executionArn=triaged)["output"]  # what triage handed it
     watch_machine = sla_stack.resources["SlaWatchStateMachine"]
     route = json.loads(sfn.describe_state_machine(stateMachineArn=watch_machine)["definition"])["States"][
         "Await"
@@ -295,7 +324,7 @@ def test_a_watch_of_the_first_definition_still_running_after_an_upgrade_is_woken
         "the first definition's first-response wait",
     )
     # The first reply, as the agent API signals it; then the resolution, as casework saves and signals it.
-    StepFunctionsSignal(sfn).first_response(token, {"case_id": case_id})
+    StepFunctionsSignal(sfn).look_again(token, {"case_id": case_id})
     wait_for(lambda: (c := store.get(case_id)) and c.watched.get("resolution"), 30, "its next wait")
     for _ in range(5):
         before = store.get(case_id)
@@ -307,7 +336,7 @@ def test_a_watch_of_the_first_definition_still_running_after_an_upgrade_is_woken
             saved = store.save(after)
         except CaseConflict:
             continue
-        wakes.wake(StepFunctionsSignal(sfn), store, saved, tokens)
+        wakes.after_save(signals(sla_stack), store, before, saved, tokens)
         break
     wait_for(lambda: sfn.describe_execution(executionArn=old)["status"] != "RUNNING", 30, "the old watch")
     assert sfn.describe_execution(executionArn=old)["status"] == "SUCCEEDED"

@@ -11,9 +11,11 @@ from carebird.cases.model import Agent, Case, CaseMessage, CaseStatus, Channel, 
 from carebird.casework.model import CannedResponse, Presence, RoutingCorrection
 from carebird.casework.service import CaseWorkService
 from carebird.outbound.delivery import Deliverer
+from carebird.sla.ports import SlaSignals
 from tests.support.case_fakes import FakeCaseRepository, FakeRoster
 from tests.support.ingest_fakes import FakeClock, FakeMetrics
 from tests.support.outbound_fakes import BRAND, CUSTOMER_ID, FakeBrands, FakeOutbox, FakeX
+from tests.support.sla_fakes import FakeClockAlarm
 
 BRAND_ID = BRAND.user_id
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -75,7 +77,7 @@ class FakeSignal:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, Any]]] = []
 
-    def first_response(self, task_token: str, output: dict[str, Any]) -> None:
+    def look_again(self, task_token: str, output: dict[str, Any]) -> None:
         self.sent.append((task_token, output))
 
     def finished(self, task_token: str, output: dict[str, Any]) -> None:
@@ -103,7 +105,8 @@ class CaseWorld:
         self.cases = FakeCaseRepository(self.roster)
         self.corrections = FakeCorrections()
         self.canned = FakeCanned()
-        self.signal = FakeSignal()
+        self.signal = FakeSignal()  # the legacy watches'
+        self.alarms = FakeClockAlarm()
         self.presence = FakePresence()
         self.scores = FakeScores()
         self.brands = FakeBrands(BRAND)
@@ -118,7 +121,7 @@ class CaseWorld:
             deliveries=self.outbox,
             corrections=self.corrections,
             canned=self.canned,
-            signal=self.signal,
+            signals=SlaSignals(alarm=self.alarms, legacy=self.signal),
             metrics=self.metrics,
             presence=self.presence,
             scores=self.scores,

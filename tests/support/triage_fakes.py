@@ -8,20 +8,27 @@ from datetime import UTC, datetime
 from typing import Any
 
 from carebird.cases.model import Agent, Channel, Customer, IncomingMessage
+from carebird.sla.ports import SlaSignals
 from tests.support.case_fakes import FakeCaseRepository as FakeCases
 from tests.support.case_fakes import FakeRoster as FakeAgents
 from tests.support.case_fakes import FixedPriority
+from tests.support.sla_fakes import FakeClockAlarm
 
 __all__ = ["FakeAgents", "FakeCases", "FixedPriority", "Recorder", "agent", "classified", "message"]
 
 
 class Recorder:
+    """Records the legacy watches' signals, notices and breaches; `alarms` keeps the clocks' alarms, and
+    `sla` is both, as the SLA watch and routing take them."""
+
     def __init__(self) -> None:
         self.signals: list[tuple[str, dict[str, Any]]] = []
         self.notices: list[tuple[str, dict[str, Any]]] = []
         self.breaches: list[tuple[str, str, str]] = []
+        self.alarms = FakeClockAlarm()
+        self.sla = SlaSignals(alarm=self.alarms, legacy=self)
 
-    def first_response(self, task_token: str, output: dict[str, Any]) -> None:
+    def look_again(self, task_token: str, output: dict[str, Any]) -> None:
         self.signals.append((task_token, output))
 
     def finished(self, task_token: str, output: dict[str, Any]) -> None:

@@ -10,7 +10,8 @@ It starts a fresh local stack from template.yaml with the sandboxes writing down
 
 The schedules are slowed out of the way (the bench invokes the scheduled functions itself, once per
 step), so each scenario is charged exactly the work it caused. Then it counts, from what the stack
-observed: Step Functions state transitions and the workflow's type (its execution histories), Lambda
+observed: Step Functions state transitions and the workflow's type (its execution histories), EventBridge
+Scheduler invocations (the SLA alarms that rang: invocations of their target with an alarm's input), Lambda
 invocations with their billed duration (import included, as AWS bills INIT) and memory, DynamoDB
 request units (computed from the sizes of the items each call read or wrote, before and after, and the
 table's indexes; moto's own ConsumedCapacity is a constant per request and is shown beside), API
@@ -285,7 +286,8 @@ class CostBench:
         post = self.x.post(customer, text)
         case_id = f"{self.brand_id}-t{post['id']}"
         self.poll_until_ingested(str(post["id"]))
-        _wait("the case to be routed", lambda: (c := cases.get(case_id)) and c.watched.get("first_response"))
+        _wait("the case to be routed", lambda: cases.get(case_id))
+        self._settle()  # the Route step set the case's SLA alarms before its execution ended
         self.say(f"  routed: case {case_id}")
         self.agent.cases(queue=cases.get(case_id).queue)  # type: ignore[union-attr]
         self.agent.claim(case_id)
@@ -313,7 +315,7 @@ class CostBench:
         self.say(f"  noise: {case.status.value if case else 'no case'} ({case.queue if case else '-'})")
 
     def _settle(self) -> None:
-        """Every execution finished, or waits on an agent (a case's SLA watch); sandboxes flushed."""
+        """Every execution finished (SLA clocks wait as alarms, not executions); sandboxes flushed."""
         _wait(
             "triage executions to finish",
             lambda: all(e["status"] != "RUNNING" for e in self._executions()),
@@ -363,7 +365,8 @@ def table(
         lines += [
             f"  {name}:",
             f"    Step Functions: {usage.standard_transitions} standard transitions, "
-            f"{len(usage.express_executions)} express executions",
+            f"{len(usage.express_executions)} express executions; EventBridge Scheduler: "
+            f"{usage.scheduler_invocations} invocations (schedules created, deleted: not billed)",
             f"    Lambda: {len(usage.lambda_runs)} invocations ({', '.join(mems)}): "
             + ", ".join(f"{fn} {by_fn[fn]}x {ms[fn]} ms" for fn in sorted(by_fn))
             + f"; cold starts among them: {len(inits)} ({sum(inits):.0f} ms INIT, billed)",

@@ -30,6 +30,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "aws.logs": ("per_gb_ingested",),
     "aws.secretsmanager": ("per_api_call",),
     "aws.sns": ("per_publish",),
+    "aws.scheduler": ("per_invocation",),
     "x": (
         "post_read", "owned_read", "user_read", "dm_event_read", "post_create", "post_create_with_url",
         "dm_create", "user_interaction_create",
@@ -125,6 +126,7 @@ class Usage:
     """What one scenario made AWS and X do."""
 
     standard_transitions: int = 0
+    scheduler_invocations: int = 0  # EventBridge Scheduler schedules that invoked their target
     express_executions: list[float] = field(default_factory=list)  # durations in ms
     lambda_runs: list[dict[str, Any]] = field(default_factory=list)  # fn, arch, memory_mb, billed_ms
     write_units: float = 0.0
@@ -226,6 +228,8 @@ def add_call_records(usage: Usage, records: list[dict[str, Any]], architectures:
             )
             if record.get("source") == "apigateway":
                 usage.api_requests += 1
+            elif record.get("source") == "scheduler":
+                usage.scheduler_invocations += 1
         elif record.get("kind") == "call":
             usage.aws_calls[f"{record['service']}:{record['operation']}"] += 1
             if record["service"] == "dynamodb":
@@ -286,7 +290,8 @@ def x_usage(
 
 # ---------------------------------------------------------------------------------------------- dollars
 COMPONENTS = (
-    "Step Functions", "Lambda", "DynamoDB", "API Gateway", "CloudWatch Logs", "Secrets Manager", "SNS",
+    "Step Functions", "EventBridge Scheduler", "Lambda", "DynamoDB", "API Gateway", "CloudWatch Logs",
+    "Secrets Manager", "SNS",
 )  # fmt: skip
 
 
@@ -307,6 +312,9 @@ def aws_cost(usage: Usage, prices: Prices) -> dict[str, float]:
         "Step Functions": usage.standard_transitions * prices(sfn, "standard_per_state_transition")
         + len(usage.express_executions) * prices(sfn, "express_per_request")
         + express_gb_s * prices(sfn, "express_per_gb_second"),
+        # Past the free invocations (14 million a month), as every line here is priced past its free tier;
+        # creating and deleting schedules is not billed.
+        "EventBridge Scheduler": usage.scheduler_invocations * prices("aws.scheduler", "per_invocation"),
         "Lambda": lambda_usd,
         "DynamoDB": usage.write_units * prices("aws.dynamodb", "per_write_request_unit")
         + usage.read_units * prices("aws.dynamodb", "per_read_request_unit"),

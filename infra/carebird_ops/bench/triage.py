@@ -79,10 +79,8 @@ def run_stack(executions: int) -> dict[str, Any]:
         brand = Brand(handle="BenchHelp", user_id="424242", credentials_secret="unused", poll_enabled=False)
         DynamoBrandRepository(stack.resources["CarebirdTable"]).put_brand(brand)
         sfn = boto3.client("stepfunctions", endpoint_url=stack.aws, region_name=stack.region)
-        machine, watch_machine = (
-            stack.resources["TriageStateMachine"],
-            stack.resources["SlaWatchStateMachine"],
-        )
+        scheduler = boto3.client("scheduler", endpoint_url=stack.aws, region_name=stack.region)
+        machine, group = stack.resources["TriageStateMachine"], stack.resources["SlaAlarmGroup"]
         started = time.monotonic()
         arns = []
         for i in range(executions):
@@ -101,53 +99,46 @@ def run_stack(executions: int) -> dict[str, Any]:
                 ]
             )
         # Triaged: the Express execution ended (moto keeps it to describe; AWS would log it), and a case
-        # it handed to the SLA watch has its watch waiting for the first agent reply, which in this bench
-        # never comes.
+        # it opened has its clocks' alarms (one-time schedules) set, its first response's among them,
+        # which in this bench never comes.
         pending = set(arns)
         statuses: Counter[str] = Counter()
-        watches: dict[str, str] = {}  # triage execution -> its SLA watch execution
+        alarms: dict[str, list[str]] = {}  # triage execution -> its case's alarms (clock codes)
         while pending:
             for arn in list(pending):
                 described = sfn.describe_execution(executionArn=arn)
                 if described["status"] == "RUNNING":
                     continue
                 output = json.loads(described.get("output") or "{}")
-                # The watch's name is in the outcome; the workflow starts it after Route and NeedsHuman
-                # (an acknowledge-lane case, after CloseNoise, is not watched).
-                name = ((output.get("outcome") or {}).get("value") or {}).get("watch_name")
-                if name and "StartSlaWatch" not in _entered(sfn, arn):
-                    name = None
+                outcome = (output.get("outcome") or {}).get("value") or {}
                 if described["status"] != "SUCCEEDED":
                     statuses[
                         f"{described['status']} ({described.get('error')}: {described.get('cause')})"
                     ] += 1
-                elif name:
-                    watch = f"{watch_machine.replace(':stateMachine:', ':execution:')}:{name}"
-                    history = sfn.get_execution_history(
-                        executionArn=watch, maxResults=1000, reverseOrder=True
-                    )
-                    entered = {e.get("stateEnteredEventDetails", {}).get("name") for e in history["events"]}
-                    if "Await" not in entered:
+                elif outcome.get("await_first_response"):
+                    listed = scheduler.list_schedules(GroupName=group, NamePrefix=f"{outcome['case_id']}.")
+                    clocks = sorted(sch["Name"].split(".")[-2] for sch in listed["Schedules"])
+                    if "fr" not in clocks:
                         continue
-                    watches[arn] = watch
-                    statuses["WAITING_FOR_FIRST_REPLY"] += 1
+                    alarms[arn] = clocks
+                    statuses["ALARMED_FOR_FIRST_REPLY"] += 1
                 else:
                     statuses[described["status"]] += 1
                 pending.discard(arn)
             time.sleep(0.05)
         elapsed = time.monotonic() - started
-        paths: dict[str, list[int]] = defaultdict(list)
+        paths: dict[str, int] = defaultdict(int)
         for arn in arns:
-            express = _entered(sfn, arn)
-            standard = _entered(sfn, watches[arn]) if arn in watches else []
-            path = " > ".join(express) + (" || SLA watch: " + " > ".join(standard) if standard else "")
-            paths[path].append(len(standard))
+            path = " > ".join(_entered(sfn, arn))
+            if arn in alarms:
+                path += " || SLA alarms: " + ", ".join(alarms[arn])
+            paths[path] += 1
         return {
             "executions": executions,
             "statuses": dict(statuses),
             "seconds": elapsed,
             "per_second": executions / elapsed,
-            "paths": {path: {"cases": len(n), "transitions": n[0]} for path, n in paths.items()},
+            "paths": {path: {"cases": n, "transitions": 0} for path, n in paths.items()},
         }
     finally:
         subprocess.run([sys.executable, "-m", "carebird_ops", "local", "down"], env=env, capture_output=True)
@@ -171,9 +162,8 @@ def main() -> int:
           f"{result['seconds']:.1f} s, {result['per_second']:.1f} executions/s")  # fmt: skip
     print(
         "Standard state transitions per case, by path (triage is Express: billed by request and"
-        " duration, not per state; the SLA watch is Standard: a routed case then adds 2, Evaluate and"
-        " Await, per look: the first reply, each at-risk or breach moment, each pause or resumption;"
-        " the reply or resolution that stops a clock ends its Await, adding nothing):"
+        " duration, not per state; the SLA clocks are one-time schedules, billed per invocation: one"
+        " per at-risk or breach moment reached, none for a clock stopped before its moment):"
     )
     for path, info in sorted(result["paths"].items(), key=lambda kv: -kv[1]["cases"]):
         print(f"  {info['transitions']:>2}  ({info['cases']:>3} cases)  {path}")

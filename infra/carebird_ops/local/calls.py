@@ -265,4 +265,6 @@ def event_source(event: Any) -> str:
         return "apigateway"
     if event.get("source") == "aws.events":
         return "schedule"
+    if "sla_alarm" in event:  # an SLA alarm's input (carebird.adapters.aws.scheduler), as Scheduler sends it
+        return "scheduler"
     return "direct"

@@ -70,6 +70,7 @@ class Deployment:
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> GetAtt values
     functions: dict[str, LocalFunction] = field(default_factory=dict)  # by function name
     schedules: list[Schedule] = field(default_factory=list)
+    schedule_groups: list[str] = field(default_factory=list)  # EventBridge Scheduler's
     apis: list[HttpApi] = field(default_factory=list)
     alarms: list[str] = field(default_factory=list)
 
@@ -103,6 +104,7 @@ class Provisioner:
             "AWS::Lambda::Permission": self._permission,
             "AWS::StepFunctions::StateMachine": self._state_machine,
             "AWS::Events::Rule": self._rule,
+            "AWS::Scheduler::ScheduleGroup": self._schedule_group,
             "AWS::SecretsManager::Secret": self._secret,
             "AWS::SNS::Topic": self._topic,
             "AWS::SNS::Subscription": self._subscription,
@@ -357,6 +359,13 @@ class Provisioner:
             self.deployment.schedules.append(
                 Schedule(name, props["ScheduleExpression"], [t["Arn"] for t in targets])
             )
+        self._record(logical_id, name, Arn=arn)
+
+    def _schedule_group(self, logical_id: str, props: dict[str, Any]) -> None:
+        # Its schedules are created by the product at run time (carebird_ops.local.scheduler fires them).
+        name = self._name(logical_id, props, "Name")
+        arn = self._client("scheduler").create_schedule_group(Name=name)["ScheduleGroupArn"]
+        self.deployment.schedule_groups.append(name)
         self._record(logical_id, name, Arn=arn)
 
     def _secret(self, logical_id: str, props: dict[str, Any]) -> None:

@@ -1,12 +1,21 @@
-"""Fires the template's EventBridge schedules, which moto stores but never fires.
+"""Fires the schedules moto stores but never fires: the template's EventBridge rules, and the one-time
+EventBridge Scheduler schedules the product creates (the SLA clocks' alarms).
 
 Each enabled rule with a `rate(...)` expression invokes its Lambda targets asynchronously with the event
 EventBridge sends. `time_scale` compresses time for tests and the demo (2.0 fires a 1-minute rate
 every 30 s); it is configuration of the local stack only, the product never sees it.
+
+`OneTimeSchedules` looks at the stack's schedule groups through the Scheduler API every half second; an
+enabled `at(...)` schedule whose time (in its time zone) has come invokes its Lambda target
+asynchronously with its Input as the event, as Scheduler does, and is then deleted when its
+ActionAfterCompletion says DELETE. It fires on the wall clock, not `time_scale`: the product chose the
+time. (AWS fires within the minute after the time; this fires within about half a second.)
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import threading
 import time
@@ -14,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from carebird_ops.local.provision import ACCOUNT_ID, Schedule
 
@@ -91,3 +101,80 @@ class Scheduler:
                     self.fired[schedule.rule_name] += 1
             wake = min(next_due.values(), default=now + 1.0)
             self._stop.wait(max(0.05, min(1.0, wake - time.monotonic())))
+
+
+_AT = re.compile(r"^at\((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\)$")
+log = logging.getLogger(__name__)
+
+
+def at_time(expression: str, timezone: str | None) -> datetime | None:
+    """When a one-time schedule's `at(yyyy-mm-ddThh:mm:ss)` comes, in UTC; None for another expression."""
+    match = _AT.match(expression.strip())
+    if not match:
+        return None
+    local = datetime.fromisoformat(match.group(1)).replace(tzinfo=ZoneInfo(timezone or "UTC"))
+    return local.astimezone(UTC)
+
+
+class OneTimeSchedules:
+    """Fires due one-time schedules of EventBridge Scheduler in the given groups (see the module doc)."""
+
+    def __init__(
+        self,
+        client: Any,
+        groups: list[str],
+        invoke_async: Callable[[str, dict[str, Any]], None],
+        interval: float = 0.5,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._client = client
+        self._groups = groups
+        self._invoke_async = invoke_async
+        self._interval = interval
+        self._now = now
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="one-time-schedules", daemon=True)
+        self.fired = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.fire_due()
+            except Exception:  # the emulator keeps running; the next look tries again
+                log.exception("firing one-time schedules failed")
+
+    def fire_due(self) -> int:
+        """Fire every due schedule once; returns how many fired."""
+        fired = 0
+        for group in self._groups:
+            for listed in self._listed(group):
+                if listed.get("State", "ENABLED") != "ENABLED":
+                    continue
+                schedule = self._client.get_schedule(Name=listed["Name"], GroupName=group)
+                when = at_time(schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone"))
+                if when is None or when > self._now():
+                    continue
+                # Deleted before its target runs, as Scheduler deletes it once the asynchronous invocation
+                # is accepted: what the target sets next is never removed by this firing.
+                if schedule.get("ActionAfterCompletion") == "DELETE":
+                    try:
+                        self._client.delete_schedule(Name=listed["Name"], GroupName=group)
+                    except self._client.exceptions.ResourceNotFoundException:
+                        continue  # deleted meanwhile: it no longer fires
+                target = schedule["Target"]
+                self._invoke_async(target["Arn"], json.loads(target.get("Input") or "{}"))
+                fired += 1
+        self.fired += fired
+        return fired
+
+    def _listed(self, group: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for page in self._client.get_paginator("list_schedules").paginate(GroupName=group):
+            found += page.get("Schedules", [])
+        return found

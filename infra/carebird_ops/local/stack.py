@@ -81,7 +81,7 @@ class LocalStack:
         from carebird_ops.local.logs import LogShipper
         from carebird_ops.local.provision import Provisioner
         from carebird_ops.local.runner import LambdaRunner, install_into_moto
-        from carebird_ops.local.scheduler import Scheduler
+        from carebird_ops.local.scheduler import OneTimeSchedules, Scheduler
 
         o = self.options
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the stack's log
@@ -155,6 +155,16 @@ class LocalStack:
         scheduler.start()
         self._parts.append(scheduler)
         self.scheduler = scheduler
+
+        # The SLA clocks' alarms: one-time schedules the product creates in the template's groups.
+        import boto3
+
+        scheduler_client = boto3.session.Session(
+            aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION
+        ).client("scheduler", endpoint_url=aws_url)
+        one_time = OneTimeSchedules(scheduler_client, deployment.schedule_groups, runner.invoke_async)
+        one_time.start()
+        self._parts.append(one_time)
 
         # moto keeps alarms but never evaluates them: CloudWatch's part, on the scheduler's clock.
         alarms = AlarmEvaluator(aws_url, REGION, o.time_scale)

@@ -230,7 +230,8 @@ class Outcome(BaseModel):
     # A next-response clock this message started, for the workflow to watch (carebird.sla.clocks).
     watch_clock: str | None = None
     clock_instance: str | None = None
-    # The SLA watch execution to start for the clock above (carebird.sla.watch.watch_name); None: none.
+    # The SLA watch execution the triage workflow of the release before started, and what it followed
+    # (its Evaluate state replaces it after each look). This release starts none: the clocks have alarms
+    # (carebird.sla.alarms); the fields stay for the state of executions started before the upgrade.
     watch_name: str | None = None
-    # What that execution follows first; its Evaluate state replaces it after each look.
     watch: ClockWatch | None = None

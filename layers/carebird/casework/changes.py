@@ -57,8 +57,8 @@ class CaseChanges:
             updated = change(case)
             if updated is None:
                 return case
-            # Entering or leaving pending_customer pauses or resumes the resolution clock; a workflow
-            # watching a clock this change moved is woken once the change is saved.
+            # Entering or leaving pending_customer pauses or resumes the resolution clock; once the change
+            # is saved, the alarms of the clocks it moved are set and cleared (and legacy watches woken).
             updated, woken = clocks.settle(case, updated, clock(), brand_config)
             try:
                 if claim_for is None:
@@ -89,7 +89,7 @@ class CaseChanges:
                     ) from None
                 case = fresh
                 continue
-            wakes.wake(self.ctx.signal, cases, saved, woken)
+            wakes.after_save(self.ctx.signals, cases, case, saved, woken)
             return saved
         raise Conflict(f"case {case.id} kept changing while this request tried to update it; try again")
 

@@ -23,9 +23,9 @@ from carebird.casework.ports import (
     ReplySender,
     ResolutionListener,
     SatisfactionScores,
-    WorkflowSignal,
     XEngagement,
 )
+from carebird.sla.ports import SlaSignals
 
 Clock = Callable[[], datetime]
 # A queue's cases awaiting a first response due within this window count as at risk.
@@ -49,7 +49,7 @@ class CaseWorkContext:
     deliveries: DeliveryRecords
     corrections: CorrectionLog
     canned: CannedResponseStore
-    signal: WorkflowSignal
+    signals: SlaSignals
     metrics: MetricsSink
     presence: PresenceBoard
     scores: SatisfactionScores

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from carebird.brands import Brand
 from carebird.cases.model import Agent, Case, CaseMessage
@@ -130,19 +130,6 @@ class PresenceBoard(Protocol):
 class SatisfactionScores(Protocol):
     def csat(self, case_id: str) -> int | None:
         """The customer's answer to the case's satisfaction survey, if any."""
-        ...
-
-
-class WorkflowSignal(Protocol):
-    """The SLA watch waiting on a case's clock (carebird.sla.ports.FirstResponseSignal). A token the
-    workflow no longer waits on (already answered, timed out) is not an error."""
-
-    def first_response(self, task_token: str, output: dict[str, Any]) -> None:
-        """Wake it to look again: the first response happened, or its clock moved."""
-        ...
-
-    def finished(self, task_token: str, output: dict[str, Any]) -> None:
-        """Its clock stopped: the watch ends."""
         ...
 
 

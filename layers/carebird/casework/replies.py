@@ -3,8 +3,9 @@
 The reply is recorded on the case (pending) before X is called, then delivered through carebird.outbound
 (split into a numbered thread at X's weights, each part once, transient X errors retried), and its delivery
 status (sent, pending, or failed with X's reason) is kept on the message. The first reply that is whole on
-X stops the first-response clock: first_response_at and sla_met are recorded with the reason, and a
-workflow waiting on the case (a Step Functions task token) is signalled.
+X stops the first-response clock: first_response_at and sla_met are recorded with the reason, its alarm
+is cleared once that is saved, and an SLA watch execution of the release before waiting on the case (a
+Step Functions task token) is signalled.
 """
 
 from __future__ import annotations
@@ -207,9 +208,9 @@ class Replies(CaseJob):
                     if key is not None:
                         kept = self.ctx.cases.watch_token(case.id, clocks.FIRST_RESPONSE, key)
                         if kept is not None:
-                            self.ctx.signal.first_response(kept, output)
+                            self.ctx.signals.legacy.look_again(kept, output)
                     if token is not None:
-                        self.ctx.signal.first_response(token, output)
+                        self.ctx.signals.legacy.look_again(token, output)
                 except Exception:  # the reply is on X and saved: the watch sees it at its next wake
                     logger.exception(
                         "first response saved, workflow not signalled", extra={"case_id": case.id}

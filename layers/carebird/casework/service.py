@@ -58,7 +58,6 @@ from carebird.casework.ports import (
     ReplySender,
     ResolutionListener,
     SatisfactionScores,
-    WorkflowSignal,
     XEngagement,
 )
 from carebird.casework.presence import CasePresence
@@ -68,6 +67,7 @@ from carebird.casework.resolution import Resolution
 from carebird.casework.restore import Restore
 from carebird.casework.views import sla_clock
 from carebird.outbound.model import DeliveryResult
+from carebird.sla.ports import SlaSignals
 
 
 class CaseWorkService:
@@ -81,7 +81,7 @@ class CaseWorkService:
         deliveries: DeliveryRecords,
         corrections: CorrectionLog,
         canned: CannedResponseStore,
-        signal: WorkflowSignal,
+        signals: SlaSignals,
         metrics: MetricsSink,
         presence: PresenceBoard,
         scores: SatisfactionScores,
@@ -99,7 +99,7 @@ class CaseWorkService:
             deliveries=deliveries,
             corrections=corrections,
             canned=canned,
-            signal=signal,
+            signals=signals,
             metrics=metrics,
             presence=presence,
             scores=scores,

@@ -11,10 +11,11 @@ customer. Pure functions over a Case; triage's routing, the SLA watch and casewo
   (a decision "resolution": met or missed). A reopened case gets no second resolution clock.
 
 Every clock counts in the case's queue's business hours, is at risk at the brand's at_risk_fraction of
-its target and breached at the target. The workflow watches each clock with a task token (carebird.sla.
-watch.SlaWatch.evaluate): a change that moves a clock (paused, resumed, escalated) wakes the waiting
-workflow, which looks again, so every at-risk and breach happens at its exact moment; one that stops it
-(answered, resolved, closed) ends the watch (carebird.sla.wakes).
+its target and breached at the target. Each open clock has an alarm at its next moment (carebird.sla.
+alarms): a saved change that moves a clock (paused, resumed, escalated) moves its alarm, one that stops
+it (answered, resolved, closed) clears it (carebird.sla.wakes), and a ringing alarm does what the moment
+asks (carebird.sla.watch.SlaWatch.ring). The watch executions of the release before, still running for
+cases opened before the upgrade, are woken by the same changes (`settle` takes them).
 """
 
 from __future__ import annotations

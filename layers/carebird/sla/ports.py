@@ -1,13 +1,16 @@
-"""What the SLA watch needs from the outside world: the waiting workflow's signal, people's notices, the
-breach count, and someone to give an escalated case to.
+"""What the SLA watch needs from the outside world: the clocks' alarms, the signal to watches started
+before the alarms (legacy Step Functions executions), people's notices, the breach count, and someone to
+give an escalated case to.
 
-Implementations: carebird.adapters.aws (StepFunctionsSignal, SnsNotifier, PowertoolsSlaMetrics),
-carebird.triage.assignment (AgentAssignment), tests' fakes.
+Implementations: carebird.adapters.aws (SchedulerClockAlarm, StepFunctionsSignal, SnsNotifier,
+PowertoolsSlaMetrics), carebird.triage.assignment (AgentAssignment), tests' fakes.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from carebird.cases.model import Case
@@ -31,16 +34,40 @@ def watch_key(task_token: str) -> str:
 LOOK_AGAIN = "LookAgain"
 
 
-class FirstResponseSignal(Protocol):
-    """The SLA watch execution waiting on a clock's task token (a wait that already ended is not an error)."""
+class ClockAlarm(Protocol):
+    """One alarm per open clock of a case, at the clock's next moment (carebird.sla.alarms). When it rings,
+    the SLA watch looks at the clock (carebird.sla.watch.SlaWatch.ring) with {"sla_alarm": {"case_id",
+    "clock", "at"}}. Setting an alarm that is set already, or clearing one that is gone, is not an error."""
 
-    def first_response(self, task_token: str, output: dict[str, Any]) -> None:
+    def set(self, case_id: str, clock: str, at: datetime) -> None:
+        """Ring at `at` (as soon as possible if that has passed)."""
+        ...
+
+    def clear(self, case_id: str, clock: str, at: datetime) -> None:
+        """The alarm set for `at` is no longer needed (the clock moved or stopped)."""
+        ...
+
+
+class LegacyWatchSignal(Protocol):
+    """An SLA watch execution started before the alarms (the Standard workflow of the release before)
+    waiting on a clock's task token; a wait that already ended is not an error."""
+
+    def look_again(self, task_token: str, output: dict[str, Any]) -> None:
         """Wake it to look again: the first reply is out, or its clock moved (paused, resumed, escalated)."""
         ...
 
     def finished(self, task_token: str, output: dict[str, Any]) -> None:
         """Its clock stopped (answered, resolved, closed): the execution ends without looking again."""
         ...
+
+
+@dataclass(frozen=True)
+class SlaSignals:
+    """What a saved change of a case tells the world about its clocks (carebird.sla.wakes): the alarms,
+    and the watches of the release before, still running for cases opened before the upgrade."""
+
+    alarm: ClockAlarm
+    legacy: LegacyWatchSignal
 
 
 class Notifier(Protocol):

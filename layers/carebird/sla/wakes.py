@@ -1,19 +1,44 @@
-"""Waking the SLA watches a saved change of a case concerns (those carebird.sla.clocks.settle took)."""
+"""What follows a saved change of a case for its clocks: the alarms it moved are set and cleared
+(carebird.sla.alarms), and the watches of the release before that it concerns (those
+carebird.sla.clocks.settle took) are woken."""
 
 from __future__ import annotations
 
 from carebird.cases.model import Case
 from carebird.cases.ports import CaseStore
 from carebird.observability import logger
-from carebird.sla import clocks
-from carebird.sla.ports import FirstResponseSignal
+from carebird.sla import alarms, clocks
+from carebird.sla.ports import SlaSignals
 
 
-def wake(signal: FirstResponseSignal, cases: CaseStore, saved: Case, woken: list[clocks.Woken]) -> None:
-    """Signal each watch whose clock the change that `saved` stored moved, once it is stored: a clock
-    that stopped (answered, resolved, closed) ends its watch; one that moved (paused, resumed,
+def after_save(
+    signals: SlaSignals,
+    cases: CaseStore,
+    before: Case | None,
+    saved: Case,
+    woken: list[clocks.Woken] | None = None,
+) -> None:
+    """Once `saved` is stored in place of `before` (None: a new case): set the alarm of each clock whose
+    moment moved (before clearing the old one, so a failure between leaves an alarm too many, which rings
+    and finds nothing to do, rather than none), and wake the legacy watches in `woken`. An alarm that
+    cannot be set fails the step (triage's is retried, and sets it again); one that cannot be cleared is
+    only logged."""
+    change = alarms.changes(before, saved)
+    for alarm in change.set:
+        signals.alarm.set(saved.id, alarm.clock, alarm.at)
+    for alarm in change.clear:
+        try:
+            signals.alarm.clear(saved.id, alarm.clock, alarm.at)
+        except Exception:  # left set, it rings, finds nothing to do, and is gone: never fail a saved change
+            logger.exception("SLA alarm not cleared", extra={"case_id": saved.id, "clock": alarm.clock})
+    wake(signals, cases, saved, woken or [])
+
+
+def wake(signals: SlaSignals, cases: CaseStore, saved: Case, woken: list[clocks.Woken]) -> None:
+    """Signal each legacy watch whose clock the change that `saved` stored moved, once it is stored: a
+    clock that stopped (answered, resolved, closed) ends its watch; one that moved (paused, resumed,
     escalated) makes it look again. A watch's token is read from beside the case only now (one
-    consistent GetItem per moved clock); a case saved by the release before carries it."""
+    consistent GetItem per moved clock); a case saved by the release before that carries it."""
     for watch in woken:
         tokens = [watch.token] if watch.token is not None else []
         if watch.key is not None:
@@ -26,6 +51,6 @@ def wake(signal: FirstResponseSignal, cases: CaseStore, saved: Case, woken: list
         stopped = clocks.moments(saved, watch.clock) == "stopped"
         for token in tokens:
             if stopped:
-                signal.finished(token, output)
+                signals.legacy.finished(token, output)
             else:
-                signal.first_response(token, output)
+                signals.legacy.look_again(token, output)

@@ -1,16 +1,17 @@
-"""The SLA watch: a Standard execution per clock (infra/statemachine/sla_watch.asl.json) that waits on a
-case's clock with a task token, and what happens at the clock's moments.
+"""The SLA watch: what happens at a case's clocks' moments (at risk: tell people; breached: escalate).
 
-The execution waits in `Await` (`await_clock`: its token kept on the case) until the clock's next moment or
-until woken; woken to look again, or at that moment, `Evaluate` (`evaluate`) does what the moment asks and
-says how long to wait next. The first-response watch tells people when the first response is at risk
-(`sla_at_risk`) and escalates at the target (`sla_breach`), then follows the resolution clock; the
-next-response and resolution clocks (carebird.sla.clocks) are looked at by `sla_clock`. A clock that stops
-ends the execution. Each step is idempotent (Step Functions retries a failed Task): a warning or an
-escalation is recorded on the case as a decision and never made twice.
+Each open clock of a case has an alarm at its next moment (carebird.sla.alarms; a one-time EventBridge
+Scheduler schedule): `ring` is what it does when it rings. It re-reads the case, which is the truth, and
+does what the clock's moment asks, at most once (a warning or an escalation is recorded on the case as a
+decision and never made twice), so a late, repeated or stale ring is harmless; the change it saves sets
+the clock's next alarm. The first-response clock tells people when the first response is at risk
+(`sla_at_risk`) and escalates at the target (`sla_breach`); the next-response and resolution clocks
+(carebird.sla.clocks) are looked at by `sla_clock`.
 
-`watch_first_response` and `watch_clock` are also the steps of the watch's first definition, which
-executions started before an upgrade still run.
+Before the alarms, a Standard Step Functions execution per clock (infra/statemachine/sla_watch.asl.json)
+waited on the case with a task token (`await_clock`, `evaluate`, and its first definition's steps
+`watch_first_response`, `watch_clock`): those steps remain for executions started before the upgrade,
+which run until their clocks stop; no new one is started.
 
 A breach escalates by the brand's ladder (queue, priority), frees the agent's capacity, counts
 SlaBreaches, notifies the assignee and supervisors, and gives the case to whoever works the escalation
@@ -20,7 +21,6 @@ queue (the CaseAssignment port; triage's least-loaded assignment).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -32,12 +32,12 @@ from carebird.sla import clocks
 from carebird.sla.ports import (
     WATCH_TOKEN_PREFIX,
     CaseAssignment,
-    FirstResponseSignal,
     Notifier,
     SlaMetrics,
+    SlaSignals,
     watch_key,
 )
-from carebird.sla.wakes import wake
+from carebird.sla.wakes import after_save
 
 Clock = Callable[[], datetime]
 MAX_CONFLICT_RETRIES = 5
@@ -46,24 +46,6 @@ MAX_CONFLICT_RETRIES = 5
 def seconds_until(now: datetime, moment: datetime) -> int:
     """Whole seconds to wait (a Step Functions timeout is a positive integer)."""
     return max(1, math.ceil((moment - now).total_seconds()))
-
-
-# Step Functions execution names: at most 80 characters, none of whitespace, brackets, wildcards and
-# the punctuation below, so a name stays usable in an ARN.
-_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.=@+-]")
-
-
-def watch_name(case_id: str, clock: str, started_by: str | None = None) -> str:
-    """The SLA watch execution of one clock of one case: `fr-<case>` for the first response (then the
-    resolution), `nr-<case>-<message>` for the next-response clock a customer's message started. Step
-    Functions refuses a second Standard execution of a name, so a message triaged twice (an Express
-    execution is at-least-once) still starts one watch per clock."""
-    prefix = "fr" if clock == "first_response" else "nr"
-    parts = [prefix, case_id] + ([started_by] if started_by else [])
-    name = _NAME_UNSAFE.sub("_", "-".join(parts))
-    if len(name) > 80:
-        raise ValueError(f"SLA watch name over 80 characters: {name}")
-    return name
 
 
 def outcome(case: Case, now: datetime, *, threaded: bool, reason: str) -> Outcome:
@@ -88,22 +70,8 @@ def outcome(case: Case, now: datetime, *, threaded: bool, reason: str) -> Outcom
         first_response_due=case.first_response_due,
         reason=reason,
         await_first_response=watch,
-        watch_name=watch_name(case.id, "first_response") if watch else None,
-        watch=ClockWatch(clock=clocks.FIRST_RESPONSE, wait_seconds=at_risk_in_seconds) if watch else None,
         at_risk_in_seconds=at_risk_in_seconds,
         breach_in_seconds=seconds_until(now, due),
-    )
-
-
-def next_response_watch(case: Case, instance: str, now: datetime) -> ClockWatch:
-    """What the SLA watch of a next-response clock run follows first: wait until it is at risk."""
-    state = clocks.moments(case, clocks.NEXT_RESPONSE, instance)
-    return ClockWatch(
-        clock=clocks.NEXT_RESPONSE,
-        instance=instance,
-        wait_seconds=seconds_until(now, state.at_risk) if isinstance(state, clocks.Moments) else 1,
-        fingerprint=clocks.fingerprint(case, clocks.NEXT_RESPONSE),
-        stopped=state == "stopped",
     )
 
 
@@ -115,7 +83,7 @@ class SlaWatch:
         assignment: CaseAssignment,
         clock: Clock,
         *,
-        signal: FirstResponseSignal,
+        signals: SlaSignals,
         notifier: Notifier,
         sla_metrics: SlaMetrics,
     ) -> None:
@@ -123,9 +91,36 @@ class SlaWatch:
         self._agents = agents
         self._assignment = assignment
         self._clock = clock
-        self._signal = signal
+        self._signals = signals
+        self._signal = signals.legacy
         self._notifier = notifier
         self._sla_metrics = sla_metrics
+
+    # ------------------------------------------------------------------ an alarm rang
+    def ring(self, case_id: str, clock: str, at: datetime, config_of: Callable[[str], TriageConfig]) -> bool:
+        """The alarm of `clock` set for `at` rang: do what the clock's moment asks, as the case now says.
+        Scheduler never rings before `at` (it may ring up to a minute after, or again), so the watch
+        takes it as no earlier than `at` even if this sandbox's clock is a little behind; the change it
+        saves sets the clock's next alarm. A case that is gone, or a clock with nothing to do, is left.
+        `config_of` gives the brand's triage config by brand id. True if the case exists."""
+        case = self._cases.get(case_id)
+        if case is None:
+            return False
+        config = config_of(case.brand_id)
+        rung = SlaWatch(
+            self._cases,
+            self._agents,
+            self._assignment,
+            lambda: max(self._clock(), at),
+            signals=self._signals,
+            notifier=self._notifier,
+            sla_metrics=self._sla_metrics,
+        )
+        if clock == clocks.FIRST_RESPONSE:
+            rung._first_response_moment(case_id, config)
+        else:
+            rung.sla_clock(case_id, clock, None, config)
+        return True
 
     # ------------------------------------------------------------------ the watch's two steps
     def await_clock(self, case_id: str, watch: ClockWatch, task_token: str) -> bool:
@@ -187,7 +182,7 @@ class SlaWatch:
             if case.first_response_at is not None or not case.status.is_open:
                 output = {"case_id": case.id, "already": True, "status": case.status.value}
                 if case.status.is_open:  # answered: the resolution clock follows
-                    self._signal.first_response(task_token, output)
+                    self._signal.look_again(task_token, output)
                 else:
                     self._signal.finished(task_token, output)
                 return False
@@ -227,10 +222,11 @@ class SlaWatch:
                 updated_at=now,
             )
             try:
-                self._cases.save(updated)
+                saved = self._cases.save(updated)
             except CaseConflict:
                 continue
-            self._notify(updated, "SLA at risk", f"first response due {due.isoformat()}")
+            after_save(self._signals, self._cases, case, saved)
+            self._notify(saved, "SLA at risk", f"first response due {due.isoformat()}")
             return left
         raise CaseConflict(f"case {case_id} kept changing while marking it at risk")
 
@@ -297,6 +293,7 @@ class SlaWatch:
                     saved = self._cases.save(updated)
                 except CaseConflict:
                     continue
+                after_save(self._signals, self._cases, case, saved)
                 self._notify(saved, "SLA at risk", f"{what} due {state.due.isoformat()}")
                 case = saved
                 fingerprint = clocks.fingerprint(case, clock)
@@ -329,7 +326,7 @@ class SlaWatch:
                 if clocks.moments(case, clock, instance) == "stopped":
                     self._signal.finished(task_token, output)
                 else:
-                    self._signal.first_response(task_token, output)
+                    self._signal.look_again(task_token, output)
                 return False
             if case.watched.get(clock) == key and clock not in case.clock_tokens:
                 return True
@@ -371,7 +368,7 @@ class SlaWatch:
             saved = self._cases.save(updated)
         except CaseConflict:
             return None
-        wake(self._signal, self._cases, saved, tokens)
+        after_save(self._signals, self._cases, case, saved, tokens)
         self._sla_metrics.breach(case.brand_id, case.queue, case.priority)
         self._notify(saved, "SLA breached", reason)
         return self._assignment.assign(saved, capability=step.queue), reason

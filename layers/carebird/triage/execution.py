@@ -59,6 +59,17 @@ class ExecutionState(BaseModel):
     outcome: dict[str, Any] | None = None  # {"value": Outcome} once Route has run
 
 
+class AlarmRing(BaseModel):
+    """What a clock's alarm (a one-time schedule, carebird.adapters.aws.scheduler) sends when it rings:
+    {"sla_alarm": {"case_id", "clock", "at"}}."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    case_id: str = Field(min_length=1)
+    clock: Literal["first_response", "next_response", "resolution"]
+    at: datetime
+
+
 class StepInput(BaseModel):
     model_config = ConfigDict(extra="ignore")
 

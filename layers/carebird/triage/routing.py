@@ -43,9 +43,9 @@ from carebird.cases.model import (
 )
 from carebird.cases.ports import CaseConflict, CaseNotFound, CaseStore, ConversationClaimed
 from carebird.sla import clocks
-from carebird.sla.ports import CaseAssignment, FirstResponseSignal
-from carebird.sla.wakes import wake
-from carebird.sla.watch import MAX_CONFLICT_RETRIES, next_response_watch, outcome, watch_name
+from carebird.sla.ports import CaseAssignment, SlaSignals
+from carebird.sla.wakes import after_save
+from carebird.sla.watch import MAX_CONFLICT_RETRIES, outcome
 from carebird.triage.lanes import noise_lane
 from carebird.triage.ports import PriorityPolicy
 
@@ -73,7 +73,7 @@ class Router:
         cases: CaseStore,
         priority: PriorityPolicy,
         assignment: CaseAssignment,
-        signal: FirstResponseSignal,
+        signals: SlaSignals,
         clock: Clock = lambda: datetime.now(UTC),
         *,
         sla_clock_scale: float = 1.0,
@@ -83,8 +83,8 @@ class Router:
         self._cases = cases
         self._priority = priority
         self._assignment = assignment
-        # Threading a message can move a case's clocks: the workflows watching them are woken.
-        self._signal = signal
+        # Opening a case sets its clocks' alarms; threading a message can move them (carebird.sla.wakes).
+        self._signals = signals
         self._clock = clock
         # >1 compresses every SLA target (tests, demos): due dates, waits and verdicts stay consistent.
         self._scale = sla_clock_scale
@@ -146,8 +146,10 @@ class Router:
         # Append first (idempotent), then record it on the case; a retry after a crash between the two
         # finds the message stored but not yet on the case, and finishes the job.
         self._cases.add_message(case, _case_message(message, classification))
-        for _ in range(MAX_CONFLICT_RETRIES):
+        for attempt in range(MAX_CONFLICT_RETRIES):
             if message.id in case.message_ids:
+                if attempt == 0:  # a retried step: its save may have been stored and an alarm not set
+                    after_save(self._signals, self._cases, None, case)
                 break
             now = self._clock()
             via = (
@@ -194,7 +196,7 @@ class Router:
             updated, tokens = clocks.settle(case, updated, now, config)
             try:
                 saved = self._cases.save(updated)
-                wake(self._signal, self._cases, saved, tokens)
+                after_save(self._signals, self._cases, case, saved, tokens)
                 case = saved
                 break
             except CaseConflict:
@@ -207,14 +209,9 @@ class Router:
             raise CaseConflict(f"case {case.id} kept changing while threading message {message.id}")
         outcome = self._outcome(case, threaded=True, reason=f"threaded into case {case.id}")
         if case.status.is_open and case.next_response_since == message.created_at:
-            # This message started the next-response clock (or a retried step finds it did): watch it.
+            # This message started the next-response clock (its alarm was set with the save).
             outcome = outcome.model_copy(
-                update={
-                    "watch_clock": clocks.NEXT_RESPONSE,
-                    "clock_instance": message.created_at.isoformat(),
-                    "watch_name": watch_name(case.id, clocks.NEXT_RESPONSE, message.id),
-                    "watch": next_response_watch(case, message.created_at.isoformat(), self._clock()),
-                }
+                update={"watch_clock": clocks.NEXT_RESPONSE, "clock_instance": message.created_at.isoformat()}
             )
         return outcome
 
@@ -286,6 +283,8 @@ class Router:
             if owner is None:
                 raise
             return self._thread(owner, message, classification)
+        # The new case's clocks get their alarms (set again, the same, by a repeated triage of its message).
+        after_save(self._signals, self._cases, None, stored)
         if stored.status is CaseStatus.QUEUED and stored.assignee is None:
             stored = self._assignment.assign(stored)
         return self._outcome(

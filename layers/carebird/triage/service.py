@@ -14,7 +14,7 @@ from typing import Any
 from carebird.brands.desk import TriageConfig
 from carebird.cases.model import ClockWatch, IncomingMessage, Outcome
 from carebird.cases.ports import AgentDirectory, CaseStore
-from carebird.sla.ports import FirstResponseSignal, Notifier, SlaMetrics
+from carebird.sla.ports import Notifier, SlaMetrics, SlaSignals
 from carebird.sla.watch import SlaWatch
 from carebird.triage.assignment import AgentAssignment
 from carebird.triage.ports import PriorityPolicy
@@ -26,9 +26,15 @@ __all__ = ["TriageService", "case_id_for", "choose_queue"]
 
 
 class _Silent:
-    """Stand-ins for deployments (and tests) that wire no notifications, signal or metrics."""
+    """Stand-ins for deployments (and tests) that wire no notifications, alarms, signal or metrics."""
 
-    def first_response(self, task_token: str, output: dict[str, Any]) -> None:
+    def set(self, case_id: str, clock: str, at: datetime) -> None:
+        return None
+
+    def clear(self, case_id: str, clock: str, at: datetime) -> None:
+        return None
+
+    def look_again(self, task_token: str, output: dict[str, Any]) -> None:
         return None
 
     def finished(self, task_token: str, output: dict[str, Any]) -> None:
@@ -50,19 +56,19 @@ class TriageService:
         clock: Clock = lambda: datetime.now(UTC),
         *,
         sla_clock_scale: float = 1.0,
-        signal: FirstResponseSignal | None = None,
+        signals: SlaSignals | None = None,
         notifier: Notifier | None = None,
         sla_metrics: SlaMetrics | None = None,
     ) -> None:
-        signal = signal or _Silent()
+        signals = signals or SlaSignals(alarm=_Silent(), legacy=_Silent())
         assignment = AgentAssignment(cases, agents, clock)
-        self.routing = Router(cases, priority, assignment, signal, clock, sla_clock_scale=sla_clock_scale)
+        self.routing = Router(cases, priority, assignment, signals, clock, sla_clock_scale=sla_clock_scale)
         self.sla = SlaWatch(
             cases,
             agents,
             assignment,
             clock,
-            signal=signal,
+            signals=signals,
             notifier=notifier or _Silent(),
             sla_metrics=sla_metrics or _Silent(),
         )
@@ -85,6 +91,9 @@ class TriageService:
         return self.routing.attach(case_id, message, classification)
 
     # ------------------------------------------------------------------ SLA watch
+    def ring(self, case_id: str, clock: str, at: datetime, config_of: Callable[[str], TriageConfig]) -> bool:
+        return self.sla.ring(case_id, clock, at, config_of)
+
     def await_clock(self, case_id: str, watch: ClockWatch, task_token: str) -> bool:
         return self.sla.await_clock(case_id, watch, task_token)
 

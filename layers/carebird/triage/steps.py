@@ -7,7 +7,11 @@ Routing a message (carebird.triage.routing):
 - needs_human: the Classify step failed for good: the message goes to the needs-human queue.
 A message that answers a follow-up survey goes onto the surveyed case instead (carebird.followup).
 
-Watching the case's SLA (carebird.sla.watch), with the Route step's outcome in the execution state:
+A clock's alarm rang (carebird.sla.watch.SlaWatch.ring), the schedule's input {"sla_alarm": {"case_id",
+"clock", "at"}}: do what the clock's moment asks; the change saved sets its next alarm.
+
+The SLA watch executions of the release before (carebird.sla.watch), still running for cases opened
+before the upgrade, with the Route step's outcome in the execution state:
 - await (with "watch", "token"): keep the Await state's token on the case until the clock moves or stops.
 - evaluate (with "watch", "woken_by"): do what the clock's moment asks; say what to wait for next.
 The steps of the watch's first definition, which executions started before an upgrade still run:
@@ -25,10 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from carebird.brands import Brand
-from carebird.brands.desk import TriageConfigError, load_triage_config
+from carebird.brands.desk import TriageConfig, TriageConfigError, load_triage_config
 from carebird.cases.model import Channel
 from carebird.sla.ports import LOOK_AGAIN
-from carebird.triage.execution import SLA_ACTIONS, BrandNotFound, StepInput, incoming_message
+from carebird.triage.execution import SLA_ACTIONS, AlarmRing, BrandNotFound, StepInput, incoming_message
 from carebird.triage.ports import SurveyAnswerReader
 from carebird.triage.service import TriageService
 
@@ -40,6 +44,8 @@ class TriageStep:
     survey_answers: SurveyAnswerReader | None = None
 
     def run(self, event: dict[str, Any]) -> dict[str, Any]:
+        if "sla_alarm" in event:
+            return self._ring(AlarmRing.model_validate(event["sla_alarm"]))
         step = StepInput.model_validate(event)
         brand: Brand | None = self.brand_lookup(step.brand_id)
         if brand is None:
@@ -75,6 +81,16 @@ class TriageStep:
         else:
             outcome = self.service.triage(message, step.classification, config)
         return outcome.model_dump(mode="json")
+
+    def _ring(self, alarm: AlarmRing) -> dict[str, Any]:
+        def config_of(brand_id: str) -> TriageConfig:
+            brand = self.brand_lookup(brand_id)
+            if brand is None:
+                raise BrandNotFound(f"brand {brand_id} is not configured in this deployment")
+            return brand.config.triage
+
+        found = self.service.ring(alarm.case_id, alarm.clock, alarm.at, config_of)
+        return {"case_id": alarm.case_id, "clock": alarm.clock, "found": found}
 
     def _sla(self, step: StepInput, brand: Brand) -> dict[str, Any]:
         case_id = str((step.state.outcome or {}).get("value", {}).get("case_id") or "")

@@ -69,7 +69,6 @@ def inbox_site(default_dir: Path) -> InboxSite:
 
 @lru_cache(maxsize=1)
 def case_work_service() -> CaseWorkService:
-    from carebird.adapters.aws.sla_signal import StepFunctionsSignal
     from carebird.adapters.x.publisher import TweepyPublisher
     from carebird.storage.agents import DynamoAgentDirectory
     from carebird.storage.brands import DynamoBrandRepository
@@ -78,6 +77,7 @@ def case_work_service() -> CaseWorkService:
     from carebird.storage.presence import DynamoPresenceBoard
     from carebird.storage.surveys import DynamoSurveyStore
     from carebird.wiring.delivery import outbound_deliverer
+    from carebird.wiring.sla import sla_signals
 
     table = reply_settings().table_name
     deliverer = outbound_deliverer()  # delivery's own settings (X_API_BASE_URL, timeouts, lease)
@@ -89,7 +89,7 @@ def case_work_service() -> CaseWorkService:
         deliveries=deliverer.store,
         corrections=DynamoCorrectionLog(table),
         canned=DynamoCannedResponses(table),
-        signal=StepFunctionsSignal(),
+        signals=sla_signals(),
         metrics=metrics,
         presence=DynamoPresenceBoard(table),
         scores=DynamoSurveyStore(table),

@@ -37,12 +37,12 @@ def triage_step() -> TriageStep:
     # (bench-coldstart measures the difference).
     from carebird.adapters.aws.metrics import PowertoolsSlaMetrics
     from carebird.adapters.aws.notify import SnsNotifier
-    from carebird.adapters.aws.sla_signal import StepFunctionsSignal
     from carebird.storage.agents import DynamoAgentDirectory
     from carebird.storage.cases import DynamoCaseStore
     from carebird.triage.priority import ClassifierPriority
     from carebird.triage.service import TriageService
     from carebird.triage.steps import TriageStep
+    from carebird.wiring.sla import sla_signals
     from carebird.wiring.surveys import survey_answers
 
     settings = triage_settings()
@@ -52,7 +52,7 @@ def triage_step() -> TriageStep:
         DynamoAgentDirectory(table),
         ClassifierPriority(),
         sla_clock_scale=settings.sla_clock_scale,
-        signal=StepFunctionsSignal(),
+        signals=sla_signals(),
         notifier=SnsNotifier(settings.notifications_topic_arn) if settings.notifications_topic_arn else None,
         sla_metrics=PowertoolsSlaMetrics(),
     )

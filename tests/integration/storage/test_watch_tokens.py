@@ -78,7 +78,7 @@ def routed_case() -> Case:
     cases, rec = FakeCases(), Recorder()
     triage = TriageService(
         cases, FakeAgents([agent("ana")]), FixedPriority(), clock=lambda: NOW,
-        signal=rec, notifier=rec, sla_metrics=rec,
+        signals=rec.sla, notifier=rec, sla_metrics=rec,
     )  # fmt: skip
     routed = cases.get(triage.triage(message(), classified(), load_triage_config(None)).case_id)
     assert routed is not None

@@ -186,11 +186,23 @@ def test_dollars_per_component() -> None:
             "read": {"consistent": True, "sizes": [10]},
         },
         {"kind": "call", "service": "secretsmanager", "operation": "GetSecretValue"},
+        {"kind": "call", "service": "scheduler", "operation": "CreateSchedule"},  # not billed
+        {
+            "kind": "invoke",
+            "fn": "h",
+            "memory_mb": 256,
+            "duration_ms": 1,
+            "init_ms": None,
+            "source": "scheduler",
+        },
     ]
     add_call_records(usage, records, {"f": "arm64"})
     dollars = aws_cost(usage, prices)
     assert dollars["Step Functions"] == pytest.approx(10 * 0.000025)
-    assert dollars["Lambda"] == pytest.approx(2 * 0.0000002 + 1.0 * 0.0000133334 + 0.05 * 0.0000166667)
+    assert dollars["EventBridge Scheduler"] == pytest.approx(0.000001)
+    assert dollars["Lambda"] == pytest.approx(
+        3 * 0.0000002 + 1.0 * 0.0000133334 + 0.05 * 0.0000166667 + 0.001 * 0.25 * 0.0000166667
+    )
     assert dollars["DynamoDB"] == pytest.approx(0.000000125)
     assert dollars["API Gateway"] == pytest.approx(0.0000035)
     assert dollars["CloudWatch Logs"] == pytest.approx(0.5 / 1000, rel=1e-3)

@@ -24,14 +24,14 @@ def test_the_same_reply_id_with_other_text_is_refused(world: CaseWorld) -> None:
 def test_the_waiting_workflow_is_signalled_after_the_first_response_is_saved(world: CaseWorld) -> None:
     case = world.open_case(assignee="ana", first_response_task_token="tok-first")
     seen_at_signal: list[object] = []
-    send = world.signal.first_response
+    send = world.signal.look_again
 
     def record(token: str, output: dict[str, Any]) -> None:
         stored = world.cases.get(case.id)
         seen_at_signal.append(stored.first_response_at if stored else None)
         send(token, output)
 
-    world.signal.first_response = record  # type: ignore[method-assign]
+    world.signal.look_again = record  # type: ignore[method-assign]
     p = world.service.principal(case.brand_id, "ana")
     world.service.reply(p, case.id, ReplyRequest(text="On it!"), "r1")
     assert [token for token, _ in world.signal.sent] == ["tok-first"]
@@ -44,14 +44,14 @@ def test_the_first_reply_reads_the_watch_token_kept_beside_the_case_and_signals_
     case = world.open_case(assignee="ana", watched={"first_response": watch_key("watch:tok")})
     world.cases.keep_watch_token(case.id, "first_response", watch_key("watch:tok"), "watch:tok")
     seen_at_signal: list[object] = []
-    send = world.signal.first_response
+    send = world.signal.look_again
 
     def record(token: str, output: dict[str, Any]) -> None:
         stored = world.cases.get(case.id)
         seen_at_signal.append(stored.first_response_at if stored else None)
         send(token, output)
 
-    world.signal.first_response = record  # type: ignore[method-assign]
+    world.signal.look_again = record  # type: ignore[method-assign]
     p = world.service.principal(case.brand_id, "ana")
     world.service.reply(p, case.id, ReplyRequest(text="On it!"), "r1")
     assert [token for token, _ in world.signal.sent] == ["watch:tok"]
@@ -66,7 +66,7 @@ def test_a_signal_that_fails_after_the_save_loses_no_reply(world: CaseWorld) -> 
     def fail(token: str, output: dict[str, Any]) -> None:
         raise RuntimeError("Step Functions unavailable")
 
-    world.signal.first_response = fail  # type: ignore[method-assign]
+    world.signal.look_again = fail  # type: ignore[method-assign]
     p = world.service.principal(case.brand_id, "ana")
     view = world.service.reply(p, case.id, ReplyRequest(text="On it!"), "r1")
     assert view.status == "sent"

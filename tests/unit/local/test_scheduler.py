@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 
+from carebird.adapters.aws.scheduler import SchedulerClockAlarm, SchedulerSettings
 from carebird_ops.local.provision import Schedule
-from carebird_ops.local.scheduler import ScheduleError, Scheduler, period_seconds
+from carebird_ops.local.scheduler import OneTimeSchedules, ScheduleError, Scheduler, at_time, period_seconds
 
 
 @pytest.mark.parametrize(
@@ -44,3 +48,40 @@ def test_fires_targets_with_an_eventbridge_scheduled_event() -> None:
     assert event["detail-type"] == "Scheduled Event"
     assert event["source"] == "aws.events"
     assert event["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/rule"]
+
+
+def test_a_due_one_time_schedule_fires_once_with_its_input_and_is_deleted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the product's alarms (carebird.adapters.aws.scheduler) create, fired as Scheduler would."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    now = [datetime(2026, 12, 7, 10, 0, tzinfo=UTC)]
+    with mock_aws():
+        client = boto3.client("scheduler")
+        client.create_schedule_group(Name="carebird-sla")
+        settings = SchedulerSettings(group="carebird-sla", target_arn="arn:route", role_arn="arn:role")
+        alarm = SchedulerClockAlarm(settings, client, now=lambda: now[0])
+        soon, later = now[0] + timedelta(seconds=30), now[0] + timedelta(minutes=5)
+        alarm.set("acme-t1", "first_response", soon)
+        alarm.set("acme-t1", "resolution", later)
+        fired: list[tuple[str, dict[str, Any]]] = []
+        schedules = OneTimeSchedules(
+            client, ["carebird-sla"], lambda arn, event: fired.append((arn, event)), now=lambda: now[0]
+        )
+        assert schedules.fire_due() == 0
+        now[0] = soon
+        assert schedules.fire_due() == 1 and schedules.fire_due() == 0
+        assert fired == [
+            (
+                "arn:route",
+                {"sla_alarm": {"case_id": "acme-t1", "clock": "first_response", "at": soon.isoformat()}},
+            )
+        ]
+        (left,) = client.list_schedules(GroupName="carebird-sla")["Schedules"]
+        assert left["Name"].startswith("acme-t1.res.")
+        alarm.clear("acme-t1", "resolution", later)
+        now[0] = later
+        assert schedules.fire_due() == 0
+    assert at_time("at(2026-12-07T10:00:00)", "Europe/Madrid") == datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    assert at_time("rate(1 minute)", None) is None

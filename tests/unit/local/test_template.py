@@ -18,6 +18,7 @@ def test_every_function_and_layer_points_at_source_in_the_tree() -> None:
         "PollFunction",
         "ClassifyFunction",
         "RouteFunction",
+        "SlaAlarmFunction",
         "AgentApiFunction",
         "FollowupFunction",
     }

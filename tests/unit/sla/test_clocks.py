@@ -34,7 +34,7 @@ class World:
         self.agents = FakeAgents(agents if agents is not None else [agent("ana")])
         self.svc = TriageService(
             self.cases, self.agents, FixedPriority(), clock=lambda: self.now,
-            signal=self.rec, notifier=self.rec, sla_metrics=self.rec,
+            signals=self.rec.sla, notifier=self.rec, sla_metrics=self.rec,
         )  # fmt: skip
 
     def at(self, minutes: float) -> None:
@@ -56,7 +56,7 @@ class World:
         before = self.case(case_id)
         after, wake = clocks.settle(before, before.model_copy(update=changes), self.now, self.config)
         saved = self.cases.save(after)
-        wakes.wake(self.rec, self.cases, saved, wake)
+        wakes.after_save(self.rec.sla, self.cases, before, saved, wake)
         return saved
 
     def answer(self, case_id: str, minutes: float) -> Case:
@@ -160,7 +160,7 @@ def test_the_customer_writing_again_after_an_answer_starts_one_next_response_clo
     case = w.case(first.case_id)
     assert case.next_response_due == w.now + timedelta(minutes=120)
     assert case.next_response_at_risk_at == w.now + timedelta(minutes=96)
-    assert again.watch_name == f"nr-{first.case_id}-101"  # one SLA watch execution per clock run
+    assert w.rec.alarms.of(first.case_id)[clocks.NEXT_RESPONSE] == [w.now + timedelta(minutes=96)]
     assert w.write("102", 25).watch_clock is None  # the clock runs from the first unanswered message
     assert w.case(first.case_id).next_response_since == NOW + timedelta(minutes=20)
 

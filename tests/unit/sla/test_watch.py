@@ -3,12 +3,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from carebird.brands.desk import load_triage_config
 from carebird.cases.model import CaseStatus
 from carebird.sla.ports import watch_key
-from carebird.sla.watch import watch_name
 from carebird.triage.service import TriageService
 from tests.support.triage_fakes import (
     NOW,
@@ -31,7 +28,7 @@ def wired(
     now = [NOW]
     svc = TriageService(
         cases, directory, FixedPriority(), clock=lambda: now[0],
-        sla_clock_scale=scale, signal=rec, notifier=rec, sla_metrics=rec,
+        sla_clock_scale=scale, signals=rec.sla, notifier=rec, sla_metrics=rec,
     )  # fmt: skip
     return svc, cases, directory, rec
 
@@ -55,21 +52,12 @@ def test_the_sla_clock_scale_compresses_targets_consistently() -> None:
 def test_threaded_messages_and_closed_cases_start_no_clock() -> None:
     svc, _, _, _ = wired()
     first = svc.triage(message(id="1", conversation="1"), classified(), CONFIG)
-    assert first.await_first_response and first.watch_name == f"fr-{first.case_id}"
+    assert first.await_first_response
     threaded = svc.triage(message(id="2", conversation="1"), classified(), CONFIG)
-    assert not threaded.await_first_response and threaded.watch_name is None
+    assert not threaded.await_first_response
     spam = classified(spam={"value": True, "confidence": 0.99})
     closed = svc.close_noise(message(id="3", conversation="3"), spam, CONFIG)
-    assert not closed.await_first_response and closed.watch_name is None
-
-
-def test_a_watch_name_is_one_step_functions_accepts() -> None:
-    # At most 80 characters, none of the characters an execution name may not hold.
-    assert watch_name("acme-t1234", "first_response") == "fr-acme-t1234"
-    assert watch_name("acme-d99", "next_response", "1600") == "nr-acme-d99-1600"
-    assert watch_name("a b:c/d", "first_response") == "fr-a_b_c_d"
-    with pytest.raises(ValueError, match="80 characters"):
-        watch_name("x" * 80, "first_response")
+    assert not closed.await_first_response
 
 
 def test_the_token_is_kept_on_the_case_or_signalled_at_once_if_already_answered() -> None:

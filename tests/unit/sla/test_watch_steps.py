@@ -10,9 +10,10 @@ from carebird.brands.desk import load_triage_config
 from carebird.cases.model import CaseStatus, ClockWatch
 from carebird.cases.ports import CaseConflict
 from carebird.sla import clocks
-from carebird.sla.ports import WATCH_TOKEN_PREFIX, watch_key
+from carebird.sla.ports import WATCH_TOKEN_PREFIX, SlaSignals, watch_key
 from carebird.sla.wakes import wake
 from carebird.triage.service import TriageService
+from tests.support.sla_fakes import FakeClockAlarm
 from tests.support.triage_fakes import NOW, FakeAgents, FakeCases, FixedPriority, agent, classified, message
 
 CONFIG = load_triage_config(None)  # P2: first response 60 (at risk 48), resolution 480 (at risk 384) minutes
@@ -26,7 +27,7 @@ class Signals:
         self.notices: list[str] = []
         self.breaches: list[tuple[str, str, str]] = []
 
-    def first_response(self, task_token: str, output: dict[str, Any]) -> None:
+    def look_again(self, task_token: str, output: dict[str, Any]) -> None:
         self.sent.append(("look", task_token))
 
     def finished(self, task_token: str, output: dict[str, Any]) -> None:
@@ -43,9 +44,10 @@ class World:
     def __init__(self) -> None:
         self.now = NOW
         self.cases, self.signals = FakeCases(), Signals()
+        self.sla = SlaSignals(alarm=FakeClockAlarm(), legacy=self.signals)
         self.svc = TriageService(
             self.cases, FakeAgents([agent("ana"), agent("esc", skills=("escalations",))]), FixedPriority(),
-            clock=lambda: self.now, signal=self.signals, notifier=self.signals, sla_metrics=self.signals,
+            clock=lambda: self.now, signals=self.sla, notifier=self.signals, sla_metrics=self.signals,
         )  # fmt: skip
 
     def at(self, minutes: float) -> None:
@@ -55,8 +57,9 @@ class World:
 def test_the_first_response_watch_looks_once_at_risk_once_at_the_target_then_follows_resolution() -> None:
     w = World()
     outcome = w.svc.triage(message(), classified(), CONFIG)
-    watch = outcome.watch
-    assert watch == ClockWatch(clock=clocks.FIRST_RESPONSE, wait_seconds=48 * 60)
+    # What the triage workflow of the release before handed its watch (a legacy execution's state).
+    watch = ClockWatch(clock=clocks.FIRST_RESPONSE, wait_seconds=outcome.at_risk_in_seconds)
+    assert watch.wait_seconds == 48 * 60
     assert w.svc.await_clock(outcome.case_id, watch, "t1") is True
     stored = w.cases.get(outcome.case_id)
     key = watch_key(WATCH_TOKEN_PREFIX + "t1")
@@ -79,9 +82,8 @@ def test_the_first_response_watch_looks_once_at_risk_once_at_the_target_then_fol
 def test_woken_by_the_first_reply_the_watch_follows_the_resolution_clock_without_a_breach() -> None:
     w = World()
     outcome = w.svc.triage(message(), classified(), CONFIG)
-    assert outcome.watch is not None
     w.at(10)
-    answered = w.svc.evaluate(outcome.case_id, outcome.watch, True, CONFIG)
+    answered = w.svc.evaluate(outcome.case_id, ClockWatch(clock=clocks.FIRST_RESPONSE), True, CONFIG)
     assert (answered.clock, answered.wait_seconds) == (clocks.RESOLUTION, 374 * 60)
     assert answered.fingerprint is not None and w.signals.breaches == [] and w.signals.notices == []
 
@@ -113,7 +115,7 @@ def test_a_change_wakes_the_watch_of_a_moved_clock_to_look_again_and_ends_that_o
     paused, woken = clocks.settle(
         case, case.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}), w.now, CONFIG
     )
-    wake(w.signals, w.cases, w.cases.save(paused), woken)
+    wake(w.sla, w.cases, w.cases.save(paused), woken)
     assert w.signals.sent == [("look", WATCH_TOKEN_PREFIX + "res")]
 
     looked = w.svc.evaluate(case_id, resolution, True, CONFIG)
@@ -123,7 +125,7 @@ def test_a_change_wakes_the_watch_of_a_moved_clock_to_look_again_and_ends_that_o
     resolved, woken = clocks.settle(
         paused, paused.model_copy(update={"status": CaseStatus.RESOLVED}), w.now, CONFIG
     )
-    wake(w.signals, w.cases, w.cases.save(resolved), woken)
+    wake(w.sla, w.cases, w.cases.save(resolved), woken)
     assert w.signals.sent[-1] == ("finished", WATCH_TOKEN_PREFIX + "res2")
 
 
@@ -151,7 +153,7 @@ def test_a_case_saved_by_the_release_before_still_wakes_and_its_next_await_write
         case, case.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}), w.now, CONFIG
     )
     assert paused.clock_tokens == {} and paused.watched == {}
-    wake(w.signals, w.cases, w.cases.save(paused), woken)
+    wake(w.sla, w.cases, w.cases.save(paused), woken)
     assert w.signals.sent == [("look", legacy)]
 
     # Another legacy token on the case: the clock's next Await moves it out, keeping the new token beside.
@@ -183,7 +185,7 @@ def test_an_await_racing_a_change_that_moves_its_clock_is_still_woken() -> None:
             paused, woken = clocks.settle(
                 stored, stored.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}), w.now, CONFIG
             )
-            wake(w.signals, w.cases, real_save(paused), woken)
+            wake(w.sla, w.cases, real_save(paused), woken)
             assert woken == []  # the Await had not yet marked the clock watched
         return real_save(case)
 
@@ -214,5 +216,5 @@ def test_a_change_saved_after_an_await_kept_its_token_wakes_it() -> None:
     paused, woken = clocks.settle(
         fresh, fresh.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}), w.now, CONFIG
     )
-    wake(w.signals, w.cases, w.cases.save(paused), woken)
+    wake(w.sla, w.cases, w.cases.save(paused), woken)
     assert w.signals.sent == [("look", WATCH_TOKEN_PREFIX + "tok")]

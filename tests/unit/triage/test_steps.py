@@ -144,9 +144,10 @@ def test_a_clock_step_without_what_it_needs_is_a_named_error(extra: dict[str, An
 def test_the_watch_steps_await_and_evaluate_read_the_watch_the_execution_carries() -> None:
     triage, cases = step()
     outcome = triage.run(event("triage", mention=MENTION, classified={"value": BILLING}))
-    state = {"mention": MENTION, "outcome": {"value": outcome}}
-    first = outcome["watch"]
-    assert first["clock"] == "first_response" and first["wait_seconds"] > 0
+    # A watch execution of the release before carries what its triage handed it (this release starts none).
+    first = {"clock": "first_response", "wait_seconds": outcome["at_risk_in_seconds"]}
+    state = {"mention": MENTION, "outcome": {"value": {**outcome, "watch": first}}}
+    assert outcome.get("watch") is None and outcome.get("watch_name") is None
     assert triage.run({**event("await", **state), "watch": first, "token": "t"}) == {"waiting": True}
     assert cases.get(outcome["case_id"]).watched == {"first_response": watch_key("watch:t")}  # type: ignore[union-attr]
     # Woken (the first reply): on to the resolution clock, the shape the ASL's ResultSelector reads.
@@ -155,3 +156,23 @@ def test_the_watch_steps_await_and_evaluate_read_the_watch_the_execution_carries
     assert looked["clock"] == "resolution" and not looked["stopped"]
     with pytest.raises(ValueError, match="the clock the SLA watch follows"):
         triage.run(event("evaluate", **state))
+
+
+def test_a_ringing_alarm_does_what_its_clock_s_moment_asks_as_the_case_says() -> None:
+    triage, cases = step()
+    outcome = triage.run(event("triage", mention=MENTION, classified={"value": BILLING}))
+    case = cases.get(outcome["case_id"])
+    assert case is not None and case.first_response_due is not None
+    due = case.first_response_due.isoformat()
+    ring = {"sla_alarm": {"case_id": case.id, "clock": "first_response", "at": due}}
+    # The alarm's time is when the watch looks, even if this sandbox's clock (NOW) says earlier.
+    assert triage.run(ring) == {"case_id": case.id, "clock": "first_response", "found": True}
+    escalated = cases.get(case.id)
+    assert escalated is not None and escalated.sla_breaches == 1
+    assert [d.value for d in escalated.decisions if d.kind == "sla_breach"] == ["first_response"]
+    triage.run(ring)  # rung again (Scheduler retries, or a stale alarm): nothing twice
+    assert cases.get(case.id).sla_breaches == 1  # type: ignore[union-attr]
+    gone = {"sla_alarm": {"case_id": "1000-t404", "clock": "resolution", "at": due}}
+    assert triage.run(gone)["found"] is False
+    with pytest.raises(ValueError, match="clock"):
+        triage.run({"sla_alarm": {"case_id": case.id, "clock": "lunch", "at": due}})

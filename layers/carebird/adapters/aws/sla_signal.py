@@ -31,7 +31,7 @@ class StepFunctionsSignal:
             self._client = boto3.client("stepfunctions")
         return self._client
 
-    def first_response(self, task_token: str, output: dict[str, Any]) -> None:
+    def look_again(self, task_token: str, output: dict[str, Any]) -> None:
         if task_token.startswith(WATCH_TOKEN_PREFIX):
             token = task_token.removeprefix(WATCH_TOKEN_PREFIX)
             self._send(output, lambda sfn: sfn.send_task_failure(

@@ -24,11 +24,11 @@ def test_send_task_success_carries_the_first_response_and_a_finished_wait_is_not
         stub.add_client_error("send_task_success", service_error_code="TaskTimedOut")
         stub.add_client_error("send_task_success", service_error_code="InvalidToken")
         stub.add_client_error("send_task_success", service_error_code="ThrottlingException")
-        signal.first_response("t1", output)
-        signal.first_response("t2", output)
-        signal.first_response("t3", output)
+        signal.look_again("t1", output)
+        signal.look_again("t2", output)
+        signal.look_again("t3", output)
         with pytest.raises(client.exceptions.ClientError):
-            signal.first_response("t4", output)
+            signal.look_again("t4", output)
 
 
 def test_the_current_watch_is_woken_with_look_again_and_ended_with_success() -> None:
@@ -43,7 +43,7 @@ def test_the_current_watch_is_woken_with_look_again_and_ended_with_success() -> 
         )
         stub.add_response("send_task_success", {}, {"taskToken": "t2", "output": json.dumps(output)})
         stub.add_response("send_task_success", {}, {"taskToken": "t3", "output": json.dumps(output)})
-        signal.first_response(WATCH_TOKEN_PREFIX + "t1", output)
+        signal.look_again(WATCH_TOKEN_PREFIX + "t1", output)
         signal.finished(WATCH_TOKEN_PREFIX + "t2", output)
         signal.finished("t3", output)  # the first definition's execution: it looks again, finds it stopped
         stub.assert_no_pending_responses()
