@@ -73,6 +73,19 @@ def aws(monkeypatch: pytest.MonkeyPatch):
         yield boto3.client("cloudformation", region_name=REGION), boto3.client("dynamodb", region_name=REGION)
 
 
+def deployed_with(aws, projection: str, tmp_path: Path, overrides: str) -> list[str]:
+    """A stack `carebird` whose table's indexes project `projection`, and a samconfig.toml naming it with
+    `overrides` (sam's own quoting): the preflight's arguments."""
+    cloudformation, _ = aws
+    cloudformation.create_stack(StackName="carebird", TemplateBody=table_template(projection))
+    config = tmp_path / "samconfig.toml"
+    config.write_text(
+        "version = 0.1\n[default.deploy.parameters]\n"
+        f'stack_name = "carebird"\nregion = "{REGION}"\nparameter_overrides = {json.dumps(overrides)}\n'
+    )
+    return ["deploy-preflight", "--config-file", str(config)]
+
+
 def test_reads_the_deployed_tables_projection(aws) -> None:
     cloudformation, dynamodb = aws
     cloudformation.create_stack(StackName="old", TemplateBody=table_template("ALL"))
@@ -97,16 +110,9 @@ def test_a_stack_without_the_table_is_refused(aws) -> None:
 def test_a_stack_deployed_before_keeps_all_and_the_configs_own_overrides(
     aws, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cloudformation, _ = aws
-    cloudformation.create_stack(StackName="carebird", TemplateBody=table_template("ALL"))
-    config = tmp_path / "samconfig.toml"
-    config.write_text(
-        "version = 0.1\n[default.deploy.parameters]\n"
-        'stack_name = "carebird"\nregion = "us-east-1"\n'
-        'parameter_overrides = "AlertEmail=\\"ops@example.com\\" LogLevel=\\"DEBUG\\""\n'
-    )
+    preflight = deployed_with(aws, "ALL", tmp_path, 'AlertEmail="ops@example.com" LogLevel="DEBUG"')
 
-    assert main(["deploy-preflight", "--config-file", str(config)]) == 0
+    assert main(preflight) == 0
 
     out, err = capsys.readouterr()
     assert parse_overrides(out.strip()) == {
@@ -120,14 +126,7 @@ def test_a_stack_deployed_before_keeps_all_and_the_configs_own_overrides(
 def test_a_stack_with_keys_only_indexes_deploys_with_the_configs_overrides_unchanged(
     aws, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cloudformation, _ = aws
-    cloudformation.create_stack(StackName="carebird", TemplateBody=table_template("KEYS_ONLY"))
-    config = tmp_path / "samconfig.toml"
-    config.write_text(
-        '[default.deploy.parameters]\nstack_name = "carebird"\nparameter_overrides = "LogLevel=INFO"\n'
-    )
-
-    assert main(["deploy-preflight", "--config-file", str(config)]) == 0
+    assert main(deployed_with(aws, "KEYS_ONLY", tmp_path, "LogLevel=INFO")) == 0
 
     assert capsys.readouterr().out.strip() == "LogLevel=INFO"
 
@@ -135,15 +134,7 @@ def test_a_stack_with_keys_only_indexes_deploys_with_the_configs_overrides_uncha
 def test_a_config_asking_keys_only_of_a_table_deployed_with_all_is_refused(
     aws, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cloudformation, _ = aws
-    cloudformation.create_stack(StackName="carebird", TemplateBody=table_template("ALL"))
-    config = tmp_path / "samconfig.toml"
-    config.write_text(
-        '[default.deploy.parameters]\nstack_name = "carebird"\n'
-        'parameter_overrides = "IndexProjection=KEYS_ONLY"\n'
-    )
-
-    assert main(["deploy-preflight", "--config-file", str(config)]) == 2
+    assert main(deployed_with(aws, "ALL", tmp_path, "IndexProjection=KEYS_ONLY")) == 2
 
     out, err = capsys.readouterr()
     assert out == ""
