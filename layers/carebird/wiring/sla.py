@@ -21,6 +21,7 @@ class ClockAlarmSettings(BaseSettings):
     sla_alarm_group: str = Field(min_length=1)  # the stack's schedule group
     sla_alarm_target_arn: str = Field(min_length=1)  # the function a ringing alarm invokes (Route)
     sla_alarm_role_arn: str = Field(min_length=1)  # the role Scheduler assumes to invoke it
+    sla_alarm_dead_letter_arn: str | None = None  # where an undeliverable ring goes (the stack's DLQ)
 
 
 @lru_cache(maxsize=1)
@@ -34,6 +35,7 @@ def sla_signals() -> SlaSignals:
             group=settings.sla_alarm_group,
             target_arn=settings.sla_alarm_target_arn,
             role_arn=settings.sla_alarm_role_arn,
+            dead_letter_arn=settings.sla_alarm_dead_letter_arn or None,
         )
     )
     return SlaSignals(alarm=alarm, legacy=StepFunctionsSignal())

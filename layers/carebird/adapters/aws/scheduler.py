@@ -36,8 +36,9 @@ _UNSAFE = re.compile(r"[^0-9A-Za-z_-]")
 _CLOCK_CODES = {"first_response": "fr", "next_response": "nr", "resolution": "res"}
 # How far ahead a moment already past (or about to pass while the request travels) is set.
 PAST_MARGIN = timedelta(seconds=5)
-# Scheduler retries a failed invocation of the target; past this the ring is dropped (the clock's moment
-# is long gone by then, and the Route function's errors are alarmed).
+# Scheduler retries a failed delivery to the target; past this the ring goes to the dead-letter queue
+# (SchedulerSettings.dead_letter_arn), where DeadLetterAlarm tells people. A delivered ring whose function
+# then fails goes there too, after Lambda's own retries (the alarm function's DeadLetterQueue).
 RETRY_POLICY = {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 20}
 
 
@@ -49,6 +50,9 @@ class SchedulerSettings(BaseModel):
     group: str = Field(min_length=1)  # the stack's schedule group
     target_arn: str = Field(min_length=1)  # the function a ring invokes (the Route function)
     role_arn: str = Field(min_length=1)  # the role Scheduler assumes to invoke it
+    # Where Scheduler puts a ring it could not deliver (the target throttled, gone or refused, past its
+    # retries): the stack's dead-letter queue, which DeadLetterAlarm watches. None: such a ring is dropped.
+    dead_letter_arn: str | None = None
 
 
 def schedule_name(case_id: str, clock: str, at: datetime) -> str:
@@ -94,6 +98,14 @@ class SchedulerClockAlarm:
         when = max(ring, datetime.fromtimestamp(ring_epoch(self._now() + PAST_MARGIN), UTC))
         payload = {"sla_alarm": {"case_id": case_id, "clock": clock, "at": ring.isoformat()}}
         s = self._settings
+        target: dict[str, Any] = {
+            "Arn": s.target_arn,
+            "RoleArn": s.role_arn,
+            "Input": json.dumps(payload),
+            "RetryPolicy": RETRY_POLICY,
+        }
+        if s.dead_letter_arn:
+            target["DeadLetterConfig"] = {"Arn": s.dead_letter_arn}
         try:
             self._scheduler().create_schedule(
                 Name=schedule_name(case_id, clock, at),
@@ -102,12 +114,7 @@ class SchedulerClockAlarm:
                 ScheduleExpressionTimezone="UTC",
                 FlexibleTimeWindow={"Mode": "OFF"},
                 ActionAfterCompletion="DELETE",
-                Target={
-                    "Arn": s.target_arn,
-                    "RoleArn": s.role_arn,
-                    "Input": json.dumps(payload),
-                    "RetryPolicy": RETRY_POLICY,
-                },
+                Target=target,
                 Description=f"SLA {clock} of case {case_id}"[:512],
             )
         except ClientError as exc:

@@ -16,6 +16,7 @@ SETTINGS = SchedulerSettings(
     group="carebird-sla",
     target_arn="arn:aws:lambda:us-east-1:123456789012:function:carebird-sla-alarm",
     role_arn="arn:aws:iam::123456789012:role/sla-alarm",
+    dead_letter_arn="arn:aws:sqs:us-east-1:123456789012:carebird-async-failures",
 )
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 
@@ -50,6 +51,7 @@ def test_an_alarm_is_a_one_time_utc_schedule_that_deletes_itself_and_invokes_the
                 }
             ),
             "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 20},
+            "DeadLetterConfig": {"Arn": "arn:aws:sqs:us-east-1:123456789012:carebird-async-failures"},
         },
         "Description": "SLA first_response of case acme-t555",
     }
@@ -74,7 +76,8 @@ def test_an_alarm_is_a_one_time_utc_schedule_that_deletes_itself_and_invokes_the
 
 def test_a_moment_already_past_rings_a_few_seconds_from_now_under_its_own_name() -> None:
     scheduler = client()
-    alarm = SchedulerClockAlarm(SETTINGS, scheduler, now=lambda: NOW)
+    without_dead_letters = SETTINGS.model_copy(update={"dead_letter_arn": None})  # no DeadLetterConfig sent
+    alarm = SchedulerClockAlarm(without_dead_letters, scheduler, now=lambda: NOW)
     past = NOW - timedelta(minutes=5)
     with Stubber(scheduler) as stub:  # type: ignore[arg-type]
         stub.add_response(
