@@ -83,8 +83,14 @@ class AssignmentItem(TableItem):
 
 
 def due_key(case: Case) -> str:
+    """gsi1's sort key in a queue: by status (a queue is read one status at a time), then soonest due."""
+    return f"{case.status.value}#{assignee_key(case)}"
+
+
+def assignee_key(case: Case) -> str:
+    """gsi2's sort key among an agent's cases: soonest due, whatever the status."""
     due = case.first_response_due or case.created_at
-    return f"{case.status.value}#{due.astimezone(UTC).isoformat()}#{case.id}"
+    return f"{due.astimezone(UTC).isoformat()}#{case.id}"
 
 
 # The largest Case JSON a case item takes, before compression: DynamoDB's item limit, so whether a case

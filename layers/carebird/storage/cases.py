@@ -4,7 +4,7 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
 
     entity         pk                   sk                   gsi1pk / gsi1sk           gsi2pk / gsi2sk
     case           CASE#<case>          CASE                 QUEUE#<b>#<queue> /       ASSIGNEE#<b>#<agent> /
-                                                             <status>#<due>#<case>     <status>#<due>#<case>
+                                                             <status>#<due>#<case>     <due>#<case>
     message        CASE#<case>          MSG#<iso time>#<id>  -                         -
     classification CASE#<case>          CLASSIFICATION       -                         -
     decisions      CASE#<case>          DECISION#<n, 6 dig.> -                         -
@@ -23,7 +23,10 @@ Access patterns:
 - a queue's cases by status, soonest SLA first: Query gsi1 QUEUE#<b>#<queue>, sk begins_with <status>#,
   then BatchGetItem of the case items (the index holds keys only: a save that moves no key writes no
   index).
-- an agent's cases: Query gsi2 ASSIGNEE#<b>#<agent> (only assigned cases carry gsi2 keys), the same way.
+- an agent's cases: Query gsi2 ASSIGNEE#<b>#<agent> (only assigned cases carry gsi2 keys), the same way,
+  soonest due first. Its key has no status (nothing queries an agent's cases by status), so a status
+  change of an assigned case (assigned, pending, back) moves no index entry of it but its queue's. A
+  case item written before keeps `<status>#` in front: the order mixes, and the callers read them all.
   Listed cases come without their decision log, and of the classification only its sentiment: the case
   item keeps only that (an index projecting ALL, as a stack deployed before keeps, copies it on every
   save); the whole classification is its own item, written when it changes (a case item written before
@@ -103,6 +106,7 @@ from carebird.storage.case_items import (
     StoredCase,
     archive,
     archived,
+    assignee_key,
     case_json,
     case_pk,
     due_key,
@@ -232,7 +236,8 @@ class DynamoCaseStore:
         return [_listed(item) for item in whole(self._case, items)]
 
     def assigned_to(self, brand_id: str, agent_id: str, limit: int | None = None) -> list[Case]:
-        """The open cases an agent holds, soonest due first within a status."""
+        """The open cases an agent holds, soonest due first (those saved before the key lost its status:
+        within a status first); callers sort what they show."""
         items = self._case.by_assignee.query(f"ASSIGNEE#{brand_id}#{agent_id}", limit=limit)
         return [_listed(item) for item in whole(self._case, items)]
 
@@ -455,7 +460,7 @@ class DynamoCaseStore:
             gsi1pk=f"QUEUE#{case.brand_id}#{case.queue}",
             gsi1sk=due_key(case),
             gsi2pk=f"ASSIGNEE#{case.brand_id}#{case.assignee}" if assigned else None,
-            gsi2sk=due_key(case) if assigned else None,
+            gsi2sk=assignee_key(case) if assigned else None,
         )
 
     def _classification_item(self, case: Case) -> ClassificationItem:

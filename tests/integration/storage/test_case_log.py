@@ -275,3 +275,21 @@ def test_every_case_field_that_may_be_none_defaults_to_none() -> None:
         for name, field in model.model_fields.items():
             if field.is_required() or field.default is not None:
                 assert type(None) not in get_args(field.annotation), f"{model.__name__}.{name}"
+
+
+def test_an_agents_index_key_has_no_status_and_one_written_before_is_still_listed(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    held = store.create(case(status=CaseStatus.ASSIGNED, assignee="ana"), msg())
+    key = items(engine, held.id)["CASE"]["gsi2sk"]["S"]
+    assert key == f"{(NOW + timedelta(hours=1)).isoformat()}#{held.id}"
+    store.save(held.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}))
+    assert items(engine, held.id)["CASE"]["gsi2sk"]["S"] == key  # a status change moves no entry of gsi2
+    older = store.create(
+        case("acme-t2", conversation="2", customer="43", status=CaseStatus.ASSIGNED, assignee="ana"),
+        msg("2", "2"),
+    )
+    before = items(engine, older.id)["CASE"]
+    before["gsi2sk"] = {"S": "assigned#" + before["gsi2sk"]["S"]}  # as the release before keyed it
+    engine.client.put_item(TableName=engine.table_name, Item=before)
+    assert sorted(c.id for c in store.assigned_to("acme", "ana")) == [held.id, older.id]
