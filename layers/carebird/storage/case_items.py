@@ -31,6 +31,9 @@ class CaseItem(TableItem):
     # Decisions 0..n-1 are DECISION# items; the Case JSON holds the rest (those the last save added; a case
     # stored before the log moved out holds up to 25 there).
     decisions_archived = NumberAttribute(default=0)
+    # When a case that is not open was resolved or closed (`resolved_at` of its whole log), ISO: what the
+    # customer's cases show. A closed case item written before lacks it; its CASE# item has it.
+    ended_at = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
@@ -67,6 +70,8 @@ class CustomerCaseItem(TableItem):
     case_id = UnicodeAttribute()
     status = UnicodeAttribute(null=True)  # written before the status was read from the case item
     opened_at = UnicodeAttribute()
+    # Written at the create only (a case created closed); written before on every close and reopen too,
+    # which is what a closed case item without `ended_at` shows.
     resolved_at = UnicodeAttribute(null=True)
 
 

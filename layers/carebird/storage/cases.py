@@ -42,17 +42,18 @@ Access patterns:
   deletes the customer's pointers it wrote (its MSG# and CLASSIFICATION sit under its own key, unread).
 - a customer's open case (a DM joins it): Query CUSTOMER#<b>#<cust>, sk begins_with OPEN#.
 - a customer's cases, newest first (the inbox's customer panel): Query CUSTOMER#<b>#<cust>, sk
-  begins_with CASE#, descending, limited, then one BatchGetItem of their case items for the status. The
-  CASE# item (opened, resolved) changes only when the case closes or reopens, in that save's
-  transaction; a status change among the open ones (queued, assigned, pending) moves no other item.
-  (A CASE# item written before carries a status too; the case item's is the one read.)
+  begins_with CASE#, descending, limited, then one BatchGetItem of their case items for the status and
+  when a closed one ended (the case item's `ended_at`). The CASE# item (opened) is written once, by the
+  create; no status change, closing and reopening included, moves it. (A CASE# item written before
+  carries a status too, and was rewritten on each close and reopen with its `resolved_at`: what a
+  closed case item without `ended_at`, written before, shows.)
 - update a case: read its item and classification (consistent Query, sk between CASE and
   CLASSIFICATION: the stored version, status, log length, classification), then PutItem with
   `version = :expected` (optimistic locking) when only the case item changes, or one transaction with
   the items that must change with it: the conversations it takes or opens or closes, the customer's
-  OPEN# pointer, the customer's CASE# item when it closes or reopens, its CLASSIFICATION when that
-  changes, and a claim's ASSIGNMENT and agent count. A save from a version that is not the stored
-  one, or without the whole log, is a CaseConflict before anything is written.
+  OPEN# pointer, its CLASSIFICATION when that changes, and a claim's ASSIGNMENT and agent count. A save
+  from a version that is not the stored one, or without the whole log, is a CaseConflict before
+  anything is written.
 - a case's decisions: the decisions one save added are written once, together, to one DECISION#<n>
   item (n: the number of the first; their JSON list compressed), by the save after it (a PutItem of what
   the stored version's case item holds); the case item keeps only what its last save added, and
@@ -86,7 +87,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from carebird.cases.model import Agent, Case, CaseMessage, Decision, resolved_at
+from carebird.cases.model import Agent, Case, CaseMessage, CaseStatus, Decision, resolved_at
 from carebird.cases.ports import CaseConflict, CaseHeld, CaseTooLarge, ConversationClaimed
 from carebird.casework.model import EarlierCase
 from carebird.observability import logger
@@ -205,20 +206,25 @@ class DynamoCaseStore:
                 limit=limit,
             )
         )
-        statuses = {
-            str(found.pk): str(json.loads(case_json(found))["status"])
-            for found in self._case.batch_get([(case_pk(item.case_id), "CASE") for item in items])
+        found = {
+            str(c.pk): c for c in self._case.batch_get([(case_pk(item.case_id), "CASE") for item in items])
         }
-        return [
-            EarlierCase(
-                id=item.case_id,
-                status=statuses[case_pk(item.case_id)],
-                opened_at=datetime.fromisoformat(item.opened_at),
-                resolved_at=datetime.fromisoformat(item.resolved_at) if item.resolved_at else None,
+        earlier: list[EarlierCase] = []
+        for item in items:
+            stored = found.get(case_pk(item.case_id))
+            if stored is None:  # a create that lost its conversation leaves none
+                continue
+            status = CaseStatus(json.loads(case_json(stored))["status"])
+            ended = None if status.is_open else stored.ended_at or item.resolved_at  # (or: written before)
+            earlier.append(
+                EarlierCase(
+                    id=item.case_id,
+                    status=status.value,
+                    opened_at=datetime.fromisoformat(item.opened_at),
+                    resolved_at=datetime.fromisoformat(ended) if ended else None,
+                )
             )
-            for item in items
-            if case_pk(item.case_id) in statuses  # (a create that lost its conversation leaves none)
-        ]
+        return earlier
 
     def messages(self, case_id: str) -> list[CaseMessage]:
         items = self._message.query(
@@ -390,9 +396,8 @@ class DynamoCaseStore:
 
     def _links(self, was: Case, saved: Case) -> list[tuple[TableItem, Any, bool]]:
         """The threading items the save must change with the case: each conversation it takes or whose
-        open state changes, the customer's OPEN# pointer when it opens or closes, the customer's CASE#
-        item when its resolution changes (it closes or reopens). Nothing when none of those moved. Each
-        is (item, condition, whether it is deleted)."""
+        open state changes, the customer's OPEN# pointer when it opens or closes. Nothing when none of
+        those moved. Each is (item, condition, whether it is deleted)."""
         writes: list[tuple[TableItem, Any, bool]] = []
         opens = saved.status.is_open != was.status.is_open
         for conversation in saved.conversation_ids:
@@ -413,8 +418,6 @@ class DynamoCaseStore:
         if opens:
             pointer = self._customer(self._customer_key(saved), f"OPEN#{saved.id}", case_id=saved.id)
             writes.append((pointer, None, not saved.status.is_open))
-        if resolved_at(was) != resolved_at(saved):  # it closes, reopens, or its closing time moves
-            writes.append((self._customer_case_item(saved), None, False))
         return writes
 
     def _claim(self, tx: TransactWrite, case_id: str, agent: Agent, at: datetime) -> None:
@@ -457,6 +460,7 @@ class DynamoCaseStore:
             packed=pack(kept),
             version=case.version,
             decisions_archived=archived,
+            ended_at=_iso(resolved_at(case)),
             gsi1pk=f"QUEUE#{case.brand_id}#{case.queue}",
             gsi1sk=due_key(case),
             gsi2pk=f"ASSIGNEE#{case.brand_id}#{case.assignee}" if assigned else None,
@@ -484,6 +488,10 @@ class DynamoCaseStore:
         sk = f"MSG#{message.created_at.astimezone(UTC).isoformat()}#{message.id}"
         packed = zlib.compress(message.model_dump_json().encode())
         return self._message(case_pk(case_id), sk, packed=packed, message_id=message.id)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
 def _too_large(exc: PynamoDBException) -> bool:

@@ -293,3 +293,30 @@ def test_an_agents_index_key_has_no_status_and_one_written_before_is_still_liste
     before["gsi2sk"] = {"S": "assigned#" + before["gsi2sk"]["S"]}  # as the release before keyed it
     engine.client.put_item(TableName=engine.table_name, Item=before)
     assert sorted(c.id for c in store.assigned_to("acme", "ana")) == [held.id, older.id]
+
+
+def test_a_close_moves_no_customer_item_and_one_closed_before_shows_when_it_ended(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    created = store.create(case(), msg())
+    written = customer_items(engine)["CASE"]
+    resolved = store.save(
+        created.with_decision(decision(1).model_copy(update={"kind": "resolved"}), status=CaseStatus.RESOLVED)
+    )
+    assert customer_items(engine)["CASE"] == written  # the case item says when it ended
+    assert items(engine, created.id)["CASE"]["ended_at"]["S"] == decision(1).at.isoformat()
+    assert [c.resolved_at for c in store.customer_cases("acme", "42", 5)] == [decision(1).at]
+    # As the release before left a closed case: no `ended_at`, the customer's CASE# item saying it.
+    stored = items(engine, created.id)["CASE"]
+    del stored["ended_at"]
+    engine.client.put_item(TableName=engine.table_name, Item=stored)
+    engine.client.put_item(
+        TableName=engine.table_name, Item={**written, "resolved_at": {"S": "2026-11-23T10:00:09+00:00"}}
+    )
+    assert [c.resolved_at for c in store.customer_cases("acme", "42", 5)] == [NOW + timedelta(seconds=9)]
+    reopened = store.save(resolved.model_copy(update={"status": CaseStatus.QUEUED}))
+    assert [(c.status, c.resolved_at) for c in store.customer_cases("acme", "42", 5)] == [("queued", None)]
+    store.save(reopened.model_copy(update={"status": CaseStatus.CLOSED}))
+    assert [(c.status, c.resolved_at) for c in store.customer_cases("acme", "42", 5)] == [
+        ("closed", decision(1).at)  # the last resolution of its log
+    ]
