@@ -54,13 +54,15 @@ Access patterns:
   OPEN# pointer, its CLASSIFICATION when that changes, and a claim's ASSIGNMENT and agent count. A save
   from a version that is not the stored one, or without the whole log, is a CaseConflict before
   anything is written.
-- a case's decisions: the decisions one save added are written once, together, to one DECISION#<n>
-  item (n: the number of the first; their JSON list compressed), by the save after it (a PutItem of what
-  the stored version's case item holds); the case item keeps only what its last save added, and
-  `decisions_archived` counts the decisions in DECISION# items. So no number of decisions grows the
-  case item, and the indexes never copy the log. (A DECISION# item written before holds one decision,
-  as text; both read the same way.) A case item written before the log moved out keeps up
-  to 25 decisions in its body; it reads the same way and moves them out on its next save.
+- a case's decisions: the case item keeps those no DECISION# item holds while it stays within one write
+  unit (1 KB: what it costs anyway); a save that would take it past that first writes the decisions the
+  stored version's case item holds, together, to one DECISION#<n> item (n: the number of the first;
+  their JSON list compressed; a PutItem of what a stored version holds, so a retried or losing save
+  writes what is there), and the case item keeps only what this save added. `decisions_archived` counts
+  the decisions in DECISION# items. So no number of decisions grows the case item past what one save
+  adds, and the indexes never copy the log. (A DECISION# item written before holds one decision, as
+  text; both read the same way.) A case item written before the log moved out keeps up to 25 decisions
+  in its body; it reads the same way and moves them out on its next save that would not fit 1 KB.
 - the case and message items hold the Case and CaseMessage as zlib-compressed JSON (`packed`); one
   written before holds it as text (`body`) and reads the same way.
 - a claim that changes the case (`save_claimed`): the case, its ASSIGNMENT and the agent's count in one
@@ -115,7 +117,14 @@ from carebird.storage.case_items import (
     pack,
 )
 from carebird.storage.counters import DynamoReportCounters
-from carebird.storage.table import TableItem, bind, is_condition_failure, whole
+from carebird.storage.table import (
+    WRITE_UNIT_BYTES,
+    TableItem,
+    bind,
+    is_condition_failure,
+    item_bytes,
+    whole,
+)
 from carebird.storage.watch_tokens import DynamoWatchTokens
 
 
@@ -346,9 +355,7 @@ class DynamoCaseStore:
             raise self._lost(case, claim, None)
         saved = case.model_copy(update={"version": case.version + 1, "tallied": len(case.decisions)})
         tallies = case_tallies(case)
-        case_item = self._case_item(saved, stored.logged)  # CaseTooLarge before anything is written
-        # The decisions the stored version holds get their own items; only this save's stay in the case.
-        archive(self._decision, case.id, case.decisions, stored.archived, stored.logged)
+        case_item = self._kept(saved, stored)  # CaseTooLarge before anything is written
         links = self._links(
             stored.case.model_copy(update={"decisions": case.decisions[: stored.logged]}), saved
         )
@@ -375,6 +382,20 @@ class DynamoCaseStore:
             raise self._lost(case, claim, exc) from exc
         self._count(saved, tallies)
         return saved
+
+    def _kept(self, saved: Case, stored: StoredCase) -> CaseItem:
+        """The case item a save writes. It keeps the decisions no DECISION# item holds while it still
+        fits one write unit; past that, those the stored version holds are archived first (one
+        DECISION# item) and it keeps only this save's."""
+        try:
+            whole_log = self._case_item(saved, stored.archived)
+            if item_bytes(whole_log) <= WRITE_UNIT_BYTES:
+                return whole_log
+        except CaseTooLarge:
+            pass
+        case_item = self._case_item(saved, stored.logged)
+        archive(self._decision, saved.id, saved.decisions, stored.archived, stored.logged)
+        return case_item
 
     def _stored(self, case_id: str) -> StoredCase | None:
         read = self._read(case_id, CLASSIFICATION)
