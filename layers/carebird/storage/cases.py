@@ -24,9 +24,8 @@ Access patterns:
   then BatchGetItem of the case items (the index holds keys only: a save that moves no key writes no
   index).
 - an agent's cases: Query gsi2 ASSIGNEE#<b>#<agent> (only assigned cases carry gsi2 keys), the same way,
-  soonest due first. Its key has no status (nothing queries an agent's cases by status), so a status
-  change of an assigned case (assigned, pending, back) moves no index entry of it but its queue's. A
-  case item written before keeps `<status>#` in front: the order mixes, and the callers read them all.
+  soonest due first; no status in the key, so a status change moves no gsi2 entry (a case item written
+  before keeps `<status>#` in front: the order mixes, and the callers read them all and sort).
   Listed cases come without their decision log, and of the classification only its sentiment: the case
   item keeps only that (an index projecting ALL, as a stack deployed before keeps, copies it on every
   save); the whole classification is its own item, written when it changes (a case item written before
@@ -44,9 +43,9 @@ Access patterns:
 - a customer's cases, newest first (the inbox's customer panel): Query CUSTOMER#<b>#<cust>, sk
   begins_with CASE#, descending, limited, then one BatchGetItem of their case items for the status and
   when a closed one ended (the case item's `ended_at`). The CASE# item (opened) is written once, by the
-  create; no status change, closing and reopening included, moves it. (A CASE# item written before
-  carries a status too, and was rewritten on each close and reopen with its `resolved_at`: what a
-  closed case item without `ended_at`, written before, shows.)
+  create; no status change, closing and reopening included, moves it. (Written before: a CASE# item
+  with a status too, rewritten on each close and reopen; its `resolved_at` is read when the closed
+  case item has no `ended_at`.)
 - update a case: read its item and classification (consistent Query, sk between CASE and
   CLASSIFICATION: the stored version, status, log length, classification), then PutItem with
   `version = :expected` (optimistic locking) when only the case item changes, or one transaction with
@@ -89,7 +88,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from carebird.cases.model import Agent, Case, CaseMessage, CaseStatus, Decision, resolved_at
+from carebird.cases.model import Agent, Case, CaseMessage, Decision
 from carebird.cases.ports import CaseConflict, CaseHeld, CaseTooLarge, ConversationClaimed
 from carebird.casework.model import EarlierCase
 from carebird.observability import logger
@@ -113,8 +112,12 @@ from carebird.storage.case_items import (
     case_json,
     case_pk,
     due_key,
+    earlier_case,
+    ended_iso,
+    listed,
     listed_labels,
     pack,
+    too_large,
 )
 from carebird.storage.counters import DynamoReportCounters
 from carebird.storage.table import (
@@ -205,8 +208,8 @@ class DynamoCaseStore:
         return newest
 
     def customer_cases(self, brand_id: str, customer_id: str, limit: int) -> list[EarlierCase]:
-        """The customer's cases, newest first: the CASE# items (opened, resolved), each case's status
-        from its case item (one BatchGetItem), so a status change never has to move another item."""
+        """The customer's cases, newest first: the CASE# items, each case's status and end from its case
+        item (one BatchGetItem), so a status change never has to move another item."""
         items = list(
             self._customer_case.query(
                 f"CUSTOMER#{brand_id}#{customer_id}",
@@ -215,25 +218,11 @@ class DynamoCaseStore:
                 limit=limit,
             )
         )
-        found = {
-            str(c.pk): c for c in self._case.batch_get([(case_pk(item.case_id), "CASE") for item in items])
-        }
-        earlier: list[EarlierCase] = []
-        for item in items:
-            stored = found.get(case_pk(item.case_id))
-            if stored is None:  # a create that lost its conversation leaves none
-                continue
-            status = CaseStatus(json.loads(case_json(stored))["status"])
-            ended = None if status.is_open else stored.ended_at or item.resolved_at  # (or: written before)
-            earlier.append(
-                EarlierCase(
-                    id=item.case_id,
-                    status=status.value,
-                    opened_at=datetime.fromisoformat(item.opened_at),
-                    resolved_at=datetime.fromisoformat(ended) if ended else None,
-                )
-            )
-        return earlier
+        keys = [(case_pk(item.case_id), "CASE") for item in items]
+        found = {str(c.pk): c for c in self._case.batch_get(keys)}  # (none: a create that lost its conv.)
+        return [
+            earlier_case(item, found[pk]) for item, (pk, _) in zip(items, keys, strict=True) if pk in found
+        ]
 
     def messages(self, case_id: str) -> list[CaseMessage]:
         items = self._message.query(
@@ -248,13 +237,12 @@ class DynamoCaseStore:
         Listed cases carry no decision log (`get` has it)."""
         condition = self._case.gsi1sk.startswith(f"{status}#") if status else None
         items = self._case.by_queue.query(f"QUEUE#{brand_id}#{queue}", condition, limit=limit)
-        return [_listed(item) for item in whole(self._case, items)]
+        return [listed(item) for item in whole(self._case, items)]
 
     def assigned_to(self, brand_id: str, agent_id: str, limit: int | None = None) -> list[Case]:
-        """The open cases an agent holds, soonest due first (those saved before the key lost its status:
-        within a status first); callers sort what they show."""
+        """The open cases an agent holds, soonest due first (see the layout: callers sort them)."""
         items = self._case.by_assignee.query(f"ASSIGNEE#{brand_id}#{agent_id}", limit=limit)
-        return [_listed(item) for item in whole(self._case, items)]
+        return [listed(item) for item in whole(self._case, items)]
 
     # ------------------------------------------------------------------ writes
     def create(self, case: Case, message: CaseMessage) -> Case:
@@ -377,7 +365,7 @@ class DynamoCaseStore:
                     if claim is not None:
                         self._claim(tx, saved.id, *claim)
         except (PutError, TransactWriteError) as exc:
-            if isinstance(exc, PutError) and not is_condition_failure(exc) and not _too_large(exc):
+            if isinstance(exc, PutError) and not is_condition_failure(exc) and not too_large(exc):
                 raise
             raise self._lost(case, claim, exc) from exc
         self._count(saved, tallies)
@@ -405,7 +393,7 @@ class DynamoCaseStore:
         self, case: Case, claim: tuple[Agent, datetime] | None, exc: PynamoDBException | None
     ) -> Exception:
         """Why a save stored nothing: too large, held by someone else (a claim), or changed since read."""
-        if exc is not None and _too_large(exc):
+        if exc is not None and too_large(exc):
             return CaseTooLarge(
                 f"case {case.id} no longer fits one DynamoDB item (400 KB): {exc.cause_response_message}"
             )
@@ -481,7 +469,7 @@ class DynamoCaseStore:
             packed=pack(kept),
             version=case.version,
             decisions_archived=archived,
-            ended_at=_iso(resolved_at(case)),
+            ended_at=ended_iso(case),
             gsi1pk=f"QUEUE#{case.brand_id}#{case.queue}",
             gsi1sk=due_key(case),
             gsi2pk=f"ASSIGNEE#{case.brand_id}#{case.assignee}" if assigned else None,
@@ -493,38 +481,17 @@ class DynamoCaseStore:
         return self._classification(case_pk(case.id), CLASSIFICATION, packed=packed)
 
     def _customer_case_item(self, case: Case) -> CustomerCaseItem:
-        """The customer's CASE# item: when the case opened and when it was resolved (its status is the
-        case item's, read with it)."""
+        """The customer's CASE# item, written by the create (the status and end are the case item's)."""
         opened = case.created_at.astimezone(UTC).isoformat()
-        ended = resolved_at(case)
         return self._customer_case(
             f"CUSTOMER#{case.brand_id}#{case.customer.id}",
             f"CASE#{opened}#{case.id}",
             case_id=case.id,
             opened_at=opened,
-            resolved_at=ended.astimezone(UTC).isoformat() if ended else None,
+            resolved_at=ended_iso(case),
         )
 
     def _message_item(self, case_id: str, message: CaseMessage) -> MessageItem:
         sk = f"MSG#{message.created_at.astimezone(UTC).isoformat()}#{message.id}"
         packed = zlib.compress(message.model_dump_json().encode())
         return self._message(case_pk(case_id), sk, packed=packed, message_id=message.id)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
-
-
-def _too_large(exc: PynamoDBException) -> bool:
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    messages = [exc.cause_response_message or ""] + [r.message or "" for r in reasons if r is not None]
-    return any("size" in m.lower() and "exceed" in m.lower() for m in messages)
-
-
-def _case_from(item: CaseItem) -> Case:
-    return Case.model_validate_json(case_json(item)).model_copy(update={"version": int(item.version)})
-
-
-def _listed(item: CaseItem) -> Case:
-    """A case as a listing gives it: without its decision log (the item holds only the newest part)."""
-    return _case_from(item).model_copy(update={"decisions": (), "tallied": 0})
