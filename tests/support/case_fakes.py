@@ -27,8 +27,13 @@ DECISIONS_KEPT = 25
 
 
 def _due_key(case: Case) -> tuple[str, datetime, str]:
-    """The table's queue and assignee index order: status, then soonest due, then case id."""
-    return case.status.value, case.first_response_due or case.created_at, case.id
+    """The table's queue index order: status, then soonest due, then case id."""
+    return case.status.value, *_assignee_key(case)
+
+
+def _assignee_key(case: Case) -> tuple[datetime, str]:
+    """The table's assignee index order: soonest due, then case id."""
+    return case.first_response_due or case.created_at, case.id
 
 
 def _too_large(case: Case) -> bool:
@@ -111,7 +116,7 @@ class FakeCaseRepository:
                 for c in self.cases.values()
                 if c.brand_id == brand_id and c.assignee == agent_id and c.status.is_open
             ),
-            key=_due_key,
+            key=_assignee_key,
         )
         return _listed(found if limit is None else found[:limit])
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -239,6 +239,18 @@ class FakeStore:
         self._effect("save_poll_state")
         self.states[(brand_id, feed)] = state
         self._done("save_poll_state")
+
+    def save_poll_states(
+        self, brand_id: str, states: Mapping[Feed, PollState], cursors: Mapping[Feed, Cursor]
+    ) -> None:
+        """One write: the states, and each cursor that moves forward."""
+        self._effect("save_poll_states")
+        self.states.update({(brand_id, feed): state for feed, state in states.items()})
+        for feed, cursor in cursors.items():
+            current = self.cursors.get((brand_id, feed))
+            if current is None or int(current.since_id) < int(cursor.since_id):
+                self.cursors[(brand_id, feed)] = cursor
+        self._done("save_poll_states")
 
     def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> bool:
         held = self.leases.get(brand_id)

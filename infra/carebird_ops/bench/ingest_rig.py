@@ -203,14 +203,20 @@ class IngestRig:
         return found
 
     def cursor(self, brand: Brand, sk: str = "CURSOR") -> int:
-        """The brand's mentions cursor (sk DMCURSOR: its DM cursor) as a number; 0 before the first."""
-        item = self.client("dynamodb").get_item(
-            TableName=self.table,
-            Key={"pk": {"S": f"BRAND#{brand.user_id}"}, "sk": {"S": sk}},
-            ConsistentRead=True,
-        )
-        since = item.get("Item", {}).get("since_id", {}).get("S")
-        return int(since) if since else 0
+        """The brand's mentions cursor (sk DMCURSOR: its DM cursor) as a number; 0 before the first. Both
+        live on the brand's POLL item (`since_id`, `dm_since_id`); before, each had an item of its own
+        (sk CURSOR, DMCURSOR), read while the POLL item has none."""
+        attribute = "dm_since_id" if sk == "DMCURSOR" else "since_id"
+        for key in ("POLL", sk):
+            item = self.client("dynamodb").get_item(
+                TableName=self.table,
+                Key={"pk": {"S": f"BRAND#{brand.user_id}"}, "sk": {"S": key}},
+                ConsistentRead=True,
+            )
+            since = item.get("Item", {}).get(attribute if key == "POLL" else "since_id", {}).get("S")
+            if since:
+                return int(since)
+        return 0
 
     def pending(self, brand: Brand, partition: str = "HANDOFF") -> int:
         """How many of the brand's stored messages wait for triage (partition DMHANDOFF: DMs)."""

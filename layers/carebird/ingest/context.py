@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from carebird.brands import InvalidBrand
-from carebird.ingest.model import Feed, PollState, RateLimit
+from carebird.ingest.model import Cursor, Feed, PollState, RateLimit
 from carebird.ingest.pool import WritePool
 from carebird.ingest.ports import (
     Clock,
@@ -57,6 +57,8 @@ class RunContext:
     # The hard deadline: a feed still writing then stops after its current batch.
     stop_writing_at: datetime
     summary: PollSummary = field(default_factory=PollSummary)
+    # Each feed's cursor after its last stored batch, saved with the round's poll states (`take_cursors`).
+    cursors: dict[tuple[str, Feed], Cursor] = field(default_factory=dict)
 
     @property
     def store(self) -> IngestStore:
@@ -73,6 +75,24 @@ class RunContext:
     @property
     def pool(self) -> WritePool:
         return self.ports.pool
+
+    def advance_cursor(self, brand_id: str, feed: Feed, cursor: Cursor) -> None:
+        """The feed's cursor once a batch up to it is stored. Saved in the write that saves the round's
+        poll states, before any of it is handed to triage; a later batch of the same poll first saves
+        this one, so a long poll keeps its progress as it goes. A run that dies before reads the
+        stored messages again, and storing them again is refused (exactly once)."""
+        key = (brand_id, feed)
+        earlier = self.cursors.get(key)
+        if earlier is not None:
+            self.store.advance_cursor(brand_id, feed, earlier)
+        self.cursors[key] = cursor
+
+    def take_cursors(self, brand_id: str) -> dict[Feed, Cursor]:
+        """The brand's cursors not saved yet, for the write of its poll states."""
+        taken = {feed: cursor for (b, feed), cursor in self.cursors.items() if b == brand_id}
+        for feed in taken:
+            del self.cursors[(brand_id, feed)]
+        return taken
 
     def out_of_time(self) -> bool:
         return self.clock.now() >= self.stop_writing_at

@@ -97,7 +97,7 @@ class DmFeed:
             self.store(brand, batch, counts)
             if may_advance:
                 last = batch[-1]
-                ctx.store.advance_cursor(brand.id, Feed.DMS, Cursor(last.id, last.created_at))
+                ctx.advance_cursor(brand.id, Feed.DMS, Cursor(last.id, last.created_at))
         return chain, cursor is not None
 
     def store(self, brand: Brand, events: Sequence[DirectMessage], counts: FeedCounts) -> list[IngestedDm]:

@@ -231,7 +231,7 @@ class MentionsFeed:
         # not stretch the time between reads, which is what X's reach limits.
         self.store(brand, batch, counts, meanwhile=partial(self._read_when_due, brand, reading, counts))
         last = batch[-1]
-        ctx.store.advance_cursor(brand.id, Feed.MENTIONS, Cursor(last.id, last.created_at))
+        ctx.advance_cursor(brand.id, Feed.MENTIONS, Cursor(last.id, last.created_at))
         reading.written += len(batch)
         return True
 

@@ -7,7 +7,7 @@ messages, so the store takes the feed as a parameter rather than having one meth
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol, TypeVar
@@ -113,6 +113,13 @@ class IngestStore(Protocol):
     def get_poll_state(self, brand_id: str, feed: Feed) -> PollState: ...
 
     def save_poll_state(self, brand_id: str, feed: Feed, state: PollState) -> None: ...
+
+    def save_poll_states(
+        self, brand_id: str, states: Mapping[Feed, PollState], cursors: Mapping[Feed, Cursor]
+    ) -> None:
+        """What one round of polls changed for the brand, in one write: its feeds' states, and each
+        cursor moved forward (as `advance_cursor`: one already further is left as it is)."""
+        ...
 
     def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> bool:
         """Exclusive right to poll the brand until `until`, so overlapping invocations never double-read."""

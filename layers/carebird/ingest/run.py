@@ -7,6 +7,7 @@ warm container keeps between invocations.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -16,7 +17,7 @@ from carebird.ingest.dm_feed import DmFeed
 from carebird.ingest.handoffs import Handoffs
 from carebird.ingest.mentions_feed import MentionsFeed
 from carebird.ingest.model import Feed, PollState
-from carebird.ingest.schedule import Scheduler
+from carebird.ingest.schedule import FeedKey, Scheduler
 from carebird.ingest.summary import FeedCounts, PollSummary
 from carebird.ingest.writes import MessageWriter
 from carebird.metric_names import MetricName
@@ -63,7 +64,7 @@ class PollRun:
             self._polls[Feed.MENTIONS] = mentions
             if ports.dms is not None:
                 self._polls[Feed.DMS] = DmFeed(ctx, ports.dms, writer)
-            scheduler = Scheduler(ctx, handoffs, self._poll, mentions.arrival_rate)
+            scheduler = Scheduler(ctx, handoffs, self._poll, mentions.arrival_rate, self._save)
             for brand, feed in feeds:  # what a dead run left, before this run stores anything new
                 handoffs.load(brand, feed)
             scheduler.round(feeds, states, hard_deadline)
@@ -115,19 +116,29 @@ class PollRun:
         return [Feed.MENTIONS, Feed.DMS]
 
     def _poll(self, brand: Brand, feed: Feed, state: PollState) -> PollState:
-        """Poll one feed of one brand once; its new state, saved. One brand's failure stops no other."""
+        """Poll one feed of one brand once; its new state (saved by the round, `_save`). One brand's
+        failure stops no other."""
         ctx = self._ctx
         logger.append_keys(brand=brand.handle, brand_id=brand.id, feed=feed.value)
         counts = FeedCounts()
         started = ctx.clock.now()
         ctx.summary.polls += 1
         try:
-            new_state = self._polls[feed].poll(brand, state, counts, started)
-            ctx.store.save_poll_state(brand.id, feed, new_state)
-            return new_state
+            return self._polls[feed].poll(brand, state, counts, started)
         except Exception as exc:  # one brand's failure must not stop the others
             ctx.error(f"polling the brand's {feed.value} failed", exc)
             return ctx.failed(state, exc, started, state.rate)
         finally:
             ctx.emit(feed, counts)
             logger.remove_keys(["brand", "brand_id", "feed"])
+
+    def _save(self, polled: Sequence[tuple[Brand, Feed]], states: Mapping[FeedKey, PollState]) -> None:
+        """Save what a round changed: per brand, its polled feeds' states and the cursors they reached,
+        in one write. One brand's failure stops no other (its cursors not saved: read again next time)."""
+        ctx = self._ctx
+        for brand in {b.id: b for b, _ in polled}.values():
+            mine = {feed: states[(brand.id, feed)] for b, feed in polled if b.id == brand.id}
+            try:
+                ctx.store.save_poll_states(brand.id, mine, ctx.take_cursors(brand.id))
+            except Exception as exc:
+                ctx.error("saving the brand's poll state failed", exc)

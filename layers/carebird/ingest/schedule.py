@@ -19,6 +19,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 FeedKey = tuple[str, Feed]  # (brand id, feed)
 PollOne = Callable[[Brand, Feed, PollState], PollState]
+SaveRound = Callable[[Sequence[tuple[Brand, Feed]], Mapping[FeedKey, PollState]], None]
 
 
 class Scheduler:
@@ -28,10 +29,12 @@ class Scheduler:
         handoffs: Handoffs,
         poll: PollOne,
         arrival_rate: Callable[[str], float],
+        save: SaveRound,
     ) -> None:
         self._ctx = ctx
         self._handoffs = handoffs
         self._poll = poll
+        self._save = save
         self._arrival_rate = arrival_rate  # mentions a second of a brand, by its last read
 
     def round(
@@ -57,13 +60,18 @@ class Scheduler:
             self._handoffs.hand_off(feeds, wake)
             clock.sleep(max(0.0, (wake - clock.now()).total_seconds()))
             return True
+        polled: list[tuple[Brand, Feed]] = []
         for brand, feed in ready:
             if clock.now() >= deadline:
-                return False
+                break
             key = (brand.id, feed)
             states[key] = self._poll(brand, feed, states[key])
+            polled.append((brand, feed))
+        # One write per brand for what the round changed (its feeds' states and cursors), then triage.
+        self._save(polled, states)
+        for brand, feed in polled:
             self._handoffs.hand_off([(brand, feed)], self.handoff_until(states, deadline))
-        return True
+        return len(polled) == len(ready)
 
     def handoff_until(self, states: Mapping[FeedKey, PollState], deadline: datetime) -> datetime:
         """Until the next poll is due (or a short minimum), never past the run's hard deadline."""

@@ -12,10 +12,8 @@ Item types (`<id>` is the brand's X user id, `<tid>` a tweet id, `<tid20>` the s
 
     entity        pk                          sk            gsi1pk / gsi1sk          gsi2pk / gsi2sk
     brand         BRAND#<id>                  BRAND         BRANDS / <handle lower>  -
-    cursor        BRAND#<id>                  CURSOR        -                        -
-    DM cursor     BRAND#<id>                  DMCURSOR      -                        -
     poll state    BRAND#<id>                  POLL          -                        -
-    DM poll state BRAND#<id>                  POLL#DMS      -                        -
+    (before)      BRAND#<id>                  CURSOR, DMCURSOR, POLL#DMS  (read until POLL has theirs)
     gap           BRAND#<id>                  GAP#<from20>  -                        -
     unwritten     BRAND#<id>                  UNWRITTEN#<n> -                        -
     mention       MENTION#<id>#<tid>          MENTION       MENTIONS#<id> / <tid20>  HANDOFF#<id> / <tid20>
@@ -36,10 +34,12 @@ Mentions, DMs, brands and cursors never expire.
 
 Access patterns:
 - get a brand: GetItem BRAND#<id> / BRAND. List brands (by handle), find one by handle: Query gsi1 BRANDS.
-- read a cursor (mentions: CURSOR, DMs: DMCURSOR): consistent GetItem. Advance it: UpdateItem with
-  `attribute_not_exists(since_id) OR since_id < :new` (padded ids, so the cursor only moves forward).
-- poll state per feed and lease: GetItem / UpdateItem BRAND#<id> / POLL (or POLL#DMS); the brand's
-  lease, on POLL, is taken with
+- a brand's POLL item holds its lease, both feeds' cursors and both feeds' poll states (the DM feed's in
+  the map `dms`), so that what a round of polls changed is one UpdateItem (`save_poll_states`). Read a
+  cursor or a state: consistent GetItem POLL (an item of the release before, CURSOR, DMCURSOR or
+  POLL#DMS, when POLL has not got it yet). A cursor only moves forward: `attribute_not_exists(since_id)
+  OR since_id < :new` (padded ids; the DM cursor's `dm_since_id` the same), and a round's write whose
+  cursor is behind saves its states alone. The lease is taken with
   `attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :me`.
 - store a mention: PutItem with `attribute_not_exists(pk)`; a conflict is `AlreadyIngested`.
 - a brand's mentions, newest first: Query gsi1 MENTIONS#<id>, descending.

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import BinaryAttribute, BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PynamoDBException
 
-from carebird.cases.model import Case, Decision
+from carebird.cases.model import Case, CaseStatus, Decision, resolved_at
 from carebird.cases.ports import CaseTooLarge
+from carebird.casework.model import EarlierCase
 from carebird.storage.table import Gsi1, Gsi2, TableItem
 
 
@@ -31,6 +33,9 @@ class CaseItem(TableItem):
     # Decisions 0..n-1 are DECISION# items; the Case JSON holds the rest (those the last save added; a case
     # stored before the log moved out holds up to 25 there).
     decisions_archived = NumberAttribute(default=0)
+    # When a case that is not open was resolved or closed (`resolved_at` of its whole log), ISO: what the
+    # customer's cases show. A closed case item written before lacks it; its CASE# item has it.
+    ended_at = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
@@ -67,6 +72,8 @@ class CustomerCaseItem(TableItem):
     case_id = UnicodeAttribute()
     status = UnicodeAttribute(null=True)  # written before the status was read from the case item
     opened_at = UnicodeAttribute()
+    # Written at the create only (a case created closed); written before on every close and reopen too,
+    # which is what a closed case item without `ended_at` shows.
     resolved_at = UnicodeAttribute(null=True)
 
 
@@ -83,8 +90,14 @@ class AssignmentItem(TableItem):
 
 
 def due_key(case: Case) -> str:
+    """gsi1's sort key in a queue: by status (a queue is read one status at a time), then soonest due."""
+    return f"{case.status.value}#{assignee_key(case)}"
+
+
+def assignee_key(case: Case) -> str:
+    """gsi2's sort key among an agent's cases: soonest due, whatever the status."""
     due = case.first_response_due or case.created_at
-    return f"{case.status.value}#{due.astimezone(UTC).isoformat()}#{case.id}"
+    return f"{due.astimezone(UTC).isoformat()}#{case.id}"
 
 
 # The largest Case JSON a case item takes, before compression: DynamoDB's item limit, so whether a case
@@ -178,3 +191,38 @@ def archived(item: CaseItem | DecisionItem) -> tuple[int, list[Decision]]:
     if item.packed is not None:
         return first, [Decision.model_validate(d) for d in json.loads(zlib.decompress(item.packed))]
     return first, [Decision.model_validate_json(str(item.body))]
+
+
+def ended_iso(case: Case) -> str | None:
+    """When a case that is not open ended (`resolved_at` of its whole log), ISO: the case item's
+    `ended_at`."""
+    ended = resolved_at(case)
+    return ended.astimezone(UTC).isoformat() if ended is not None else None
+
+
+def earlier_case(pointer: CustomerCaseItem, stored: CaseItem) -> EarlierCase:
+    """One of a customer's cases: its CASE# item (opened) and its case item (status, when it ended; a
+    closed case item written before has no `ended_at`: its CASE# item's `resolved_at` says it)."""
+    status = CaseStatus(json.loads(case_json(stored))["status"])
+    ended = None if status.is_open else stored.ended_at or pointer.resolved_at
+    return EarlierCase(
+        id=pointer.case_id,
+        status=status.value,
+        opened_at=datetime.fromisoformat(pointer.opened_at),
+        resolved_at=datetime.fromisoformat(ended) if ended else None,
+    )
+
+
+def too_large(exc: PynamoDBException) -> bool:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    messages = [exc.cause_response_message or ""] + [r.message or "" for r in reasons if r is not None]
+    return any("size" in m.lower() and "exceed" in m.lower() for m in messages)
+
+
+def case_from(item: CaseItem) -> Case:
+    return Case.model_validate_json(case_json(item)).model_copy(update={"version": int(item.version)})
+
+
+def listed(item: CaseItem) -> Case:
+    """A case as a listing gives it: without its decision log (the item holds only the newest part)."""
+    return case_from(item).model_copy(update={"decisions": (), "tallied": 0})

@@ -4,7 +4,7 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
 
     entity         pk                   sk                   gsi1pk / gsi1sk           gsi2pk / gsi2sk
     case           CASE#<case>          CASE                 QUEUE#<b>#<queue> /       ASSIGNEE#<b>#<agent> /
-                                                             <status>#<due>#<case>     <status>#<due>#<case>
+                                                             <status>#<due>#<case>     <due>#<case>
     message        CASE#<case>          MSG#<iso time>#<id>  -                         -
     classification CASE#<case>          CLASSIFICATION       -                         -
     decisions      CASE#<case>          DECISION#<n, 6 dig.> -                         -
@@ -23,7 +23,9 @@ Access patterns:
 - a queue's cases by status, soonest SLA first: Query gsi1 QUEUE#<b>#<queue>, sk begins_with <status>#,
   then BatchGetItem of the case items (the index holds keys only: a save that moves no key writes no
   index).
-- an agent's cases: Query gsi2 ASSIGNEE#<b>#<agent> (only assigned cases carry gsi2 keys), the same way.
+- an agent's cases: Query gsi2 ASSIGNEE#<b>#<agent> (only assigned cases carry gsi2 keys), the same way,
+  soonest due first; no status in the key, so a status change moves no gsi2 entry (a case item written
+  before keeps `<status>#` in front: the order mixes, and the callers read them all and sort).
   Listed cases come without their decision log, and of the classification only its sentiment: the case
   item keeps only that (an index projecting ALL, as a stack deployed before keeps, copies it on every
   save); the whole classification is its own item, written when it changes (a case item written before
@@ -39,24 +41,27 @@ Access patterns:
   deletes the customer's pointers it wrote (its MSG# and CLASSIFICATION sit under its own key, unread).
 - a customer's open case (a DM joins it): Query CUSTOMER#<b>#<cust>, sk begins_with OPEN#.
 - a customer's cases, newest first (the inbox's customer panel): Query CUSTOMER#<b>#<cust>, sk
-  begins_with CASE#, descending, limited, then one BatchGetItem of their case items for the status. The
-  CASE# item (opened, resolved) changes only when the case closes or reopens, in that save's
-  transaction; a status change among the open ones (queued, assigned, pending) moves no other item.
-  (A CASE# item written before carries a status too; the case item's is the one read.)
+  begins_with CASE#, descending, limited, then one BatchGetItem of their case items for the status and
+  when a closed one ended (the case item's `ended_at`). The CASE# item (opened) is written once, by the
+  create; no status change, closing and reopening included, moves it. (Written before: a CASE# item
+  with a status too, rewritten on each close and reopen; its `resolved_at` is read when the closed
+  case item has no `ended_at`.)
 - update a case: read its item and classification (consistent Query, sk between CASE and
   CLASSIFICATION: the stored version, status, log length, classification), then PutItem with
   `version = :expected` (optimistic locking) when only the case item changes, or one transaction with
   the items that must change with it: the conversations it takes or opens or closes, the customer's
-  OPEN# pointer, the customer's CASE# item when it closes or reopens, its CLASSIFICATION when that
-  changes, and a claim's ASSIGNMENT and agent count. A save from a version that is not the stored
-  one, or without the whole log, is a CaseConflict before anything is written.
-- a case's decisions: the decisions one save added are written once, together, to one DECISION#<n>
-  item (n: the number of the first; their JSON list compressed), by the save after it (a PutItem of what
-  the stored version's case item holds); the case item keeps only what its last save added, and
-  `decisions_archived` counts the decisions in DECISION# items. So no number of decisions grows the
-  case item, and the indexes never copy the log. (A DECISION# item written before holds one decision,
-  as text; both read the same way.) A case item written before the log moved out keeps up
-  to 25 decisions in its body; it reads the same way and moves them out on its next save.
+  OPEN# pointer, its CLASSIFICATION when that changes, and a claim's ASSIGNMENT and agent count. A save
+  from a version that is not the stored one, or without the whole log, is a CaseConflict before
+  anything is written.
+- a case's decisions: the case item keeps those no DECISION# item holds while it stays within one write
+  unit (1 KB: what it costs anyway); a save that would take it past that first writes the decisions the
+  stored version's case item holds, together, to one DECISION#<n> item (n: the number of the first;
+  their JSON list compressed; a PutItem of what a stored version holds, so a retried or losing save
+  writes what is there), and the case item keeps only what this save added. `decisions_archived` counts
+  the decisions in DECISION# items. So no number of decisions grows the case item past what one save
+  adds, and the indexes never copy the log. (A DECISION# item written before holds one decision, as
+  text; both read the same way.) A case item written before the log moved out keeps up to 25 decisions
+  in its body; it reads the same way and moves them out on its next save that would not fit 1 KB.
 - the case and message items hold the Case and CaseMessage as zlib-compressed JSON (`packed`); one
   written before holds it as text (`body`) and reads the same way.
 - a claim that changes the case (`save_claimed`): the case, its ASSIGNMENT and the agent's count in one
@@ -83,7 +88,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from carebird.cases.model import Agent, Case, CaseMessage, Decision, resolved_at
+from carebird.cases.model import Agent, Case, CaseMessage, Decision
 from carebird.cases.ports import CaseConflict, CaseHeld, CaseTooLarge, ConversationClaimed
 from carebird.casework.model import EarlierCase
 from carebird.observability import logger
@@ -103,14 +108,26 @@ from carebird.storage.case_items import (
     StoredCase,
     archive,
     archived,
+    assignee_key,
     case_json,
     case_pk,
     due_key,
+    earlier_case,
+    ended_iso,
+    listed,
     listed_labels,
     pack,
+    too_large,
 )
 from carebird.storage.counters import DynamoReportCounters
-from carebird.storage.table import TableItem, bind, is_condition_failure, whole
+from carebird.storage.table import (
+    WRITE_UNIT_BYTES,
+    TableItem,
+    bind,
+    is_condition_failure,
+    item_bytes,
+    whole,
+)
 from carebird.storage.watch_tokens import DynamoWatchTokens
 
 
@@ -191,8 +208,8 @@ class DynamoCaseStore:
         return newest
 
     def customer_cases(self, brand_id: str, customer_id: str, limit: int) -> list[EarlierCase]:
-        """The customer's cases, newest first: the CASE# items (opened, resolved), each case's status
-        from its case item (one BatchGetItem), so a status change never has to move another item."""
+        """The customer's cases, newest first: the CASE# items, each case's status and end from its case
+        item (one BatchGetItem), so a status change never has to move another item."""
         items = list(
             self._customer_case.query(
                 f"CUSTOMER#{brand_id}#{customer_id}",
@@ -201,19 +218,10 @@ class DynamoCaseStore:
                 limit=limit,
             )
         )
-        statuses = {
-            str(found.pk): str(json.loads(case_json(found))["status"])
-            for found in self._case.batch_get([(case_pk(item.case_id), "CASE") for item in items])
-        }
+        keys = [(case_pk(item.case_id), "CASE") for item in items]
+        found = {str(c.pk): c for c in self._case.batch_get(keys)}  # (none: a create that lost its conv.)
         return [
-            EarlierCase(
-                id=item.case_id,
-                status=statuses[case_pk(item.case_id)],
-                opened_at=datetime.fromisoformat(item.opened_at),
-                resolved_at=datetime.fromisoformat(item.resolved_at) if item.resolved_at else None,
-            )
-            for item in items
-            if case_pk(item.case_id) in statuses  # (a create that lost its conversation leaves none)
+            earlier_case(item, found[pk]) for item, (pk, _) in zip(items, keys, strict=True) if pk in found
         ]
 
     def messages(self, case_id: str) -> list[CaseMessage]:
@@ -229,12 +237,12 @@ class DynamoCaseStore:
         Listed cases carry no decision log (`get` has it)."""
         condition = self._case.gsi1sk.startswith(f"{status}#") if status else None
         items = self._case.by_queue.query(f"QUEUE#{brand_id}#{queue}", condition, limit=limit)
-        return [_listed(item) for item in whole(self._case, items)]
+        return [listed(item) for item in whole(self._case, items)]
 
     def assigned_to(self, brand_id: str, agent_id: str, limit: int | None = None) -> list[Case]:
-        """The open cases an agent holds, soonest due first within a status."""
+        """The open cases an agent holds, soonest due first (see the layout: callers sort them)."""
         items = self._case.by_assignee.query(f"ASSIGNEE#{brand_id}#{agent_id}", limit=limit)
-        return [_listed(item) for item in whole(self._case, items)]
+        return [listed(item) for item in whole(self._case, items)]
 
     # ------------------------------------------------------------------ writes
     def create(self, case: Case, message: CaseMessage) -> Case:
@@ -335,9 +343,7 @@ class DynamoCaseStore:
             raise self._lost(case, claim, None)
         saved = case.model_copy(update={"version": case.version + 1, "tallied": len(case.decisions)})
         tallies = case_tallies(case)
-        case_item = self._case_item(saved, stored.logged)  # CaseTooLarge before anything is written
-        # The decisions the stored version holds get their own items; only this save's stay in the case.
-        archive(self._decision, case.id, case.decisions, stored.archived, stored.logged)
+        case_item = self._kept(saved, stored)  # CaseTooLarge before anything is written
         links = self._links(
             stored.case.model_copy(update={"decisions": case.decisions[: stored.logged]}), saved
         )
@@ -359,11 +365,25 @@ class DynamoCaseStore:
                     if claim is not None:
                         self._claim(tx, saved.id, *claim)
         except (PutError, TransactWriteError) as exc:
-            if isinstance(exc, PutError) and not is_condition_failure(exc) and not _too_large(exc):
+            if isinstance(exc, PutError) and not is_condition_failure(exc) and not too_large(exc):
                 raise
             raise self._lost(case, claim, exc) from exc
         self._count(saved, tallies)
         return saved
+
+    def _kept(self, saved: Case, stored: StoredCase) -> CaseItem:
+        """The case item a save writes. It keeps the decisions no DECISION# item holds while it still
+        fits one write unit; past that, those the stored version holds are archived first (one
+        DECISION# item) and it keeps only this save's."""
+        try:
+            whole_log = self._case_item(saved, stored.archived)
+            if item_bytes(whole_log) <= WRITE_UNIT_BYTES:
+                return whole_log
+        except CaseTooLarge:
+            pass
+        case_item = self._case_item(saved, stored.logged)
+        archive(self._decision, saved.id, saved.decisions, stored.archived, stored.logged)
+        return case_item
 
     def _stored(self, case_id: str) -> StoredCase | None:
         read = self._read(case_id, CLASSIFICATION)
@@ -373,7 +393,7 @@ class DynamoCaseStore:
         self, case: Case, claim: tuple[Agent, datetime] | None, exc: PynamoDBException | None
     ) -> Exception:
         """Why a save stored nothing: too large, held by someone else (a claim), or changed since read."""
-        if exc is not None and _too_large(exc):
+        if exc is not None and too_large(exc):
             return CaseTooLarge(
                 f"case {case.id} no longer fits one DynamoDB item (400 KB): {exc.cause_response_message}"
             )
@@ -385,9 +405,8 @@ class DynamoCaseStore:
 
     def _links(self, was: Case, saved: Case) -> list[tuple[TableItem, Any, bool]]:
         """The threading items the save must change with the case: each conversation it takes or whose
-        open state changes, the customer's OPEN# pointer when it opens or closes, the customer's CASE#
-        item when its resolution changes (it closes or reopens). Nothing when none of those moved. Each
-        is (item, condition, whether it is deleted)."""
+        open state changes, the customer's OPEN# pointer when it opens or closes. Nothing when none of
+        those moved. Each is (item, condition, whether it is deleted)."""
         writes: list[tuple[TableItem, Any, bool]] = []
         opens = saved.status.is_open != was.status.is_open
         for conversation in saved.conversation_ids:
@@ -408,8 +427,6 @@ class DynamoCaseStore:
         if opens:
             pointer = self._customer(self._customer_key(saved), f"OPEN#{saved.id}", case_id=saved.id)
             writes.append((pointer, None, not saved.status.is_open))
-        if resolved_at(was) != resolved_at(saved):  # it closes, reopens, or its closing time moves
-            writes.append((self._customer_case_item(saved), None, False))
         return writes
 
     def _claim(self, tx: TransactWrite, case_id: str, agent: Agent, at: datetime) -> None:
@@ -452,10 +469,11 @@ class DynamoCaseStore:
             packed=pack(kept),
             version=case.version,
             decisions_archived=archived,
+            ended_at=ended_iso(case),
             gsi1pk=f"QUEUE#{case.brand_id}#{case.queue}",
             gsi1sk=due_key(case),
             gsi2pk=f"ASSIGNEE#{case.brand_id}#{case.assignee}" if assigned else None,
-            gsi2sk=due_key(case) if assigned else None,
+            gsi2sk=assignee_key(case) if assigned else None,
         )
 
     def _classification_item(self, case: Case) -> ClassificationItem:
@@ -463,34 +481,17 @@ class DynamoCaseStore:
         return self._classification(case_pk(case.id), CLASSIFICATION, packed=packed)
 
     def _customer_case_item(self, case: Case) -> CustomerCaseItem:
-        """The customer's CASE# item: when the case opened and when it was resolved (its status is the
-        case item's, read with it)."""
+        """The customer's CASE# item, written by the create (the status and end are the case item's)."""
         opened = case.created_at.astimezone(UTC).isoformat()
-        ended = resolved_at(case)
         return self._customer_case(
             f"CUSTOMER#{case.brand_id}#{case.customer.id}",
             f"CASE#{opened}#{case.id}",
             case_id=case.id,
             opened_at=opened,
-            resolved_at=ended.astimezone(UTC).isoformat() if ended else None,
+            resolved_at=ended_iso(case),
         )
 
     def _message_item(self, case_id: str, message: CaseMessage) -> MessageItem:
         sk = f"MSG#{message.created_at.astimezone(UTC).isoformat()}#{message.id}"
         packed = zlib.compress(message.model_dump_json().encode())
         return self._message(case_pk(case_id), sk, packed=packed, message_id=message.id)
-
-
-def _too_large(exc: PynamoDBException) -> bool:
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    messages = [exc.cause_response_message or ""] + [r.message or "" for r in reasons if r is not None]
-    return any("size" in m.lower() and "exceed" in m.lower() for m in messages)
-
-
-def _case_from(item: CaseItem) -> Case:
-    return Case.model_validate_json(case_json(item)).model_copy(update={"version": int(item.version)})
-
-
-def _listed(item: CaseItem) -> Case:
-    """A case as a listing gives it: without its decision log (the item holds only the newest part)."""
-    return _case_from(item).model_copy(update={"decisions": (), "tallied": 0})

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, overload
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from carebird.brands import BrandListing
 from carebird.ingest.model import (
@@ -31,12 +33,14 @@ from carebird.ingest.model import (
 from carebird.ingest.ports import AlreadyIngested
 from carebird.storage.brands import DynamoBrandRepository, brand_pk
 from carebird.storage.ingest_items import (
-    CURSOR_SK,
     FEED_KEYS,
+    OLD_CURSOR_SK,
+    OLD_DM_POLL_SK,
     POLL_SK,
     UNREADABLE,
     CursorItem,
     DmItem,
+    FeedStateMap,
     GapItem,
     MentionItem,
     MessageItem,
@@ -77,31 +81,51 @@ class DynamoIngestStore:
 
     # ------------------------------------------------------------------ cursors
     def get_cursor(self, brand_id: str, feed: Feed) -> Cursor | None:
+        since_id, since_at = _CURSOR_ATTRS[feed]
         try:
-            item = self._cursor.get(brand_pk(brand_id), CURSOR_SK[feed], consistent_read=True)
+            item = self._poll.get(brand_pk(brand_id), POLL_SK, consistent_read=True)
+            found = (getattr(item, since_id), getattr(item, since_at))
         except DoesNotExist:
+            found = (None, None)
+        if found[0] is None:  # not moved since the upgrade: the release before kept it in its own item
+            try:
+                old = self._cursor.get(brand_pk(brand_id), OLD_CURSOR_SK[feed], consistent_read=True)
+                found = (old.since_id, old.since_created_at)
+            except DoesNotExist:
+                return None
+        if found[0] is None or found[1] is None:
             return None
-        if item.since_id is None or item.since_created_at is None:
-            return None
-        return Cursor(str(int(item.since_id)), item.since_created_at)
+        return Cursor(str(int(found[0])), found[1])
 
     def advance_cursor(self, brand_id: str, feed: Feed, cursor: Cursor) -> bool:
-        new = padded(cursor.since_id)
-        item = self._cursor(brand_pk(brand_id), CURSOR_SK[feed])
         try:
-            item.update(
-                actions=[
-                    self._cursor.since_id.set(new),
-                    self._cursor.since_created_at.set(cursor.created_at),
-                    self._cursor.updated_at.set(_now()),
-                ],
-                condition=self._cursor.since_id.does_not_exist() | (self._cursor.since_id < new),
+            self._poll(brand_pk(brand_id), POLL_SK).update(
+                actions=self._cursor_actions({feed: cursor}), condition=self._cursor_condition({feed: cursor})
             )
         except UpdateError as exc:
             if is_condition_failure(exc):
                 return False
             raise
         return True
+
+    def _cursor_actions(self, cursors: Mapping[Feed, Cursor]) -> list[Action]:
+        actions: list[Action] = []
+        for feed, cursor in cursors.items():
+            since_id, since_at = _CURSOR_ATTRS[feed]
+            actions += [
+                getattr(self._poll, since_id).set(padded(cursor.since_id)),
+                getattr(self._poll, since_at).set(cursor.created_at),
+            ]
+        return actions
+
+    def _cursor_condition(self, cursors: Mapping[Feed, Cursor]) -> Condition | None:
+        """Each cursor only moves forward (padded ids: string order is numeric order)."""
+        condition: Condition | None = None
+        for feed, cursor in cursors.items():
+            attr = getattr(self._poll, _CURSOR_ATTRS[feed][0])
+            forward = attr.does_not_exist() | (attr < padded(cursor.since_id))
+            condition = forward if condition is None else condition & forward
+        return condition
 
     # ------------------------------------------------------------------ mentions and DMs
     def put_message(self, record: IngestedMessage) -> None:
@@ -235,48 +259,59 @@ class DynamoIngestStore:
     # ------------------------------------------------------------------ poll state and lease
     def get_poll_state(self, brand_id: str, feed: Feed) -> PollState:
         try:
-            item = self._poll.get(brand_pk(brand_id), POLL_SK[feed], consistent_read=True)
+            item: PollStateItem | None = self._poll.get(brand_pk(brand_id), POLL_SK, consistent_read=True)
+        except DoesNotExist:
+            item = None
+        if feed is Feed.MENTIONS:
+            return _poll_state(item) if item is not None else PollState()
+        if item is not None and item.dms is not None:
+            return _poll_state(item.dms)
+        try:  # not saved since the upgrade: the release before kept it in an item of its own
+            return _poll_state(self._poll.get(brand_pk(brand_id), OLD_DM_POLL_SK, consistent_read=True))
         except DoesNotExist:
             return PollState()
-        rate = None
-        if item.rate_limit is not None and item.rate_remaining is not None and item.rate_reset_at is not None:
-            rate = RateLimit(int(item.rate_limit), int(item.rate_remaining), item.rate_reset_at)
-        return PollState(
-            blocked_until=item.blocked_until,
-            next_poll_at=item.next_poll_at,
-            interval_seconds=float(item.interval_seconds) if item.interval_seconds is not None else None,
-            rate=rate,
-            last_polled_at=item.last_polled_at,
-            last_success_at=item.last_success_at,
-            consecutive_errors=int(item.consecutive_errors or 0),
-            last_error=item.last_error,
-            found=int(item.found or 0),
-        )
 
     def save_poll_state(self, brand_id: str, feed: Feed, state: PollState) -> None:
+        self.save_poll_states(brand_id, {feed: state}, {})
+
+    def save_poll_states(
+        self, brand_id: str, states: Mapping[Feed, PollState], cursors: Mapping[Feed, Cursor]
+    ) -> None:
+        # Only the states' and cursors' attributes: the lease on the same item belongs to acquire/release.
+        item = self._poll(brand_pk(brand_id), POLL_SK)
+        actions = self._state_actions(states)
+        if not cursors:
+            item.update(actions=actions)
+            return
+        try:
+            item.update(
+                actions=actions + self._cursor_actions(cursors), condition=self._cursor_condition(cursors)
+            )
+        except UpdateError as exc:
+            if not is_condition_failure(exc):
+                raise
+            # A cursor is already further (a run whose lease ran out was overtaken): the states alone,
+            # and each cursor that is still behind.
+            item.update(actions=actions)
+            for feed, cursor in cursors.items():
+                self.advance_cursor(brand_id, feed, cursor)
+
+    def _state_actions(self, states: Mapping[Feed, PollState]) -> list[Action]:
         p = self._poll
-        values: list[tuple[Any, Any]] = [
-            (p.blocked_until, state.blocked_until),
-            (p.next_poll_at, state.next_poll_at),
-            (p.interval_seconds, state.interval_seconds),
-            (p.rate_limit, state.rate.limit if state.rate else None),
-            (p.rate_remaining, state.rate.remaining if state.rate else None),
-            (p.rate_reset_at, state.rate.reset_at if state.rate else None),
-            (p.last_polled_at, state.last_polled_at),
-            (p.last_success_at, state.last_success_at),
-            (p.consecutive_errors, state.consecutive_errors),
-            (p.last_error, state.last_error),
-            (p.found, state.found),
-            (p.updated_at, _now()),
-        ]
-        # Only the state's own attributes: the lease on the same item belongs to acquire/release.
-        actions = [attr.set(value) if value is not None else attr.remove() for attr, value in values]
-        p(brand_pk(brand_id), POLL_SK[feed]).update(actions=actions)
+        actions: list[Action] = [p.updated_at.set(_now())]
+        for feed, state in states.items():
+            if feed is Feed.DMS:
+                actions.append(p.dms.set(FeedStateMap(**_state_values(state))))
+                continue
+            for name, value in _state_values(state).items():
+                attr = getattr(p, name)
+                actions.append(attr.set(value) if value is not None else attr.remove())
+        return actions
 
     def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> bool:
         p = self._poll
         try:
-            p(brand_pk(brand_id), POLL_SK[Feed.MENTIONS]).update(
+            p(brand_pk(brand_id), POLL_SK).update(
                 actions=[p.lease_owner.set(owner), p.lease_until.set(math.ceil(until.timestamp()))],
                 condition=p.lease_until.does_not_exist()
                 | (p.lease_until < int(now.timestamp()))
@@ -291,7 +326,7 @@ class DynamoIngestStore:
     def release_lease(self, brand_id: str, owner: str) -> None:
         p = self._poll
         try:
-            p(brand_pk(brand_id), POLL_SK[Feed.MENTIONS]).update(
+            p(brand_pk(brand_id), POLL_SK).update(
                 actions=[p.lease_owner.remove(), p.lease_until.remove()], condition=p.lease_owner == owner
             )
         except UpdateError as exc:
@@ -394,6 +429,51 @@ class DynamoIngestStore:
             stalled=gap.stalled,
             expires_at=expires,
         )
+
+
+_CURSOR_ATTRS = {
+    Feed.MENTIONS: ("since_id", "since_created_at"),
+    Feed.DMS: ("dm_since_id", "dm_since_created_at"),
+}
+
+
+def _state_values(state: PollState) -> dict[str, Any]:
+    """A feed's poll state as the stored attributes (`PollStateItem`'s, `FeedStateMap`'s)."""
+    rate = state.rate
+    return {
+        "blocked_until": state.blocked_until,
+        "next_poll_at": state.next_poll_at,
+        "interval_seconds": state.interval_seconds,
+        "rate_limit": rate.limit if rate else None,
+        "rate_remaining": rate.remaining if rate else None,
+        "rate_reset_at": rate.reset_at if rate else None,
+        "last_polled_at": state.last_polled_at,
+        "last_success_at": state.last_success_at,
+        "consecutive_errors": state.consecutive_errors,
+        "last_error": state.last_error,
+        "found": state.found,
+    }
+
+
+def _poll_state(stored: PollStateItem | FeedStateMap) -> PollState:
+    rate = None
+    if (
+        stored.rate_limit is not None
+        and stored.rate_remaining is not None
+        and stored.rate_reset_at is not None
+    ):
+        rate = RateLimit(int(stored.rate_limit), int(stored.rate_remaining), stored.rate_reset_at)
+    return PollState(
+        blocked_until=stored.blocked_until,
+        next_poll_at=stored.next_poll_at,
+        interval_seconds=float(stored.interval_seconds) if stored.interval_seconds is not None else None,
+        rate=rate,
+        last_polled_at=stored.last_polled_at,
+        last_success_at=stored.last_success_at,
+        consecutive_errors=int(stored.consecutive_errors or 0),
+        last_error=stored.last_error,
+        found=int(stored.found or 0),
+    )
 
 
 def _chunks(mentions: Sequence[Mention]) -> list[list[str]]:

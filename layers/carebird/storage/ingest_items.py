@@ -58,8 +58,11 @@ def message_pk(brand_id: str, feed: Feed, message_id: str) -> str:
     return f"{FEED_KEYS[feed].entity}#{brand_id}#{int(message_id)}"
 
 
-CURSOR_SK = {Feed.MENTIONS: "CURSOR", Feed.DMS: "DMCURSOR"}
-POLL_SK = {Feed.MENTIONS: "POLL", Feed.DMS: "POLL#DMS"}  # the brand's lease lives on POLL
+POLL_SK = "POLL"  # the brand's lease, both feeds' poll states and cursors
+# Where the release before kept each feed's cursor, and the DM feed's poll state: read while the POLL item
+# has not got them yet.
+OLD_CURSOR_SK = {Feed.MENTIONS: "CURSOR", Feed.DMS: "DMCURSOR"}
+OLD_DM_POLL_SK = "POLL#DMS"
 
 
 class CursorItem(TableItem):
@@ -68,9 +71,36 @@ class CursorItem(TableItem):
     updated_at = UTCDateTimeAttribute(null=True)
 
 
+class FeedStateMap(MapAttribute):
+    """The DM feed's poll state inside the POLL item (`dms`): the attributes the mentions feed's has."""
+
+    blocked_until = UTCDateTimeAttribute(null=True)
+    next_poll_at = UTCDateTimeAttribute(null=True)
+    interval_seconds = NumberAttribute(null=True)
+    rate_limit = NumberAttribute(null=True)
+    rate_remaining = NumberAttribute(null=True)
+    rate_reset_at = UTCDateTimeAttribute(null=True)
+    last_polled_at = UTCDateTimeAttribute(null=True)
+    last_success_at = UTCDateTimeAttribute(null=True)
+    consecutive_errors = NumberAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    found = NumberAttribute(null=True)
+
+
 class PollStateItem(TableItem):
+    """The brand's POLL item: its lease, each feed's cursor (`since_id`/`since_created_at` the mentions',
+    `dm_since_id`/`dm_since_created_at` the DMs', as the CURSOR items of the release before had them),
+    the mentions feed's poll state at the top level (as the release before kept it) and the DM feed's
+    in `dms` (the release before: the POLL#DMS item), so that one write saves what a round of polls
+    changed."""
+
     lease_owner = UnicodeAttribute(null=True)
     lease_until = NumberAttribute(null=True)  # epoch seconds
+    since_id = UnicodeAttribute(null=True)  # zero-padded, so `<` in a condition compares numerically
+    since_created_at = UTCDateTimeAttribute(null=True)
+    dm_since_id = UnicodeAttribute(null=True)
+    dm_since_created_at = UTCDateTimeAttribute(null=True)
+    dms = FeedStateMap(null=True)
     blocked_until = UTCDateTimeAttribute(null=True)
     next_poll_at = UTCDateTimeAttribute(null=True)
     interval_seconds = NumberAttribute(null=True)

@@ -89,5 +89,30 @@ def is_condition_failure(exc: PynamoDBException) -> bool:
     return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
+WRITE_UNIT_BYTES = 1024  # DynamoDB bills a write by the KB of the larger of the item before and after
+
+
+def item_bytes(item: Model) -> int:
+    """The item's size by DynamoDB's rule: each attribute's name and value in bytes, a number about one
+    byte per two significant digits, plus one."""
+    return sum(len(name.encode()) + _value_bytes(value) for name, value in item.serialize().items())
+
+
+def _value_bytes(value: dict[str, Any]) -> int:
+    (kind, v), *_ = value.items()
+    if kind == "N":
+        digits = str(v).lstrip("-").replace(".", "").lstrip("0") or "0"
+        return (len(digits) + 1) // 2 + 1
+    if kind == "B":
+        return len(v)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + 1 + _value_bytes(x) for k, x in v.items())
+    if kind == "L":
+        return 3 + sum(1 + _value_bytes(x) for x in v)
+    return len(str(v).encode())
+
+
 def padded(number: str | int) -> str:
     return f"{int(number):020d}"

@@ -1,9 +1,10 @@
-"""The case store's layout on moto and DynamoDB Local: each decision written once to its own item, the case
-item keeping only the last save's (compressed), and a case item written before (text, with up to 25
-decisions) still read whole and saved on."""
+"""The case store's layout on moto and DynamoDB Local: the case item (compressed) keeping its decisions while
+it fits one write unit, then those of the stored version written once to their own item, and a case item
+written before (text, with up to 25 decisions) still read whole and saved on."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from datetime import timedelta
@@ -60,7 +61,7 @@ def store(engine: Engine) -> DynamoCaseStore:
     return DynamoCaseStore(engine.table_name, host=engine.host)
 
 
-def test_each_decision_is_written_once_and_the_case_item_keeps_only_the_last_saves(
+def test_the_case_item_keeps_its_decisions_while_it_fits_a_write_unit_then_archives_them_once(
     engine: Engine, store: DynamoCaseStore
 ) -> None:
     created = store.create(case(decisions=(decision(0),)), msg())
@@ -68,21 +69,41 @@ def test_each_decision_is_written_once_and_the_case_item_keeps_only_the_last_sav
     for n in range(1, 4):
         current = store.save(store.get(created.id).with_decision(decision(n)))  # type: ignore[union-attr]
     stored = items(engine, created.id)
-    assert in_item(stored["CASE"]) == ["d3"]
-    assert stored["CASE"]["decisions_archived"]["N"] == "3"
-    assert [in_list(stored[f"DECISION#{n:06d}"]) for n in range(3)] == [["d0"], ["d1"], ["d2"]]
+    assert in_item(stored["CASE"]) == ["d0", "d1", "d2", "d3"]  # under 1 KB: no DECISION# item to write
+    assert not [sk for sk in stored if sk.startswith("DECISION#")]
+    assert stored["CASE"]["decisions_archived"]["N"] == "0"
+    assert item_size(stored["CASE"]) <= 1024
     whole = store.get(created.id)
     assert whole is not None and whole.version == current.version == 4
     assert [d.value for d in whole.decisions] == ["d0", "d1", "d2", "d3"]
-    # the decisions one save added are archived together, by the next save: one item
-    more = store.save(whole.with_decision(decision(4)).with_decision(decision(5)))
-    store.save(more.with_decision(decision(6)))
+    # A save that would take the case item past 1 KB first archives what the stored version holds, as
+    # one item, and keeps only its own decisions.
+    more = store.save(whole.with_decision(long_decision(4)))
     stored = items(engine, created.id)
-    assert in_list(stored["DECISION#000004"]) == ["d4", "d5"] and "DECISION#000005" not in stored
+    assert in_list(stored["DECISION#000000"]) == ["d0", "d1", "d2", "d3"]
+    assert in_item(stored["CASE"]) == ["d4"]
+    assert stored["CASE"]["decisions_archived"]["N"] == "4"
+    store.save(more.with_decision(decision(5)))  # d4 alone passes 1 KB: archived by the save after it
+    stored = items(engine, created.id)
+    assert in_list(stored["DECISION#000004"]) == ["d4"] and in_item(stored["CASE"]) == ["d5"]
+    assert sorted(sk for sk in stored if sk.startswith("DECISION#")) == ["DECISION#000000", "DECISION#000004"]
     again = store.get(created.id)
-    assert again is not None and [d.value for d in again.decisions] == [f"d{n}" for n in range(7)]
+    assert again is not None and [d.value for d in again.decisions] == [f"d{n}" for n in range(6)]
+    assert again.decisions[4] == long_decision(4)
     listed = store.queue("acme", "billing")
     assert [c.id for c in listed] == [created.id] and listed[0].decisions == ()
+
+
+def long_decision(n: int) -> Decision:
+    """A decision whose reason compresses to about 1.6 KB (hex digits: 4 bits of content a character)."""
+    reason = "".join(hashlib.sha256(f"{n}.{i}".encode()).hexdigest() for i in range(50))
+    return decision(n).model_copy(update={"reason": reason})
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """A raw item's size by DynamoDB's rule (names and values; the case item holds S, N and B only)."""
+    sizes = {"S": lambda v: len(v.encode()), "B": len, "N": lambda v: len(v) // 2 + 2}
+    return sum(len(name) + sizes[kind](v) for name, value in item.items() for kind, v in value.items())
 
 
 def test_items_of_one_decision_under_a_list_of_the_same_decisions_read_once(
@@ -100,10 +121,13 @@ def test_items_of_one_decision_under_a_list_of_the_same_decisions_read_once(
                 "body": {"S": decision(n).model_dump_json()},
             },
         )
-    store.save(created.with_decision(decision(3)))
-    assert in_list(items(engine, created.id)["DECISION#000000"]) == ["d0", "d1", "d2"]
+    store.save(created.with_decision(decision(3)))  # fits 1 KB: the case item keeps all four
     again = store.get(created.id)
     assert again is not None and [d.value for d in again.decisions] == ["d0", "d1", "d2", "d3"]
+    store.save(again.with_decision(long_decision(4)))  # does not: d0-d3 archived as one list
+    assert in_list(items(engine, created.id)["DECISION#000000"]) == ["d0", "d1", "d2", "d3"]
+    again = store.get(created.id)
+    assert again is not None and [d.value for d in again.decisions] == ["d0", "d1", "d2", "d3", "d4"]
 
 
 def test_a_case_without_its_whole_log_is_not_saved_over_the_stored_one(store: DynamoCaseStore) -> None:
@@ -163,10 +187,17 @@ def test_a_case_item_written_before_the_log_moved_out_is_read_whole_and_saved_on
     assert again == saved and [d.value for d in again.decisions] == [f"d{n}" for n in range(31)]
     assert again.classification == CLASSIFICATION
     stored = items(engine, created.id)
-    assert in_item(stored["CASE"]) == ["d30"] and stored["CASE"]["decisions_archived"]["N"] == "30"
+    # 26 short decisions still fit 1 KB compressed: kept; the first save that does not fit moves them out
+    assert in_item(stored["CASE"]) == [f"d{n}" for n in range(5, 31)]
+    assert stored["CASE"]["decisions_archived"]["N"] == "5" and item_size(stored["CASE"]) <= 1024
     assert unpacked(stored["CLASSIFICATION"]) == CLASSIFICATION  # handed over to its own item
     assert unpacked(stored["CASE"])["classification"] == {"sentiment": CLASSIFICATION["sentiment"]}
     assert [c.id for c in store.queue("acme", "billing", status="pending_customer")] == [created.id]
+    moved = store.save(again.with_decision(long_decision(31)))
+    stored = items(engine, created.id)
+    assert in_item(stored["CASE"]) == ["d31"] and stored["CASE"]["decisions_archived"]["N"] == "31"
+    assert in_list(stored["DECISION#000005"]) == [f"d{n}" for n in range(5, 31)]
+    assert store.get(created.id) == moved
 
 
 def customer_items(engine: Engine, customer: str = "42") -> dict[str, dict[str, Any]]:
@@ -275,3 +306,48 @@ def test_every_case_field_that_may_be_none_defaults_to_none() -> None:
         for name, field in model.model_fields.items():
             if field.is_required() or field.default is not None:
                 assert type(None) not in get_args(field.annotation), f"{model.__name__}.{name}"
+
+
+def test_an_agents_index_key_has_no_status_and_one_written_before_is_still_listed(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    held = store.create(case(status=CaseStatus.ASSIGNED, assignee="ana"), msg())
+    key = items(engine, held.id)["CASE"]["gsi2sk"]["S"]
+    assert key == f"{(NOW + timedelta(hours=1)).isoformat()}#{held.id}"
+    store.save(held.model_copy(update={"status": CaseStatus.PENDING_CUSTOMER}))
+    assert items(engine, held.id)["CASE"]["gsi2sk"]["S"] == key  # a status change moves no entry of gsi2
+    older = store.create(
+        case("acme-t2", conversation="2", customer="43", status=CaseStatus.ASSIGNED, assignee="ana"),
+        msg("2", "2"),
+    )
+    before = items(engine, older.id)["CASE"]
+    before["gsi2sk"] = {"S": "assigned#" + before["gsi2sk"]["S"]}  # as the release before keyed it
+    engine.client.put_item(TableName=engine.table_name, Item=before)
+    assert sorted(c.id for c in store.assigned_to("acme", "ana")) == [held.id, older.id]
+
+
+def test_a_close_moves_no_customer_item_and_one_closed_before_shows_when_it_ended(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    created = store.create(case(), msg())
+    written = customer_items(engine)["CASE"]
+    resolved = store.save(
+        created.with_decision(decision(1).model_copy(update={"kind": "resolved"}), status=CaseStatus.RESOLVED)
+    )
+    assert customer_items(engine)["CASE"] == written  # the case item says when it ended
+    assert items(engine, created.id)["CASE"]["ended_at"]["S"] == decision(1).at.isoformat()
+    assert [c.resolved_at for c in store.customer_cases("acme", "42", 5)] == [decision(1).at]
+    # As the release before left a closed case: no `ended_at`, the customer's CASE# item saying it.
+    stored = items(engine, created.id)["CASE"]
+    del stored["ended_at"]
+    engine.client.put_item(TableName=engine.table_name, Item=stored)
+    engine.client.put_item(
+        TableName=engine.table_name, Item={**written, "resolved_at": {"S": "2026-11-23T10:00:09+00:00"}}
+    )
+    assert [c.resolved_at for c in store.customer_cases("acme", "42", 5)] == [NOW + timedelta(seconds=9)]
+    reopened = store.save(resolved.model_copy(update={"status": CaseStatus.QUEUED}))
+    assert [(c.status, c.resolved_at) for c in store.customer_cases("acme", "42", 5)] == [("queued", None)]
+    store.save(reopened.model_copy(update={"status": CaseStatus.CLOSED}))
+    assert [(c.status, c.resolved_at) for c in store.customer_cases("acme", "42", 5)] == [
+        ("closed", decision(1).at)  # the last resolution of its log
+    ]

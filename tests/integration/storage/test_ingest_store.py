@@ -306,3 +306,65 @@ def test_mentions_a_run_could_not_write_are_kept_whole_in_chunks_and_replaced(st
     assert store.unwritten(BRAND) == short
     store.keep_unwritten(BRAND, [])
     assert store.unwritten(BRAND) == []
+
+
+# ---------------------------------------------------------------------- one write a round, and upgrades
+def test_a_rounds_states_and_cursors_are_one_write_and_a_cursor_never_moves_back(store: Any) -> None:
+    mentions = PollState(next_poll_at=T + timedelta(seconds=15), interval_seconds=15.0, last_success_at=T)
+    dms = PollState(next_poll_at=T + timedelta(seconds=30), interval_seconds=30.0, found=2)
+    store.save_poll_states(
+        BRAND,
+        {Feed.MENTIONS: mentions, Feed.DMS: dms},
+        {Feed.MENTIONS: Cursor("1790000000000000009", T), Feed.DMS: Cursor("1790000000000000100", T)},
+    )
+    assert store.get_poll_state(BRAND, Feed.MENTIONS) == mentions
+    assert store.get_poll_state(BRAND, Feed.DMS) == dms
+    assert store.get_cursor(BRAND, Feed.MENTIONS) == Cursor("1790000000000000009", T)
+    assert store.get_cursor(BRAND, Feed.DMS) == Cursor("1790000000000000100", T)
+    later = PollState(interval_seconds=60.0)
+    store.save_poll_states(  # a run overtaken: its states are saved, its mentions cursor is behind
+        BRAND,
+        {Feed.MENTIONS: later},
+        {Feed.MENTIONS: Cursor("1790000000000000008", T), Feed.DMS: Cursor("1790000000000000101", T)},
+    )
+    assert store.get_poll_state(BRAND, Feed.MENTIONS) == later
+    assert store.get_cursor(BRAND, Feed.MENTIONS) == Cursor("1790000000000000009", T)
+    assert store.get_cursor(BRAND, Feed.DMS) == Cursor("1790000000000000101", T)
+
+
+@pytest.mark.parametrize("kind", DYNAMO_ENGINES)
+def test_cursors_and_the_dm_state_kept_by_the_release_before_are_read_and_moved_on(
+    kind: str, request: pytest.FixtureRequest, aws_env: None
+) -> None:
+    """The release before kept the cursors in BRAND#<id>/CURSOR and /DMCURSOR and the DM feed's poll
+    state in /POLL#DMS; they are read until the POLL item has its own."""
+    with open_engine(kind, request) as engine:
+        store = DynamoIngestStore(engine.table_name, host=engine.host)
+        put = engine.client.put_item
+        pk = {"pk": {"S": f"BRAND#{BRAND}"}}
+        at = {"S": T.strftime("%Y-%m-%dT%H:%M:%S.%f+0000")}
+        for sk, since in (("CURSOR", "1790000000000000005"), ("DMCURSOR", "1790000000000000050")):
+            put(
+                TableName=engine.table_name,
+                Item={**pk, "sk": {"S": sk}, "since_id": {"S": f"{int(since):020d}"}, "since_created_at": at},
+            )
+        put(
+            TableName=engine.table_name,
+            Item={**pk, "sk": {"S": "POLL#DMS"}, "interval_seconds": {"N": "40"}, "found": {"N": "3"}},
+        )
+        put(TableName=engine.table_name, Item={**pk, "sk": {"S": "POLL"}, "interval_seconds": {"N": "20"}})
+
+        assert store.get_cursor(BRAND, Feed.MENTIONS) == Cursor("1790000000000000005", T)
+        assert store.get_cursor(BRAND, Feed.DMS) == Cursor("1790000000000000050", T)
+        assert store.get_poll_state(BRAND, Feed.DMS) == PollState(interval_seconds=40.0, found=3)
+        assert store.get_poll_state(BRAND, Feed.MENTIONS) == PollState(interval_seconds=20.0)
+
+        store.save_poll_states(
+            BRAND,
+            {Feed.DMS: PollState(interval_seconds=50.0)},
+            {Feed.MENTIONS: Cursor("1790000000000000006", T)},
+        )
+        assert store.get_cursor(BRAND, Feed.MENTIONS) == Cursor("1790000000000000006", T)
+        assert store.get_cursor(BRAND, Feed.DMS) == Cursor("1790000000000000050", T)  # still the old item's
+        assert store.get_poll_state(BRAND, Feed.DMS) == PollState(interval_seconds=50.0)
+        assert store.get_poll_state(BRAND, Feed.MENTIONS) == PollState(interval_seconds=20.0)
