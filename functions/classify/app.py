@@ -2,6 +2,10 @@
 
 Input: the execution's state ({"brand_id", "mention" | "dm", ...}). Output: the classification, each
 signal with its confidence and the reasons, which the workflow's Choice and Route steps read.
+
+No Powertools Tracer here: the step is CPU work around one GetItem, and the X-Ray SDK the Tracer loads was
+about a third of this handler's import (carebird.observability). Lambda's active tracing still records
+each invocation in the execution's trace.
 """
 
 from __future__ import annotations
@@ -10,13 +14,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from carebird.observability import logger, metrics, tracer
+from carebird.observability import logger, metrics
 from carebird.triage.classify import classify_step
 from carebird.wiring import triage as runtime
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     classification = classify_step(event, runtime.brand_repository().get_brand, runtime.classifier_for)

@@ -3,16 +3,24 @@
 Powertools configures them from POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE and
 POWERTOOLS_LOG_LEVEL (set per function in template.yaml). Constructing them makes no AWS call; the
 Tracer disables itself outside Lambda, so importing this module in tests or tools is free.
+
+The Tracer is built when a module first imports it (`from carebird.observability import tracer`), not
+with this module: it loads the X-Ray SDK, which builds a botocore client of its own (about a third of the
+classify function's import in make bench-coldstart). A handler that makes no call worth a subsegment
+(the classify function: one GetItem around CPU work) does not import it; Lambda's active tracing still
+records its invocation.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
     from aws_lambda_powertools.logging.types import LogRecord
 
 # Keys that Powertools' inject_lambda_context puts on every line and that say nothing a line's log stream
@@ -34,5 +42,18 @@ class CompactFormatter(LambdaPowertoolsFormatter):
 
 
 logger = Logger(logger_formatter=CompactFormatter())
-tracer = Tracer()
 metrics = Metrics()
+tracer: Tracer  # built on first import of the name (module __getattr__ below)
+
+
+@lru_cache(maxsize=1)
+def _tracer() -> Tracer:
+    from aws_lambda_powertools import Tracer
+
+    return Tracer()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "tracer":
+        return _tracer()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
