@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -93,22 +94,24 @@ def test_no_token_is_401_and_the_function_never_runs(gateway: tuple[Client, list
 @pytest.mark.parametrize(
     ("bad", "reason"),
     [
-        ("not-a-jwt", "not a JWT"),
-        (token(OTHER_KEY), "signature"),  # signed by someone else
-        (token(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other"), "issuer"),
-        (token(aud="another-client"), "audience"),
-        (token(aud=None), "audience"),  # neither aud nor client_id
-        (token(exp=int(time.time()) - 10), "expired"),
-        (token(nbf=int(time.time()) + 600), "time claims"),
-        (token()[:-6] + "AAAAAA", "signature"),
+        # Each token is made when its test runs, not at collection: a token made then may have expired
+        # by the time a long suite reaches the test.
+        (lambda: "not-a-jwt", "not a JWT"),
+        (lambda: token(OTHER_KEY), "signature"),  # signed by someone else
+        (lambda: token(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other"), "issuer"),
+        (lambda: token(aud="another-client"), "audience"),
+        (lambda: token(aud=None), "audience"),  # neither aud nor client_id
+        (lambda: token(exp=int(time.time()) - 10), "expired"),
+        (lambda: token(nbf=int(time.time()) + 600), "time claims"),
+        (lambda: token()[:-6] + "AAAAAA", "signature"),
     ],
 )
 def test_a_token_the_authorizer_does_not_accept_is_401(
-    gateway: tuple[Client, list[dict[str, Any]]], bad: str, reason: str
+    gateway: tuple[Client, list[dict[str, Any]]], bad: Callable[[], str], reason: str
 ) -> None:
     """Every refusal is the same 401 body, as HTTP APIs answer; the reason is in www-authenticate."""
     client, events = gateway
-    answer = client.get("/v1/cases", headers={"Authorization": bad})
+    answer = client.get("/v1/cases", headers={"Authorization": bad()})
     assert answer.status_code == 401 and json.loads(answer.data) == {"message": "Unauthorized"}
     assert answer.headers["www-authenticate"].startswith('Bearer scope="" error="invalid_token"')
     assert reason in answer.headers["www-authenticate"]
