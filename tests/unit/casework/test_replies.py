@@ -12,6 +12,21 @@ from carebird.sla.ports import watch_key
 from tests.support.casework_fakes import CaseWorld
 
 
+def first_response_seen_at_signal(world: CaseWorld, case_id: str) -> list[object]:
+    """What the stored case's first response was each time a legacy watch was told to look again (the
+    signal still goes out): the watch, woken, must read the answered case."""
+    seen: list[object] = []
+    send = world.signal.look_again
+
+    def record(token: str, output: dict[str, Any]) -> None:
+        stored = world.cases.get(case_id)
+        seen.append(stored.first_response_at if stored else None)
+        send(token, output)
+
+    world.signal.look_again = record  # type: ignore[method-assign]
+    return seen
+
+
 def test_the_same_reply_id_with_other_text_is_refused(world: CaseWorld) -> None:
     case = world.open_case(assignee="ana")
     p = world.service.principal(case.brand_id, "ana")
@@ -23,15 +38,7 @@ def test_the_same_reply_id_with_other_text_is_refused(world: CaseWorld) -> None:
 
 def test_the_waiting_workflow_is_signalled_after_the_first_response_is_saved(world: CaseWorld) -> None:
     case = world.open_case(assignee="ana", first_response_task_token="tok-first")
-    seen_at_signal: list[object] = []
-    send = world.signal.look_again
-
-    def record(token: str, output: dict[str, Any]) -> None:
-        stored = world.cases.get(case.id)
-        seen_at_signal.append(stored.first_response_at if stored else None)
-        send(token, output)
-
-    world.signal.look_again = record  # type: ignore[method-assign]
+    seen_at_signal = first_response_seen_at_signal(world, case.id)
     p = world.service.principal(case.brand_id, "ana")
     world.service.reply(p, case.id, ReplyRequest(text="On it!"), "r1")
     assert [token for token, _ in world.signal.sent] == ["tok-first"]
@@ -43,15 +50,7 @@ def test_the_first_reply_reads_the_watch_token_kept_beside_the_case_and_signals_
 ) -> None:
     case = world.open_case(assignee="ana", watched={"first_response": watch_key("watch:tok")})
     world.cases.keep_watch_token(case.id, "first_response", watch_key("watch:tok"), "watch:tok")
-    seen_at_signal: list[object] = []
-    send = world.signal.look_again
-
-    def record(token: str, output: dict[str, Any]) -> None:
-        stored = world.cases.get(case.id)
-        seen_at_signal.append(stored.first_response_at if stored else None)
-        send(token, output)
-
-    world.signal.look_again = record  # type: ignore[method-assign]
+    seen_at_signal = first_response_seen_at_signal(world, case.id)
     p = world.service.principal(case.brand_id, "ana")
     world.service.reply(p, case.id, ReplyRequest(text="On it!"), "r1")
     assert [token for token, _ in world.signal.sent] == ["watch:tok"]
