@@ -1,5 +1,6 @@
-"""Follow-up function, every minute: asks the customers of resolved cases how it went (once per case), and
-publishes how long the longest-waiting customer has waited for a first answer (OldestUnansweredAge)."""
+"""Follow-up function, every minute: asks the customers of resolved cases how it went (once per case),
+publishes how long the longest-waiting customer has waited for a first answer (OldestUnansweredAge), and
+sets again the SLA alarms whose moment passed with no ring (SlaAlarmsSetAgain; carebird.sla.overdue)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     result["closed_unanswered"] = runtime.survey_answers().expire()
     if result["sent"]:
         metrics.add_metric(name=MetricName.SURVEYS_SENT, unit="Count", value=result["sent"])
-    oldest = runtime.oldest_unanswered_now()
+    sweep = runtime.sla_sweep_now()
+    oldest = sweep.oldest
     metrics.add_metric(name=MetricName.OLDEST_UNANSWERED_AGE, unit="Seconds", value=oldest.age_seconds)
     result["oldest_unanswered_seconds"] = int(oldest.age_seconds)
     result["waiting_for_first_answer"] = oldest.waiting
+    result["sla_alarms_set_again"] = len(sweep.alarms_set)
+    if sweep.alarms_set:
+        metrics.add_metric(name=MetricName.SLA_ALARMS_SET_AGAIN, unit="Count", value=len(sweep.alarms_set))
     logger.info("follow-up run", extra={**result, "oldest_case": oldest.case_id})
     return result

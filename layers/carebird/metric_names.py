@@ -32,6 +32,8 @@ class MetricName(StrEnum):
     # SLA: breaches counted by the triage workflow, the longest wait published by the follow-up function.
     SLA_BREACHES = "SlaBreaches"
     OLDEST_UNANSWERED_AGE = "OldestUnansweredAge"
+    # SLA alarms whose moment passed with no ring, set again by the follow-up function's sweep.
+    SLA_ALARMS_SET_AGAIN = "SlaAlarmsSetAgain"
 
     # Agents' work (the agent API).
     TIME_TO_FIRST_RESPONSE = "TimeToFirstResponse"

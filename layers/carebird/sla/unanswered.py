@@ -2,6 +2,7 @@
 
 Published every minute as OldestUnansweredAge (seconds; 0 when nobody waits), which the
 OldestUnansweredAlarm watches: a single forgotten mention shows up here even when no SLA is configured.
+The same listing feeds the net under the SLA alarms (carebird.sla.overdue).
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ class Oldest:
     waiting: int
 
 
-def oldest_unanswered(brands: Iterable[Brand], cases: QueueReader, now: datetime) -> Oldest:
-    oldest: Case | None = None
-    waiting = 0
+def waiting_cases(brands: Iterable[Brand], cases: QueueReader) -> list[Case]:
+    """Every brand's queued and assigned cases, as their queues list them (without decision logs): the
+    cases whose clocks run."""
+    found: list[Case] = []
     for brand in brands:
         try:
             queues = brand.config.triage.queues
@@ -39,12 +41,24 @@ def oldest_unanswered(brands: Iterable[Brand], cases: QueueReader, now: datetime
             queues = load_triage_config(None).queues  # a broken config must not hide waiting customers
         for queue in queues:
             for status in (CaseStatus.QUEUED, CaseStatus.ASSIGNED):
-                for case in cases.queue(brand.id, queue, status=status.value, limit=None):
-                    if case.first_response_at is not None:
-                        continue
-                    waiting += 1
-                    if oldest is None or case.first_message_at < oldest.first_message_at:
-                        oldest = case
+                found += cases.queue(brand.id, queue, status=status.value, limit=None)
+    return found
+
+
+def oldest_among(waiting: Iterable[Case], now: datetime) -> Oldest:
+    """The longest wait for a first answer among these open cases."""
+    oldest: Case | None = None
+    count = 0
+    for case in waiting:
+        if case.first_response_at is not None:
+            continue
+        count += 1
+        if oldest is None or case.first_message_at < oldest.first_message_at:
+            oldest = case
     if oldest is None:
         return Oldest(0.0, None, 0)
-    return Oldest(max(0.0, (now - oldest.first_message_at).total_seconds()), oldest.id, waiting)
+    return Oldest(max(0.0, (now - oldest.first_message_at).total_seconds()), oldest.id, count)
+
+
+def oldest_unanswered(brands: Iterable[Brand], cases: QueueReader, now: datetime) -> Oldest:
+    return oldest_among(waiting_cases(brands, cases), now)

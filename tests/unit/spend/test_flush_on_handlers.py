@@ -134,7 +134,9 @@ def invoke(function: str, monkeypatch: pytest.MonkeyPatch, *, fail: bool = False
 
     monkeypatch.setattr(followup_wiring, "followup_service", lambda: SimpleNamespace(sweep=sweep))
     monkeypatch.setattr(followup_wiring, "survey_answers", lambda: SimpleNamespace(expire=lambda: 0))
-    monkeypatch.setattr(followup_wiring, "oldest_unanswered_now", lambda: Oldest(0.0, None, 0))
+    monkeypatch.setattr(
+        followup_wiring, "sla_sweep_now", lambda: followup_wiring.SlaSweep(Oldest(0.0, None, 0))
+    )
     return app.handler({}, LambdaContextStub())
 
 
