@@ -343,3 +343,49 @@ def test_a_watch_of_the_first_definition_still_running_after_an_upgrade_is_woken
     path = states(sla_stack, old)
     assert path[:3] == ["WhichClock?", "AwaitFirstResponse", "ResolutionClock"]
     assert "AwaitResolution" in path and path[-1] == "ResolutionDone"
+
+
+SLOW = {  # at 600x: first response 10,000 s, so the alarms triage sets stay far off during the test
+    **DEFAULT_TRIAGE,
+    "sla": {
+        p: {
+            "first_response_minutes": 100_000,
+            "next_response_minutes": 100_000,
+            "resolution_minutes": 200_000,
+        }
+        for p in ("P1", "P2", "P3", "P4")
+    },
+}
+
+
+def test_a_clock_whose_alarm_was_lost_is_found_by_the_follow_up_sweep_and_escalates(
+    sla_stack: StackEndpoints,
+) -> None:
+    """A save that moved the first-response moment was stored, but its alarm was never set (Scheduler
+    failed after the save): the follow-up function, invoked as its schedule does, sets the alarm again once
+    the moment is 3 minutes past, and the ring warns and escalates, once each."""
+    store = DynamoCaseStore(sla_stack.resources["CarebirdTable"])
+    _, case_id = start(sla_stack, "@acme where is my refund?", settings={"triage": SLOW})
+    routed = store.get(case_id)
+    assert routed is not None and routed.sla_breaches == 0
+    now = datetime.now(UTC)
+    store.save(  # no carebird.sla.wakes.after_save: the alarm of the moved moment is lost
+        routed.model_copy(
+            update={
+                "at_risk_at": now - timedelta(minutes=5),
+                "first_response_due": now - timedelta(minutes=4),
+            }
+        )
+    )
+    answer = stack_client(sla_stack, "lambda").invoke(
+        FunctionName=sla_stack.resources["FollowupFunction"], Payload=b"{}"
+    )
+    result = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer, result
+    assert result["sla_alarms_set_again"] >= 1
+    escalated = wait_for(
+        lambda: (c := store.get(case_id)) and c.sla_breaches == 1 and c, 30, "the escalation"
+    )
+    kinds = [d.kind for d in escalated.decisions]
+    assert kinds.count("sla_at_risk") == 1 and kinds.count("sla_breach") == 1
+    assert escalated.queue == "escalations"
