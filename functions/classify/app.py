@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from carebird.observability import logger, metrics
 from carebird.triage.classify import classify_step
+from carebird.triage.log_lines import classification_summary
 from carebird.wiring import triage as runtime
 
 
@@ -23,5 +24,7 @@ from carebird.wiring import triage as runtime
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     classification = classify_step(event, runtime.brand_repository().get_brand, runtime.classifier_for)
-    logger.info("classified", extra={"brand_id": event.get("brand_id"), "classification": classification})
+    logger.info(
+        "classified", extra={"brand_id": event.get("brand_id"), **classification_summary(classification)}
+    )
     return classification

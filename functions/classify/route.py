@@ -28,6 +28,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from carebird.observability import logger, metrics, tracer
+from carebird.triage.log_lines import outcome_summary
 from carebird.wiring import triage as runtime
 
 
@@ -36,5 +37,5 @@ from carebird.wiring import triage as runtime
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcome = runtime.triage_step().run(event)
-    logger.info("triaged", extra={"action": event.get("action"), "outcome": outcome})
+    logger.info("triaged", extra={"action": event.get("action"), **outcome_summary(outcome)})
     return outcome
