@@ -68,9 +68,12 @@ BRAND = "CostHelp"
 ROUTED = ("paula", "@CostHelp I was charged twice for my booking last night, I need a refund please")
 WARM_UP = ("walter", "@CostHelp I was charged twice for my seat upgrade, please refund one")
 NOISE = ("spammy", "@CostHelp FREE crypto giveaway!!! click http://win-btc.example.com to claim")
-# Ten spam accounts posting at once, each its own text (a repeat of one text is another signal).
+# Ten spam accounts posting at once, each its own text (a repeat of one text is another signal); a first
+# burst, not counted, warms as many sandboxes as ten triage executions at once take (a busy deployment's
+# are warm), and the second is counted.
 BUSY_NOISE = [
-    (f"spammer{i}", f"@CostHelp FREE crypto giveaway #{i}!!! click http://win-btc.example.com/{i} to claim")
+    (f"spammer{i}", f"@CostHelp FREE crypto giveaway #{i}{burst}!!! click http://win-btc.example.com/{i} now")
+    for burst in ("a", "b")
     for i in range(BUSY_MENTIONS)
 ]
 REPLY = "Hi {name}, sorry about that: the second charge is refunded, you will see it in 3-5 days."
@@ -211,7 +214,7 @@ class CostBench:
         client_id = self.stack.resources["AgentUserPoolClient"]
         token = sign_in(client_id, AGENT["id"], password, self.stack.agent_api).id_token
         self.agent = AgentApiClient(self.stack.agent_api, token)
-        for username, _ in (ROUTED, WARM_UP, NOISE, *BUSY_NOISE):
+        for username, _ in (ROUTED, WARM_UP, NOISE, *BUSY_NOISE[:BUSY_MENTIONS]):
             self.x.ensure_user(username, followers=300)
 
     def first_runs(self) -> None:
@@ -332,13 +335,14 @@ class CostBench:
         case = cases.get(case_id)
         self.say(f"  noise: {case.status.value if case else 'no case'} ({case.queue if case else '-'})")
 
-    def noise_burst(self) -> None:
+    def noise_burst(self, burst: int) -> None:
         """BUSY_MENTIONS noise mentions posted together, read by the same poll run (or runs: each counted,
         and as many empty runs taken off the marginal figure)."""
         from carebird.storage.cases import DynamoCaseStore
 
         cases = DynamoCaseStore(self.table)
-        posts = [self.x.post(customer, text) for customer, text in BUSY_NOISE]
+        mine = BUSY_NOISE[burst * BUSY_MENTIONS : (burst + 1) * BUSY_MENTIONS]
+        posts = [self.x.post(customer, text) for customer, text in mine]
         self.poll_until_ingested(*(str(p["id"]) for p in posts))
         self._settle()
         found = [cases.get(f"{self.brand_id}-t{p['id']}") for p in posts]
@@ -592,9 +596,11 @@ def main(argv: list[str] | None = None) -> int:
         mark = bench.mark()
         bench.noise_mention()
         results[ALONE] = bench.usage_since(mark, owned_app=False)
+        say(f"{BUSY}, warming as many sandboxes (not counted):")
+        bench.noise_burst(0)
         say(f"{BUSY}:")
         mark = bench.mark()
-        bench.noise_burst()
+        bench.noise_burst(1)
         results[BUSY] = bench.usage_since(mark, owned_app=False)
         say(f"{EMPTY}:")
         mark = bench.mark()
