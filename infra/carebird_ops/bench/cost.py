@@ -72,9 +72,9 @@ NOISE = ("spammy", "@CostHelp FREE crypto giveaway!!! click http://win-btc.examp
 # burst, not counted, warms as many sandboxes as ten triage executions at once take (a busy deployment's
 # are warm), and the second is counted.
 BUSY_NOISE = [
-    (f"spammer{i}", f"@CostHelp FREE crypto giveaway #{i}{burst}!!! click http://win-btc.example.com/{i} now")
-    for burst in ("a", "b")
-    for i in range(BUSY_MENTIONS)
+    (f"spammer{i}", f"@CostHelp FREE crypto giveaway #{n}!!! click http://win-btc.example.com/{n} to claim")
+    for n in range(2 * BUSY_MENTIONS)
+    for i in [n % BUSY_MENTIONS]
 ]
 REPLY = "Hi {name}, sorry about that: the second charge is refunded, you will see it in 3-5 days."
 SURVEY = {
