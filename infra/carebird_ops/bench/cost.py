@@ -395,6 +395,18 @@ def poll_runs(usage: Usage) -> int:
     return sum(1 for run in usage.lambda_runs if run["fn"].rsplit("-", 1)[-1] == "PollFunction")
 
 
+def triage_usd(usage: Usage, prices: Prices) -> float:
+    """What a scenario's triage cost in Lambda and Step Functions: every function but the poll's, and the
+    Express executions."""
+    triage = Usage(
+        express_executions=list(usage.express_executions),
+        standard_transitions=usage.standard_transitions,
+        lambda_runs=[r for r in usage.lambda_runs if r["fn"].rsplit("-", 1)[-1] != "PollFunction"],
+    )
+    costs = aws_cost(triage, prices)
+    return costs["Lambda"] + costs["Step Functions"]
+
+
 def reads_per_message(usage: Usage, other: Counter[str]) -> float:
     """X resources read per message handed to triage (StartExecution), each read from X once at best."""
     return sum(v for k, v in other.items() if k.endswith("_read")) / max(
@@ -446,6 +458,17 @@ def table(
             f"  (b) = ({BUSY} - as many empty poll runs as read them) / {BUSY_MENTIONS}: what one more noise"
             " mention costs in a busy minute; (a) charges the whole run to one mention",
         ]
+        if ALONE in results:
+            # Ten triage executions at once share this machine's cores, which AWS would not make them do:
+            # their Lambda and Express durations stretch. Shown beside (b), not instead of it.
+            busy_triage = triage_usd(results[BUSY][0], prices) / BUSY_MENTIONS
+            alone_triage = triage_usd(results[ALONE][0], prices)
+            timed_alone = (columns["noise (b) marginal"]["AWS total"] - busy_triage + alone_triage) * 1000
+            lines.append(
+                "  (b) with its triage (Classify, Route, the Express execution) timed as in (a):"
+                f" ${timed_alone:.4f} (ten at once on this machine: ${busy_triage * 1000:.4f} of Lambda and"
+                f" Step Functions a mention, against ${alone_triage * 1000:.4f} alone)"
+            )
     if EMPTY in rows:
         fixed = monthly(rows[EMPTY], runs_a_month)
         lines += [

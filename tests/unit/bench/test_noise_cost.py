@@ -88,3 +88,30 @@ def test_the_table_prints_the_three_figures_and_judges_the_target_on_the_margina
     assert f"${empty_usd * 43_200:,.2f} a month" in fixed
     deployed = 43_200 * (2e-07 + 50 * 0.25 * 1.33334e-05)
     assert f"${deployed:,.2f} a month" in text
+
+
+def test_the_marginal_is_also_shown_with_triage_timed_as_a_mention_alone() -> None:
+    """Ten triage executions at once stretch on the bench's few cores: (b) is shown as measured, and
+    beside it with each execution's Lambda and Express time as in the alone run."""
+    prices = load_prices()
+    empty = _run("PollFunction", 100, 2)
+    alone = _run("PollFunction", 100, 2, starts=1)
+    alone.lambda_runs.append(
+        {"fn": "stack-ClassifyFunction", "arch": "arm64", "memory_mb": 256, "billed_ms": 10}
+    )
+    busy = _run("PollFunction", 100, 2, starts=10)
+    busy.lambda_runs += [
+        {"fn": "stack-ClassifyFunction", "arch": "arm64", "memory_mb": 256, "billed_ms": 1000}
+        for _ in range(10)
+    ]
+    results = {
+        ALONE: (alone, Counter(), Counter()),
+        BUSY: (busy, Counter(), Counter()),
+        EMPTY: (empty, Counter(), Counter()),
+    }
+    text = table(results, prices, [])
+    measured = 2e-07 + 1.0 * 0.25 * 1.33334e-05
+    timed_alone = 2e-07 + 0.01 * 0.25 * 1.33334e-05
+    line = next(line for line in text.splitlines() if "timed as in (a)" in line)
+    assert f"${timed_alone * 1000:.4f} (ten at once" in line
+    assert f"${measured * 1000:.4f} of Lambda" in line
