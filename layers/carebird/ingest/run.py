@@ -86,7 +86,10 @@ class PollRun:
         finally:
             # A round that moved no cursor left its states here: saved with the lease given up, one write.
             for brand_id in leased:
-                ports.store.release_lease(brand_id, invocation_id, self._unsaved.pop(brand_id, None))
+                try:
+                    ports.store.release_lease(brand_id, invocation_id, self._unsaved.pop(brand_id, None))
+                except Exception as exc:  # its lease runs out by itself; the other brands' are given up
+                    ctx.error("giving up the brand's lease failed", exc)
         return ctx.summary
 
     def _watch_budgets(self, brands: list[Brand]) -> None:

@@ -227,3 +227,21 @@ def test_a_round_that_stores_mentions_saves_its_cursor_once_before_handing_them_
 
     assert summary.ingested == 2 and summary.handed_off == 2
     assert w.store.poll_calls == {"acquire_lease": 1, "save_poll_states": 1, "release_lease": 1}
+
+
+def test_a_lease_that_cannot_be_given_up_leaves_the_other_brands_released() -> None:
+    w = World()
+    w.add(ACME)
+    w.add(GLOBEX)
+    release = w.store.release_lease
+
+    def failing(brand_id, owner, states=None):  # type: ignore[no-untyped-def]
+        if brand_id == ACME.id:
+            raise ConnectionError("DynamoDB unreachable")
+        release(brand_id, owner, states)
+
+    w.store.release_lease = failing  # type: ignore[method-assign]
+    summary = w.run()
+
+    assert summary.errors == 1
+    assert ACME.id in w.store.leases and GLOBEX.id not in w.store.leases
