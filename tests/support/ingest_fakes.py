@@ -30,6 +30,7 @@ from carebird.ingest.model import (
     IngestedDm,
     IngestedMention,
     IngestedMessage,
+    LeasedBrand,
     Mention,
     MentionsQuery,
     MentionStatus,
@@ -133,6 +134,7 @@ class FakeStore:
         self.gap_items: dict[tuple[str, str], Gap] = {}
         self.kept: dict[str, list[Mention]] = {}  # brand id -> mentions read and not written
         self.put_attempts = 0
+        self.poll_calls: Counter[str] = Counter()  # reads and writes of poll states, cursors and lease
 
     @property
     def mentions(self) -> dict[tuple[str, str], IngestedMention]:
@@ -157,6 +159,7 @@ class FakeStore:
 
     # cursors
     def get_cursor(self, brand_id: str, feed: Feed) -> Cursor | None:
+        self.poll_calls["get_cursor"] += 1
         return self.cursors.get((brand_id, feed))
 
     def advance_cursor(self, brand_id: str, feed: Feed, cursor: Cursor) -> bool:
@@ -233,6 +236,7 @@ class FakeStore:
 
     # poll state and lease
     def get_poll_state(self, brand_id: str, feed: Feed) -> PollState:
+        self.poll_calls["get_poll_state"] += 1
         return self.states.get((brand_id, feed), PollState())
 
     def save_poll_state(self, brand_id: str, feed: Feed, state: PollState) -> None:
@@ -244,6 +248,7 @@ class FakeStore:
         self, brand_id: str, states: Mapping[Feed, PollState], cursors: Mapping[Feed, Cursor]
     ) -> None:
         """One write: the states, and each cursor that moves forward."""
+        self.poll_calls["save_poll_states"] += 1
         self._effect("save_poll_states")
         self.states.update({(brand_id, feed): state for feed, state in states.items()})
         for feed, cursor in cursors.items():
@@ -252,16 +257,25 @@ class FakeStore:
                 self.cursors[(brand_id, feed)] = cursor
         self._done("save_poll_states")
 
-    def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> bool:
+    def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> LeasedBrand | None:
         held = self.leases.get(brand_id)
         if held is not None and held[1] >= int(now.timestamp()) and held[0] != owner:
-            return False
+            return None
         self.leases[brand_id] = (owner, math.ceil(until.timestamp()))
-        return True
+        self.poll_calls["acquire_lease"] += 1
+        return LeasedBrand(
+            states={feed: self.states.get((brand_id, feed), PollState()) for feed in Feed},
+            cursors={feed: self.cursors.get((brand_id, feed)) for feed in Feed},
+        )
 
-    def release_lease(self, brand_id: str, owner: str) -> None:
+    def release_lease(
+        self, brand_id: str, owner: str, states: Mapping[Feed, PollState] | None = None
+    ) -> None:
         if self.crash.dead:
             return  # a dead process releases nothing
+        self.poll_calls["release_lease"] += 1
+        if states:
+            self.states.update({(brand_id, feed): state for feed, state in states.items()})
         if self.leases.get(brand_id, ("", 0))[0] == owner:
             del self.leases[brand_id]
 

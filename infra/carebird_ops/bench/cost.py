@@ -6,7 +6,9 @@ It starts a fresh local stack from template.yaml with the sandboxes writing down
 - a routed conversation: a customer's mention is ingested by the poll function, classified and routed
   by the triage workflow, claimed, answered in time and resolved by an agent through the agent API,
   surveyed by DM by the follow-up function, and the customer's answer ingested and recorded;
-- a noise mention: ingested, classified and closed by the triage workflow.
+- a noise mention: ingested, classified and closed by the triage workflow, alone in its poll run;
+- ten noise mentions arriving together, and a poll run that finds nothing: what a noise mention costs
+  in a busy run, and what polling costs a brand every month whatever arrives (carebird_ops.bench.noise).
 
 The schedules are slowed out of the way (the bench invokes the scheduled functions itself, once per
 step), so each scenario is charged exactly the work it caused. Then it counts, from what the stack
@@ -52,12 +54,28 @@ from carebird_ops.bench.costing import (
     x_cost,
     x_usage,
 )
+from carebird_ops.bench.noise import (
+    BUSY_MENTIONS,
+    NOISE_TARGET_USD_PER_1000,
+    marginal,
+    monthly,
+    poll_schedule,
+    runs_per_month,
+)
 from carebird_ops.local.calls import RECORD_ENV
 
 BRAND = "CostHelp"
 ROUTED = ("paula", "@CostHelp I was charged twice for my booking last night, I need a refund please")
 WARM_UP = ("walter", "@CostHelp I was charged twice for my seat upgrade, please refund one")
 NOISE = ("spammy", "@CostHelp FREE crypto giveaway!!! click http://win-btc.example.com to claim")
+# Ten spam accounts posting at once, each its own text (a repeat of one text is another signal); a first
+# burst, not counted, warms as many sandboxes as ten triage executions at once take (a busy deployment's
+# are warm), and the second is counted.
+BUSY_NOISE = [
+    (f"spammer{i}", f"@CostHelp FREE crypto giveaway #{n}!!! click http://win-btc.example.com/{n} to claim")
+    for n in range(2 * BUSY_MENTIONS)
+    for i in [n % BUSY_MENTIONS]
+]
 REPLY = "Hi {name}, sorry about that: the second charge is refunded, you will see it in 3-5 days."
 SURVEY = {
     "delay_minutes": 0,
@@ -122,8 +140,11 @@ class CostBench:
         loaded = template_module.load(template or template_module.find_template())
         try:
             self.api_type = api_type_of(loaded.resources)
+            self.poll_schedule = poll_schedule(loaded.resources, loaded.parameters)
+            self.poll_runs_a_month = runs_per_month(self.poll_schedule)
         except ValueError as exc:
             raise BenchError(str(exc)) from None
+        self.poll_budget_seconds = float(loaded.parameters["PollBudgetSeconds"]["Default"])
 
         os.environ["CAREBIRD_LOCAL_DIR"] = str(self.state)
         overrides = [a for name, value in PARAMETERS.items() for a in ("--parameter", f"{name}={value}")]
@@ -193,7 +214,7 @@ class CostBench:
         client_id = self.stack.resources["AgentUserPoolClient"]
         token = sign_in(client_id, AGENT["id"], password, self.stack.agent_api).id_token
         self.agent = AgentApiClient(self.stack.agent_api, token)
-        for username, _ in (ROUTED, WARM_UP, NOISE):
+        for username, _ in (ROUTED, WARM_UP, NOISE, *BUSY_NOISE[:BUSY_MENTIONS]):
             self.x.ensure_user(username, followers=300)
 
     def first_runs(self) -> None:
@@ -261,8 +282,8 @@ class CostBench:
                     self._arch[fn["FunctionName"]] = (fn.get("Architectures") or ["x86_64"])[0]
         return self._arch
 
-    def poll_until_ingested(self, post_id: str) -> None:
-        """Run the poll function until it has read the mention: it paces its reads of each brand by X's
+    def poll_until_ingested(self, *post_ids: str) -> None:
+        """Run the poll function until it has read the mentions: it paces its reads of each brand by X's
         rate-limit headers, so a run right after the previous one may leave the mentions for later (as
         the minute schedule does when deployed). Every run is counted."""
         from carebird.ingest.model import Feed
@@ -272,10 +293,10 @@ class CostBench:
         time.sleep(3.0)  # most of X's pacing gap: fewer runs that find nothing due
         for _ in range(30):
             self.scheduled("PollFunction")
-            if store.get_message(self.brand_id, Feed.MENTIONS, post_id) is not None:
+            if all(store.get_message(self.brand_id, Feed.MENTIONS, p) is not None for p in post_ids):
                 return
             time.sleep(1.0)
-        raise BenchError(f"the poll function did not ingest mention {post_id} in 30 runs")
+        raise BenchError(f"the poll function did not ingest mentions {', '.join(post_ids)} in 30 runs")
 
     # ------------------------------------------------------------------ scenarios
     def routed_conversation(self, customer: str, text: str) -> None:
@@ -314,6 +335,31 @@ class CostBench:
         case = cases.get(case_id)
         self.say(f"  noise: {case.status.value if case else 'no case'} ({case.queue if case else '-'})")
 
+    def noise_burst(self, burst: int) -> None:
+        """BUSY_MENTIONS noise mentions posted together, read by the same poll run (or runs: each counted,
+        and as many empty runs taken off the marginal figure)."""
+        from carebird.storage.cases import DynamoCaseStore
+
+        cases = DynamoCaseStore(self.table)
+        mine = BUSY_NOISE[burst * BUSY_MENTIONS : (burst + 1) * BUSY_MENTIONS]
+        posts = [self.x.post(customer, text) for customer, text in mine]
+        self.poll_until_ingested(*(str(p["id"]) for p in posts))
+        self._settle()
+        found = [cases.get(f"{self.brand_id}-t{p['id']}") for p in posts]
+        statuses = Counter(f"{c.status.value} ({c.queue})" if c else "no case" for c in found)
+        self.say(f"  {len(posts)} noise mentions: " + ", ".join(f"{n} {s}" for s, n in statuses.items()))
+
+    def empty_run(self) -> int:
+        """One poll run that finds nothing, after X's pacing gap (so it reads X, as a deployed run does);
+        the X requests it made."""
+        time.sleep(3.0)
+        before = int(self.x.requests(0)["next"])
+        self.scheduled("PollFunction")
+        self._settle()
+        made = int(self.x.requests(0)["next"]) - before
+        self.say(f"  an empty poll run: {made} X requests")
+        return made
+
     def _settle(self) -> None:
         """Every execution finished (SLA clocks wait as alarms, not executions); sandboxes flushed."""
         _wait(
@@ -325,34 +371,133 @@ class CostBench:
 
 
 # ---------------------------------------------------------------------------------------------- table
+Measured = tuple[Usage, Counter[str], Counter[str]]  # AWS usage, X billed (app of another account, brand's)
+ROUTED_SCENARIO = "routed conversation"
+ALONE = "noise mention alone in its run"
+BUSY = f"{BUSY_MENTIONS} noise mentions in one run"
+EMPTY = "an empty poll run"
+X_ROWS = ("X (app under another account)", "X (app under the brand account)")
+
+
+def cost_rows(measured: Measured, prices: Prices) -> dict[str, float]:
+    """A scenario's dollars by row of the table (each AWS component, the AWS total, X both ways)."""
+    usage, other, owned = measured
+    costs = aws_cost(usage, prices)
+    return {
+        **costs,
+        "AWS total": sum(costs.values()),
+        X_ROWS[0]: x_cost(other, prices),
+        X_ROWS[1]: x_cost(owned, prices),
+    }
+
+
+def poll_runs(usage: Usage) -> int:
+    return sum(1 for run in usage.lambda_runs if run["fn"].rsplit("-", 1)[-1] == "PollFunction")
+
+
+def triage_usd(usage: Usage, prices: Prices) -> float:
+    """What a scenario's triage cost in Lambda and Step Functions: every function but the poll's, and the
+    Express executions."""
+    triage = Usage(
+        express_executions=list(usage.express_executions),
+        standard_transitions=usage.standard_transitions,
+        lambda_runs=[r for r in usage.lambda_runs if r["fn"].rsplit("-", 1)[-1] != "PollFunction"],
+    )
+    costs = aws_cost(triage, prices)
+    return costs["Lambda"] + costs["Step Functions"]
+
+
+def reads_per_message(usage: Usage, other: Counter[str]) -> float:
+    """X resources read per message handed to triage (StartExecution), each read from X once at best."""
+    return sum(v for k, v in other.items() if k.endswith("_read")) / max(
+        1, usage.aws_calls["stepfunctions:StartExecution"]
+    )
+
+
 def table(
-    results: dict[str, tuple[Usage, Counter[str], Counter[str]]],
+    results: dict[str, Measured],
     prices: Prices,
     cold_runs: list[dict[str, Any]],
+    runs_a_month: int = 43_200,
+    schedule: str = "rate(1 minute)",
+    poll_budget_seconds: float | None = None,
 ) -> str:
-    names = list(results)
+    rows = {name: cost_rows(measured, prices) for name, measured in results.items()}
+    columns: dict[str, dict[str, float]] = {}
+    reads: dict[str, float] = {}
+    if ROUTED_SCENARIO in rows:
+        columns["routed conversations"] = rows[ROUTED_SCENARIO]
+        reads["routed conversations"] = reads_per_message(
+            results[ROUTED_SCENARIO][0], results[ROUTED_SCENARIO][1]
+        )
+    if ALONE in rows:
+        columns["noise (a) alone"] = rows[ALONE]
+        reads["noise (a) alone"] = reads_per_message(results[ALONE][0], results[ALONE][1])
+    if BUSY in rows and EMPTY in rows:
+        columns["noise (b) marginal"] = marginal(
+            rows[BUSY], rows[EMPTY], poll_runs(results[BUSY][0]), BUSY_MENTIONS
+        )
+        reads["noise (b) marginal"] = reads_per_message(results[BUSY][0], results[BUSY][1])
+    names = list(columns)
     lines = [f"{'per 1,000':<34}" + "".join(f"{n:>22}" for n in names)]
 
     def row(label: str, values: list[float], fmt: str = "${:,.4f}") -> None:
         lines.append(f"{label:<34}" + "".join(f"{fmt.format(v):>22}" for v in values))
 
-    costs = {n: aws_cost(u, prices) for n, (u, _, _) in results.items()}
-    for component in COMPONENTS:
-        row(component, [costs[n][component] * 1000 for n in names])
-    row("AWS total", [sum(costs[n].values()) * 1000 for n in names])
-    row("X (app under another account)", [x_cost(o, prices) * 1000 for n, (_, o, _) in results.items()])
-    row("X (app under the brand account)", [x_cost(b, prices) * 1000 for n, (_, _, b) in results.items()])
-    # Messages handed to triage (StartExecution), each read from X once at best.
-    row(
-        "X resources read per message",
-        [
-            sum(v for k, v in o.items() if k.endswith("_read"))
-            / max(1, u.aws_calls["stepfunctions:StartExecution"])
-            for u, o, _ in results.values()
-        ],
-        "{:.2f}",
-    )
-    lines += ["", "counted per scenario (one conversation / one mention):"]
+    for label in (*COMPONENTS, "AWS total", *X_ROWS):
+        row(label, [columns[n][label] * 1000 for n in names])
+    row("X resources read per message", [reads[n] for n in names], "{:.2f}")
+    if "noise (b) marginal" in columns:
+        b = columns["noise (b) marginal"]["AWS total"] * 1000
+        a = columns.get("noise (a) alone", {}).get("AWS total", 0.0) * 1000
+        verdict = "met" if b <= NOISE_TARGET_USD_PER_1000 else "NOT met"
+        lines += [
+            "",
+            f"noise target (AWS <= ${NOISE_TARGET_USD_PER_1000:.2f} per 1,000, judged on (b), the marginal"
+            f" cost): ${b:.4f}, {verdict}; (a) one noise mention alone in its poll run: ${a:.4f}",
+            f"  (b) = ({BUSY} - as many empty poll runs as read them) / {BUSY_MENTIONS}: what one more noise"
+            " mention costs in a busy minute; (a) charges the whole run to one mention",
+        ]
+        if ALONE in results:
+            # Ten triage executions at once share this machine's cores, which AWS would not make them do:
+            # their Lambda and Express durations stretch. Shown beside (b), not instead of it.
+            busy_triage = triage_usd(results[BUSY][0], prices) / BUSY_MENTIONS
+            alone_triage = triage_usd(results[ALONE][0], prices)
+            timed_alone = (columns["noise (b) marginal"]["AWS total"] - busy_triage + alone_triage) * 1000
+            lines.append(
+                "  (b) with its triage (Classify, Route, the Express execution) timed as in (a):"
+                f" ${timed_alone:.4f} (ten at once on this machine: ${busy_triage * 1000:.4f} of Lambda and"
+                f" Step Functions a mention, against ${alone_triage * 1000:.4f} alone)"
+            )
+    if EMPTY in rows:
+        fixed = monthly(rows[EMPTY], runs_a_month)
+        lines += [
+            "",
+            f"(c) polling's fixed cost per brand per month: {EMPTY} x {runs_a_month:,} runs"
+            f" ({schedule}, 30 days), whether anything arrives or not:",
+            "  "
+            + ", ".join(f"{c} ${fixed[c]:,.2f}" for c in COMPONENTS if fixed[c] >= 0.005)
+            + f"; AWS total ${fixed['AWS total']:,.2f} a month",
+        ]
+        polls = [r for r in results[EMPTY][0].lambda_runs if r["fn"].rsplit("-", 1)[-1] == "PollFunction"]
+        if poll_budget_seconds is not None and polls:
+            # The bench's runs end after PollBudgetSeconds=1; deployed, a run re-polls every
+            # PollMinIntervalSeconds until its budget, found something or not, and is billed that long.
+            run = polls[0]
+            deployed = runs_a_month * (
+                prices("aws.lambda", "per_request")
+                + poll_budget_seconds
+                * run["memory_mb"]
+                / 1024
+                * prices("aws.lambda", f"per_gb_second_{run['arch']}")
+            )
+            lines.append(
+                f"  as deployed a run lasts its budget ({poll_budget_seconds:g} s, PollBudgetSeconds) even"
+                f" when nothing arrives: its Lambda line becomes ${deployed:,.2f} a month (modelled:"
+                f" {runs_a_month:,} x {poll_budget_seconds:g} s x {run['memory_mb']} MB {run['arch']});"
+                " shared by the brands one deployment polls"
+            )
+    lines += ["", "counted per scenario:"]
     for name, (usage, other, owned) in results.items():
         by_fn: Counter[str] = Counter()
         ms: Counter[str] = Counter()
@@ -422,7 +567,7 @@ def table(
     return "\n".join(lines)
 
 
-def calls_listing(results: dict[str, tuple[Usage, Counter[str], Counter[str]]]) -> str:
+def calls_listing(results: dict[str, Measured]) -> str:
     """Every DynamoDB call of each scenario, in order: function, operation, write and read units, items."""
     lines: list[str] = []
     for name, (usage, _, _) in results.items():
@@ -458,7 +603,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.up(args.template.resolve() if args.template else None)
     try:
         bench.set_up()
-        results: dict[str, tuple[Usage, Counter[str], Counter[str]]] = {}
+        results: dict[str, Measured] = {}
         # Lambda bills INIT too, but a deployment answering 1,000 conversations reuses warm sandboxes:
         # one conversation first warms every function, and is not counted.
         say("warm-up conversation (not counted):")
@@ -469,14 +614,33 @@ def main(argv: list[str] | None = None) -> int:
         say("routed conversation:")
         mark = bench.mark()
         bench.routed_conversation(*ROUTED)
-        results["routed conversations"] = bench.usage_since(mark, owned_app=False)
-        say("noise mention:")
+        results[ROUTED_SCENARIO] = bench.usage_since(mark, owned_app=False)
+        say("noise mention alone in its poll run:")
         mark = bench.mark()
         bench.noise_mention()
-        results["noise mentions"] = bench.usage_since(mark, owned_app=False)
+        results[ALONE] = bench.usage_since(mark, owned_app=False)
+        say(f"{BUSY}, warming as many sandboxes (not counted):")
+        bench.noise_burst(0)
+        say(f"{BUSY}:")
+        mark = bench.mark()
+        bench.noise_burst(1)
+        results[BUSY] = bench.usage_since(mark, owned_app=False)
+        say(f"{EMPTY}:")
+        mark = bench.mark()
+        bench.empty_run()
+        results[EMPTY] = bench.usage_since(mark, owned_app=False)
     finally:
         bench.down()
-    print(table(results, prices, warm_up.lambda_runs))
+    print(
+        table(
+            results,
+            prices,
+            warm_up.lambda_runs,
+            bench.poll_runs_a_month,
+            bench.poll_schedule,
+            bench.poll_budget_seconds,
+        )
+    )
     if args.calls:
         print(calls_listing(results))
     if args.json:

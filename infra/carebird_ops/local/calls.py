@@ -20,6 +20,8 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 RECORD_ENV = "CAREBIRD_CALL_RECORD"
@@ -77,8 +79,14 @@ class CallRecorder:
         self._quiet = threading.local()  # set while the recorder itself reads items
         self._raw: Any = None
         self._schemas: dict[str, dict[str, Any]] = {}
-        self.overhead_s = 0.0  # time spent in the recorder's own reads, taken out of billed durations
+        # Time (and process CPU) during which at least one of the recorder's own reads was in flight, taken
+        # out of billed durations: the union of those reads, not their sum, which the poll function's
+        # write threads (reading in parallel) would make longer than the invocation itself.
+        self.overhead_s = 0.0
         self.overhead_cpu_s = 0.0
+        self._in_flight = 0
+        self._since = (0.0, 0.0)
+        self._overhead_lock = threading.Lock()
 
     # ------------------------------------------------------------------ output
     def write(self, record: dict[str, Any]) -> None:
@@ -97,6 +105,24 @@ class CallRecorder:
 
     def _off(self) -> bool:
         return bool(getattr(self._quiet, "on", False))
+
+    @contextmanager
+    def _own_read(self) -> Iterator[None]:
+        """The recorder's own call: not recorded, and its time not billed to the function."""
+        self._quiet.on = True
+        with self._overhead_lock:
+            if self._in_flight == 0:
+                self._since = (time.perf_counter(), time.process_time())
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._quiet.on = False
+            with self._overhead_lock:
+                self._in_flight -= 1
+                if self._in_flight == 0:
+                    self.overhead_s += time.perf_counter() - self._since[0]
+                    self.overhead_cpu_s += time.process_time() - self._since[1]
 
     def before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         if self._off() or model.service_model.service_name != "dynamodb":
@@ -155,14 +181,8 @@ class CallRecorder:
 
     def _schema(self, table: str) -> dict[str, Any]:
         if table not in self._schemas:
-            self._quiet.on = True
-            started, cpu = time.perf_counter(), time.process_time()
-            try:
+            with self._own_read():
                 desc = self._raw_client().describe_table(TableName=table)["Table"]
-            finally:
-                self._quiet.on = False
-                self.overhead_s += time.perf_counter() - started
-                self.overhead_cpu_s += time.process_time() - cpu
             key = [k["AttributeName"] for k in desc["KeySchema"]]
             indexes = {}
             for g in desc.get("GlobalSecondaryIndexes", []):
@@ -200,14 +220,8 @@ class CallRecorder:
 
     def _read(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
         """The item's size and index keys as the engine holds it now (None: no such item)."""
-        self._quiet.on = True
-        started, cpu = time.perf_counter(), time.process_time()
-        try:
+        with self._own_read():
             item = self._raw_client().get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
-        finally:
-            self._quiet.on = False
-            self.overhead_s += time.perf_counter() - started
-            self.overhead_cpu_s += time.process_time() - cpu
         if item is None:
             return None
         entries = {}

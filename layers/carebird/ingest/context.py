@@ -59,6 +59,9 @@ class RunContext:
     summary: PollSummary = field(default_factory=PollSummary)
     # Each feed's cursor after its last stored batch, saved with the round's poll states (`take_cursors`).
     cursors: dict[tuple[str, Feed], Cursor] = field(default_factory=dict)
+    # Each feed's cursor as stored, as far as this run knows (the lease's write read it back, and the run
+    # holding the lease is the one that moves it): `cursor` reads the store only for a feed missing here.
+    stored_cursors: dict[tuple[str, Feed], Cursor | None] = field(default_factory=dict)
 
     @property
     def store(self) -> IngestStore:
@@ -76,6 +79,17 @@ class RunContext:
     def pool(self) -> WritePool:
         return self.ports.pool
 
+    def cursor(self, brand_id: str, feed: Feed) -> Cursor | None:
+        """The feed's stored cursor, where its next poll starts. If a run whose lease ran out moved it
+        further meanwhile, reading from here reads some mentions again, and storing them is refused."""
+        key = (brand_id, feed)
+        if key not in self.stored_cursors:
+            self.stored_cursors[key] = self.store.get_cursor(brand_id, feed)
+        return self.stored_cursors[key]
+
+    def cursors_saved(self, brand_id: str, cursors: dict[Feed, Cursor]) -> None:
+        self.stored_cursors.update({(brand_id, feed): cursor for feed, cursor in cursors.items()})
+
     def advance_cursor(self, brand_id: str, feed: Feed, cursor: Cursor) -> None:
         """The feed's cursor once a batch up to it is stored. Saved in the write that saves the round's
         poll states, before any of it is handed to triage; a later batch of the same poll first saves
@@ -84,7 +98,10 @@ class RunContext:
         key = (brand_id, feed)
         earlier = self.cursors.get(key)
         if earlier is not None:
-            self.store.advance_cursor(brand_id, feed, earlier)
+            if self.store.advance_cursor(brand_id, feed, earlier):
+                self.stored_cursors[key] = earlier
+            else:  # already further: read it again when needed
+                self.stored_cursors.pop(key, None)
         self.cursors[key] = cursor
 
     def take_cursors(self, brand_id: str) -> dict[Feed, Cursor]:

@@ -72,7 +72,7 @@ class DmFeed:
     ) -> tuple[Chain[DirectMessage], bool]:
         """Read the chain and store it; the chain, and whether the brand had a DM cursor."""
         ctx, tuning = self._ctx, self._ctx.tuning
-        cursor = ctx.store.get_cursor(brand.id, Feed.DMS)
+        cursor = ctx.cursor(brand.id, Feed.DMS)
         if cursor is None:
             since = ctx.clock.now() - timedelta(seconds=tuning.initial_lookback_seconds)
             chain = dm_chain(self._reader, brand, 0, since, tuning.page_size, tuning, counts)

@@ -78,7 +78,7 @@ class MentionsFeed:
         the cadence allows between reads, keep reading on schedule (storage may be slower than X's
         reach allows), so a burst is read in time even when it is written late."""
         ctx = self._ctx
-        cursor = ctx.store.get_cursor(brand.id, Feed.MENTIONS)
+        cursor = ctx.cursor(brand.id, Feed.MENTIONS)
         lookback = timedelta(seconds=ctx.tuning.initial_lookback_seconds)
         reading = _Reading(
             cursor=cursor,

@@ -277,6 +277,16 @@ class PollState:
     found: int = 0  # new messages the last successful poll read (sizes the next DM chain's first page)
 
 
+@dataclass(frozen=True)
+class LeasedBrand:
+    """What the write that took a brand's lease read back: its feeds' poll states and cursors as stored.
+    A feed missing from either map is not in the lease's item (kept where the release before kept it):
+    the run reads it on its own (`IngestStore.get_poll_state`, `get_cursor`)."""
+
+    states: dict[Feed, PollState]
+    cursors: dict[Feed, Cursor | None]
+
+
 def utc(dt: datetime) -> datetime:
     """Naive datetimes are UTC by convention in this package; make that explicit."""
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)

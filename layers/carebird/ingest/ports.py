@@ -20,6 +20,7 @@ from carebird.ingest.model import (
     Feed,
     Gap,
     IngestedMessage,
+    LeasedBrand,
     M,
     Mention,
     MentionsQuery,
@@ -121,11 +122,17 @@ class IngestStore(Protocol):
         cursor moved forward (as `advance_cursor`: one already further is left as it is)."""
         ...
 
-    def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> bool:
-        """Exclusive right to poll the brand until `until`, so overlapping invocations never double-read."""
+    def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> LeasedBrand | None:
+        """Exclusive right to poll the brand until `until`, so overlapping invocations never double-read:
+        None if another holds it, else the brand's poll states and cursors read back by the same write."""
         ...
 
-    def release_lease(self, brand_id: str, owner: str) -> None: ...
+    def release_lease(
+        self, brand_id: str, owner: str, states: Mapping[Feed, PollState] | None = None
+    ) -> None:
+        """Give the lease up, and save `states` (as `save_poll_states`, without cursors) in the same
+        write; one held by another owner now is left as it is, the states saved all the same."""
+        ...
 
     # Gaps are the mentions feed's: only it can read a past range again (by time window).
     def record_gap(self, gap: Gap) -> None:

@@ -16,7 +16,7 @@ from carebird.ingest.context import PollPorts, RunContext
 from carebird.ingest.dm_feed import DmFeed
 from carebird.ingest.handoffs import Handoffs
 from carebird.ingest.mentions_feed import MentionsFeed
-from carebird.ingest.model import Feed, PollState
+from carebird.ingest.model import Feed, LeasedBrand, PollState
 from carebird.ingest.schedule import FeedKey, Scheduler
 from carebird.ingest.summary import FeedCounts, PollSummary
 from carebird.ingest.writes import MessageWriter
@@ -35,6 +35,8 @@ class PollRun:
         self._ports = ports
         self._ctx = RunContext(ports, stop_writing_at=hard_deadline)
         self._polls: dict[Feed, FeedPoll] = {}  # built once the run knows which feeds it polls
+        # Per brand, its feeds' states that no write has saved yet (see `_save`).
+        self._unsaved: dict[str, dict[Feed, PollState]] = {}
 
     def run(self, invocation_id: str, deadline: datetime, lease_until: datetime | None) -> PollSummary:
         """See `Poller.run`."""
@@ -48,16 +50,21 @@ class PollRun:
 
         if lease_until is None:
             lease_until = max(deadline, hard_deadline) + timedelta(seconds=ports.tuning.lease_slack_seconds)
-        leased: list[Brand] = []
+        leased: dict[str, tuple[Brand, LeasedBrand]] = {}
         for brand in brands:
-            if ports.store.acquire_lease(brand.id, invocation_id, lease_until, ports.clock.now()):
-                leased.append(brand)
+            found = ports.store.acquire_lease(brand.id, invocation_id, lease_until, ports.clock.now())
+            if found is not None:
+                leased[brand.id] = (brand, found)
+                ctx.stored_cursors.update({(brand.id, f): c for f, c in found.cursors.items()})
             else:
                 logger.info("another invocation is polling this brand", extra={"brand": brand.handle})
-        self._watch_budgets(leased)
+        self._watch_budgets([brand for brand, _ in leased.values()])
         try:
-            feeds = [(brand, feed) for brand in leased for feed in self._feeds(brand)]
-            states = {(b.id, f): ports.store.get_poll_state(b.id, f) for b, f in feeds}
+            feeds = [(brand, feed) for brand, _ in leased.values() for feed in self._feeds(brand)]
+            states = {
+                (b.id, f): leased[b.id][1].states.get(f) or ports.store.get_poll_state(b.id, f)
+                for b, f in feeds
+            }
             handoffs = Handoffs(ctx, ports.handoff, feeds)
             writer = MessageWriter(ctx, handoffs)
             mentions = MentionsFeed(ctx, ports.mentions, writer)
@@ -77,8 +84,12 @@ class PollRun:
             # What is still pending, while nothing is due: the next invocation must find its polls on time.
             handoffs.hand_off(feeds, scheduler.handoff_until(states, hard_deadline))
         finally:
-            for brand in leased:
-                ports.store.release_lease(brand.id, invocation_id)
+            # A round that moved no cursor left its states here: saved with the lease given up, one write.
+            for brand_id in leased:
+                try:
+                    ports.store.release_lease(brand_id, invocation_id, self._unsaved.pop(brand_id, None))
+                except Exception as exc:  # its lease runs out by itself; the other brands' are given up
+                    ctx.error("giving up the brand's lease failed", exc)
         return ctx.summary
 
     def _watch_budgets(self, brands: list[Brand]) -> None:
@@ -134,11 +145,22 @@ class PollRun:
 
     def _save(self, polled: Sequence[tuple[Brand, Feed]], states: Mapping[FeedKey, PollState]) -> None:
         """Save what a round changed: per brand, its polled feeds' states and the cursors they reached,
-        in one write. One brand's failure stops no other (its cursors not saved: read again next time)."""
+        in one write, before what they stored is handed to triage (a run that dies then reads none of it
+        from X again). A round that moved no cursor only changed when to poll next: its states wait for
+        the next write of the brand, at the latest the lease's release, so a run that finds nothing writes
+        the lease twice and nothing else. One brand's failure stops no other (its cursors not saved: read
+        again next time)."""
         ctx = self._ctx
         for brand in {b.id: b for b, _ in polled}.values():
-            mine = {feed: states[(brand.id, feed)] for b, feed in polled if b.id == brand.id}
+            mine = self._unsaved.setdefault(brand.id, {})
+            mine.update({feed: states[(brand.id, feed)] for b, feed in polled if b.id == brand.id})
+            cursors = ctx.take_cursors(brand.id)
+            if not cursors:
+                continue
             try:
-                ctx.store.save_poll_states(brand.id, mine, ctx.take_cursors(brand.id))
+                ctx.store.save_poll_states(brand.id, mine, cursors)
             except Exception as exc:
                 ctx.error("saving the brand's poll state failed", exc)
+                continue
+            ctx.cursors_saved(brand.id, cursors)
+            del self._unsaved[brand.id]

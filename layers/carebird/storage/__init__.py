@@ -40,7 +40,9 @@ Access patterns:
   POLL#DMS, when POLL has not got it yet). A cursor only moves forward: `attribute_not_exists(since_id)
   OR since_id < :new` (padded ids; the DM cursor's `dm_since_id` the same), and a round's write whose
   cursor is behind saves its states alone. The lease is taken with
-  `attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :me`.
+  `attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :me`, an UpdateItem whose
+  answer (ALL_NEW) gives the run the states and cursors without a read; it is given up with
+  `lease_owner = :me` in the same UpdateItem that saves the states of the rounds that moved no cursor.
 - store a mention: PutItem with `attribute_not_exists(pk)`; a conflict is `AlreadyIngested`.
 - a brand's mentions, newest first: Query gsi1 MENTIONS#<id>, descending.
 - store a DM: PutItem with `attribute_not_exists(pk)`; its listing and handoff index work as for mentions

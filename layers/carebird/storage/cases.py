@@ -28,8 +28,9 @@ Access patterns:
   before keeps `<status>#` in front: the order mixes, and the callers read them all and sort).
   Listed cases come without their decision log, and of the classification only its sentiment: the case
   item keeps only that (an index projecting ALL, as a stack deployed before keeps, copies it on every
-  save); the whole classification is its own item, written when it changes (a case item written before
-  keeps it whole, and hands it over on its next save).
+  save); the whole classification is its own item, written when it changes. A case created closed
+  (noise) whose item fits one write unit with the whole classification keeps it there (listed whole),
+  with no CLASSIFICATION item, as a case item written before one existed: its first save hands it over.
 - the open case of a conversation: GetItem CONV#<b>#<conv>, then the case. A conversation is claimed by
   the transaction that creates its case: `attribute_not_exists(pk) OR case_open = false`, so two first
   messages racing cannot make two open cases of one conversation.
@@ -120,14 +121,7 @@ from carebird.storage.case_items import (
     too_large,
 )
 from carebird.storage.counters import DynamoReportCounters
-from carebird.storage.table import (
-    WRITE_UNIT_BYTES,
-    TableItem,
-    bind,
-    is_condition_failure,
-    item_bytes,
-    whole,
-)
+from carebird.storage.table import WRITE_UNIT_BYTES, TableItem, bind, is_condition_failure, item_bytes, whole
 from carebird.storage.watch_tokens import DynamoWatchTokens
 
 
@@ -251,12 +245,14 @@ class DynamoCaseStore:
             return existing
         stored = case.model_copy(update={"version": 1, "tallied": len(case.decisions)})
         tallies = opened(case) + case_tallies(case.model_copy(update={"tallied": 0}))
-        case_item = self._case_item(stored)
+        # A case created closed (noise) is seldom saved again: its item keeps the whole classification.
+        inside = self._whole(stored, 0) if not stored.status.is_open else None
+        case_item = inside or self._case_item(stored)
         # The items that only this case points at go first (one BatchWriteItem): a case item that exists
         # has them all. Only what another case may race for, its conversations, is written in one
         # transaction with the case item; a case created closed (noise) takes none, so a PutItem does.
         with self._case.batch_write() as batch:
-            if stored.classification:
+            if stored.classification and inside is None:
                 batch.save(self._classification_item(stored))
             batch.save(self._message_item(stored.id, message))
             if stored.status.is_open:
@@ -347,7 +343,7 @@ class DynamoCaseStore:
         links = self._links(
             stored.case.model_copy(update={"decisions": case.decisions[: stored.logged]}), saved
         )
-        # Changed, or still only in the JSON of a case item written before it had an item of its own.
+        # Changed, or still only in the JSON of the case item (as a create or a release before kept it).
         if (stored.classification or {}) != saved.classification:
             links.append((self._classification_item(saved), None, False))
         expected = self._case.version == case.version
@@ -384,6 +380,15 @@ class DynamoCaseStore:
         case_item = self._case_item(saved, stored.logged)
         archive(self._decision, saved.id, saved.decisions, stored.archived, stored.logged)
         return case_item
+
+    def _whole(self, case: Case, archived: int) -> CaseItem | None:
+        """The case item with the whole classification (and the decisions from `archived`) if that fits
+        one write unit, so that it needs no CLASSIFICATION item; None past that."""
+        try:
+            item = self._case_item(case, archived, whole=True)
+        except CaseTooLarge:
+            return None
+        return item if item_bytes(item) <= WRITE_UNIT_BYTES else None
 
     def _stored(self, case_id: str) -> StoredCase | None:
         read = self._read(case_id, CLASSIFICATION)
@@ -455,14 +460,10 @@ class DynamoCaseStore:
             return None
 
     # ------------------------------------------------------------------ mapping
-    def _case_item(self, case: Case, archived: int = 0) -> CaseItem:
+    def _case_item(self, case: Case, archived: int = 0, whole: bool = False) -> CaseItem:
         assigned = case.assignee is not None and case.status.is_open
-        kept = case.model_copy(  # this save's decisions only, the classification's listed labels only
-            update={
-                "decisions": case.decisions[archived:],
-                "classification": listed_labels(case.classification),
-            }
-        )
+        labels = case.classification if whole else listed_labels(case.classification)
+        kept = case.model_copy(update={"decisions": case.decisions[archived:], "classification": labels})
         return self._case(
             case_pk(case.id),
             "CASE",

@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, overload
+from typing import Literal, overload
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -25,10 +25,10 @@ from carebird.ingest.model import (
     IngestedDm,
     IngestedMention,
     IngestedMessage,
+    LeasedBrand,
     Mention,
     MentionStatus,
     PollState,
-    RateLimit,
 )
 from carebird.ingest.ports import AlreadyIngested
 from carebird.storage.brands import DynamoBrandRepository, brand_pk
@@ -49,8 +49,10 @@ from carebird.storage.ingest_items import (
     UnwrittenItem,
     message_attributes,
     message_pk,
+    state_values,
     to_gap,
     to_mention,
+    to_poll_state,
     to_record,
 )
 from carebird.storage.table import bind, is_condition_failure, padded, whole
@@ -263,11 +265,11 @@ class DynamoIngestStore:
         except DoesNotExist:
             item = None
         if feed is Feed.MENTIONS:
-            return _poll_state(item) if item is not None else PollState()
+            return to_poll_state(item) if item is not None else PollState()
         if item is not None and item.dms is not None:
-            return _poll_state(item.dms)
+            return to_poll_state(item.dms)
         try:  # not saved since the upgrade: the release before kept it in an item of its own
-            return _poll_state(self._poll.get(brand_pk(brand_id), OLD_DM_POLL_SK, consistent_read=True))
+            return to_poll_state(self._poll.get(brand_pk(brand_id), OLD_DM_POLL_SK, consistent_read=True))
         except DoesNotExist:
             return PollState()
 
@@ -301,17 +303,20 @@ class DynamoIngestStore:
         actions: list[Action] = [p.updated_at.set(_now())]
         for feed, state in states.items():
             if feed is Feed.DMS:
-                actions.append(p.dms.set(FeedStateMap(**_state_values(state))))
+                actions.append(p.dms.set(FeedStateMap(**state_values(state))))
                 continue
-            for name, value in _state_values(state).items():
+            for name, value in state_values(state).items():
                 attr = getattr(p, name)
                 actions.append(attr.set(value) if value is not None else attr.remove())
         return actions
 
-    def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> bool:
+    def acquire_lease(self, brand_id: str, owner: str, until: datetime, now: datetime) -> LeasedBrand | None:
         p = self._poll
+        item = p(brand_pk(brand_id), POLL_SK)
         try:
-            p(brand_pk(brand_id), POLL_SK).update(
+            # UpdateItem answers with the whole item (ALL_NEW) at no extra cost: the feeds' states and
+            # cursors come with the lease, and the run need not read the item again.
+            item.update(
                 actions=[p.lease_owner.set(owner), p.lease_until.set(math.ceil(until.timestamp()))],
                 condition=p.lease_until.does_not_exist()
                 | (p.lease_until < int(now.timestamp()))
@@ -319,20 +324,35 @@ class DynamoIngestStore:
             )
         except UpdateError as exc:
             if is_condition_failure(exc):
-                return False
+                return None
             raise
-        return True
+        states = {Feed.MENTIONS: to_poll_state(item)}
+        if item.dms is not None:  # else the release before's POLL#DMS item, read when the run needs it
+            states[Feed.DMS] = to_poll_state(item.dms)
+        cursors: dict[Feed, Cursor | None] = {}
+        for feed, (since_id, since_at) in _CURSOR_ATTRS.items():
+            found = (getattr(item, since_id), getattr(item, since_at))
+            if found[0] is not None:  # else not moved since the upgrade: its old item, read when needed
+                cursors[feed] = Cursor(str(int(found[0])), found[1]) if found[1] is not None else None
+        return LeasedBrand(states=states, cursors=cursors)
 
-    def release_lease(self, brand_id: str, owner: str) -> None:
+    def release_lease(
+        self, brand_id: str, owner: str, states: Mapping[Feed, PollState] | None = None
+    ) -> None:
         p = self._poll
+        actions = (self._state_actions(states) if states else []) + [
+            p.lease_owner.remove(),
+            p.lease_until.remove(),
+        ]
         try:
-            p(brand_pk(brand_id), POLL_SK).update(
-                actions=[p.lease_owner.remove(), p.lease_until.remove()], condition=p.lease_owner == owner
-            )
+            p(brand_pk(brand_id), POLL_SK).update(actions=actions, condition=p.lease_owner == owner)
         except UpdateError as exc:
             if not is_condition_failure(exc):
                 raise
-            # Someone else holds it now (ours expired): theirs to release.
+            # Someone else holds it now (ours expired): theirs to release. The states are this run's
+            # latest all the same, saved as a round's save would have.
+            if states:
+                self.save_poll_states(brand_id, states, {})
 
     # ------------------------------------------------------------------ gaps
     def record_gap(self, gap: Gap) -> None:
@@ -435,45 +455,6 @@ _CURSOR_ATTRS = {
     Feed.MENTIONS: ("since_id", "since_created_at"),
     Feed.DMS: ("dm_since_id", "dm_since_created_at"),
 }
-
-
-def _state_values(state: PollState) -> dict[str, Any]:
-    """A feed's poll state as the stored attributes (`PollStateItem`'s, `FeedStateMap`'s)."""
-    rate = state.rate
-    return {
-        "blocked_until": state.blocked_until,
-        "next_poll_at": state.next_poll_at,
-        "interval_seconds": state.interval_seconds,
-        "rate_limit": rate.limit if rate else None,
-        "rate_remaining": rate.remaining if rate else None,
-        "rate_reset_at": rate.reset_at if rate else None,
-        "last_polled_at": state.last_polled_at,
-        "last_success_at": state.last_success_at,
-        "consecutive_errors": state.consecutive_errors,
-        "last_error": state.last_error,
-        "found": state.found,
-    }
-
-
-def _poll_state(stored: PollStateItem | FeedStateMap) -> PollState:
-    rate = None
-    if (
-        stored.rate_limit is not None
-        and stored.rate_remaining is not None
-        and stored.rate_reset_at is not None
-    ):
-        rate = RateLimit(int(stored.rate_limit), int(stored.rate_remaining), stored.rate_reset_at)
-    return PollState(
-        blocked_until=stored.blocked_until,
-        next_poll_at=stored.next_poll_at,
-        interval_seconds=float(stored.interval_seconds) if stored.interval_seconds is not None else None,
-        rate=rate,
-        last_polled_at=stored.last_polled_at,
-        last_success_at=stored.last_success_at,
-        consecutive_errors=int(stored.consecutive_errors or 0),
-        last_error=stored.last_error,
-        found=int(stored.found or 0),
-    )
 
 
 def _chunks(mentions: Sequence[Mention]) -> list[list[str]]:

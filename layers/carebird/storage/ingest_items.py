@@ -30,6 +30,8 @@ from carebird.ingest.model import (
     IngestedMessage,
     Mention,
     MentionStatus,
+    PollState,
+    RateLimit,
     ReferencedPost,
     SkipReason,
 )
@@ -272,4 +274,43 @@ def to_gap(item: GapItem) -> Gap:
         last_attempt_at=item.last_attempt_at,
         closed_at=item.closed_at,
         stalled=int(item.stalled or 0),
+    )
+
+
+def state_values(state: PollState) -> dict[str, Any]:
+    """A feed's poll state as the stored attributes (`PollStateItem`'s, `FeedStateMap`'s)."""
+    rate = state.rate
+    return {
+        "blocked_until": state.blocked_until,
+        "next_poll_at": state.next_poll_at,
+        "interval_seconds": state.interval_seconds,
+        "rate_limit": rate.limit if rate else None,
+        "rate_remaining": rate.remaining if rate else None,
+        "rate_reset_at": rate.reset_at if rate else None,
+        "last_polled_at": state.last_polled_at,
+        "last_success_at": state.last_success_at,
+        "consecutive_errors": state.consecutive_errors,
+        "last_error": state.last_error,
+        "found": state.found,
+    }
+
+
+def to_poll_state(stored: PollStateItem | FeedStateMap) -> PollState:
+    rate = None
+    if (
+        stored.rate_limit is not None
+        and stored.rate_remaining is not None
+        and stored.rate_reset_at is not None
+    ):
+        rate = RateLimit(int(stored.rate_limit), int(stored.rate_remaining), stored.rate_reset_at)
+    return PollState(
+        blocked_until=stored.blocked_until,
+        next_poll_at=stored.next_poll_at,
+        interval_seconds=float(stored.interval_seconds) if stored.interval_seconds is not None else None,
+        rate=rate,
+        last_polled_at=stored.last_polled_at,
+        last_success_at=stored.last_success_at,
+        consecutive_errors=int(stored.consecutive_errors or 0),
+        last_error=stored.last_error,
+        found=int(stored.found or 0),
     )

@@ -251,7 +251,8 @@ def test_a_case_created_closed_takes_no_conversation_and_stays_listed(
 ) -> None:
     noise = case(status=CaseStatus.CLOSED, closed_reason="spam", classification=CLASSIFICATION)
     created = store.create(noise, msg())
-    assert set(items(engine, created.id)) == {"CASE", "CLASSIFICATION", f"MSG#{NOW.isoformat()}#1"}
+    # (its classification inside its case item: see the test below)
+    assert set(items(engine, created.id)) == {"CASE", f"MSG#{NOW.isoformat()}#1"}
     assert set(customer_items(engine)) == {"CASE"}  # no OPEN# pointer
     assert store.open_case_for_conversation("acme", "1") is None  # nor a conversation taken
     assert [c.id for c in store.queue("acme", "billing", status="closed")] == [created.id]
@@ -351,3 +352,31 @@ def test_a_close_moves_no_customer_item_and_one_closed_before_shows_when_it_ende
     assert [(c.status, c.resolved_at) for c in store.customer_cases("acme", "42", 5)] == [
         ("closed", decision(1).at)  # the last resolution of its log
     ]
+
+
+def test_a_case_created_closed_keeps_its_whole_classification_in_its_item_until_its_first_save(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    """A noise case is created closed and seldom saved again: its case item holds the whole
+    classification while it fits one write unit, so its create writes no CLASSIFICATION item."""
+    noise = case(
+        status=CaseStatus.CLOSED, queue="noise", classification=CLASSIFICATION, decisions=(decision(0),)
+    )
+    created = store.create(noise, msg())
+    stored = items(engine, created.id)
+    assert "CLASSIFICATION" not in stored
+    assert unpacked(stored["CASE"])["classification"] == CLASSIFICATION and item_size(stored["CASE"]) <= 1024
+    read = store.get(created.id)
+    assert read is not None and read.classification == CLASSIFICATION
+    assert store.queue("acme", "noise")[0].classification == CLASSIFICATION  # listed as stored
+
+    # Its first save (a person reopens it) hands the classification over to its own item.
+    saved = store.save(read.with_decision(decision(1), status=CaseStatus.QUEUED))
+    stored = items(engine, created.id)
+    assert unpacked(stored["CLASSIFICATION"]) == CLASSIFICATION
+    assert unpacked(stored["CASE"])["classification"] == {"sentiment": CLASSIFICATION["sentiment"]}
+    assert store.get(created.id) == saved and saved.classification == CLASSIFICATION
+
+    # An open case is saved again soon (assigned, answered): its classification is its own item at once.
+    routed = store.create(case(id="acme-t2", conversation="2", classification=CLASSIFICATION), msg("2", "2"))
+    assert unpacked(items(engine, routed.id)["CLASSIFICATION"]) == CLASSIFICATION

@@ -368,3 +368,74 @@ def test_cursors_and_the_dm_state_kept_by_the_release_before_are_read_and_moved_
         assert store.get_cursor(BRAND, Feed.DMS) == Cursor("1790000000000000050", T)  # still the old item's
         assert store.get_poll_state(BRAND, Feed.DMS) == PollState(interval_seconds=50.0)
         assert store.get_poll_state(BRAND, Feed.MENTIONS) == PollState(interval_seconds=20.0)
+
+
+def test_the_lease_reads_back_the_states_and_cursors_and_its_release_saves_the_last_states(
+    store: Any,
+) -> None:
+    """One write takes the lease and answers with what the run needs to know; one write gives it up with
+    the states of the rounds that moved no cursor."""
+    until = T + timedelta(seconds=80)
+    mentions = PollState(next_poll_at=T + timedelta(seconds=15), interval_seconds=15.0, last_success_at=T)
+    dms = PollState(next_poll_at=T + timedelta(seconds=30), interval_seconds=30.0, found=2)
+    store.save_poll_states(
+        BRAND,
+        {Feed.MENTIONS: mentions, Feed.DMS: dms},
+        {Feed.MENTIONS: Cursor("1790000000000000009", T), Feed.DMS: Cursor("1790000000000000100", T)},
+    )
+    leased = store.acquire_lease(BRAND, "inv-a", until, T)
+    assert leased.states == {Feed.MENTIONS: mentions, Feed.DMS: dms}
+    assert leased.cursors == {
+        Feed.MENTIONS: Cursor("1790000000000000009", T),
+        Feed.DMS: Cursor("1790000000000000100", T),
+    }
+
+    later = PollState(next_poll_at=T + timedelta(seconds=70), interval_seconds=10.0, last_polled_at=T)
+    store.release_lease(BRAND, "inv-a", {Feed.MENTIONS: later})
+    assert store.get_poll_state(BRAND, Feed.MENTIONS) == later
+    assert store.get_poll_state(BRAND, Feed.DMS) == dms
+    assert store.get_cursor(BRAND, Feed.MENTIONS) == Cursor("1790000000000000009", T)
+    again = store.acquire_lease(BRAND, "inv-b", until, T + timedelta(seconds=1))  # given up
+    assert again.states[Feed.MENTIONS] == later
+
+    # One whose lease ran out and was taken: its states are saved all the same, the lease stays taken.
+    store.release_lease(BRAND, "inv-a", {Feed.MENTIONS: PollState(interval_seconds=30.0)})
+    assert store.get_poll_state(BRAND, Feed.MENTIONS) == PollState(interval_seconds=30.0)
+    assert not store.acquire_lease(BRAND, "inv-c", until, T + timedelta(seconds=2))
+
+
+@pytest.mark.parametrize("kind", DYNAMO_ENGINES)
+def test_a_lease_on_a_poll_item_of_the_release_before_leaves_the_old_items_to_be_read(
+    kind: str, request: pytest.FixtureRequest, aws_env: None
+) -> None:
+    """A POLL item written before the cursors and DM state moved into it: the lease answers with what the
+    item holds and nothing it lacks, so the run reads the CURSOR, DMCURSOR and POLL#DMS items as before."""
+    with open_engine(kind, request) as engine:
+        store = DynamoIngestStore(engine.table_name, host=engine.host)
+        pk = {"pk": {"S": f"BRAND#{BRAND}"}}
+        at = {"S": T.strftime("%Y-%m-%dT%H:%M:%S.%f+0000")}
+        engine.client.put_item(
+            TableName=engine.table_name,
+            Item={
+                **pk,
+                "sk": {"S": "CURSOR"},
+                "since_id": {"S": f"{1790000000000000005:020d}"},
+                "since_created_at": at,
+            },
+        )
+        engine.client.put_item(
+            TableName=engine.table_name,
+            Item={**pk, "sk": {"S": "POLL#DMS"}, "interval_seconds": {"N": "40"}, "found": {"N": "3"}},
+        )
+        engine.client.put_item(
+            TableName=engine.table_name, Item={**pk, "sk": {"S": "POLL"}, "interval_seconds": {"N": "20"}}
+        )
+
+        leased = store.acquire_lease(BRAND, "inv-a", T + timedelta(seconds=80), T)
+        assert leased.states == {Feed.MENTIONS: PollState(interval_seconds=20.0)}
+        assert leased.cursors == {}
+        assert store.get_cursor(BRAND, Feed.MENTIONS) == Cursor("1790000000000000005", T)
+        assert store.get_poll_state(BRAND, Feed.DMS) == PollState(interval_seconds=40.0, found=3)
+        store.release_lease(BRAND, "inv-a", {Feed.MENTIONS: PollState(interval_seconds=10.0)})
+        assert store.get_cursor(BRAND, Feed.MENTIONS) == Cursor("1790000000000000005", T)
+        assert store.get_poll_state(BRAND, Feed.MENTIONS) == PollState(interval_seconds=10.0)

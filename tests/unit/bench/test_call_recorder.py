@@ -96,3 +96,27 @@ def test_a_binary_attribute_is_sized_by_its_bytes_and_changes_the_index_entry(
     add_call_records(usage, records, {})
     # each put: a 2 KB item; the index entry is written when it changes (first, changed), not when it does not
     assert usage.write_units == 2 + 2 + 2 + 2 + 2
+
+
+def test_the_recorders_own_reads_in_parallel_threads_are_taken_out_once(tmp_path: Path) -> None:
+    """The poll function writes from several threads: two reads of the recorder's own that overlap take
+    out the time they overlapped once, or the invocation's billed duration could come out negative."""
+    import threading
+    import time
+
+    from carebird_ops.local.calls import CallRecorder
+
+    recorder = CallRecorder(str(tmp_path / "calls.jsonl"), "fn")
+    both_in = threading.Barrier(2)
+
+    def read() -> None:
+        with recorder._own_read():
+            both_in.wait()
+            time.sleep(0.2)
+
+    threads = [threading.Thread(target=read) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert 0.2 <= recorder.overhead_s < 0.35

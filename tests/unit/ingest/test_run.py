@@ -193,3 +193,55 @@ def test_a_spend_store_that_fails_is_logged_and_the_poll_goes_on() -> None:
     summary = w.run()
     assert summary.ingested == 1 and summary.errors == 1
     assert "XBudgetUsedPercent" not in w.metrics.values
+
+
+def test_a_run_that_finds_nothing_takes_and_gives_up_the_lease_and_writes_nothing_else() -> None:
+    """Every brand pays a run every minute: the lease's write reads back the states and cursors, the
+    rounds keep their states in memory, and the release saves them."""
+    w = World()
+    w.add(ACME)
+    w.x.post(ACME, "hello")
+    w.run()
+    w.next_minute()
+    w.store.poll_calls.clear()
+
+    summary = w.run(budget=50)  # a deployed run: re-polls until its budget, finding nothing
+
+    assert summary.polls > 2 and summary.ingested == 0
+    assert w.store.poll_calls == {"acquire_lease": 1, "release_lease": 1}
+    saved = w.store.get_poll_state(ACME.id, Feed.MENTIONS)
+    assert saved.last_polled_at is not None and saved.last_polled_at > w.clock.now() - timedelta(seconds=20)
+    assert ACME.id not in w.store.leases
+
+
+def test_a_round_that_stores_mentions_saves_its_cursor_once_before_handing_them_off() -> None:
+    w = World()
+    w.add(ACME)
+    w.run()
+    w.next_minute()
+    w.x.post(ACME, "refund?")
+    w.x.post(ACME, "still waiting", author="77")
+    w.store.poll_calls.clear()
+
+    summary = w.run()
+
+    assert summary.ingested == 2 and summary.handed_off == 2
+    assert w.store.poll_calls == {"acquire_lease": 1, "save_poll_states": 1, "release_lease": 1}
+
+
+def test_a_lease_that_cannot_be_given_up_leaves_the_other_brands_released() -> None:
+    w = World()
+    w.add(ACME)
+    w.add(GLOBEX)
+    release = w.store.release_lease
+
+    def failing(brand_id, owner, states=None):  # type: ignore[no-untyped-def]
+        if brand_id == ACME.id:
+            raise ConnectionError("DynamoDB unreachable")
+        release(brand_id, owner, states)
+
+    w.store.release_lease = failing  # type: ignore[method-assign]
+    summary = w.run()
+
+    assert summary.errors == 1
+    assert ACME.id in w.store.leases and GLOBEX.id not in w.store.leases

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from carebird.ingest.cadence import Cadence
-from carebird.ingest.model import Feed
+from carebird.ingest.model import Feed, PollState
 from carebird.ingest.poll import PollTuning
+from carebird.ingest.schedule import FeedKey, Scheduler
 from carebird.ports.x import XRateLimited
 from tests.support.ingest_fakes import T0, brand
 from tests.unit.ingest.world import World, assert_nothing_passed_the_reach
@@ -108,17 +111,29 @@ def test_a_burst_that_pacing_would_let_pass_x_reach_is_polled_sooner_and_nothing
     w.assert_exactly_once(ACME)
 
 
-def test_slow_triage_starts_fill_the_gaps_between_polls_and_never_delay_one() -> None:
+def test_slow_triage_starts_fill_the_gaps_between_polls_and_never_delay_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     w = World(read_dms=False)  # one feed: with two due at once, the first poll's starts get half a second
     w.add(ACME)
     w.run()
     original_start = w.handoff.start
     starts_when_a_poll_was_due = 0
     budget_ends = w.clock.now()
+    # The run's schedule: its feeds' states as the run holds them (a round that moved no cursor leaves
+    # them unsaved until the lease is given up, so the store's copy may be behind during the run).
+    schedules: list[dict[FeedKey, PollState]] = []
+    original_round = Scheduler.round
+
+    def watched_round(self, feeds, states, deadline, wait=False):  # type: ignore[no-untyped-def]
+        schedules.append(states)
+        return original_round(self, feeds, states, deadline, wait)
+
+    monkeypatch.setattr(Scheduler, "round", watched_round)
 
     def slow_start(mention):  # type: ignore[no-untyped-def]
         nonlocal starts_when_a_poll_was_due
-        due = w.store.get_poll_state(ACME.id, Feed.MENTIONS).next_poll_at
+        due = schedules[-1][(ACME.id, Feed.MENTIONS)].next_poll_at
         assert due is not None
         # Past the run's budget no poll follows in this run; the last half-second slice is free to use.
         starts_when_a_poll_was_due += due <= w.clock.now() < budget_ends
