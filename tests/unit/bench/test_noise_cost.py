@@ -82,7 +82,7 @@ def test_the_table_prints_the_three_figures_and_judges_the_target_on_the_margina
     dynamodb = next(line for line in text.splitlines() if line.startswith("DynamoDB"))
     # (a) 13 units, (b) 10 units a mention, per 1,000
     assert dynamodb.split()[1:] == [f"${13 * 6.25e-07 * 1000:.4f}", f"${10 * 6.25e-07 * 1000:.4f}"]
-    assert "judged on (b)" in text
+    assert "judged on (b) with its triage timed as a mention alone" in text
     fixed = next(line for line in text.splitlines() if "AWS total $" in line)
     empty_usd = 2 * 6.25e-07 + 2e-07 + 0.1 * 0.25 * 1.33334e-05
     assert f"${empty_usd * 43_200:,.2f} a month" in fixed
@@ -115,3 +115,8 @@ def test_the_marginal_is_also_shown_with_triage_timed_as_a_mention_alone() -> No
     line = next(line for line in text.splitlines() if "timed as in (a)" in line)
     assert f"${timed_alone * 1000:.4f} (ten at once" in line
     assert f"${measured * 1000:.4f} of Lambda" in line
+    verdict = next(line for line in text.splitlines() if line.startswith("noise target"))
+    assert verdict.startswith(
+        "noise target (AWS <= $0.01 per 1,000, judged on (b) with its triage timed as a mention alone):"
+        f" ${timed_alone * 1000:.4f}"
+    )
