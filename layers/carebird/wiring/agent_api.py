@@ -66,14 +66,13 @@ def inbox_site(default_dir: Path) -> InboxSite:
 
 @lru_cache(maxsize=1)
 def case_work_service() -> CaseWorkService:
-    from carebird.adapters.x.publisher import TweepyPublisher
     from carebird.storage.agents import DynamoAgentDirectory
     from carebird.storage.brands import DynamoBrandRepository
     from carebird.storage.cases import DynamoCaseStore
     from carebird.storage.casework import DynamoCannedResponses, DynamoCorrectionLog
     from carebird.storage.presence import DynamoPresenceBoard
     from carebird.storage.surveys import DynamoSurveyStore
-    from carebird.wiring.delivery import outbound_deliverer
+    from carebird.wiring.delivery import XOnFirstCall, outbound_deliverer
     from carebird.wiring.sla import sla_signals
 
     table = reply_settings().table_name
@@ -92,7 +91,7 @@ def case_work_service() -> CaseWorkService:
         scores=DynamoSurveyStore(table),
         on_resolved=resolved_case_surveys(),
         # The same tweepy adapter that posts replies likes and follows as the brand.
-        engagement=deliverer.publisher if isinstance(deliverer.publisher, TweepyPublisher) else None,
+        engagement=deliverer.publisher if isinstance(deliverer.publisher, XOnFirstCall) else None,
     )
 
 
