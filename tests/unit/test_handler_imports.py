@@ -97,3 +97,15 @@ def test_calls_to_x_are_traced_from_when_a_function_imports_requests() -> None:
         "print(type(requests.Session.__dict__['request']).__name__)"
     )
     assert in_lambda("followup", code) == "FunctionWrapper"
+
+
+@pytest.mark.parametrize(
+    ("function_dir", "module"),
+    [("poll", "app"), ("classify", "app"), ("classify", "route"), ("followup", "app"), ("reply", "app")],
+)
+def test_a_handler_loads_its_code_without_garbage_collection_and_freezes_it(
+    function_dir: str, module: str
+) -> None:
+    # Frozen objects are no generation's: most of what the import made is frozen, and collection is back on.
+    code = f"import gc, {module}; print(gc.isenabled(), gc.get_freeze_count() > len(gc.get_objects()))"
+    assert in_lambda(function_dir, code) == "True True"
