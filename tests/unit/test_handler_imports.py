@@ -6,7 +6,8 @@ fresh interpreter, as a Lambda sandbox's first one does, with Lambda's environme
 - No function loads pydantic-settings (carebird.wiring.settings reads the environment itself).
 - What only some invocations need is loaded by them: the X adapter (tweepy, requests, and Powertools
   Parameters with boto3) by the agent API's and the follow-up's calls to X, Powertools' idempotency
-  (with boto3) by a reply with an Idempotency-Key, Powertools' OpenAPI models by GET /openapi.
+  (with boto3) by a reply with an Idempotency-Key, Powertools' OpenAPI models by GET /openapi, the
+  classifier by the agent API's restore of a case closed automatically.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ SETTINGS_LIBRARY = "pydantic_settings"
 X_ADAPTER = ("tweepy", "requests", "aws_lambda_powertools.utilities.parameters", "boto3")
 IDEMPOTENCY = "aws_lambda_powertools.utilities.idempotency"
 OPENAPI_MODELS = "aws_lambda_powertools.event_handler.openapi.models"
+CLASSIFIER = "carebird.classifier"
 
 
 def in_lambda(function_dir: str, code: str) -> str:
@@ -81,7 +83,7 @@ def test_handlers_that_trace_their_calls_still_load_it(function_dir: str, module
         ("classify", "route", (SETTINGS_LIBRARY, *X_ADAPTER)),
         ("poll", "app", (SETTINGS_LIBRARY,)),
         ("followup", "app", (SETTINGS_LIBRARY, *X_ADAPTER)),
-        ("reply", "app", (SETTINGS_LIBRARY, *X_ADAPTER, IDEMPOTENCY, OPENAPI_MODELS)),
+        ("reply", "app", (SETTINGS_LIBRARY, *X_ADAPTER, IDEMPOTENCY, OPENAPI_MODELS, CLASSIFIER)),
     ],
 )
 def test_a_handler_loads_nothing_only_some_invocations_need(
