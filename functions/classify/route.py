@@ -23,13 +23,16 @@ or the SLA step's answer.
 
 from __future__ import annotations
 
-from typing import Any
+from carebird import coldstart
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with coldstart.loading():  # no garbage collection while the code loads (carebird.coldstart)
+    from typing import Any
 
-from carebird.observability import logger, metrics, tracer
-from carebird.triage.log_lines import outcome_summary
-from carebird.wiring import triage as runtime
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from carebird.observability import logger, metrics, tracer
+    from carebird.triage.log_lines import outcome_summary
+    from carebird.wiring import triage as runtime
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -4,14 +4,17 @@ sets again the SLA alarms whose moment passed with no ring (SlaAlarmsSetAgain; c
 
 from __future__ import annotations
 
-from typing import Any
+from carebird import coldstart
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with coldstart.loading():  # no garbage collection while the code loads (carebird.coldstart)
+    from typing import Any
 
-from carebird.metric_names import MetricName
-from carebird.observability import logger, metrics, tracer
-from carebird.wiring import followup as runtime
-from carebird.wiring.spend import flushes_x_spend
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from carebird.metric_names import MetricName
+    from carebird.observability import logger, metrics, tracer
+    from carebird.wiring import followup as runtime
+    from carebird.wiring.spend import flushes_x_spend
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -6,14 +6,17 @@ handed_off, rate_limited, errors, dms_ingested, dms_skipped, dm_reads}.
 
 from __future__ import annotations
 
-from typing import Any
+from carebird import coldstart
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict
+with coldstart.loading():  # no garbage collection while the code loads (carebird.coldstart)
+    from typing import Any
 
-from carebird.observability import logger, metrics, tracer
-from carebird.wiring.poll import PollRuntime, poll_runtime
-from carebird.wiring.spend import flushes_x_spend
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from pydantic import BaseModel, ConfigDict
+
+    from carebird.observability import logger, metrics, tracer
+    from carebird.wiring.poll import PollRuntime, poll_runtime
+    from carebird.wiring.spend import flushes_x_spend
 
 
 class PollEvent(BaseModel):

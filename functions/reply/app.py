@@ -10,18 +10,21 @@ functions/reply). It serves:
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from carebird import coldstart
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with coldstart.loading():  # no garbage collection while the code loads (carebird.coldstart)
+    from pathlib import Path
+    from typing import Any
 
-from carebird.agent_api import build_api
-from carebird.agent_api.inbox import InboxSite
-from carebird.observability import logger, metrics, tracer
-from carebird.wiring import agent_api as wiring
-from carebird.wiring.spend import flushes_x_spend
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from carebird.agent_api import build_api
+    from carebird.agent_api.inbox import InboxSite
+    from carebird.observability import logger, metrics, tracer
+    from carebird.wiring import agent_api as wiring
+    from carebird.wiring.spend import flushes_x_spend
 
 _api: APIGatewayHttpResolver | None = None
 _INBOX_DIR = Path(__file__).resolve().parent / "inbox"

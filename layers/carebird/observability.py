@@ -5,10 +5,15 @@ POWERTOOLS_LOG_LEVEL (set per function in template.yaml). Constructing them make
 Tracer disables itself outside Lambda, so importing this module in tests or tools is free.
 
 The Tracer is built when a module first imports it (`from carebird.observability import tracer`), not
-with this module: it loads the X-Ray SDK, which builds a botocore client of its own (about a third of the
-classify function's import in make bench-coldstart). A handler that makes no call worth a subsegment
-(the classify function: one GetItem around CPU work) does not import it; Lambda's active tracing still
-records its invocation.
+with this module: it loads the X-Ray SDK (with wrapt and asyncio). A handler that makes no call worth a
+subsegment (the classify function: one GetItem around CPU work) does not import it; Lambda's active
+tracing still records its invocation.
+
+The Tracer records a subsegment for every AWS call (botocore's client, which PynamoDB's calls go through
+too) and for every call to X (requests, under tweepy) once a function has imported requests. Powertools'
+default patches every library the X-Ray SDK supports, and so imports each of them (requests, sqlite3)
+in every traced function whether it calls them or not, and recorded each DynamoDB call twice (botocore's
+subsegment, and PynamoDB's around the same HTTP request).
 """
 
 from __future__ import annotations
@@ -49,8 +54,12 @@ tracer: Tracer  # built on first import of the name (module __getattr__ below)
 @lru_cache(maxsize=1)
 def _tracer() -> Tracer:
     from aws_lambda_powertools import Tracer
+    from wrapt import register_post_import_hook
 
-    return Tracer()
+    tracer = Tracer(patch_modules=("botocore",))
+    # The agent API and the follow-up function import requests only when they first call X.
+    register_post_import_hook(lambda _requests: tracer.patch(("requests",)), "requests")
+    return tracer
 
 
 def __getattr__(name: str) -> Any:

@@ -9,20 +9,22 @@ outbox (carebird.outbound) makes sure that retry never posts a part twice.
 The records live in the product's table (pk IDEMPOTENCY#reply, sk the hashed key, expiring through the
 table's TTL attribute `expires_at`): Powertools' DynamoDBPersistenceLayer takes the table's own key
 attribute names, so no second table is needed.
+
+Powertools' idempotency package loads boto3 with its DynamoDB layer (any of its modules does, through the
+package's `__init__`), which only requests with a key need: it is imported when the first of them runs,
+and the routes see this module's own `AlreadyRunning` and `KeyReused`, not Powertools' exceptions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
 KEY_PREFIX = "reply"
 STATIC_PK = "IDEMPOTENCY#reply"
@@ -37,6 +39,14 @@ class NotFinal(Exception):
         self.answer = answer
 
 
+class AlreadyRunning(Exception):
+    """A request with this key is still running (its first attempt has not answered yet)."""
+
+
+class KeyReused(Exception):
+    """This key was used for a request with another payload."""
+
+
 class Once(Protocol):
     def run(
         self,
@@ -45,12 +55,14 @@ class Once(Protocol):
         action: Callable[[], dict[str, Any]],
         context: LambdaContext | None,
     ) -> dict[str, Any]:
-        """`action()`'s answer, computed once per `key`. Raises IdempotencyAlreadyInProgressError,
-        IdempotencyValidationError (same key, other payload); NotFinal passes through unremembered."""
+        """`action()`'s answer, computed once per `key`. Raises AlreadyRunning, KeyReused (same key, other
+        payload); NotFinal passes through unremembered."""
         ...
 
 
 def table_persistence(table_name: str) -> DynamoDBPersistenceLayer:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     return DynamoDBPersistenceLayer(
         table_name=table_name,
         key_attr="pk",
@@ -76,6 +88,12 @@ class PowertoolsOnce:
         action: Callable[[], dict[str, Any]],
         context: LambdaContext | None,
     ) -> dict[str, Any]:
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
         config = IdempotencyConfig(
             event_key_jmespath="key",
             payload_validation_jmespath="payload",
@@ -95,5 +113,10 @@ class PowertoolsOnce:
         def once(request: dict[str, Any]) -> dict[str, Any]:
             return action()
 
-        result: dict[str, Any] = once(request={"key": key, "payload": payload})
+        try:
+            result: dict[str, Any] = once(request={"key": key, "payload": payload})
+        except IdempotencyAlreadyInProgressError as exc:
+            raise AlreadyRunning(str(exc)) from exc
+        except IdempotencyValidationError as exc:
+            raise KeyReused(str(exc)) from exc
         return result

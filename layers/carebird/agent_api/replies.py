@@ -10,13 +10,9 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 
 from carebird.agent_api.errors import error_response
-from carebird.agent_api.idempotency import NotFinal
+from carebird.agent_api.idempotency import AlreadyRunning, KeyReused, NotFinal
 from carebird.agent_api.routing import SECURED, AgentRouter, CaseId, Services, errors
 from carebird.agent_api.schemas import (
     IDEMPOTENCY_KEY,
@@ -91,11 +87,11 @@ def replies_router(services: Services) -> AgentRouter:
                 )
             except NotFinal as unsettled:
                 answer = unsettled.answer
-            except IdempotencyAlreadyInProgressError:
+            except AlreadyRunning:
                 return error_response(
                     409, "in_progress", "a request with this Idempotency-Key is still running; retry shortly"
                 )
-            except IdempotencyValidationError:
+            except KeyReused:
                 return error_response(
                     422, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
                 )

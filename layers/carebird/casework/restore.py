@@ -9,7 +9,6 @@ from carebird.casework.assignment import record_correction
 from carebird.casework.changes import CaseJob
 from carebird.casework.errors import Forbidden, TransitionNotAllowed
 from carebird.casework.model import Principal
-from carebird.classifier.priority import priority_from_classification
 from carebird.triage.lanes import CLOSED_AUTOMATICALLY
 from carebird.triage.service import choose_queue
 
@@ -46,6 +45,10 @@ class Restore(CaseJob):
             "needs_response": {"value": True, "confidence": 1.0},
         }
         queue, skill, language, why_queue = choose_queue(case.language, corrected, config)
+        # Imported here: the classifier package (lexicon, patterns, model loading) is only this action's in
+        # the agent API, and was 7% of that function's cold start (make bench-coldstart).
+        from carebird.classifier.priority import priority_from_classification
+
         level = priority_from_classification(
             corrected, followers=case.customer.followers, verified=case.customer.verified, engagement={}
         )

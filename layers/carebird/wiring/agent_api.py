@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from carebird.agent_api.idempotency import DEFAULT_TTL_SECONDS, PowertoolsOnce, table_persistence
 from carebird.agent_api.inbox import InboxSite, SignInConfig
 from carebird.casework.service import CaseWorkService
 from carebird.observability import metrics
 from carebird.wiring.followup import resolved_case_surveys
-from carebird.wiring.settings import SlaClockSettings, load_settings
+from carebird.wiring.settings import EnvironmentSettings, SlaClockSettings, load_settings
 
 if TYPE_CHECKING:
     from carebird.casework.reconcile import DeliveryReconciler
@@ -39,10 +38,8 @@ def reply_settings() -> ReplySettings:
     return load_settings(ReplySettings, "reply function environment")
 
 
-class InboxSettings(BaseSettings):
+class InboxSettings(EnvironmentSettings):
     """The inbox page's settings (template.yaml sets the user pool's; Lambda sets AWS_REGION)."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
 
     region: str = Field(min_length=1, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
     user_pool_id: str = Field(min_length=1)
@@ -69,14 +66,13 @@ def inbox_site(default_dir: Path) -> InboxSite:
 
 @lru_cache(maxsize=1)
 def case_work_service() -> CaseWorkService:
-    from carebird.adapters.x.publisher import TweepyPublisher
     from carebird.storage.agents import DynamoAgentDirectory
     from carebird.storage.brands import DynamoBrandRepository
     from carebird.storage.cases import DynamoCaseStore
     from carebird.storage.casework import DynamoCannedResponses, DynamoCorrectionLog
     from carebird.storage.presence import DynamoPresenceBoard
     from carebird.storage.surveys import DynamoSurveyStore
-    from carebird.wiring.delivery import outbound_deliverer
+    from carebird.wiring.delivery import XOnFirstCall, outbound_deliverer
     from carebird.wiring.sla import sla_signals
 
     table = reply_settings().table_name
@@ -95,7 +91,7 @@ def case_work_service() -> CaseWorkService:
         scores=DynamoSurveyStore(table),
         on_resolved=resolved_case_surveys(),
         # The same tweepy adapter that posts replies likes and follows as the brand.
-        engagement=deliverer.publisher if isinstance(deliverer.publisher, TweepyPublisher) else None,
+        engagement=deliverer.publisher if isinstance(deliverer.publisher, XOnFirstCall) else None,
     )
 
 

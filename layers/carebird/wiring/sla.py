@@ -7,16 +7,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from carebird.sla.ports import SlaSignals
-from carebird.wiring.settings import load_settings
+from carebird.wiring.settings import EnvironmentSettings, load_settings
 
 
-class ClockAlarmSettings(BaseSettings):
+class ClockAlarmSettings(EnvironmentSettings):
     """Where the clocks' alarms go (template.yaml sets them on the functions that save cases)."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
 
     sla_alarm_group: str = Field(min_length=1)  # the stack's schedule group
     sla_alarm_target_arn: str = Field(min_length=1)  # the function a ringing alarm invokes (Route)

@@ -13,17 +13,19 @@ import functools
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from carebird.adapters.x.spend import SpendMeter
 from carebird.metric_names import MetricName
 from carebird.observability import logger, metrics
 from carebird.spend.book import SpendBook
 from carebird.spend.pending import PendingSpend
 from carebird.spend.prices import XUse
 from carebird.storage.counters import DynamoSpendCounters
+
+if TYPE_CHECKING:
+    from carebird.adapters.x.spend import SpendMeter
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,6 +51,9 @@ def spend_book(table_name: str) -> SpendBook:
 
 @lru_cache(maxsize=4)
 def spend_meter(table_name: str) -> SpendMeter:
+    # Imported with the X adapter it is mounted on (requests), not by every handler that flushes spend.
+    from carebird.adapters.x.spend import SpendMeter
+
     return SpendMeter(spend_book(table_name))
 
 

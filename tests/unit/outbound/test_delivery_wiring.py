@@ -92,3 +92,22 @@ def test_metrics_reach_cloudwatch_as_emf(
     assert emitted["RepliesSent"] == [1.0]
     assert emitted["ReplyParts"] == [1.0, 1.0]
     assert emitted["ReplyFailures"] == [1.0]
+
+
+def test_the_x_adapter_is_built_on_the_first_call_to_x_and_then_reused() -> None:
+    account = FakeX(FakeClock())
+    mention = account.customer_post()
+    builds: list[FakeX] = []
+
+    def build() -> FakeX:
+        builds.append(account)
+        return account
+
+    x = service.XOnFirstCall(build)
+    assert builds == []  # a deliverer that never calls X never loads tweepy
+    reply = x.post_reply(BRAND, mention, "@customer Sorry to hear that!")
+    x.like(BRAND, mention)
+    assert x.follow(BRAND, CUSTOMER_ID) is True
+    assert len(builds) == 1
+    assert [post.id for post in account.brand_posts()] == [reply]
+    assert mention in account.likes and CUSTOMER_ID in account.following
