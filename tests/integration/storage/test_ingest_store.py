@@ -309,7 +309,8 @@ def test_mentions_a_run_could_not_write_are_kept_whole_in_chunks_and_replaced(st
 
 
 # ---------------------------------------------------------------------- one write a round, and upgrades
-def test_a_rounds_states_and_cursors_are_one_write_and_a_cursor_never_moves_back(store: Any) -> None:
+def saved_round(store: Any) -> tuple[PollState, PollState]:
+    """A round's save of both feeds' states and cursors (mentions up to ...009, DMs up to ...100)."""
     mentions = PollState(next_poll_at=T + timedelta(seconds=15), interval_seconds=15.0, last_success_at=T)
     dms = PollState(next_poll_at=T + timedelta(seconds=30), interval_seconds=30.0, found=2)
     store.save_poll_states(
@@ -317,6 +318,11 @@ def test_a_rounds_states_and_cursors_are_one_write_and_a_cursor_never_moves_back
         {Feed.MENTIONS: mentions, Feed.DMS: dms},
         {Feed.MENTIONS: Cursor("1790000000000000009", T), Feed.DMS: Cursor("1790000000000000100", T)},
     )
+    return mentions, dms
+
+
+def test_a_rounds_states_and_cursors_are_one_write_and_a_cursor_never_moves_back(store: Any) -> None:
+    mentions, dms = saved_round(store)
     assert store.get_poll_state(BRAND, Feed.MENTIONS) == mentions
     assert store.get_poll_state(BRAND, Feed.DMS) == dms
     assert store.get_cursor(BRAND, Feed.MENTIONS) == Cursor("1790000000000000009", T)
@@ -376,13 +382,7 @@ def test_the_lease_reads_back_the_states_and_cursors_and_its_release_saves_the_l
     """One write takes the lease and answers with what the run needs to know; one write gives it up with
     the states of the rounds that moved no cursor."""
     until = T + timedelta(seconds=80)
-    mentions = PollState(next_poll_at=T + timedelta(seconds=15), interval_seconds=15.0, last_success_at=T)
-    dms = PollState(next_poll_at=T + timedelta(seconds=30), interval_seconds=30.0, found=2)
-    store.save_poll_states(
-        BRAND,
-        {Feed.MENTIONS: mentions, Feed.DMS: dms},
-        {Feed.MENTIONS: Cursor("1790000000000000009", T), Feed.DMS: Cursor("1790000000000000100", T)},
-    )
+    mentions, dms = saved_round(store)
     leased = store.acquire_lease(BRAND, "inv-a", until, T)
     assert leased.states == {Feed.MENTIONS: mentions, Feed.DMS: dms}
     assert leased.cursors == {
