@@ -73,8 +73,11 @@ class CursorItem(TableItem):
     updated_at = UTCDateTimeAttribute(null=True)
 
 
-class FeedStateMap(MapAttribute):
-    """The DM feed's poll state inside the POLL item (`dms`): the attributes the mentions feed's has."""
+class FeedStateAttributes:
+    """A feed's poll state as stored, declared once for both places it is kept: the mentions feed's at the
+    top of the POLL item (`PollStateItem`, as the release before kept it) and the DM feed's in its `dms`
+    map (`FeedStateMap`). PynamoDB reads a container's attributes from its bases too, and binds the map's
+    to their path inside it."""
 
     blocked_until = UTCDateTimeAttribute(null=True)
     next_poll_at = UTCDateTimeAttribute(null=True)
@@ -89,7 +92,11 @@ class FeedStateMap(MapAttribute):
     found = NumberAttribute(null=True)
 
 
-class PollStateItem(TableItem):
+class FeedStateMap(FeedStateAttributes, MapAttribute):
+    """The DM feed's poll state inside the POLL item (`dms`): the attributes the mentions feed's has."""
+
+
+class PollStateItem(TableItem, FeedStateAttributes):
     """The brand's POLL item: its lease, each feed's cursor (`since_id`/`since_created_at` the mentions',
     `dm_since_id`/`dm_since_created_at` the DMs', as the CURSOR items of the release before had them),
     the mentions feed's poll state at the top level (as the release before kept it) and the DM feed's
@@ -103,17 +110,6 @@ class PollStateItem(TableItem):
     dm_since_id = UnicodeAttribute(null=True)
     dm_since_created_at = UTCDateTimeAttribute(null=True)
     dms = FeedStateMap(null=True)
-    blocked_until = UTCDateTimeAttribute(null=True)
-    next_poll_at = UTCDateTimeAttribute(null=True)
-    interval_seconds = NumberAttribute(null=True)
-    rate_limit = NumberAttribute(null=True)
-    rate_remaining = NumberAttribute(null=True)
-    rate_reset_at = UTCDateTimeAttribute(null=True)
-    last_polled_at = UTCDateTimeAttribute(null=True)
-    last_success_at = UTCDateTimeAttribute(null=True)
-    consecutive_errors = NumberAttribute(null=True)
-    last_error = UnicodeAttribute(null=True)
-    found = NumberAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
 
 
