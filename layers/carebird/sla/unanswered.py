@@ -58,7 +58,3 @@ def oldest_among(waiting: Iterable[Case], now: datetime) -> Oldest:
     if oldest is None:
         return Oldest(0.0, None, 0)
     return Oldest(max(0.0, (now - oldest.first_message_at).total_seconds()), oldest.id, count)
-
-
-def oldest_unanswered(brands: Iterable[Brand], cases: QueueReader, now: datetime) -> Oldest:
-    return oldest_among(waiting_cases(brands, cases), now)

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from carebird.brands import Brand
 from carebird.brands.desk import load_triage_config
 from carebird.cases.model import Case
-from carebird.sla.unanswered import oldest_unanswered
+from carebird.sla.unanswered import Oldest, QueueReader, oldest_among, waiting_cases
 from tests.support.triage_fakes import NOW, FakeAgents, FakeCases, FixedPriority, classified, message
 
 BRAND = Brand(handle="AcmeHelp", user_id="1000", credentials_secret="s")
+
+
+def oldest_unanswered(brands: list[Brand], cases: QueueReader, now: datetime) -> Oldest:
+    """What the follow-up function's sweep publishes: the oldest wait among the listed waiting cases."""
+    return oldest_among(waiting_cases(brands, cases), now)
 
 
 class Queues:
