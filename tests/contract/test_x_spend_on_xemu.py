@@ -50,9 +50,11 @@ class Desk:
     def today(self) -> SpendDay:
         return self.book.days(self.brand.id, TODAY.date(), TODAY.date())[0]
 
-    def read_mentions(self) -> None:
+    def read_mentions(self, *, expand_authors: bool = False) -> None:
+        """As the poller reads them: without expanding the authors (carebird.ingest.profiles)."""
         client = self.clients.client(self.brand.credentials_secret, self.brand)
-        client.get_users_mentions(self.brand.user_id, expansions=["author_id"], user_auth=True)
+        expansions = ["author_id"] if expand_authors else None
+        client.get_users_mentions(self.brand.user_id, expansions=expansions, user_auth=True)
 
 
 def test_reading_mentions_twice_in_a_day_bills_each_post_once(emulator: EmulatorHandle) -> None:
@@ -65,6 +67,17 @@ def test_reading_mentions_twice_in_a_day_bills_each_post_once(emulator: Emulator
     desk.read_mentions()
     assert desk.today().units == {"post_read": 3}
     assert desk.today().total_usd == Decimal("0.015")
+
+
+def test_an_expanded_author_is_billed_as_a_user_read_once_a_day(emulator: EmulatorHandle) -> None:
+    desk = Desk(emulator)
+    desk.emu.post("alice", f"@{HANDLE} my parcel is late")
+    desk.emu.post("bob", f"@{HANDLE} mine too")
+    desk.read_mentions(expand_authors=True)
+    desk.emu.post("alice", f"@{HANDLE} hello?")
+    desk.read_mentions(expand_authors=True)
+    assert desk.today().units == {"post_read": 3, "user_read": 2}
+    assert desk.today().total_usd == Decimal("0.035")
 
 
 def test_a_brand_that_owns_the_app_pays_owned_reads_for_its_mentions(emulator: EmulatorHandle) -> None:

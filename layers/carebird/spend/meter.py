@@ -4,7 +4,8 @@
 (posts in `data` and `includes.tweets`, DM events, users), writes per success (a post, or a post with a
 URL when X will read a link in its text; a DM; a like or follow). A failed request bills nothing. The brand's
 own mentions timeline is an owned read when the brand account owns the developer app (a brand setting).
-Expanded users (`includes.users`) ride with the posts that name them and are not counted as user reads.
+Expanded users (`includes.users`) count as user reads: X bills "per resource returned in the response",
+and an expanded user is one (the feeds no longer expand them: `carebird.ingest.profiles`).
 
 `ReadLedger` keeps what was read today, so a resource read twice in one UTC day is billed once, as X does.
 It lives in one process: two Lambda sandboxes reading the same post on one day both count it (an upper
@@ -87,14 +88,20 @@ def _reads(path: str, body: Any, *, brand_user_id: str, owned_app: bool) -> list
     if mentions or _POST_READS.match(path):
         posts = _ids(data) + _ids(_items(included.get("tweets")))
         owned = mentions is not None and owned_app and mentions.group("user") == brand_user_id
-        return [Use(XUse.OWNED_READ if owned else XUse.POST_READ, posts)] if posts else []
+        found = [Use(XUse.OWNED_READ if owned else XUse.POST_READ, posts)] if posts else []
+        return found + _expanded_users(included)
     if _DM_READS.match(path):
         events = _ids(data)
-        return [Use(XUse.DM_EVENT_READ, events)] if events else []
+        return ([Use(XUse.DM_EVENT_READ, events)] if events else []) + _expanded_users(included)
     if _USER_READS.match(path):
         users = _ids(data)
         return [Use(XUse.USER_READ, users)] if users else []
     return []
+
+
+def _expanded_users(included: Any) -> list[Use]:
+    users = _ids(_items(included.get("users")))
+    return [Use(XUse.USER_READ, users)] if users else []
 
 
 def _items(value: Any) -> list[Any]:

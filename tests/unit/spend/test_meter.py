@@ -22,12 +22,21 @@ def _uses(method: str, path: str, body: object = None, sent: object = None, stat
     return uses(exchange, brand_user_id=BRAND, owned_app=False, has_link=has_link)
 
 
-def test_a_mentions_page_bills_each_post_returned_and_each_post_it_includes() -> None:
+def test_a_mentions_page_bills_each_post_returned_and_each_post_and_user_it_includes() -> None:
     body = {"data": [{"id": "1"}, {"id": "2"}], "includes": {"tweets": [{"id": "0"}], "users": [{"id": "9"}]}}
-    (use,) = _uses("GET", f"/2/users/{BRAND}/mentions", body)
-    assert use.kind is XUse.POST_READ
-    assert use.ids == ("1", "2", "0")  # the expanded author rides with the post
-    assert use.units == 3
+    posts, users = _uses("GET", f"/2/users/{BRAND}/mentions", body)
+    assert posts.kind is XUse.POST_READ
+    assert posts.ids == ("1", "2", "0")
+    assert posts.units == 3
+    # X bills per resource returned: an expanded author is a user read.
+    assert (users.kind, users.ids, users.units) == (XUse.USER_READ, ("9",), 1)
+
+
+def test_a_dm_events_page_bills_each_event_and_each_expanded_sender() -> None:
+    body = {"data": [{"id": "5"}, {"id": "6"}], "includes": {"users": [{"id": "9"}, {"id": "8"}]}}
+    events, users = _uses("GET", "/2/dm_events", body)
+    assert (events.kind, events.ids) == (XUse.DM_EVENT_READ, ("5", "6"))
+    assert (users.kind, users.ids) == (XUse.USER_READ, ("9", "8"))
 
 
 def test_the_brands_own_mentions_are_owned_reads_only_when_the_brand_owns_the_app() -> None:
