@@ -12,13 +12,21 @@ from carebird.adapters.x.dms import TweepyDmReader
 from carebird.adapters.x.mentions import TweepyMentionsReader, XCredentials
 from carebird.adapters.x.search import TweepyMentionsSearch
 from carebird.adapters.x.spend import SpendMeter
+from carebird.adapters.x.users import TweepyUsersReader
 from carebird.brands import Brand
 from carebird.ingest.model import Feed, GapStatus, MentionStatus, SkipReason
 from carebird.ingest.poll import Poller, PollSummary, PollTuning
+from carebird.ingest.profiles import AuthorProfiles, ProfiledReader
 from carebird.spend.book import SpendBook
 from carebird_ops.xemu.client import EmulatorClient
 from carebird_ops.xemu.server import EmulatorHandle, start
-from tests.support.ingest_fakes import FakeClock, FakeHandoff, FakeMetrics, FakeStore
+from tests.support.ingest_fakes import (
+    FakeAuthorDirectory,
+    FakeClock,
+    FakeHandoff,
+    FakeMetrics,
+    FakeStore,
+)
 from tests.support.spend_fakes import FakeSpendCounters
 
 HANDLE = "AcmeHelp"
@@ -49,9 +57,19 @@ class Ingestion:
         # The spend meter, as the poll function wires it: what X bills, deduplicated per UTC day.
         self.book = SpendBook(FakeSpendCounters())
         meter = SpendMeter(self.book, clock=self.clock.now)
-        reader = TweepyMentionsReader(lambda _: creds, emulator.url, timeout_seconds=5, meter=meter)
-        dms = TweepyDmReader(lambda _: creds, emulator.url, timeout_seconds=5, meter=meter)
-        searcher = TweepyMentionsSearch(lambda _: creds, emulator.url, timeout_seconds=5, meter=meter)
+        # Authors' profiles, as the poll function wires them: read from X only when the directory lacks them.
+        self.directory = FakeAuthorDirectory()
+        users = TweepyUsersReader(lambda _: creds, emulator.url, timeout_seconds=5, meter=meter)
+        profiles = AuthorProfiles(self.directory, users, self.clock, timedelta(days=7))
+        reader = ProfiledReader(
+            TweepyMentionsReader(lambda _: creds, emulator.url, timeout_seconds=5, meter=meter), profiles
+        )
+        dms = ProfiledReader(
+            TweepyDmReader(lambda _: creds, emulator.url, timeout_seconds=5, meter=meter), profiles
+        )
+        searcher = ProfiledReader(
+            TweepyMentionsSearch(lambda _: creds, emulator.url, timeout_seconds=5, meter=meter), profiles
+        )
         self.poller = Poller(
             self.store,
             reader,
@@ -118,6 +136,32 @@ def mention_requests(ing: Ingestion) -> int:
 def stored_retweet_refs(ing: Ingestion, tweet_id: str) -> list[tuple[str, str]]:
     stored = next(m for (_, tid), m in ing.store.mentions.items() if tid == tweet_id)
     return [(r.type, r.id) for r in stored.mention.referenced]
+
+
+def test_a_returning_author_is_read_from_x_once_a_week_not_once_a_day(emulator: EmulatorHandle) -> None:
+    ing = Ingestion(emulator, PollTuning())
+    ing.emu.create_user("wanda", followers=321)
+    ing.run()  # the brand's cursor starts here
+    ing.advance(60)
+    first = ing.emu.post("wanda", f"@{HANDLE} my bag never arrived")
+    ing.advance(60)
+    ing.run()
+    ing.advance(2 * 86400)  # two UTC days later: X would bill her profile again
+    later = ing.emu.post("wanda", f"@{HANDLE} still no bag")
+    ing.emu.dm("wanda", HANDLE, "my booking is ABC123")
+    ing.advance(60)
+    ing.run()
+
+    by_day = {d.day: d.units for d in ing.book.days(ing.brand.id, T0.date(), (T0 + timedelta(days=2)).date())}
+    assert by_day[T0.date()] == {"post_read": 1, "user_read": 1}
+    assert by_day[(T0 + timedelta(days=2)).date()] == {"post_read": 1, "dm_event_read": 1}  # no user read
+    assert ing.emu.stats()["by_endpoint"]["getUsersByIds"]["requests"] == 1
+    stored = {tid: m for (_, tid), m in ing.store.mentions.items()}
+    for post in (first, later):
+        author = stored[post["id"]].mention.author
+        assert (author.username, author.followers_count) == ("wanda", 321)
+    (dm,) = ing.store.dms.values()
+    assert dm.dm.sender.username == "wanda"
 
 
 def test_dms_are_read_until_the_cursor_stored_once_and_customer_ones_triaged_once(
@@ -200,8 +244,9 @@ def test_a_burst_past_the_timelines_reach_is_read_through_recent_search_each_onc
     search = ing.emu.stats()["by_endpoint"]["searchPostsRecent"]
     assert search["posts_read"] == 21  # the 20 in the gap and the cursor post that proves it reached down
     # X bills a post once a UTC day however often it is read: the cursor post read again is not billed.
+    # Each of the 51 authors is looked up once (the directory knew none of them), the brand never.
     (day,) = ing.book.days(ing.brand.id, T0.date(), T0.date())
-    assert day.units == {"post_read": 51}
+    assert day.units == {"post_read": 51, "user_read": 51}
     ing.advance(3600)
     ing.run()
     assert ing.emu.stats()["by_endpoint"]["searchPostsRecent"]["requests"] == search["requests"]

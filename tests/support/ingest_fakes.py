@@ -89,6 +89,26 @@ class FakeClock:
         self.t += timedelta(seconds=seconds)
 
 
+class FakeAuthorDirectory:
+    """carebird.ingest.ports.AuthorDirectory in memory: each profile with when it was read."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, tuple[Author, datetime]] = {}
+        self.fail = False  # every call raises, as an unreachable table would
+
+    def profiles(self, author_ids: Sequence[str], read_since: datetime) -> dict[str, Author]:
+        if self.fail:
+            raise ConnectionError("directory unreachable")
+        return {
+            i: self.stored[i][0] for i in author_ids if i in self.stored and self.stored[i][1] >= read_since
+        }
+
+    def remember(self, authors: Sequence[Author], read_at: datetime) -> None:
+        if self.fail:
+            raise ConnectionError("directory unreachable")
+        self.stored.update((a.id, (a, read_at)) for a in authors)
+
+
 class FakeMetrics:
     def __init__(self) -> None:
         self.values: dict[str, list[float]] = {}

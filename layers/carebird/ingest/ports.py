@@ -7,13 +7,14 @@ messages, so the store takes the feed as a parameter rather than having one meth
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
 from carebird.brands import Brand, BrandListing
 from carebird.ingest.model import (
+    Author,
     Cursor,
     DirectMessage,
     DmQuery,
@@ -56,6 +57,29 @@ MentionsReader = FeedReader[MentionsQuery, Mention]
 MentionsSearch = FeedReader[MentionsQuery, Mention]
 # The DM events (MessageCreate) of all the brand's conversations: pagination tokens only.
 DmReader = FeedReader[DmQuery, DirectMessage]
+
+
+class UsersReader(Protocol):
+    def users(self, brand: Brand, user_ids: Sequence[str]) -> list[Author]:
+        """X's profiles of these users (at most 100), read in the brand account's user context. An id X
+        does not return (a suspended or deleted account) is left out.
+
+        Raises the `carebird.ports.x` types: XRateLimited, TransientXError, XAuthError, XBadRequest.
+        """
+        ...
+
+
+class AuthorDirectory(Protocol):
+    """The profiles of the people who wrote to the deployment's brands, as X last returned them, so that
+    a returning author is not read from X again (`carebird.ingest.profiles`)."""
+
+    def profiles(self, author_ids: Collection[str], read_since: datetime) -> dict[str, Author]:
+        """The stored profiles among these ids that were read from X at or after `read_since`."""
+        ...
+
+    def remember(self, authors: Sequence[Author], read_at: datetime) -> None:
+        """Store these profiles as read from X at `read_at`, replacing any stored for the same ids."""
+        ...
 
 
 class TriageHandoff(Protocol):

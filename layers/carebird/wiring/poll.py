@@ -12,8 +12,11 @@ from carebird.adapters.x.client import secrets_manager_credentials
 from carebird.adapters.x.dms import TweepyDmReader
 from carebird.adapters.x.mentions import TweepyMentionsReader
 from carebird.adapters.x.search import TweepyMentionsSearch
+from carebird.adapters.x.users import TweepyUsersReader
 from carebird.ingest.poll import Poller, PollSummary
+from carebird.ingest.profiles import AuthorProfiles, ProfiledReader
 from carebird.observability import metrics
+from carebird.storage.authors import DynamoAuthorDirectory
 from carebird.storage.ingest import DynamoIngestStore
 from carebird.wiring.poll_settings import PollSettings, poll_settings
 from carebird.wiring.spend import spend_book, spend_meter
@@ -56,25 +59,28 @@ def poll_runtime() -> PollRuntime:
     settings = poll_settings()
     credentials = secrets_manager_credentials(settings.secret_max_age_seconds)
     meter = spend_meter(settings.table_name)
+    base_url, timeout = settings.x_api_base_url, settings.x_timeout_seconds
+    clock = SystemClock()
+    max_age = timedelta(days=settings.author_profile_max_age_days)
+    profiles = AuthorProfiles(
+        # Kept a day past the age that still ranks a message, then left to DynamoDB's TTL.
+        directory=DynamoAuthorDirectory(settings.table_name, keep_for=max_age + timedelta(days=1)),
+        users=TweepyUsersReader(credentials, base_url, timeout_seconds=timeout, meter=meter),
+        clock=clock,
+        max_age=max_age,
+    )
+    mentions = TweepyMentionsReader(credentials, base_url, timeout_seconds=timeout, meter=meter)
+    dms = TweepyDmReader(credentials, base_url, timeout_seconds=timeout, meter=meter)
+    search = TweepyMentionsSearch(credentials, base_url, timeout_seconds=timeout, meter=meter)
     poller = Poller(
         store=DynamoIngestStore(settings.table_name),
-        mentions=TweepyMentionsReader(
-            credentials, settings.x_api_base_url, timeout_seconds=settings.x_timeout_seconds, meter=meter
-        ),
-        dms=(
-            TweepyDmReader(
-                credentials, settings.x_api_base_url, timeout_seconds=settings.x_timeout_seconds, meter=meter
-            )
-            if settings.poll_dms
-            else None
-        ),
+        mentions=ProfiledReader(mentions, profiles),
+        dms=ProfiledReader(dms, profiles) if settings.poll_dms else None,
         spend=spend_book(settings.table_name),
         handoff=StepFunctionsHandoff(settings.triage_state_machine_arn),
         metrics=metrics,
-        clock=SystemClock(),
+        clock=clock,
         tuning=settings.tuning(),
-        mentions_search=TweepyMentionsSearch(
-            credentials, settings.x_api_base_url, timeout_seconds=settings.x_timeout_seconds, meter=meter
-        ),
+        mentions_search=ProfiledReader(search, profiles),
     )
     return PollRuntime(settings, poller)

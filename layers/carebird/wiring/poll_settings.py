@@ -35,6 +35,9 @@ class PollSettings(XApiSettings):
     gap_windows_per_run: int = Field(default=10, ge=1)
     poll_dms: bool = True  # false for an X app without DM access: only mentions are read
     write_concurrency: int = Field(default=8, ge=1, le=32)
+    # How old a stored author profile may be and still rank a message (carebird.ingest.profiles); older,
+    # or unknown, the author is read from X again (a user read, $0.010). 0: every author is read afresh.
+    author_profile_max_age_days: float = Field(default=7.0, ge=0, le=365)
 
     def tuning(self) -> PollTuning:
         gap_retry = self.gap_retry_seconds

@@ -19,6 +19,7 @@ from carebird.adapters.x.search import TweepyMentionsSearch
 from carebird.brands import Brand
 from carebird.ingest.model import Feed, MentionStatus
 from carebird.ingest.poll import Poller
+from carebird.ingest.profiles import ProfiledReader
 from carebird.observability import metrics
 from carebird.ports.x import XAuthError
 from carebird.storage.brands import DynamoBrandRepository
@@ -204,10 +205,12 @@ def test_wired_to_dynamodb_secrets_and_step_functions_a_run_ingests_and_triages_
             Brand(handle="acme", user_id="1000", credentials_secret=secret)
         )
         rt = service.poll_runtime()
-        assert isinstance(rt.poller.mentions, TweepyMentionsReader) and isinstance(
-            rt.poller.dms, TweepyDmReader
-        )
-        assert isinstance(rt.poller.mentions_search, TweepyMentionsSearch)  # gaps past the timeline's reach
+        # Each feed reads its messages with X's adapter and its authors through the directory.
+        mentions, dms, search = rt.poller.mentions, rt.poller.dms, rt.poller.mentions_search
+        assert isinstance(mentions, ProfiledReader) and isinstance(mentions.reader, TweepyMentionsReader)
+        assert isinstance(dms, ProfiledReader) and isinstance(dms.reader, TweepyDmReader)
+        # gaps past the timeline's reach
+        assert isinstance(search, ProfiledReader) and isinstance(search.reader, TweepyMentionsSearch)
         # The one seam: X answers from canned HTTP responses instead of the network.
         rt.poller.mentions = TweepyMentionsReader(secrets_manager_credentials(0), None, transport=canned)
         rt.poller.dms = TweepyDmReader(secrets_manager_credentials(0), None, transport=canned_dms)
@@ -254,7 +257,7 @@ def test_wired_to_dynamodb_secrets_and_step_functions_a_run_ingests_and_triages_
         "dm_conversation_id": "55-1000",
     }
     dm_query = canned_dms.requests[0].url or ""
-    assert "event_types=MessageCreate" in dm_query and "expansions=sender_id" in dm_query
+    assert "event_types=MessageCreate" in dm_query and "expansions" not in dm_query
     second_query = canned.requests[1].url or ""
     assert "since_id=1790000000000000032" in second_query  # the cursor carried over between invocations
     poll_settings.cache_clear()

@@ -93,9 +93,9 @@ def test_the_request_is_user_context_with_the_fields_triage_needs() -> None:
     assert {"note_tweet", "referenced_tweets", "author_id", "entities", "created_at"} <= set(
         query["tweet.fields"].split(",")
     )
-    # Only the author: expanding referenced posts would bill each parent post as one more read.
-    assert query["expansions"] == "author_id"
-    assert "username" in query["user.fields"].split(",")
+    # Nothing expanded: X bills an expanded author as a user read and a referenced post as a post read;
+    # authors come from carebird.ingest.profiles.
+    assert "expansions" not in query and "user.fields" not in query
     assert str(sent.headers["Authorization"]).startswith("OAuth ")  # OAuth 1.0a user context, not bearer
     assert 'oauth_consumer_key="ck"' in str(sent.headers["Authorization"])
     assert x.timeouts == [7]  # a hung connection cannot hold the poll

@@ -3,7 +3,8 @@
 Implements `carebird.ingest.ports.DmReader`, in the reader shape of `carebird.adapters.x.reads`. X
 lists the DM events of all the account's conversations, newest first, and has no since_id for them:
 the poller pages until it meets its cursor. Only MessageCreate events are asked for (joins and leaves
-are not messages), with the sender expanded. The read limit is X's 300 requests per 15 minutes per
+are not messages), without expanding the sender (X would bill a user read for it; the profile comes
+from `carebird.ingest.profiles`). The read limit is X's 300 requests per 15 minutes per
 user; the poller paces by the headers.
 """
 
@@ -14,14 +15,13 @@ from typing import Any
 import requests
 import tweepy
 
-from carebird.adapters.x.reads import USER_FIELDS, TweepyFeedReader, included_users, parse_time
+from carebird.adapters.x.reads import TweepyFeedReader, included_users, parse_time
 from carebird.brands import Brand
 from carebird.ingest.model import DirectMessage, DmQuery, DmSender
 from carebird.ports.x import TransientXError
 
 DM_EVENT_FIELDS = ["created_at", "sender_id", "dm_conversation_id", "text"]
 EVENT_TYPES = ["MessageCreate"]
-EXPANSIONS = ["sender_id"]
 
 
 class TweepyDmReader(TweepyFeedReader[DmQuery, DirectMessage]):
@@ -33,8 +33,6 @@ class TweepyDmReader(TweepyFeedReader[DmQuery, DirectMessage]):
             "max_results": query.max_results,
             "dm_event_fields": DM_EVENT_FIELDS,
             "event_types": EVENT_TYPES,
-            "expansions": EXPANSIONS,
-            "user_fields": USER_FIELDS,
             "user_auth": True,
         }
         if query.pagination_token is not None:

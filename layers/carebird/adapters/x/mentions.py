@@ -1,9 +1,10 @@
 """Reading a brand's mentions from X with tweepy (OAuth 1.0a user context of the brand account).
 
 Implements `carebird.ingest.ports.MentionsReader`, in the reader shape of `carebird.adapters.x.reads`.
-Nothing tweepy-shaped leaves this module: pages come back as domain `Mention`s with their author
-expanded and the full text of long posts, failures as the typed errors of `carebird.ports.x`, and the
-`x-rate-limit-*` headers as a `RateLimit`.
+Nothing tweepy-shaped leaves this module: pages come back as domain `Mention`s with the full text of
+long posts and their author's id (the profile comes from `carebird.ingest.profiles`, which reads it from X
+once a week, not once a day as an expansion would), failures as the typed errors of `carebird.ports.x`,
+and the `x-rate-limit-*` headers as a `RateLimit`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from carebird.adapters.x.client import (
     parse_credentials,
     secrets_manager_credentials,
 )
-from carebird.adapters.x.reads import USER_FIELDS, TweepyFeedReader, included_users, parse_time
+from carebird.adapters.x.reads import TweepyFeedReader, author_of, included_users, parse_time
 from carebird.brands import Brand
 from carebird.ingest.model import Author, Mention, MentionsQuery, ReferencedPost
 from carebird.ports.x import TransientXError
@@ -46,10 +47,10 @@ TWEET_FIELDS = [
     "author_id",
     "note_tweet",
 ]
-# Only the author is expanded. `referenced_tweets` keeps the ids and types (enough to spot a retweet, and
-# threading goes by conversation_id); expanding the referenced posts would bill each parent post as a
-# read again, for nothing triage uses.
-EXPANSIONS = ["author_id"]
+# Nothing is expanded: X bills every resource it returns, an expanded author as a user read ($0.010) and
+# an expanded referenced post as a post read. `referenced_tweets` keeps the ids and types (enough to spot
+# a retweet, and threading goes by conversation_id); authors are read by `carebird.ingest.profiles`, only
+# those the directory does not know.
 
 
 class TweepyMentionsReader(TweepyFeedReader[MentionsQuery, Mention]):
@@ -60,8 +61,6 @@ class TweepyMentionsReader(TweepyFeedReader[MentionsQuery, Mention]):
         params: dict[str, Any] = {
             "max_results": query.max_results,
             "tweet_fields": TWEET_FIELDS,
-            "expansions": EXPANSIONS,
-            "user_fields": USER_FIELDS,
             "user_auth": True,
         }
         for name in ("since_id", "start_time", "end_time", "until_id", "pagination_token"):
@@ -115,18 +114,9 @@ def _mention(post: dict[str, Any], users: dict[str, dict[str, Any]]) -> Mention:
     note = post.get("note_tweet")
     # Posts over 280 characters arrive truncated in `text`; the whole of it is in note_tweet.
     text = note["text"] if isinstance(note, dict) and note.get("text") else post["text"]
-    user_metrics = user.get("public_metrics") or {}
     return Mention(
         id=str(post["id"]),
-        author=Author(
-            id=author_id,
-            username=user.get("username", ""),
-            name=user.get("name", ""),
-            followers_count=user_metrics.get("followers_count"),
-            verified=user.get("verified"),
-            verified_type=user.get("verified_type"),
-            protected=user.get("protected"),
-        ),
+        author=author_of(user) if user else Author(id=author_id),
         text=text,
         created_at=parse_time(post["created_at"]),
         conversation_id=post.get("conversation_id"),

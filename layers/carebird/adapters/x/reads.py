@@ -23,10 +23,10 @@ from carebird.adapters.x.client import (
 )
 from carebird.adapters.x.spend import SpendMeter
 from carebird.brands import Brand
-from carebird.ingest.model import M, Page, RateLimit
+from carebird.ingest.model import Author, M, Page, RateLimit
 from carebird.ports.x import TransientXError, XAuthError, XBadRequest, XRateLimited
 
-# Who wrote a post or sent a DM, as triage needs it. X returns users in `includes.users`, unbilled.
+# Who wrote a post or sent a DM, as triage needs it (GET /2/users, `carebird.adapters.x.users`).
 USER_FIELDS = ["username", "name", "public_metrics", "verified", "verified_type", "protected"]
 
 Q = TypeVar("Q")
@@ -114,6 +114,20 @@ def json_object(response: requests.Response, what: str) -> dict[str, Any]:
 def included_users(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     includes = body.get("includes") or {}
     return {u["id"]: u for u in includes.get("users") or [] if isinstance(u, dict) and "id" in u}
+
+
+def author_of(user: dict[str, Any]) -> Author:
+    """A user object of X (with USER_FIELDS) as the author of a message."""
+    metrics = user.get("public_metrics")
+    return Author(
+        id=str(user["id"]),
+        username=str(user.get("username") or ""),
+        name=str(user.get("name") or ""),
+        followers_count=metrics.get("followers_count") if isinstance(metrics, dict) else None,
+        verified=user.get("verified"),
+        verified_type=user.get("verified_type"),
+        protected=user.get("protected"),
+    )
 
 
 def parse_time(value: str) -> datetime:

@@ -15,8 +15,7 @@ from typing import Any
 import requests
 import tweepy
 
-from carebird.adapters.x.mentions import EXPANSIONS, TWEET_FIELDS, TweepyMentionsReader
-from carebird.adapters.x.reads import USER_FIELDS
+from carebird.adapters.x.mentions import TWEET_FIELDS, TweepyMentionsReader
 from carebird.brands import Brand
 from carebird.ingest.model import MentionsQuery
 
@@ -35,8 +34,6 @@ class TweepyMentionsSearch(TweepyMentionsReader):
         params: dict[str, Any] = {
             "max_results": max(SEARCH_MIN_RESULTS, min(100, query.max_results)),
             "tweet_fields": TWEET_FIELDS,
-            "expansions": EXPANSIONS,
-            "user_fields": USER_FIELDS,
             "user_auth": True,
         }
         for name in ("since_id", "start_time", "end_time", "until_id"):
