@@ -1,11 +1,13 @@
 """`make bench-cost`: what AWS and X would bill per 1,000 conversations, counted on the local stack.
 
 It starts a fresh local stack from template.yaml with the sandboxes writing down every AWS call
-(carebird_ops.local.calls) and runs two scenarios through the real product:
+(carebird_ops.local.calls) and runs these scenarios through the real product:
 
 - a routed conversation: a customer's mention is ingested by the poll function, classified and routed
   by the triage workflow, claimed, answered in time and resolved by an agent through the agent API,
   surveyed by DM by the follow-up function, and the customer's answer ingested and recorded;
+- the same customer's next mention on a later UTC day: what X bills a returning author (the author
+  directory still knows her profile; X's deduplication of the day before is gone);
 - a noise mention: ingested, classified and closed by the triage workflow, alone in its poll run;
 - ten noise mentions arriving together, and a poll run that finds nothing: what a noise mention costs
   in a busy run, and what polling costs a brand every month whatever arrives (carebird_ops.bench.noise).
@@ -67,14 +69,17 @@ from carebird_ops.local.calls import RECORD_ENV
 BRAND = "CostHelp"
 ROUTED = ("paula", "@CostHelp I was charged twice for my booking last night, I need a refund please")
 WARM_UP = ("walter", "@CostHelp I was charged twice for my seat upgrade, please refund one")
+# The routed conversation's customer again, on a later UTC day (X bills her profile again then, unless
+# the author directory still knows it).
+RETURNING = (ROUTED[0], "@CostHelp thanks again for sorting out the refund so quickly!")
 NOISE = ("spammy", "@CostHelp FREE crypto giveaway!!! click http://win-btc.example.com to claim")
 # Ten spam accounts posting at once, each its own text (a repeat of one text is another signal); a first
 # burst, not counted, warms as many sandboxes as ten triage executions at once take (a busy deployment's
-# are warm), and the second is counted.
+# are warm), and the second is counted. Twenty accounts: the counted ten are new to the author directory
+# too, as spam accounts mostly are (each costs a user read and a directory write).
 BUSY_NOISE = [
-    (f"spammer{i}", f"@CostHelp FREE crypto giveaway #{n}!!! click http://win-btc.example.com/{n} to claim")
+    (f"spammer{n}", f"@CostHelp FREE crypto giveaway #{n}!!! click http://win-btc.example.com/{n} to claim")
     for n in range(2 * BUSY_MENTIONS)
-    for i in [n % BUSY_MENTIONS]
 ]
 REPLY = "Hi {name}, sorry about that: the second charge is refunded, you will see it in 3-5 days."
 SURVEY = {
@@ -339,6 +344,17 @@ class CostBench:
         self.say("  surveyed by DM and answered")
         self._settle()
 
+    def returning_mention(self) -> None:
+        from carebird.storage.cases import DynamoCaseStore
+
+        cases = DynamoCaseStore(self.table)
+        customer, text = RETURNING
+        post = self.x.post(customer, text)
+        self.poll_until_ingested(str(post["id"]))
+        self._settle()
+        case = cases.get(f"{self.brand_id}-t{post['id']}")
+        self.say(f"  {customer} again: {f'{case.status.value} ({case.queue})' if case else 'joined her case'}")
+
     def noise_mention(self) -> None:
         from carebird.storage.cases import DynamoCaseStore
 
@@ -389,6 +405,7 @@ class CostBench:
 # ---------------------------------------------------------------------------------------------- table
 Measured = tuple[Usage, Counter[str], Counter[str]]  # AWS usage, X billed (app of another account, brand's)
 ROUTED_SCENARIO = "routed conversation"
+RETURNING_SCENARIO = "returning customer, a later day"
 ALONE = "noise mention alone in its run"
 BUSY = f"{BUSY_MENTIONS} noise mentions in one run"
 EMPTY = "an empty poll run"
@@ -445,6 +462,11 @@ def table(
         columns["routed conversations"] = rows[ROUTED_SCENARIO]
         reads["routed conversations"] = reads_per_message(
             results[ROUTED_SCENARIO][0], results[ROUTED_SCENARIO][1]
+        )
+    if RETURNING_SCENARIO in rows:
+        columns["returning, later day"] = rows[RETURNING_SCENARIO]
+        reads["returning, later day"] = reads_per_message(
+            results[RETURNING_SCENARIO][0], results[RETURNING_SCENARIO][1]
         )
     if ALONE in rows:
         columns["noise (a) alone"] = rows[ALONE]
@@ -638,6 +660,11 @@ def main(argv: list[str] | None = None) -> int:
         mark = bench.mark()
         bench.routed_conversation(*ROUTED)
         results[ROUTED_SCENARIO] = bench.usage_since(mark, owned_app=False)
+        say(f"{RETURNING_SCENARIO} (X's reads of the day before are forgotten, as X forgets them):")
+        bench.seen_x = set()
+        mark = bench.mark()
+        bench.returning_mention()
+        results[RETURNING_SCENARIO] = bench.usage_since(mark, owned_app=False)
         say("noise mention alone in its poll run:")
         mark = bench.mark()
         bench.noise_mention()

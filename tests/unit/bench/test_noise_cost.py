@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from carebird_ops.bench.cost import ALONE, BUSY, EMPTY, table
+from carebird_ops.bench.cost import ALONE, BUSY, EMPTY, RETURNING_SCENARIO, ROUTED_SCENARIO, table
 from carebird_ops.bench.costing import Usage, load_prices
 from carebird_ops.bench.noise import marginal, monthly, poll_schedule, runs_per_month
 
@@ -120,3 +120,20 @@ def test_the_marginal_is_also_shown_with_triage_timed_as_a_mention_alone() -> No
         "noise target (AWS <= $0.01 per 1,000, judged on (b) with its triage timed as a mention alone):"
         f" ${timed_alone * 1000:.4f}"
     )
+
+
+def test_x_reads_per_message_are_shown_for_a_new_and_a_returning_customer() -> None:
+    """A new customer's conversation reads her profile once (and the survey DM the brand sent comes back in
+    the DM timeline); her next mention on a later day reads the post alone."""
+    prices = load_prices()
+    routed = _run("PollFunction", 100, 2, starts=2)
+    returning = _run("PollFunction", 100, 2, starts=1)
+    results = {
+        ROUTED_SCENARIO: (routed, Counter(post_read=1, user_read=1, dm_event_read=2), Counter()),
+        RETURNING_SCENARIO: (returning, Counter(post_read=1), Counter(owned_read=1)),
+    }
+    text = table(results, prices, [])
+    header = text.splitlines()[0]
+    assert "routed conversations" in header and "returning, later day" in header
+    reads = next(line for line in text.splitlines() if line.startswith("X resources read per message"))
+    assert reads.split()[-2:] == ["2.00", "1.00"]
