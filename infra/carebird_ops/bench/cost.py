@@ -7,7 +7,8 @@ It starts a fresh local stack from template.yaml with the sandboxes writing down
   by the triage workflow, claimed, answered in time and resolved by an agent through the agent API,
   surveyed by DM by the follow-up function, and the customer's answer ingested and recorded;
 - the same customer's next mention on a later UTC day: what X bills a returning author (the author
-  directory still knows her profile; X's deduplication of the day before is gone);
+  directory still knows her profile; X's deduplication of the day before is gone), after that day's
+  first poll run, which reads the DM feed's newest event again (X's fixed cost of a brand's day);
 - a noise mention: ingested, classified and closed by the triage workflow, alone in its poll run;
 - ten noise mentions arriving together, and a poll run that finds nothing: what a noise mention costs
   in a busy run, and what polling costs a brand every month whatever arrives (carebird_ops.bench.noise).
@@ -353,7 +354,9 @@ class CostBench:
         self.poll_until_ingested(str(post["id"]))
         self._settle()
         case = cases.get(f"{self.brand_id}-t{post['id']}")
-        self.say(f"  {customer} again: {f'{case.status.value} ({case.queue})' if case else 'joined her case'}")
+        self.say(
+            f"  {customer} again: {f'{case.status.value} ({case.queue})' if case else 'joined her case'}"
+        )
 
     def noise_mention(self) -> None:
         from carebird.storage.cases import DynamoCaseStore
@@ -406,6 +409,7 @@ class CostBench:
 Measured = tuple[Usage, Counter[str], Counter[str]]  # AWS usage, X billed (app of another account, brand's)
 ROUTED_SCENARIO = "routed conversation"
 RETURNING_SCENARIO = "returning customer, a later day"
+FIRST_OF_DAY = "the first poll run of a later UTC day"
 ALONE = "noise mention alone in its run"
 BUSY = f"{BUSY_MENTIONS} noise mentions in one run"
 EMPTY = "an empty poll run"
@@ -542,6 +546,15 @@ def table(
                 f" {runs_a_month:,} x {poll_budget_seconds:g} s x {run['memory_mb']} MB {run['arch']});"
                 " shared by the brands one deployment polls"
             )
+    if FIRST_OF_DAY in results:
+        _, other, owned = results[FIRST_OF_DAY]
+        lines += [
+            "",
+            f"(d) X's fixed cost per brand per day: {FIRST_OF_DAY} reads again what X no longer counts as"
+            f" read today (the DM feed's newest event: DM events have no since_id): {dict(other)},"
+            f" ${x_cost(other, prices):.3f} a day, ${30 * x_cost(other, prices):.2f} a month"
+            f" (app under the brand account: ${30 * x_cost(owned, prices):.2f})",
+        ]
     lines += ["", "counted per scenario:"]
     for name, (usage, other, owned) in results.items():
         by_fn: Counter[str] = Counter()
@@ -660,8 +673,16 @@ def main(argv: list[str] | None = None) -> int:
         mark = bench.mark()
         bench.routed_conversation(*ROUTED)
         results[ROUTED_SCENARIO] = bench.usage_since(mark, owned_app=False)
-        say(f"{RETURNING_SCENARIO} (X's reads of the day before are forgotten, as X forgets them):")
+        # A later UTC day: X forgets what it billed the day before. The DM feed has no since_id, so each
+        # poll's first page reads the newest event again (free within a day): the day's first poll pays
+        # for it once, a fixed cost of the brand's day, counted apart from the returning customer.
+        bench.empty_run()  # not counted: what arrived last sizes the next DM page; now nothing did
         bench.seen_x = set()
+        say(f"{FIRST_OF_DAY}:")
+        mark = bench.mark()
+        bench.empty_run()
+        results[FIRST_OF_DAY] = bench.usage_since(mark, owned_app=False)
+        say(f"{RETURNING_SCENARIO}:")
         mark = bench.mark()
         bench.returning_mention()
         results[RETURNING_SCENARIO] = bench.usage_since(mark, owned_app=False)

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from carebird_ops.bench.cost import ALONE, BUSY, EMPTY, RETURNING_SCENARIO, ROUTED_SCENARIO, table
+from carebird_ops.bench.cost import (
+    ALONE,
+    BUSY,
+    EMPTY,
+    FIRST_OF_DAY,
+    RETURNING_SCENARIO,
+    ROUTED_SCENARIO,
+    table,
+)
 from carebird_ops.bench.costing import Usage, load_prices
 from carebird_ops.bench.noise import marginal, monthly, poll_schedule, runs_per_month
 
@@ -137,3 +145,11 @@ def test_x_reads_per_message_are_shown_for_a_new_and_a_returning_customer() -> N
     assert "routed conversations" in header and "returning, later day" in header
     reads = next(line for line in text.splitlines() if line.startswith("X resources read per message"))
     assert reads.split()[-2:] == ["2.00", "1.00"]
+
+
+def test_the_first_poll_of_a_day_is_xs_fixed_cost_of_the_brands_day() -> None:
+    prices = load_prices()
+    first = _run("PollFunction", 100, 2)
+    results = {FIRST_OF_DAY: (first, Counter(dm_event_read=1), Counter(dm_event_read=1))}
+    line = next(line for line in table(results, prices, []).splitlines() if line.startswith("(d)"))
+    assert "$0.010 a day, $0.30 a month (app under the brand account: $0.30)" in line
