@@ -33,8 +33,8 @@ Access patterns:
   (noise) whose item fits one write unit with the whole classification keeps it there (listed whole),
   with no CLASSIFICATION item, as a case item written before one existed: its first save hands it over.
   Its first message too, while the item still fits one write unit (`message`, compressed with the case's
-  JSON as zlib's dictionary: about 100 bytes), with no MSG# item: a message added to it (a note) or its
-  first save (a person restores it) first writes that MSG# item.
+  JSON as zlib's dictionary: about 150 bytes for a spam post), with no MSG# item: a message added to it
+  (a note) or its first save (a person restores it) first writes that MSG# item.
 - the open case of a conversation: GetItem CONV#<b>#<conv>, then the case. A conversation is claimed by
   the transaction that creates its case: `attribute_not_exists(pk) OR case_open = false`, so two first
   messages racing cannot make two open cases of one conversation.
