@@ -160,47 +160,38 @@ class IngestRig:
 
     # ---------------------------------------------------------------- what ingestion did
     def mentions(self, brand: Brand) -> dict[str, StoredMessage]:
-        return self._stored(f"MENTIONS#{brand.user_id}", "tweet_id")
+        return self._stored(f"MENTIONS#{brand.user_id}", "MENTION#", "tweet_id")
 
     def dms(self, brand: Brand) -> dict[str, StoredMessage]:
-        return self._stored(f"DMS#{brand.user_id}", "event_id")
+        return self._stored(f"DMS#{brand.user_id}", "DM#", "event_id")
 
-    def _stored(self, partition: str, id_attribute: str) -> dict[str, StoredMessage]:
-        client = self.client("dynamodb")
-        pages = client.get_paginator("query").paginate(
-            TableName=self.table,
-            IndexName="gsi1",
-            KeyConditionExpression="gsi1pk = :p",
-            ExpressionAttributeValues={":p": {"S": partition}},
-            ProjectionExpression="pk, sk",  # the index holds keys only: the items are read by key
+    def _stored(self, partition: str, prefix: str, id_attribute: str) -> dict[str, StoredMessage]:
+        """The feed's stored messages: the brand's partition of them (carebird.storage.ingest_messages),
+        whose keys hold each message id once."""
+        pages = (
+            self.client("dynamodb")
+            .get_paginator("query")
+            .paginate(
+                TableName=self.table,
+                KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+                ExpressionAttributeValues={":p": {"S": partition}, ":s": {"S": prefix}},
+                ProjectionExpression="#i, #s, skip_reason, created_at, ingested_at",
+                ExpressionAttributeNames={"#i": id_attribute, "#s": "status"},
+                ConsistentRead=True,
+            )
         )
-        keys = [{"pk": item["pk"], "sk": item["sk"]} for page in pages for item in page["Items"]]
-        found: dict[str, StoredMessage] = {}
-        for start in range(0, len(keys), 100):
-            pending: dict[str, Any] = {
-                self.table: {
-                    "Keys": keys[start : start + 100],
-                    "ProjectionExpression": "#i, #s, skip_reason, created_at, ingested_at",
-                    "ExpressionAttributeNames": {"#i": id_attribute, "#s": "status"},
-                }
-            }
-            items: list[dict[str, Any]] = []
-            while pending:
-                answer = client.batch_get_item(RequestItems=pending)
-                items += answer["Responses"].get(self.table, [])
-                pending = answer.get("UnprocessedKeys") or {}
-            for item in items:
-                message = StoredMessage(
-                    id=item[id_attribute]["S"],
-                    status=item["status"]["S"],
-                    skip_reason=item.get("skip_reason", {}).get("S"),
-                    created_at=_time(item["created_at"]["S"]),
-                    ingested_at=_time(item["ingested_at"]["S"]),
-                )
-                if message.id in found:
-                    raise RigError(f"{partition}: {message.id} is stored twice")
-                found[message.id] = message
-        return found
+        found = (
+            StoredMessage(
+                id=item[id_attribute]["S"],
+                status=item["status"]["S"],
+                skip_reason=item.get("skip_reason", {}).get("S"),
+                created_at=_time(item["created_at"]["S"]),
+                ingested_at=_time(item["ingested_at"]["S"]),
+            )
+            for page in pages
+            for item in page["Items"]
+        )
+        return {message.id: message for message in found}
 
     def cursor(self, brand: Brand, sk: str = "CURSOR") -> int:
         """The brand's mentions cursor (sk DMCURSOR: its DM cursor) as a number; 0 before the first. Both

@@ -121,7 +121,7 @@ class Case(BaseModel):
     clock_tokens: dict[str, str] = Field(default_factory=dict)
     closed_reason: str | None = None
     # The customer's words as the inbox lists and searches them: the first message and the latest few,
-    # each cut to CUSTOMER_TEXT_CHARS (the thread itself is the MSG# items).
+    # each cut to CUSTOMER_TEXT_CHARS (the thread itself is stored apart: carebird.storage.cases).
     customer_texts: tuple[str, ...] = ()
     version: int = 0
     # How many of `decisions` are counted in the reports' counters (carebird.reports.tallies).

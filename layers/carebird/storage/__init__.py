@@ -16,8 +16,9 @@ Item types (`<id>` is the brand's X user id, `<tid>` a tweet id, `<tid20>` the s
     (before)      BRAND#<id>                  CURSOR, DMCURSOR, POLL#DMS  (read until POLL has theirs)
     gap           BRAND#<id>                  GAP#<from20>  -                        -
     unwritten     BRAND#<id>                  UNWRITTEN#<n> -                        -
-    mention       MENTION#<id>#<tid>          MENTION       MENTIONS#<id> / <tid20>  HANDOFF#<id> / <tid20>
-    DM            DM#<id>#<eid>               DM            DMS#<id> / <eid20>       DMHANDOFF#<id> / <eid20>
+    mention       MENTIONS#<id>               MENTION#<tid20>  -                     HANDOFF#<id> / <tid20>
+    DM            DMS#<id>                    DM#<eid20>    -                        DMHANDOFF#<id> / <eid20>
+    (before)      MENTION#<id>#<tid>, DM#<id>#<eid>  MENTION, DM  MENTIONS#<id>, DMS#<id> / <tid20>, <eid20>
     repeat claim  REPEAT#<id>#<author>#<sha>  REPEAT        -                        -
     reply         OUTBOX#<case>#<reply>       REPLY         OUTBOX#<case> / <created>#<reply>  -
     reply part    OUTBOX#<case>#<reply>       PART#<nnn>    -                        -
@@ -43,10 +44,14 @@ Access patterns:
   `attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :me`, an UpdateItem whose
   answer (ALL_NEW) gives the run the states and cursors without a read; it is given up with
   `lease_owner = :me` in the same UpdateItem that saves the states of the rounds that moved no cursor.
-- store a mention: PutItem with `attribute_not_exists(pk)`; a conflict is `AlreadyIngested`.
-- a brand's mentions, newest first: Query gsi1 MENTIONS#<id>, descending.
-- store a DM: PutItem with `attribute_not_exists(pk)`; its listing and handoff index work as for mentions
-  (gsi1 DMS#<id>, gsi2 DMHANDOFF#<id>).
+- store a mention: PutItem with `attribute_not_exists(pk)`; a conflict is `AlreadyIngested`. A mention
+  no newer than the newest one the release before stored (each in a partition of its own, listed by
+  gsi1: read once a process, Query gsi1 MENTIONS#<id> descending, limit 1) is first looked for there
+  (GetItem), so it is stored once either way (`storage.ingest_messages`).
+- a brand's mentions, newest first: Query MENTIONS#<id>, sk begins_with MENTION#, descending (and, while
+  the release before's items may be among them, Query gsi1 MENTIONS#<id>, merged). No index entry is
+  written for a message but its pending hand-off: one write unit for the item, one for gsi2.
+- store a DM: the same, in DMS#<id> (sk DM#<eid20>; handoff index gsi2 DMHANDOFF#<id>).
 - a brand's mentions awaiting triage, oldest first: Query gsi2 HANDOFF#<id> (sparse: marking a mention
   handed off removes gsi2pk/gsi2sk in the same UpdateItem that sets its status).
 - is this post a repeat: PutItem REPEAT#... with `attribute_not_exists(pk) OR window_ends_at <= :created

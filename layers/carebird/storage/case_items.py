@@ -12,7 +12,7 @@ from typing import Any
 from pynamodb.attributes import BinaryAttribute, BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException
 
-from carebird.cases.model import Case, CaseStatus, Decision, resolved_at
+from carebird.cases.model import Case, CaseMessage, CaseStatus, Decision, resolved_at
 from carebird.cases.ports import CaseTooLarge
 from carebird.casework.model import EarlierCase
 from carebird.storage.table import Gsi1, Gsi2, TableItem
@@ -36,6 +36,9 @@ class CaseItem(TableItem):
     # When a case that is not open was resolved or closed (`resolved_at` of its whole log), ISO: what the
     # customer's cases show. A closed case item written before lacks it; its CASE# item has it.
     ended_at = UnicodeAttribute(null=True)
+    # A case created closed (noise) keeps its first message here while the item fits one write unit, and
+    # has no MSG# item until a message is added or it is saved (`pack_message`; carebird.storage.cases).
+    message = BinaryAttribute(null=True, legacy_encoding=False)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
@@ -141,6 +144,22 @@ def unpack(packed: bytes) -> bytes:
     return reader.decompress(packed) + reader.flush()
 
 
+def pack_message(message: CaseMessage, packed_case: bytes) -> bytes:
+    """A message as its case item keeps it (`CaseItem.message`): its JSON compressed with the case's own
+    JSON as zlib's preset dictionary, so what it repeats of the case (the customer, its id, conversation,
+    text and classification) costs a few bytes, not a second write unit."""
+    packer = zlib.compressobj(level=9, zdict=unpack(packed_case))
+    return packer.compress(message.model_dump_json().encode()) + packer.flush()
+
+
+def kept_message(item: CaseItem) -> CaseMessage | None:
+    """The message the case item keeps (`pack_message`), if it keeps one."""
+    if item.message is None or item.packed is None:
+        return None
+    reader = zlib.decompressobj(zdict=unpack(item.packed))
+    return CaseMessage.model_validate_json(reader.decompress(item.message) + reader.flush())
+
+
 def case_json(item: CaseItem | MessageItem) -> str:
     """The JSON a case or message item holds, compressed or (written before compression) as text."""
     return unpack(item.packed).decode() if item.packed is not None else str(item.body)
@@ -159,10 +178,12 @@ def listed_labels(classification: dict[str, Any]) -> dict[str, Any]:
 class StoredCase:
     """What a save needs of the stored case: its version, its Case (the whole classification, the log
     without its archived part), its CLASSIFICATION item's content (None: no such item), how many
-    decisions have their own items and how many the version holds in all."""
+    decisions have their own items and how many the version holds in all, and the message its case
+    item keeps (None: the MSG# items hold its whole thread)."""
 
     def __init__(self, item: CaseItem, classification: dict[str, Any] | None) -> None:
         self.case = Case.model_validate_json(case_json(item))
+        self.message = kept_message(item)
         self.classification = classification
         if classification is not None:
             self.case = self.case.model_copy(update={"classification": classification})
@@ -226,3 +247,55 @@ def case_from(item: CaseItem) -> Case:
 def listed(item: CaseItem) -> Case:
     """A case as a listing gives it: without its decision log (the item holds only the newest part)."""
     return case_from(item).model_copy(update={"decisions": (), "tallied": 0})
+
+
+# ---------------------------------------------------------------------- the items a case store writes
+def case_item_for(
+    model: type[CaseItem],
+    case: Case,
+    archived: int = 0,
+    whole: bool = False,
+    message: CaseMessage | None = None,
+) -> CaseItem:
+    """The case item: the Case without its first `archived` decisions, of the classification only what a
+    listing shows (`whole`: all of it), and the `message` it keeps (`pack_message`)."""
+    assigned = case.assignee is not None and case.status.is_open
+    labels = case.classification if whole else listed_labels(case.classification)
+    kept = case.model_copy(update={"decisions": case.decisions[archived:], "classification": labels})
+    packed = pack(kept)
+    return model(
+        case_pk(case.id),
+        "CASE",
+        packed=packed,
+        message=pack_message(message, packed) if message is not None else None,
+        version=case.version,
+        decisions_archived=archived,
+        ended_at=ended_iso(case),
+        gsi1pk=f"QUEUE#{case.brand_id}#{case.queue}",
+        gsi1sk=due_key(case),
+        gsi2pk=f"ASSIGNEE#{case.brand_id}#{case.assignee}" if assigned else None,
+        gsi2sk=assignee_key(case) if assigned else None,
+    )
+
+
+def classification_item_for(model: type[ClassificationItem], case: Case) -> ClassificationItem:
+    packed = zlib.compress(json.dumps(case.classification).encode())
+    return model(case_pk(case.id), CLASSIFICATION, packed=packed)
+
+
+def customer_case_item_for(model: type[CustomerCaseItem], case: Case) -> CustomerCaseItem:
+    """The customer's CASE# item, written by the create (the status and end are the case item's)."""
+    opened = case.created_at.astimezone(UTC).isoformat()
+    return model(
+        f"CUSTOMER#{case.brand_id}#{case.customer.id}",
+        f"CASE#{opened}#{case.id}",
+        case_id=case.id,
+        opened_at=opened,
+        resolved_at=ended_iso(case),
+    )
+
+
+def message_item_for(model: type[MessageItem], case_id: str, message: CaseMessage) -> MessageItem:
+    sk = f"MSG#{message.created_at.astimezone(UTC).isoformat()}#{message.id}"
+    packed = zlib.compress(message.model_dump_json().encode())
+    return model(case_pk(case_id), sk, packed=packed, message_id=message.id)

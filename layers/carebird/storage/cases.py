@@ -19,7 +19,8 @@ Item types (`<b>` brand id, `<case>` case id, `<conv>` X conversation id, `<cust
 
 Access patterns:
 - a case, whole: Query CASE#<case>, sk between CASE and DECISION#~ (consistent): the case item, its
-  CLASSIFICATION and its DECISION# items. Its thread: Query CASE#<case>, sk begins_with MSG#.
+  CLASSIFICATION and its DECISION# items. Its thread: Query CASE#<case>, sk begins_with MSG#; none
+  found, the message its case item keeps (`message`, below).
 - a queue's cases by status, soonest SLA first: Query gsi1 QUEUE#<b>#<queue>, sk begins_with <status>#,
   then BatchGetItem of the case items (the index holds keys only: a save that moves no key writes no
   index).
@@ -31,15 +32,19 @@ Access patterns:
   save); the whole classification is its own item, written when it changes. A case created closed
   (noise) whose item fits one write unit with the whole classification keeps it there (listed whole),
   with no CLASSIFICATION item, as a case item written before one existed: its first save hands it over.
+  Its first message too, while the item still fits one write unit (`message`, compressed with the case's
+  JSON as zlib's dictionary: about 150 bytes for a spam post), with no MSG# item: a message added to it
+  (a note) or its first save (a person restores it) first writes that MSG# item.
 - the open case of a conversation: GetItem CONV#<b>#<conv>, then the case. A conversation is claimed by
   the transaction that creates its case: `attribute_not_exists(pk) OR case_open = false`, so two first
   messages racing cannot make two open cases of one conversation.
-- create a case: first one BatchWriteItem of the items only this case points at (its first MSG#, its
-  CLASSIFICATION, the customer's OPEN# pointer and CASE# item), then the case item, conditional on
-  `attribute_not_exists(pk)`: a case item that exists has them all. Only an open case claims
-  conversations, so only its create is a transaction (the case item and its CONV items); a case created
-  closed (triage's noise) is a conditional PutItem. A create that loses its conversation to another case
-  deletes the customer's pointers it wrote (its MSG# and CLASSIFICATION sit under its own key, unread).
+- create a case: first one BatchWriteItem of the items only this case points at (its first MSG# unless
+  the case item keeps it, its CLASSIFICATION, the customer's OPEN# pointer and CASE# item), then the case
+  item, conditional on `attribute_not_exists(pk)`: a case item that exists has them all. Only an open case
+  claims conversations, so only its create is a transaction (the case item and its CONV items); a case
+  created closed (triage's noise) is a conditional PutItem. A create that loses its conversation to
+  another case deletes the customer's pointers it wrote (its MSG# and CLASSIFICATION sit under its own
+  key, unread).
 - a customer's open case (a DM joins it): Query CUSTOMER#<b>#<cust>, sk begins_with OPEN#.
 - a customer's cases, newest first (the inbox's customer panel): Query CUSTOMER#<b>#<cust>, sk
   begins_with CASE#, descending, limited, then one BatchGetItem of their case items for the status and
@@ -81,8 +86,7 @@ Access patterns:
 from __future__ import annotations
 
 import json
-import zlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -109,15 +113,15 @@ from carebird.storage.case_items import (
     StoredCase,
     archive,
     archived,
-    assignee_key,
+    case_item_for,
     case_json,
     case_pk,
-    due_key,
+    classification_item_for,
+    customer_case_item_for,
     earlier_case,
-    ended_iso,
+    kept_message,
     listed,
-    listed_labels,
-    pack,
+    message_item_for,
     too_large,
 )
 from carebird.storage.counters import DynamoReportCounters
@@ -222,7 +226,15 @@ class DynamoCaseStore:
         items = self._message.query(
             case_pk(case_id), self._message.sk.startswith("MSG#"), consistent_read=True
         )
-        return [CaseMessage.model_validate_json(case_json(item)) for item in items]
+        found = [CaseMessage.model_validate_json(case_json(item)) for item in items]
+        return found or self._kept_message(case_id)  # none: a case created closed may keep it in its item
+
+    def _kept_message(self, case_id: str) -> list[CaseMessage]:
+        try:
+            message = kept_message(self._case.get(case_pk(case_id), "CASE", consistent_read=True))
+        except DoesNotExist:
+            return []
+        return [message] if message is not None else []
 
     def queue(
         self, brand_id: str, queue: str, status: str | None = None, limit: int | None = 100
@@ -245,19 +257,23 @@ class DynamoCaseStore:
             return existing
         stored = case.model_copy(update={"version": 1, "tallied": len(case.decisions)})
         tallies = opened(case) + case_tallies(case.model_copy(update={"tallied": 0}))
-        # A case created closed (noise) is seldom saved again: its item keeps the whole classification.
-        inside = self._whole(stored, 0) if not stored.status.is_open else None
-        case_item = inside or self._case_item(stored)
+        # A case created closed (noise) is seldom saved again: its item keeps the whole classification,
+        # and its message too while that still fits one write unit (then it has no MSG# item).
+        inside = None
+        if not stored.status.is_open:
+            inside = self._whole(stored, 0, message) or self._whole(stored, 0)
+        case_item = inside or case_item_for(self._case, stored)
         # The items that only this case points at go first (one BatchWriteItem): a case item that exists
         # has them all. Only what another case may race for, its conversations, is written in one
         # transaction with the case item; a case created closed (noise) takes none, so a PutItem does.
         with self._case.batch_write() as batch:
             if stored.classification and inside is None:
-                batch.save(self._classification_item(stored))
-            batch.save(self._message_item(stored.id, message))
+                batch.save(classification_item_for(self._classification, stored))
+            if case_item.message is None:
+                batch.save(message_item_for(self._message, stored.id, message))
             if stored.status.is_open:
                 batch.save(self._customer(self._customer_key(stored), f"OPEN#{stored.id}", case_id=stored.id))
-            batch.save(self._customer_case_item(stored))
+            batch.save(customer_case_item_for(self._customer_case, stored))
         claims = stored.conversation_ids if stored.status.is_open else ()
         try:
             if not claims:
@@ -299,24 +315,33 @@ class DynamoCaseStore:
         under its own key, which nothing reads without the case item."""
         with self._case.batch_write() as batch:
             batch.delete(self._customer(self._customer_key(case), f"OPEN#{case.id}", case_id=case.id))
-            batch.delete(self._customer_case_item(case))
+            batch.delete(customer_case_item_for(self._customer_case, case))
 
     @staticmethod
     def _customer_key(case: Case) -> str:
         return f"CUSTOMER#{case.brand_id}#{case.customer.id}"
 
     def add_message(self, case: Case, message: CaseMessage) -> bool:
+        if case.version == 1 and not case.status.is_open:  # created closed, never saved: a note on it
+            self._hand_over(case.id, self._kept_message(case.id))
         try:
-            self._message_item(case.id, message).save(condition=self._message.pk.does_not_exist())
+            item = message_item_for(self._message, case.id, message)
+            item.save(condition=self._message.pk.does_not_exist())
         except PutError as exc:
             if is_condition_failure(exc):
                 return False
             raise
         return True
 
+    def _hand_over(self, case_id: str, kept: list[CaseMessage]) -> None:
+        """The message a case item keeps becomes a MSG# item before the thread gets another (or the
+        case item is saved without it); the case item may go on holding the same copy."""
+        for message in kept:
+            message_item_for(self._message, case_id, message).save()
+
     def put_message(self, case_id: str, message: CaseMessage) -> None:
         """Write a message of the thread over its stored version (an outgoing message's delivery)."""
-        self._message_item(case_id, message).save()
+        message_item_for(self._message, case_id, message).save()
 
     def keep_watch_token(self, case_id: str, clock: str, key: str, task_token: str) -> None:
         self._watch_tokens.keep(case_id, clock, key, task_token)
@@ -340,12 +365,13 @@ class DynamoCaseStore:
         saved = case.model_copy(update={"version": case.version + 1, "tallied": len(case.decisions)})
         tallies = case_tallies(case)
         case_item = self._kept(saved, stored)  # CaseTooLarge before anything is written
+        self._hand_over(saved.id, [stored.message] if stored.message is not None else [])
         links = self._links(
             stored.case.model_copy(update={"decisions": case.decisions[: stored.logged]}), saved
         )
         # Changed, or still only in the JSON of the case item (as a create or a release before kept it).
         if (stored.classification or {}) != saved.classification:
-            links.append((self._classification_item(saved), None, False))
+            links.append((classification_item_for(self._classification, saved), None, False))
         expected = self._case.version == case.version
         try:
             if not links and claim is None:  # only the case item changes: no transaction
@@ -372,20 +398,20 @@ class DynamoCaseStore:
         fits one write unit; past that, those the stored version holds are archived first (one
         DECISION# item) and it keeps only this save's."""
         try:
-            whole_log = self._case_item(saved, stored.archived)
+            whole_log = case_item_for(self._case, saved, stored.archived)
             if item_bytes(whole_log) <= WRITE_UNIT_BYTES:
                 return whole_log
         except CaseTooLarge:
             pass
-        case_item = self._case_item(saved, stored.logged)
+        case_item = case_item_for(self._case, saved, stored.logged)
         archive(self._decision, saved.id, saved.decisions, stored.archived, stored.logged)
         return case_item
 
-    def _whole(self, case: Case, archived: int) -> CaseItem | None:
-        """The case item with the whole classification (and the decisions from `archived`) if that fits
-        one write unit, so that it needs no CLASSIFICATION item; None past that."""
+    def _whole(self, case: Case, archived: int, message: CaseMessage | None = None) -> CaseItem | None:
+        """The case item with the whole classification (the decisions from `archived`, and `message`)
+        if that fits one write unit, so that it needs no CLASSIFICATION (nor MSG#) item; None past that."""
         try:
-            item = self._case_item(case, archived, whole=True)
+            item = case_item_for(self._case, case, archived, whole=True, message=message)
         except CaseTooLarge:
             return None
         return item if item_bytes(item) <= WRITE_UNIT_BYTES else None
@@ -458,41 +484,3 @@ class DynamoCaseStore:
             return str(self._assignment.get(case_pk(case_id), "ASSIGNMENT", consistent_read=True).agent_id)
         except DoesNotExist:
             return None
-
-    # ------------------------------------------------------------------ mapping
-    def _case_item(self, case: Case, archived: int = 0, whole: bool = False) -> CaseItem:
-        assigned = case.assignee is not None and case.status.is_open
-        labels = case.classification if whole else listed_labels(case.classification)
-        kept = case.model_copy(update={"decisions": case.decisions[archived:], "classification": labels})
-        return self._case(
-            case_pk(case.id),
-            "CASE",
-            packed=pack(kept),
-            version=case.version,
-            decisions_archived=archived,
-            ended_at=ended_iso(case),
-            gsi1pk=f"QUEUE#{case.brand_id}#{case.queue}",
-            gsi1sk=due_key(case),
-            gsi2pk=f"ASSIGNEE#{case.brand_id}#{case.assignee}" if assigned else None,
-            gsi2sk=assignee_key(case) if assigned else None,
-        )
-
-    def _classification_item(self, case: Case) -> ClassificationItem:
-        packed = zlib.compress(json.dumps(case.classification).encode())
-        return self._classification(case_pk(case.id), CLASSIFICATION, packed=packed)
-
-    def _customer_case_item(self, case: Case) -> CustomerCaseItem:
-        """The customer's CASE# item, written by the create (the status and end are the case item's)."""
-        opened = case.created_at.astimezone(UTC).isoformat()
-        return self._customer_case(
-            f"CUSTOMER#{case.brand_id}#{case.customer.id}",
-            f"CASE#{opened}#{case.id}",
-            case_id=case.id,
-            opened_at=opened,
-            resolved_at=ended_iso(case),
-        )
-
-    def _message_item(self, case_id: str, message: CaseMessage) -> MessageItem:
-        sk = f"MSG#{message.created_at.astimezone(UTC).isoformat()}#{message.id}"
-        packed = zlib.compress(message.model_dump_json().encode())
-        return self._message(case_pk(case_id), sk, packed=packed, message_id=message.id)

@@ -27,35 +27,25 @@ from carebird.ingest.model import (
     IngestedMessage,
     LeasedBrand,
     Mention,
-    MentionStatus,
     PollState,
 )
-from carebird.ingest.ports import AlreadyIngested
 from carebird.storage.brands import DynamoBrandRepository, brand_pk
 from carebird.storage.ingest_items import (
-    FEED_KEYS,
     OLD_CURSOR_SK,
     OLD_DM_POLL_SK,
     POLL_SK,
-    UNREADABLE,
     CursorItem,
-    DmItem,
     FeedStateMap,
     GapItem,
-    MentionItem,
-    MessageItem,
     PollStateItem,
     RepeatItem,
     UnwrittenItem,
-    message_attributes,
-    message_pk,
     state_values,
     to_gap,
-    to_mention,
     to_poll_state,
-    to_record,
 )
-from carebird.storage.table import bind, is_condition_failure, padded, whole
+from carebird.storage.ingest_messages import DynamoMessages
+from carebird.storage.table import bind, is_condition_failure, padded
 
 CLOSED_GAP_RETENTION = timedelta(days=30)
 UNWRITTEN_SK = "UNWRITTEN#"
@@ -70,12 +60,8 @@ class DynamoIngestStore:
         self._poll = bind(PollStateItem, table_name, host=host, region=region)
         self._gap = bind(GapItem, table_name, host=host, region=region)
         self._unwritten = bind(UnwrittenItem, table_name, host=host, region=region)
-        self._mention = bind(MentionItem, table_name, host=host, region=region)
         self._repeat = bind(RepeatItem, table_name, host=host, region=region)
-        self._items: dict[Feed, type[MessageItem]] = {
-            Feed.MENTIONS: self._mention,
-            Feed.DMS: bind(DmItem, table_name, host=host, region=region),
-        }
+        self._messages = DynamoMessages(table_name, host=host, region=region)
 
     # ------------------------------------------------------------------ brands
     def list_brands(self) -> BrandListing:
@@ -131,34 +117,7 @@ class DynamoIngestStore:
 
     # ------------------------------------------------------------------ mentions and DMs
     def put_message(self, record: IngestedMessage) -> None:
-        feed, keys = record.feed, FEED_KEYS[record.feed]
-        pending = record.status is MentionStatus.PENDING
-        unreadable = record.status is MentionStatus.UNREADABLE
-        # gsi2: pending messages wait there for hand-off; unreadable posts for a person to look at.
-        queue = keys.handoff if pending else UNREADABLE if unreadable else None
-        message_id = record.message_id
-        item = self._items[feed](
-            message_pk(record.brand_id, feed, message_id),
-            keys.entity,
-            gsi1pk=f"{keys.listing}#{record.brand_id}",
-            gsi1sk=padded(message_id),
-            gsi2pk=f"{queue}#{record.brand_id}" if queue else None,
-            gsi2sk=padded(message_id) if queue else None,
-            brand_id=record.brand_id,
-            text=record.message.text,
-            created_at=record.message.created_at,
-            status=record.status.value,
-            skip_reason=record.skip_reason.value if record.skip_reason else None,
-            ingested_at=record.ingested_at,
-            handed_off_at=record.handed_off_at,
-            **message_attributes(record),
-        )
-        try:
-            item.save(condition=self._items[feed].pk.does_not_exist())
-        except PutError as exc:
-            if is_condition_failure(exc):
-                raise AlreadyIngested(f"{keys.entity} {message_id} of brand {record.brand_id}") from None
-            raise
+        self._messages.put(record)
 
     @overload
     def get_message(
@@ -167,14 +126,7 @@ class DynamoIngestStore:
     @overload
     def get_message(self, brand_id: str, feed: Literal[Feed.DMS], message_id: str) -> IngestedDm | None: ...
     def get_message(self, brand_id: str, feed: Feed, message_id: str) -> IngestedMessage | None:
-        model = self._items[feed]
-        try:
-            item = model.get(
-                message_pk(brand_id, feed, message_id), FEED_KEYS[feed].entity, consistent_read=True
-            )
-        except DoesNotExist:
-            return None
-        return to_record(item)
+        return self._messages.get(brand_id, feed, message_id)
 
     @overload
     def list_messages(
@@ -184,47 +136,19 @@ class DynamoIngestStore:
     def list_messages(self, brand_id: str, feed: Literal[Feed.DMS], limit: int = 50) -> list[IngestedDm]: ...
     def list_messages(self, brand_id: str, feed: Feed, limit: int = 50) -> Sequence[IngestedMessage]:
         """The brand's stored messages of the feed, newest first."""
-        results = self._items[feed].query(
-            f"{FEED_KEYS[feed].listing}#{brand_id}", index_name="gsi1", scan_index_forward=False, limit=limit
-        )
-        return [to_record(item) for item in whole(self._items[feed], results)]
+        return self._messages.listed(brand_id, feed, limit)
 
     def list_unreadable(self, brand_id: str, limit: int = 50) -> list[IngestedMention]:
         """The posts of the brand X sent in a shape the adapter could not read, newest first: stored raw
         (the mention's text) with the reason, for a supervisor to look at (`carebird mentions
         --unreadable`)."""
-        results = self._mention.query(
-            f"{UNREADABLE}#{brand_id}", index_name="gsi2", scan_index_forward=False, limit=limit
-        )
-        return [to_mention(item) for item in whole(self._mention, results)]
+        return self._messages.unreadable(brand_id, limit)
 
     def mark_handed_off(self, brand_id: str, feed: Feed, message_id: str, at: datetime) -> None:
-        model = self._items[feed]
-        item = model(message_pk(brand_id, feed, message_id), FEED_KEYS[feed].entity)
-        try:
-            item.update(
-                actions=[
-                    model.status.set(MentionStatus.HANDED_OFF.value),
-                    model.handed_off_at.set(at),
-                    model.gsi2pk.remove(),
-                    model.gsi2sk.remove(),
-                ],
-                condition=model.status == MentionStatus.PENDING.value,
-            )
-        except UpdateError as exc:
-            if not is_condition_failure(exc):
-                raise
-            # Already marked by an earlier attempt: keep its first handed_off_at.
+        self._messages.mark_handed_off(brand_id, feed, message_id, at)
 
     def pending_handoffs(self, brand_id: str, feed: Feed, limit: int) -> list[IngestedMessage]:
-        results = self._items[feed].query(
-            f"{FEED_KEYS[feed].handoff}#{brand_id}", index_name="gsi2", limit=limit
-        )
-        # The index is eventually consistent; a just-marked message may still show up, and starting
-        # its triage again is a no-op, so only skip what the item itself says is done.
-        return [
-            r for r in map(to_record, whole(self._items[feed], results)) if r.status is MentionStatus.PENDING
-        ]
+        return self._messages.pending(brand_id, feed, limit)
 
     # ------------------------------------------------------------------ repeat claims
     def claim_text(

@@ -46,7 +46,7 @@ class FeedKeys:
     """Where one feed's messages live in the table."""
 
     entity: str  # the item's sort key, and its partition key's prefix
-    listing: str  # gsi1: the brand's messages, newest first
+    listing: str  # the feed's partition of the brand (the release before: its gsi1 listing)
     handoff: str  # gsi2: its pending messages, oldest first
 
 
@@ -54,10 +54,6 @@ FEED_KEYS = {
     Feed.MENTIONS: FeedKeys("MENTION", "MENTIONS", "HANDOFF"),
     Feed.DMS: FeedKeys("DM", "DMS", "DMHANDOFF"),
 }
-
-
-def message_pk(brand_id: str, feed: Feed, message_id: str) -> str:
-    return f"{FEED_KEYS[feed].entity}#{brand_id}#{int(message_id)}"
 
 
 POLL_SK = "POLL"  # the brand's lease, both feeds' poll states and cursors
@@ -142,8 +138,8 @@ class UnwrittenItem(TableItem):
 class MessageItem(TableItem):
     """What a stored mention and a stored DM have in common (each keeps its own id and author fields)."""
 
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)  # only items of the release before: the brand's listing
+    gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)  # present only while pending (or unreadable): a sparse index
     gsi2sk = UnicodeAttribute(null=True)
     by_gsi1 = Gsi1()

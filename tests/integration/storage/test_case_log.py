@@ -251,14 +251,55 @@ def test_a_case_created_closed_takes_no_conversation_and_stays_listed(
 ) -> None:
     noise = case(status=CaseStatus.CLOSED, closed_reason="spam", classification=CLASSIFICATION)
     created = store.create(noise, msg())
-    # (its classification inside its case item: see the test below)
-    assert set(items(engine, created.id)) == {"CASE", f"MSG#{NOW.isoformat()}#1"}
+    # (its classification and its message inside its case item: see the tests below)
+    assert set(items(engine, created.id)) == {"CASE"}
     assert set(customer_items(engine)) == {"CASE"}  # no OPEN# pointer
     assert store.open_case_for_conversation("acme", "1") is None  # nor a conversation taken
     assert [c.id for c in store.queue("acme", "billing", status="closed")] == [created.id]
     assert [(c.id, c.status) for c in store.customer_cases("acme", "42", 5)] == [(created.id, "closed")]
     assert store.create(noise, msg()) == created  # a retried step finds it
     assert store.get(created.id) == created
+
+
+def test_a_case_created_closed_keeps_its_message_in_its_item_until_the_thread_grows_or_it_is_saved(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    """A noise case's first message costs no MSG# item of its own while its case item fits one write
+    unit: the thread reads the same, and a note or a save hands the message over to its MSG# item."""
+    text = "win a free prize at example.com " * 6
+    spam = msg().model_copy(update={"text": text, "classification": CLASSIFICATION})
+    noise = case(
+        status=CaseStatus.CLOSED, queue="noise", classification=CLASSIFICATION, decisions=(decision(0),),
+        customer_texts=(spam.text,),
+    )  # fmt: skip
+    created = store.create(noise, spam)
+    stored = items(engine, created.id)
+    assert set(stored) == {"CASE"} and item_size(stored["CASE"]) <= 1024
+    assert store.messages(created.id) == [spam]
+    assert store.create(noise, spam) == created and store.messages(created.id) == [spam]  # a retried step
+
+    note = msg("note-1").model_copy(update={"direction": "note", "text": "seen"})
+    assert store.add_message(created, note)
+    assert [m.id for m in store.messages(created.id)] == ["1", "note-1"]
+    assert store.messages(created.id)[0] == spam
+
+    # A person reopens another such case: its save writes the message's MSG# item first.
+    other = store.create(noise.model_copy(update={"id": "acme-t9"}), spam)
+    saved = store.save(other.with_decision(decision(1), status=CaseStatus.QUEUED))
+    assert f"MSG#{NOW.isoformat()}#1" in items(engine, saved.id)
+    assert "message" not in items(engine, saved.id)["CASE"]
+    assert store.messages(saved.id) == [spam]
+
+
+def test_a_case_created_closed_whose_message_does_not_fit_keeps_a_msg_item(
+    engine: Engine, store: DynamoCaseStore
+) -> None:
+    long = msg().model_copy(update={"text": "".join(chr(0x4E00 + n * 7919 % 20000) for n in range(400))})
+    created = store.create(case(status=CaseStatus.CLOSED, queue="noise", classification=CLASSIFICATION), long)
+    stored = items(engine, created.id)
+    assert set(stored) == {"CASE", f"MSG#{NOW.isoformat()}#1"} and "message" not in stored["CASE"]
+    assert unpacked(stored["CASE"])["classification"] == CLASSIFICATION  # the classification still fits
+    assert store.messages(created.id) == [long]
 
 
 def test_a_case_item_compressed_without_the_dictionary_reads_the_same_and_saves_with_it(
