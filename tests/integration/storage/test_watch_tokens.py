@@ -10,6 +10,7 @@ from carebird.brands.desk import load_triage_config
 from carebird.cases.model import Case
 from carebird.sla import clocks
 from carebird.sla.ports import WATCH_TOKEN_PREFIX, watch_key
+from carebird.storage.case_items import case_item_for
 from carebird.storage.cases import DynamoCaseStore
 from carebird.triage.service import TriageService
 from tests.integration.storage.conftest import CaseStores
@@ -65,7 +66,7 @@ def test_a_case_saved_with_its_tokens_inside_still_reads_them(case_stores: CaseS
 
 def case_item_bytes(store: DynamoCaseStore, stored: Case) -> int:
     """A case item's size as DynamoDB bills it: each attribute's name and value, as the store writes it."""
-    item = store._case_item(stored)
+    item = case_item_for(store._case, stored)
     size = 0
     for name, value in item.serialize().items():
         ((kind, data),) = value.items()
