@@ -1,31 +1,50 @@
 """The Classify step: the classifier's view of one customer message, with the brand's rules and models.
 
-The brand's triage config supplies the keyword rules and the skills it has queues for; its
-`models` setting (local paths, or s3:// URIs on AWS) names trained models made by `carebird train`.
-A brand whose rules are malformed raises, which the workflow catches into the needs-human queue.
+What the step reads of the brand (BrandSettings.classifier_input: the desk's keyword rules, its extra
+urgency terms, the skills it has queues for, and its `models`, local paths or s3:// URIs of models made
+by `carebird train`) comes with the message, under "classifier": the poll function hands the brand's
+settings over as it read them for that poll run, so a message classified after the brand's settings
+changed is classified by the settings of its hand-off (the Route step reads the brand itself, as it stands
+when it routes). An execution without them (started by a release before, or handed off while the brand's
+triage or models setting was invalid) reads the brand here instead: a brand whose rules are malformed
+then raises, naming the setting, which the workflow catches into the needs-human queue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from carebird.brands import Brand
-from carebird.brands.desk import TriageConfig
 from carebird.classifier import BrandRules, Engagement, MentionClassifier, MentionFeatures
 from carebird.triage.execution import BrandNotFound, ExecutionState
 
+if TYPE_CHECKING:  # the Brand arrives from the lookup; importing the brands package costs a cold start
+    from carebird.brands import Brand
+    from carebird.brands.desk import TriageConfig
+
 ClassifierFactory = Callable[[Sequence[str]], MentionClassifier]
+
+# The key of the triage execution's input that carries the brand's settings for this step.
+CLASSIFIER_INPUT = "classifier"
+
+
+def classifier_rules(settings: Mapping[str, Any]) -> BrandRules:
+    """The classifier's rules from a brand's classifier input (TriageConfig.classifier_rules). Raises
+    ValueError naming what is malformed."""
+    pairs = settings.get("skills") or []
+    if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+        raise ValueError(f"{CLASSIFIER_INPUT}.skills: expected a list of [skill, keywords] pairs")
+    return BrandRules.from_dict(
+        {
+            "skills": dict(pairs),
+            "urgency_terms": settings.get("urgency_terms") or [],
+            "known_skills": settings.get("known_skills") or [],
+        }
+    )
 
 
 def brand_rules(config: TriageConfig) -> BrandRules:
-    return BrandRules.from_dict(
-        {
-            "skills": {skill: list(rule.keywords) for skill, rule in config.skills.items() if rule.keywords},
-            "urgency_terms": list(config.urgency_terms),
-            "known_skills": list(config.skills),
-        }
-    )
+    return classifier_rules(config.classifier_rules())
 
 
 def features(state: ExecutionState) -> MentionFeatures:
@@ -50,17 +69,35 @@ def features(state: ExecutionState) -> MentionFeatures:
     raise ValueError("a triage execution needs a mention or a dm")
 
 
-def model_sources(brand: Brand) -> tuple[str, ...]:
-    return brand.config.models  # InvalidBrandSetting (a ValueError) names the setting
+def model_sources(settings: Mapping[str, Any]) -> tuple[str, ...]:
+    sources = settings.get("models") or []
+    if not isinstance(sources, list) or not all(isinstance(source, str) and source for source in sources):
+        raise ValueError(f"{CLASSIFIER_INPUT}.models: expected a list of paths or s3:// URIs")
+    return tuple(sources)
+
+
+def classifier_input(
+    event: Mapping[str, Any], brand_id: str, brand_lookup: Callable[[str], Brand | None]
+) -> Mapping[str, Any]:
+    """The brand's settings for this step: as handed off with the message, else read from the brand.
+    (Read from the input here, not as a field of ExecutionState: the Route step validates that, and a
+    malformed value must fail this step only, which the workflow catches into the needs-human queue.)"""
+    carried = event.get(CLASSIFIER_INPUT)
+    if carried is not None:
+        if not isinstance(carried, Mapping):
+            raise ValueError(f"{CLASSIFIER_INPUT}: expected an object")
+        return carried
+    brand = brand_lookup(brand_id)
+    if brand is None:
+        raise BrandNotFound(f"brand {brand_id} is not configured in this deployment")
+    return brand.config.classifier_input()  # TriageConfigError, InvalidBrandSetting name the setting
 
 
 def classify_step(
     event: dict[str, Any], brand_lookup: Callable[[str], Brand | None], classifier_for: ClassifierFactory
 ) -> dict[str, Any]:
-    state = ExecutionState.model_validate(event)
-    brand = brand_lookup(state.brand_id)
-    if brand is None:
-        raise BrandNotFound(f"brand {state.brand_id} is not configured in this deployment")
-    config = brand.config.triage
-    classifier = classifier_for(model_sources(brand))
-    return classifier.classify(features(state), brand_rules(config)).to_dict()
+    state = ExecutionState.model_validate(event)  # a brand_id and a mention or a dm
+    settings = classifier_input(event, state.brand_id, brand_lookup)
+    rules = classifier_rules(settings)
+    classifier = classifier_for(model_sources(settings))
+    return classifier.classify(features(state), rules).to_dict()

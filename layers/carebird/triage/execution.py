@@ -3,8 +3,10 @@ arguments, and the customer's message read from them (carebird.triage.steps runs
 steps, carebird.triage.classify the Classify step).
 
 The execution input is what ingestion hands off (carebird.ingest.model.IngestedMention.triage_input):
-{"brand_id", "mention": {...}, "ingested_at"}; a DM arrives as {"brand_id", "dm": {...}}. The Classify
-Task adds "classification"; a failed Classify adds "error" (Step Functions' Catch output).
+{"brand_id", "mention": {...}, "ingested_at", "classifier": {...}}; a DM arrives as {"brand_id", "dm":
+{...}, ...}. "classifier" (the brand's settings the Classify step reads) is for that step alone
+(carebird.triage.classify), and executions started by the release before have none. The Classify Task
+adds "classified"; a failed Classify adds "error" (Step Functions' Catch output).
 """
 
 from __future__ import annotations
