@@ -4,8 +4,8 @@ Input: the execution's state ({"brand_id", "mention" | "dm", "classifier", ...}:
 this step reads of the brand, handed over by the poll function). Output: the classification, each signal
 with its confidence and the reasons, which the workflow's Choice and Route steps read.
 
-No DynamoDB code at import: the brand is read (and PynamoDB loaded) only for an execution whose input
-does not carry the brand's settings (carebird.wiring.classify). No Powertools Tracer either: the step is
+No DynamoDB code nor pydantic at import: the brand is read (and PynamoDB and the settings model loaded)
+only for an execution whose input does not carry the brand's settings (carebird.wiring.classify). No Powertools Tracer either: the step is
 CPU work, and the X-Ray SDK the Tracer loads was about a third of this handler's import
 (carebird.observability). Lambda's active tracing still records each invocation in the execution's trace.
 """

@@ -8,6 +8,11 @@ changed is classified by the settings of its hand-off (the Route step reads the 
 when it routes). An execution without them (started by a release before, or handed off while the brand's
 triage or models setting was invalid) reads the brand here instead: a brand whose rules are malformed
 then raises, naming the setting, which the workflow catches into the needs-human queue.
+
+The step reads the few fields it needs of the input by hand rather than through the execution's pydantic
+model (carebird.triage.execution.ExecutionState, which the Route step validates whole): importing pydantic
+and building that model was most of the Classify function's cold start once the DynamoDB code had gone
+(make bench-coldstart). A malformed input raises ValueError naming the field, as the model would have.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from carebird.classifier import BrandRules, Engagement, MentionClassifier, MentionFeatures
-from carebird.triage.execution import BrandNotFound, ExecutionState
+from carebird.triage.errors import BrandNotFound
 
 if TYPE_CHECKING:  # the Brand arrives from the lookup; importing the brands package costs a cold start
     from carebird.brands import Brand
@@ -47,10 +52,24 @@ def brand_rules(config: TriageConfig) -> BrandRules:
     return classifier_rules(config.classifier_rules())
 
 
-def features(state: ExecutionState) -> MentionFeatures:
-    if state.mention is not None:
-        post = state.mention
-        author = post.get("author") or {}
+def _object(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where}: expected an object")
+    return value
+
+
+def brand_id_of(event: Mapping[str, Any]) -> str:
+    brand_id = event.get("brand_id")
+    if not isinstance(brand_id, str):
+        raise ValueError("brand_id: expected a string")
+    return brand_id
+
+
+def features(event: Mapping[str, Any]) -> MentionFeatures:
+    """The classifier's view of the execution's message: its "mention" (X's post) or else its "dm"."""
+    if event.get("mention") is not None:
+        post = _object(event["mention"], "mention")
+        author = _object(post.get("author") or {}, "mention.author")
         return MentionFeatures(
             text=str(post.get("text") or ""),
             lang=post.get("lang"),
@@ -58,10 +77,14 @@ def features(state: ExecutionState) -> MentionFeatures:
             verified=bool(author.get("verified")),
             engagement=Engagement.from_mapping(post.get("public_metrics")),
         )
-    if state.dm is not None:
-        sender = state.dm.sender
+    if event.get("dm") is not None:
+        dm = _object(event["dm"], "dm")
+        text = dm.get("text")
+        if not isinstance(text, str):
+            raise ValueError("dm.text: expected a string")
+        sender = _object(dm.get("sender"), "dm.sender")
         return MentionFeatures(
-            text=state.dm.text,
+            text=text,
             followers=int(sender.get("followers_count") or 0),
             verified=bool(sender.get("verified")),
             is_dm=True,
@@ -80,8 +103,8 @@ def classifier_input(
     event: Mapping[str, Any], brand_id: str, brand_lookup: Callable[[str], Brand | None]
 ) -> Mapping[str, Any]:
     """The brand's settings for this step: as handed off with the message, else read from the brand.
-    (Read from the input here, not as a field of ExecutionState: the Route step validates that, and a
-    malformed value must fail this step only, which the workflow catches into the needs-human queue.)"""
+    (Not a field of ExecutionState, which the Route step validates: a malformed value must fail this step
+    only, which the workflow catches into the needs-human queue.)"""
     carried = event.get(CLASSIFIER_INPUT)
     if carried is not None:
         if not isinstance(carried, Mapping):
@@ -96,8 +119,9 @@ def classifier_input(
 def classify_step(
     event: dict[str, Any], brand_lookup: Callable[[str], Brand | None], classifier_for: ClassifierFactory
 ) -> dict[str, Any]:
-    state = ExecutionState.model_validate(event)  # a brand_id and a mention or a dm
-    settings = classifier_input(event, state.brand_id, brand_lookup)
+    brand_id = brand_id_of(event)
+    mention = features(event)
+    settings = classifier_input(event, brand_id, brand_lookup)
     rules = classifier_rules(settings)
     classifier = classifier_for(model_sources(settings))
-    return classifier.classify(features(state), rules).to_dict()
+    return classifier.classify(mention, rules).to_dict()

@@ -2,9 +2,10 @@
 table for the executions that do not carry its settings. Nothing here runs at import.
 
 The triage execution's input carries what Classify reads of the brand (carebird.triage.classify), so the
-function's cold start loads no DynamoDB code (PynamoDB, with the botocore it needs): only an execution
-started without them (by the release before, or for a brand whose settings were invalid at its hand-off)
-loads it, on its first call to `brand`. bench-coldstart measures the difference.
+function's cold start loads no DynamoDB code (PynamoDB, with the botocore it needs), nor the settings
+model (pydantic): only an execution started without them (by the release before, or for a brand whose
+settings were invalid at its hand-off) loads them, on its first call to `brand`. bench-coldstart
+measures the difference.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from typing import TYPE_CHECKING
 
 from carebird.classifier import MentionClassifier
 from carebird.classifier import classifier_for as _classifier_for
-from carebird.wiring.settings import FunctionSettings, load_settings
 
 if TYPE_CHECKING:
     from carebird.adapters.aws.s3 import S3ModelObjects
     from carebird.brands import Brand
     from carebird.storage.brands import DynamoBrandRepository
+    from carebird.wiring.settings import FunctionSettings
 
 
 @lru_cache(maxsize=1)
 def classify_settings() -> FunctionSettings:
+    from carebird.wiring.settings import FunctionSettings, load_settings  # pydantic: for the brand's read
+
     return load_settings(FunctionSettings, "classify function environment")
 
 

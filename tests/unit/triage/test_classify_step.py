@@ -14,10 +14,10 @@ import pytest
 from carebird.brands import Brand
 from carebird.brands.desk import DEFAULT_TRIAGE, TriageConfigError, load_triage_config
 from carebird.brands.settings import InvalidBrandSetting
-from carebird.classifier import BrandRules, DefaultClassifier, MentionClassifier
+from carebird.classifier import BrandRules, DefaultClassifier, Engagement, MentionClassifier, MentionFeatures
 from carebird.ingest.model import Author, IngestedMention, Mention, MentionStatus
-from carebird.triage.classify import brand_rules, classify_step
-from carebird.triage.execution import BrandNotFound
+from carebird.triage.classify import brand_rules, classify_step, features
+from carebird.triage.errors import BrandNotFound
 
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 # A desk whose "bookings" keywords the default desk does not have, so which desk decided is visible.
@@ -192,3 +192,42 @@ def test_what_the_hand_off_carries_is_small() -> None:
     default = Brand(handle="acme", user_id="1000", credentials_secret="x")
     size = len(json.dumps(default.config.classifier_input(), separators=(",", ":")))
     assert 300 < size < 800
+
+
+def test_the_step_reads_the_mention_it_classifies() -> None:
+    event = handed_off("my flight is late")
+    event["mention"].update(lang="en", public_metrics={"retweet_count": 3, "like_count": 2})
+    event["mention"]["author"].update(verified=True)
+    assert features(event) == MentionFeatures(
+        text="my flight is late",
+        lang="en",
+        followers=150,
+        verified=True,
+        engagement=Engagement(retweets=3, likes=2),
+    )
+
+
+def test_the_step_reads_the_dm_it_classifies() -> None:
+    dm = {"id": "9", "text": "charged twice", "created_at": "2026-03-02T09:00:00Z", "sender": {"id": "55",
+          "followers_count": 12, "verified": False}}  # fmt: skip
+    event = {"brand_id": "1000", "dm": dm, "classifier": BRAND.config.classifier_input()}
+    assert features(event) == MentionFeatures(text="charged twice", followers=12, is_dm=True)
+    assert classify_step(event, Brands(), Classifiers())["skill"]["label"] is None
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"brand_id": None}, "brand_id: expected a string"),
+        ({"brand_id": 1000}, "brand_id: expected a string"),
+        ({"mention": None}, "needs a mention or a dm"),
+        ({"mention": "late"}, "mention: expected an object"),
+        ({"mention": {"text": "late", "author": "55"}}, "mention.author: expected an object"),
+        ({"mention": None, "dm": {"text": 7, "sender": {}}}, "dm.text: expected a string"),
+        ({"mention": None, "dm": {"text": "hi", "sender": None}}, "dm.sender: expected an object"),
+    ],
+)
+def test_a_malformed_input_fails_the_step_naming_the_field(change: dict[str, Any], named: str) -> None:
+    # The workflow catches any failure of the step into the needs-human queue.
+    with pytest.raises(ValueError, match=named):
+        classify_step({**handed_off("late"), **change}, Brands(BRAND), Classifiers())
