@@ -5,9 +5,10 @@ this step reads of the brand, handed over by the poll function). Output: the cla
 with its confidence and the reasons, which the workflow's Choice and Route steps read.
 
 No DynamoDB code nor pydantic at import: the brand is read (and PynamoDB and the settings model loaded)
-only for an execution whose input does not carry the brand's settings (carebird.wiring.classify). No Powertools Tracer either: the step is
-CPU work, and the X-Ray SDK the Tracer loads was about a third of this handler's import
-(carebird.observability). Lambda's active tracing still records each invocation in the execution's trace.
+only for an execution whose input does not carry the brand's settings (carebird.wiring.classify). No
+Powertools Tracer either: the step is CPU work, and the X-Ray SDK the Tracer loads was about a third of
+this handler's import (carebird.observability). Lambda's active tracing still records each invocation in
+the execution's trace.
 """
 
 from __future__ import annotations
