@@ -1,4 +1,6 @@
-"""Real executions of the real triage ASL on the local stack, through each of its paths."""
+"""Real executions of the real triage ASL on the local stack, through each of its paths. Most start with
+the input shape of the release before (no "classifier": Classify reads the brand); `handed_off` starts
+them as the poll function does, with the brand's settings in the input."""
 
 from __future__ import annotations
 
@@ -12,8 +14,11 @@ from typing import Any
 import boto3
 import pytest
 
+from carebird.adapters.aws.handoff import StepFunctionsHandoff, execution_name
 from carebird.brands import Brand
+from carebird.brands.desk import DEFAULT_TRIAGE
 from carebird.cases.model import Agent, Case
+from carebird.ingest.model import IngestedMention, Mention, MentionStatus
 from carebird.storage.agents import DynamoAgentDirectory
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.storage.cases import DynamoCaseStore
@@ -194,6 +199,56 @@ def test_a_classifier_that_raises_sends_the_message_to_people(aws: StackEndpoint
     assert path == ["error", "outcome"]
     assert case.queue == "needs-human"
     assert "triage failed" in case.decisions[0].reason and "models" in case.decisions[0].reason
+
+
+def handed_off(stack: StackEndpoints, brand: Brand, tweet_id: str, text: str) -> tuple[Case, list[str]]:
+    """Hand the mention to triage as the poll function does (its adapter, with the brand as that poll run
+    read it: the input carries the brand's settings for Classify), and wait for the execution's end."""
+    record = IngestedMention(
+        brand_id=brand.id,
+        mention=Mention.model_validate(mention(tweet_id, text)),
+        status=MentionStatus.PENDING,
+        ingested_at=datetime.now(UTC),
+    )
+    sfn = sfn_client(stack)
+    StepFunctionsHandoff(stack.resources["TriageStateMachine"], sfn).start(record, brand)
+    arn = f"{stack.resources['TriageStateMachine'].replace(':stateMachine:', ':execution:')}:"
+    arn += execution_name(record)
+    deadline = time.monotonic() + 60
+    while (execution := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, f"{execution_name(record)} still running after 60 s"
+        time.sleep(0.1)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert "classifier" in json.loads(execution["input"]) or brand.config.problems
+    output = json.loads(execution["output"])
+    return case_of(stack, output), [key for key in ("classified", "error", "outcome") if key in output]
+
+
+def test_a_handed_off_message_is_classified_by_the_brand_s_settings_at_hand_off(
+    aws: StackEndpoints, brand: Brand
+) -> None:
+    # The stored brand has the default desk; the poll run handed the message off with a desk where
+    # "zeppelin" is a bookings word (as if the brand's settings changed since): Classify used those,
+    # without the brand item, and Route, reading the brand as stored, routed the skill to its queue.
+    desk = {**DEFAULT_TRIAGE, "skills": {**DEFAULT_TRIAGE["skills"], "bookings": {"queue": "bookings",
+            "keywords": ["zeppelin"]}}}  # fmt: skip
+    at_hand_off = brand.model_copy(update={"settings": {"triage": desk}})
+    case, path = handed_off(aws, at_hand_off, "41", "@acme my zeppelin never showed up, I am furious")
+    assert path == ["classified", "outcome"]
+    assert case.classification["skill"]["label"] == "bookings"
+    assert (case.queue, case.assignee) == ("bookings", "ana")
+
+
+def test_a_brand_whose_models_setting_is_invalid_at_hand_off_still_reaches_people(
+    aws: StackEndpoints, brand: Brand
+) -> None:
+    # Nothing is handed over for such a brand: Classify reads it, fails naming the setting, and the
+    # message goes to the needs-human queue, as for an execution started by the release before.
+    broken = brand.model_copy(update={"settings": {"models": 42}})
+    DynamoBrandRepository(aws.resources["CarebirdTable"]).put_brand(broken)
+    case, path = handed_off(aws, broken, "42", "@acme I was charged twice")
+    assert path == ["error", "outcome"]
+    assert case.queue == "needs-human" and "models" in case.decisions[0].reason
 
 
 def test_a_complaint_s_case_gets_one_sla_watch_however_often_it_is_triaged(

@@ -129,14 +129,14 @@ class FakeHandoff:
         self.starts: Counter[str] = Counter()
         self.fail_next = 0
 
-    def start(self, record: IngestedMessage) -> None:
+    def start(self, record: IngestedMessage, brand: Brand) -> None:
         self.crash.tick("before:start")
         if self.fail_next:
             self.fail_next -= 1
             raise HandoffFailed("throttled")
         name = f"{EXECUTION_PREFIX[record.feed]}-{record.brand_id}-{record.message_id}"
         self.starts[name] += 1
-        self.executions.setdefault(name, record.triage_input())
+        self.executions.setdefault(name, record.triage_input(brand))
         self.crash.tick("after:start")
 
 

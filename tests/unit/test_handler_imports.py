@@ -3,6 +3,9 @@ fresh interpreter, as a Lambda sandbox's first one does, with Lambda's environme
 
 - The classify function does without the X-Ray SDK; the functions that trace their calls to AWS and X keep
   it, and trace X's calls (requests) from when they first import requests.
+- The classify function loads no DynamoDB code (PynamoDB, carebird.storage), nor the brands package, nor
+  pydantic: the execution's input carries the brand's settings, and only an input without them reads the
+  brand, loading the storage and the settings model then.
 - No function loads pydantic-settings (carebird.wiring.settings reads the environment itself).
 - What only some invocations need is loaded by them: the X adapter (tweepy, requests, and Powertools
   Parameters with boto3) by the agent API's and the follow-up's calls to X, Powertools' idempotency
@@ -28,6 +31,8 @@ X_ADAPTER = ("tweepy", "requests", "aws_lambda_powertools.utilities.parameters",
 IDEMPOTENCY = "aws_lambda_powertools.utilities.idempotency"
 OPENAPI_MODELS = "aws_lambda_powertools.event_handler.openapi.models"
 CLASSIFIER = "carebird.classifier"
+DYNAMODB = ("pynamodb", "carebird.storage", "carebird.brands")
+PYDANTIC = "pydantic"
 
 
 def in_lambda(function_dir: str, code: str) -> str:
@@ -79,7 +84,7 @@ def test_handlers_that_trace_their_calls_still_load_it(function_dir: str, module
 @pytest.mark.parametrize(
     ("function_dir", "module", "not_loaded"),
     [
-        ("classify", "app", (SETTINGS_LIBRARY, *X_ADAPTER)),
+        ("classify", "app", (SETTINGS_LIBRARY, *X_ADAPTER, *DYNAMODB, PYDANTIC)),
         ("classify", "route", (SETTINGS_LIBRARY, *X_ADAPTER)),
         ("poll", "app", (SETTINGS_LIBRARY,)),
         ("followup", "app", (SETTINGS_LIBRARY, *X_ADAPTER)),
@@ -91,6 +96,37 @@ def test_a_handler_loads_nothing_only_some_invocations_need(
 ) -> None:
     modules = loaded(function_dir, module)
     assert [name for name in not_loaded if holds(modules, name)] == []
+
+
+def test_the_classify_handler_loads_the_storage_only_for_an_input_without_the_brand_s_settings() -> None:
+    # With the settings handed off, a classification loads no DynamoDB code; the brand lookup, which an
+    # execution started without them (by the release before) goes through, loads it when first used.
+    event = {
+        "brand_id": "1000",
+        "mention": {
+            "id": "1",
+            "author": {"id": "55"},
+            "text": "my flight is late",
+            "created_at": "2026-03-02",
+        },
+        "classifier": {
+            "skills": [["bookings", ["late"]]],
+            "urgency_terms": [],
+            "known_skills": [],
+            "models": [],
+        },
+    }
+    code = (
+        "import json, os, sys, types, app; from carebird.wiring import classify as runtime\n"
+        "context = types.SimpleNamespace(function_name='classify', memory_limit_in_mb=256,"
+        " aws_request_id='r', invoked_function_arn='arn:aws:lambda:us-east-1:1:function:classify')\n"
+        f"result = app.handler({event!r}, context)\n"
+        "after_classifying = [name in sys.modules for name in ('pynamodb', 'pydantic')]\n"
+        "os.environ['TABLE_NAME'] = 'carebird'; runtime.brand_repository()\n"
+        "after_the_lookup = [name in sys.modules for name in ('pynamodb', 'pydantic')]\n"
+        "print(json.dumps([result['skill']['label'], after_classifying, after_the_lookup]))"
+    )
+    assert json.loads(in_lambda("classify", code)) == ["bookings", [False, False], [True, True]]
 
 
 def test_calls_to_x_are_traced_from_when_a_function_imports_requests() -> None:

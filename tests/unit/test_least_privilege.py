@@ -4,9 +4,9 @@ What the code can do is read from the code itself: from the function's handler m
 module it imports (at the top or inside a function) is followed, and each DynamoDB adapter reached
 (carebird.storage.*, and Powertools idempotency through carebird.agent_api.idempotency) contributes the
 actions its calls need. Following imports over-approximates (a module imported for one function brings its
-other calls along), so the classify function, which shares its wiring module with route, is also held to
-a read-only list below. A grant the code cannot use fails the test; an exception must be listed in
-DOCUMENTED with the reason.
+other calls along), so the classify function, which reaches the brands' repository (and its writes)
+for one read, is also held to a read-only list below. A grant the code cannot use fails the test; an
+exception must be listed in DOCUMENTED with the reason.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ POWERTOOLS_IDEMPOTENCY = {
 READ_ONLY = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
 # Functions whose import closure reaches writing code they never run (classify shares route's wiring
 # module): held to READ_ONLY instead of to their closure.
-READERS = {"ClassifyFunction": "calls only runtime.brand_repository().get_brand and the classifier"}
+READERS = {"ClassifyFunction": "calls only carebird.wiring.classify.brand (get_brand) and the classifier"}
 # Grants the code analysis cannot see, each with why. (None today.)
 DOCUMENTED: dict[str, dict[str, str]] = {}
 

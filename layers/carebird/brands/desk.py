@@ -116,6 +116,17 @@ class TriageConfig(BaseModel):
     def keyword_rules(self) -> dict[str, tuple[str, ...]]:
         return {skill: rule.keywords for skill, rule in self.skills.items() if rule.keywords}
 
+    def classifier_rules(self) -> dict[str, Any]:
+        """What the classifier reads of the desk, as JSON: each skill with keywords and its keywords, as
+        [skill, keywords] pairs in the desk's order (a keyword tie goes to the skill listed first, and a
+        list keeps its order through a JSON encoder that sorts keys), the extra urgency terms, and the
+        skills it has queues for (carebird.triage.classify reads it back as the classifier's rules)."""
+        return {
+            "skills": [[skill, list(rule.keywords)] for skill, rule in self.skills.items() if rule.keywords],
+            "urgency_terms": list(self.urgency_terms),
+            "known_skills": list(self.skills),
+        }
+
 
 _ALWAYS_OPEN: dict[str, Any] = {}
 

@@ -100,6 +100,13 @@ class BrandSettings:
         """The brand's trained models (empty: the built-in classifier); InvalidBrandSetting if malformed."""
         return self._models.raise_() if isinstance(self._models, _Failed) else self._models
 
+    def classifier_input(self) -> dict[str, Any]:
+        """Everything the Classify step reads of the brand, as JSON: the desk's rules for the classifier
+        (TriageConfig.classifier_rules) and the trained models. The poll function hands it to each triage
+        execution with the message, so that the Classify function need not read the brand (nor load the
+        DynamoDB code to do so). Raises as `triage` and `models` do, naming the setting."""
+        return {**self.triage.classifier_rules(), "models": list(self.models)}
+
     @property
     def problems(self) -> list[str]:
         """Every invalid setting, each message naming its field; empty when all are usable."""

@@ -74,7 +74,7 @@ class Handoffs:
                     continue
                 chunk = queue.oldest(self._ctx.tuning.handoff_batch)
                 try:
-                    done = self._start(chunk, until)
+                    done = self._start(brand, chunk, until)
                 except Exception as exc:  # they stay pending in the store; the next run queues them again
                     self._ctx.error(f"handing off pending {feed.value} failed", exc)
                     queue.records.clear()
@@ -86,7 +86,7 @@ class Handoffs:
                 if not all(done):  # Step Functions refused, or time is up: later
                     break
 
-    def _start(self, records: Iterable[IngestedMessage], until: datetime) -> list[bool]:
+    def _start(self, brand: Brand, records: Iterable[IngestedMessage], until: datetime) -> list[bool]:
         ctx = self._ctx
         pending = [r for r in records if r.status is MentionStatus.PENDING]
 
@@ -94,7 +94,7 @@ class Handoffs:
             if ctx.clock.now() >= until:
                 return False
             try:
-                self._handoff.start(record)
+                self._handoff.start(record, brand)
             except HandoffFailed as exc:
                 logger.warning(
                     "triage not started; retried at the next poll",

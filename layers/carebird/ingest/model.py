@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from carebird.brands import Brand
 
 TWEET_ID_PATTERN = r"^[0-9]{1,20}$"
 
@@ -135,13 +138,23 @@ class IngestedMessage(BaseModel):
     def number(self) -> int:
         return self.message.number
 
-    def triage_input(self) -> dict[str, Any]:
-        """What the triage workflow receives, the message under its feed's key ("mention" or "dm").
-        Deterministic, so a retried start sends the same input."""
+    def triage_input(self, brand: Brand) -> dict[str, Any]:
+        """What the triage workflow receives: the message under its feed's key ("mention" or "dm"), and
+        under "classifier" what its Classify step reads of `brand` (the message's brand, as this poll run
+        read it: BrandSettings.classifier_input), so that step need not read the brand. A brand whose
+        triage or models setting is invalid hands none over: Classify then reads the brand and fails
+        naming the setting, as it always did. Deterministic for the brand's settings, so a retried start
+        sends the same input."""
+        if brand.id != self.brand_id:
+            raise ValueError(f"message of brand {self.brand_id} handed off with brand {brand.id}")
+        carried: dict[str, Any] = {}
+        with suppress(ValueError):  # TriageConfigError, InvalidBrandSetting: carried stays empty
+            carried["classifier"] = brand.config.classifier_input()
         return {
             "brand_id": self.brand_id,
             TRIAGE_KEY[self.feed]: self.message.model_dump(mode="json"),
             "ingested_at": self.ingested_at.isoformat(),
+            **carried,
         }
 
 

@@ -83,9 +83,9 @@ class AuthorDirectory(Protocol):
 
 
 class TriageHandoff(Protocol):
-    def start(self, record: IngestedMessage) -> None:
-        """Start triage for the stored mention or DM. Idempotent per message; raises HandoffFailed when
-        it cannot."""
+    def start(self, record: IngestedMessage, brand: Brand) -> None:
+        """Start triage for the stored mention or DM of `brand` (IngestedMessage.triage_input).
+        Idempotent per message; raises HandoffFailed when it cannot."""
         ...
 
 

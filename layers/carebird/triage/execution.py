@@ -1,10 +1,12 @@
 """What every step of the triage workflow receives: the execution's state, the step's action and
-arguments, and the customer's message read from them (carebird.triage.steps runs the Route function's
-steps, carebird.triage.classify the Classify step).
+arguments, and the customer's message read from them, for the Route function's steps (carebird.triage.
+steps). The Classify step reads the few fields it needs without these models (carebird.triage.classify).
 
 The execution input is what ingestion hands off (carebird.ingest.model.IngestedMention.triage_input):
-{"brand_id", "mention": {...}, "ingested_at"}; a DM arrives as {"brand_id", "dm": {...}}. The Classify
-Task adds "classification"; a failed Classify adds "error" (Step Functions' Catch output).
+{"brand_id", "mention": {...}, "ingested_at", "classifier": {...}}; a DM arrives as {"brand_id", "dm":
+{...}, ...}. "classifier" (the brand's settings the Classify step reads) is for that step alone
+(carebird.triage.classify), and executions started by the release before have none. The Classify Task
+adds "classified"; a failed Classify adds "error" (Step Functions' Catch output).
 """
 
 from __future__ import annotations
@@ -29,10 +31,6 @@ SlaAction = Literal[
 ]
 Action = Literal["triage", "close_noise", "needs_human", SlaAction]
 SLA_ACTIONS: tuple[str, ...] = get_args(SlaAction)
-
-
-class BrandNotFound(LookupError):
-    """The execution names a brand this deployment does not have (removed since the hand-off)."""
 
 
 class DirectMessage(BaseModel):

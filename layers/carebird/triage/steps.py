@@ -32,7 +32,8 @@ from carebird.brands import Brand
 from carebird.brands.desk import TriageConfig, TriageConfigError, load_triage_config
 from carebird.cases.model import Channel
 from carebird.sla.ports import LOOK_AGAIN
-from carebird.triage.execution import SLA_ACTIONS, AlarmRing, BrandNotFound, StepInput, incoming_message
+from carebird.triage.errors import BrandNotFound
+from carebird.triage.execution import SLA_ACTIONS, AlarmRing, StepInput, incoming_message
 from carebird.triage.ports import SurveyAnswerReader
 from carebird.triage.service import TriageService
 

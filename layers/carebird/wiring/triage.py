@@ -1,19 +1,16 @@
-"""Wiring for the triage stage's functions (Classify, Route): settings -> adapters, built once per warm
-sandbox. Nothing here runs at import; the first invocation builds it all."""
+"""Wiring for the triage workflow's writing steps (the Route function, and SlaAlarmFunction, which shares
+its code): settings -> adapters, built once per warm sandbox. Nothing here runs at import; the first
+invocation builds it all. (The Classify function has its own wiring, carebird.wiring.classify.)"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from carebird.classifier import MentionClassifier
-from carebird.classifier import classifier_for as _classifier_for
 from carebird.storage.brands import DynamoBrandRepository
 from carebird.wiring.settings import SlaClockSettings, load_settings
 
 if TYPE_CHECKING:
-    from carebird.adapters.aws.s3 import S3ModelObjects
     from carebird.triage.steps import TriageStep
 
 
@@ -33,8 +30,8 @@ def brand_repository() -> DynamoBrandRepository:
 
 @lru_cache(maxsize=1)
 def triage_step() -> TriageStep:
-    # Imported here: the Classify function shares this module and needs none of the Route step's code
-    # (bench-coldstart measures the difference).
+    # Imported on the first invocation, as when the Classify function shared this module (it has its own
+    # wiring now, carebird.wiring.classify): the Route function's import stays as bench-coldstart measured it.
     from carebird.adapters.aws.metrics import PowertoolsSlaMetrics
     from carebird.adapters.aws.notify import SnsNotifier
     from carebird.storage.agents import DynamoAgentDirectory
@@ -60,20 +57,3 @@ def triage_step() -> TriageStep:
     return TriageStep(
         service=service, brand_lookup=brand_repository().get_brand, survey_answers=survey_answers()
     )
-
-
-@lru_cache(maxsize=1)
-def model_objects() -> S3ModelObjects:
-    from carebird.adapters.aws.s3 import S3ModelObjects  # boto3, only for a brand with a model in S3
-
-    return S3ModelObjects()
-
-
-@lru_cache(maxsize=32)
-def _classifier(sources: tuple[str, ...]) -> MentionClassifier:
-    return _classifier_for(sources, model_objects())
-
-
-def classifier_for(sources: Sequence[str]) -> MentionClassifier:
-    """One classifier per set of model sources, kept while the sandbox is warm (models load once)."""
-    return _classifier(tuple(sources))

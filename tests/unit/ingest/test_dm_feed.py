@@ -45,6 +45,7 @@ def test_customer_dms_are_stored_and_each_handed_to_triage_once_in_the_dm_shape(
             "dm_conversation_id": f"{WANDA}-{ACME.user_id}",
         },
         "ingested_at": execution["ingested_at"],
+        "classifier": ACME.config.classifier_input(),  # what Classify reads of the brand
     }
     assert w.metrics.total("DmsIngested") == 1 and w.metrics.total("DmsSkipped") == 1
     assert w.store.get_cursor(ACME.id, Feed.DMS).since_id == answer.id  # type: ignore[union-attr]

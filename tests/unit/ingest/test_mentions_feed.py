@@ -31,6 +31,7 @@ def test_new_mentions_are_stored_and_each_handed_to_triage_once() -> None:
     execution = w.handoff.executions[f"m-{ACME.id}-{posts[0].id}"]
     assert execution["brand_id"] == ACME.id
     assert execution["mention"]["text"] == "my order 0 is late"  # type: ignore[index]
+    assert execution["classifier"] == ACME.config.classifier_input()  # Classify need not read the brand
 
 
 def test_first_poll_of_a_new_brand_reaches_back_only_the_initial_lookback() -> None:

@@ -131,14 +131,14 @@ def test_slow_triage_starts_fill_the_gaps_between_polls_and_never_delay_one(
 
     monkeypatch.setattr(Scheduler, "round", watched_round)
 
-    def slow_start(mention):  # type: ignore[no-untyped-def]
+    def slow_start(mention, brand):  # type: ignore[no-untyped-def]
         nonlocal starts_when_a_poll_was_due
         due = schedules[-1][(ACME.id, Feed.MENTIONS)].next_poll_at
         assert due is not None
         # Past the run's budget no poll follows in this run; the last half-second slice is free to use.
         starts_when_a_poll_was_due += due <= w.clock.now() < budget_ends
         w.clock.advance(2)  # Step Functions taking 2 s for each StartExecution
-        original_start(mention)
+        original_start(mention, brand)
 
     w.handoff.start = slow_start  # type: ignore[method-assign]
     for i in range(30):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from carebird.brands import Brand
 from carebird.ingest.model import Feed, IngestedMessage
 from carebird.ingest.ports import HandoffFailed
 
@@ -48,13 +49,13 @@ class StepFunctionsHandoff:
                 self._client = boto3.client("stepfunctions")
             return self._client
 
-    def start(self, record: IngestedMessage) -> None:
+    def start(self, record: IngestedMessage, brand: Brand) -> None:
         what = f"{WHAT[record.feed]} {record.message_id}"
         try:
             self.client.start_execution(
                 stateMachineArn=self._arn,
                 name=execution_name(record),
-                input=json.dumps(record.triage_input(), sort_keys=True, separators=(",", ":")),
+                input=json.dumps(record.triage_input(brand), sort_keys=True, separators=(",", ":")),
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
