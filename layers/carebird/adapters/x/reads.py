@@ -32,12 +32,9 @@ USER_FIELDS = ["username", "name", "public_metrics", "verified", "verified_type"
 Q = TypeVar("Q")
 
 
-class TweepyFeedReader(ABC, Generic[Q, M]):
-    """Implements `carebird.ingest.ports.FeedReader`: one page of a brand's feed per call, in the brand
-    account's user context. A feed says which request it makes and how it reads the page X returned."""
-
-    what: ClassVar[str]  # the request, as errors name it ("mentions", "DM events")
-    source: ClassVar[str]  # what the answer holds, as errors name it ("mentions timeline", "DM events")
+class BrandReader:
+    """What a read adapter of X holds: the brands' clients (rebuilt when a secret rotates, metered when a
+    meter is given) and the clock that dates a rate limit's reset."""
 
     def __init__(
         self,
@@ -53,6 +50,14 @@ class TweepyFeedReader(ABC, Generic[Q, M]):
             credentials, base_url, timeout_seconds=timeout_seconds, transport=transport, meter=meter
         )
         self._clock = clock
+
+
+class TweepyFeedReader(BrandReader, ABC, Generic[Q, M]):
+    """Implements `carebird.ingest.ports.FeedReader`: one page of a brand's feed per call, in the brand
+    account's user context. A feed says which request it makes and how it reads the page X returned."""
+
+    what: ClassVar[str]  # the request, as errors name it ("mentions", "DM events")
+    source: ClassVar[str]  # what the answer holds, as errors name it ("mentions timeline", "DM events")
 
     def read(self, brand: Brand, query: Q) -> Page[M]:
         client = self._clients.client(brand.credentials_secret, brand)

@@ -7,14 +7,9 @@ return (a suspended or deleted account); those are left out, not an error.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 
-from requests.adapters import BaseAdapter
-
-from carebird.adapters.x.client import BrandClients, CredentialsLoader
-from carebird.adapters.x.reads import USER_FIELDS, author_of, x_errors
-from carebird.adapters.x.spend import SpendMeter
+from carebird.adapters.x.reads import USER_FIELDS, BrandReader, author_of, x_errors
 from carebird.brands import Brand
 from carebird.ingest.model import Author
 from carebird.ports.x import TransientXError
@@ -22,22 +17,7 @@ from carebird.ports.x import TransientXError
 MAX_IDS = 100  # X's limit for one lookup
 
 
-class TweepyUsersReader:
-    def __init__(
-        self,
-        credentials: CredentialsLoader,
-        base_url: str | None = None,
-        *,
-        timeout_seconds: float = 10.0,
-        transport: BaseAdapter | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        meter: SpendMeter | None = None,
-    ) -> None:
-        self._clients = BrandClients(
-            credentials, base_url, timeout_seconds=timeout_seconds, transport=transport, meter=meter
-        )
-        self._clock = clock
-
+class TweepyUsersReader(BrandReader):
     def users(self, brand: Brand, user_ids: Sequence[str]) -> list[Author]:
         if not user_ids:
             return []
