@@ -26,11 +26,13 @@ Item types (`<id>` is the brand's X user id, `<tid>` a tweet id, `<tid20>` the s
     canned reply  CANNED#<id>                 CANNED#<name> -                        -
     idempotency   IDEMPOTENCY#reply           reply#<hash>  -                        -
     presence      PRESENCE#<case>             AGENT#<agent> -                        -
+    author        AUTHOR#<author id>          PROFILE       -                        -
 
 (`<eid>` is a DM event id.) Only pending mentions and DMs carry gsi2 keys. TTL (`expires_at`): closed
 gaps after 30 days, repeat claims one day after their window ends, an agent's presence on a case
 seconds after its last refresh (`storage.presence`; read with its own expiry, since TTL deletion is
-late), an SLA watch's task token a year and a week after it was kept (`storage.watch_tokens`).
+late), an SLA watch's task token a year and a week after it was kept (`storage.watch_tokens`), an
+author's profile a day after it is too old to rank a message (`storage.authors`).
 Mentions, DMs, brands and cursors never expire.
 
 Access patterns:
