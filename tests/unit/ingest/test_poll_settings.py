@@ -23,6 +23,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "POLL_BUDGET_SECONDS",
         "MIN_POLL_INTERVAL_SECONDS",
         "GAP_RETRY_SECONDS",
+        "AUTHOR_PROFILE_MAX_AGE_DAYS",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -42,6 +43,9 @@ def test_missing_variables_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
         ("X_API_BASE_URL", "api.x.com"),
         ("TRIAGE_STATE_MACHINE_ARN", "carebird-triage"),
         ("MIN_POLL_INTERVAL_SECONDS", "-1"),
+        ("AUTHOR_PROFILE_MAX_AGE_DAYS", "-1"),
+        ("AUTHOR_PROFILE_MAX_AGE_DAYS", "a week"),
+        ("AUTHOR_PROFILE_MAX_AGE_DAYS", "400"),
     ],
 )
 def test_a_bad_value_is_reported_against_its_variable(
@@ -71,6 +75,7 @@ def test_defaults_and_an_empty_base_url_meaning_x_itself(monkeypatch: pytest.Mon
     # An open gap's back-off doubles up to an hour; 20 tries escalate it; 10 windows a run, per brand.
     gaps = (tuning.gap_retry_max_seconds, tuning.gap_max_attempts, tuning.gap_windows_per_run)
     assert gaps == (3600, 20, 10)
+    assert settings.author_profile_max_age_days == 7  # a returning author's profile is read once a week
 
 
 def test_a_time_scaled_cadence_retries_gaps_as_much_faster_unless_told(
