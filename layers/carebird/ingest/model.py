@@ -96,6 +96,17 @@ class DmSender(BaseModel):
     followers_count: int | None = None
     verified: bool | None = None
 
+    @classmethod
+    def of(cls, author: Author) -> DmSender:
+        """The sender as the author of a post would be: what of the profile a DM keeps."""
+        return cls(
+            id=author.id,
+            username=author.username,
+            name=author.name,
+            followers_count=author.followers_count,
+            verified=author.verified,
+        )
+
 
 class DirectMessage(BaseModel):
     """A DM event (MessageCreate) in one of the brand's conversations, its sender expanded."""

@@ -114,11 +114,4 @@ def _needs_profile(brand: Brand, message: Mention | DirectMessage) -> str | None
 def _with_profile(message: M, author: Author) -> M:
     if isinstance(message, Mention):
         return message.model_copy(update={"author": author})
-    sender = DmSender(
-        id=author.id,
-        username=author.username,
-        name=author.name,
-        followers_count=author.followers_count,
-        verified=author.verified,
-    )
-    return message.model_copy(update={"sender": sender})
+    return message.model_copy(update={"sender": DmSender.of(author)})

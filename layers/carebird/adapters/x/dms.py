@@ -15,7 +15,7 @@ from typing import Any
 import requests
 import tweepy
 
-from carebird.adapters.x.reads import TweepyFeedReader, included_users, parse_time
+from carebird.adapters.x.reads import TweepyFeedReader, author_of, included_users, parse_time
 from carebird.brands import Brand
 from carebird.ingest.model import DirectMessage, DmQuery, DmSender
 from carebird.ports.x import TransientXError
@@ -57,12 +57,6 @@ def _dm(event: dict[str, Any], users: dict[str, dict[str, Any]]) -> DirectMessag
         id=str(event["id"]),
         text=event.get("text") or "",
         created_at=parse_time(event["created_at"]),
-        sender=DmSender(
-            id=sender_id,
-            username=user.get("username", ""),
-            name=user.get("name", ""),
-            followers_count=(user.get("public_metrics") or {}).get("followers_count"),
-            verified=user.get("verified"),
-        ),
+        sender=DmSender.of(author_of(user)) if user else DmSender(id=sender_id),
         dm_conversation_id=event.get("dm_conversation_id"),
     )
