@@ -21,6 +21,7 @@ from carebird.casework.model import Principal, ReplyPreview, ReplyRequest, Reply
 from carebird.casework.preview import PreviewContext, preview_reply
 from carebird.casework.views import delivery_view
 from carebird.metric_names import MetricName
+from carebird.moments import readable
 from carebird.observability import logger
 from carebird.outbound.errors import ReplyConflict
 from carebird.outbound.model import Channel as OutChannel
@@ -177,7 +178,7 @@ class Replies(CaseJob):
                 verdict, why = "no_target", "no first-response target"
             else:
                 verdict = "met" if met else "missed"
-                why = f"{'within' if met else 'after'} the target due {due.isoformat()}"
+                why = f"{'within' if met else 'after'} the target due {readable(due)}"
             # The watch's token: its key on the case (the token beside it), or, on a case saved by the
             # release before, the token itself.
             key = current.watched.get(clocks.FIRST_RESPONSE)

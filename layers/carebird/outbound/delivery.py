@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 
 from carebird.brands import Brand
 from carebird.metric_names import MetricName
+from carebird.moments import readable
 from carebird.observability import logger
 from carebird.outbound.errors import (
     DmNotAllowed,
@@ -204,7 +205,7 @@ class _Part:
         if record is not None and record.status is PartStatus.PENDING and record.lease_until > now:
             return self._pending(
                 f"Another delivery of this reply is sending {self.name}; deliver again after "
-                f"{record.lease_until.isoformat()}.",
+                f"{readable(record.lease_until)}.",
                 "in_progress",
                 record.lease_until,
             )
@@ -278,7 +279,7 @@ class _Part:
                 return self._failed(
                     "rate_limited",
                     f"X's limit on posts by @{self.brand.handle} is used up until "
-                    f"{exc.reset_at.isoformat()}: {self.name} was not sent. Deliver again after that.",
+                    f"{readable(exc.reset_at)}: {self.name} was not sent. Deliver again after that.",
                     retry_at=exc.reset_at,
                     may_exist=doubt,
                 )

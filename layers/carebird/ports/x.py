@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from carebird.moments import readable
+
 
 class XError(Exception):
     """Any failure to get an answer from X."""
@@ -17,7 +19,7 @@ class XRateLimited(XError):
     """429: the token's window is used up. Nothing may call X for this token before `reset_at`."""
 
     def __init__(self, reset_at: datetime, message: str = "X rate limit exhausted") -> None:
-        super().__init__(f"{message}; resets at {reset_at.isoformat()}")
+        super().__init__(f"{message}; resets at {readable(reset_at)}")
         self.reset_at = reset_at
 
 

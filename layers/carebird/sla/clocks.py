@@ -27,6 +27,7 @@ from typing import Any
 
 from carebird.brands.desk import TriageConfig
 from carebird.cases.model import Case, CaseStatus, Decision
+from carebird.moments import readable
 
 FIRST_RESPONSE = "first_response"
 NEXT_RESPONSE = "next_response"
@@ -138,7 +139,7 @@ def stop_next_response(case: Case, at: datetime, by: str) -> tuple[Case, bool | 
     waited = int((at - since).total_seconds())
     reason = (
         f"next reply by {by}, {waited} s after the customer wrote, "
-        f"{'within' if met else 'after'} the target due {due.isoformat()}"
+        f"{'within' if met else 'after'} the target due {readable(due)}"
     )
     stopped = case.with_decision(
         Decision(at=at, kind=NEXT_RESPONSE, value="met" if met else "missed", reason=reason, by=by),
@@ -192,7 +193,7 @@ def settle(
                 at=now,
                 kind="sla_resumed",
                 value=RESOLUTION,
-                reason=f"{after.status.value}, no longer waiting on the customer: due {due.isoformat()}",
+                reason=f"{after.status.value}, no longer waiting on the customer: due {readable(due)}",
             ),
             resolution_paused_at=None,
             resolution_left_s=None,
@@ -223,7 +224,7 @@ def _stop_all(case: Case, now: datetime) -> Case:
             )
         else:
             due = case.resolution_due or now
-            met, why = now <= due, f"{'within' if now <= due else 'after'} the target due {due.isoformat()}"
+            met, why = now <= due, f"{'within' if now <= due else 'after'} the target due {readable(due)}"
         case = case.with_decision(
             Decision(
                 at=now, kind=RESOLUTION, value="met" if met else "missed", reason=f"{case.status.value} {why}"

@@ -28,6 +28,7 @@ from typing import Any
 from carebird.brands.desk import TriageConfig
 from carebird.cases.model import Case, CaseStatus, ClockWatch, Decision, Outcome, priority_rank
 from carebird.cases.ports import AgentDirectory, CaseConflict, CaseNotFound, CaseStore
+from carebird.moments import readable
 from carebird.sla import clocks
 from carebird.sla.ports import (
     WATCH_TOKEN_PREFIX,
@@ -217,7 +218,7 @@ class SlaWatch:
                     at=now,
                     kind="sla_at_risk",
                     value=case.assignee or case.queue,
-                    reason=f"no first response yet; the target is due in {left} s at {due.isoformat()}",
+                    reason=f"no first response yet; the target is due in {left} s at {readable(due)}",
                 ),
                 updated_at=now,
             )
@@ -226,7 +227,7 @@ class SlaWatch:
             except CaseConflict:
                 continue
             after_save(self._signals, self._cases, case, saved)
-            self._notify(saved, "SLA at risk", f"first response due {due.isoformat()}")
+            self._notify(saved, "SLA at risk", f"first response due {readable(due)}")
             return left
         raise CaseConflict(f"case {case_id} kept changing while marking it at risk")
 
@@ -238,7 +239,7 @@ class SlaWatch:
                 return self._outcome(case, "answered or closed before the breach")
             if any(d.kind == "sla_breach" and d.value == "first_response" for d in case.decisions):
                 return self._outcome(case, "breach already escalated")
-            due = (case.first_response_due or self._clock()).isoformat()
+            due = readable(case.first_response_due or self._clock())
             escalated = self._escalate(case, config, "first_response", f"first response not made by {due}")
             if escalated is None:
                 continue
@@ -271,7 +272,7 @@ class SlaWatch:
             if now >= state.due:
                 if any(d.kind == "sla_breach" and d.value == tag for d in case.decisions):
                     return {"state": "stopped", "wait_seconds": 1, "fingerprint": fingerprint}
-                what = f"{clock.replace('_', ' ')} due {state.due.isoformat()} passed"
+                what = f"{clock.replace('_', ' ')} due {readable(state.due)} passed"
                 if self._escalate(case, config, tag, what) is not None:
                     return {"state": "stopped", "wait_seconds": 1, "fingerprint": fingerprint}
                 continue
@@ -285,7 +286,7 @@ class SlaWatch:
                         at=now,
                         kind="sla_at_risk",
                         value=tag,
-                        reason=f"{what} due in {left} s at {state.due.isoformat()}",
+                        reason=f"{what} due in {left} s at {readable(state.due)}",
                     ),
                     updated_at=now,
                 )
@@ -294,7 +295,7 @@ class SlaWatch:
                 except CaseConflict:
                     continue
                 after_save(self._signals, self._cases, case, saved)
-                self._notify(saved, "SLA at risk", f"{what} due {state.due.isoformat()}")
+                self._notify(saved, "SLA at risk", f"{what} due {readable(state.due)}")
                 case = saved
                 fingerprint = clocks.fingerprint(case, clock)
             moment = state.due if now >= state.at_risk else state.at_risk

@@ -13,6 +13,7 @@ import pytest
 from carebird.adapters.x.client import XCredentials
 from carebird.adapters.x.publisher import TweepyPublisher
 from carebird.brands import Brand
+from carebird.moments import readable
 from carebird.outbound.delivery import Deliverer, DeliveryTuning
 from carebird.outbound.errors import DmNotAllowed
 from carebird.outbound.model import (
@@ -254,7 +255,7 @@ def test_a_429_fails_the_part_with_the_reset_time_and_a_later_retry_finishes(ben
     ]
     reset = result.retry_at
     assert reset is not None and reset.timestamp() == pytest.approx(bench.emu.clock() + 900, abs=1)
-    assert reset.isoformat() in (result.error or "")
+    assert readable(reset) in (result.error or "")
     assert bench.sleeps == []  # 15 minutes is too long to wait inside a Lambda
 
     bench.emu.advance_clock(900)  # fifteen minutes later, for X and for this function

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -198,6 +199,8 @@ def test_resolving_records_the_resolution_verdict_and_stops_every_clock() -> Non
     done = w.change(case_id, status=CaseStatus.RESOLVED)
     verdict = next(d for d in done.decisions if d.kind == clocks.RESOLUTION)
     assert verdict.value == "met" and "within the target" in verdict.reason
+    # People read the reason in the inbox: the due time in UTC to the second, not an ISO timestamp.
+    assert re.search(r"within the target due \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$", verdict.reason)
     assert (done.resolution_due, done.next_response_since) == (None, None)
     assert w.rec.signals[-1][0] == "tok"
     assert w.svc.sla_clock(case_id, clocks.RESOLUTION, None, CONFIG)["state"] == "stopped"
