@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from carebird_ops.bench import author_reads
 from carebird_ops.bench.costing import (
     COMPONENTS,
     INIT_LIMIT_MS,
@@ -712,6 +713,8 @@ def main(argv: list[str] | None = None) -> int:
             bench.poll_budget_seconds,
         )
     )
+    print()
+    print(author_reads.report())
     if args.calls:
         print(calls_listing(results))
     if args.json:
