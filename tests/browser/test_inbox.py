@@ -99,6 +99,23 @@ def test_a_second_agent_sees_who_holds_the_case(agent: Callable[[str], Agent], d
     expect(ana.page.get_by_role("status").filter(has_text=re.compile("is viewing"))).to_be_visible()
 
 
+def test_a_customer_x_returned_no_profile_for_is_named_by_account_id(
+    agent: Callable[[str], Agent], desk: Desk
+) -> None:
+    case = desk.open_case(f"@{HANDLE} where is my refund", customer="itgone", profile=False)
+    label = f"X user {case.customer.id}"
+    ana = agent("it-ana")
+    ana.sign_in()
+    entry = ana.cases().get_by_role("link").filter(has_text=label)
+    expect(entry).to_be_visible()
+    expect(entry).not_to_contain_text("followers")  # unknown, not zero
+    entry.click()
+    expect(ana.page.get_by_role("heading", name=f"Answer {label}")).to_be_visible()
+    expect(ana.page.get_by_text("No profile from X: followers unknown.")).to_be_visible()
+    on_x = ana.page.get_by_role("link", name=label).first
+    expect(on_x).to_have_attribute("href", f"https://x.com/i/user/{case.customer.id}")
+
+
 def test_a_supervisor_works_a_case_in_any_queue_from_the_keyboard(
     agent: Callable[[str], Agent], desk: Desk
 ) -> None:

@@ -67,15 +67,22 @@ class Desk:
         queue: str = "billing",
         skill: str | None = None,
         due_in: timedelta = timedelta(hours=1),
+        profile: bool = True,
         **changes: Any,
     ) -> Case:
+        """A case opened as triage opens it. `profile=False`: X returned no profile for the author (a
+        suspended or deleted account), so the case knows only their id."""
         customer_id = self.customer(customer)
         post = self.x.post(customer, text if text is not None else f"@{HANDLE} charged twice, refund please")
         now = datetime.now(UTC)
         case = Case(
             id=f"{self.brand_id}-t{post['id']}",
             brand_id=self.brand_id,
-            customer=Customer(id=customer_id, username=customer, name=customer.title(), followers=120),
+            customer=(
+                Customer(id=customer_id, username=customer, name=customer.title(), followers=120)
+                if profile
+                else Customer(id=customer_id)
+            ),
             channel=Channel.PUBLIC,
             queue=queue,
             skill=skill or queue,

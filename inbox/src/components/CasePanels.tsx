@@ -1,6 +1,6 @@
 // The case view's side panels: the customer, the SLA clocks, the classification and every decision.
 import type { CaseDetail, ClockView } from "../types";
-import { followers, Handle } from "./CaseRow";
+import { followers, Handle, hasProfile } from "./CaseRow";
 import { Countdown } from "./Countdown";
 import { when } from "../lib/time";
 
@@ -10,12 +10,16 @@ export function CustomerPanel({ detail }: { detail: CaseDetail }) {
     <section class="panel" aria-labelledby="customer-title">
       <h2 id="customer-title">Customer</h2>
       <p>
-        <Handle customer={c} />
+        <Handle customer={c} linked />
       </p>
       <p dir="auto">{c.name}</p>
-      <p>
-        {followers(c.followers)} followers{c.verified ? " · verified" : ""}
-      </p>
+      {hasProfile(c) ? (
+        <p>
+          {followers(c.followers)} followers{c.verified ? " · verified" : ""}
+        </p>
+      ) : (
+        <p class="muted">No profile from X: followers unknown.</p>
+      )}
       {c.earlier_cases !== undefined && (
         <>
           <h3>Earlier cases</h3>

@@ -1,4 +1,4 @@
-import type { CaseSummary } from "../types";
+import type { CaseSummary, Customer } from "../types";
 import { Countdown } from "./Countdown";
 
 export function followers(n: number): string {
@@ -8,7 +8,28 @@ export function followers(n: number): string {
   return String(n);
 }
 
-export function Handle({ customer }: { customer: CaseSummary["customer"] }) {
+/** Who wrote, as the desk names them: their @handle, or, when X returned no profile for the account
+ * (suspended, deleted or withheld), its id: the case still reaches a person, who can open it on X. */
+export function customerLabel(customer: Pick<Customer, "id" | "username">): string {
+  return customer.username ? `@${customer.username}` : `X user ${customer.id}`;
+}
+
+/** Whether X returned the account's profile: without it the followers count is unknown, not zero. */
+export function hasProfile(customer: Pick<Customer, "username">): boolean {
+  return customer.username !== "";
+}
+
+/** The customer's handle; without a profile, their account's id, linked to it on X when `linked` (not
+ * inside a case row, itself a link). */
+export function Handle({ customer, linked = false }: { customer: CaseSummary["customer"]; linked?: boolean }) {
+  if (!hasProfile(customer))
+    return !linked ? (
+      <span class="handle">{customerLabel(customer)}</span>
+    ) : (
+      <a class="handle" href={`https://x.com/i/user/${encodeURIComponent(customer.id)}`} target="_blank" rel="noreferrer" title="X returned no profile for this account (suspended, deleted or withheld)">
+        {customerLabel(customer)}
+      </a>
+    );
   return (
     <span class="handle">
       @{customer.username}
@@ -44,7 +65,7 @@ export function CaseRow({ item, now, selected, mine }: { item: CaseSummary; now:
           <CaseClock item={item} now={now} />
           <span class={`priority priority-${item.priority}`}>{item.priority}</span>
           <Handle customer={item.customer} />
-          <span class="muted">{followers(item.customer.followers)} followers</span>
+          {hasProfile(item.customer) && <span class="muted">{followers(item.customer.followers)} followers</span>}
           <span class="chip">{item.channel === "dm" ? "DM" : "Public"}</span>
           {item.sentiment && <span class={`chip sentiment-${item.sentiment}`}>{item.sentiment}</span>}
           {item.language && <span class="chip">{item.language}</span>}

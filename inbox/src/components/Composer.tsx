@@ -7,6 +7,7 @@ import { loadDraft, newIdempotencyKey, saveDraft, type Draft, type PendingSend }
 import { MAX_WEIGHTED_LENGTH, weigh, type Weighed } from "../lib/weight";
 import type { CannedResponse, CaseDetail, Channel, Preview, ReplyView } from "../types";
 import { explain } from "./Notice";
+import { customerLabel } from "./CaseRow";
 
 const PREVIEW_DELAY_MS = 400;
 const REFUSALS = new Set(["reply_not_allowed", "dm_closed"]);
@@ -76,12 +77,15 @@ export function Composer({ detail, onDelivered, onTyping, boxRef }: { detail: Ca
   }, [draft.text, channel]);
 
   const chosen = canned.find((c) => c.id === cannedId) ?? null;
-  const known: Record<string, string> = {
-    customer_name: detail.customer.name,
-    customer_handle: `@${detail.customer.username}`,
-    agent_name: me.name,
-    case_id: detail.id,
-  };
+  // A value the case does not know (no profile from X: no name, no handle) is asked of the agent.
+  const known: Record<string, string> = Object.fromEntries(
+    Object.entries({
+      customer_name: detail.customer.name,
+      customer_handle: detail.customer.username ? `@${detail.customer.username}` : "",
+      agent_name: me.name,
+      case_id: detail.id,
+    }).filter(([, value]) => value !== ""),
+  );
   const asks = chosen ? placeholders(chosen.text).filter((name) => !(name in known)) : [];
 
   const insertCanned = () => {
@@ -133,7 +137,7 @@ export function Composer({ detail, onDelivered, onTyping, boxRef }: { detail: Ca
 
   return (
     <form class="composer" onSubmit={sendNow} aria-labelledby="composer-title">
-      <h2 id="composer-title">Answer @{detail.customer.username}</h2>
+      <h2 id="composer-title">Answer {customerLabel(detail.customer)}</h2>
       <fieldset class="channel">
         <legend>Send as</legend>
         <label>

@@ -1,6 +1,7 @@
 import type { CaseDetail, Message, PartView } from "../types";
 import { when } from "../lib/time";
 import { TweetText } from "./TweetText";
+import { customerLabel } from "./CaseRow";
 
 const PART_LABEL: Record<string, string> = {
   pending: "sending",
@@ -26,7 +27,7 @@ function Entry({ message, detail }: { message: Message; detail: CaseDetail }) {
   // No accessible name here says "Reply": that name belongs to the reply box alone.
   const who =
     message.direction === "in"
-      ? `@${detail.customer.username}`
+      ? customerLabel(detail.customer)
       : message.direction === "note"
         ? `${message.author_id} (internal)`
         : `${message.author_id} for the brand`;

@@ -23,6 +23,7 @@ function matches(item: CaseSummary, q: string): boolean {
   const needle = q.toLowerCase().replace(/^@/, "");
   return (
     item.customer.username.toLowerCase().includes(needle) ||
+    item.customer.id === needle ||
     item.customer.name.toLowerCase().includes(needle) ||
     (item.first_line ?? "").toLowerCase().includes(needle)
   );

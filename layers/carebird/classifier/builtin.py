@@ -373,7 +373,7 @@ def _spam_and_bot(
         bot_signals.append((f"repeated text ({repeated})", 0.6))
     if mentions >= 5 and links:
         bot_signals.append((f"{mentions} mentions and a link", 0.4))
-    if links and mention.followers <= 5 and not mention.verified:
+    if links and mention.followers is not None and mention.followers <= 5 and not mention.verified:
         bot_signals.append((f"link from an account with {mention.followers} followers", 0.3))
     signals = strong + weak
     spam_score = sum(w for _, w in signals) + 0.5 * sum(w for _, w in bot_signals)

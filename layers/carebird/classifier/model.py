@@ -43,7 +43,7 @@ class MentionFeatures:
 
     text: str
     lang: str | None = None  # as X reports it ("en", "und", ...), None when unknown
-    followers: int = 0
+    followers: int | None = 0  # None: X returned no profile (a suspended or deleted account): unknown
     verified: bool = False
     engagement: Engagement = field(default_factory=Engagement)
     is_dm: bool = False

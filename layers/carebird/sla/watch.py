@@ -395,7 +395,7 @@ class SlaWatch:
                 "priority": case.priority,
                 "assignee": case.assignee,
                 "supervisors": supervisors,
-                "customer": case.customer.username,
+                "customer": case.customer.username or case.customer.id,
                 "detail": detail,
             },
         )

@@ -65,6 +65,13 @@ def brand_id_of(event: Mapping[str, Any]) -> str:
     return brand_id
 
 
+def _followers(author: Mapping[str, Any]) -> int | None:
+    """The author's followers; None when the message came without a profile (X returned none for the
+    account: suspended, deleted or withheld), which is not an account without followers."""
+    count = author.get("followers_count")
+    return None if count is None else int(count)
+
+
 def features(event: Mapping[str, Any]) -> MentionFeatures:
     """The classifier's view of the execution's message: its "mention" (X's post) or else its "dm"."""
     if event.get("mention") is not None:
@@ -73,7 +80,7 @@ def features(event: Mapping[str, Any]) -> MentionFeatures:
         return MentionFeatures(
             text=str(post.get("text") or ""),
             lang=post.get("lang"),
-            followers=int(author.get("followers_count") or 0),
+            followers=_followers(author),
             verified=bool(author.get("verified")),
             engagement=Engagement.from_mapping(post.get("public_metrics")),
         )
@@ -85,7 +92,7 @@ def features(event: Mapping[str, Any]) -> MentionFeatures:
         sender = _object(dm.get("sender"), "dm.sender")
         return MentionFeatures(
             text=text,
-            followers=int(sender.get("followers_count") or 0),
+            followers=_followers(sender),
             verified=bool(sender.get("verified")),
             is_dm=True,
         )

@@ -135,6 +135,14 @@ def test_repeated_text_looks_like_a_bot() -> None:
     assert classify("my bag is lost, please help me find it", followers=0).bot.value is False
 
 
+def test_a_link_counts_against_an_account_with_no_followers_not_one_of_unknown_followers() -> None:
+    text = "click here for free followers https://t.co/abc"
+    assert any("link from an account with 0 followers" in r for r in classify(text, followers=0).reasons)
+    unknown = classify(text, followers=None)  # X returned no profile for the account
+    assert unknown.spam.value is True  # the text alone says so
+    assert not any("link from an account" in r for r in unknown.reasons)
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [

@@ -207,6 +207,14 @@ def test_the_step_reads_the_mention_it_classifies() -> None:
     )
 
 
+def test_an_author_without_a_profile_has_unknown_followers_not_zero() -> None:
+    event = handed_off("my flight is late")
+    event["mention"]["author"] = {"id": "55"}  # X returned no profile for the account
+    assert features(event).followers is None
+    event["mention"]["author"] = {"id": "55", "followers_count": 0}
+    assert features(event).followers == 0
+
+
 def test_the_step_reads_the_dm_it_classifies() -> None:
     dm = {"id": "9", "text": "charged twice", "created_at": "2026-03-02T09:00:00Z", "sender": {"id": "55",
           "followers_count": 12, "verified": False}}  # fmt: skip
