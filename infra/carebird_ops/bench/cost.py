@@ -445,11 +445,16 @@ def triage_usd(usage: Usage, prices: Prices) -> float:
     return costs["Lambda"] + costs["Step Functions"]
 
 
-def reads_per_message(usage: Usage, other: Counter[str]) -> float:
-    """X resources read per message handed to triage (StartExecution), each read from X once at best."""
-    return sum(v for k, v in other.items() if k.endswith("_read")) / max(
-        1, usage.aws_calls["stepfunctions:StartExecution"]
-    )
+def reads_per_message(usage: Usage, other: Counter[str], kinds: tuple[str, ...] | None = None) -> float:
+    """X resources read per message handed to triage (StartExecution), each read from X once at best;
+    of `kinds` only (`post_read`, `user_read`, ...) when given."""
+    read = sum(v for k, v in other.items() if k.endswith("_read") and (kinds is None or k in kinds))
+    return read / max(1, usage.aws_calls["stepfunctions:StartExecution"])
+
+
+# What the issue's "X reads per ingested message" counts apart: the messages themselves, and their authors.
+MESSAGE_READS = ("post_read", "owned_read", "dm_event_read")
+USER_READS = ("user_read",)
 
 
 def table(
@@ -462,26 +467,27 @@ def table(
 ) -> str:
     rows = {name: cost_rows(measured, prices) for name, measured in results.items()}
     columns: dict[str, dict[str, float]] = {}
-    reads: dict[str, float] = {}
     if ROUTED_SCENARIO in rows:
         columns["routed conversations"] = rows[ROUTED_SCENARIO]
-        reads["routed conversations"] = reads_per_message(
-            results[ROUTED_SCENARIO][0], results[ROUTED_SCENARIO][1]
-        )
     if RETURNING_SCENARIO in rows:
         columns["returning, later day"] = rows[RETURNING_SCENARIO]
-        reads["returning, later day"] = reads_per_message(
-            results[RETURNING_SCENARIO][0], results[RETURNING_SCENARIO][1]
-        )
     if ALONE in rows:
         columns["noise (a) alone"] = rows[ALONE]
-        reads["noise (a) alone"] = reads_per_message(results[ALONE][0], results[ALONE][1])
     if BUSY in rows and EMPTY in rows:
         columns["noise (b) marginal"] = marginal(
             rows[BUSY], rows[EMPTY], poll_runs(results[BUSY][0]), BUSY_MENTIONS
         )
-        reads["noise (b) marginal"] = reads_per_message(results[BUSY][0], results[BUSY][1])
     names = list(columns)
+    scenario_of = {
+        "routed conversations": ROUTED_SCENARIO,
+        "returning, later day": RETURNING_SCENARIO,
+        "noise (a) alone": ALONE,
+        "noise (b) marginal": BUSY,
+    }
+    # X's reads per message of the column's scenario (for (b): its ten noise mentions' run)
+    reads = {n: reads_per_message(*results[scenario_of[n]][:2]) for n in names}
+    message_reads = {n: reads_per_message(*results[scenario_of[n]][:2], MESSAGE_READS) for n in names}
+    user_reads = {n: reads_per_message(*results[scenario_of[n]][:2], USER_READS) for n in names}
     lines = [f"{'per 1,000':<34}" + "".join(f"{n:>22}" for n in names)]
 
     def row(label: str, values: list[float], fmt: str = "${:,.4f}") -> None:
@@ -490,6 +496,8 @@ def table(
     for label in (*COMPONENTS, "AWS total", *X_ROWS):
         row(label, [columns[n][label] * 1000 for n in names])
     row("X resources read per message", [reads[n] for n in names], "{:.2f}")
+    row("  of them posts and DM events", [message_reads[n] for n in names], "{:.2f}")
+    row("  of them users (profiles)", [user_reads[n] for n in names], "{:.2f}")
     if "noise (b) marginal" in columns:
         b = columns["noise (b) marginal"]["AWS total"] * 1000
         a = columns.get("noise (a) alone", {}).get("AWS total", 0.0) * 1000

@@ -145,6 +145,11 @@ def test_x_reads_per_message_are_shown_for_a_new_and_a_returning_customer() -> N
     assert "routed conversations" in header and "returning, later day" in header
     reads = next(line for line in text.splitlines() if line.startswith("X resources read per message"))
     assert reads.split()[-2:] == ["2.00", "1.00"]
+    messages = next(line for line in text.splitlines() if line.startswith("  of them posts and DM events"))
+    users = next(line for line in text.splitlines() if line.startswith("  of them users"))
+    # The routed conversation: a post and two DM events (one the survey the brand sent) for two messages,
+    # and her profile once; the returning customer: her post alone.
+    assert (messages.split()[-2:], users.split()[-2:]) == (["1.50", "1.00"], ["0.50", "0.00"])
 
 
 def test_the_first_poll_of_a_day_is_xs_fixed_cost_of_the_brands_day() -> None:
