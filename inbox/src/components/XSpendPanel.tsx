@@ -64,6 +64,11 @@ function Today({ report, today }: { report: XSpendReport; today: string }) {
         <strong>{usd(spent)}</strong> of the {usd(budget)} daily budget spent on X today (UTC): <strong>{used}%</strong>, {verdict}.
       </p>
       <meter min={0} max={budget} low={(budget * WARN_PCT) / 100} high={(budget * WARN_PCT) / 100} optimum={0} value={Math.min(spent, budget)} aria-label="X budget used today" />
+      {state === "late" && (
+        <p>
+          Until midnight UTC, new customers' X profiles are not read: their messages still arrive, named by account id, with followers unknown. Mentions and DMs are never read less.
+        </p>
+      )}
     </div>
   );
 }

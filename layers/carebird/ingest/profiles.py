@@ -11,20 +11,25 @@ than `max_age` (triage reads followers and verification: a week-old count ranks 
 Messages nobody triages need no profile and cost no user read: the brand's own posts and DMs (the brand
 is known), retweets, and posts the adapter could not read. A lookup that fails fails the page (its
 messages are read again on the next poll, as after any failed read): a message is never stored with a
-profile missing that X would have returned, since triage would rank it as an author without followers.
-A directory that fails costs user reads, never a message.
+profile missing by accident. A directory that fails costs user reads, never a message.
+
+Past a brand's daily X budget (`x_daily_budget_usd`, spent by midnight UTC) profiles are the reads that
+can wait: new authors are not looked up, and their messages go on to triage and to people without one,
+named by account id, their followers unknown (not zero: `carebird.triage.classify`), as an account X
+returns no profile for. The directory still fills the authors it knows. Mentions and DMs are never read
+less. A spend that cannot be read holds nothing back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 from carebird.brands import Brand
 from carebird.ingest.model import Author, DirectMessage, DmSender, M, Mention, Page
-from carebird.ingest.ports import AuthorDirectory, Clock, FeedReader, UsersReader
+from carebird.ingest.ports import AuthorDirectory, Clock, FeedReader, SpendBudgets, UsersReader
 from carebird.observability import logger
 
 Q = TypeVar("Q")
@@ -38,16 +43,23 @@ class AuthorProfiles:
     users: UsersReader
     clock: Clock
     max_age: timedelta
+    budgets: SpendBudgets | None = None  # None: no brand's X budget holds a lookup back
 
     def fill(self, brand: Brand, messages: Sequence[M]) -> list[M]:
         """The messages with their authors' profiles: from the directory when it read them within
-        `max_age`, else from X (and then remembered)."""
+        `max_age`, else from X (and then remembered), unless the brand's X budget for the day is spent."""
         wanted = list(dict.fromkeys(i for m in messages if (i := _needs_profile(brand, m)) is not None))
         found: dict[str, Author] = {}
         if wanted:
             now = self.clock.now()
             found = self._known(wanted, now - self.max_age)
             missing = [i for i in wanted if i not in found]
+            if missing and self._budget_spent(brand, now):
+                logger.warning(
+                    "X budget spent today: new authors' profiles are not read; their messages go on",
+                    extra={"brand": brand.handle, "authors": len(missing)},
+                )
+                missing = []
             read: list[Author] = []
             for start in range(0, len(missing), USERS_PER_LOOKUP):
                 read.extend(self.users.users(brand, missing[start : start + USERS_PER_LOOKUP]))
@@ -63,6 +75,16 @@ class AuthorProfiles:
             else:
                 filled.append(_with_profile(message, profile))
         return filled
+
+    def _budget_spent(self, brand: Brand, now: datetime) -> bool:
+        limit = brand.config.x_daily_budget_usd
+        if limit is None or self.budgets is None:
+            return False
+        try:
+            return self.budgets.budget(brand.id, now.astimezone(UTC).date(), limit).exhausted
+        except Exception:
+            logger.warning("X spend unreadable: new authors' profiles are read", exc_info=True)
+            return False
 
     def _known(self, author_ids: list[str], read_since: datetime) -> dict[str, Author]:
         try:

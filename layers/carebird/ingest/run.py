@@ -94,8 +94,9 @@ class PollRun:
 
     def _watch_budgets(self, brands: list[Brand]) -> None:
         """Each brand's X spend today against its daily budget, as XBudgetUsedPercent (its alarm fires at
-        80%) and a warning in the log from 80%. Nothing is read less for it: X bills each post and DM event
-        once a day whatever the polling cadence, so slowing reads would delay customers and save nothing."""
+        80%) and a warning in the log from 80%. Mentions and DMs are never read less for it: X bills each
+        post and DM event once a day whatever the polling cadence, so slowing reads would delay customers
+        and save nothing. Past the budget, new authors' profiles wait (`carebird.ingest.profiles`)."""
         spend, ctx = self._ports.spend, self._ctx
         if spend is None:
             return

@@ -62,12 +62,14 @@ def poll_runtime() -> PollRuntime:
     base_url, timeout = settings.x_api_base_url, settings.x_timeout_seconds
     clock = SystemClock()
     max_age = timedelta(days=settings.author_profile_max_age_days)
+    budgets = spend_book(settings.table_name)
     profiles = AuthorProfiles(
         # Kept a day past the age that still ranks a message, then left to DynamoDB's TTL.
         directory=DynamoAuthorDirectory(settings.table_name, keep_for=max_age + timedelta(days=1)),
         users=TweepyUsersReader(credentials, base_url, timeout_seconds=timeout, meter=meter),
         clock=clock,
         max_age=max_age,
+        budgets=budgets,
     )
     mentions = TweepyMentionsReader(credentials, base_url, timeout_seconds=timeout, meter=meter)
     dms = TweepyDmReader(credentials, base_url, timeout_seconds=timeout, meter=meter)
@@ -76,7 +78,7 @@ def poll_runtime() -> PollRuntime:
         store=DynamoIngestStore(settings.table_name),
         mentions=ProfiledReader(mentions, profiles),
         dms=ProfiledReader(dms, profiles) if settings.poll_dms else None,
-        spend=spend_book(settings.table_name),
+        spend=budgets,
         handoff=StepFunctionsHandoff(settings.triage_state_machine_arn),
         metrics=metrics,
         clock=clock,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -19,9 +20,13 @@ from carebird.ingest.model import (
     Page,
     ReferencedPost,
 )
+from carebird.ingest.ports import SpendBudgets
 from carebird.ingest.profiles import USERS_PER_LOOKUP, AuthorProfiles, ProfiledReader
 from carebird.ports.x import TransientXError
+from carebird.spend.book import Budget, SpendBook
+from carebird.spend.prices import XUse
 from tests.support.ingest_fakes import T0, FakeAuthorDirectory, FakeClock, brand
+from tests.support.spend_fakes import FakeSpendCounters
 
 ACME = brand()
 MAX_AGE = timedelta(days=7)
@@ -64,14 +69,14 @@ def mention(post_id: int, author_id: str, **kwargs: object) -> Mention:
 
 
 class Desk:
-    def __init__(self, *x_users: Author) -> None:
+    def __init__(self, *x_users: Author, budgets: SpendBudgets | None = None) -> None:
         self.clock = FakeClock()
         self.directory = FakeAuthorDirectory()
         self.x = FakeUsers({a.id: a for a in x_users})
-        self.profiles = AuthorProfiles(self.directory, self.x, self.clock, MAX_AGE)
+        self.profiles = AuthorProfiles(self.directory, self.x, self.clock, MAX_AGE, budgets)
 
-    def read(self, *messages: Mention) -> list[Mention]:
-        page = ProfiledReader(OnePage(list(messages)), self.profiles).read(ACME, MentionsQuery())
+    def read(self, *messages: Mention, brand: Brand = ACME) -> list[Mention]:
+        page = ProfiledReader(OnePage(list(messages)), self.profiles).read(brand, MentionsQuery())
         assert (page.next_token, page.reads) == ("next", len(messages))  # the page is otherwise as read
         return page.messages
 
@@ -147,3 +152,33 @@ def test_a_dm_sender_gets_the_profile_in_the_shape_triage_reads() -> None:
     )
     assert page.messages[1].sender == DmSender(id=ACME.user_id, username=ACME.handle)
     assert desk.x.lookups == [["55"]]
+
+
+CAPPED = ACME.model_copy(update={"settings": {"x_daily_budget_usd": 1}})
+
+
+class UnreadableSpend:
+    def budget(self, brand_id: str, day: date, limit_usd: Decimal | None) -> Budget:
+        raise ConnectionError("DynamoDB unavailable")
+
+
+def test_past_the_brands_x_budget_new_authors_are_not_read_and_their_messages_go_on() -> None:
+    book = SpendBook(FakeSpendCounters())
+    desk = Desk(profile("55"), profile("56"), profile("57"), budgets=book)
+    desk.read(mention(1, "55"), brand=CAPPED)  # nothing spent yet: read
+    book.record(CAPPED.id, T0.date(), {XUse.POST_WITH_URL: 5})  # $1.00: the day's budget is spent
+    spent = desk.read(mention(3, "56"), mention(2, "55"), brand=CAPPED)
+    assert desk.x.lookups == [["55"]]  # 56 is not looked up
+    assert [m.author for m in spent] == [Author(id="56"), profile("55")]  # the directory still fills 55
+    assert desk.read(mention(4, "57")) == [mention(4, "57").model_copy(update={"author": profile("57")})]
+    assert desk.x.lookups == [["55"], ["57"]]  # a brand without a budget: read whatever is spent
+
+    desk.clock.advance(timedelta(days=1).total_seconds())  # a new UTC day: nothing spent yet
+    (later,) = desk.read(mention(5, "56"), brand=CAPPED)
+    assert desk.x.lookups[-1] == ["56"] and later.author == profile("56")
+
+
+def test_a_spend_that_cannot_be_read_holds_no_profile_back() -> None:
+    desk = Desk(profile("55"), budgets=UnreadableSpend())
+    (read,) = desk.read(mention(1, "55"), brand=CAPPED)
+    assert read.author == profile("55")
