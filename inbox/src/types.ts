@@ -154,6 +154,13 @@ export interface CaseDetail extends CaseSummary {
   sla: SlaClock;
   thread: Message[];
   presence?: Presence[];
+  x_cost?: XCost | null;
+}
+
+export interface XCost {
+  total_usd: number;
+  items: { kind: string; units: number; usd: number }[];
+  left_out: string;
 }
 
 export interface CannedResponse {

@@ -78,6 +78,9 @@ def test_an_agent_claims_a_routed_case_and_replies_with_a_thread_on_x(
         (str(i), str(len(parts))) for i in range(1, len(parts) + 1)
     ]
     expect(page.get_by_label("Reply")).to_have_value("")
+    cost = page.get_by_role("table", name="What this conversation cost on X")
+    expect(cost).to_contain_text(f"Posts \u00d7 {len(parts)}")  # her post read once, each part posted
+    expect(cost).to_contain_text(f"Total${0.005 + 0.015 * len(parts):.2f}")
     assert serious(report("case view", ana.axe())) == []
     page.screenshot(path=str(SCREENSHOTS / "case.png"), full_page=True)
     assert ana.dialogs == []

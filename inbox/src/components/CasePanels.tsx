@@ -3,6 +3,7 @@ import type { CaseDetail, ClockView } from "../types";
 import { followers, Handle, hasProfile } from "./CaseRow";
 import { Countdown } from "./Countdown";
 import { when } from "../lib/time";
+import { kindName, usd } from "../lib/xspend";
 
 export function CustomerPanel({ detail }: { detail: CaseDetail }) {
   const c = detail.customer;
@@ -112,6 +113,36 @@ export function ClassificationPanel({ detail }: { detail: CaseDetail }) {
           ))}
         </tbody>
       </table>
+    </section>
+  );
+}
+
+/** What the conversation cost on X so far, by kind (a link in a reply is most of it when there is one). */
+export function XCostPanel({ detail }: { detail: CaseDetail }) {
+  const cost = detail.x_cost;
+  if (!cost) return null;
+  return (
+    <section class="panel" aria-labelledby="xcost-title">
+      <h2 id="xcost-title">X cost</h2>
+      <table class="kv" aria-label="What this conversation cost on X">
+        <tbody>
+          {cost.items.map((item) => (
+            <tr key={item.kind}>
+              <th scope="row">
+                {kindName(item.kind)} × {item.units}
+              </th>
+              <td>{usd(item.usd)}</td>
+            </tr>
+          ))}
+          <tr>
+            <th scope="row">Total</th>
+            <td>
+              <strong>{usd(cost.total_usd)}</strong>
+            </td>
+          </tr>
+        </tbody>
+      </table>
+      <p class="muted">Not counted here: {cost.left_out}.</p>
     </section>
   );
 }

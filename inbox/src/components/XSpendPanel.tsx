@@ -4,6 +4,7 @@ import { useState } from "preact/hooks";
 import { useApp } from "../lib/context";
 import { usePoll } from "../lib/poll";
 import type { XSpendKind, XSpendReport } from "../lib/team";
+import { kindName, usd } from "../lib/xspend";
 import { explain, Notice } from "./Notice";
 import { ReportChart } from "./ReportChart";
 
@@ -20,26 +21,8 @@ const COLOURS: Record<string, string> = {
   dm_sent: "#4e5661",
   interaction: "#1d3f8a",
 };
-const NAMES: Record<string, string> = {
-  post_read: "Posts read",
-  owned_read: "Own mentions read (owned app)",
-  user_read: "Users looked up",
-  dm_event_read: "DM events read",
-  post: "Posts",
-  post_with_url: "Posts with a link",
-  dm_sent: "DMs sent",
-  interaction: "Likes and follows",
-};
 
-const money = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 3 });
 
-function usd(value: number): string {
-  return money.format(value);
-}
-
-function kindName(kind: string): string {
-  return NAMES[kind] ?? kind;
-}
 
 function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation } from "wouter-preact";
 import { CaseActions } from "../components/CaseActions";
-import { ClassificationPanel, CustomerPanel, HistoryPanel, SlaPanel } from "../components/CasePanels";
+import { ClassificationPanel, CustomerPanel, HistoryPanel, SlaPanel, XCostPanel } from "../components/CasePanels";
 import { Handle } from "../components/CaseRow";
 import { Composer } from "../components/Composer";
 import { Conversation } from "../components/Conversation";
@@ -180,6 +180,7 @@ export function CaseView({ id }: { id: string }) {
           <CustomerPanel detail={detail} />
           <SlaPanel detail={detail} now={now} />
           <ClassificationPanel detail={detail} />
+          <XCostPanel detail={detail} />
           <HistoryPanel detail={detail} />
         </aside>
       </div>

@@ -27,6 +27,7 @@ from carebird.agent_api.schemas import (
     CustomerDetailOut,
     DecisionOut,
     MessageOut,
+    XCostOut,
 )
 from carebird.cases.model import CaseStatus
 from carebird.casework.model import CaseDetail
@@ -48,6 +49,7 @@ def case_out(detail: CaseDetail) -> CaseOut:
         sla=detail.sla,
         thread=[MessageOut.of(m, detail.replies.get(m.id)) for m in detail.messages],
         presence=detail.presence,
+        x_cost=XCostOut.of(detail.x_cost),
     )
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from carebird.cases.model import Case, CaseMessage
+from carebird.casework.costs import LEFT_OUT
 from carebird.casework.model import (
     AgentView,
     CannedResponse,
+    CostLine,
     EarlierCase,
     PartView,
     Presence,
@@ -401,6 +404,26 @@ class MessageOut(BaseModel):
         )
 
 
+class XCostItemOut(BaseModel):
+    kind: str = Field(description="post_read, owned_read, dm_event_read, post, post_with_url, dm_sent")
+    units: int
+    usd: float = Field(description="units at X's price")
+
+
+class XCostOut(BaseModel):
+    total_usd: float
+    items: list[XCostItemOut] = Field(description="by kind; kinds the conversation did not use are left out")
+    left_out: str = Field(description="what X billed the brand that no one conversation owns")
+
+    @classmethod
+    def of(cls, lines: list[CostLine]) -> XCostOut:
+        return cls(
+            total_usd=float(sum((line.usd for line in lines), Decimal(0))),
+            items=[XCostItemOut(kind=ln.kind.value, units=ln.units, usd=float(ln.usd)) for ln in lines],
+            left_out=LEFT_OUT,
+        )
+
+
 class CaseOut(CaseSummaryOut):
     customer: CustomerDetailOut
     classification: dict[str, Any]
@@ -417,6 +440,11 @@ class CaseOut(CaseSummaryOut):
         "every part (out), internal notes (note)"
     )
     presence: list[Presence] = Field(description="the other agents who have the case open now")
+    x_cost: XCostOut | None = Field(
+        default=None,
+        description="what the conversation cost on X at X's prices: the customer's messages read once, the "
+        "parts of the brand's replies X took (carebird.casework.costs)",
+    )
 
 
 class PresenceOut(BaseModel):

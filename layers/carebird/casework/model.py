@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from carebird.cases.model import Case, CaseMessage, Channel
+from carebird.spend.prices import PRICE_USD, XUse
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,18 @@ class ReplyPreview(BaseModel):
 
 
 @dataclass(frozen=True)
+class CostLine:
+    """What a conversation used of one billable kind on X (carebird.casework.costs)."""
+
+    kind: XUse
+    units: int
+
+    @property
+    def usd(self) -> Decimal:
+        return PRICE_USD[self.kind] * self.units
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     case: Case
     messages: list[CaseMessage]
@@ -197,6 +211,7 @@ class CaseDetail:
     held_by: str | None
     presence: list[Presence]  # the other agents on the case now
     earlier_cases: list[EarlierCase]  # the customer's other cases with the brand, newest first
+    x_cost: list[CostLine] = field(default_factory=list)  # what the conversation cost on X, by kind
 
 
 @dataclass(frozen=True)

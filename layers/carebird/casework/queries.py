@@ -8,6 +8,7 @@ from datetime import datetime
 from carebird.cases.model import Case, CaseStatus
 from carebird.casework.access import Access
 from carebird.casework.context import CaseWorkContext
+from carebird.casework.costs import conversation_cost
 from carebird.casework.errors import Forbidden, NotFound
 from carebird.casework.model import AgentView, CaseDetail, EarlierCase, Principal, QueueSummary
 from carebird.casework.presence import CasePresence
@@ -103,7 +104,13 @@ class CaseQueries:
             held_by=case.assignee,
             presence=self.presence.others(case.id, p.agent_id),
             earlier_cases=self._earlier_cases(case),
+            x_cost=conversation_cost(messages, replies, owned_app=self._owned_app(case.brand_id)),
         )
+
+    def _owned_app(self, brand_id: str) -> bool:
+        """Whether the brand account owns the developer app (its mentions are owned reads)."""
+        brand = self.ctx.brands.get_brand(brand_id)
+        return brand is not None and brand.config.x_app_owned_by_brand
 
     def _earlier_cases(self, case: Case) -> list[EarlierCase]:
         found = self.ctx.cases.customer_cases(case.brand_id, case.customer.id, EARLIER_CASES + 1)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from carebird.cases.model import Channel
 from carebird.outbound.text import split_thread, weighted_length
 from tests.support.casework_fakes import CaseWorld
@@ -345,3 +347,20 @@ def test_dm_cases_preview_as_dms_by_default(api: Api, world: CaseWorld) -> None:
     case = world.open_case(channel=Channel.DM)
     preview = api.post(f"/cases/{case.id}/replies/preview", {"text": "Hello there"}).body
     assert preview["max_weighted_length"] == 10_000 and preview["weighted_length"] == len("Hello there")
+
+
+def test_the_case_says_what_its_conversation_cost_on_x(api: Api, world: CaseWorld) -> None:
+    case = world.open_case(assignee="ana")
+    assert api.post(f"/cases/{case.id}/notes", {"text": "checking the ledger"}).status == 201  # free
+    replies = f"/cases/{case.id}/replies"
+    assert api.post(replies, {"text": "Hi Alice, the refund is on its way."}).status == 201
+    cost = api.get(f"/cases/{case.id}").body["x_cost"]
+    assert cost["items"] == [
+        {"kind": "post_read", "units": 1, "usd": 0.005},  # her mention, read once
+        {"kind": "post", "units": 1, "usd": 0.015},
+    ]
+    assert cost["total_usd"] == pytest.approx(0.020) and "profile" in cost["left_out"]
+    assert api.post(replies, {"text": "The form: https://acme.example.com/r"}).status == 201
+    cost = api.get(f"/cases/{case.id}").body["x_cost"]
+    assert {"kind": "post_with_url", "units": 1, "usd": 0.2} in cost["items"]
+    assert cost["total_usd"] == pytest.approx(0.220)  # the link is most of it
