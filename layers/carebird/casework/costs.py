@@ -2,7 +2,8 @@
 
 Each of the customer's messages was read once (a post, or an owned read when the brand account owns the
 developer app; a DM event), and each part of the brand's replies that X took was posted (a post, a post
-with a link at 13 times the price, a DM). Notes and parts X did not take cost nothing. What one
+with a link at 13 times the price, a DM, which the DM feed then reads back once: X's DM events have no
+filter for received ones). Notes and parts X did not take cost nothing. What one
 conversation does not own is left out: the customer's profile (read at most once a week and shared by
 their conversations), the survey the follow-up sends and reads back, and a repeat read of a new UTC
 day. The brand's spend (`carebird.spend`) counts those; this is the conversation's own share, for a
@@ -46,11 +47,13 @@ def _sent(reply: ReplyView) -> list[XUse]:
     dm = reply.channel is Channel.DM
     if reply.parts:
         sent = [p.text for p in reply.parts if p.status == "sent"]
-        return [XUse.DM_SENT if dm else XUse.POST_WITH_URL if has_link(t) else XUse.POST for t in sent]
+        if dm:
+            return [XUse.DM_SENT, XUse.DM_EVENT_READ] * len(sent)
+        return [XUse.POST_WITH_URL if has_link(t) else XUse.POST for t in sent]
     if reply.status != "sent":
         return []
     n = max(1, len(reply.x_ids))
     if dm:
-        return [XUse.DM_SENT] * n
+        return [XUse.DM_SENT, XUse.DM_EVENT_READ] * n
     linked = 1 if has_link(reply.text) else 0
     return [XUse.POST_WITH_URL] * linked + [XUse.POST] * (n - linked)

@@ -47,7 +47,7 @@ def test_a_brand_that_owns_the_app_reads_its_mentions_as_owned_reads_and_dms_cos
     replies = {"r": reply("r", Channel.DM, ("we are on it", "sent"))}
     assert conversation_cost(thread, replies, owned_app=True) == [
         CostLine(XUse.OWNED_READ, 1),
-        CostLine(XUse.DM_EVENT_READ, 1),
+        CostLine(XUse.DM_EVENT_READ, 2),  # hers, and the brand's DM read back by the DM feed
         CostLine(XUse.DM_SENT, 1),
     ]
 
