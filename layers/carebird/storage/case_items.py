@@ -22,6 +22,11 @@ def case_pk(case_id: str) -> str:
     return f"CASE#{case_id}"
 
 
+def customer_pk(brand_id: str, customer_id: str) -> str:
+    """The partition of a customer's OPEN# pointers and CASE# items."""
+    return f"CUSTOMER#{brand_id}#{customer_id}"
+
+
 class CaseItem(TableItem):
     # The Case as JSON (one schema, owned by the domain model), zlib-compressed: the item is written to
     # the table and both indexes on every save, and DynamoDB bills each copy by the KB. A case item
@@ -287,7 +292,7 @@ def customer_case_item_for(model: type[CustomerCaseItem], case: Case) -> Custome
     """The customer's CASE# item, written by the create (the status and end are the case item's)."""
     opened = case.created_at.astimezone(UTC).isoformat()
     return model(
-        f"CUSTOMER#{case.brand_id}#{case.customer.id}",
+        customer_pk(case.brand_id, case.customer.id),
         f"CASE#{opened}#{case.id}",
         case_id=case.id,
         opened_at=opened,

@@ -118,6 +118,7 @@ from carebird.storage.case_items import (
     case_pk,
     classification_item_for,
     customer_case_item_for,
+    customer_pk,
     earlier_case,
     kept_message,
     listed,
@@ -194,7 +195,7 @@ class DynamoCaseStore:
     def open_case_for_customer(self, brand_id: str, customer_id: str) -> Case | None:
         newest: Case | None = None
         for item in self._customer.query(
-            f"CUSTOMER#{brand_id}#{customer_id}", self._customer.sk.startswith("OPEN#"), consistent_read=True
+            customer_pk(brand_id, customer_id), self._customer.sk.startswith("OPEN#"), consistent_read=True
         ):
             case = self.get(item.case_id)
             if (
@@ -210,7 +211,7 @@ class DynamoCaseStore:
         item (one BatchGetItem), so a status change never has to move another item."""
         items = list(
             self._customer_case.query(
-                f"CUSTOMER#{brand_id}#{customer_id}",
+                customer_pk(brand_id, customer_id),
                 self._customer_case.sk.startswith("CASE#"),
                 scan_index_forward=False,
                 limit=limit,
@@ -319,7 +320,7 @@ class DynamoCaseStore:
 
     @staticmethod
     def _customer_key(case: Case) -> str:
-        return f"CUSTOMER#{case.brand_id}#{case.customer.id}"
+        return customer_pk(case.brand_id, case.customer.id)
 
     def add_message(self, case: Case, message: CaseMessage) -> bool:
         if case.version == 1 and not case.status.is_open:  # created closed, never saved: a note on it
