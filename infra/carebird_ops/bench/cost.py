@@ -466,25 +466,20 @@ def table(
     poll_budget_seconds: float | None = None,
 ) -> str:
     rows = {name: cost_rows(measured, prices) for name, measured in results.items()}
-    columns: dict[str, dict[str, float]] = {}
-    if ROUTED_SCENARIO in rows:
-        columns["routed conversations"] = rows[ROUTED_SCENARIO]
-    if RETURNING_SCENARIO in rows:
-        columns["returning, later day"] = rows[RETURNING_SCENARIO]
-    if ALONE in rows:
-        columns["noise (a) alone"] = rows[ALONE]
-    if BUSY in rows and EMPTY in rows:
-        columns["noise (b) marginal"] = marginal(
-            rows[BUSY], rows[EMPTY], poll_runs(results[BUSY][0]), BUSY_MENTIONS
-        )
-    names = list(columns)
+    # Each column and the scenario it shows ((b): its ten noise mentions' run, less an empty run's).
     scenario_of = {
         "routed conversations": ROUTED_SCENARIO,
         "returning, later day": RETURNING_SCENARIO,
         "noise (a) alone": ALONE,
         "noise (b) marginal": BUSY,
     }
-    # X's reads per message of the column's scenario (for (b): its ten noise mentions' run)
+    columns = {name: rows[s] for name, s in scenario_of.items() if s in rows and s != BUSY}
+    if BUSY in rows and EMPTY in rows:
+        columns["noise (b) marginal"] = marginal(
+            rows[BUSY], rows[EMPTY], poll_runs(results[BUSY][0]), BUSY_MENTIONS
+        )
+    names = list(columns)
+    # X's reads per message of the column's scenario
     reads = {n: reads_per_message(*results[scenario_of[n]][:2]) for n in names}
     message_reads = {n: reads_per_message(*results[scenario_of[n]][:2], MESSAGE_READS) for n in names}
     user_reads = {n: reads_per_message(*results[scenario_of[n]][:2], USER_READS) for n in names}
